@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace mri::cli {
+
+// Progress for long commands: a redrawn bar with ETA when stderr is a
+// terminal, otherwise a plain line now and then (logs, CI, pipes).
+class TerminalProgress final
+{
+public:
+    explicit TerminalProgress(std::FILE *stream = stderr);
+    ~TerminalProgress();
+
+    // `detail` is appended after the ETA (e.g. the loss).
+    void update(const std::string &label, long long done, long long total, double etaSeconds,
+                const std::string &detail = {});
+    // Prints a line of its own without breaking the bar.
+    void message(const std::string &line);
+    void finish();
+
+    static std::string formatDuration(double seconds);
+
+private:
+    std::FILE *m_stream;
+    bool m_interactive;
+    bool m_barShown = false;
+    std::chrono::steady_clock::time_point m_lastDraw;
+};
+
+} // namespace mri::cli

@@ -1,0 +1,164 @@
+#include "AtomicFile.h"
+
+#include "EngineError.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace mri {
+
+namespace {
+
+std::string sentenceFragment(std::string reason)
+{
+    // strerror() and std::error_code capitalise and exception texts may end with
+    // a full stop; the reason sits mid-sentence.
+    while (!reason.empty() && (reason.back() == '.' || std::isspace(static_cast<unsigned char>(reason.back()))))
+        reason.pop_back();
+    if (!reason.empty())
+        reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+    return reason;
+}
+
+[[noreturn]] void failWrite(const fs::path &target, const std::string &reason)
+{
+    throw EngineError("Cannot write '" + target.string() + "': " + sentenceFragment(reason) + ".");
+}
+
+// Removes the temporary file unless the rename succeeded.
+class TemporaryGuard
+{
+public:
+    explicit TemporaryGuard(fs::path path) : m_path(std::move(path)) {}
+    ~TemporaryGuard()
+    {
+        if (!m_committed) {
+            std::error_code ignored;
+            fs::remove(m_path, ignored);
+        }
+    }
+    TemporaryGuard(const TemporaryGuard &) = delete;
+    TemporaryGuard &operator=(const TemporaryGuard &) = delete;
+
+    void commit() { m_committed = true; }
+
+private:
+    fs::path m_path;
+    bool m_committed = false;
+};
+
+fs::path prepareFolder(const fs::path &target)
+{
+    if (target.filename().empty())
+        failWrite(target, "the path names no file");
+    fs::path folder = target.parent_path();
+    if (folder.empty())
+        return fs::path(".");
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec)
+        failWrite(target, "cannot create folder '" + folder.string() + "': " + sentenceFragment(ec.message()));
+    return folder;
+}
+
+// ".<stem>.tmp-<pid>-<random><ext>": hidden, unique across processes and threads,
+// and it keeps the extension because OpenCV chooses the encoder from it.
+fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
+{
+    static std::atomic<unsigned long long> counter{0};
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    const unsigned long long token = generator() ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", token);
+    const std::string name = "." + target.stem().string() + ".tmp-" + std::to_string(::getpid()) + "-" + hex
+        + target.extension().string();
+    return folder / name;
+}
+
+void moveIntoPlace(const fs::path &temporary, const fs::path &target, TemporaryGuard &guard)
+{
+    std::error_code ec;
+    fs::rename(temporary, target, ec);
+    if (ec)
+        failWrite(target, ec.message());
+    guard.commit();
+}
+
+void writeAll(int fd, std::string_view bytes, const fs::path &target)
+{
+    const char *data = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+        const ssize_t written = ::write(fd, data, left);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            failWrite(target, std::strerror(errno));
+        }
+        data += written;
+        left -= static_cast<std::size_t>(written);
+    }
+    // fsync reports write-back errors (disk full on some file systems) that
+    // write() did not, and makes the rename durable.
+    if (::fsync(fd) != 0 && errno != EINVAL)
+        failWrite(target, std::strerror(errno));
+}
+
+} // namespace
+
+void writeFileAtomically(const fs::path &target, std::string_view bytes)
+{
+    const fs::path folder = prepareFolder(target);
+    fs::path temporary;
+    int fd = -1;
+    for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
+        temporary = temporaryPathFor(folder, target);
+        fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            failWrite(target, std::strerror(errno));
+    }
+    if (fd < 0)
+        failWrite(target, "no unique temporary name could be created");
+
+    TemporaryGuard guard(temporary);
+    try {
+        writeAll(fd, bytes, target);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    if (::close(fd) != 0)
+        failWrite(target, std::strerror(errno));
+    moveIntoPlace(temporary, target, guard);
+}
+
+void writeFileAtomically(const fs::path &target, const std::function<void(const fs::path &temporary)> &writeTo)
+{
+    const fs::path folder = prepareFolder(target);
+    const fs::path temporary = temporaryPathFor(folder, target);
+    TemporaryGuard guard(temporary);
+    try {
+        writeTo(temporary);
+    } catch (const EngineError &) {
+        throw;
+    } catch (const std::exception &error) {
+        failWrite(target, error.what());
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(temporary, ec))
+        failWrite(target, "the writer produced no file");
+    moveIntoPlace(temporary, target, guard);
+}
+
+} // namespace mri

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string_view>
+
+namespace mri {
+
+// Writes a file under a temporary name in the same folder and renames it into
+// place, so a reader never sees a half-written file. Throws EngineError.
+void writeFileAtomically(const std::filesystem::path &target, std::string_view bytes);
+
+// Same, for writers that need a path (OpenCV, LibTorch): `writeTo` receives the
+// temporary path and must create the file there.
+void writeFileAtomically(const std::filesystem::path &target,
+                         const std::function<void(const std::filesystem::path &temporary)> &writeTo);
+
+} // namespace mri

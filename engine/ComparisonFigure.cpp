@@ -1,0 +1,115 @@
+#include "ComparisonFigure.h"
+
+#include "EngineError.h"
+#include "ImageIO.h"
+#include "Metrics.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+namespace mri {
+
+namespace {
+
+constexpr int kPanelHeight = 320;
+constexpr int kGap = 12;
+constexpr int kTitleHeight = 34;
+const cv::Scalar kBackground(32, 32, 32);
+const cv::Scalar kText(240, 240, 240);
+
+// 8-bit BGR view of a slice, stretched by the original's range so that both
+// images of a pair share one intensity mapping.
+cv::Mat displayImage(const cv::Mat &image, double low, double high)
+{
+    cv::Mat eight;
+    const double scale = high > low ? 255.0 / (high - low) : 1.0;
+    image.convertTo(eight, CV_8U, scale, -low * scale);
+    cv::Mat resized;
+    const double factor = static_cast<double>(kPanelHeight) / eight.rows;
+    cv::resize(eight, resized, cv::Size(std::max(1, static_cast<int>(eight.cols * factor + 0.5)), kPanelHeight), 0, 0,
+               factor < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::Mat colour;
+    cv::cvtColor(resized, colour, cv::COLOR_GRAY2BGR);
+    return colour;
+}
+
+void putLabel(cv::Mat &canvas, const std::string &text, cv::Point origin, double scale)
+{
+    cv::putText(canvas, text, origin, cv::FONT_HERSHEY_SIMPLEX, scale, kText, 1, cv::LINE_AA);
+}
+
+} // namespace
+
+std::vector<std::size_t> pickRandomPatients(const Dataset &dataset, const std::vector<EnhancedRow> &results, int count,
+                                            std::uint64_t seed)
+{
+    // One candidate row per patient: the first enhanced one.
+    std::map<std::string, std::size_t> firstRowOfPatient;
+    for (const auto &outcome : results) {
+        if (outcome.done && outcome.rowIndex < dataset.rows.size())
+            firstRowOfPatient.emplace(dataset.rows[outcome.rowIndex].patientId, outcome.rowIndex);
+    }
+    std::vector<std::size_t> candidates;
+    for (const auto &[patient, row] : firstRowOfPatient)
+        candidates.push_back(row);
+    std::sort(candidates.begin(), candidates.end());
+    std::shuffle(candidates.begin(), candidates.end(), std::mt19937_64(seed));
+    candidates.resize(std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(std::max(0, count))));
+    return candidates;
+}
+
+std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const std::vector<EnhancedRow> &results,
+                                                   const std::vector<std::size_t> &rowIndices)
+{
+    std::vector<ComparisonEntry> entries;
+    for (const auto index : rowIndices) {
+        const auto &outcome = results.at(index);
+        if (!outcome.done)
+            throw EngineError("Patient '" + dataset.rows.at(index).patientId + "' has no enhanced slice yet.");
+        ComparisonEntry entry;
+        entry.patientId = dataset.rows[index].patientId;
+        entry.original = loadGrayscaleImage(dataset.rows[index].imagePath);
+        entry.enhanced = loadGrayscaleImage(outcome.enhancedImage);
+        if (entry.original.size() != entry.enhanced.size())
+            throw EngineError("The enhanced slice '" + outcome.enhancedImage.string() + "' does not have the size of '"
+                              + dataset.rows[index].imagePath.string() + "'.");
+        entry.psnr = outcome.psnr;
+        entry.ssim = outcome.ssim;
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+cv::Mat renderComparisonFigure(const std::vector<ComparisonEntry> &entries)
+{
+    std::vector<std::pair<cv::Mat, cv::Mat>> panels;
+    int width = 0;
+    for (const auto &entry : entries) {
+        double low = 0.0;
+        double high = 0.0;
+        cv::minMaxLoc(entry.original, &low, &high);
+        panels.emplace_back(displayImage(entry.original, low, high), displayImage(entry.enhanced, low, high));
+        width = std::max(width, panels.back().first.cols + panels.back().second.cols + 3 * kGap);
+    }
+    width = std::max(width, 480);
+    const int rowHeight = kTitleHeight + kPanelHeight + kGap;
+    cv::Mat canvas(std::max(1, static_cast<int>(entries.size())) * rowHeight + kGap, width, CV_8UC3, kBackground);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const int top = kGap + static_cast<int>(i) * rowHeight;
+        const auto &[original, enhanced] = panels[i];
+        putLabel(canvas, entries[i].patientId + "    PSNR " + formatMetric(entries[i].psnr, 2) + " dB    SSIM "
+                     + formatMetric(entries[i].ssim, 4),
+                 cv::Point(kGap, top + 22), 0.65);
+        const int imageTop = top + kTitleHeight;
+        original.copyTo(canvas(cv::Rect(kGap, imageTop, original.cols, original.rows)));
+        enhanced.copyTo(canvas(cv::Rect(2 * kGap + original.cols, imageTop, enhanced.cols, enhanced.rows)));
+        putLabel(canvas, "original", cv::Point(kGap + 6, imageTop + 18), 0.5);
+        putLabel(canvas, "enhanced", cv::Point(2 * kGap + original.cols + 6, imageTop + 18), 0.5);
+    }
+    return canvas;
+}
+
+} // namespace mri

@@ -1,0 +1,180 @@
+#include "Dataset.h"
+
+#include "CsvTable.h"
+#include "EngineError.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace mri {
+
+namespace {
+
+std::string trimmed(std::string_view text)
+{
+    const auto isBlank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    while (!text.empty() && isBlank(text.front()))
+        text.remove_prefix(1);
+    while (!text.empty() && isBlank(text.back()))
+        text.remove_suffix(1);
+    return std::string(text);
+}
+
+std::string lowered(std::string text)
+{
+    for (char &c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+std::string quoted(const fs::path &path)
+{
+    return "'" + path.string() + "'";
+}
+
+std::string joined(const std::vector<std::string> &items)
+{
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0)
+            out += ", ";
+        out += items[i];
+    }
+    return out;
+}
+
+int requiredColumn(const CsvTable &table, const char *name, const fs::path &csvFile)
+{
+    const int index = table.columnIndex(name);
+    if (index < 0) {
+        throw EngineError(quoted(csvFile) + " has no " + name + " column; its columns are: " + joined(table.header)
+                          + ".");
+    }
+    return index;
+}
+
+Dataset readCsvDataset(const fs::path &folder, const fs::path &csvFile)
+{
+    const CsvTable table = readCsvFile(csvFile);
+    const int patientColumn = requiredColumn(table, "patient_id", csvFile);
+    const int imageColumn = requiredColumn(table, "image_path", csvFile);
+
+    Dataset dataset;
+    dataset.folder = folder;
+    dataset.csvFile = csvFile;
+    dataset.columns = table.header;
+    dataset.rows.reserve(table.rows.size());
+    for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        DatasetRow row;
+        row.fields = table.rows[i];
+        row.patientId = trimmed(row.fields[static_cast<std::size_t>(patientColumn)]);
+        row.imagePathText = trimmed(row.fields[static_cast<std::size_t>(imageColumn)]);
+        row.imagePath = resolveDatasetPath(dataset, row.imagePathText);
+        row.sourceLine = table.rowLines[i];
+        dataset.rows.push_back(std::move(row));
+    }
+    if (dataset.rows.empty())
+        throw EngineError(quoted(csvFile) + " has a header but no data rows.");
+    return dataset;
+}
+
+Dataset scanFolder(const fs::path &folder)
+{
+    std::vector<fs::path> images;
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::path &file = it->path();
+        // Hidden files are our own temporaries or macOS "._x.png" metadata, not slices.
+        if (file.filename().string().rfind('.', 0) == 0)
+            continue;
+        std::error_code statusError;
+        if (it->is_regular_file(statusError) && isSupportedImageFile(file))
+            images.push_back(file);
+    }
+    if (ec)
+        throw EngineError("Cannot list the folder " + quoted(folder) + ": " + ec.message() + ".");
+    if (images.empty()) {
+        throw EngineError("The folder " + quoted(folder) + " has no " + kDefaultCsvName
+                          + " and no PNG, JPEG, BMP or TIFF images.");
+    }
+    std::sort(images.begin(), images.end(),
+              [](const fs::path &a, const fs::path &b) { return a.filename().string() < b.filename().string(); });
+
+    Dataset dataset;
+    dataset.folder = folder;
+    dataset.columns = {"patient_id", "image_path"};
+    dataset.rows.reserve(images.size());
+    for (const fs::path &image : images) {
+        DatasetRow row;
+        row.patientId = image.stem().string();
+        row.imagePathText = image.filename().string();
+        row.imagePath = image;
+        row.fields = {row.patientId, row.imagePathText};
+        dataset.rows.push_back(std::move(row));
+    }
+    return dataset;
+}
+
+} // namespace
+
+fs::path resolveDatasetPath(const Dataset &dataset, const std::string &pathText)
+{
+    if (pathText.empty())
+        return {};
+    const fs::path written(pathText);
+    const fs::path base = dataset.csvFile.empty() ? dataset.folder : dataset.csvFile.parent_path();
+    return (written.is_absolute() ? written : base / written).lexically_normal();
+}
+
+int Dataset::columnIndex(const std::string &name) const
+{
+    const std::string wanted = lowered(trimmed(name));
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (lowered(trimmed(columns[i])) == wanted)
+            return static_cast<int>(i);
+    }
+    return -1;
+}
+
+std::string Dataset::describeRow(std::size_t index) const
+{
+    const DatasetRow &row = rows.at(index);
+    const std::string patient = row.patientId.empty() ? "no patient_id" : "patient " + row.patientId;
+    if (csvFile.empty())
+        return "image '" + row.imagePathText + "' (" + patient + ") in " + quoted(folder);
+    return "row " + std::to_string(row.sourceLine) + " (" + patient + ") of " + quoted(csvFile);
+}
+
+Dataset openDataset(const fs::path &folder, const fs::path &csvFile)
+{
+    std::error_code ec;
+    fs::path root = fs::absolute(folder, ec).lexically_normal();
+    if (!root.has_filename() && root.has_relative_path())
+        root = root.parent_path(); // "/data/" -> "/data", so messages and joins stay tidy
+    const fs::file_status status = fs::status(root, ec);
+    if (!fs::exists(status))
+        throw EngineError("The dataset folder " + quoted(folder) + " does not exist.");
+    if (!fs::is_directory(status))
+        throw EngineError("The dataset path " + quoted(folder) + " is not a folder.");
+
+    if (!csvFile.empty())
+        return readCsvDataset(root, (csvFile.is_absolute() ? csvFile : root / csvFile).lexically_normal());
+    const fs::path defaultCsv = root / kDefaultCsvName;
+    if (fs::is_regular_file(defaultCsv, ec))
+        return readCsvDataset(root, defaultCsv);
+    return scanFolder(root);
+}
+
+bool isSupportedImageFile(const fs::path &file)
+{
+    static const char *const extensions[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
+    const std::string extension = lowered(file.extension().string());
+    return std::any_of(std::begin(extensions), std::end(extensions),
+                       [&](const char *known) { return extension == known; });
+}
+
+} // namespace mri

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mri {
+
+inline constexpr const char *kDefaultCsvName = "brain_tumor_info.csv";
+inline constexpr const char *kDefaultMetricsCsvName = "brain_tumor_info_metrics.csv";
+inline constexpr const char *kDefaultEnhancedDirName = "enhanced_images";
+
+struct DatasetRow
+{
+    std::string patientId;
+    std::string imagePathText;           // image_path exactly as written in the CSV
+    std::filesystem::path imagePath;     // resolved: absolute, or relative to the CSV's folder
+    std::vector<std::string> fields;     // every column of the CSV row, in header order
+    int sourceLine = 0;                  // 1-based line of the row in the CSV (0 for scanned folders)
+};
+
+struct Dataset
+{
+    std::filesystem::path folder;
+    std::filesystem::path csvFile;       // empty when the folder was scanned for images
+    std::vector<std::string> columns;    // CSV header as written (scanned: patient_id, image_path)
+    std::vector<DatasetRow> rows;
+
+    int columnIndex(const std::string &name) const; // case-insensitive; -1 when absent
+    std::string describeRow(std::size_t index) const; // "row 12 (patient P-003) of /x/brain_tumor_info.csv"
+};
+
+// Opens a dataset folder. `csvFile` empty: use folder/brain_tumor_info.csv when
+// it exists, otherwise scan the folder (not recursively) for PNG, JPEG, BMP and
+// TIFF images, sorted by name, patient_id = file stem. A relative `csvFile` is
+// taken relative to `folder`. Throws EngineError when the folder is missing,
+// the CSV lacks patient_id or image_path, or no row is found. Rows with an
+// empty patient_id or image_path are kept (imagePath stays empty) so that they
+// fail later with a per-row message instead of hiding the rest of the dataset.
+Dataset openDataset(const std::filesystem::path &folder, const std::filesystem::path &csvFile = {});
+
+// Resolves a path written in the dataset's CSV (absolute, or relative to the
+// CSV's folder; for scanned folders relative to the folder).
+std::filesystem::path resolveDatasetPath(const Dataset &dataset, const std::string &pathText);
+
+// True for the file extensions the tool reads (case-insensitive).
+bool isSupportedImageFile(const std::filesystem::path &file);
+
+} // namespace mri

@@ -1,0 +1,185 @@
+#include "DemoDataset.h"
+
+#include "AtomicFile.h"
+#include "CsvTable.h"
+#include "Dataset.h"
+#include "EngineError.h"
+#include "ImageIO.h"
+#include "NiftiVolume.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+namespace mri {
+
+namespace {
+
+// A slice belongs to the brain when more than this fraction of its voxels is
+// brighter than kForegroundLevel of the volume maximum.
+constexpr double kForegroundLevel = 0.10;
+constexpr double kBrainSliceFraction = 0.02;
+// Slices are taken from the middle of the brain, where it fills the slice.
+constexpr double kMiddlePart = 0.70;
+
+std::string quotedPath(const std::filesystem::path &file)
+{
+    return "'" + file.string() + "'";
+}
+
+// to_chars: locale-independent (Qt sets the C locale from the environment) and
+// the shortest text that reads back as the same float or double.
+template<typename T>
+std::string shortestNumber(T value)
+{
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+std::string fixedNumber(double value, int decimals)
+{
+    char buffer[400];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
+    return std::string(buffer, result.ptr);
+}
+
+std::string sliceFileName(int z)
+{
+    char name[32];
+    std::snprintf(name, sizeof name, "demo_%03d.png", z);
+    return name;
+}
+
+std::vector<int> pickSlices(const NiftiVolume &volume, float maximum, int wanted, const std::filesystem::path &file)
+{
+    const int nx = volume.size[0];
+    const int ny = volume.size[1];
+    const int nz = volume.size[2];
+    const float level = static_cast<float>(kForegroundLevel) * maximum;
+    int first = -1;
+    int last = -1;
+    for (int z = 0; z < nz; ++z) {
+        const float *slice = volume.voxels.data() + static_cast<std::size_t>(z) * nx * ny;
+        const auto bright = std::count_if(slice, slice + static_cast<std::size_t>(nx) * ny,
+                                          [level](float v) { return v > level; });
+        if (static_cast<double>(bright) > kBrainSliceFraction * nx * ny) {
+            if (first < 0)
+                first = z;
+            last = z;
+        }
+    }
+    if (first < 0)
+        throw EngineError(quotedPath(file) + " has no slice with enough signal to be a brain.");
+
+    const double margin = (1.0 - kMiddlePart) / 2.0 * (last - first);
+    const double low = first + margin;
+    const double high = last - margin;
+    std::vector<int> slices;
+    for (int i = 0; i < wanted; ++i) {
+        const double t = wanted == 1 ? 0.5 : static_cast<double>(i) / (wanted - 1);
+        slices.push_back(static_cast<int>(std::lround(low + t * (high - low))));
+    }
+    // A thin volume may have fewer slices than asked for: keep each once.
+    slices.erase(std::unique(slices.begin(), slices.end()), slices.end());
+    return slices;
+}
+
+// x to the right, y flipped so that anterior is at the top: the template is
+// stored in RAS order (identity orientation), where y grows towards anterior.
+cv::Mat axialSlice(const NiftiVolume &volume, int z, float maximum)
+{
+    const int nx = volume.size[0];
+    const int ny = volume.size[1];
+    cv::Mat image(ny, nx, CV_8UC1);
+    const double scale = 255.0 / maximum;
+    for (int row = 0; row < ny; ++row) {
+        auto *out = image.ptr<std::uint8_t>(row);
+        for (int x = 0; x < nx; ++x)
+            out[x] = cv::saturate_cast<std::uint8_t>(volume.at(x, ny - 1 - row, z) * scale);
+    }
+    return image;
+}
+
+std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &volume, int sliceCount)
+{
+    const std::string sigma = shortestNumber(options.sigma);
+    return "MRI Enhance Studio demo dataset\n"
+           "===============================\n\n"
+           "Source: " + options.volumeFile.string() + "\n"
+           "This is the Colin27 (ch2better) T1-weighted brain template shipped by Debian's\n"
+           "mricron-data package: one real subject, scanned many times and averaged.\n"
+           "Volume size " + std::to_string(volume.size[0]) + " x " + std::to_string(volume.size[1]) + " x "
+           + std::to_string(volume.size[2]) + " voxels of " + shortestNumber(volume.spacing[0]) + " x "
+           + shortestNumber(volume.spacing[1]) + " x " + shortestNumber(volume.spacing[2]) + " mm.\n\n"
+           "The " + std::to_string(sliceCount) + " \"patients\" (DEMO-001, ...) are axial slices of that one volume,\n"
+           "evenly spaced through the middle of the brain, shown with anterior up and scaled\n"
+           "to 8 bits with the volume maximum as 255. They are not different people.\n\n"
+           "images/  the slices with synthetic " + noiseModelName(options.noise) + " noise added, sigma = " + sigma
+           + " of the\n"
+           "         intensity range (" + fixedNumber(options.sigma * 255.0, 1) + " grey levels), seed "
+           + std::to_string(options.seed) + " + slice index.\n"
+           "clean/   the same slices without noise: the ground truth for PSNR and SSIM.\n"
+           "brain_tumor_info.csv  one row per slice: patient_id, image_path, clean_image_path,\n"
+           "         slice_index (z in the volume), noise, noise_sigma.\n";
+}
+
+} // namespace
+
+DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
+                                   const std::function<void(int done, int total)> &progress)
+{
+    if (options.outputDir.empty())
+        throw EngineError("No output folder was given for the demo dataset.");
+    if (options.sliceCount < 1)
+        throw EngineError("The demo dataset needs at least one slice.");
+    if (!(options.sigma >= 0.0) || !std::isfinite(options.sigma))
+        throw EngineError("The demo noise level must be a finite, non-negative fraction of the intensity range.");
+
+    const NiftiVolume volume = readNiftiVolume(options.volumeFile);
+    const float maximum = *std::max_element(volume.voxels.begin(), volume.voxels.end());
+    if (!(maximum > 0.0f))
+        throw EngineError(quotedPath(options.volumeFile) + " contains no positive intensity.");
+    const std::vector<int> slices = pickSlices(volume, maximum, options.sliceCount, options.volumeFile);
+
+    const std::filesystem::path imagesDir = options.outputDir / "images";
+    const std::filesystem::path cleanDir = options.outputDir / "clean";
+    for (const auto &dir : {imagesDir, cleanDir}) {
+        std::error_code error;
+        std::filesystem::create_directories(dir, error);
+        if (error)
+            throw EngineError("The folder " + quotedPath(dir) + " cannot be created: " + error.message() + ".");
+    }
+
+    CsvTable table;
+    table.header = {"patient_id", "image_path", "clean_image_path", "slice_index", "noise", "noise_sigma"};
+    const int total = static_cast<int>(slices.size());
+    if (progress)
+        progress(0, total);
+    for (int i = 0; i < total; ++i) {
+        const int z = slices[static_cast<std::size_t>(i)];
+        const std::string name = sliceFileName(z);
+        const cv::Mat clean = axialSlice(volume, z, maximum);
+        const cv::Mat noisy = addNoise(clean, options.noise, options.sigma, options.seed + static_cast<std::uint64_t>(z));
+        saveImageAtomically(cleanDir / name, clean);
+        saveImageAtomically(imagesDir / name, noisy);
+
+        char patient[32];
+        std::snprintf(patient, sizeof patient, "DEMO-%03d", i + 1);
+        table.rows.push_back({patient, "images/" + name, "clean/" + name, std::to_string(z),
+                              noiseModelName(options.noise), shortestNumber(options.sigma)});
+        if (progress)
+            progress(i + 1, total);
+    }
+
+    const std::filesystem::path csvFile = options.outputDir / kDefaultCsvName;
+    writeCsvFileAtomically(csvFile, table);
+    writeFileAtomically(options.outputDir / "README.txt", readmeText(options, volume, total));
+    return {csvFile, total};
+}
+
+} // namespace mri

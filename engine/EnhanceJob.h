@@ -1,0 +1,81 @@
+#pragma once
+
+#include "CsvTable.h"
+#include "Dataset.h"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mri {
+
+struct EnhanceOptions
+{
+    std::filesystem::path modelFile;
+    std::filesystem::path outputDir;          // empty: <dataset>/enhanced_images
+    std::filesystem::path metricsCsv;         // empty: <dataset>/brain_tumor_info_metrics.csv
+    std::vector<std::string> patientIds;      // empty: every row
+    std::vector<std::size_t> rowIndices;      // alternative selection by row (GUI); empty: use patientIds
+    bool writeCsv = true;
+};
+
+// Result for one dataset row.
+struct EnhancedRow
+{
+    std::size_t rowIndex = 0;
+    bool done = false;                         // false: not selected / not run yet
+    std::filesystem::path enhancedImage;       // absolute path of the written image
+    double psnr = 0.0;
+    double ssim = 0.0;
+    std::string error;                         // non-empty: why this row failed
+};
+
+struct EnhanceProgress
+{
+    int done = 0;
+    int total = 0;
+    int failed = 0;
+    double elapsedSeconds = 0.0;
+    double etaSeconds = 0.0;
+};
+
+struct EnhanceCallbacks
+{
+    std::function<void(const EnhancedRow &)> onRow;
+    std::function<void(const EnhanceProgress &)> onProgress;
+};
+
+struct EnhanceRunResult
+{
+    std::vector<EnhancedRow> rows;            // one per dataset row, in dataset order
+    int succeeded = 0;
+    int failed = 0;
+    bool cancelled = false;
+    std::filesystem::path metricsCsv;         // written CSV (empty when writeCsv was false)
+};
+
+// Enhances the selected rows, writes each image (PNG, same bit depth) to the
+// output folder and, when asked, the metrics CSV. Rows that fail keep their
+// line with an error. Throws EngineError when the model cannot be loaded or an
+// unknown patient id is asked for. Blocking: call it from a worker thread.
+EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options,
+                                const EnhanceCallbacks &callbacks, const std::atomic_bool &cancel);
+
+// The metrics table: every input column plus enhanced_image_path, PSNR, SSIM
+// and error (patient_id and image_path as read). Enhanced paths are written
+// relative to the CSV's folder when inside it.
+CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
+                           const std::filesystem::path &metricsCsv);
+void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
+                     const std::filesystem::path &metricsCsv);
+
+// Reads a metrics CSV written earlier back into per-row results (matched by
+// image_path). Rows without a result stay done = false. Throws EngineError.
+std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv);
+
+std::filesystem::path defaultMetricsCsv(const Dataset &dataset);
+std::filesystem::path defaultEnhancedDir(const Dataset &dataset);
+
+} // namespace mri

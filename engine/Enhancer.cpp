@@ -1,0 +1,89 @@
+#include "Enhancer.h"
+
+#include "EngineError.h"
+#include "ImageIO.h"
+#include "nn/Checkpoint.h"
+#include "nn/UNet.h"
+
+#include <opencv2/core.hpp>
+
+#include <cstring>
+#include <thread>
+
+namespace mri {
+
+struct Enhancer::Impl
+{
+    nn::UNet net{nullptr};
+    torch::Device device{torch::kCPU};
+    ModelInfo info;
+    int tileSize = 768;
+};
+
+Enhancer::Enhancer(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{
+}
+
+Enhancer::~Enhancer() = default;
+Enhancer::Enhancer(Enhancer &&) noexcept = default;
+Enhancer &Enhancer::operator=(Enhancer &&) noexcept = default;
+
+Enhancer Enhancer::load(const std::filesystem::path &modelFile)
+{
+    if (torch::get_num_threads() < static_cast<int>(std::thread::hardware_concurrency()))
+        torch::set_num_threads(std::max(1u, std::thread::hardware_concurrency()));
+    auto impl = std::make_unique<Impl>();
+    impl->device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    auto loaded = nn::loadCheckpoint(modelFile, impl->device);
+    impl->net = loaded.net;
+    impl->net->eval();
+    impl->info.network = loaded.meta.network;
+    impl->info.objective = loaded.meta.options.objective;
+    impl->info.epochsTrained = loaded.meta.epochsCompleted;
+    return Enhancer(std::move(impl));
+}
+
+const ModelInfo &Enhancer::info() const
+{
+    return m_impl->info;
+}
+
+void Enhancer::setTiling(int tileSize)
+{
+    m_impl->tileSize = tileSize;
+}
+
+int Enhancer::tileSize() const
+{
+    return m_impl->tileSize;
+}
+
+cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel) const
+{
+    if (unitImage.empty() || unitImage.type() != CV_32FC1)
+        throw EngineError("Enhancement needs a non-empty single-channel float image.");
+    torch::NoGradGuard noGrad;
+    const cv::Mat contiguous = unitImage.isContinuous() ? unitImage : unitImage.clone();
+    const auto input = torch::from_blob(const_cast<float *>(contiguous.ptr<float>()), {contiguous.rows, contiguous.cols},
+                                        torch::kFloat32);
+    const auto output = nn::inferSlice(m_impl->net, input, m_impl->tileSize, cancel, m_impl->device);
+    if (!output.defined())
+        return {};
+    const auto result = output.contiguous();
+    cv::Mat unit(contiguous.rows, contiguous.cols, CV_32FC1);
+    std::memcpy(unit.ptr<float>(), result.data_ptr<float>(), sizeof(float) * unit.total());
+    return unit;
+}
+
+cv::Mat Enhancer::enhance(const cv::Mat &image, const std::atomic_bool *cancel) const
+{
+    if (image.empty() || image.channels() != 1 || (image.depth() != CV_8U && image.depth() != CV_16U))
+        throw EngineError("Enhancement needs a non-empty 8- or 16-bit single-channel image.");
+    const cv::Mat unit = enhanceUnit(toUnitFloat(image), cancel);
+    if (unit.empty())
+        return {};
+    return fromUnitFloat(unit, image.depth());
+}
+
+} // namespace mri

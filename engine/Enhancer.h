@@ -1,0 +1,52 @@
+#pragma once
+
+#include "TrainingOptions.h"
+
+#include <opencv2/core/mat.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+
+namespace mri {
+
+struct ModelInfo
+{
+    NetworkConfig network;
+    TrainingObjective objective = TrainingObjective::Noise2Void;
+    int epochsTrained = 0;
+};
+
+// Runs a trained U-Net over whole slices of any size. Slices larger than the
+// tile size go through overlapping tiles blended with a smooth weight, so
+// memory stays bounded. Not copyable; movable. Thread-compatible: one thread
+// at a time per instance.
+class Enhancer final
+{
+public:
+    // Throws EngineError naming the file when it is missing or not a model of ours.
+    static Enhancer load(const std::filesystem::path &modelFile);
+    ~Enhancer();
+    Enhancer(Enhancer &&) noexcept;
+    Enhancer &operator=(Enhancer &&) noexcept;
+
+    const ModelInfo &info() const;
+
+    // Largest tile side in pixels (rounded up to a multiple of 2^depth). Tiles
+    // overlap by the network's receptive radius plus a blending band.
+    void setTiling(int tileSize);
+    int tileSize() const;
+
+    // Same size and depth as the input (CV_8UC1 or CV_16UC1). Returns an empty
+    // Mat when `cancel` became true part way.
+    cv::Mat enhance(const cv::Mat &image, const std::atomic_bool *cancel = nullptr) const;
+    // Float [0, 1] in and out, for benchmarks and tests.
+    cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr) const;
+
+private:
+    struct Impl;
+    explicit Enhancer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace mri

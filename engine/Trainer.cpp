@@ -1,0 +1,391 @@
+#include "Trainer.h"
+
+#include "EngineError.h"
+#include "ImageIO.h"
+#include "nn/Checkpoint.h"
+#include "nn/UNet.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <thread>
+
+namespace mri {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct TrainingImage
+{
+    std::string name;
+    torch::Tensor pixels; // [H, W] float in [0, 1], at least patch x patch
+    torch::Tensor clean;  // same size, or undefined when the dataset has no ground truth
+};
+
+struct ValidationSample
+{
+    torch::Tensor input;  // what the network sees for the loss
+    torch::Tensor target;
+    torch::Tensor mask;   // loss pixels (n2v), undefined: all pixels
+    torch::Tensor enhanceInput; // what enhancement would see
+    torch::Tensor reference;    // what the enhanced output is scored against
+};
+
+torch::Tensor matToTensor(const cv::Mat &unit)
+{
+    return torch::from_blob(const_cast<float *>(unit.ptr<float>()), {unit.rows, unit.cols}, torch::kFloat32).clone();
+}
+
+// Reflect-pads a slice smaller than the patch so that patches can be cut from it.
+torch::Tensor padToAtLeast(const torch::Tensor &image, int64_t size)
+{
+    const auto padHeight = std::max<int64_t>(0, size - image.size(0));
+    const auto padWidth = std::max<int64_t>(0, size - image.size(1));
+    if (padHeight == 0 && padWidth == 0)
+        return image;
+    namespace F = torch::nn::functional;
+    return F::pad(image.view({1, 1, image.size(0), image.size(1)}),
+                  F::PadFuncOptions({0, padWidth, 0, padHeight}).mode(torch::kReplicate))
+        .view({image.size(0) + padHeight, image.size(1) + padWidth});
+}
+
+torch::Tensor addTensorNoise(const torch::Tensor &clean, NoiseModel model, double sigma)
+{
+    const auto first = clean + sigma * torch::randn_like(clean);
+    if (model == NoiseModel::Gaussian)
+        return first;
+    const auto second = sigma * torch::randn_like(clean);
+    return torch::sqrt(first * first + second * second);
+}
+
+// Noise2Void blind spot: replaces a random `fraction` of pixels by a random
+// neighbour within a (2r+1)^2 window (never the pixel itself); returns the
+// corrupted input and the mask of replaced pixels.
+std::pair<torch::Tensor, torch::Tensor> blindSpotInput(const torch::Tensor &batch, double fraction, int neighbourhood)
+{
+    const auto height = batch.size(-2);
+    const auto width = batch.size(-1);
+    const auto shape = batch.sizes();
+    const int64_t radius = std::max(1, neighbourhood / 2);
+    auto mask = torch::rand(shape) < fraction;
+    auto dy = torch::randint(-radius, radius + 1, shape, torch::kLong);
+    auto dx = torch::randint(-radius, radius + 1, shape, torch::kLong);
+    const auto centre = (dy == 0).logical_and(dx == 0);
+    dx = torch::where(centre, torch::randint(0, 2, shape, torch::kLong) * 2 - 1, dx);
+    const auto rows = (torch::arange(height, torch::kLong).view({height, 1}) + dy).clamp(0, height - 1);
+    const auto columns = (torch::arange(width, torch::kLong).view({1, width}) + dx).clamp(0, width - 1);
+    const auto flatIndex = (rows * width + columns).flatten(-2);
+    const auto replaced = batch.flatten(-2).gather(-1, flatIndex).view(shape);
+    return {torch::where(mask, replaced, batch), mask};
+}
+
+struct Batch
+{
+    torch::Tensor input;
+    torch::Tensor target;
+    torch::Tensor mask; // undefined: loss over all pixels
+};
+
+Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
+{
+    switch (options.objective) {
+    case TrainingObjective::Noise2Void: {
+        auto [input, mask] = blindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood);
+        return {input, clean, mask};
+    }
+    case TrainingObjective::Identity:
+        return {clean, clean, {}};
+    case TrainingObjective::Synthetic:
+        return {addTensorNoise(clean, options.syntheticNoise, options.syntheticSigma), clean, {}};
+    }
+    return {clean, clean, {}};
+}
+
+torch::Tensor lossOf(const torch::Tensor &output, const Batch &batch)
+{
+    const auto squared = (output - batch.target).pow(2);
+    if (!batch.mask.defined())
+        return squared.mean();
+    const auto mask = batch.mask.to(squared.dtype());
+    return (squared * mask).sum() / mask.sum().clamp_min(1.0);
+}
+
+double psnrOfUnit(const torch::Tensor &output, const torch::Tensor &reference)
+{
+    const double mse = (output.clamp(0.0, 1.0) - reference).pow(2).mean().item<double>();
+    return mse > 0.0 ? 10.0 * std::log10(1.0 / mse) : INFINITY;
+}
+
+std::filesystem::path cleanPathOf(const Dataset &dataset, const DatasetRow &row)
+{
+    const int column = dataset.columnIndex("clean_image_path");
+    if (column < 0 || column >= static_cast<int>(row.fields.size()) || row.fields[column].empty())
+        return {};
+    return resolveDatasetPath(dataset, row.fields[column]);
+}
+
+std::vector<TrainingImage> loadImages(const Dataset &dataset, int patchSize, TrainingResult &result,
+                                      const TrainingCallbacks &callbacks, const std::atomic_bool &cancel)
+{
+    std::vector<TrainingImage> images;
+    for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
+        const auto &row = dataset.rows[i];
+        try {
+            TrainingImage image;
+            image.name = row.patientId;
+            const auto pixels = matToTensor(toUnitFloat(loadGrayscaleImage(row.imagePath)));
+            image.pixels = padToAtLeast(pixels, patchSize);
+            if (const auto cleanPath = cleanPathOf(dataset, row); !cleanPath.empty()) {
+                try {
+                    const auto clean = matToTensor(toUnitFloat(loadGrayscaleImage(cleanPath)));
+                    if (clean.sizes() == pixels.sizes())
+                        image.clean = padToAtLeast(clean, patchSize);
+                } catch (const EngineError &) {
+                    // Ground truth is optional: validation then scores against the input.
+                }
+            }
+            images.push_back(std::move(image));
+        } catch (const EngineError &error) {
+            const auto sentence = "Skipping " + dataset.describeRow(i) + ": " + error.what();
+            result.skippedImages.push_back(sentence);
+            if (callbacks.onMessage)
+                callbacks.onMessage(sentence);
+        }
+    }
+    return images;
+}
+
+} // namespace
+
+TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &requested, const TrainingCallbacks &callbacks,
+                          const std::atomic_bool &cancel)
+{
+    TrainingOptions options = requested;
+    const auto say = [&](const std::string &message) {
+        if (callbacks.onMessage)
+            callbacks.onMessage(message);
+    };
+    if (options.epochs < 1 || options.batchSize < 1 || options.patchSize < 8 || options.patchesPerImage < 1
+        || options.learningRate <= 0.0 || options.validationFraction < 0.0 || options.validationFraction >= 1.0)
+        throw EngineError("Training options out of range: epochs, batch and patches per image must be positive, "
+                          "patch at least 8, learning rate positive and validation fraction in [0, 1).");
+    if (options.modelFile.empty())
+        throw EngineError("No model file was given to save the training to.");
+
+    const int threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    torch::set_num_threads(threads);
+    const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+
+    TrainingResult result;
+    result.device = device.is_cuda() ? "cuda" : "cpu";
+
+    // Resume: the network shape and history come from the checkpoint.
+    nn::CheckpointMeta meta;
+    nn::UNet net{nullptr};
+    std::shared_ptr<torch::serialize::InputArchive> optimizerState;
+    if (options.resume) {
+        auto loaded = nn::loadCheckpoint(options.modelFile, device);
+        meta = loaded.meta;
+        net = loaded.net;
+        optimizerState = loaded.optimizerState;
+        options.network = meta.network;
+        if (options.seed == 0)
+            options.seed = meta.options.seed;
+        say("Resuming from '" + options.modelFile.string() + "' after epoch " + std::to_string(meta.epochsCompleted)
+            + ".");
+        if (meta.epochsCompleted >= options.epochs) {
+            say("The model has already been trained for " + std::to_string(meta.epochsCompleted)
+                + " epochs; nothing to do.");
+            result.epochsCompleted = meta.epochsCompleted;
+            result.history = meta.history;
+            result.seed = options.seed;
+            return result;
+        }
+    }
+    if (options.seed == 0)
+        options.seed = std::random_device{}() | 1ULL;
+    result.seed = options.seed;
+    torch::manual_seed(options.seed + static_cast<std::uint64_t>(meta.epochsCompleted));
+    std::mt19937_64 random(options.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(meta.epochsCompleted));
+
+    auto images = loadImages(dataset, options.patchSize, result, callbacks, cancel);
+    if (cancel) {
+        result.cancelled = true;
+        return result;
+    }
+    if (images.empty())
+        throw EngineError("No usable image to train on in '" + dataset.folder.string() + "': every row failed to load.");
+
+    // Split once, by the seed, so a resumed run validates on the same images.
+    std::vector<std::size_t> order(images.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(options.seed));
+    std::size_t validationCount = static_cast<std::size_t>(std::lround(options.validationFraction * images.size()));
+    if (options.validationFraction > 0.0 && images.size() >= 2)
+        validationCount = std::clamp<std::size_t>(validationCount, 1, images.size() - 1);
+    else
+        validationCount = 0;
+    std::vector<TrainingImage> training;
+    std::vector<TrainingImage> validation;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        (i < validationCount ? validation : training).push_back(std::move(images[order[i]]));
+    result.trainingImages = static_cast<int>(training.size());
+    result.validationImages = static_cast<int>(validation.size());
+    const bool cleanReference = !validation.empty()
+        && std::all_of(validation.begin(), validation.end(), [](const TrainingImage &i) { return i.clean.defined(); });
+
+    // Validation inputs are drawn once so the loss is comparable across epochs.
+    std::vector<ValidationSample> validationSamples;
+    {
+        torch::manual_seed(options.seed ^ 0x5eedULL);
+        for (const auto &image : validation) {
+            const auto batch = makeBatch(image.pixels.view({1, 1, image.pixels.size(0), image.pixels.size(1)}), options);
+            ValidationSample sample{batch.input[0][0], batch.target[0][0],
+                                    batch.mask.defined() ? batch.mask[0][0] : torch::Tensor(), image.pixels,
+                                    cleanReference ? image.clean : image.pixels};
+            if (options.objective == TrainingObjective::Synthetic) {
+                sample.enhanceInput = sample.input;
+                sample.reference = cleanReference ? image.clean : image.pixels;
+            }
+            validationSamples.push_back(std::move(sample));
+        }
+        torch::manual_seed(options.seed + static_cast<std::uint64_t>(meta.epochsCompleted));
+    }
+
+    if (!net) {
+        net = nn::UNet(options.network);
+        net->to(device);
+    }
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.learningRate));
+    if (optimizerState)
+        optimizer.load(*optimizerState);
+    for (auto &group : optimizer.param_groups())
+        static_cast<torch::optim::AdamOptions &>(group.options()).lr(options.learningRate);
+
+    meta.network = options.network;
+    meta.options = options;
+    const int patch = options.patchSize;
+    const long long patchesPerEpoch = static_cast<long long>(training.size()) * options.patchesPerImage;
+    const int stepsPerEpoch = static_cast<int>((patchesPerEpoch + options.batchSize - 1) / options.batchSize);
+    const int firstEpoch = meta.epochsCompleted + 1;
+    const long long stepsThisRun = static_cast<long long>(options.epochs - firstEpoch + 1) * stepsPerEpoch;
+    say("Training on " + std::to_string(training.size()) + " images, validating on " + std::to_string(validation.size())
+        + (cleanReference ? " (PSNR against ground truth)" : " (PSNR against the input)") + ", "
+        + std::to_string(stepsPerEpoch) + " steps per epoch, " + std::to_string(threads) + " threads on "
+        + result.device + ", seed " + std::to_string(options.seed) + ".");
+
+    const auto start = Clock::now();
+    const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+    long long stepsDone = 0;
+    std::uniform_int_distribution<std::size_t> pickImage(0, training.size() - 1);
+    std::uniform_int_distribution<int> pickTransform(0, 7);
+
+    for (int epoch = firstEpoch; epoch <= options.epochs; ++epoch) {
+        net->train();
+        double lossSum = 0.0;
+        int stepsInEpoch = 0;
+        for (int step = 1; step <= stepsPerEpoch; ++step) {
+            if (cancel)
+                break;
+            const int batchSize = static_cast<int>(
+                std::min<long long>(options.batchSize, patchesPerEpoch - static_cast<long long>(step - 1) * options.batchSize));
+            std::vector<torch::Tensor> patches;
+            patches.reserve(batchSize);
+            for (int b = 0; b < batchSize; ++b) {
+                const auto &image = training[pickImage(random)].pixels;
+                const int y = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(0)) - patch)(random);
+                const int x = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(1)) - patch)(random);
+                auto cut = image.slice(0, y, y + patch).slice(1, x, x + patch);
+                const int transform = pickTransform(random); // 4 rotations x optional flip
+                cut = torch::rot90(cut, transform % 4, {0, 1});
+                if (transform >= 4)
+                    cut = torch::flip(cut, {1});
+                patches.push_back(cut.unsqueeze(0));
+            }
+            const auto clean = torch::stack(patches).to(device);
+            const auto batch = makeBatch(clean, options);
+            optimizer.zero_grad();
+            const auto loss = lossOf(net->forward(batch.input), batch);
+            loss.backward();
+            optimizer.step();
+
+            const double lossValue = loss.item<double>();
+            lossSum += lossValue;
+            ++stepsInEpoch;
+            ++stepsDone;
+            ++meta.globalStep;
+            if (callbacks.onStep) {
+                TrainingStep progress;
+                progress.epoch = epoch;
+                progress.epochs = options.epochs;
+                progress.step = step;
+                progress.stepsPerEpoch = stepsPerEpoch;
+                progress.globalStep = meta.globalStep;
+                progress.loss = lossValue;
+                progress.elapsedSeconds = elapsed();
+                progress.etaSeconds = progress.elapsedSeconds / stepsDone * (stepsThisRun - stepsDone);
+                callbacks.onStep(progress);
+            }
+        }
+        if (cancel) {
+            result.cancelled = true;
+            if (stepsInEpoch > 0) {
+                // Keep what was learnt; the interrupted epoch is counted as not done.
+                nn::saveCheckpoint(options.modelFile, net, optimizer, meta);
+                say("Stopped during epoch " + std::to_string(epoch) + "; saved the model with the steps done so far.");
+            }
+            break;
+        }
+
+        EpochSummary summary;
+        summary.epoch = epoch;
+        summary.epochs = options.epochs;
+        summary.globalStep = meta.globalStep;
+        summary.trainLoss = lossSum / std::max(1, stepsInEpoch);
+        summary.learningRate = options.learningRate;
+        summary.validationLoss = std::nan("");
+        summary.validationPsnr = std::nan("");
+        if (!validationSamples.empty()) {
+            torch::NoGradGuard noGrad;
+            net->eval();
+            double lossTotal = 0.0;
+            double psnrTotal = 0.0;
+            for (const auto &sample : validationSamples) {
+                const auto output = nn::inferSlice(net, sample.input, 1024, &cancel, device);
+                if (!output.defined())
+                    break;
+                lossTotal += lossOf(output, Batch{sample.input, sample.target, sample.mask}).item<double>();
+                const auto enhanced = sample.enhanceInput.is_same(sample.input)
+                    ? output
+                    : nn::inferSlice(net, sample.enhanceInput, 1024, &cancel, device);
+                if (!enhanced.defined())
+                    break;
+                psnrTotal += psnrOfUnit(enhanced, sample.reference);
+            }
+            if (cancel) {
+                result.cancelled = true;
+                nn::saveCheckpoint(options.modelFile, net, optimizer, meta);
+                break;
+            }
+            summary.validationLoss = lossTotal / validationSamples.size();
+            summary.validationPsnr = psnrTotal / validationSamples.size();
+        }
+        summary.elapsedSeconds = elapsed();
+        meta.epochsCompleted = epoch;
+        meta.history.push_back(summary);
+        nn::saveCheckpoint(options.modelFile, net, optimizer, meta);
+        result.epochsCompleted = epoch;
+        if (callbacks.onEpoch)
+            callbacks.onEpoch(summary);
+    }
+    result.epochsCompleted = meta.epochsCompleted;
+    result.history = meta.history;
+    return result;
+}
+
+} // namespace mri

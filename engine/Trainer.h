@@ -1,0 +1,64 @@
+#pragma once
+
+#include "Dataset.h"
+#include "TrainingOptions.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mri {
+
+struct TrainingStep
+{
+    int epoch = 0;            // 1-based
+    int epochs = 0;
+    int step = 0;             // 1-based within the epoch
+    int stepsPerEpoch = 0;
+    long long globalStep = 0; // 1-based across the whole run (resumes continue counting)
+    double loss = 0.0;
+    double elapsedSeconds = 0.0;
+    double etaSeconds = 0.0;
+};
+
+struct EpochSummary
+{
+    int epoch = 0;
+    int epochs = 0;
+    long long globalStep = 0;
+    double trainLoss = 0.0;
+    double validationLoss = 0.0;  // NaN when there is no validation image
+    double validationPsnr = 0.0;  // dB of the output against the validation input; NaN without validation
+    double learningRate = 0.0;
+    double elapsedSeconds = 0.0;
+};
+
+struct TrainingCallbacks
+{
+    std::function<void(const TrainingStep &)> onStep;
+    std::function<void(const EpochSummary &)> onEpoch;
+    std::function<void(const std::string &)> onMessage; // skipped images, device, resume point
+};
+
+struct TrainingResult
+{
+    bool cancelled = false;
+    int epochsCompleted = 0;
+    std::uint64_t seed = 0;
+    std::string device;                    // "cpu" or "cuda"
+    int trainingImages = 0;
+    int validationImages = 0;
+    std::vector<std::string> skippedImages; // one sentence per unreadable row
+    std::vector<EpochSummary> history;
+};
+
+// Trains a U-Net on the dataset's readable slices. Blocking: call it from a
+// worker thread. `cancel` is polled every step; on cancellation the last
+// completed epoch's checkpoint stays in options.modelFile. Throws EngineError
+// when no usable image is left or the checkpoint to resume does not fit.
+TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options,
+                          const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
+
+} // namespace mri

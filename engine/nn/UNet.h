@@ -1,0 +1,65 @@
+#pragma once
+
+// Private to the engine: includes LibTorch. Never include from a public header.
+
+#include "TrainingOptions.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+
+namespace mri::nn {
+
+// Two 3x3 convolutions with ReLU, as in each level of the original U-Net.
+class DoubleConvImpl final : public torch::nn::Module
+{
+public:
+    DoubleConvImpl(int inChannels, int outChannels);
+    torch::Tensor forward(const torch::Tensor &input);
+
+private:
+    torch::nn::Conv2d m_first{nullptr};
+    torch::nn::Conv2d m_second{nullptr};
+};
+TORCH_MODULE(DoubleConv);
+
+// U-Net (Ronneberger et al. 2015): max-pool down, transposed convolution up,
+// skip connections by concatenation, 1x1 convolution and Sigmoid out. Padded
+// convolutions keep the size; inputs must be a multiple of downsamplingFactor().
+class UNetImpl final : public torch::nn::Module
+{
+public:
+    explicit UNetImpl(const NetworkConfig &config);
+    torch::Tensor forward(const torch::Tensor &input);
+
+    const NetworkConfig &config() const { return m_config; }
+    int downsamplingFactor() const { return 1 << m_config.depth; }
+    // Pixels of context on each side that influence an output pixel.
+    int receptiveRadius() const;
+
+private:
+    torch::Tensor downsample(const torch::Tensor &input) const;
+
+    NetworkConfig m_config;
+    torch::nn::ModuleList m_encoders;
+    torch::nn::ModuleList m_upsamplers;
+    torch::nn::ModuleList m_decoders;
+    DoubleConv m_bottleneck{nullptr};
+    torch::nn::Conv2d m_output{nullptr};
+    torch::Tensor m_blurKernel; // buffer, used when config.blurPool
+};
+TORCH_MODULE(UNet);
+
+// Runs the network on a [N, 1, H, W] batch of any H, W: reflect-pads to a
+// multiple of the down-sampling factor and crops back.
+torch::Tensor forwardPadded(UNet &net, const torch::Tensor &input);
+
+// Whole-slice inference on a [H, W] float tensor with bounded memory: slices
+// larger than `tileSize` are cut into tiles whose borders overlap by the
+// network's receptive radius plus a blending band, so each output pixel comes
+// from tiles that saw its full context. Returns an undefined tensor when
+// `cancel` became true. The caller holds NoGradGuard and eval().
+torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
+                         const torch::Device &device);
+
+} // namespace mri::nn

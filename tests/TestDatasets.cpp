@@ -1,0 +1,52 @@
+#include "TestDatasets.h"
+
+#include "CsvTable.h"
+#include "ImageIO.h"
+#include "Noise.h"
+
+#include <QDir>
+
+#include <opencv2/imgproc.hpp>
+
+#include <random>
+
+namespace mri::test {
+
+cv::Mat syntheticSlice(int width, int height, std::uint64_t seed)
+{
+    std::mt19937_64 random(seed);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    cv::Mat slice(height, width, CV_32FC1, cv::Scalar(0.0));
+    const cv::Point centre(width / 2, height / 2);
+    cv::ellipse(slice, centre, cv::Size(width * 2 / 5, height * 9 / 20), 0, 0, 360, cv::Scalar(0.45), cv::FILLED);
+    for (int i = 0; i < 6; ++i) {
+        const cv::Point at(static_cast<int>(width * (0.3 + 0.4 * unit(random))),
+                           static_cast<int>(height * (0.3 + 0.4 * unit(random))));
+        const cv::Size axes(std::max(1, static_cast<int>(width * (0.04 + 0.1 * unit(random)))),
+                            std::max(1, static_cast<int>(height * (0.04 + 0.1 * unit(random)))));
+        cv::ellipse(slice, at, axes, 180 * unit(random), 0, 360, cv::Scalar(0.2 + 0.7 * unit(random)), cv::FILLED);
+    }
+    cv::GaussianBlur(slice, slice, cv::Size(0, 0), 1.0);
+    return slice;
+}
+
+QString writeSyntheticDataset(const QString &folder, int count, int width, int height, std::uint64_t seed)
+{
+    const std::filesystem::path root = folder.toStdString();
+    CsvTable table;
+    table.header = {"patient_id", "image_path", "clean_image_path", "age"};
+    for (int i = 0; i < count; ++i) {
+        const auto clean = syntheticSlice(width, height, seed * 1000 + i);
+        const auto noisy = addNoise(clean, NoiseModel::Rician, 0.08, seed * 7919 + i);
+        const auto name = "slice_" + std::to_string(i + 1) + ".png";
+        saveImageAtomically(root / "images" / name, fromUnitFloat(noisy, CV_8U));
+        saveImageAtomically(root / "clean" / name, fromUnitFloat(clean, CV_8U));
+        table.rows.push_back({"P-" + std::to_string(100 + i), "images/" + name, "clean/" + name,
+                              std::to_string(40 + i)});
+    }
+    const auto csv = root / "brain_tumor_info.csv";
+    writeCsvFileAtomically(csv, table);
+    return QString::fromStdString(csv.string());
+}
+
+} // namespace mri::test

@@ -1,0 +1,212 @@
+// The command line end to end: a small dataset is built, a tiny model
+// trained, slices enhanced and compared, exactly as a user would run it.
+#include "CsvTable.h"
+#include "ImageIO.h"
+#include "Metrics.h"
+#include "TestDatasets.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+using namespace mri;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run runTool(const QStringList &arguments, int timeoutMs = 240000)
+{
+    QProcess process;
+    process.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), arguments);
+    if (!process.waitForFinished(timeoutMs))
+        process.kill();
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+}
+
+QByteArray treeDigest(const QString &folder)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QStringList files;
+    QDirIterator it(folder, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files << it.next();
+    files.sort();
+    for (const auto &file : files) {
+        QFile f(file);
+        if (f.open(QIODevice::ReadOnly)) {
+            hash.addData(file.toUtf8());
+            hash.addData(f.readAll());
+        }
+    }
+    return hash.result();
+}
+
+const QStringList kTinyNetwork{"--depth", "2", "--base-channels", "8", "--patch", "32", "--batch", "8",
+                               "--patches-per-image", "4", "--lr", "0.003", "--seed", "5", "--threads", "2"};
+
+} // namespace
+
+class TestEndToEnd final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void trainEnhanceCompare();
+    void usageErrors_data();
+    void usageErrors();
+    void metricsCommand();
+    void badDatasetIsOneSentence();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_input;
+    QString m_work;
+};
+
+void TestEndToEnd::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_input = m_dir.filePath("input");
+    test::writeSyntheticDataset(m_input, 5, 45, 38);
+    // A 16-bit TIFF slice, and a row whose image is broken.
+    const auto slice16 = fromUnitFloat(test::syntheticSlice(33, 29, 99), CV_16U);
+    QVERIFY(cv::imwrite(QDir(m_input).filePath("images/deep.tif").toStdString(), slice16));
+    QFile broken(QDir(m_input).filePath("images/broken.png"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("\x89PNG\r\n\x1a\n truncated");
+    broken.close();
+    QFile csv(QDir(m_input).filePath("brain_tumor_info.csv"));
+    QVERIFY(csv.open(QIODevice::Append));
+    csv.write("P-200,images/deep.tif,,61\n\"P-201, broken\",images/broken.png,,62\n");
+    csv.close();
+    m_work = m_dir.filePath("work");
+    QVERIFY(QDir().mkpath(m_work));
+}
+
+void TestEndToEnd::trainEnhanceCompare()
+{
+    const QByteArray inputBefore = treeDigest(m_input);
+    const QString model = QDir(m_work).filePath("model.pt");
+
+    auto train = runTool(QStringList{"train", "--dataset", m_input, "--model", model, "--epochs", "2"} + kTinyNetwork);
+    QVERIFY2(train.exitCode == 0, qPrintable(train.err));
+    QVERIFY(train.out.contains("Trained 2 epochs"));
+    QVERIFY2(train.err.contains("broken.png"), qPrintable(train.err)); // the skipped row is named
+    QVERIFY(train.err.contains("Epoch 2/2"));
+    QVERIFY(QFile::exists(model));
+
+    const QString outDir = QDir(m_work).filePath("enhanced");
+    const QString metrics = QDir(m_work).filePath("metrics.csv");
+    auto enhance = runTool({"enhance", "--dataset", m_input, "--model", model, "--out-dir", outDir, "--csv-out", metrics});
+    QCOMPARE(enhance.exitCode, 3); // one row failed, the others were written
+    QVERIFY2(enhance.err.contains("broken.png"), qPrintable(enhance.err));
+
+    const auto table = readCsvFile(metrics.toStdString());
+    QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "clean_image_path", "age",
+                                                     "enhanced_image_path", "PSNR", "SSIM", "error"}));
+    QCOMPARE(table.rows.size(), std::size_t(7));
+    int failed = 0;
+    for (const auto &row : table.rows) {
+        if (row[0] == "P-201, broken") {
+            ++failed;
+            QVERIFY(row[4].empty() && row[5].empty() && row[6].empty());
+            QVERIFY(QString::fromStdString(row[7]).contains("broken.png"));
+            continue;
+        }
+        QVERIFY(row[7].empty());
+        const QString enhancedPath = QDir(m_work).filePath(QString::fromStdString(row[4]));
+        QVERIFY2(QFile::exists(enhancedPath), qPrintable(enhancedPath));
+        const auto original = loadGrayscaleImage(QDir(m_input).filePath(QString::fromStdString(row[1])).toStdString());
+        const auto enhanced = loadGrayscaleImage(enhancedPath.toStdString());
+        QCOMPARE(enhanced.size(), original.size());
+        QCOMPARE(enhanced.depth(), original.depth());
+        // The CSV's numbers are those of the written image against its original.
+        const auto expected = compareImages(original, enhanced);
+        QCOMPARE(std::stod(row[5]), std::round(expected.psnr * 1e4) / 1e4);
+        QVERIFY(std::abs(std::stod(row[6]) - expected.ssim) < 1e-6);
+    }
+    QCOMPARE(failed, 1);
+    QCOMPARE(treeDigest(m_input), inputBefore); // nothing of the input was modified
+    QCOMPARE(QDir(outDir).entryList(QDir::Files | QDir::Hidden).size(), 6);
+
+    // A subset with the default locations: the earlier CSV elsewhere is untouched.
+    auto subset = runTool({"enhance", "--dataset", m_input, "--model", model, "--patients", "P-100,P-102"});
+    QVERIFY2(subset.exitCode == 0, qPrintable(subset.err));
+    const auto defaultCsv = readCsvFile(QDir(m_input).filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(defaultCsv.rows.size(), std::size_t(2));
+    QVERIFY(QFile::exists(QDir(m_input).filePath("enhanced_images/slice_1.png")));
+    auto unknown = runTool({"enhance", "--dataset", m_input, "--model", model, "--patients", "P-999"});
+    QCOMPARE(unknown.exitCode, 1);
+    QVERIFY(unknown.err.contains("P-999"));
+
+    const QString figure = QDir(m_work).filePath("compare.png");
+    auto compare = runTool({"compare", "--dataset", m_input, "--metrics-csv", metrics, "--out", figure, "--seed", "3"});
+    QVERIFY2(compare.exitCode == 0, qPrintable(compare.err));
+    QCOMPARE(compare.out.count("PSNR="), 3);
+    const cv::Mat picture = cv::imread(figure.toStdString());
+    QVERIFY(!picture.empty());
+    QVERIFY(picture.rows > 3 * 300);
+}
+
+void TestEndToEnd::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("no command") << QStringList{} << "Usage";
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "frobnicate";
+    QTest::newRow("unknown option") << QStringList{"train", "--dataset", ".", "--model", "m.pt", "--colour", "red"} << "--colour";
+    QTest::newRow("missing model") << QStringList{"enhance", "--dataset", "."} << "--model";
+    QTest::newRow("bad epochs") << QStringList{"train", "--dataset", ".", "--model", "m.pt", "--epochs", "ten"} << "--epochs";
+    QTest::newRow("bad objective") << QStringList{"train", "--dataset", ".", "--model", "m.pt", "--objective", "magic"} << "magic";
+    QTest::newRow("metrics needs two files") << QStringList{"metrics", "a.png"} << "two image files";
+}
+
+void TestEndToEnd::usageErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, mentions);
+    const auto run = runTool(arguments, 30000);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(mentions), qPrintable(run.err));
+}
+
+void TestEndToEnd::metricsCommand()
+{
+    const QString image = QDir(m_input).filePath("images/slice_1.png");
+    const QString clean = QDir(m_input).filePath("clean/slice_1.png");
+    auto same = runTool({"metrics", image, image}, 30000);
+    QCOMPARE(same.exitCode, 0);
+    QCOMPARE(same.out.trimmed(), QStringLiteral("PSNR=inf SSIM=1.000000"));
+    auto differ = runTool({"metrics", clean, image}, 30000);
+    QCOMPARE(differ.exitCode, 0);
+    const auto expected = compareImages(loadGrayscaleImage(clean.toStdString()), loadGrayscaleImage(image.toStdString()));
+    QCOMPARE(differ.out.trimmed(), QStringLiteral("PSNR=%1 SSIM=%2").arg(expected.psnr, 0, 'f', 4).arg(expected.ssim, 0, 'f', 6));
+}
+
+void TestEndToEnd::badDatasetIsOneSentence()
+{
+    auto missing = runTool({"enhance", "--dataset", m_dir.filePath("nowhere"), "--model", "m.pt"}, 30000);
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY(missing.err.contains("nowhere"));
+    QCOMPARE(missing.err.trimmed().count('\n'), 0);
+    auto noModel = runTool({"enhance", "--dataset", m_input, "--model", m_dir.filePath("absent.pt")}, 30000);
+    QCOMPARE(noModel.exitCode, 1);
+    QVERIFY(noModel.err.contains("absent.pt"));
+}
+
+QTEST_GUILESS_MAIN(TestEndToEnd)
+#include "tst_endtoend.moc"

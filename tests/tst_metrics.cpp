@@ -1,0 +1,163 @@
+#include "EngineError.h"
+#include "Metrics.h"
+
+#include <QFile>
+#include <QTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cmath>
+#include <limits>
+
+using namespace mri;
+
+// PSNR and SSIM against values from scikit-image 0.19.3, written by
+// scripts/make_metric_goldens.py into tests/data/metrics/golden.csv.
+class TestMetrics : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void matchesScikitImage_data();
+    void matchesScikitImage();
+    void compareImagesUsesDepthRange();
+    void rejectsMismatchedImages();
+    void rejectsTooSmallImageForSsim();
+    void formatsAndParsesMetrics();
+};
+
+namespace {
+
+QString metricsDir()
+{
+    return QStringLiteral(MRI_TEST_DATA_DIR "/metrics/");
+}
+
+cv::Mat loadImage(const QString &name)
+{
+    return cv::imread((metricsDir() + name).toStdString(), cv::IMREAD_UNCHANGED);
+}
+
+} // namespace
+
+void TestMetrics::matchesScikitImage_data()
+{
+    QTest::addColumn<QString>("reference");
+    QTest::addColumn<QString>("test");
+    QTest::addColumn<double>("dataRange");
+    QTest::addColumn<double>("psnr");
+    QTest::addColumn<double>("ssim");
+
+    QFile golden(metricsDir() + "golden.csv");
+    QVERIFY2(golden.open(QIODevice::ReadOnly | QIODevice::Text), qPrintable(golden.fileName()));
+    const QStringList lines = QString::fromUtf8(golden.readAll()).split('\n', Qt::SkipEmptyParts);
+    QVERIFY(lines.size() > 1);
+    QCOMPARE(lines.first(), QStringLiteral("reference,test,data_range,psnr,ssim"));
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QStringList f = lines[i].split(',');
+        QCOMPARE(f.size(), 5);
+        QTest::newRow(qPrintable(f[0])) << f[0] << f[1] << parseMetric(f[2].toStdString())
+                                        << parseMetric(f[3].toStdString()) << parseMetric(f[4].toStdString());
+    }
+}
+
+void TestMetrics::matchesScikitImage()
+{
+    QFETCH(QString, reference);
+    QFETCH(QString, test);
+    QFETCH(double, dataRange);
+    QFETCH(double, psnr);
+    QFETCH(double, ssim);
+
+    const cv::Mat ref = loadImage(reference);
+    const cv::Mat tst = loadImage(test);
+    QVERIFY2(!ref.empty() && !tst.empty(), qPrintable(reference + " / " + test));
+    QCOMPARE(ref.channels(), 1);
+
+    const double measuredPsnr = peakSignalNoiseRatio(ref, tst, dataRange);
+    const double measuredSsim = structuralSimilarity(ref, tst, dataRange);
+    if (std::isinf(psnr)) {
+        QVERIFY(std::isinf(measuredPsnr) && measuredPsnr > 0);
+    } else {
+        QVERIFY2(std::fabs(measuredPsnr - psnr) < 1e-3,
+                 qPrintable(QString("PSNR %1, scikit-image %2").arg(measuredPsnr, 0, 'g', 17).arg(psnr, 0, 'g', 17)));
+    }
+    QVERIFY2(std::fabs(measuredSsim - ssim) < 1e-4,
+             qPrintable(QString("SSIM %1, scikit-image %2").arg(measuredSsim, 0, 'g', 17).arg(ssim, 0, 'g', 17)));
+}
+
+void TestMetrics::compareImagesUsesDepthRange()
+{
+    const cv::Mat ref8 = loadImage("smooth8_ref.png");
+    const cv::Mat test8 = loadImage("smooth8_test.png");
+    QCOMPARE(ref8.depth(), CV_8U);
+    const QualityMetrics m8 = compareImages(ref8, test8);
+    QCOMPARE(m8.psnr, peakSignalNoiseRatio(ref8, test8, 255.0));
+    QCOMPARE(m8.ssim, structuralSimilarity(ref8, test8, 255.0));
+
+    const cv::Mat ref16 = loadImage("u16_ref.png");
+    const cv::Mat test16 = loadImage("u16_test.png");
+    QCOMPARE(ref16.depth(), CV_16U);
+    const QualityMetrics m16 = compareImages(ref16, test16);
+    QCOMPARE(m16.psnr, peakSignalNoiseRatio(ref16, test16, 65535.0));
+    QCOMPARE(m16.ssim, structuralSimilarity(ref16, test16, 65535.0));
+
+    cv::Mat float32;
+    ref8.convertTo(float32, CV_32F);
+    QVERIFY_THROWS_EXCEPTION(EngineError, compareImages(float32, float32));
+}
+
+void TestMetrics::rejectsMismatchedImages()
+{
+    const cv::Mat a(20, 30, CV_8UC1, cv::Scalar(10));
+    const cv::Mat b(30, 20, CV_8UC1, cv::Scalar(10));
+    QVERIFY_THROWS_EXCEPTION(EngineError, peakSignalNoiseRatio(a, b, 255.0));
+    QVERIFY_THROWS_EXCEPTION(EngineError, structuralSimilarity(a, b, 255.0));
+    QVERIFY_THROWS_EXCEPTION(EngineError, compareImages(a, b));
+
+    const cv::Mat colour(20, 30, CV_8UC3, cv::Scalar(10, 20, 30));
+    QVERIFY_THROWS_EXCEPTION(EngineError, compareImages(colour, colour));
+    QVERIFY_THROWS_EXCEPTION(EngineError, compareImages(cv::Mat(), cv::Mat()));
+
+    const cv::Mat sixteen(20, 30, CV_16UC1, cv::Scalar(10));
+    QVERIFY_THROWS_EXCEPTION(EngineError, compareImages(a, sixteen));
+}
+
+void TestMetrics::rejectsTooSmallImageForSsim()
+{
+    const cv::Mat small(6, 40, CV_8UC1, cv::Scalar(3));
+    QVERIFY_THROWS_EXCEPTION(EngineError, structuralSimilarity(small, small, 255.0));
+    QVERIFY(std::isinf(peakSignalNoiseRatio(small, small, 255.0)));
+}
+
+void TestMetrics::formatsAndParsesMetrics()
+{
+    const double inf = std::numeric_limits<double>::infinity();
+    QCOMPARE(formatMetric(inf), std::string("inf"));
+    QCOMPARE(formatMetric(-inf), std::string("-inf"));
+    QCOMPARE(formatMetric(std::nan("")), std::string("nan"));
+    QCOMPARE(formatMetric(31.123456), std::string("31.1235"));
+    QCOMPARE(formatMetric(0.5, 2), std::string("0.50"));
+    QCOMPARE(formatMetric(-1.25, 1), std::string("-1.2")); // round half to even, as printf
+    QCOMPARE(formatMetric(12.0, 0), std::string("12"));
+
+    QVERIFY(std::isinf(parseMetric("inf")) && parseMetric("inf") > 0);
+    QVERIFY(std::isinf(parseMetric("-inf")) && parseMetric("-inf") < 0);
+    QVERIFY(std::isnan(parseMetric("nan")));
+    QCOMPARE(parseMetric("31.1235"), 31.1235);
+    QCOMPARE(parseMetric(" 0.9 "), 0.9);
+    QCOMPARE(parseMetric("1e-3"), 1e-3);
+    QCOMPARE(parseMetric("+2.5"), 2.5);
+    for (const char *bad : {"", "  ", "abc", "1.5x", "1,5", "--1", "+-1", "."})
+        QVERIFY2(std::isnan(parseMetric(bad)), bad);
+
+    for (const double value : {0.0, 1.0, 27.4321, 0.8765, 99.9999, -3.5, inf, -inf}) {
+        const std::string text = formatMetric(value);
+        QCOMPARE(formatMetric(parseMetric(text)), text);
+        QCOMPARE(parseMetric(text), value);
+    }
+    QVERIFY(std::isnan(parseMetric(formatMetric(std::nan("")))));
+}
+
+QTEST_APPLESS_MAIN(TestMetrics)
+#include "tst_metrics.moc"

@@ -1,0 +1,247 @@
+#include "Dataset.h"
+#include "EngineError.h"
+#include "Enhancer.h"
+#include "ImageIO.h"
+#include "TestDatasets.h"
+#include "Trainer.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <opencv2/core.hpp>
+
+#include <numeric>
+
+using namespace mri;
+
+Q_DECLARE_METATYPE(mri::TrainingObjective)
+
+class TestTraining final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void lossFallsForEachObjective_data();
+    void lossFallsForEachObjective();
+    void sameSeedRepeatsTheRun();
+    void checkpointRoundTripAndResume();
+    void cancellationKeepsAUsableCheckpoint();
+    void unreadableImagesAreSkipped();
+    void noUsableImageIsAnError();
+    void damagedModelFileIsAClearError();
+
+private:
+    TrainingOptions tinyOptions(const QString &model) const;
+    QTemporaryDir m_dir;
+    Dataset m_dataset;
+};
+
+void TestTraining::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    test::writeSyntheticDataset(m_dir.path() + "/data", 6, 40, 36);
+    m_dataset = openDataset((m_dir.path() + "/data").toStdString());
+    QCOMPARE(m_dataset.rows.size(), std::size_t(6));
+}
+
+TrainingOptions TestTraining::tinyOptions(const QString &model) const
+{
+    TrainingOptions options;
+    options.modelFile = model.toStdString();
+    options.network.depth = 2;
+    options.network.baseChannels = 8;
+    options.patchSize = 32;
+    options.batchSize = 8;
+    options.patchesPerImage = 16;
+    options.epochs = 4;
+    options.learningRate = 3e-3;
+    options.validationFraction = 0.2;
+    options.seed = 42;
+    options.threads = 1;
+    return options;
+}
+
+void TestTraining::lossFallsForEachObjective_data()
+{
+    QTest::addColumn<TrainingObjective>("objective");
+    QTest::newRow("n2v") << TrainingObjective::Noise2Void;
+    QTest::newRow("identity") << TrainingObjective::Identity;
+    QTest::newRow("synthetic") << TrainingObjective::Synthetic;
+}
+
+void TestTraining::lossFallsForEachObjective()
+{
+    QFETCH(TrainingObjective, objective);
+    auto options = tinyOptions(m_dir.filePath("objective.pt"));
+    options.objective = objective;
+    std::vector<double> losses;
+    std::vector<EpochSummary> epochs;
+    TrainingCallbacks callbacks;
+    callbacks.onStep = [&](const TrainingStep &step) { losses.push_back(step.loss); };
+    callbacks.onEpoch = [&](const EpochSummary &summary) { epochs.push_back(summary); };
+    std::atomic_bool cancel{false};
+    const auto result = trainModel(m_dataset, options, callbacks, cancel);
+
+    QVERIFY(!result.cancelled);
+    QCOMPARE(result.epochsCompleted, 4);
+    QCOMPARE(epochs.size(), std::size_t(4));
+    QCOMPARE(result.trainingImages + result.validationImages, 6);
+    QCOMPARE(result.validationImages, 1);
+    // 5 training images * 16 patches / batch 8 = 10 steps per epoch.
+    QCOMPARE(losses.size(), std::size_t(4 * 10));
+    const double first = std::accumulate(losses.begin(), losses.begin() + 3, 0.0) / 3;
+    const double last = std::accumulate(losses.end() - 3, losses.end(), 0.0) / 3;
+    QVERIFY2(last < 0.7 * first, qPrintable(QStringLiteral("first %1, last %2").arg(first).arg(last)));
+    QVERIFY(epochs.back().trainLoss < epochs.front().trainLoss);
+    QVERIFY(std::isfinite(epochs.back().validationLoss));
+    QVERIFY(std::isfinite(epochs.back().validationPsnr));
+}
+
+void TestTraining::sameSeedRepeatsTheRun()
+{
+    std::vector<double> runs[2];
+    for (auto &losses : runs) {
+        auto options = tinyOptions(m_dir.filePath("seed.pt"));
+        options.epochs = 1;
+        TrainingCallbacks callbacks;
+        callbacks.onStep = [&](const TrainingStep &step) { losses.push_back(step.loss); };
+        std::atomic_bool cancel{false};
+        trainModel(m_dataset, options, callbacks, cancel);
+    }
+    QCOMPARE(runs[0].size(), runs[1].size());
+    QCOMPARE(runs[0], runs[1]);
+}
+
+void TestTraining::checkpointRoundTripAndResume()
+{
+    const QString model = m_dir.filePath("resume.pt");
+    auto options = tinyOptions(model);
+    options.epochs = 1;
+    std::atomic_bool cancel{false};
+    const auto first = trainModel(m_dataset, options, {}, cancel);
+    QCOMPARE(first.epochsCompleted, 1);
+
+    const auto enhancer = Enhancer::load(model.toStdString());
+    QCOMPARE(enhancer.info().epochsTrained, 1);
+    QCOMPARE(enhancer.info().network.depth, 2);
+    QCOMPARE(enhancer.info().network.baseChannels, 8);
+    const auto image = loadGrayscaleImage(m_dataset.rows[0].imagePath);
+    const auto once = enhancer.enhance(image);
+    QCOMPARE(once.size(), image.size());
+    QCOMPARE(once.type(), image.type());
+    QCOMPARE(cv::norm(once, Enhancer::load(model.toStdString()).enhance(image), cv::NORM_INF), 0.0);
+
+    // Resume to 3 epochs: the run continues at epoch 2 with the saved history;
+    // network settings come from the checkpoint, not the (different) options.
+    options.epochs = 3;
+    options.resume = true;
+    options.network.baseChannels = 16;
+    std::vector<int> epochsSeen;
+    long long firstStep = 0;
+    TrainingCallbacks callbacks;
+    callbacks.onEpoch = [&](const EpochSummary &summary) { epochsSeen.push_back(summary.epoch); };
+    callbacks.onStep = [&](const TrainingStep &step) {
+        if (firstStep == 0)
+            firstStep = step.globalStep;
+    };
+    const auto resumed = trainModel(m_dataset, options, callbacks, cancel);
+    QCOMPARE(epochsSeen, (std::vector<int>{2, 3}));
+    QCOMPARE(resumed.history.size(), std::size_t(3));
+    QCOMPARE(firstStep, first.history.back().globalStep + 1);
+    const auto after = Enhancer::load(model.toStdString());
+    QCOMPARE(after.info().epochsTrained, 3);
+    QCOMPARE(after.info().network.baseChannels, 8);
+    QVERIFY(cv::norm(once, after.enhance(image), cv::NORM_INF) > 0.0);
+
+    // Nothing left to do when the target is already reached.
+    epochsSeen.clear();
+    const auto again = trainModel(m_dataset, options, callbacks, cancel);
+    QCOMPARE(again.epochsCompleted, 3);
+    QVERIFY(epochsSeen.empty());
+}
+
+void TestTraining::cancellationKeepsAUsableCheckpoint()
+{
+    const QString model = m_dir.filePath("cancel.pt");
+    auto options = tinyOptions(model);
+    options.epochs = 50;
+    std::atomic_bool cancel{false};
+    int steps = 0;
+    TrainingCallbacks callbacks;
+    callbacks.onStep = [&](const TrainingStep &) {
+        if (++steps == 14)
+            cancel = true; // during the second epoch
+    };
+    const auto result = trainModel(m_dataset, options, callbacks, cancel);
+    QVERIFY(result.cancelled);
+    QCOMPARE(steps, 14);
+    QCOMPARE(result.epochsCompleted, 1);
+    const auto enhancer = Enhancer::load(model.toStdString());
+    QCOMPARE(enhancer.info().epochsTrained, 1);
+    QDir dir(m_dir.path());
+    QCOMPARE(dir.entryList({"*.tmp*", ".*tmp*"}, QDir::Files | QDir::Hidden).size(), 0);
+}
+
+void TestTraining::unreadableImagesAreSkipped()
+{
+    QTemporaryDir dir;
+    test::writeSyntheticDataset(dir.path(), 4, 40, 36);
+    QFile broken(dir.filePath("images/slice_2.png"));
+    QVERIFY(broken.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    broken.write("not a png");
+    broken.close();
+    const auto dataset = openDataset(dir.path().toStdString());
+    auto options = tinyOptions(dir.filePath("model.pt"));
+    options.epochs = 1;
+    std::vector<std::string> messages;
+    TrainingCallbacks callbacks;
+    callbacks.onMessage = [&](const std::string &message) { messages.push_back(message); };
+    std::atomic_bool cancel{false};
+    const auto result = trainModel(dataset, options, callbacks, cancel);
+    QCOMPARE(result.skippedImages.size(), std::size_t(1));
+    QVERIFY(QString::fromStdString(result.skippedImages[0]).contains("slice_2.png"));
+    QVERIFY(QString::fromStdString(result.skippedImages[0]).contains("P-101"));
+    QCOMPARE(result.trainingImages + result.validationImages, 3);
+    QVERIFY(std::any_of(messages.begin(), messages.end(),
+                        [](const std::string &m) { return m.find("slice_2.png") != std::string::npos; }));
+}
+
+void TestTraining::noUsableImageIsAnError()
+{
+    QTemporaryDir dir;
+    QFile csv(dir.filePath("brain_tumor_info.csv"));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write("patient_id,image_path\nP1,missing1.png\nP2,missing2.png\n");
+    csv.close();
+    const auto dataset = openDataset(dir.path().toStdString());
+    std::atomic_bool cancel{false};
+    try {
+        trainModel(dataset, tinyOptions(dir.filePath("model.pt")), {}, cancel);
+        QFAIL("training without images must fail");
+    } catch (const EngineError &error) {
+        QVERIFY(QString::fromStdString(error.what()).contains("No usable image"));
+    }
+    QVERIFY(!QFile::exists(dir.filePath("model.pt")));
+}
+
+void TestTraining::damagedModelFileIsAClearError()
+{
+    QTemporaryDir dir;
+    const QString model = dir.filePath("damaged.pt");
+    QFile file(model);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(4096, 'x'));
+    file.close();
+    QVERIFY_THROWS_EXCEPTION(EngineError, Enhancer::load(model.toStdString()));
+    try {
+        Enhancer::load(model.toStdString());
+    } catch (const EngineError &error) {
+        QVERIFY(QString::fromStdString(error.what()).contains("damaged.pt"));
+    }
+    QVERIFY_THROWS_EXCEPTION(EngineError, Enhancer::load(dir.filePath("absent.pt").toStdString()));
+}
+
+QTEST_GUILESS_MAIN(TestTraining)
+#include "tst_training.moc"

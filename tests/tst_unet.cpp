@@ -1,0 +1,129 @@
+// LibTorch first: Qt's keywords are disabled for this target (QT_NO_KEYWORDS),
+// since Qt's `slots` macro breaks LibTorch's headers.
+#include "nn/UNet.h"
+
+#include <QtTest>
+
+class TestUNet final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { torch::manual_seed(7); }
+    void shapeIsPreserved_data();
+    void shapeIsPreserved();
+    void receptiveRadiusBoundsTheContext();
+    void tiledInferenceMatchesWholeImage_data();
+    void tiledInferenceMatchesWholeImage();
+    void sigmoidOutputStaysInUnitRange();
+};
+
+void TestUNet::shapeIsPreserved_data()
+{
+    QTest::addColumn<int>("height");
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("depth");
+    QTest::addColumn<bool>("residual");
+    QTest::addColumn<bool>("topSkip");
+    QTest::addColumn<bool>("blurPool");
+    QTest::newRow("301x370 depth 4") << 370 << 301 << 4 << false << true << false;
+    QTest::newRow("odd 33x17 depth 3") << 33 << 17 << 3 << false << true << false;
+    QTest::newRow("tiny 5x7 depth 4") << 5 << 7 << 4 << false << true << false;
+    QTest::newRow("single pixel") << 1 << 1 << 2 << false << true << false;
+    QTest::newRow("n2v2 variant 301x370") << 370 << 301 << 4 << true << false << true;
+    QTest::newRow("multiple of 16") << 64 << 48 << 4 << true << true << true;
+}
+
+void TestUNet::shapeIsPreserved()
+{
+    QFETCH(int, height);
+    QFETCH(int, width);
+    QFETCH(int, depth);
+    QFETCH(bool, residual);
+    QFETCH(bool, topSkip);
+    QFETCH(bool, blurPool);
+    mri::NetworkConfig config;
+    config.depth = depth;
+    config.baseChannels = 4;
+    config.residualOutput = residual;
+    config.topSkip = topSkip;
+    config.blurPool = blurPool;
+    mri::nn::UNet net(config);
+    torch::NoGradGuard noGrad;
+    const auto input = torch::rand({2, 1, height, width});
+    const auto output = mri::nn::forwardPadded(net, input);
+    QCOMPARE(output.sizes().vec(), input.sizes().vec());
+}
+
+void TestUNet::receptiveRadiusBoundsTheContext()
+{
+    mri::NetworkConfig config;
+    config.depth = 2;
+    config.baseChannels = 4;
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    const int radius = net->receptiveRadius();
+    const int size = 4 * radius + 16;
+    const int centre = size / 2;
+    auto input = torch::rand({1, 1, size, size});
+    const auto reference = net->forward(input)[0][0][centre][centre].item<float>();
+
+    auto far = input.clone();
+    far[0][0][centre][centre + radius + 2] = 5.0f; // just outside the receptive field
+    QCOMPARE(net->forward(far)[0][0][centre][centre].item<float>(), reference);
+
+    auto near = input.clone();
+    near[0][0][centre][centre + 2] = 5.0f;
+    QVERIFY(net->forward(near)[0][0][centre][centre].item<float>() != reference);
+}
+
+void TestUNet::tiledInferenceMatchesWholeImage_data()
+{
+    QTest::addColumn<int>("depth");
+    QTest::addColumn<int>("tileSize");
+    QTest::addColumn<bool>("blurPool");
+    QTest::newRow("depth 2, 96 px tiles") << 2 << 96 << false;
+    QTest::newRow("depth 4, 320 px tiles") << 4 << 320 << false;
+    QTest::newRow("depth 3 blur-pool, 160 px tiles") << 3 << 160 << true;
+}
+
+void TestUNet::tiledInferenceMatchesWholeImage()
+{
+    QFETCH(int, depth);
+    QFETCH(int, tileSize);
+    QFETCH(bool, blurPool);
+    mri::NetworkConfig config;
+    config.depth = depth;
+    config.baseChannels = 4;
+    config.blurPool = blurPool;
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    // A smooth slice with structure, 301 wide and 370 high like the demo slices.
+    const auto y = torch::linspace(0, 6.28, 370).view({370, 1});
+    const auto x = torch::linspace(0, 9.42, 301).view({1, 301});
+    const auto slice = (0.5 + 0.3 * torch::sin(y) * torch::cos(x) + 0.05 * torch::rand({370, 301})).contiguous();
+
+    const auto whole = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU);
+    const auto tiled = mri::nn::inferSlice(net, slice, tileSize, nullptr, torch::kCPU);
+    QCOMPARE(whole.sizes().vec(), slice.sizes().vec());
+    QCOMPARE(tiled.sizes().vec(), slice.sizes().vec());
+    const double difference = (whole - tiled).abs().max().item<double>();
+    QVERIFY2(difference < 1e-3, qPrintable(QStringLiteral("max difference %1").arg(difference)));
+
+    std::atomic_bool cancel{true};
+    QVERIFY(!mri::nn::inferSlice(net, slice, tileSize, &cancel, torch::kCPU).defined());
+}
+
+void TestUNet::sigmoidOutputStaysInUnitRange()
+{
+    mri::nn::UNet net(mri::NetworkConfig{});
+    torch::NoGradGuard noGrad;
+    const auto output = mri::nn::forwardPadded(net, torch::rand({1, 1, 40, 40}) * 3.0);
+    QVERIFY(output.min().item<float>() >= 0.0f);
+    QVERIFY(output.max().item<float>() <= 1.0f);
+}
+
+QTEST_APPLESS_MAIN(TestUNet)
+#include "tst_unet.moc"
