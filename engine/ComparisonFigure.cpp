@@ -25,7 +25,7 @@ const cv::Scalar kText(240, 240, 240);
 cv::Mat displayImage(const cv::Mat &image, double low, double high)
 {
     cv::Mat eight;
-    const double scale = high > low ? 255.0 / (high - low) : 1.0;
+    const double scale = high > low ? 255.0 / (high - low) : 1.0; // convertTo saturates
     image.convertTo(eight, CV_8U, scale, -low * scale);
     cv::Mat resized;
     const double factor = static_cast<double>(kPanelHeight) / eight.rows;
@@ -85,29 +85,44 @@ std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const
 
 cv::Mat renderComparisonFigure(const std::vector<ComparisonEntry> &entries)
 {
-    std::vector<std::pair<cv::Mat, cv::Mat>> panels;
-    int width = 0;
+    std::vector<FigureRow> rows;
     for (const auto &entry : entries) {
         double low = 0.0;
         double high = 0.0;
         cv::minMaxLoc(entry.original, &low, &high);
-        panels.emplace_back(displayImage(entry.original, low, high), displayImage(entry.enhanced, low, high));
-        width = std::max(width, panels.back().first.cols + panels.back().second.cols + 3 * kGap);
+        rows.push_back({entry.patientId + "    PSNR " + formatMetric(entry.psnr, 2) + " dB    SSIM "
+                            + formatMetric(entry.ssim, 4),
+                        {{"original", entry.original, low, high}, {"enhanced", entry.enhanced, low, high}}});
     }
-    width = std::max(width, 480);
+    return renderFigure(rows);
+}
+
+cv::Mat renderFigure(const std::vector<FigureRow> &rows)
+{
+    std::vector<std::vector<cv::Mat>> images;
+    int width = 480;
+    for (const auto &row : rows) {
+        images.emplace_back();
+        int rowWidth = kGap;
+        for (const auto &panel : row.panels) {
+            images.back().push_back(displayImage(panel.image, panel.low, panel.high));
+            rowWidth += images.back().back().cols + kGap;
+        }
+        width = std::max(width, rowWidth);
+    }
     const int rowHeight = kTitleHeight + kPanelHeight + kGap;
-    cv::Mat canvas(std::max(1, static_cast<int>(entries.size())) * rowHeight + kGap, width, CV_8UC3, kBackground);
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        const int top = kGap + static_cast<int>(i) * rowHeight;
-        const auto &[original, enhanced] = panels[i];
-        putLabel(canvas, entries[i].patientId + "    PSNR " + formatMetric(entries[i].psnr, 2) + " dB    SSIM "
-                     + formatMetric(entries[i].ssim, 4),
-                 cv::Point(kGap, top + 22), 0.65);
+    cv::Mat canvas(std::max(1, static_cast<int>(rows.size())) * rowHeight + kGap, width, CV_8UC3, kBackground);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        const int top = kGap + static_cast<int>(r) * rowHeight;
+        putLabel(canvas, rows[r].title, cv::Point(kGap, top + 22), 0.65);
         const int imageTop = top + kTitleHeight;
-        original.copyTo(canvas(cv::Rect(kGap, imageTop, original.cols, original.rows)));
-        enhanced.copyTo(canvas(cv::Rect(2 * kGap + original.cols, imageTop, enhanced.cols, enhanced.rows)));
-        putLabel(canvas, "original", cv::Point(kGap + 6, imageTop + 18), 0.5);
-        putLabel(canvas, "enhanced", cv::Point(2 * kGap + original.cols + 6, imageTop + 18), 0.5);
+        int left = kGap;
+        for (std::size_t p = 0; p < images[r].size(); ++p) {
+            const auto &image = images[r][p];
+            image.copyTo(canvas(cv::Rect(left, imageTop, image.cols, image.rows)));
+            putLabel(canvas, rows[r].panels[p].label, cv::Point(left + 6, imageTop + 18), 0.5);
+            left += image.cols + kGap;
+        }
     }
     return canvas;
 }

@@ -33,4 +33,22 @@ std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const
 // SSIM. 8-bit BGR image ready for PNG or display.
 cv::Mat renderComparisonFigure(const std::vector<ComparisonEntry> &entries);
 
+// A labelled image of a figure; [low, high] is mapped to black..white.
+struct FigurePanel
+{
+    std::string label;
+    cv::Mat image; // CV_8UC1, CV_16UC1 or CV_32FC1
+    double low = 0.0;
+    double high = 255.0;
+};
+
+struct FigureRow
+{
+    std::string title;
+    std::vector<FigurePanel> panels;
+};
+
+// Rows of panels scaled to a common height, each row under its title. 8-bit BGR.
+cv::Mat renderFigure(const std::vector<FigureRow> &rows);
+
 } // namespace mri

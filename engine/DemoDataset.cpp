@@ -48,29 +48,82 @@ std::string fixedNumber(double value, int decimals)
     return std::string(buffer, result.ptr);
 }
 
-std::string sliceFileName(int z)
+std::string sliceFileName(SliceOrientation orientation, int index)
 {
-    char name[32];
-    std::snprintf(name, sizeof name, "demo_%03d.png", z);
+    char name[48];
+    if (orientation == SliceOrientation::Axial)
+        std::snprintf(name, sizeof name, "demo_%03d.png", index);
+    else
+        std::snprintf(name, sizeof name, "demo_%s_%03d.png", orientationName(orientation).c_str(), index);
     return name;
 }
 
-std::vector<int> pickSlices(const NiftiVolume &volume, float maximum, int wanted, const std::filesystem::path &file)
+// Slice axis in the volume: z for axial, y for coronal, x for sagittal.
+int sliceAxis(SliceOrientation orientation)
 {
-    const int nx = volume.size[0];
-    const int ny = volume.size[1];
-    const int nz = volume.size[2];
+    switch (orientation) {
+    case SliceOrientation::Axial: return 2;
+    case SliceOrientation::Coronal: return 1;
+    case SliceOrientation::Sagittal: return 0;
+    }
+    return 2;
+}
+
+// The voxel at (row, column) of slice `index`, displayed the radiological way
+// round: axial with anterior up, coronal and sagittal with superior up.
+float sliceVoxel(const NiftiVolume &volume, SliceOrientation orientation, int index, int row, int column)
+{
+    const auto &n = volume.size;
+    switch (orientation) {
+    case SliceOrientation::Axial: return volume.at(column, n[1] - 1 - row, index);
+    case SliceOrientation::Coronal: return volume.at(column, index, n[2] - 1 - row);
+    case SliceOrientation::Sagittal: return volume.at(index, column, n[2] - 1 - row);
+    }
+    return 0.0f;
+}
+
+cv::Size sliceSize(const NiftiVolume &volume, SliceOrientation orientation)
+{
+    const auto &n = volume.size;
+    switch (orientation) {
+    case SliceOrientation::Axial: return {n[0], n[1]};
+    case SliceOrientation::Coronal: return {n[0], n[2]};
+    case SliceOrientation::Sagittal: return {n[1], n[2]};
+    }
+    return {n[0], n[1]};
+}
+
+cv::Mat extractSlice(const NiftiVolume &volume, SliceOrientation orientation, int index, float maximum)
+{
+    const cv::Size size = sliceSize(volume, orientation);
+    cv::Mat image(size, CV_8UC1);
+    const double scale = 255.0 / maximum;
+    for (int row = 0; row < size.height; ++row) {
+        auto *out = image.ptr<std::uint8_t>(row);
+        for (int column = 0; column < size.width; ++column)
+            out[column] = cv::saturate_cast<std::uint8_t>(sliceVoxel(volume, orientation, index, row, column) * scale);
+    }
+    return image;
+}
+
+std::vector<int> pickSlices(const NiftiVolume &volume, SliceOrientation orientation, float maximum, int wanted,
+                            const std::filesystem::path &file)
+{
+    const int count = volume.size[static_cast<std::size_t>(sliceAxis(orientation))];
+    const cv::Size size = sliceSize(volume, orientation);
     const float level = static_cast<float>(kForegroundLevel) * maximum;
     int first = -1;
     int last = -1;
-    for (int z = 0; z < nz; ++z) {
-        const float *slice = volume.voxels.data() + static_cast<std::size_t>(z) * nx * ny;
-        const auto bright = std::count_if(slice, slice + static_cast<std::size_t>(nx) * ny,
-                                          [level](float v) { return v > level; });
-        if (static_cast<double>(bright) > kBrainSliceFraction * nx * ny) {
+    for (int index = 0; index < count; ++index) {
+        long long bright = 0;
+        for (int row = 0; row < size.height; ++row) {
+            for (int column = 0; column < size.width; ++column)
+                bright += sliceVoxel(volume, orientation, index, row, column) > level;
+        }
+        if (static_cast<double>(bright) > kBrainSliceFraction * size.area()) {
             if (first < 0)
-                first = z;
-            last = z;
+                first = index;
+            last = index;
         }
     }
     if (first < 0)
@@ -84,25 +137,9 @@ std::vector<int> pickSlices(const NiftiVolume &volume, float maximum, int wanted
         const double t = wanted == 1 ? 0.5 : static_cast<double>(i) / (wanted - 1);
         slices.push_back(static_cast<int>(std::lround(low + t * (high - low))));
     }
-    // A thin volume may have fewer slices than asked for: keep each once.
+    // More slices asked for than the range holds: each index once.
     slices.erase(std::unique(slices.begin(), slices.end()), slices.end());
     return slices;
-}
-
-// x to the right, y flipped so that anterior is at the top: the template is
-// stored in RAS order (identity orientation), where y grows towards anterior.
-cv::Mat axialSlice(const NiftiVolume &volume, int z, float maximum)
-{
-    const int nx = volume.size[0];
-    const int ny = volume.size[1];
-    cv::Mat image(ny, nx, CV_8UC1);
-    const double scale = 255.0 / maximum;
-    for (int row = 0; row < ny; ++row) {
-        auto *out = image.ptr<std::uint8_t>(row);
-        for (int x = 0; x < nx; ++x)
-            out[x] = cv::saturate_cast<std::uint8_t>(volume.at(x, ny - 1 - row, z) * scale);
-    }
-    return image;
 }
 
 std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &volume, int sliceCount)
@@ -111,12 +148,16 @@ std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &vol
     return "MRI Enhance Studio demo dataset\n"
            "===============================\n\n"
            "Source: " + options.volumeFile.string() + "\n"
-           "This is the Colin27 (ch2better) T1-weighted brain template shipped by Debian's\n"
-           "mricron-data package: one real subject, scanned many times and averaged.\n"
+           + (options.volumeFile == kDemoVolumePath
+                  ? "This is the Colin27 (ch2better) T1-weighted brain template shipped by Debian's\n"
+                    "mricron-data package: one real subject, scanned many times and averaged.\n"
+                  : std::string())
+           +
            "Volume size " + std::to_string(volume.size[0]) + " x " + std::to_string(volume.size[1]) + " x "
            + std::to_string(volume.size[2]) + " voxels of " + shortestNumber(volume.spacing[0]) + " x "
            + shortestNumber(volume.spacing[1]) + " x " + shortestNumber(volume.spacing[2]) + " mm.\n\n"
-           "The " + std::to_string(sliceCount) + " \"patients\" (DEMO-001, ...) are axial slices of that one volume,\n"
+           "The " + std::to_string(sliceCount) + " \"patients\" (DEMO-001, ...) are " + orientationName(options.orientation)
+           + " slices of that one volume,\n"
            "evenly spaced through the middle of the brain, shown with anterior up and scaled\n"
            "to 8 bits with the volume maximum as 255. They are not different people.\n\n"
            "images/  the slices with synthetic " + noiseModelName(options.noise) + " noise added, sigma = " + sigma
@@ -129,6 +170,25 @@ std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &vol
 }
 
 } // namespace
+
+std::string orientationName(SliceOrientation orientation)
+{
+    switch (orientation) {
+    case SliceOrientation::Axial: return "axial";
+    case SliceOrientation::Coronal: return "coronal";
+    case SliceOrientation::Sagittal: return "sagittal";
+    }
+    return "axial";
+}
+
+std::optional<SliceOrientation> parseOrientation(const std::string &name)
+{
+    for (const auto orientation : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+        if (orientationName(orientation) == name)
+            return orientation;
+    }
+    return std::nullopt;
+}
 
 DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
                                    const std::function<void(int done, int total)> &progress)
@@ -144,7 +204,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
     const float maximum = *std::max_element(volume.voxels.begin(), volume.voxels.end());
     if (!(maximum > 0.0f))
         throw EngineError(quotedPath(options.volumeFile) + " contains no positive intensity.");
-    const std::vector<int> slices = pickSlices(volume, maximum, options.sliceCount, options.volumeFile);
+    const std::vector<int> slices = pickSlices(volume, options.orientation, maximum, options.sliceCount, options.volumeFile);
 
     const std::filesystem::path imagesDir = options.outputDir / "images";
     const std::filesystem::path cleanDir = options.outputDir / "clean";
@@ -162,8 +222,8 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
         progress(0, total);
     for (int i = 0; i < total; ++i) {
         const int z = slices[static_cast<std::size_t>(i)];
-        const std::string name = sliceFileName(z);
-        const cv::Mat clean = axialSlice(volume, z, maximum);
+        const std::string name = sliceFileName(options.orientation, z);
+        const cv::Mat clean = extractSlice(volume, options.orientation, z, maximum);
         const cv::Mat noisy = addNoise(clean, options.noise, options.sigma, options.seed + static_cast<std::uint64_t>(z));
         saveImageAtomically(cleanDir / name, clean);
         saveImageAtomically(imagesDir / name, noisy);

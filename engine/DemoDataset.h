@@ -5,17 +5,24 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace mri {
 
 inline constexpr const char *kDemoVolumePath = "/usr/share/mricron/templates/ch2better.nii.gz";
 
+enum class SliceOrientation { Axial, Coronal, Sagittal };
+
+std::string orientationName(SliceOrientation orientation);                 // "axial", ...
+std::optional<SliceOrientation> parseOrientation(const std::string &name);
+
 struct DemoDatasetOptions
 {
     std::filesystem::path volumeFile = kDemoVolumePath;
     std::filesystem::path outputDir;
-    int sliceCount = 40;        // axial slices, evenly spaced through the brain
+    int sliceCount = 40;        // slices, evenly spaced through the brain
+    SliceOrientation orientation = SliceOrientation::Axial;
     double sigma = 0.08;        // noise std as a fraction of the intensity range
     NoiseModel noise = NoiseModel::Rician;
     std::uint64_t seed = 1;

@@ -2,6 +2,7 @@
 
 #include "EngineError.h"
 #include "ImageIO.h"
+#include "NoiseFloor.h"
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
 
@@ -18,6 +19,7 @@ struct Enhancer::Impl
     torch::Device device{torch::kCPU};
     ModelInfo info;
     int tileSize = 768;
+    bool ricianCorrection = false;
 };
 
 Enhancer::Enhancer(std::unique_ptr<Impl> impl)
@@ -41,6 +43,8 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     impl->info.network = loaded.meta.network;
     impl->info.objective = loaded.meta.options.objective;
     impl->info.epochsTrained = loaded.meta.epochsCompleted;
+    impl->info.ricianCorrection = loaded.meta.options.ricianCorrection;
+    impl->ricianCorrection = impl->info.ricianCorrection;
     return Enhancer(std::move(impl));
 }
 
@@ -59,6 +63,16 @@ int Enhancer::tileSize() const
     return m_impl->tileSize;
 }
 
+void Enhancer::setRicianCorrection(bool enabled)
+{
+    m_impl->ricianCorrection = enabled;
+}
+
+bool Enhancer::ricianCorrection() const
+{
+    return m_impl->ricianCorrection;
+}
+
 cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel) const
 {
     if (unitImage.empty() || unitImage.type() != CV_32FC1)
@@ -73,6 +87,8 @@ cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *
     const auto result = output.contiguous();
     cv::Mat unit(contiguous.rows, contiguous.cols, CV_32FC1);
     std::memcpy(unit.ptr<float>(), result.data_ptr<float>(), sizeof(float) * unit.total());
+    if (m_impl->ricianCorrection)
+        return removeRicianBias(unit, estimateRicianSigma(contiguous));
     return unit;
 }
 

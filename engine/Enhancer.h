@@ -15,6 +15,7 @@ struct ModelInfo
     NetworkConfig network;
     TrainingObjective objective = TrainingObjective::Noise2Void;
     int epochsTrained = 0;
+    bool ricianCorrection = false; // as trained; see Enhancer::setRicianCorrection
 };
 
 // Runs a trained U-Net over whole slices of any size. Slices larger than the
@@ -36,6 +37,11 @@ public:
     // overlap by the network's receptive radius plus a blending band.
     void setTiling(int tileSize);
     int tileSize() const;
+
+    // Removes the Rician noise floor from the output (sigma estimated from
+    // each slice's background; see NoiseFloor.h). Defaults to the model's setting.
+    void setRicianCorrection(bool enabled);
+    bool ricianCorrection() const;
 
     // Same size and depth as the input (CV_8UC1 or CV_16UC1). Returns an empty
     // Mat when `cancel` became true part way.

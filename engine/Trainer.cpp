@@ -84,6 +84,25 @@ std::pair<torch::Tensor, torch::Tensor> blindSpotInput(const torch::Tensor &batc
     return {torch::where(mask, replaced, batch), mask};
 }
 
+// N2V2 (Hoeck et al. 2022): the blind spot gets the median of its neighbourhood
+// without the pixel itself, which removes the checkerboard artefacts of
+// random-neighbour replacement.
+std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor &batch, double fraction,
+                                                             int neighbourhood)
+{
+    namespace F = torch::nn::functional;
+    const int64_t radius = std::max(1, neighbourhood / 2);
+    const int64_t window = 2 * radius + 1;
+    const auto shape = batch.sizes();
+    const auto mask = torch::rand(shape) < fraction;
+    const auto padded = F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
+    auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
+    const int64_t centre = window * window / 2;
+    neighbours = torch::cat({neighbours.slice(1, 0, centre), neighbours.slice(1, centre + 1)}, 1);
+    const auto median = std::get<0>(neighbours.median(1)).view(shape);
+    return {torch::where(mask, median, batch), mask};
+}
+
 struct Batch
 {
     torch::Tensor input;
@@ -95,7 +114,9 @@ Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
 {
     switch (options.objective) {
     case TrainingObjective::Noise2Void: {
-        auto [input, mask] = blindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood);
+        auto [input, mask] = options.n2vMedianReplacement
+            ? medianBlindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood)
+            : blindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood);
         return {input, clean, mask};
     }
     case TrainingObjective::Identity:
@@ -129,41 +150,75 @@ std::filesystem::path cleanPathOf(const Dataset &dataset, const DatasetRow &row)
     return resolveDatasetPath(dataset, row.fields[column]);
 }
 
-std::vector<TrainingImage> loadImages(const Dataset &dataset, int patchSize, TrainingResult &result,
-                                      const TrainingCallbacks &callbacks, const std::atomic_bool &cancel)
+TrainingImage toTrainingImage(const TrainingSlice &slice, int patchSize)
 {
-    std::vector<TrainingImage> images;
-    for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
-        const auto &row = dataset.rows[i];
-        try {
-            TrainingImage image;
-            image.name = row.patientId;
-            const auto pixels = matToTensor(toUnitFloat(loadGrayscaleImage(row.imagePath)));
-            image.pixels = padToAtLeast(pixels, patchSize);
-            if (const auto cleanPath = cleanPathOf(dataset, row); !cleanPath.empty()) {
-                try {
-                    const auto clean = matToTensor(toUnitFloat(loadGrayscaleImage(cleanPath)));
-                    if (clean.sizes() == pixels.sizes())
-                        image.clean = padToAtLeast(clean, patchSize);
-                } catch (const EngineError &) {
-                    // Ground truth is optional: validation then scores against the input.
-                }
-            }
-            images.push_back(std::move(image));
-        } catch (const EngineError &error) {
-            const auto sentence = "Skipping " + dataset.describeRow(i) + ": " + error.what();
-            result.skippedImages.push_back(sentence);
-            if (callbacks.onMessage)
-                callbacks.onMessage(sentence);
-        }
-    }
-    return images;
+    const auto unit = [](const cv::Mat &image) {
+        return image.depth() == CV_32F ? image : toUnitFloat(image);
+    };
+    TrainingImage image;
+    image.name = slice.name;
+    const auto pixels = matToTensor(unit(slice.noisy));
+    image.pixels = padToAtLeast(pixels, patchSize);
+    if (!slice.clean.empty() && slice.clean.size() == slice.noisy.size())
+        image.clean = padToAtLeast(matToTensor(unit(slice.clean)), patchSize);
+    return image;
+}
+
+// Learning rate at `progress` in [0, 1] of the run: constant, or cosine decay
+// to 2 % of the start (Loshchilov & Hutter 2017) after a short warm-up.
+double learningRateAt(const TrainingOptions &options, double progress)
+{
+    if (!options.cosineSchedule)
+        return options.learningRate;
+    constexpr double kWarmup = 0.03;
+    if (progress < kWarmup)
+        return options.learningRate * (0.1 + 0.9 * progress / kWarmup);
+    const double t = std::clamp((progress - kWarmup) / (1.0 - kWarmup), 0.0, 1.0);
+    return options.learningRate * (0.02 + 0.98 * 0.5 * (1.0 + std::cos(M_PI * t)));
 }
 
 } // namespace
 
-TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &requested, const TrainingCallbacks &callbacks,
+TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options, const TrainingCallbacks &callbacks,
                           const std::atomic_bool &cancel)
+{
+    std::vector<TrainingSlice> slices;
+    std::vector<std::string> skipped;
+    for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
+        const auto &row = dataset.rows[i];
+        try {
+            TrainingSlice slice;
+            slice.name = row.patientId;
+            slice.noisy = loadGrayscaleImage(row.imagePath);
+            if (const auto cleanPath = cleanPathOf(dataset, row); !cleanPath.empty()) {
+                try {
+                    slice.clean = loadGrayscaleImage(cleanPath);
+                } catch (const EngineError &) {
+                    // Ground truth is optional: validation then scores against the input.
+                }
+            }
+            slices.push_back(std::move(slice));
+        } catch (const EngineError &error) {
+            skipped.push_back("Skipping " + dataset.describeRow(i) + ": " + error.what());
+            if (callbacks.onMessage)
+                callbacks.onMessage(skipped.back());
+        }
+    }
+    if (cancel) {
+        TrainingResult result;
+        result.cancelled = true;
+        result.skippedImages = skipped;
+        return result;
+    }
+    if (slices.empty())
+        throw EngineError("No usable image to train on in '" + dataset.folder.string() + "': every row failed to load.");
+    auto result = trainOnSlices(slices, options, callbacks, cancel);
+    result.skippedImages = skipped;
+    return result;
+}
+
+TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &requested,
+                             const TrainingCallbacks &callbacks, const std::atomic_bool &cancel)
 {
     TrainingOptions options = requested;
     const auto say = [&](const std::string &message) {
@@ -213,13 +268,12 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
     torch::manual_seed(options.seed + static_cast<std::uint64_t>(meta.epochsCompleted));
     std::mt19937_64 random(options.seed * 6364136223846793005ULL + static_cast<std::uint64_t>(meta.epochsCompleted));
 
-    auto images = loadImages(dataset, options.patchSize, result, callbacks, cancel);
-    if (cancel) {
-        result.cancelled = true;
-        return result;
-    }
-    if (images.empty())
-        throw EngineError("No usable image to train on in '" + dataset.folder.string() + "': every row failed to load.");
+    if (slices.empty())
+        throw EngineError("No usable image to train on.");
+    std::vector<TrainingImage> images;
+    images.reserve(slices.size());
+    for (const auto &slice : slices)
+        images.push_back(toTrainingImage(slice, options.patchSize));
 
     // Split once, by the seed, so a resumed run validates on the same images.
     std::vector<std::size_t> order(images.size());
@@ -282,6 +336,15 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
     const auto start = Clock::now();
     const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
     long long stepsDone = 0;
+    const long long plannedSteps = static_cast<long long>(options.epochs) * stepsPerEpoch;
+    const auto budgetSpent = [&] { return options.maxTrainingSeconds > 0 && elapsed() >= options.maxTrainingSeconds; };
+    // Fraction of the run done, by steps or by the time budget, whichever is further.
+    const auto scheduleProgress = [&] {
+        double progress = static_cast<double>(meta.globalStep) / std::max(1LL, plannedSteps);
+        if (options.maxTrainingSeconds > 0)
+            progress = std::max(progress, elapsed() / options.maxTrainingSeconds);
+        return std::min(progress, 1.0);
+    };
     std::uniform_int_distribution<std::size_t> pickImage(0, training.size() - 1);
     std::uniform_int_distribution<int> pickTransform(0, 7);
 
@@ -290,8 +353,12 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
         double lossSum = 0.0;
         int stepsInEpoch = 0;
         for (int step = 1; step <= stepsPerEpoch; ++step) {
-            if (cancel)
+            if (cancel || budgetSpent())
                 break;
+            for (auto &group : optimizer.param_groups()) {
+                static_cast<torch::optim::AdamOptions &>(group.options())
+                    .lr(learningRateAt(options, scheduleProgress()));
+            }
             const int batchSize = static_cast<int>(
                 std::min<long long>(options.batchSize, patchesPerEpoch - static_cast<long long>(step - 1) * options.batchSize));
             std::vector<torch::Tensor> patches;
@@ -307,8 +374,7 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
                     cut = torch::flip(cut, {1});
                 patches.push_back(cut.unsqueeze(0));
             }
-            const auto clean = torch::stack(patches).to(device);
-            const auto batch = makeBatch(clean, options);
+            const auto batch = makeBatch(torch::stack(patches).to(device), options);
             optimizer.zero_grad();
             const auto loss = lossOf(net->forward(batch.input), batch);
             loss.backward();
@@ -329,6 +395,8 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
                 progress.loss = lossValue;
                 progress.elapsedSeconds = elapsed();
                 progress.etaSeconds = progress.elapsedSeconds / stepsDone * (stepsThisRun - stepsDone);
+                if (options.maxTrainingSeconds > 0)
+                    progress.etaSeconds = std::min(progress.etaSeconds, options.maxTrainingSeconds - progress.elapsedSeconds);
                 callbacks.onStep(progress);
             }
         }
@@ -347,7 +415,7 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
         summary.epochs = options.epochs;
         summary.globalStep = meta.globalStep;
         summary.trainLoss = lossSum / std::max(1, stepsInEpoch);
-        summary.learningRate = options.learningRate;
+        summary.learningRate = learningRateAt(options, scheduleProgress());
         summary.validationLoss = std::nan("");
         summary.validationPsnr = std::nan("");
         if (!validationSamples.empty()) {
@@ -382,6 +450,12 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &request
         result.epochsCompleted = epoch;
         if (callbacks.onEpoch)
             callbacks.onEpoch(summary);
+        if (budgetSpent()) {
+            result.timeBudgetReached = epoch < options.epochs;
+            if (result.timeBudgetReached)
+                say("Training time budget reached after epoch " + std::to_string(epoch) + ".");
+            break;
+        }
     }
     result.epochsCompleted = meta.epochsCompleted;
     result.history = meta.history;

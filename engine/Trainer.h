@@ -3,6 +3,8 @@
 #include "Dataset.h"
 #include "TrainingOptions.h"
 
+#include <opencv2/core/mat.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -52,6 +54,16 @@ struct TrainingResult
     int validationImages = 0;
     std::vector<std::string> skippedImages; // one sentence per unreadable row
     std::vector<EpochSummary> history;
+    bool timeBudgetReached = false;        // stopped early by options.maxTrainingSeconds
+};
+
+// One training image in memory: 8/16-bit, or CV_32F in [0, 1]. `clean` is
+// optional ground truth, used only to report validation PSNR.
+struct TrainingSlice
+{
+    std::string name;
+    cv::Mat noisy;
+    cv::Mat clean;
 };
 
 // Trains a U-Net on the dataset's readable slices. Blocking: call it from a
@@ -60,5 +72,10 @@ struct TrainingResult
 // when no usable image is left or the checkpoint to resume does not fit.
 TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options,
                           const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
+
+// The same on slices already in memory (benchmarks). Throws EngineError when
+// `slices` is empty.
+TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &options,
+                             const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
 
 } // namespace mri

@@ -26,11 +26,12 @@ struct NetworkConfig
     bool residualOutput = false; // output = input + correction instead of Sigmoid(conv)
     bool topSkip = true;      // skip connection at full resolution (N2V2 drops it)
     bool blurPool = false;    // max-blur-pool instead of max-pool (N2V2)
+    bool batchNorm = false;   // batch normalisation after each convolution (as in Noise2Void's U-Net)
 
     bool operator==(const NetworkConfig &other) const
     {
         return depth == other.depth && baseChannels == other.baseChannels && residualOutput == other.residualOutput
-            && topSkip == other.topSkip && blurPool == other.blurPool;
+            && topSkip == other.topSkip && blurPool == other.blurPool && batchNorm == other.batchNorm;
     }
     bool operator!=(const NetworkConfig &other) const { return !(*this == other); }
 };
@@ -48,11 +49,22 @@ struct TrainingOptions
     double validationFraction = 0.1;
     double n2vMaskFraction = 0.02;         // fraction of blind-spot pixels per patch
     int n2vNeighbourhood = 5;              // replacement pixel taken from this window
+    bool n2vMedianReplacement = false;     // N2V2: median of the window instead of a random neighbour
     NoiseModel syntheticNoise = NoiseModel::Rician;
     double syntheticSigma = 0.08;          // fraction of the intensity range
     std::uint64_t seed = 0;                // 0: a random seed, reported in the result
+    bool cosineSchedule = false;           // cosine decay of the learning rate over the run
+    double maxTrainingSeconds = 0.0;       // > 0: stop after the epoch in which this time is spent
+    bool ricianCorrection = false;         // enhancement removes the Rician noise floor (stored in the model)
     bool resume = false;                   // continue from modelFile's checkpoint
     int threads = 0;                       // 0: all cores
 };
+
+// Applies "key=value" settings named as in model files (depth, base_channels,
+// residual_output, top_skip, blur_pool, batch_norm, objective, learning_rate, batch_size,
+// patch_size, patches_per_image, n2v_mask_fraction, n2v_neighbourhood,
+// n2v_median_replacement, cosine_schedule, rician_correction, synthetic_sigma,
+// synthetic_noise). Throws EngineError naming an unknown key or a bad value.
+void applyTrainingSetting(TrainingOptions &options, const std::string &setting);
 
 } // namespace mri

@@ -6,6 +6,7 @@
 #include "EnhanceJob.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "QualityBenchmark.h"
 #include "TerminalProgress.h"
 #include "Trainer.h"
 
@@ -28,13 +29,18 @@ const char *kUsage = R"(mri-enhance: denoise and enhance 2-D MRI slices with a U
 
 Usage:
   mri-enhance demo-dataset --out DIR [--slices N] [--sigma S] [--noise rician|gaussian] [--seed N] [--volume FILE]
+                           [--orientation axial|coronal|sagittal]
   mri-enhance train --dataset DIR [--csv FILE] --model FILE [--epochs N] [--objective n2v|identity|synthetic]
                     [--lr X] [--batch N] [--patch N] [--patches-per-image N] [--validation F] [--seed N]
                     [--depth N] [--base-channels N] [--sigma S] [--noise rician|gaussian] [--threads N] [--resume]
+                    [--set key=value]...  (advanced settings, as in model files, e.g. --set blur_pool=1)
   mri-enhance enhance --dataset DIR [--csv FILE] --model FILE [--out-dir DIR] [--csv-out FILE]
                       [--patients ID,ID,...] [--tile N]
   mri-enhance compare --dataset DIR [--csv FILE] --out FILE.png [--count 3] [--seed N] [--metrics-csv FILE]
   mri-enhance metrics REFERENCE TEST
+  mri-enhance benchmark --clean DIR [--unseen DIR] [--sigma 0.05,0.10] [--noise rician|gaussian]
+                        [--train-minutes M] [--ablation-minutes M] [--methods a,b,...] [--seed N]
+                        [--variant NAME:key=value,...]... [--out REPORT] [--work-dir DIR]
   mri-enhance --help | --version
 
 A dataset is a folder with brain_tumor_info.csv (columns patient_id and image_path, others kept), or a
@@ -72,13 +78,10 @@ public:
             if (flags.count(name)) {
                 m_flags.insert(name);
             } else if (valueOptions.count(name)) {
-                if (inlineValue) {
-                    m_values[name] = *inlineValue;
-                } else {
-                    if (i + 1 >= arguments.size())
-                        throw UsageError("Option '--" + name + "' of '" + command + "' needs a value.");
-                    m_values[name] = arguments[++i];
-                }
+                if (!inlineValue && i + 1 >= arguments.size())
+                    throw UsageError("Option '--" + name + "' of '" + command + "' needs a value.");
+                m_values[name] = inlineValue ? *inlineValue : arguments[++i];
+                m_allValues[name].push_back(m_values[name]);
             } else {
                 throw UsageError("Unknown option '" + argument + "' for '" + command + "'; run 'mri-enhance --help'.");
             }
@@ -92,6 +95,12 @@ public:
     {
         const auto found = m_values.find(name);
         return found == m_values.end() ? fallback : found->second;
+    }
+
+    std::vector<std::string> all(const std::string &name) const
+    {
+        const auto found = m_allValues.find(name);
+        return found == m_allValues.end() ? std::vector<std::string>() : found->second;
     }
 
     std::string required(const std::string &name) const
@@ -141,7 +150,8 @@ public:
 
 private:
     std::string m_command;
-    std::map<std::string, std::string> m_values;
+    std::map<std::string, std::string> m_values;      // last value of each option
+    std::map<std::string, std::vector<std::string>> m_allValues;
     std::set<std::string> m_flags;
     std::vector<std::string> m_positional;
 };
@@ -176,7 +186,7 @@ std::string lossText(double loss)
 
 int demoDatasetCommand(const std::vector<std::string> &all)
 {
-    const Arguments arguments("demo-dataset", all, 1, {"out", "slices", "sigma", "noise", "seed", "volume"}, {});
+    const Arguments arguments("demo-dataset", all, 1, {"out", "slices", "sigma", "noise", "seed", "volume", "orientation"}, {});
     expectNoPositional(arguments, "demo-dataset");
     DemoDatasetOptions options;
     options.outputDir = arguments.required("out");
@@ -186,6 +196,12 @@ int demoDatasetCommand(const std::vector<std::string> &all)
     options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 0, 1LL << 62));
     if (arguments.has("volume"))
         options.volumeFile = arguments.text("volume");
+    if (arguments.has("orientation")) {
+        const auto orientation = parseOrientation(arguments.text("orientation"));
+        if (!orientation)
+            throw UsageError("--orientation must be axial, coronal or sagittal, not '" + arguments.text("orientation") + "'.");
+        options.orientation = *orientation;
+    }
     TerminalProgress progress;
     const auto result = buildDemoDataset(options, [&](int done, int total) {
         progress.update("Writing slices", done, total, NAN);
@@ -200,7 +216,7 @@ int trainCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
     const Arguments arguments("train", all, 1,
                               {"dataset", "csv", "model", "epochs", "objective", "lr", "batch", "patch",
                                "patches-per-image", "validation", "seed", "depth", "base-channels", "sigma", "noise",
-                               "threads"},
+                               "threads", "set"},
                               {"resume"});
     expectNoPositional(arguments, "train");
     TrainingOptions options;
@@ -225,6 +241,8 @@ int trainCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
     options.syntheticNoise = noiseArgument(arguments, options.syntheticNoise);
     options.threads = static_cast<int>(arguments.integer("threads", 0, 0, 1024));
     options.resume = arguments.has("resume");
+    for (const auto &setting : arguments.all("set"))
+        applyTrainingSetting(options, setting);
     const auto dataset = datasetArgument(arguments);
 
     TerminalProgress progress;
@@ -350,6 +368,45 @@ int metricsCommand(const std::vector<std::string> &all)
     return kExitSuccess;
 }
 
+int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
+{
+    const Arguments arguments("benchmark", all, 1,
+                              {"clean", "unseen", "sigma", "noise", "train-minutes", "ablation-minutes", "methods",
+                               "seed", "out", "work-dir", "variant"},
+                              {});
+    expectNoPositional(arguments, "benchmark");
+    QualityBenchmarkOptions options;
+    options.cleanDir = arguments.required("clean");
+    options.unseenDir = arguments.text("unseen");
+    if (arguments.has("sigma")) {
+        options.sigmas.clear();
+        for (const auto &item : splitList(arguments.text("sigma"))) {
+            char *end = nullptr;
+            const double sigma = std::strtod(item.c_str(), &end);
+            if (end == item.c_str() || *end != '\0' || !(sigma > 0.0 && sigma < 1.0))
+                throw UsageError("--sigma takes fractions of the intensity range such as 0.05,0.10, not '" + item + "'.");
+            options.sigmas.push_back(sigma);
+        }
+    }
+    options.noise = noiseArgument(arguments, options.noise);
+    options.trainMinutes = arguments.real("train-minutes", options.trainMinutes, 0.05, 600.0);
+    options.ablationMinutes = arguments.real("ablation-minutes", 0.0, 0.0, 600.0);
+    options.methods = splitList(arguments.text("methods"));
+    options.variants = arguments.all("variant");
+    options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 1, 1LL << 62));
+    const std::filesystem::path out = arguments.text("out", "benchmark-report.md");
+    options.workDir = arguments.has("work-dir") ? std::filesystem::path(arguments.text("work-dir"))
+                                                : out.parent_path() / (out.stem().string() + "-models");
+    TerminalProgress progress;
+    const auto report = runQualityBenchmark(options, [&](const std::string &line) { progress.message(line); }, cancel);
+    writeBenchmarkReport(report, out);
+    std::fputs(formatBenchmarkMarkdown(report).c_str(), stdout);
+    auto base = out;
+    base.replace_extension();
+    std::printf("\nWrote %s.md, %s.csv and %s.png\n", base.c_str(), base.c_str(), base.c_str());
+    return kExitSuccess;
+}
+
 } // namespace
 
 int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel)
@@ -384,6 +441,8 @@ int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel)
             return compareCommand(arguments);
         if (command == "metrics")
             return metricsCommand(arguments);
+        if (command == "benchmark")
+            return benchmarkCommand(arguments, cancel);
         throw UsageError("Unknown command '" + command + "'; run 'mri-enhance --help'.");
     } catch (const UsageError &error) {
         std::fprintf(stderr, "mri-enhance: %s\n", error.what());

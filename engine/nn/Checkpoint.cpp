@@ -26,6 +26,7 @@ std::string encodeMeta(const CheckpointMeta &meta)
         << "residual_output=" << meta.network.residualOutput << '\n'
         << "top_skip=" << meta.network.topSkip << '\n'
         << "blur_pool=" << meta.network.blurPool << '\n'
+        << "batch_norm=" << meta.network.batchNorm << '\n'
         << "objective=" << objectiveName(o.objective) << '\n'
         << "epochs=" << o.epochs << '\n'
         << "learning_rate=" << o.learningRate << '\n'
@@ -38,6 +39,10 @@ std::string encodeMeta(const CheckpointMeta &meta)
         << "synthetic_noise=" << noiseModelName(o.syntheticNoise) << '\n'
         << "synthetic_sigma=" << o.syntheticSigma << '\n'
         << "seed=" << o.seed << '\n'
+        << "n2v_median_replacement=" << o.n2vMedianReplacement << '\n'
+        << "cosine_schedule=" << o.cosineSchedule << '\n'
+        << "max_training_seconds=" << o.maxTrainingSeconds << '\n'
+        << "rician_correction=" << o.ricianCorrection << '\n'
         << "epochs_completed=" << meta.epochsCompleted << '\n'
         << "global_step=" << meta.globalStep << '\n';
     for (const auto &e : meta.history) {
@@ -89,6 +94,7 @@ CheckpointMeta decodeMeta(const std::string &text, const std::filesystem::path &
     meta.network.residualOutput = get("residual_output") == "1";
     meta.network.topSkip = get("top_skip") == "1";
     meta.network.blurPool = get("blur_pool") == "1";
+    meta.network.batchNorm = values["batch_norm"] == "1";
     auto &o = meta.options;
     o.network = meta.network;
     o.objective = parseObjective(get("objective")).value_or(TrainingObjective::Noise2Void);
@@ -103,6 +109,10 @@ CheckpointMeta decodeMeta(const std::string &text, const std::filesystem::path &
     o.syntheticNoise = parseNoiseModel(get("synthetic_noise")).value_or(NoiseModel::Rician);
     o.syntheticSigma = toDouble(get("synthetic_sigma"));
     o.seed = std::stoull(get("seed"));
+    o.n2vMedianReplacement = values["n2v_median_replacement"] == "1";
+    o.cosineSchedule = values["cosine_schedule"] == "1";
+    o.maxTrainingSeconds = values.count("max_training_seconds") ? toDouble(values["max_training_seconds"]) : 0.0;
+    o.ricianCorrection = values["rician_correction"] == "1";
     meta.epochsCompleted = std::stoi(get("epochs_completed"));
     meta.globalStep = std::stoll(get("global_step"));
     for (const auto &line : history) {

@@ -7,15 +7,25 @@ namespace F = torch::nn::functional;
 
 namespace mri::nn {
 
-DoubleConvImpl::DoubleConvImpl(int inChannels, int outChannels)
+DoubleConvImpl::DoubleConvImpl(int inChannels, int outChannels, bool batchNorm)
     : m_first(register_module("first", torch::nn::Conv2d(torch::nn::Conv2dOptions(inChannels, outChannels, 3).padding(1))))
     , m_second(register_module("second", torch::nn::Conv2d(torch::nn::Conv2dOptions(outChannels, outChannels, 3).padding(1))))
 {
+    if (batchNorm) {
+        m_firstNorm = register_module("first_norm", torch::nn::BatchNorm2d(outChannels));
+        m_secondNorm = register_module("second_norm", torch::nn::BatchNorm2d(outChannels));
+    }
 }
 
 torch::Tensor DoubleConvImpl::forward(const torch::Tensor &input)
 {
-    return torch::relu(m_second(torch::relu(m_first(input))));
+    auto x = m_first(input);
+    if (m_firstNorm)
+        x = m_firstNorm(x);
+    x = m_second(torch::relu(x));
+    if (m_secondNorm)
+        x = m_secondNorm(x);
+    return torch::relu(x);
 }
 
 UNetImpl::UNetImpl(const NetworkConfig &config)
@@ -29,13 +39,13 @@ UNetImpl::UNetImpl(const NetworkConfig &config)
     m_upsamplers = register_module("upsamplers", torch::nn::ModuleList());
     m_decoders = register_module("decoders", torch::nn::ModuleList());
     for (int level = 0; level < config.depth; ++level)
-        m_encoders->push_back(DoubleConv(level == 0 ? 1 : channels(level - 1), channels(level)));
-    m_bottleneck = register_module("bottleneck", DoubleConv(channels(config.depth - 1), channels(config.depth)));
+        m_encoders->push_back(DoubleConv(level == 0 ? 1 : channels(level - 1), channels(level), config.batchNorm));
+    m_bottleneck = register_module("bottleneck", DoubleConv(channels(config.depth - 1), channels(config.depth), config.batchNorm));
     for (int level = config.depth - 1; level >= 0; --level) {
         m_upsamplers->push_back(torch::nn::ConvTranspose2d(
             torch::nn::ConvTranspose2dOptions(channels(level + 1), channels(level), 2).stride(2)));
         const bool hasSkip = level > 0 || config.topSkip;
-        m_decoders->push_back(DoubleConv(hasSkip ? 2 * channels(level) : channels(level), channels(level)));
+        m_decoders->push_back(DoubleConv(hasSkip ? 2 * channels(level) : channels(level), channels(level), config.batchNorm));
     }
     m_output = register_module("output", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels(0), 1, 1)));
     // Binomial [1 2 1] x [1 2 1] / 16 low-pass used by max-blur-pool.

@@ -14,12 +14,14 @@ namespace mri::nn {
 class DoubleConvImpl final : public torch::nn::Module
 {
 public:
-    DoubleConvImpl(int inChannels, int outChannels);
+    DoubleConvImpl(int inChannels, int outChannels, bool batchNorm);
     torch::Tensor forward(const torch::Tensor &input);
 
 private:
     torch::nn::Conv2d m_first{nullptr};
     torch::nn::Conv2d m_second{nullptr};
+    torch::nn::BatchNorm2d m_firstNorm{nullptr};  // null without batch normalisation
+    torch::nn::BatchNorm2d m_secondNorm{nullptr};
 };
 TORCH_MODULE(DoubleConv);
 

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "CsvTable.h"
+#include "Noise.h"
+
+#include <opencv2/core/mat.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mri {
+
+// Measures enhancement against ground truth: clean slices get synthetic noise,
+// each method denoises the held-out noisy slices, and PSNR/SSIM are taken
+// against the clean ones. Self-supervised models train on noisy training
+// slices only.
+struct QualityBenchmarkOptions
+{
+    std::filesystem::path cleanDir;        // clean slices: split into training and held-out
+    std::filesystem::path unseenDir;       // optional clean slices of other MRI: scored, never trained on
+    std::filesystem::path workDir;         // trained models are kept here
+    std::vector<double> sigmas{0.05, 0.10};
+    NoiseModel noise = NoiseModel::Rician;
+    double trainMinutes = 10.0;            // training budget of the default pipeline, per noise level
+    double ablationMinutes = 0.0;          // budget of the other trained rows; 0: trainMinutes
+    int heldOutEvery = 4;                  // every n-th slice (sorted by name) is held out
+    std::uint64_t seed = 1;
+    std::vector<std::string> methods;      // empty: all of benchmarkMethodNames()
+    // Extra trained rows "name:key=value,key=value" on top of the default
+    // pipeline's options (keys of applyTrainingSetting), trained for ablationMinutes.
+    std::vector<std::string> variants;
+};
+
+struct BenchmarkScore
+{
+    double psnr = 0.0;
+    double ssim = 0.0;
+};
+
+struct QualityBenchmarkRow
+{
+    std::string method;
+    std::string description;
+    std::vector<std::string> parameter;    // per sigma: the chosen setting (blur sigma, NLM h), if any
+    std::vector<BenchmarkScore> heldOut;   // per sigma, mean over held-out slices
+    std::vector<BenchmarkScore> unseen;    // per sigma, mean over unseen slices (empty without unseenDir)
+    double trainSeconds = 0.0;             // mean per sigma; 0 for untrained methods
+    double msPerMegapixel = 0.0;           // to enhance one megapixel
+};
+
+struct QualityBenchmarkReport
+{
+    QualityBenchmarkOptions options;
+    int trainingSlices = 0;
+    int heldOutSlices = 0;
+    int unseenSlices = 0;
+    std::string machine;                   // CPU model and cores
+    std::string date;                      // UTC, ISO 8601
+    std::vector<QualityBenchmarkRow> rows;
+    cv::Mat figure;                        // one held-out slice at the largest sigma, across methods
+};
+
+// "noisy", "gaussian-blur", "nlm", "n2v", "identity", "synthetic", "default".
+const std::vector<std::string> &benchmarkMethodNames();
+
+// Blocking; call from a worker thread or the command line. Throws EngineError.
+QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &options,
+                                           const std::function<void(const std::string &)> &onMessage,
+                                           const std::atomic_bool &cancel);
+
+std::string formatBenchmarkMarkdown(const QualityBenchmarkReport &report);
+CsvTable benchmarkCsv(const QualityBenchmarkReport &report);
+// Writes REPORT.md, REPORT.csv and REPORT.png for the path REPORT (any extension is replaced).
+void writeBenchmarkReport(const QualityBenchmarkReport &report, const std::filesystem::path &reportPath);
+
+} // namespace mri
