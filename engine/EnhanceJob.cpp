@@ -100,7 +100,9 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     const auto selected = selectRows(dataset, options);
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
     const auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
-    const auto enhancer = Enhancer::load(options.modelFile);
+    auto enhancer = Enhancer::load(options.modelFile);
+    if (options.tileSize > 0)
+        enhancer.setTiling(options.tileSize);
     const auto names = outputNames(dataset);
 
     EnhanceRunResult result;

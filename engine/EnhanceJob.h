@@ -19,6 +19,7 @@ struct EnhanceOptions
     std::vector<std::string> patientIds;      // empty: every row
     std::vector<std::size_t> rowIndices;      // alternative selection by row (GUI); empty: use patientIds
     bool writeCsv = true;
+    int tileSize = 0;                         // > 0: largest tile side (see Enhancer::setTiling)
 };
 
 // Result for one dataset row.

@@ -202,7 +202,7 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
     std::vector<Slice> training;
     std::vector<Slice> heldOut;
     for (std::size_t i = 0; i < slices.size(); ++i)
-        (i % options.heldOutEvery == options.heldOutEvery / 2 ? heldOut : training).push_back(slices[i]);
+        (static_cast<int>(i % options.heldOutEvery) == options.heldOutEvery / 2 ? heldOut : training).push_back(slices[i]);
     if (training.empty() || heldOut.empty())
         throw EngineError("'" + options.cleanDir.string() + "' needs at least " + std::to_string(options.heldOutEvery)
                           + " slices to split into training and held-out slices.");
@@ -329,6 +329,8 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
                                           cv::Mat()});
             }
             auto trainingOptions = method.options;
+            for (const auto &setting : options.settings)
+                applyTrainingSetting(trainingOptions, setting);
             trainingOptions.modelFile = options.workDir / (method.name + "_sigma" + fixed(sigma, 3) + ".pt");
             trainingOptions.epochs = 100000;
             trainingOptions.maxTrainingSeconds = method.minutes * 60.0;
@@ -366,7 +368,14 @@ std::string formatBenchmarkMarkdown(const QualityBenchmarkReport &report)
         << " held-out slices of `" << o.cleanDir.string() << "`";
     if (report.unseenSlices > 0)
         out << ", and " << report.unseenSlices << " unseen slices of `" << o.unseenDir.string() << "`";
-    out << "; " << noiseModelName(o.noise) << " noise; " << report.machine << "; " << report.date << ".\n\n";
+    out << "; " << noiseModelName(o.noise) << " noise; " << report.machine << "; " << report.date << ".";
+    if (!o.settings.empty()) {
+        out << " Settings for every trained row:";
+        for (const auto &setting : o.settings)
+            out << " `" << setting << "`";
+        out << ".";
+    }
+    out << "\n\n";
     out << "| Method |";
     for (const double sigma : o.sigmas)
         out << " PSNR " << percent(sigma) << " | SSIM " << percent(sigma) << " |";

@@ -33,6 +33,9 @@ struct QualityBenchmarkOptions
     // Extra trained rows "name:key=value,key=value" on top of the default
     // pipeline's options (keys of applyTrainingSetting), trained for ablationMinutes.
     std::vector<std::string> variants;
+    // key=value settings applied to every trained row last (e.g. a smaller
+    // network for a quick run); recorded in the report.
+    std::vector<std::string> settings;
 };
 
 struct BenchmarkScore

@@ -40,7 +40,7 @@ Usage:
   mri-enhance metrics REFERENCE TEST
   mri-enhance benchmark --clean DIR [--unseen DIR] [--sigma 0.05,0.10] [--noise rician|gaussian]
                         [--train-minutes M] [--ablation-minutes M] [--methods a,b,...] [--seed N]
-                        [--variant NAME:key=value,...]... [--out REPORT] [--work-dir DIR]
+                        [--variant NAME:key=value,...]... [--set key=value]... [--out REPORT] [--work-dir DIR]
   mri-enhance --help | --version
 
 A dataset is a folder with brain_tumor_info.csv (columns patient_id and image_path, others kept), or a
@@ -295,6 +295,7 @@ int enhanceCommand(const std::vector<std::string> &all, std::atomic_bool &cancel
     options.outputDir = arguments.text("out-dir");
     options.metricsCsv = arguments.text("csv-out");
     options.patientIds = splitList(arguments.text("patients"));
+    options.tileSize = static_cast<int>(arguments.integer("tile", 0, 64, 16384));
     if (arguments.has("patients") && options.patientIds.empty())
         throw UsageError("--patients needs at least one patient id.");
     const auto dataset = datasetArgument(arguments);
@@ -372,7 +373,7 @@ int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &canc
 {
     const Arguments arguments("benchmark", all, 1,
                               {"clean", "unseen", "sigma", "noise", "train-minutes", "ablation-minutes", "methods",
-                               "seed", "out", "work-dir", "variant"},
+                               "seed", "out", "work-dir", "variant", "set"},
                               {});
     expectNoPositional(arguments, "benchmark");
     QualityBenchmarkOptions options;
@@ -393,6 +394,7 @@ int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &canc
     options.ablationMinutes = arguments.real("ablation-minutes", 0.0, 0.0, 600.0);
     options.methods = splitList(arguments.text("methods"));
     options.variants = arguments.all("variant");
+    options.settings = arguments.all("set");
     options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 1, 1LL << 62));
     const std::filesystem::path out = arguments.text("out", "benchmark-report.md");
     options.workDir = arguments.has("work-dir") ? std::filesystem::path(arguments.text("work-dir"))

@@ -1,0 +1,326 @@
+// GUI tests of enhancement, CSV export and the three-patient comparison in
+// mri-studio: results of a selection arrive row by row in the table and the
+// view, the metrics CSV holds them, the comparison shows three different
+// patients (or says why not), the figure is saved as PNG, and a model file
+// that is not a model is reported in one sentence.
+
+#include "ComparisonPage.h"
+#include "CsvTable.h"
+#include "Dataset.h"
+#include "MainWindow.h"
+#include "PatientTableModel.h"
+#include "PatientsPage.h"
+#include "SideBySideView.h"
+#include "SliceCanvas.h"
+#include "StudioSession.h"
+#include "TestDatasets.h"
+#include "Trainer.h"
+
+#include <QApplication>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+
+using namespace studio;
+
+namespace {
+
+// MRI_STUDIO_TEST_SHOTS=<folder>: keep pictures of the window for a visual review.
+void saveReviewShot(QWidget &window, const QString &name)
+{
+    const QString folder = qEnvironmentVariable("MRI_STUDIO_TEST_SHOTS");
+    if (folder.isEmpty())
+        return;
+    QDir().mkpath(folder);
+    QCoreApplication::processEvents();
+    window.grab().save(QDir(folder).filePath(name + QStringLiteral(".png")));
+}
+
+} // namespace
+
+class TestGuiEnhance final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void enhancingASelectionFillsTableViewAndCsv();
+    void comparisonNeedsThreePatients();
+    void enhanceAllThenCompareThreeDifferentPatients();
+    void exportCsvAsWritesTheSameColumns();
+    void earlierResultsAreLoadedOnOpen();
+    void aFileThatIsNoModelIsOneSentence();
+    void closingDuringEnhancementKeepsWhatWasWritten();
+
+private:
+    void openDataset(MainWindow &window);
+    void selectRows(MainWindow &window, const QList<int> &rows);
+
+    QTemporaryDir m_dir;
+    QString m_dataset;
+    QString m_model;
+};
+
+void TestGuiEnhance::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_dataset = m_dir.filePath(QStringLiteral("dataset"));
+    mri::test::writeSyntheticDataset(m_dataset, 6, 32, 32);
+    // A tiny model, trained directly with the engine.
+    m_model = m_dir.filePath(QStringLiteral("models/tiny.pt"));
+    QDir().mkpath(QFileInfo(m_model).absolutePath());
+    mri::TrainingOptions options;
+    options.modelFile = m_model.toStdString();
+    options.network.depth = 2;
+    options.network.baseChannels = 4;
+    options.patchSize = 16;
+    options.batchSize = 4;
+    options.patchesPerImage = 2;
+    options.epochs = 1;
+    options.seed = 3;
+    options.threads = 1;
+    std::atomic_bool cancel{false};
+    const auto result = mri::trainModel(mri::openDataset(m_dataset.toStdString()), options, {}, cancel);
+    QCOMPARE(result.epochsCompleted, 1);
+}
+
+void TestGuiEnhance::openDataset(MainWindow &window)
+{
+    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
+    QVERIFY(window.openDataset(m_dataset));
+    QVERIFY(ready.wait(10000));
+}
+
+void TestGuiEnhance::selectRows(MainWindow &window, const QList<int> &rows)
+{
+    auto *table = window.findChild<QTableView *>(QStringLiteral("patientTable"));
+    auto *proxy = window.patientsPage()->proxy();
+    auto *model = window.session()->patientModel();
+    table->selectionModel()->clearSelection();
+    for (const int row : rows) {
+        table->selectionModel()->select(proxy->mapFromSource(model->index(row, 0)),
+                                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+}
+
+void TestGuiEnhance::enhancingASelectionFillsTableViewAndCsv()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    openDataset(window);
+    window.session()->setModelFile(m_model);
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+
+    QSignalSpy shown(window.patientsPage(), &PatientsPage::slicesShown);
+    window.patientsPage()->selectRow(0);
+    selectRows(window, {0, 2});
+    QCOMPARE(window.patientsPage()->selectedRows(), (RowList{0, 2}));
+
+    QSignalSpy rows(window.session(), &StudioSession::rowEnhanced);
+    QSignalSpy finished(window.session(), &StudioSession::enhanceFinished);
+    window.enhanceSelected();
+    QVERIFY(window.session()->isBusy());
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+    QCOMPARE(rows.count(), 2);
+    QCOMPARE(rows.at(0).first().toInt(), 0);
+    QCOMPARE(rows.at(1).first().toInt(), 2);
+    const auto outcome = finished.first().first().value<EnhanceOutcome>();
+    QCOMPARE(outcome.succeeded, 2);
+    QCOMPARE(outcome.failed, 0);
+
+    // Table.
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Enhanced"));
+    QVERIFY(!model->index(0, PatientTableModel::PsnrColumn).data().toString().isEmpty());
+    QVERIFY(!model->index(2, PatientTableModel::SsimColumn).data().toString().isEmpty());
+    QVERIFY(model->index(1, PatientTableModel::PsnrColumn).data().toString().isEmpty());
+    QCOMPARE(model->enhancedCount(), 2);
+
+    // View: the selected patient now shows its enhanced slice and metrics.
+    QTRY_VERIFY_WITH_TIMEOUT(window.findChild<SliceCanvas *>(QStringLiteral("enhancedCanvas"))->hasImage(), 10000);
+    auto *enhanced = window.findChild<SliceCanvas *>(QStringLiteral("enhancedCanvas"));
+    QVERIFY(enhanced->annotations().join(' ').contains(QStringLiteral("PSNR")));
+    window.patientsPage()->view()->setDifferenceShown(true);
+    QVERIFY(enhanced->hasImage());
+    QVERIFY(enhanced->caption().contains(QStringLiteral("Difference")));
+
+    // CSV, written by the engine like the command line does.
+    const QString csv = QDir(m_dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv"));
+    QCOMPARE(outcome.metricsCsv, csv);
+    const auto table = mri::readCsvFile(csv.toStdString());
+    QVERIFY(table.columnIndex("PSNR") >= 0);
+    QVERIFY(table.columnIndex("SSIM") >= 0);
+    QVERIFY(table.columnIndex("enhanced_image_path") >= 0);
+    QVERIFY(table.columnIndex("age") >= 0); // input columns are kept
+    QCOMPARE(table.rows.size(), std::size_t(2));
+    QCOMPARE(QString::fromStdString(table.rows[0][table.columnIndex("patient_id")]), QStringLiteral("P-100"));
+    QVERIFY(!table.rows[1][table.columnIndex("PSNR")].empty());
+}
+
+void TestGuiEnhance::comparisonNeedsThreePatients()
+{
+    // Two patients have results (previous test): the comparison says so.
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    openDataset(window);
+    QCOMPARE(window.session()->patientModel()->enhancedCount(), 2);
+    QSignalSpy shown(window.comparisonPage(), &ComparisonPage::comparisonShown);
+    window.showTab(QStringLiteral("compare"));
+    QVERIFY(shown.wait(10000));
+    QCOMPARE(window.comparisonPage()->patientIds().size(), 2);
+    QVERIFY2(window.comparisonPage()->infoText().contains(QStringLiteral("enhanced slice: 2.")),
+             qPrintable(window.comparisonPage()->infoText()));
+}
+
+void TestGuiEnhance::enhanceAllThenCompareThreeDifferentPatients()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    openDataset(window);
+    window.session()->setModelFile(m_model);
+    QSignalSpy rows(window.session(), &StudioSession::rowEnhanced);
+    QSignalSpy finished(window.session(), &StudioSession::enhanceFinished);
+    window.enhanceAll();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(rows.count(), 6);
+    QCOMPARE(window.session()->patientModel()->enhancedCount(), 6);
+
+    QSignalSpy shown(window.comparisonPage(), &ComparisonPage::comparisonShown);
+    window.showTab(QStringLiteral("compare"));
+    QVERIFY(shown.wait(10000));
+    QStringList ids = window.comparisonPage()->patientIds();
+    QCOMPARE(ids.size(), 3);
+    QCOMPARE(QSet<QString>(ids.begin(), ids.end()).size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        auto *title = window.findChild<QLabel *>(QStringLiteral("comparisonTitle%1").arg(i));
+        QVERIFY(title->text().startsWith(ids[i]));
+        QVERIFY(title->text().contains(QStringLiteral("PSNR")));
+        QVERIFY(title->text().contains(QStringLiteral("SSIM")));
+    }
+
+    saveReviewShot(window, QStringLiteral("compare"));
+    // Reshuffle draws three (again different) patients.
+    shown.clear();
+    QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("reshuffleButton")), Qt::LeftButton);
+    QVERIFY(shown.wait(10000));
+    ids = window.comparisonPage()->patientIds();
+    QCOMPARE(QSet<QString>(ids.begin(), ids.end()).size(), 3);
+
+    // The figure is the engine's, saved as PNG.
+    const QString figure = m_dir.filePath(QStringLiteral("figure.png"));
+    QSignalSpy saved(window.session(), &StudioSession::comparisonSaved);
+    window.comparisonPage()->saveFigureTo(figure);
+    QVERIFY(saved.wait(10000));
+    const QImage image(figure);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.height() > image.width() / 2);
+}
+
+void TestGuiEnhance::exportCsvAsWritesTheSameColumns()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    openDataset(window);
+    const QString target = m_dir.filePath(QStringLiteral("exports/metrics copy.csv"));
+    QDir().mkpath(QFileInfo(target).absolutePath());
+    QSignalSpy exported(window.session(), &StudioSession::csvExported);
+    window.session()->exportMetricsCsv(target);
+    QVERIFY(exported.wait(10000));
+    const auto copy = mri::readCsvFile(target.toStdString());
+    const auto original = mri::readCsvFile(QDir(m_dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv")).toStdString());
+    QCOMPARE(copy.header, original.header);
+    QCOMPARE(copy.rows.size(), std::size_t(6));
+
+    // A place that cannot be written (below a plain file) is one sentence, not a crash.
+    QFile blocker(m_dir.filePath(QStringLiteral("plain-file")));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    QSignalSpy errors(window.session(), &StudioSession::errorOccurred);
+    window.session()->exportMetricsCsv(m_dir.filePath(QStringLiteral("plain-file/x.csv")));
+    QVERIFY(errors.wait(10000));
+    QVERIFY(!errors.first().first().toString().isEmpty());
+}
+
+void TestGuiEnhance::earlierResultsAreLoadedOnOpen()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    openDataset(window);
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->enhancedCount(), 6);
+    QVERIFY(!model->index(3, PatientTableModel::PsnrColumn).data().toString().isEmpty());
+    // Sorting by PSNR uses numbers.
+    auto *table = window.findChild<QTableView *>(QStringLiteral("patientTable"));
+    table->sortByColumn(PatientTableModel::PsnrColumn, Qt::DescendingOrder);
+    const double first = table->model()->index(0, PatientTableModel::PsnrColumn).data(PatientTableModel::SortRole).toDouble();
+    const double last = table->model()->index(5, PatientTableModel::PsnrColumn).data(PatientTableModel::SortRole).toDouble();
+    QVERIFY(first >= last);
+}
+
+void TestGuiEnhance::aFileThatIsNoModelIsOneSentence()
+{
+    const QString fake = m_dir.filePath(QStringLiteral("not-a-model.pt"));
+    QFile file(fake);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("this is not a model");
+    file.close();
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    QSignalSpy errors(window.session(), &StudioSession::errorOccurred);
+    window.session()->setModelFile(fake);
+    QVERIFY(errors.wait(10000));
+    QVERIFY(window.lastError().contains(QStringLiteral("not-a-model.pt")));
+    QVERIFY(!window.session()->modelInfo().has_value());
+}
+
+void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
+{
+    auto *window = new MainWindow;
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->setErrorDialogsEnabled(false);
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    openDataset(*window);
+    window->session()->setModelFile(m_model);
+    QSignalSpy rows(window->session(), &StudioSession::rowEnhanced);
+    window->enhanceAll();
+    QTRY_VERIFY_WITH_TIMEOUT(!rows.isEmpty(), 30000);
+    QPointer<MainWindow> guard(window);
+    QVERIFY(window->close());
+    QTRY_VERIFY(guard.isNull());
+    // Whatever was enhanced is in a complete, readable CSV.
+    const auto table = mri::readCsvFile(QDir(m_dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv")).toStdString());
+    QVERIFY(table.rows.size() >= 1);
+    QVERIFY(table.columnIndex("PSNR") >= 0);
+}
+
+int main(int argc, char *argv[])
+{
+    QTemporaryDir home;
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(home.filePath(QStringLiteral("cache"))));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, home.filePath(QStringLiteral("settings")));
+    QApplication application(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudioTest"));
+    QApplication::setApplicationName(QStringLiteral("tst_gui_enhance"));
+    TestGuiEnhance test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_gui_enhance.moc"

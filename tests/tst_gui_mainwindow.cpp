@@ -1,0 +1,444 @@
+// GUI tests of mri-studio's main window: it starts, opens a dataset into the
+// patient table, marks unreadable rows, filters and sorts, shows the selected
+// patient, reports bad input in one sentence, renders --screenshot files and
+// ships its German translation. Run offscreen with settings in a temporary
+// folder.
+
+#include "AppSetup.h"
+#include "CsvTable.h"
+#include "DemoDataset.h"
+#include "ImageIO.h"
+#include "MainWindow.h"
+#include "PatientTableModel.h"
+#include "PatientsPage.h"
+#include "RecentDatasets.h"
+#include "SideBySideView.h"
+#include "SliceCanvas.h"
+#include "SliceImage.h"
+#include "StartupOptions.h"
+#include "StudioLauncher.h"
+#include "StudioSession.h"
+#include "TestDatasets.h"
+#include "TrainingPanel.h"
+#include "TrainingOptions.h"
+
+#include <QApplication>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSlider>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTranslator>
+#include <QtTest>
+
+#include <opencv2/core.hpp>
+
+using namespace studio;
+
+class TestGuiMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void windowStartsWithItsParts();
+    void trainingOptionsShowTheEngineDefaults();
+    void openingADatasetFillsTheTable();
+    void tableFiltersAndSorts();
+    void selectingARowShowsThePatient();
+    void windowLevelMapsSixteenBitsToEight();
+    void linkedZoomAndDifferenceToggle();
+    void badInputIsOneSentence_data();
+    void badInputIsOneSentence();
+    void sixteenBitSlicesShowThroughTheWindow();
+    void droppingAFolderOpensIt();
+    void demoDatasetIsBuiltAndOpened();
+    void screenshotOptionWritesAPng();
+    void germanTranslationIsEmbedded();
+
+private:
+    QString m_dataset;
+    QTemporaryDir m_dir;
+};
+
+void TestGuiMainWindow::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_dataset = m_dir.filePath(QStringLiteral("dataset"));
+    const QString csv = mri::test::writeSyntheticDataset(m_dataset, 5, 40, 36);
+    // One more row whose image does not exist: it must be marked, not hide the rest.
+    auto table = mri::readCsvFile(csv.toStdString());
+    table.rows.push_back({"P-999", "images/missing.png", "clean/missing.png", "70"});
+    mri::writeCsvFileAtomically(csv.toStdString(), table);
+}
+
+void TestGuiMainWindow::windowStartsWithItsParts()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    for (const char *name : {"mainTabs", "patientTable", "patientFilter", "sideBySideView", "originalCanvas",
+                             "enhancedCanvas", "differenceButton", "trainingPlot", "startTrainingButton",
+                             "stopTrainingButton", "resumeTrainingButton", "trainingProgress", "reshuffleButton",
+                             "saveFigureButton", "jobProgress", "mainToolBar"}) {
+        QVERIFY2(window.findChild<QWidget *>(QString::fromLatin1(name)), name);
+    }
+    auto *tabs = window.findChild<QTabWidget *>(QStringLiteral("mainTabs"));
+    QCOMPARE(tabs->count(), 3);
+    QVERIFY(window.showTab(QStringLiteral("training")));
+    QCOMPARE(tabs->currentIndex(), int(MainWindow::TrainingTab));
+    QVERIFY(!window.showTab(QStringLiteral("nonsense")));
+    // Nothing to run yet.
+    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("startTrainingButton"))->isEnabled());
+    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
+}
+
+void TestGuiMainWindow::trainingOptionsShowTheEngineDefaults()
+{
+    MainWindow window;
+    const mri::TrainingOptions defaults;
+    const auto shown = window.trainingPanel()->options();
+    QCOMPARE(shown.epochs, defaults.epochs);
+    QCOMPARE(shown.learningRate, defaults.learningRate);
+    QCOMPARE(shown.batchSize, defaults.batchSize);
+    QCOMPARE(shown.patchSize, defaults.patchSize);
+    QCOMPARE(shown.patchesPerImage, defaults.patchesPerImage);
+    QCOMPARE(shown.validationFraction, defaults.validationFraction);
+    QCOMPARE(shown.seed, defaults.seed);
+    QVERIFY(shown.objective == defaults.objective);
+    QVERIFY(shown.network == defaults.network);
+    QCOMPARE(window.findChild<QSpinBox *>(QStringLiteral("epochsSpin"))->value(), defaults.epochs);
+}
+
+void TestGuiMainWindow::openingADatasetFillsTheTable()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QSignalSpy opened(window.session(), &StudioSession::datasetOpened);
+    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
+    QVERIFY(window.openDataset(m_dataset));
+    QVERIFY(ready.wait(10000));
+    QCOMPARE(opened.count(), 1);
+
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->rowCount(), 6);
+    QCOMPARE(model->index(0, PatientTableModel::PatientColumn).data().toString(), QStringLiteral("P-100"));
+    QCOMPARE(model->index(0, PatientTableModel::ImageColumn).data().toString(), QStringLiteral("images/slice_1.png"));
+    QCOMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("40 × 36 · 8-bit"));
+    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Not enhanced"));
+    QVERIFY(model->index(0, PatientTableModel::PsnrColumn).data().toString().isEmpty());
+
+    const QModelIndex broken = model->index(5, PatientTableModel::StatusColumn);
+    QVERIFY(broken.data().toString().startsWith(QStringLiteral("Unreadable: ")));
+    QVERIFY(broken.data().toString().contains(QStringLiteral("missing.png")));
+    QVERIFY(broken.data(PatientTableModel::ProblemRole).toBool());
+    QCOMPARE(model->unreadableCount(), 1);
+
+    // The folder went to the recent list, and the default model sits next to the data.
+    QCOMPARE(RecentDatasets().folders().value(0), QFileInfo(m_dataset).absoluteFilePath());
+    QCOMPARE(window.session()->modelFile(), QDir(m_dataset).filePath(QStringLiteral("mri_enhance_model.pt")));
+    QVERIFY(window.windowTitle().contains(QStringLiteral("dataset")));
+}
+
+void TestGuiMainWindow::tableFiltersAndSorts()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
+    QVERIFY(window.openDataset(m_dataset));
+    QVERIFY(ready.wait(10000));
+
+    auto *page = window.patientsPage();
+    auto *table = window.findChild<QTableView *>(QStringLiteral("patientTable"));
+    auto *filter = window.findChild<QLineEdit *>(QStringLiteral("patientFilter"));
+    QVERIFY(table && filter);
+    QCOMPARE(table->model()->rowCount(), 6);
+
+    QTest::keyClicks(filter, QStringLiteral("p-102"));
+    QCOMPARE(table->model()->rowCount(), 1);
+    QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("P-102"));
+    filter->clear();
+    QTest::keyClicks(filter, QStringLiteral("unreadable"));
+    QCOMPARE(table->model()->rowCount(), 1);
+    QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("P-999"));
+    filter->clear();
+    QCOMPARE(table->model()->rowCount(), 6);
+
+    table->sortByColumn(PatientTableModel::PatientColumn, Qt::DescendingOrder);
+    QCOMPARE(table->model()->index(0, 0).data().toString(), QStringLiteral("P-999"));
+    // Selection maps back to dataset rows whatever the order.
+    page->selectRow(1);
+    QCOMPARE(page->selectedRows(), RowList{1});
+    QCOMPARE(page->currentRow(), 1);
+}
+
+void TestGuiMainWindow::selectingARowShowsThePatient()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy shown(window.patientsPage(), &PatientsPage::slicesShown);
+    QVERIFY(window.openDataset(m_dataset));
+    // Opening selects the first patient by itself.
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 10000);
+    auto *original = window.findChild<SliceCanvas *>(QStringLiteral("originalCanvas"));
+    auto *enhanced = window.findChild<SliceCanvas *>(QStringLiteral("enhancedCanvas"));
+    QVERIFY(original->hasImage());
+    QCOMPARE(original->imageSize(), QSize(40, 36));
+    QVERIFY(original->caption().contains(QStringLiteral("P-100")));
+    // The demo-style dataset has clean slices: the original is scored against them.
+    QVERIFY(original->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("PSNR")));
+    QVERIFY(!enhanced->hasImage());
+    QVERIFY(enhanced->message().contains(QStringLiteral("Not enhanced")));
+
+    // The unreadable row says why instead of showing a picture.
+    shown.clear();
+    window.patientsPage()->selectRow(5);
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 10000);
+    QVERIFY(!original->hasImage());
+    QVERIFY(original->message().contains(QStringLiteral("missing.png")));
+}
+
+void TestGuiMainWindow::windowLevelMapsSixteenBitsToEight()
+{
+    cv::Mat slice(2, 3, CV_16UC1);
+    const quint16 values[] = {0, 1000, 2000, 3000, 4000, 65535};
+    for (int i = 0; i < 6; ++i)
+        slice.at<quint16>(i / 3, i % 3) = values[i];
+    const QImage raw = sliceimage::fromMat(slice);
+    QCOMPARE(raw.format(), QImage::Format_Grayscale16);
+    QCOMPARE(sliceimage::pixelValue(raw, 1, 0), 1000);
+    QCOMPARE(sliceimage::maximumValueOf(raw), 65535);
+
+    const QImage shown = sliceimage::applyWindow(raw, 1000.0, 3000.0);
+    QCOMPARE(shown.format(), QImage::Format_Grayscale8);
+    QCOMPARE(shown.constScanLine(0)[0], uchar(0));     // below the window: black
+    QCOMPARE(shown.constScanLine(0)[1], uchar(0));     // window start
+    QCOMPARE(shown.constScanLine(0)[2], uchar(128));   // middle
+    QCOMPARE(shown.constScanLine(1)[0], uchar(255));   // window end
+    QCOMPARE(shown.constScanLine(1)[2], uchar(255));   // above: white
+
+    cv::Mat eight(1, 2, CV_8UC1);
+    eight.at<uchar>(0, 0) = 10;
+    eight.at<uchar>(0, 1) = 200;
+    QCOMPARE(sliceimage::fromMat(eight).format(), QImage::Format_Grayscale8);
+    const auto range = sliceimage::robustRange(slice, 0.0, 1.0);
+    QVERIFY(range.second > range.first);
+}
+
+void TestGuiMainWindow::linkedZoomAndDifferenceToggle()
+{
+    SideBySideView view;
+    view.resize(800, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    cv::Mat original(64, 64, CV_16UC1, cv::Scalar(1000));
+    cv::Mat enhanced(64, 64, CV_16UC1, cv::Scalar(1100));
+    SlicePair pair;
+    pair.token = 1;
+    pair.row = 0;
+    pair.patientId = QStringLiteral("P-16");
+    pair.original = sliceimage::fromMat(original);
+    pair.enhanced = sliceimage::fromMat(enhanced);
+    pair.difference = sliceimage::fromMat(cv::Mat(64, 64, CV_16UC1, cv::Scalar(100)));
+    pair.maximumValue = 65535;
+    pair.autoLow = 900;
+    pair.autoHigh = 1200;
+    pair.differenceHigh = 100;
+    mri::EnhancedRow result;
+    result.done = true;
+    result.psnr = 30.5;
+    result.ssim = 0.9;
+    view.showSlices(pair, result);
+    QVERIFY(view.isFit());
+    QCOMPARE(view.windowLevel(), 1050.0);
+    QCOMPARE(view.windowWidth(), 300.0);
+    QVERIFY(view.enhancedCanvas()->annotations().join(' ').contains(QStringLiteral("30.50")));
+
+    view.actualSize();
+    QVERIFY(!view.isFit());
+    QCOMPARE(view.originalCanvas()->effectiveZoom(), 1.0);
+    view.zoomIn();
+    QCOMPARE(view.originalCanvas()->effectiveZoom(), view.enhancedCanvas()->effectiveZoom());
+    QCOMPARE(view.originalCanvas()->effectiveCenter(), view.enhancedCanvas()->effectiveCenter());
+    // Wheel on one canvas zooms both.
+    const double before = view.enhancedCanvas()->effectiveZoom();
+    QWheelEvent wheel(QPointF(100, 100), view.originalCanvas()->mapToGlobal(QPointF(100, 100)), QPoint(), QPoint(0, 120),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view.originalCanvas(), &wheel);
+    QVERIFY(view.enhancedCanvas()->effectiveZoom() > before);
+    QCOMPARE(view.originalCanvas()->effectiveZoom(), view.enhancedCanvas()->effectiveZoom());
+    view.fitToWindow();
+    QVERIFY(view.isFit());
+
+    view.setWindow(1000.0, 500.0);
+    QCOMPARE(view.windowLevel(), 1000.0);
+    view.setDifferenceShown(true);
+    QVERIFY(view.enhancedCanvas()->caption().contains(QStringLiteral("Difference")));
+    view.setDifferenceShown(false);
+    QCOMPARE(view.enhancedCanvas()->caption(), QStringLiteral("Enhanced"));
+}
+
+void TestGuiMainWindow::badInputIsOneSentence_data()
+{
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QString>("expected");
+    const QString noColumns = m_dir.filePath(QStringLiteral("no-columns"));
+    QDir().mkpath(noColumns);
+    QFile csv(noColumns + QStringLiteral("/brain_tumor_info.csv"));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write("id,file\n1,a.png\n");
+    csv.close();
+    QTest::newRow("missing folder") << m_dir.filePath(QStringLiteral("nowhere")) << QStringLiteral("nowhere");
+    QTest::newRow("csv without columns") << noColumns << QStringLiteral("patient_id");
+}
+
+void TestGuiMainWindow::badInputIsOneSentence()
+{
+    QFETCH(QString, folder);
+    QFETCH(QString, expected);
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    QSignalSpy failed(window.session(), &StudioSession::datasetFailed);
+    if (window.openDataset(folder))
+        QVERIFY(failed.wait(10000));
+    QVERIFY(!window.lastError().isEmpty());
+    QVERIFY2(window.lastError().contains(expected), qPrintable(window.lastError()));
+    QVERIFY(window.lastError().endsWith(QLatin1Char('.')));
+    QVERIFY(!window.session()->isBusy());
+}
+
+void TestGuiMainWindow::sixteenBitSlicesShowThroughTheWindow()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("sixteen"));
+    cv::Mat slice(48, 64, CV_16UC1, cv::Scalar(200));
+    slice(cv::Rect(16, 12, 32, 24)).setTo(cv::Scalar(3800));
+    mri::saveImageAtomically((folder + QStringLiteral("/scan_a.png")).toStdString(), slice);
+    mri::saveImageAtomically((folder + QStringLiteral("/scan_b.png")).toStdString(), slice);
+
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QSignalSpy shown(window.patientsPage(), &PatientsPage::slicesShown);
+    QVERIFY(window.openDataset(folder)); // no CSV: the folder is scanned
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 10000);
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->rowCount(), 2);
+    QCOMPARE(model->index(0, PatientTableModel::PatientColumn).data().toString(), QStringLiteral("scan_a"));
+    QTRY_COMPARE_WITH_TIMEOUT(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("64 × 48 · 16-bit"), 10000);
+    auto *view = window.patientsPage()->view();
+    // The window covers the 16-bit values actually present, not 0..65535.
+    QVERIFY(view->windowLevel() > 200.0 && view->windowLevel() < 3800.0);
+    QVERIFY(view->windowWidth() <= 3601.0);
+    auto *levelSlider = window.findChild<QSlider *>(QStringLiteral("levelSlider"));
+    QCOMPARE(levelSlider->maximum(), 65535);
+    QVERIFY(window.findChild<SliceCanvas *>(QStringLiteral("originalCanvas"))->hasImage());
+}
+
+void TestGuiMainWindow::droppingAFolderOpensIt()
+{
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(m_dataset)});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    QVERIFY(ready.wait(10000));
+    QCOMPARE(window.session()->patientModel()->rowCount(), 6);
+
+    // A plain file that is no CSV is refused.
+    QMimeData other;
+    other.setUrls({QUrl::fromLocalFile(m_dataset + QStringLiteral("/images/slice_1.png"))});
+    QDragEnterEvent refused(QPoint(50, 50), Qt::CopyAction, &other, Qt::LeftButton, Qt::NoModifier);
+    refused.setAccepted(false);
+    QApplication::sendEvent(&window, &refused);
+    QVERIFY(!refused.isAccepted());
+}
+
+void TestGuiMainWindow::demoDatasetIsBuiltAndOpened()
+{
+    if (!QFileInfo::exists(QString::fromLatin1(mri::kDemoVolumePath)))
+        QSKIP("The demo volume (package mricron-data) is not installed.");
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    QSignalSpy built(window.session(), &StudioSession::demoBuilt);
+    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
+    window.buildDemoDataset();
+    QVERIFY(built.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty(), 30000);
+    QVERIFY(MainWindow::demoFolder().startsWith(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)));
+    QCOMPARE(window.session()->datasetFolder(), QFileInfo(MainWindow::demoFolder()).absoluteFilePath());
+    QCOMPARE(window.session()->patientModel()->rowCount(), 40);
+    QCOMPARE(window.session()->patientModel()->unreadableCount(), 0);
+}
+
+void TestGuiMainWindow::screenshotOptionWritesAPng()
+{
+    const QString shot = m_dir.filePath(QStringLiteral("shot.png"));
+    const auto options = StartupOptions::parse({QStringLiteral("mri-studio"), m_dataset, QStringLiteral("--screenshot"),
+                                                shot, QStringLiteral("--tab"), QStringLiteral("patients")});
+    QVERIFY(options.valid);
+    QCOMPARE(options.dataset, m_dataset);
+    MainWindow window;
+    StudioLauncher launcher(options, &window);
+    QSignalSpy finished(&launcher, &StudioLauncher::finished);
+    window.show();
+    launcher.start();
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.first().first().toInt(), 0);
+    const QImage image(shot);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 900);
+    QCOMPARE(window.patientsPage()->currentRow(), 0);
+
+    QVERIFY(!StartupOptions::parse({QStringLiteral("mri-studio"), QStringLiteral("--tab"), QStringLiteral("x")}).valid);
+    const auto withModel = StartupOptions::parse({QStringLiteral("mri-studio"), QStringLiteral("--model"), QStringLiteral("m.pt")});
+    QVERIFY(withModel.valid);
+    QCOMPARE(withModel.modelFile, QStringLiteral("m.pt"));
+}
+
+void TestGuiMainWindow::germanTranslationIsEmbedded()
+{
+    QTranslator translator;
+    QVERIFY(translator.load(QLocale(QLocale::German, QLocale::Germany), QStringLiteral("mri-studio"), QStringLiteral("_"),
+                            QStringLiteral(":/i18n")));
+    QVERIFY(!translator.isEmpty());
+    const QString open = translator.translate("studio::MainWindow", "&Open Dataset…");
+    QVERIFY(!open.isEmpty());
+    QVERIFY(open != QStringLiteral("&Open Dataset…"));
+    QVERIFY(!translator.translate("studio::TrainingPanel", "Start").isEmpty());
+}
+
+// Settings and application data go to a temporary folder, never the user's.
+int main(int argc, char *argv[])
+{
+    QTemporaryDir home;
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(home.filePath(QStringLiteral("cache"))));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, home.filePath(QStringLiteral("settings")));
+    QApplication application(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudioTest"));
+    QApplication::setApplicationName(QStringLiteral("tst_gui_mainwindow"));
+    TestGuiMainWindow test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_gui_mainwindow.moc"

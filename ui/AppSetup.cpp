@@ -1,0 +1,49 @@
+#include "AppSetup.h"
+
+#include <QApplication>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTranslator>
+
+#ifndef MRI_STUDIO_VERSION
+#define MRI_STUDIO_VERSION "0.0.0"
+#endif
+
+namespace studio {
+
+void setApplicationMetadata(QApplication &application)
+{
+    QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudio"));
+    QApplication::setApplicationName(QStringLiteral("mri-studio"));
+    QApplication::setApplicationDisplayName(QStringLiteral("MRI Enhance Studio"));
+    QApplication::setApplicationVersion(QStringLiteral(MRI_STUDIO_VERSION));
+    QIcon icon;
+    for (const int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/app-%1.png").arg(size), QSize(size, size));
+    application.setWindowIcon(icon);
+}
+
+bool installTranslations(QApplication &application)
+{
+    auto *qtTranslator = new QTranslator(&application);
+    if (qtTranslator->load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+                           QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+        QApplication::installTranslator(qtTranslator);
+    } else {
+        delete qtTranslator;
+    }
+    auto *translator = new QTranslator(&application);
+    if (translator->load(QLocale(), QStringLiteral("mri-studio"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
+        QApplication::installTranslator(translator);
+        return true;
+    }
+    delete translator;
+    return false;
+}
+
+QIcon studioIcon(const QString &name)
+{
+    return QIcon(QStringLiteral(":/icons/%1.png").arg(name));
+}
+
+} // namespace studio

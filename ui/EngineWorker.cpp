@@ -1,0 +1,189 @@
+#include "EngineWorker.h"
+
+#include "DemoDataset.h"
+#include "EngineError.h"
+#include "ImageIO.h"
+
+#include <QElapsedTimer>
+
+#include <exception>
+#include <filesystem>
+
+namespace studio {
+
+namespace {
+
+QString sentenceOf(const std::exception &error)
+{
+    return QString::fromStdString(error.what());
+}
+
+// Creates the folder a file will be written to; errors surface later as the
+// engine's own sentence when it writes the file.
+void makeParentFolder(const std::filesystem::path &file)
+{
+    std::error_code ignored;
+    if (file.has_parent_path())
+        std::filesystem::create_directories(file.parent_path(), ignored);
+}
+
+} // namespace
+
+EngineWorker::EngineWorker(QObject *parent)
+    : QObject(parent)
+{
+}
+
+void EngineWorker::requestCancel()
+{
+    m_cancel = true;
+}
+
+void EngineWorker::clearCancel()
+{
+    m_cancel = false;
+}
+
+bool EngineWorker::isCancelRequested() const
+{
+    return m_cancel;
+}
+
+void EngineWorker::openDataset(const OpenParams &params)
+{
+    try {
+        auto dataset = std::make_shared<const mri::Dataset>(mri::openDataset(toPath(params.folder), toPath(params.csvFile)));
+        ResultList results(dataset->rows.size());
+        for (std::size_t i = 0; i < results.size(); ++i)
+            results[i].rowIndex = i;
+        QString notice;
+        const auto metricsCsv = params.resultsFolder.isEmpty()
+            ? mri::defaultMetricsCsv(*dataset)
+            : toPath(params.resultsFolder) / mri::kDefaultMetricsCsvName;
+        std::error_code error;
+        if (std::filesystem::exists(metricsCsv, error)) {
+            try {
+                results = mri::readMetricsCsv(*dataset, metricsCsv);
+            } catch (const std::exception &problem) {
+                notice = tr("Earlier results were not loaded: %1").arg(sentenceOf(problem));
+            }
+        }
+        emit datasetOpened(dataset, results, notice);
+        checkImages(*dataset);
+        emit datasetReady(m_cancel);
+    } catch (const std::exception &problem) {
+        emit failed(Job::OpenDataset, sentenceOf(problem));
+    } catch (...) {
+        emit failed(Job::OpenDataset, tr("The dataset could not be opened because of an unexpected error."));
+    }
+}
+
+// Loads every image once so that the table can mark unreadable rows with the
+// engine's reason before training or enhancement trips over them.
+void EngineWorker::checkImages(const mri::Dataset &dataset)
+{
+    const int total = static_cast<int>(dataset.rows.size());
+    ImageCheckList batch;
+    QElapsedTimer sinceEmit;
+    sinceEmit.start();
+    for (int i = 0; i < total; ++i) {
+        if (m_cancel)
+            break;
+        const auto &row = dataset.rows[static_cast<std::size_t>(i)];
+        ImageCheck check;
+        check.row = i;
+        if (row.imagePathText.empty()) {
+            check.error = tr("The CSV row has no image_path.");
+        } else {
+            try {
+                const cv::Mat slice = mri::loadGrayscaleImage(row.imagePath);
+                check.width = slice.cols;
+                check.height = slice.rows;
+                check.bitDepth = slice.depth() == CV_16U ? 16 : 8;
+            } catch (const std::exception &problem) {
+                check.error = sentenceOf(problem);
+            }
+        }
+        batch.push_back(check);
+        if (batch.size() >= 256 || sinceEmit.elapsed() >= 100 || i + 1 == total) {
+            emit imagesChecked(batch);
+            emit progress(Job::OpenDataset, i + 1, total, tr("Checking images"));
+            batch.clear();
+            sinceEmit.restart();
+        }
+    }
+    if (!batch.isEmpty())
+        emit imagesChecked(batch);
+}
+
+void EngineWorker::buildDemoDataset(const QString &outputDir)
+{
+    try {
+        mri::DemoDatasetOptions options;
+        options.outputDir = toPath(outputDir);
+        const auto result = mri::buildDemoDataset(options, [this](int done, int total) {
+            emit progress(Job::BuildDemo, done, total, tr("Building the demo dataset"));
+        });
+        emit demoBuilt(toQString(options.outputDir), result.sliceCount);
+    } catch (const std::exception &problem) {
+        emit failed(Job::BuildDemo, sentenceOf(problem));
+    } catch (...) {
+        emit failed(Job::BuildDemo, tr("The demo dataset could not be built because of an unexpected error."));
+    }
+}
+
+void EngineWorker::train(const TrainingParams &params)
+{
+    try {
+        if (!params.dataset)
+            throw mri::EngineError(tr("No dataset is open.").toStdString());
+        makeParentFolder(params.options.modelFile);
+        mri::TrainingCallbacks callbacks;
+        callbacks.onStep = [this](const mri::TrainingStep &step) { emit trainingStep(step); };
+        callbacks.onEpoch = [this](const mri::EpochSummary &summary) { emit trainingEpoch(summary); };
+        callbacks.onMessage = [this](const std::string &message) { emit trainingMessage(QString::fromStdString(message)); };
+        const auto result = mri::trainModel(*params.dataset, params.options, callbacks, m_cancel);
+
+        TrainingOutcome outcome;
+        outcome.cancelled = result.cancelled;
+        outcome.epochsCompleted = result.epochsCompleted;
+        outcome.seed = result.seed;
+        outcome.device = QString::fromStdString(result.device);
+        outcome.trainingImages = result.trainingImages;
+        outcome.validationImages = result.validationImages;
+        for (const auto &sentence : result.skippedImages)
+            outcome.skippedImages.push_back(QString::fromStdString(sentence));
+        outcome.modelFile = toQString(params.options.modelFile);
+        emit trainingFinished(outcome);
+    } catch (const std::exception &problem) {
+        emit failed(Job::Training, sentenceOf(problem));
+    } catch (...) {
+        emit failed(Job::Training, tr("Training stopped because of an unexpected error."));
+    }
+}
+
+void EngineWorker::enhance(const EnhanceParams &params)
+{
+    try {
+        if (!params.dataset)
+            throw mri::EngineError(tr("No dataset is open.").toStdString());
+        mri::EnhanceCallbacks callbacks;
+        callbacks.onRow = [this](const mri::EnhancedRow &row) { emit rowEnhanced(row); };
+        callbacks.onProgress = [this](const mri::EnhanceProgress &progress) { emit enhanceProgress(progress); };
+        auto result = mri::enhanceDataset(*params.dataset, params.options, callbacks, m_cancel);
+
+        EnhanceOutcome outcome;
+        outcome.rows = std::move(result.rows);
+        outcome.succeeded = result.succeeded;
+        outcome.failed = result.failed;
+        outcome.cancelled = result.cancelled;
+        outcome.metricsCsv = toQString(result.metricsCsv);
+        emit enhanceFinished(outcome);
+    } catch (const std::exception &problem) {
+        emit failed(Job::Enhancement, sentenceOf(problem));
+    } catch (...) {
+        emit failed(Job::Enhancement, tr("Enhancement stopped because of an unexpected error."));
+    }
+}
+
+} // namespace studio

@@ -1,0 +1,245 @@
+#include "PatientTableModel.h"
+
+#include <QApplication>
+#include <QBrush>
+#include <QColor>
+#include <QFileInfo>
+#include <QFont>
+#include <QIcon>
+#include <QStyle>
+
+#include <cmath>
+#include <limits>
+
+namespace studio {
+
+namespace {
+
+QString formatPsnr(double psnr)
+{
+    if (std::isinf(psnr))
+        return QStringLiteral("∞");
+    if (std::isnan(psnr))
+        return QString();
+    return QString::number(psnr, 'f', 2);
+}
+
+QString formatSsim(double ssim)
+{
+    return std::isnan(ssim) ? QString() : QString::number(ssim, 'f', 4);
+}
+
+} // namespace
+
+PatientTableModel::PatientTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void PatientTableModel::setDataset(const DatasetHandle &dataset, const ResultList &results)
+{
+    beginResetModel();
+    m_dataset = dataset;
+    const int rows = dataset ? static_cast<int>(dataset->rows.size()) : 0;
+    m_results.assign(static_cast<std::size_t>(rows), mri::EnhancedRow{});
+    for (int i = 0; i < rows; ++i)
+        m_results[static_cast<std::size_t>(i)].rowIndex = static_cast<std::size_t>(i);
+    for (const auto &result : results) {
+        if (result.rowIndex < m_results.size())
+            m_results[result.rowIndex] = result;
+    }
+    m_checks = QVector<ImageCheck>(rows);
+    endResetModel();
+}
+
+void PatientTableModel::clear()
+{
+    setDataset({}, {});
+}
+
+void PatientTableModel::applyChecks(const ImageCheckList &checks)
+{
+    int first = -1;
+    int last = -1;
+    for (const auto &check : checks) {
+        if (check.row < 0 || check.row >= m_checks.size())
+            continue;
+        m_checks[check.row] = check;
+        first = first < 0 ? check.row : std::min(first, check.row);
+        last = std::max(last, check.row);
+    }
+    if (first >= 0)
+        emit dataChanged(index(first, 0), index(last, ColumnCount - 1));
+}
+
+void PatientTableModel::setResult(const mri::EnhancedRow &result)
+{
+    if (result.rowIndex >= m_results.size())
+        return;
+    m_results[result.rowIndex] = result;
+    const int row = static_cast<int>(result.rowIndex);
+    emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+void PatientTableModel::setResults(const ResultList &results)
+{
+    for (const auto &result : results) {
+        if (result.rowIndex < m_results.size())
+            m_results[result.rowIndex] = result;
+    }
+    if (!m_results.empty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+bool PatientTableModel::isChecked(int row) const
+{
+    return row >= 0 && row < m_checks.size() && m_checks[row].row == row;
+}
+
+QString PatientTableModel::imageError(int row) const
+{
+    return isChecked(row) ? m_checks[row].error : QString();
+}
+
+int PatientTableModel::enhancedCount() const
+{
+    int count = 0;
+    for (const auto &result : m_results)
+        count += result.done ? 1 : 0;
+    return count;
+}
+
+int PatientTableModel::unreadableCount() const
+{
+    int count = 0;
+    for (int row = 0; row < m_checks.size(); ++row)
+        count += imageError(row).isEmpty() ? 0 : 1;
+    return count;
+}
+
+int PatientTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() || !m_dataset ? 0 : static_cast<int>(m_dataset->rows.size());
+}
+
+int PatientTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString PatientTableModel::reasonOf(int row) const
+{
+    const QString unreadable = imageError(row);
+    if (!unreadable.isEmpty())
+        return unreadable;
+    return QString::fromStdString(m_results[static_cast<std::size_t>(row)].error);
+}
+
+QString PatientTableModel::statusText(int row) const
+{
+    const QString unreadable = imageError(row);
+    if (!unreadable.isEmpty())
+        return tr("Unreadable: %1").arg(unreadable);
+    const auto &result = m_results[static_cast<std::size_t>(row)];
+    if (!result.error.empty())
+        return tr("Failed: %1").arg(QString::fromStdString(result.error));
+    if (result.done)
+        return tr("Enhanced");
+    if (!isChecked(row))
+        return tr("Checking…");
+    return tr("Not enhanced");
+}
+
+QVariant PatientTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || !m_dataset || index.row() >= rowCount())
+        return {};
+    const int row = index.row();
+    const auto &source = m_dataset->rows[static_cast<std::size_t>(row)];
+    const auto &result = m_results[static_cast<std::size_t>(row)];
+    const bool problem = !imageError(row).isEmpty() || !result.error.empty();
+
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case PatientColumn:
+            return QString::fromStdString(source.patientId);
+        case ImageColumn:
+            return QString::fromStdString(source.imagePathText);
+        case SizeColumn: {
+            if (!isChecked(row) || m_checks[row].width == 0)
+                return QString();
+            const auto &check = m_checks[row];
+            return tr("%1 × %2 · %3-bit").arg(check.width).arg(check.height).arg(check.bitDepth);
+        }
+        case PsnrColumn:
+            return result.done ? formatPsnr(result.psnr) : QString();
+        case SsimColumn:
+            return result.done ? formatSsim(result.ssim) : QString();
+        case StatusColumn:
+            return statusText(row);
+        }
+        break;
+    case SortRole:
+        switch (index.column()) {
+        case SizeColumn:
+            return isChecked(row) ? static_cast<qlonglong>(m_checks[row].width) * m_checks[row].height : -1LL;
+        case PsnrColumn:
+            return result.done && !std::isnan(result.psnr) ? result.psnr : -std::numeric_limits<double>::max();
+        case SsimColumn:
+            return result.done && !std::isnan(result.ssim) ? result.ssim : -std::numeric_limits<double>::max();
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    case RowIndexRole:
+        return row;
+    case ProblemRole:
+        return problem;
+    case Qt::ToolTipRole:
+        if (index.column() == StatusColumn && problem)
+            return reasonOf(row);
+        if (index.column() == ImageColumn)
+            return toQString(source.imagePath);
+        if (index.column() == PsnrColumn || index.column() == SsimColumn) {
+            if (result.done)
+                return tr("Enhanced slice against the original: %1").arg(toQString(result.enhancedImage));
+        }
+        break;
+    case Qt::ForegroundRole:
+        if (problem && index.column() == StatusColumn)
+            return QBrush(QColor(0xc6, 0x28, 0x28));
+        if (!problem && result.done && index.column() == StatusColumn)
+            return QBrush(QColor(0x2e, 0x7d, 0x32));
+        if (!isChecked(row) && index.column() == StatusColumn)
+            return QBrush(QColor(0x80, 0x80, 0x80));
+        break;
+    case Qt::DecorationRole:
+        if (index.column() == StatusColumn && problem)
+            return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+        break;
+    case Qt::TextAlignmentRole:
+        if (index.column() == PsnrColumn || index.column() == SsimColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    default:
+        break;
+    }
+    return {};
+}
+
+QVariant PatientTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case PatientColumn: return tr("Patient");
+    case ImageColumn: return tr("Image file");
+    case SizeColumn: return tr("Size");
+    case PsnrColumn: return tr("PSNR (dB)");
+    case SsimColumn: return tr("SSIM");
+    case StatusColumn: return tr("Status");
+    }
+    return {};
+}
+
+} // namespace studio

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "WorkerTypes.h"
+
+#include <QAbstractTableModel>
+#include <QVector>
+
+namespace studio {
+
+// One line per dataset row: patient, image file, size, PSNR, SSIM and a
+// status that names why a row cannot be used. Filled from values the workers
+// produced; never touches files itself.
+class PatientTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { PatientColumn, ImageColumn, SizeColumn, PsnrColumn, SsimColumn, StatusColumn, ColumnCount };
+    enum Role {
+        SortRole = Qt::UserRole + 1, // numbers for numeric columns
+        RowIndexRole,                // dataset row index (int)
+        ProblemRole,                 // bool: unreadable image or failed enhancement
+    };
+
+    explicit PatientTableModel(QObject *parent = nullptr);
+
+    void setDataset(const studio::DatasetHandle &dataset, const studio::ResultList &results);
+    void clear();
+    void applyChecks(const studio::ImageCheckList &checks);
+    void setResult(const mri::EnhancedRow &result);
+    void setResults(const studio::ResultList &results);
+
+    const studio::DatasetHandle &dataset() const { return m_dataset; }
+    const studio::ResultList &results() const { return m_results; }
+    bool isChecked(int row) const;
+    QString imageError(int row) const;
+    int enhancedCount() const;
+    int unreadableCount() const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QString statusText(int row) const;
+    QString reasonOf(int row) const;
+
+    studio::DatasetHandle m_dataset;
+    studio::ResultList m_results;
+    QVector<studio::ImageCheck> m_checks; // by row; row == -1 while unchecked
+};
+
+} // namespace studio

@@ -1,0 +1,60 @@
+#pragma once
+
+#include "WorkerTypes.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTableView;
+
+namespace studio {
+
+class SideBySideView;
+class StudioSession;
+
+// The patient table (sortable, filterable) next to the side-by-side view of
+// the selected patient. Selecting a row loads that patient's slices on the
+// image thread; results arriving from an enhancement refresh the view.
+class PatientsPage final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit PatientsPage(StudioSession *session, QWidget *parent = nullptr);
+
+    QTableView *table() const { return m_table; }
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    SideBySideView *view() const { return m_view; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    QSplitter *splitter() const { return m_splitter; }
+
+    // Splitter and column widths as on first start.
+    void resetLayout();
+
+    // Dataset row indices of the selected lines, ascending.
+    studio::RowList selectedRows() const;
+    void selectRow(int datasetRow);
+    int currentRow() const;
+
+signals:
+    void currentRowChanged(int datasetRow);
+    void slicesShown(int datasetRow);
+
+private:
+    void onCurrentChanged();
+    void updateCounts();
+
+    StudioSession *m_session = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QTableView *m_table = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QLabel *m_countLabel = nullptr;
+    SideBySideView *m_view = nullptr;
+    QSplitter *m_splitter = nullptr;
+    int m_currentRow = -1;
+};
+
+} // namespace studio

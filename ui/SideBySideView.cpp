@@ -1,0 +1,399 @@
+#include "SideBySideView.h"
+
+#include "SliceCanvas.h"
+#include "SliceImage.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace studio {
+
+namespace {
+
+constexpr double kMinimumZoom = 0.05;
+constexpr double kMaximumZoom = 64.0;
+
+QString psnrText(double psnr)
+{
+    return std::isinf(psnr) ? QStringLiteral("∞") : QString::number(psnr, 'f', 2);
+}
+
+QToolButton *makeToolButton(const QString &text, const QString &toolTip, QWidget *parent)
+{
+    auto *button = new QToolButton(parent);
+    button->setText(text);
+    button->setToolTip(toolTip);
+    button->setAutoRaise(true);
+    return button;
+}
+
+} // namespace
+
+SideBySideView::SideBySideView(QWidget *parent)
+    : QWidget(parent)
+    , m_originalCanvas(new SliceCanvas(this))
+    , m_enhancedCanvas(new SliceCanvas(this))
+{
+    m_originalCanvas->setObjectName(QStringLiteral("originalCanvas"));
+    m_enhancedCanvas->setObjectName(QStringLiteral("enhancedCanvas"));
+
+    // Controls: zoom | window/level | difference.
+    auto *controls = new QHBoxLayout;
+    controls->setContentsMargins(0, 0, 0, 0);
+    m_fitButton = makeToolButton(tr("Fit"), tr("Fit the slices to the view"), this);
+    m_fitButton->setCheckable(true);
+    m_fitButton->setChecked(true);
+    auto *actualButton = makeToolButton(tr("1:1"), tr("One screen pixel per image pixel"), this);
+    auto *zoomInButton = makeToolButton(tr("+"), tr("Zoom in"), this);
+    auto *zoomOutButton = makeToolButton(tr("−"), tr("Zoom out"), this);
+    connect(m_fitButton, &QToolButton::clicked, this, &SideBySideView::fitToWindow);
+    connect(actualButton, &QToolButton::clicked, this, &SideBySideView::actualSize);
+    connect(zoomInButton, &QToolButton::clicked, this, &SideBySideView::zoomIn);
+    connect(zoomOutButton, &QToolButton::clicked, this, &SideBySideView::zoomOut);
+    controls->addWidget(m_fitButton);
+    controls->addWidget(actualButton);
+    controls->addWidget(zoomOutButton);
+    controls->addWidget(zoomInButton);
+    controls->addSpacing(16);
+
+    auto *levelLabel = new QLabel(tr("Level"), this);
+    levelLabel->setToolTip(tr("Brightness: the raw value shown as mid-grey"));
+    m_levelSlider = new QSlider(Qt::Horizontal, this);
+    m_levelSlider->setObjectName(QStringLiteral("levelSlider"));
+    m_levelSlider->setToolTip(levelLabel->toolTip());
+    m_levelValue = new QLabel(this);
+    auto *widthLabel = new QLabel(tr("Width"), this);
+    widthLabel->setToolTip(tr("Contrast: the range of raw values spread from black to white"));
+    m_widthSlider = new QSlider(Qt::Horizontal, this);
+    m_widthSlider->setObjectName(QStringLiteral("widthSlider"));
+    m_widthSlider->setToolTip(widthLabel->toolTip());
+    m_widthValue = new QLabel(this);
+    for (auto *value : {m_levelValue, m_widthValue}) {
+        value->setMinimumWidth(value->fontMetrics().horizontalAdvance(QStringLiteral("65535")) + 4);
+        value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    for (auto *slider : {m_levelSlider, m_widthSlider})
+        slider->setMinimumWidth(90);
+    auto *autoButton = makeToolButton(tr("Auto"), tr("Window/level from the original's 0.5th to 99.5th percentile"), this);
+    autoButton->setAutoRaise(false);
+    connect(autoButton, &QToolButton::clicked, this, &SideBySideView::autoWindow);
+    connect(m_levelSlider, &QSlider::valueChanged, this, [this](int value) {
+        if (!m_updatingControls)
+            setWindow(value, m_width);
+    });
+    connect(m_widthSlider, &QSlider::valueChanged, this, [this](int value) {
+        if (!m_updatingControls)
+            setWindow(m_level, value);
+    });
+    controls->addWidget(levelLabel);
+    controls->addWidget(m_levelSlider, 1);
+    controls->addWidget(m_levelValue);
+    controls->addSpacing(8);
+    controls->addWidget(widthLabel);
+    controls->addWidget(m_widthSlider, 1);
+    controls->addWidget(m_widthValue);
+    controls->addWidget(autoButton);
+    controls->addSpacing(16);
+
+    m_differenceButton = makeToolButton(tr("Difference"), tr("Show |original − enhanced| instead of the enhanced slice (D)"), this);
+    m_differenceButton->setObjectName(QStringLiteral("differenceButton"));
+    m_differenceButton->setCheckable(true);
+    m_differenceButton->setAutoRaise(false);
+    connect(m_differenceButton, &QToolButton::toggled, this, &SideBySideView::setDifferenceShown);
+    controls->addWidget(m_differenceButton);
+
+    auto *canvases = new QHBoxLayout;
+    canvases->setContentsMargins(0, 0, 0, 0);
+    canvases->setSpacing(4);
+    canvases->addWidget(m_originalCanvas, 1);
+    canvases->addWidget(m_enhancedCanvas, 1);
+
+    m_pixelLabel = new QLabel(this);
+    m_pixelLabel->setObjectName(QStringLiteral("pixelLabel"));
+    m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
+    m_pixelLabel->setForegroundRole(QPalette::PlaceholderText);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addLayout(canvases, 1);
+    layout->addWidget(m_pixelLabel);
+
+    for (auto *canvas : {m_originalCanvas, m_enhancedCanvas}) {
+        connect(canvas, &SliceCanvas::zoomRequested, this, [this](double factor, const QPointF &anchor) {
+            if (factor <= 0.0)
+                fitToWindow();
+            else
+                zoomBy(factor, anchor);
+        });
+        connect(canvas, &SliceCanvas::panRequested, this, &SideBySideView::panBy);
+        connect(canvas, &SliceCanvas::resized, this, [this] {
+            if (m_fit)
+                applyView();
+        });
+        connect(canvas, &SliceCanvas::hovered, this, &SideBySideView::showPixel);
+        connect(canvas, &SliceCanvas::windowDragged, this, [this](int dx, int dy) {
+            // Radiology convention: horizontal = width (contrast), vertical = level.
+            const double step = std::max(1.0, (m_pair.autoHigh - m_pair.autoLow) / 256.0);
+            setWindow(m_level - dy * step, std::max(1.0, m_width + dx * step));
+        });
+    }
+    showMessage(tr("Open a dataset and select a patient."));
+}
+
+void SideBySideView::showMessage(const QString &message)
+{
+    m_pair = SlicePair();
+    m_result = mri::EnhancedRow();
+    m_originalCanvas->clearImage(message);
+    m_originalCanvas->setCaption(QString());
+    m_originalCanvas->setAnnotations({});
+    m_enhancedCanvas->clearImage(QString());
+    m_enhancedCanvas->setCaption(QString());
+    m_enhancedCanvas->setAnnotations({});
+    updateWindowControls();
+}
+
+void SideBySideView::showSlices(const SlicePair &pair, const mri::EnhancedRow &result)
+{
+    const bool newGeometry = pair.original.size() != m_pair.original.size();
+    const bool newRange = pair.maximumValue != m_pair.maximumValue || m_pair.original.isNull();
+    m_pair = pair;
+    m_result = result;
+    if (newRange) {
+        m_level = (pair.autoLow + pair.autoHigh) / 2.0;
+        m_width = std::max(1, pair.autoHigh - pair.autoLow);
+    }
+    if (newGeometry) {
+        m_fit = true;
+        m_center = QPointF(pair.original.width() / 2.0, pair.original.height() / 2.0);
+    }
+    updateWindowControls();
+    renderImages();
+    updateAnnotations();
+    applyView();
+}
+
+double SideBySideView::zoom() const
+{
+    // Fit: the zoom at which the slice fits both canvases, so both stay equal.
+    if (!m_fit)
+        return m_zoom;
+    if (m_pair.original.isNull())
+        return 1.0;
+    double fit = kMaximumZoom;
+    for (const auto *canvas : {m_originalCanvas, m_enhancedCanvas}) {
+        fit = std::min({fit, static_cast<double>(canvas->width()) / m_pair.original.width(),
+                        static_cast<double>(canvas->height()) / m_pair.original.height()});
+    }
+    return std::max(kMinimumZoom, fit);
+}
+
+void SideBySideView::zoomBy(double factor, const QPointF &anchor)
+{
+    if (m_pair.original.isNull())
+        return;
+    const double current = zoom();
+    const QPointF center = m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center;
+    const double next = std::clamp(current * factor, kMinimumZoom, kMaximumZoom);
+    // Keep the image point under the cursor where it is.
+    m_center = anchor - (anchor - center) * (current / next);
+    m_zoom = next;
+    m_fit = false;
+    applyView();
+}
+
+void SideBySideView::panBy(const QPointF &delta)
+{
+    if (m_pair.original.isNull())
+        return;
+    if (m_fit) {
+        m_zoom = zoom();
+        m_center = QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0);
+        m_fit = false;
+    }
+    m_center += delta;
+    applyView();
+}
+
+void SideBySideView::zoomIn()
+{
+    zoomBy(1.25, m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center);
+}
+
+void SideBySideView::zoomOut()
+{
+    zoomBy(0.8, m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center);
+}
+
+void SideBySideView::fitToWindow()
+{
+    m_fit = true;
+    m_center = QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0);
+    applyView();
+}
+
+void SideBySideView::actualSize()
+{
+    if (m_pair.original.isNull())
+        return;
+    if (m_fit)
+        m_center = QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0);
+    m_zoom = 1.0;
+    m_fit = false;
+    applyView();
+}
+
+void SideBySideView::applyView()
+{
+    // The canvases always get an explicit zoom: in fit mode the common one.
+    const double zoomNow = zoom();
+    const QPointF center = m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center;
+    m_originalCanvas->setView(zoomNow, center, false);
+    m_enhancedCanvas->setView(zoomNow, center, false);
+    QSignalBlocker blocker(m_fitButton);
+    m_fitButton->setChecked(m_fit);
+}
+
+void SideBySideView::setDifferenceShown(bool shown)
+{
+    if (m_showDifference == shown)
+        return;
+    m_showDifference = shown;
+    {
+        QSignalBlocker blocker(m_differenceButton);
+        m_differenceButton->setChecked(shown);
+    }
+    renderImages();
+    updateAnnotations();
+    emit differenceShownChanged(shown);
+}
+
+void SideBySideView::setWindow(double level, double width)
+{
+    const double maximum = m_pair.maximumValue;
+    m_level = std::clamp(level, 0.0, maximum);
+    m_width = std::clamp(width, 1.0, maximum + 1.0);
+    updateWindowControls();
+    renderImages();
+}
+
+void SideBySideView::autoWindow()
+{
+    setWindow((m_pair.autoLow + m_pair.autoHigh) / 2.0, std::max(1, m_pair.autoHigh - m_pair.autoLow));
+}
+
+void SideBySideView::updateWindowControls()
+{
+    m_updatingControls = true;
+    const int maximum = m_pair.maximumValue;
+    m_levelSlider->setRange(0, maximum);
+    m_widthSlider->setRange(1, maximum + 1);
+    m_levelSlider->setValue(qRound(m_level));
+    m_widthSlider->setValue(qRound(m_width));
+    m_levelValue->setText(QString::number(qRound(m_level)));
+    m_widthValue->setText(QString::number(qRound(m_width)));
+    const bool enabled = !m_pair.original.isNull();
+    m_levelSlider->setEnabled(enabled);
+    m_widthSlider->setEnabled(enabled);
+    m_updatingControls = false;
+}
+
+void SideBySideView::renderImages()
+{
+    const double low = m_level - m_width / 2.0;
+    const double high = m_level + m_width / 2.0;
+    if (!m_pair.original.isNull())
+        m_originalCanvas->setImage(sliceimage::applyWindow(m_pair.original, low, high));
+    else if (m_pair.row >= 0)
+        m_originalCanvas->clearImage(m_pair.originalError);
+
+    if (m_showDifference && !m_pair.difference.isNull()) {
+        m_enhancedCanvas->setImage(sliceimage::applyWindow(m_pair.difference, 0.0, m_pair.differenceHigh));
+    } else if (!m_pair.enhanced.isNull()) {
+        m_enhancedCanvas->setImage(sliceimage::applyWindow(m_pair.enhanced, low, high));
+    } else if (m_pair.row >= 0) {
+        QString message;
+        if (!m_pair.enhancedError.isEmpty())
+            message = m_pair.enhancedError;
+        else if (!m_result.error.empty())
+            message = tr("Enhancement failed: %1").arg(QString::fromStdString(m_result.error));
+        else if (!m_pair.originalError.isEmpty())
+            message = tr("Nothing to enhance: the original cannot be read.");
+        else
+            message = tr("Not enhanced yet.\nChoose Run ▸ Enhance Selected (Ctrl+E).");
+        m_enhancedCanvas->clearImage(message);
+    }
+}
+
+void SideBySideView::updateAnnotations()
+{
+    QStringList original;
+    if (!m_pair.original.isNull()) {
+        original << tr("%1 × %2 · %3-bit")
+                        .arg(m_pair.original.width())
+                        .arg(m_pair.original.height())
+                        .arg(m_pair.maximumValue > 255 ? 16 : 8);
+    }
+    if (m_pair.hasReference) {
+        original << tr("PSNR %1 dB · SSIM %2 against the clean slice")
+                        .arg(psnrText(m_pair.originalReferencePsnr))
+                        .arg(m_pair.originalReferenceSsim, 0, 'f', 4);
+    } else if (m_result.done) {
+        original << tr("Reference of the PSNR and SSIM");
+    }
+    m_originalCanvas->setCaption(m_pair.row >= 0 ? tr("Original · %1").arg(m_pair.patientId) : QString());
+    m_originalCanvas->setAnnotations(original);
+
+    QStringList enhanced;
+    QString caption;
+    if (m_showDifference && !m_pair.difference.isNull()) {
+        caption = tr("Difference |original − enhanced|");
+        enhanced << tr("Black 0 · white %1 and above").arg(m_pair.differenceHigh);
+    } else if (!m_pair.enhanced.isNull()) {
+        caption = tr("Enhanced");
+        if (m_result.done) {
+            enhanced << tr("PSNR %1 dB · SSIM %2 against the original")
+                            .arg(psnrText(m_result.psnr))
+                            .arg(m_result.ssim, 0, 'f', 4);
+        }
+        if (m_pair.hasReference) {
+            enhanced << tr("PSNR %1 dB · SSIM %2 against the clean slice")
+                            .arg(psnrText(m_pair.enhancedReferencePsnr))
+                            .arg(m_pair.enhancedReferenceSsim, 0, 'f', 4);
+        }
+    } else if (m_pair.row >= 0) {
+        caption = tr("Enhanced");
+    }
+    m_enhancedCanvas->setCaption(caption);
+    m_enhancedCanvas->setAnnotations(enhanced);
+}
+
+void SideBySideView::showPixel(const QPoint &pixel)
+{
+    if (pixel.x() < 0 || m_pair.original.isNull()) {
+        m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
+        return;
+    }
+    QString text = tr("x %1, y %2 · original %3").arg(pixel.x()).arg(pixel.y()).arg(sliceimage::pixelValue(m_pair.original, pixel.x(), pixel.y()));
+    if (!m_pair.enhanced.isNull())
+        text += tr(" · enhanced %1").arg(sliceimage::pixelValue(m_pair.enhanced, pixel.x(), pixel.y()));
+    if (!m_pair.difference.isNull())
+        text += tr(" · difference %1").arg(sliceimage::pixelValue(m_pair.difference, pixel.x(), pixel.y()));
+    m_pixelLabel->setText(text);
+}
+
+void SideBySideView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    applyView();
+}
+
+} // namespace studio

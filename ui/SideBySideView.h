@@ -1,0 +1,86 @@
+#pragma once
+
+#include "WorkerTypes.h"
+
+#include <QPointF>
+#include <QWidget>
+
+class QLabel;
+class QSlider;
+class QToolButton;
+
+namespace studio {
+
+class SliceCanvas;
+
+// Original and enhanced slice next to each other. Zoom (wheel, fit, 1:1) and
+// pan are linked between the two canvases; one window/level applies to both
+// and maps 8- or 16-bit values onto the screen's 8 bits. A toggle replaces the
+// enhanced image by the difference |original - enhanced|.
+class SideBySideView final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit SideBySideView(QWidget *parent = nullptr);
+
+    void showSlices(const studio::SlicePair &pair, const mri::EnhancedRow &result);
+    void showMessage(const QString &message);
+    int currentRow() const { return m_pair.row; }
+
+    void zoomIn();
+    void zoomOut();
+    void fitToWindow();
+    void actualSize();
+    bool isFit() const { return m_fit; }
+    double zoom() const;
+
+    void setDifferenceShown(bool shown);
+    bool isDifferenceShown() const { return m_showDifference; }
+
+    // Window/level in raw pixel values (0..255 or 0..65535).
+    void setWindow(double level, double width);
+    void autoWindow();
+    double windowLevel() const { return m_level; }
+    double windowWidth() const { return m_width; }
+
+    SliceCanvas *originalCanvas() const { return m_originalCanvas; }
+    SliceCanvas *enhancedCanvas() const { return m_enhancedCanvas; }
+
+signals:
+    void differenceShownChanged(bool shown);
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void zoomBy(double factor, const QPointF &anchor);
+    void panBy(const QPointF &delta);
+    void applyView();
+    void renderImages();
+    void updateAnnotations();
+    void updateWindowControls();
+    void showPixel(const QPoint &pixel);
+
+    SliceCanvas *m_originalCanvas = nullptr;
+    SliceCanvas *m_enhancedCanvas = nullptr;
+    QSlider *m_levelSlider = nullptr;
+    QSlider *m_widthSlider = nullptr;
+    QLabel *m_levelValue = nullptr;
+    QLabel *m_widthValue = nullptr;
+    QLabel *m_pixelLabel = nullptr;
+    QToolButton *m_differenceButton = nullptr;
+    QToolButton *m_fitButton = nullptr;
+
+    studio::SlicePair m_pair;
+    mri::EnhancedRow m_result;
+    bool m_fit = true;
+    double m_zoom = 1.0;
+    QPointF m_center;
+    double m_level = 128.0;
+    double m_width = 256.0;
+    bool m_showDifference = false;
+    bool m_updatingControls = false;
+};
+
+} // namespace studio

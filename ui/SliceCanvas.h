@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QImage>
+#include <QPoint>
+#include <QPointF>
+#include <QStringList>
+#include <QWidget>
+
+namespace studio {
+
+// Paints one slice with a zoom and a centre given from outside (so that two
+// canvases stay linked), plus a caption and annotation lines. Mouse input is
+// turned into requests: wheel = zoom about the cursor, left drag = pan, right
+// drag = window/level; the owner decides and calls setView().
+class SliceCanvas final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit SliceCanvas(QWidget *parent = nullptr);
+
+    void setImage(const QImage &display);      // already windowed, any format
+    void clearImage(const QString &message);    // placeholder sentence instead of an image
+    void setCaption(const QString &caption);
+    void setAnnotations(const QStringList &lines);
+    // zoom: screen pixels per image pixel; ignored (fit) when `fit` is true.
+    void setView(double zoom, const QPointF &center, bool fit);
+
+    bool hasImage() const { return !m_image.isNull(); }
+    QSize imageSize() const { return m_image.size(); }
+    QString caption() const { return m_caption; }
+    QString message() const { return m_message; }
+    QStringList annotations() const { return m_annotations; }
+    double fitZoom() const;
+    double effectiveZoom() const;
+    QPointF effectiveCenter() const;
+    QPointF widgetToImage(const QPointF &point) const;
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+signals:
+    void zoomRequested(double factor, const QPointF &imageAnchor);
+    void panRequested(const QPointF &imageDelta);
+    void windowDragged(int dx, int dy);
+    void hovered(const QPoint &imagePixel); // (-1, -1) when the cursor leaves the image
+    void resized();
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
+    void leaveEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void paintOverlay(QPainter &painter, const QStringList &lines, bool top);
+
+    QImage m_image;
+    QString m_message;
+    QString m_caption;
+    QStringList m_annotations;
+    double m_zoom = 1.0;
+    QPointF m_center;
+    bool m_fit = true;
+    Qt::MouseButton m_dragButton = Qt::NoButton;
+    QPointF m_lastMouse;
+};
+
+} // namespace studio
