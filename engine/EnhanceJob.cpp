@@ -75,6 +75,11 @@ std::vector<std::size_t> selectRows(const Dataset &dataset, const EnhanceOptions
     return selected;
 }
 
+std::string firstLine(const std::string &text)
+{
+    return text.substr(0, text.find('\n'));
+}
+
 bool samePath(const std::filesystem::path &a, const std::filesystem::path &b)
 {
     std::error_code error;
@@ -150,8 +155,12 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             outcome.psnr = metrics.psnr;
             outcome.ssim = metrics.ssim;
             ++result.succeeded;
-        } catch (const EngineError &error) {
-            std::string reason = error.what();
+        } catch (const std::exception &error) {
+            // EngineError is a sentence already; anything else (OpenCV, LibTorch,
+            // memory) still fails only this row.
+            std::string reason = dynamic_cast<const EngineError *>(&error)
+                ? std::string(error.what())
+                : "enhancing " + dataset.describeRow(index) + " failed: " + firstLine(error.what());
             if (!reason.empty() && reason.back() == '.')
                 reason.pop_back();
             outcome.error = reason;
@@ -211,6 +220,12 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
 
 void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows, const std::filesystem::path &metricsCsv)
 {
+    if (samePath(metricsCsv, dataset.csvFile))
+        throw EngineError("'" + metricsCsv.string() + "' is the dataset's own table; choose another file for the metrics.");
+    for (const auto &row : dataset.rows) {
+        if (samePath(metricsCsv, row.imagePath))
+            throw EngineError("'" + metricsCsv.string() + "' is an input image; choose another file for the metrics.");
+    }
     writeCsvFileAtomically(metricsCsv, buildMetricsTable(dataset, rows, metricsCsv));
 }
 

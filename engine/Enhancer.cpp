@@ -44,6 +44,7 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     impl->info.objective = loaded.meta.options.objective;
     impl->info.epochsTrained = loaded.meta.epochsCompleted;
     impl->info.ricianCorrection = loaded.meta.options.ricianCorrection;
+    impl->info.history = loaded.meta.history;
     impl->ricianCorrection = impl->info.ricianCorrection;
     return Enhancer(std::move(impl));
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Trainer.h"
 #include "TrainingOptions.h"
 
 #include <opencv2/core/mat.hpp>
@@ -16,6 +17,7 @@ struct ModelInfo
     TrainingObjective objective = TrainingObjective::Noise2Void;
     int epochsTrained = 0;
     bool ricianCorrection = false; // as trained; see Enhancer::setRicianCorrection
+    std::vector<EpochSummary> history; // one entry per completed epoch
 };
 
 // Runs a trained U-Net over whole slices of any size. Slices larger than the

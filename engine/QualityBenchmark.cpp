@@ -151,6 +151,7 @@ TrainingOptions originalUNetOptions(TrainingObjective objective)
     options.learningRate = 1e-4;
     options.cosineSchedule = false;
     options.n2vMedianReplacement = false;
+    options.n2vMaskFraction = 0.02;
     options.ricianCorrection = false;
     return options;
 }
@@ -190,6 +191,8 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
     }
     if (options.sigmas.empty())
         throw EngineError("The benchmark needs at least one noise level.");
+    if (!(options.trainMinutes > 0.0) || options.ablationMinutes < 0.0)
+        throw EngineError("The benchmark's training budgets must be positive.");
     if (options.heldOutEvery < 2)
         throw EngineError("The benchmark needs at least two slices per held-out slice.");
 
@@ -239,6 +242,12 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
             throw EngineError("The variant '" + variant + "' is not of the form name:key=value,key=value.");
         TrainedMethod method{variant.substr(0, colon), "default pipeline with " + variant.substr(colon + 1),
                              TrainingOptions{}, false, ablationMinutes};
+        const auto taken = [&](const std::string &name) {
+            return std::find(benchmarkMethodNames().begin(), benchmarkMethodNames().end(), name) != benchmarkMethodNames().end()
+                || std::any_of(trainedMethods.begin(), trainedMethods.end(), [&](const TrainedMethod &m) { return m.name == name; });
+        };
+        if (taken(method.name))
+            throw EngineError("The variant name '" + method.name + "' is already used by another row.");
         std::stringstream settings(variant.substr(colon + 1));
         for (std::string setting; std::getline(settings, setting, ',');)
             applyTrainingSetting(method.options, setting);

@@ -20,6 +20,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Validation slices are inferred whole up to this size, in tiles beyond.
+constexpr int kValidationTileSize = 1024;
+
 struct TrainingImage
 {
     std::string name;
@@ -72,13 +75,14 @@ std::pair<torch::Tensor, torch::Tensor> blindSpotInput(const torch::Tensor &batc
     const auto width = batch.size(-1);
     const auto shape = batch.sizes();
     const int64_t radius = std::max(1, neighbourhood / 2);
-    auto mask = torch::rand(shape) < fraction;
-    auto dy = torch::randint(-radius, radius + 1, shape, torch::kLong);
-    auto dx = torch::randint(-radius, radius + 1, shape, torch::kLong);
+    const auto indexOptions = batch.options().dtype(torch::kLong);
+    auto mask = torch::rand(shape, batch.options()) < fraction;
+    auto dy = torch::randint(-radius, radius + 1, shape, indexOptions);
+    auto dx = torch::randint(-radius, radius + 1, shape, indexOptions);
     const auto centre = (dy == 0).logical_and(dx == 0);
-    dx = torch::where(centre, torch::randint(0, 2, shape, torch::kLong) * 2 - 1, dx);
-    const auto rows = (torch::arange(height, torch::kLong).view({height, 1}) + dy).clamp(0, height - 1);
-    const auto columns = (torch::arange(width, torch::kLong).view({1, width}) + dx).clamp(0, width - 1);
+    dx = torch::where(centre, torch::randint(0, 2, shape, indexOptions) * 2 - 1, dx);
+    const auto rows = (torch::arange(height, indexOptions).view({height, 1}) + dy).clamp(0, height - 1);
+    const auto columns = (torch::arange(width, indexOptions).view({1, width}) + dx).clamp(0, width - 1);
     const auto flatIndex = (rows * width + columns).flatten(-2);
     const auto replaced = batch.flatten(-2).gather(-1, flatIndex).view(shape);
     return {torch::where(mask, replaced, batch), mask};
@@ -94,7 +98,7 @@ std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor
     const int64_t radius = std::max(1, neighbourhood / 2);
     const int64_t window = 2 * radius + 1;
     const auto shape = batch.sizes();
-    const auto mask = torch::rand(shape) < fraction;
+    const auto mask = torch::rand(shape, batch.options()) < fraction;
     const auto padded = F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
     auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
     const int64_t centre = window * window / 2;
@@ -229,6 +233,10 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
         || options.learningRate <= 0.0 || options.validationFraction < 0.0 || options.validationFraction >= 1.0)
         throw EngineError("Training options out of range: epochs, batch and patches per image must be positive, "
                           "patch at least 8, learning rate positive and validation fraction in [0, 1).");
+    if (options.network.depth < kMinDepth || options.network.depth > kMaxDepth || options.network.baseChannels < 1
+        || options.network.baseChannels > kMaxBaseChannels)
+        throw EngineError("The U-Net depth must be from " + std::to_string(kMinDepth) + " to " + std::to_string(kMaxDepth)
+                          + " and its base channels from 1 to " + std::to_string(kMaxBaseChannels) + ".");
     if (options.modelFile.empty())
         throw EngineError("No model file was given to save the training to.");
 
@@ -248,9 +256,17 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
         meta = loaded.meta;
         net = loaded.net;
         optimizerState = loaded.optimizerState;
+        // A checkpoint continues as it was trained; only the length and the
+        // machine-related settings of the run come from the request.
+        options = meta.options;
+        options.modelFile = requested.modelFile;
+        options.epochs = requested.epochs;
+        options.threads = requested.threads;
+        options.maxTrainingSeconds = requested.maxTrainingSeconds;
+        options.resume = true;
         options.network = meta.network;
-        if (options.seed == 0)
-            options.seed = meta.options.seed;
+        if (requested.seed != 0)
+            options.seed = requested.seed;
         say("Resuming from '" + options.modelFile.string() + "' after epoch " + std::to_string(meta.epochsCompleted)
             + ".");
         if (meta.epochsCompleted >= options.epochs) {
@@ -381,6 +397,9 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
             optimizer.step();
 
             const double lossValue = loss.item<double>();
+            if (!std::isfinite(lossValue))
+                throw EngineError("Training diverged at epoch " + std::to_string(epoch) + ", step " + std::to_string(step)
+                                  + " (the loss is not finite); lower the learning rate. The last checkpoint is kept.");
             lossSum += lossValue;
             ++stepsInEpoch;
             ++stepsDone;
@@ -400,13 +419,9 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
                 callbacks.onStep(progress);
             }
         }
+        // Stopping leaves the checkpoint of the last completed epoch as it is.
         if (cancel) {
             result.cancelled = true;
-            if (stepsInEpoch > 0) {
-                // Keep what was learnt; the interrupted epoch is counted as not done.
-                nn::saveCheckpoint(options.modelFile, net, optimizer, meta);
-                say("Stopped during epoch " + std::to_string(epoch) + "; saved the model with the steps done so far.");
-            }
             break;
         }
 
@@ -424,20 +439,21 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
             double lossTotal = 0.0;
             double psnrTotal = 0.0;
             for (const auto &sample : validationSamples) {
-                const auto output = nn::inferSlice(net, sample.input, 1024, &cancel, device);
+                if (cancel)
+                    break;
+                const auto output = nn::inferSlice(net, sample.input, kValidationTileSize, &cancel, device);
                 if (!output.defined())
                     break;
                 lossTotal += lossOf(output, Batch{sample.input, sample.target, sample.mask}).item<double>();
                 const auto enhanced = sample.enhanceInput.is_same(sample.input)
                     ? output
-                    : nn::inferSlice(net, sample.enhanceInput, 1024, &cancel, device);
+                    : nn::inferSlice(net, sample.enhanceInput, kValidationTileSize, &cancel, device);
                 if (!enhanced.defined())
                     break;
                 psnrTotal += psnrOfUnit(enhanced, sample.reference);
             }
             if (cancel) {
                 result.cancelled = true;
-                nn::saveCheckpoint(options.modelFile, net, optimizer, meta);
                 break;
             }
             summary.validationLoss = lossTotal / validationSamples.size();

@@ -67,9 +67,12 @@ struct TrainingSlice
 };
 
 // Trains a U-Net on the dataset's readable slices. Blocking: call it from a
-// worker thread. `cancel` is polled every step; on cancellation the last
-// completed epoch's checkpoint stays in options.modelFile. Throws EngineError
-// when no usable image is left or the checkpoint to resume does not fit.
+// worker thread. `cancel` is polled every step and during validation; on
+// cancellation the last completed epoch's checkpoint stays in
+// options.modelFile untouched. Resuming continues the checkpoint's own
+// settings (network, objective, learning rate); only epochs, threads and the
+// time budget come from `options`. Throws EngineError when no usable image is
+// left, the checkpoint to resume does not fit, or the loss diverges.
 TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options,
                           const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
 

@@ -168,18 +168,25 @@ void TestTraining::cancellationKeepsAUsableCheckpoint()
     auto options = tinyOptions(model);
     options.epochs = 50;
     std::atomic_bool cancel{false};
+    const QString afterFirstEpoch = m_dir.filePath("cancel-epoch1.pt");
     int steps = 0;
     TrainingCallbacks callbacks;
     callbacks.onStep = [&](const TrainingStep &) {
         if (++steps == 14)
             cancel = true; // during the second epoch
     };
+    callbacks.onEpoch = [&](const EpochSummary &) { QFile::copy(model, afterFirstEpoch); };
     const auto result = trainModel(m_dataset, options, callbacks, cancel);
     QVERIFY(result.cancelled);
     QCOMPARE(steps, 14);
     QCOMPARE(result.epochsCompleted, 1);
     const auto enhancer = Enhancer::load(model.toStdString());
     QCOMPARE(enhancer.info().epochsTrained, 1);
+    // The checkpoint is exactly the one of the completed epoch.
+    QFile saved(model);
+    QFile copy(afterFirstEpoch);
+    QVERIFY(saved.open(QIODevice::ReadOnly) && copy.open(QIODevice::ReadOnly));
+    QVERIFY(saved.readAll() == copy.readAll());
     QDir dir(m_dir.path());
     QCOMPARE(dir.entryList({"*.tmp*", ".*tmp*"}, QDir::Files | QDir::Hidden).size(), 0);
 }

@@ -106,6 +106,11 @@ void TrainingChart::clear()
     replotNow();
 }
 
+bool TrainingChart::isEmpty() const
+{
+    return m_trainGraph->dataCount() == 0;
+}
+
 void TrainingChart::addStep(double globalStep, double loss)
 {
     if (!std::isfinite(loss))

@@ -27,6 +27,7 @@ public:
     void addStep(double globalStep, double loss);
     void addEpoch(double globalStep, double validationLoss, double validationPsnr);
     void replotNow();
+    bool isEmpty() const;
 
     QCustomPlot *plot() const { return m_plot; }
     QCPGraph *trainGraph() const { return m_trainGraph; }

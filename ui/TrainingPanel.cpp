@@ -373,6 +373,13 @@ void TrainingPanel::updateModelInfo()
                                       .arg(info->network.baseChannels)
                                       .arg(QString::fromStdString(mri::objectiveName(info->objective)))
                                       .arg(info->epochsTrained));
+        // A model trained earlier brings its curves: one point per epoch.
+        if (m_session->currentJob() != Job::Training && m_chart->isEmpty()) {
+            for (const auto &epoch : info->history) {
+                m_chart->addStep(static_cast<double>(epoch.globalStep), epoch.trainLoss);
+                m_chart->addEpoch(static_cast<double>(epoch.globalStep), epoch.validationLoss, epoch.validationPsnr);
+            }
+        }
     } else if (QFileInfo::exists(file)) {
         m_modelInfoLabel->setText(tr("Reading the model…"));
     } else {

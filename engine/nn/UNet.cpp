@@ -31,8 +31,8 @@ torch::Tensor DoubleConvImpl::forward(const torch::Tensor &input)
 UNetImpl::UNetImpl(const NetworkConfig &config)
     : m_config(config)
 {
-    TORCH_CHECK(config.depth >= 1 && config.depth <= 6, "U-Net depth must be between 1 and 6");
-    TORCH_CHECK(config.baseChannels >= 1 && config.baseChannels <= 256, "U-Net base channels must be between 1 and 256");
+    TORCH_CHECK(config.depth >= kMinDepth && config.depth <= kMaxDepth, "U-Net depth out of range");
+    TORCH_CHECK(config.baseChannels >= 1 && config.baseChannels <= kMaxBaseChannels, "U-Net base channels out of range");
     const auto channels = [&](int level) { return config.baseChannels << level; };
 
     m_encoders = register_module("encoders", torch::nn::ModuleList());
@@ -184,6 +184,8 @@ torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, co
         return net->forward(batch).view({part.size(0), part.size(1)}).to(torch::kCPU);
     };
 
+    if (cancel && cancel->load())
+        return {};
     if (paddedHeight <= tile && paddedWidth <= tile)
         return runTile(padded).slice(0, 0, height).slice(1, 0, width);
 
