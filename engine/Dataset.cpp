@@ -130,6 +130,15 @@ fs::path resolveDatasetPath(const Dataset &dataset, const std::string &pathText)
     return (written.is_absolute() ? written : base / written).lexically_normal();
 }
 
+fs::path cleanImagePathOf(const Dataset &dataset, std::size_t row)
+{
+    const int column = dataset.columnIndex("clean_image_path");
+    const auto &fields = dataset.rows.at(row).fields;
+    if (column < 0 || static_cast<std::size_t>(column) >= fields.size())
+        return {};
+    return resolveDatasetPath(dataset, trimmed(fields[static_cast<std::size_t>(column)]));
+}
+
 int Dataset::columnIndex(const std::string &name) const
 {
     const std::string wanted = lowered(trimmed(name));

@@ -43,6 +43,10 @@ Dataset openDataset(const std::filesystem::path &folder, const std::filesystem::
 // CSV's folder; for scanned folders relative to the folder).
 std::filesystem::path resolveDatasetPath(const Dataset &dataset, const std::string &pathText);
 
+// The ground truth of a row, from an optional clean_image_path column (as in
+// the demo dataset); empty when the dataset has none for that row.
+std::filesystem::path cleanImagePathOf(const Dataset &dataset, std::size_t row);
+
 // True for the file extensions the tool reads (case-insensitive).
 bool isSupportedImageFile(const std::filesystem::path &file);
 

@@ -354,9 +354,15 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
             const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
             if (result.cancelled)
                 break;
-            const auto enhancer = Enhancer::load(trainingOptions.modelFile);
+            auto enhancer = Enhancer::load(trainingOptions.modelFile);
             record(method.name, method.description,
                    [&enhancer](const cv::Mat &noisy) { return enhancer.enhance(noisy); }, "", seconds);
+            if (method.name == "default" && enhancer.ricianCorrection()) {
+                // The same model without noise-floor removal: what that step adds.
+                enhancer.setRicianCorrection(false);
+                record("default-no-floor-removal", "the default model without Rician noise-floor removal",
+                       [&enhancer](const cv::Mat &noisy) { return enhancer.enhance(noisy); }, "", seconds);
+            }
         }
     }
     if (cancel)

@@ -2,6 +2,7 @@
 
 #include "EngineError.h"
 #include "ImageIO.h"
+#include "NoiseFloor.h"
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
 
@@ -140,18 +141,21 @@ torch::Tensor lossOf(const torch::Tensor &output, const Batch &batch)
     return (squared * mask).sum() / mask.sum().clamp_min(1.0);
 }
 
+// Validation scores what enhancement delivers, noise-floor removal included.
+torch::Tensor withoutNoiseFloor(const torch::Tensor &output, const torch::Tensor &input)
+{
+    const auto toMat = [](const torch::Tensor &tensor) {
+        const auto cpu = tensor.to(torch::kCPU).contiguous();
+        return cv::Mat(static_cast<int>(cpu.size(0)), static_cast<int>(cpu.size(1)), CV_32FC1, cpu.data_ptr<float>()).clone();
+    };
+    const cv::Mat corrected = removeRicianBias(toMat(output), estimateRicianSigma(toMat(input)));
+    return matToTensor(corrected).to(output.device());
+}
+
 double psnrOfUnit(const torch::Tensor &output, const torch::Tensor &reference)
 {
     const double mse = (output.clamp(0.0, 1.0) - reference).pow(2).mean().item<double>();
     return mse > 0.0 ? 10.0 * std::log10(1.0 / mse) : INFINITY;
-}
-
-std::filesystem::path cleanPathOf(const Dataset &dataset, const DatasetRow &row)
-{
-    const int column = dataset.columnIndex("clean_image_path");
-    if (column < 0 || column >= static_cast<int>(row.fields.size()) || row.fields[column].empty())
-        return {};
-    return resolveDatasetPath(dataset, row.fields[column]);
 }
 
 TrainingImage toTrainingImage(const TrainingSlice &slice, int patchSize)
@@ -194,7 +198,7 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options
             TrainingSlice slice;
             slice.name = row.patientId;
             slice.noisy = loadGrayscaleImage(row.imagePath);
-            if (const auto cleanPath = cleanPathOf(dataset, row); !cleanPath.empty()) {
+            if (const auto cleanPath = cleanImagePathOf(dataset, i); !cleanPath.empty()) {
                 try {
                     slice.clean = loadGrayscaleImage(cleanPath);
                 } catch (const EngineError &) {
@@ -450,7 +454,8 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
                     : nn::inferSlice(net, sample.enhanceInput, kValidationTileSize, &cancel, device);
                 if (!enhanced.defined())
                     break;
-                psnrTotal += psnrOfUnit(enhanced, sample.reference);
+                psnrTotal += psnrOfUnit(options.ricianCorrection ? withoutNoiseFloor(enhanced, sample.enhanceInput) : enhanced,
+                                        sample.reference);
             }
             if (cancel) {
                 result.cancelled = true;

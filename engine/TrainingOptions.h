@@ -52,7 +52,7 @@ struct TrainingOptions
     double learningRate = 4e-4;
     int batchSize = 16;
     int patchSize = 64;
-    int patchesPerImage = 32;              // patches drawn from every training image per epoch
+    int patchesPerImage = 64;              // patches drawn from every training image per epoch
     double validationFraction = 0.1;
     double n2vMaskFraction = 0.05;         // fraction of blind-spot pixels per patch
     int n2vNeighbourhood = 5;              // replacement pixel taken from this window

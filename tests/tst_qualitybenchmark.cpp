@@ -1,5 +1,6 @@
 // A short version of the quality benchmark on tiny slices: every row is
 // reported and Noise2Void beats the noisy input against the ground truth.
+#include "EngineError.h"
 #include "ImageIO.h"
 #include "QualityBenchmark.h"
 #include "TestDatasets.h"
@@ -53,6 +54,7 @@ void TestQualityBenchmark::shortRunReportsEveryRowAndN2vDenoises()
         QVERIFY(row.msPerMegapixel > 0.0);
     }
     auto expected = benchmarkMethodNames();
+    expected.push_back("default-no-floor-removal");
     expected.push_back("n2v2");
     QCOMPARE(methods, expected);
 
@@ -81,11 +83,24 @@ void TestQualityBenchmark::shortRunReportsEveryRowAndN2vDenoises()
 
 void TestQualityBenchmark::unknownMethodIsAnError()
 {
+    QTemporaryDir dir;
+    for (int i = 0; i < 4; ++i) {
+        saveImageAtomically(dir.filePath(QStringLiteral("s%1.png").arg(i)).toStdString(),
+                            fromUnitFloat(test::syntheticSlice(32, 32, i), CV_8U));
+    }
     QualityBenchmarkOptions options;
-    options.cleanDir = "/nonexistent";
-    options.methods = {"magic"};
+    options.cleanDir = dir.path().toStdString();
+    options.methods = {"noisy", "magic"};
     std::atomic_bool cancel{false};
-    QVERIFY_THROWS_EXCEPTION(std::exception, runQualityBenchmark(options, {}, cancel));
+    try {
+        runQualityBenchmark(options, {}, cancel);
+        QFAIL("an unknown method must be refused");
+    } catch (const EngineError &error) {
+        QVERIFY(QString::fromUtf8(error.what()).contains("magic"));
+    }
+    options.methods = {"noisy"};
+    options.variants = {"default:depth=2"};
+    QVERIFY_THROWS_EXCEPTION(EngineError, runQualityBenchmark(options, {}, cancel));
 }
 
 QTEST_GUILESS_MAIN(TestQualityBenchmark)
