@@ -37,7 +37,7 @@ std::string sentenceFragment(std::string reason)
 }
 
 // Removes the temporary file unless the rename succeeded.
-class TemporaryGuard
+class TemporaryGuard final
 {
 public:
     explicit TemporaryGuard(fs::path path) : m_path(std::move(path)) {}

@@ -60,7 +60,7 @@ struct Record
 // Splits the text into records, tracking the physical line each starts on.
 // CRLF, LF and a lone CR all end a line outside quotes; inside quotes they are
 // kept verbatim as part of the field.
-class Tokenizer
+class Tokenizer final
 {
 public:
     Tokenizer(std::string_view text, const std::string &sourceName) : m_text(text), m_sourceName(sourceName) {}

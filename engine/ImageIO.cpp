@@ -51,7 +51,7 @@ std::string lowerFirst(std::string text)
 // OpenCV logs decoder warnings for damaged files; our EngineError already says
 // what went wrong. The level is process-wide, so concurrent loads share one
 // silenced period and the last one out restores the caller's level.
-class OpenCvLogSilencer
+class OpenCvLogSilencer final
 {
 public:
     OpenCvLogSilencer()
@@ -88,7 +88,7 @@ private:
 };
 
 // Bounds-checked reads of the header bytes.
-class ByteReader
+class ByteReader final
 {
 public:
     ByteReader(const std::vector<unsigned char> &bytes, bool littleEndian)

@@ -54,7 +54,7 @@ std::size_t readBytes(gzFile file, void *buffer, std::size_t size, const std::fi
 }
 
 // Header fields decoded from either byte order, independent of the host's.
-class HeaderReader
+class HeaderReader final
 {
 public:
     HeaderReader(const unsigned char *bytes, bool bigEndian) : m_bytes(bytes), m_bigEndian(bigEndian) {}

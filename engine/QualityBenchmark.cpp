@@ -25,6 +25,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t kFigureColumns = 5;
+
 struct Slice
 {
     std::string name;
@@ -338,10 +340,10 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
                                           cv::Mat()});
             }
             auto trainingOptions = method.options;
+            trainingOptions.epochs = 100000; // the time budget ends training, unless a setting limits epochs
             for (const auto &setting : options.settings)
                 applyTrainingSetting(trainingOptions, setting);
             trainingOptions.modelFile = options.workDir / (method.name + "_sigma" + fixed(sigma, 3) + ".pt");
-            trainingOptions.epochs = 100000;
             trainingOptions.maxTrainingSeconds = method.minutes * 60.0;
             trainingOptions.validationFraction = 0.0;
             trainingOptions.seed = options.seed;
@@ -369,9 +371,16 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
         throw EngineError("The benchmark was cancelled.");
 
     report.rows = rows;
-    report.figure = renderFigure({{"Held-out slice, " + noiseModelName(options.noise) + " noise sigma " + percent(figureSigma)
-                                       + " (PSNR against the clean slice)",
-                                   figurePanels}});
+    // Five panels a row keep the figure readable on a page.
+    std::vector<FigureRow> figureRows;
+    for (std::size_t first = 0; first < figurePanels.size(); first += kFigureColumns) {
+        const auto last = std::min(figurePanels.size(), first + kFigureColumns);
+        figureRows.push_back({first == 0 ? "Held-out slice, " + noiseModelName(options.noise) + " noise sigma "
+                                               + percent(figureSigma) + " (PSNR against the clean slice)"
+                                         : std::string(),
+                              std::vector<FigurePanel>(figurePanels.begin() + first, figurePanels.begin() + last)});
+    }
+    report.figure = renderFigure(figureRows);
     return report;
 }
 

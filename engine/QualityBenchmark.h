@@ -34,7 +34,8 @@ struct QualityBenchmarkOptions
     // pipeline's options (keys of applyTrainingSetting), trained for ablationMinutes.
     std::vector<std::string> variants;
     // key=value settings applied to every trained row last (e.g. a smaller
-    // network for a quick run); recorded in the report.
+    // network for a quick run, or epochs=N to train a fixed number of epochs
+    // within the time budget); recorded in the report.
     std::vector<std::string> settings;
 };
 

@@ -76,6 +76,7 @@ void applyTrainingSetting(TrainingOptions &options, const std::string &setting)
                  throw bad();
              options.objective = *objective;
          }},
+        {"epochs", [&] { options.epochs = whole(); }},
         {"learning_rate", [&] { options.learningRate = number(); }},
         {"batch_size", [&] { options.batchSize = whole(); }},
         {"patch_size", [&] { options.patchSize = whole(); }},

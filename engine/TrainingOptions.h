@@ -69,7 +69,7 @@ struct TrainingOptions
 };
 
 // Applies "key=value" settings named as in model files (depth, base_channels,
-// residual_output, top_skip, blur_pool, batch_norm, objective, learning_rate, batch_size,
+// residual_output, top_skip, blur_pool, batch_norm, objective, epochs, learning_rate, batch_size,
 // patch_size, patches_per_image, n2v_mask_fraction, n2v_neighbourhood,
 // n2v_median_replacement, cosine_schedule, rician_correction, synthetic_sigma,
 // synthetic_noise). Throws EngineError naming an unknown key or a bad value.

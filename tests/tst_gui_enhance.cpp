@@ -2,11 +2,14 @@
 // mri-studio: results of a selection arrive row by row in the table and the
 // view, the metrics CSV holds them, the comparison shows three different
 // patients (or says why not), the figure is saved as PNG, and a model file
-// that is not a model is reported in one sentence.
+// that is not a model is reported in one sentence. initTestCase trains the
+// tiny model; every test function makes its own dataset (and earlier results
+// where it needs them), so any of them can run alone.
 
 #include "ComparisonPage.h"
 #include "CsvTable.h"
 #include "Dataset.h"
+#include "EnhanceJob.h"
 #include "MainWindow.h"
 #include "PatientTableModel.h"
 #include "PatientsPage.h"
@@ -27,7 +30,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <QDirIterator>
+
 #include <atomic>
+#include <set>
 
 using namespace studio;
 
@@ -61,19 +67,20 @@ private slots:
     void closingDuringEnhancementKeepsWhatWasWritten();
 
 private:
-    void openDataset(MainWindow &window);
+    QString newDataset();
+    void enhanceWithEngine(const QString &dataset, const std::vector<std::size_t> &rows);
+    void openDataset(MainWindow &window, const QString &dataset);
     void selectRows(MainWindow &window, const QList<int> &rows);
 
     QTemporaryDir m_dir;
-    QString m_dataset;
     QString m_model;
+    int m_datasets = 0;
 };
 
 void TestGuiEnhance::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    m_dataset = m_dir.filePath(QStringLiteral("dataset"));
-    mri::test::writeSyntheticDataset(m_dataset, 6, 32, 32);
+    const QString trainingSet = newDataset();
     // A tiny model, trained directly with the engine.
     m_model = m_dir.filePath(QStringLiteral("models/tiny.pt"));
     QDir().mkpath(QFileInfo(m_model).absolutePath());
@@ -88,14 +95,33 @@ void TestGuiEnhance::initTestCase()
     options.seed = 3;
     options.threads = 1;
     std::atomic_bool cancel{false};
-    const auto result = mri::trainModel(mri::openDataset(m_dataset.toStdString()), options, {}, cancel);
+    const auto result = mri::trainModel(mri::openDataset(trainingSet.toStdString()), options, {}, cancel);
     QCOMPARE(result.epochsCompleted, 1);
 }
 
-void TestGuiEnhance::openDataset(MainWindow &window)
+// Six fresh slices with no results yet: no test sees another's CSV.
+QString TestGuiEnhance::newDataset()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("dataset-%1").arg(++m_datasets));
+    mri::test::writeSyntheticDataset(folder, 6, 32, 32);
+    return folder;
+}
+
+// Earlier results, written by the engine as the command line does.
+void TestGuiEnhance::enhanceWithEngine(const QString &dataset, const std::vector<std::size_t> &rows)
+{
+    mri::EnhanceOptions options;
+    options.modelFile = m_model.toStdString();
+    options.rowIndices = rows;
+    std::atomic_bool cancel{false};
+    const auto result = mri::enhanceDataset(mri::openDataset(dataset.toStdString()), options, {}, cancel);
+    QCOMPARE(result.succeeded, static_cast<int>(rows.size()));
+}
+
+void TestGuiEnhance::openDataset(MainWindow &window, const QString &dataset)
 {
     QSignalSpy ready(window.session(), &StudioSession::datasetReady);
-    QVERIFY(window.openDataset(m_dataset));
+    QVERIFY(window.openDataset(dataset));
     QVERIFY(ready.wait(10000));
 }
 
@@ -117,7 +143,10 @@ void TestGuiEnhance::enhancingASelectionFillsTableViewAndCsv()
     window.setErrorDialogsEnabled(false);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window);
+    const QString dataset = newDataset();
+    openDataset(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
     window.session()->setModelFile(m_model);
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
 
@@ -156,7 +185,7 @@ void TestGuiEnhance::enhancingASelectionFillsTableViewAndCsv()
     QVERIFY(enhanced->caption().contains(QStringLiteral("Difference")));
 
     // CSV, written by the engine like the command line does.
-    const QString csv = QDir(m_dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv"));
+    const QString csv = QDir(dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv"));
     QCOMPARE(outcome.metricsCsv, csv);
     const auto table = mri::readCsvFile(csv.toStdString());
     QVERIFY(table.columnIndex("PSNR") >= 0);
@@ -170,12 +199,18 @@ void TestGuiEnhance::enhancingASelectionFillsTableViewAndCsv()
 
 void TestGuiEnhance::comparisonNeedsThreePatients()
 {
-    // Two patients have results (previous test): the comparison says so.
+    // Two patients have results from an earlier run: the comparison says so.
+    const QString dataset = newDataset();
+    enhanceWithEngine(dataset, {0, 2});
+    if (QTest::currentTestFailed())
+        return;
     MainWindow window;
     window.setErrorDialogsEnabled(false);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window);
+    openDataset(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(window.session()->patientModel()->enhancedCount(), 2);
     QSignalSpy shown(window.comparisonPage(), &ComparisonPage::comparisonShown);
     window.showTab(QStringLiteral("compare"));
@@ -191,7 +226,9 @@ void TestGuiEnhance::enhanceAllThenCompareThreeDifferentPatients()
     window.setErrorDialogsEnabled(false);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window);
+    openDataset(window, newDataset());
+    if (QTest::currentTestFailed())
+        return;
     window.session()->setModelFile(m_model);
     QSignalSpy rows(window.session(), &StudioSession::rowEnhanced);
     QSignalSpy finished(window.session(), &StudioSession::enhanceFinished);
@@ -233,18 +270,42 @@ void TestGuiEnhance::enhanceAllThenCompareThreeDifferentPatients()
 
 void TestGuiEnhance::exportCsvAsWritesTheSameColumns()
 {
+    const QString dataset = newDataset();
+    enhanceWithEngine(dataset, {0, 1, 2, 3, 4, 5});
+    if (QTest::currentTestFailed())
+        return;
     MainWindow window;
     window.setErrorDialogsEnabled(false);
-    openDataset(window);
+    openDataset(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
     const QString target = m_dir.filePath(QStringLiteral("exports/metrics copy.csv"));
     QDir().mkpath(QFileInfo(target).absolutePath());
     QSignalSpy exported(window.session(), &StudioSession::csvExported);
     window.session()->exportMetricsCsv(target);
     QVERIFY(exported.wait(10000));
     const auto copy = mri::readCsvFile(target.toStdString());
-    const auto original = mri::readCsvFile(QDir(m_dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv")).toStdString());
+    const auto original = mri::readCsvFile(QDir(dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv")).toStdString());
     QCOMPARE(copy.header, original.header);
     QCOMPARE(copy.rows.size(), std::size_t(6));
+    // The same results; enhanced paths are relative to each CSV's own folder.
+    const int enhancedColumn = original.columnIndex("enhanced_image_path");
+    QVERIFY(enhancedColumn >= 0);
+    for (std::size_t i = 0; i < copy.rows.size(); ++i) {
+        for (std::size_t c = 0; c < copy.header.size(); ++c) {
+            const auto &copied = copy.rows[i][c];
+            const auto &written = original.rows[i][c];
+            if (static_cast<int>(c) == enhancedColumn) {
+                const QString image = QFileInfo(QDir(dataset).filePath(QString::fromStdString(written))).canonicalFilePath();
+                QVERIFY(!image.isEmpty());
+                QCOMPARE(QFileInfo(QDir(QFileInfo(target).absolutePath()).filePath(QString::fromStdString(copied)))
+                             .canonicalFilePath(),
+                         image);
+            } else {
+                QCOMPARE(QString::fromStdString(copied), QString::fromStdString(written));
+            }
+        }
+    }
 
     // A place that cannot be written (below a plain file) is one sentence, not a crash.
     QFile blocker(m_dir.filePath(QStringLiteral("plain-file")));
@@ -258,9 +319,15 @@ void TestGuiEnhance::exportCsvAsWritesTheSameColumns()
 
 void TestGuiEnhance::earlierResultsAreLoadedOnOpen()
 {
+    const QString dataset = newDataset();
+    enhanceWithEngine(dataset, {0, 1, 2, 3, 4, 5});
+    if (QTest::currentTestFailed())
+        return;
     MainWindow window;
     window.setErrorDialogsEnabled(false);
-    openDataset(window);
+    openDataset(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
     auto *model = window.session()->patientModel();
     QCOMPARE(model->enhancedCount(), 6);
     QVERIFY(!model->index(3, PatientTableModel::PsnrColumn).data().toString().isEmpty());
@@ -295,7 +362,15 @@ void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
     window->setErrorDialogsEnabled(false);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window));
-    openDataset(*window);
+    // A dataset without earlier results: the CSV can only hold this run's rows.
+    const QString dataset = newDataset();
+    const QString csv = QDir(dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv"));
+    openDataset(*window, dataset);
+    if (QTest::currentTestFailed()) {
+        delete window;
+        return;
+    }
+    QVERIFY(!QFileInfo::exists(csv));
     window->session()->setModelFile(m_model);
     QSignalSpy rows(window->session(), &StudioSession::rowEnhanced);
     window->enhanceAll();
@@ -303,14 +378,46 @@ void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
     QPointer<MainWindow> guard(window);
     QVERIFY(window->close());
     QTRY_VERIFY(guard.isNull());
-    // Whatever was enhanced is in a complete, readable CSV.
-    const auto table = mri::readCsvFile(QDir(m_dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv")).toStdString());
-    QVERIFY(table.rows.size() >= 1);
-    QVERIFY(table.columnIndex("PSNR") >= 0);
+    // Rows finished while the window closed were still reported before it went.
+    std::set<std::string> reported;
+    const auto datasetRows = mri::openDataset(dataset.toStdString()).rows;
+    for (const auto &arguments : rows)
+        reported.insert(datasetRows.at(static_cast<std::size_t>(arguments.first().toInt())).patientId);
+    QVERIFY(!reported.empty());
+
+    // Whatever was enhanced is in a complete, readable CSV: exactly the rows
+    // reported done, each with its metrics and enhanced image.
+    QVERIFY(QFileInfo::exists(csv));
+    const auto table = mri::readCsvFile(csv.toStdString());
+    const int patientColumn = table.columnIndex("patient_id");
+    const int psnrColumn = table.columnIndex("PSNR");
+    const int enhancedColumn = table.columnIndex("enhanced_image_path");
+    QVERIFY(patientColumn >= 0 && psnrColumn >= 0 && enhancedColumn >= 0);
+    std::set<std::string> listed;
+    for (const auto &fields : table.rows) {
+        listed.insert(fields[patientColumn]);
+        QVERIFY(!fields[psnrColumn].empty());
+        QVERIFY(QFileInfo::exists(QDir(dataset).filePath(QString::fromStdString(fields[enhancedColumn]))));
+    }
+    QCOMPARE(table.rows.size(), listed.size());
+    QVERIFY(listed == reported);
+    const QStringList written = QDir(QDir(dataset).filePath(QStringLiteral("enhanced_images")))
+                                    .entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot);
+    QCOMPARE(written.size(), static_cast<int>(reported.size()));
+
+    // No half-written file is left behind.
+    QDirIterator files(dataset, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        const QString file = files.next();
+        QVERIFY2(!QFileInfo(file).fileName().contains(QStringLiteral(".tmp-")), qPrintable(file));
+    }
 }
 
 int main(int argc, char *argv[])
 {
+    // Run directly (not through CTest), the binary still never opens windows.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QTemporaryDir home;
     qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
     qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));

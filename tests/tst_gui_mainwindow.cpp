@@ -7,6 +7,7 @@
 #include "AppSetup.h"
 #include "CsvTable.h"
 #include "DemoDataset.h"
+#include "Formatting.h"
 #include "ImageIO.h"
 #include "MainWindow.h"
 #include "PatientTableModel.h"
@@ -41,6 +42,9 @@
 
 #include <opencv2/core.hpp>
 
+#include <limits>
+#include <memory>
+
 using namespace studio;
 
 class TestGuiMainWindow final : public QObject
@@ -56,6 +60,7 @@ private slots:
     void selectingARowShowsThePatient();
     void windowLevelMapsSixteenBitsToEight();
     void linkedZoomAndDifferenceToggle();
+    void metricsAreWrittenOneWay();
     void badInputIsOneSentence_data();
     void badInputIsOneSentence();
     void sixteenBitSlicesShowThroughTheWindow();
@@ -290,6 +295,57 @@ void TestGuiMainWindow::linkedZoomAndDifferenceToggle()
     QCOMPARE(view.enhancedCanvas()->caption(), QStringLiteral("Enhanced"));
 }
 
+void TestGuiMainWindow::metricsAreWrittenOneWay()
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    QCOMPARE(formatting::psnr(31.236), QStringLiteral("31.24"));
+    QCOMPARE(formatting::psnr(inf), QStringLiteral("∞"));
+    QCOMPARE(formatting::psnr(nan), QStringLiteral("—"));
+    QCOMPARE(formatting::ssim(0.912345), QStringLiteral("0.9123"));
+    QCOMPARE(formatting::ssim(nan), QStringLiteral("—"));
+
+    // A malformed field of a metrics CSV reads as NaN: the table and the view
+    // show a dash, never "nan".
+    SideBySideView view;
+    view.resize(600, 300);
+    SlicePair pair;
+    pair.token = 1;
+    pair.row = 0;
+    pair.patientId = QStringLiteral("P-1");
+    pair.original = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(40)));
+    pair.enhanced = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(40)));
+    pair.maximumValue = 255;
+    pair.autoLow = 0;
+    pair.autoHigh = 255;
+    pair.hasReference = true;
+    pair.originalReferencePsnr = inf;
+    pair.originalReferenceSsim = 1.0;
+    pair.enhancedReferencePsnr = nan;
+    pair.enhancedReferenceSsim = nan;
+    mri::EnhancedRow result;
+    result.done = true;
+    result.psnr = nan;
+    result.ssim = nan;
+    view.showSlices(pair, result);
+    const QString original = view.originalCanvas()->annotations().join(QLatin1Char('\n'));
+    const QString enhanced = view.enhancedCanvas()->annotations().join(QLatin1Char('\n'));
+    QVERIFY2(original.contains(QStringLiteral("PSNR ∞ dB")), qPrintable(original));
+    QVERIFY2(enhanced.contains(QStringLiteral("PSNR — dB · SSIM — against the original")), qPrintable(enhanced));
+    QVERIFY2(!enhanced.contains(QStringLiteral("nan"), Qt::CaseInsensitive), qPrintable(enhanced));
+
+    PatientTableModel model;
+    mri::Dataset dataset;
+    dataset.columns = {"patient_id", "image_path"};
+    dataset.rows.resize(1);
+    dataset.rows[0].patientId = "P-1";
+    mri::EnhancedRow row = result;
+    row.rowIndex = 0;
+    model.setDataset(std::make_shared<const mri::Dataset>(dataset), {row});
+    QCOMPARE(model.index(0, PatientTableModel::PsnrColumn).data().toString(), QStringLiteral("—"));
+    QCOMPARE(model.index(0, PatientTableModel::SsimColumn).data().toString(), QStringLiteral("—"));
+}
+
 void TestGuiMainWindow::badInputIsOneSentence_data()
 {
     QTest::addColumn<QString>("folder");
@@ -300,8 +356,17 @@ void TestGuiMainWindow::badInputIsOneSentence_data()
     QVERIFY(csv.open(QIODevice::WriteOnly));
     csv.write("id,file\n1,a.png\n");
     csv.close();
+    // The engine's own sentence reaches the user unchanged.
+    const QString noImagePath = m_dir.filePath(QStringLiteral("no-image-path"));
+    QDir().mkpath(noImagePath);
+    QFile second(noImagePath + QStringLiteral("/brain_tumor_info.csv"));
+    QVERIFY(second.open(QIODevice::WriteOnly));
+    second.write("patient_id,scan\nP-1,a.png\n");
+    second.close();
     QTest::newRow("missing folder") << m_dir.filePath(QStringLiteral("nowhere")) << QStringLiteral("nowhere");
     QTest::newRow("csv without columns") << noColumns << QStringLiteral("patient_id");
+    QTest::newRow("csv without image_path")
+        << noImagePath << QStringLiteral("has no image_path column; its columns are: patient_id, scan.");
 }
 
 void TestGuiMainWindow::badInputIsOneSentence()
@@ -316,6 +381,7 @@ void TestGuiMainWindow::badInputIsOneSentence()
     QVERIFY(!window.lastError().isEmpty());
     QVERIFY2(window.lastError().contains(expected), qPrintable(window.lastError()));
     QVERIFY(window.lastError().endsWith(QLatin1Char('.')));
+    QVERIFY2(!window.lastError().contains(QLatin1Char('\n')), qPrintable(window.lastError()));
     QVERIFY(!window.session()->isBusy());
 }
 
@@ -429,6 +495,9 @@ void TestGuiMainWindow::germanTranslationIsEmbedded()
 // Settings and application data go to a temporary folder, never the user's.
 int main(int argc, char *argv[])
 {
+    // Run directly (not through CTest), the binary still never opens windows.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QTemporaryDir home;
     qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
     qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));

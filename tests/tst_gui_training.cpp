@@ -1,13 +1,17 @@
 // GUI tests of training in mri-studio: a tiny training run feeds the live
 // chart through queued signals, the redraw is throttled, Stop ends a run
-// within a second and keeps the checkpoint usable, Resume continues it, and
-// closing the window mid-run stops the work cleanly.
+// within a second and keeps the checkpoint usable, a loaded model shows its
+// recorded curves, Resume continues it, and closing the window mid-run stops
+// the work cleanly. Every test function makes its own dataset (and model), so
+// any of them can run alone: ./tst_gui_training resumeContinuesTheCheckpoint
 
+#include "Dataset.h"
 #include "MainWindow.h"
 #include "StudioSession.h"
 #include "TestDatasets.h"
 #include "TrainingChart.h"
 #include "TrainingPanel.h"
+#include "Trainer.h"
 
 #include <qcustomplot.h>
 
@@ -19,6 +23,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <cmath>
 
 using namespace studio;
@@ -47,22 +52,43 @@ private slots:
     void trainingDrawsLiveCurves();
     void redrawIsThrottled();
     void stopEndsTrainingWithinASecond();
+    void loadedModelShowsItsHistory();
     void resumeContinuesTheCheckpoint();
     void closingDuringTrainingStopsCleanly();
 
 private:
     mri::TrainingOptions tinyOptions(int epochs, int patchesPerImage) const;
-    void openDataset(MainWindow &window);
+    QString newDataset();
+    QString trainModel(const QString &dataset, const QString &modelFile, int epochs);
+    void openDataset(MainWindow &window, const QString &dataset);
 
     QTemporaryDir m_dir;
-    QString m_dataset;
+    int m_datasets = 0;
 };
 
 void TestGuiTraining::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    m_dataset = m_dir.filePath(QStringLiteral("dataset"));
-    mri::test::writeSyntheticDataset(m_dataset, 6, 32, 32);
+}
+
+// A dataset of its own for every test: no test sees another's checkpoint.
+QString TestGuiTraining::newDataset()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("dataset-%1").arg(++m_datasets));
+    mri::test::writeSyntheticDataset(folder, 6, 32, 32);
+    return folder;
+}
+
+// A tiny checkpoint with `epochs` epochs of history, trained by the engine.
+QString TestGuiTraining::trainModel(const QString &dataset, const QString &modelFile, int epochs)
+{
+    auto options = tinyOptions(epochs, 4);
+    options.modelFile = modelFile.toStdString();
+    std::atomic_bool cancel{false};
+    const auto result = mri::trainModel(mri::openDataset(dataset.toStdString()), options, {}, cancel);
+    if (result.epochsCompleted != epochs || !QFileInfo::exists(modelFile))
+        return {};
+    return modelFile;
 }
 
 mri::TrainingOptions TestGuiTraining::tinyOptions(int epochs, int patchesPerImage) const
@@ -83,10 +109,10 @@ mri::TrainingOptions TestGuiTraining::tinyOptions(int epochs, int patchesPerImag
     return options;
 }
 
-void TestGuiTraining::openDataset(MainWindow &window)
+void TestGuiTraining::openDataset(MainWindow &window, const QString &dataset)
 {
     QSignalSpy ready(window.session(), &StudioSession::datasetReady);
-    QVERIFY(window.openDataset(m_dataset));
+    QVERIFY(window.openDataset(dataset));
     QVERIFY(ready.wait(10000));
 }
 
@@ -96,7 +122,9 @@ void TestGuiTraining::trainingDrawsLiveCurves()
     window.setErrorDialogsEnabled(false);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window);
+    openDataset(window, newDataset());
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(!QFileInfo::exists(window.session()->modelFile()));
     window.showTab(QStringLiteral("training"));
     window.trainingPanel()->setOptions(tinyOptions(2, 4));
@@ -142,7 +170,10 @@ void TestGuiTraining::trainingDrawsLiveCurves()
     QCOMPARE(window.session()->modelInfo()->network.depth, 2);
     QCOMPARE(window.session()->modelInfo()->network.baseChannels, 4);
     QCOMPARE(window.session()->modelInfo()->epochsTrained, 2);
+    QCOMPARE(window.session()->modelInfo()->history.size(), std::size_t(2));
     QVERIFY(window.findChild<QPushButton *>(QStringLiteral("resumeTrainingButton"))->isEnabled());
+    // The live curves stay: the checkpoint's history does not replace them.
+    QCOMPARE(plot->graph(0)->dataCount(), steps.count());
 }
 
 void TestGuiTraining::redrawIsThrottled()
@@ -174,7 +205,9 @@ void TestGuiTraining::stopEndsTrainingWithinASecond()
     window.setErrorDialogsEnabled(false);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window);
+    openDataset(window, newDataset());
+    if (QTest::currentTestFailed())
+        return;
     window.trainingPanel()->setOptions(tinyOptions(500, 64));
     QSignalSpy steps(window.session(), &StudioSession::trainingStep);
     QSignalSpy epochs(window.session(), &StudioSession::trainingEpoch);
@@ -199,17 +232,80 @@ void TestGuiTraining::stopEndsTrainingWithinASecond()
     QCOMPARE(window.session()->modelInfo()->epochsTrained, outcome.epochsCompleted);
 }
 
-void TestGuiTraining::resumeContinuesTheCheckpoint()
+void TestGuiTraining::loadedModelShowsItsHistory()
 {
+    const QString dataset = newDataset();
+    const QString model = trainModel(dataset, QDir(dataset).filePath(QStringLiteral("mri_enhance_model.pt")), 3);
+    QVERIFY(!model.isEmpty());
+    const QString other = trainModel(dataset, m_dir.filePath(QStringLiteral("other-%1.pt").arg(m_datasets)), 2);
+    QVERIFY(!other.isEmpty());
+
     MainWindow window;
     window.setErrorDialogsEnabled(false);
-    openDataset(window);
-    // The checkpoint of the earlier tests is next to the dataset.
-    QVERIFY(QFileInfo::exists(window.session()->modelFile()));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.showTab(QStringLiteral("training"));
+    openDataset(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
+    // The model next to the dataset is in use: one point per trained epoch.
+    QCOMPARE(window.session()->modelFile(), model);
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+    const auto history = window.session()->modelInfo()->history;
+    QCOMPARE(history.size(), std::size_t(3));
+    auto *plot = window.findChild<QCustomPlot *>(QStringLiteral("trainingPlot"));
+    QVERIFY(plot);
+    QCOMPARE(plot->graph(0)->dataCount(), 3); // training loss per epoch
+    QCOMPARE(plot->graph(2)->dataCount(), 3); // validation loss per epoch
+    QCOMPARE(plot->graph(3)->dataCount(), 3); // validation PSNR per epoch
+    QCOMPARE(plot->graph(0)->data()->at(2)->key, double(history.back().globalStep));
+    // Epoch means are averages already: the smoothed curve goes through them.
+    QCOMPARE(plot->graph(1)->dataCount(), 3);
+    QCOMPARE(plot->graph(1)->data()->at(2)->value, history.back().trainLoss);
+    // The axes fit the history.
+    for (const auto &epoch : history) {
+        QVERIFY(plot->xAxis->range().contains(double(epoch.globalStep)));
+        QVERIFY(plot->yAxis->range().contains(epoch.trainLoss));
+        QVERIFY(plot->yAxis->range().contains(epoch.validationLoss));
+        QVERIFY(plot->yAxis2->range().contains(epoch.validationPsnr));
+    }
+    saveReviewShot(window, QStringLiteral("training-history"));
+
+    // Another model brings its own curves instead.
+    window.session()->setModelFile(other);
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+    QCOMPARE(plot->graph(0)->dataCount(), 2);
+    QCOMPARE(plot->graph(3)->dataCount(), 2);
+    // A model file not written yet: nothing to show.
+    window.session()->setModelFile(m_dir.filePath(QStringLiteral("not-yet.pt")));
+    QCOMPARE(plot->graph(0)->dataCount(), 0);
+}
+
+void TestGuiTraining::resumeContinuesTheCheckpoint()
+{
+    const QString dataset = newDataset();
+    const QString model = trainModel(dataset, QDir(dataset).filePath(QStringLiteral("mri_enhance_model.pt")), 2);
+    QVERIFY(!model.isEmpty());
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    openDataset(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
+    // The checkpoint next to the dataset is the one to continue.
+    QCOMPARE(window.session()->modelFile(), model);
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
     const int before = window.session()->modelInfo()->epochsTrained;
+    QCOMPARE(before, 2);
+    auto *plot = window.findChild<QCustomPlot *>(QStringLiteral("trainingPlot"));
+    QCOMPARE(plot->graph(0)->dataCount(), before);
+    // The panel's network and objective differ from the checkpoint's: the
+    // engine continues the checkpoint's own settings.
     auto options = tinyOptions(before + 1, 4);
+    options.network.depth = 3;
+    options.network.baseChannels = 8;
+    options.objective = mri::TrainingObjective::Identity;
     window.trainingPanel()->setOptions(options);
+    QSignalSpy steps(window.session(), &StudioSession::trainingStep);
     QSignalSpy epochs(window.session(), &StudioSession::trainingEpoch);
     QSignalSpy finished(window.session(), &StudioSession::trainingFinished);
     auto *resume = window.findChild<QPushButton *>(QStringLiteral("resumeTrainingButton"));
@@ -219,6 +315,13 @@ void TestGuiTraining::resumeContinuesTheCheckpoint()
     QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
     QCOMPARE(epochs.count(), 1);
     QCOMPARE(epochs.first().first().value<mri::EpochSummary>().epoch, before + 1);
+    // The resumed run continues the curves of the checkpoint.
+    QCOMPARE(plot->graph(0)->dataCount(), before + steps.count());
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+    QCOMPARE(window.session()->modelInfo()->epochsTrained, before + 1);
+    QCOMPARE(window.session()->modelInfo()->network.depth, 2);
+    QCOMPARE(window.session()->modelInfo()->network.baseChannels, 4);
+    QVERIFY(window.session()->modelInfo()->objective == mri::TrainingObjective::Noise2Void);
 }
 
 void TestGuiTraining::closingDuringTrainingStopsCleanly()
@@ -228,7 +331,11 @@ void TestGuiTraining::closingDuringTrainingStopsCleanly()
     window->setErrorDialogsEnabled(false);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window));
-    openDataset(*window);
+    openDataset(*window, newDataset());
+    if (QTest::currentTestFailed()) {
+        delete window;
+        return;
+    }
     window->trainingPanel()->setOptions(tinyOptions(500, 64));
     QSignalSpy steps(window->session(), &StudioSession::trainingStep);
     window->trainingPanel()->startTraining();
@@ -243,6 +350,9 @@ void TestGuiTraining::closingDuringTrainingStopsCleanly()
 
 int main(int argc, char *argv[])
 {
+    // Run directly (not through CTest), the binary still never opens windows.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QTemporaryDir home;
     qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
     qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));

@@ -145,10 +145,6 @@
         <translation>Der Vergleich konnte wegen eines unerwarteten Fehlers nicht geladen werden.</translation>
     </message>
     <message>
-        <source>The comparison figure could not be encoded as PNG.</source>
-        <translation>Die Vergleichsabbildung konnte nicht als PNG kodiert werden.</translation>
-    </message>
-    <message>
         <source>The figure could not be saved because of an unexpected error.</source>
         <translation>Die Abbildung konnte wegen eines unerwarteten Fehlers nicht gespeichert werden.</translation>
     </message>

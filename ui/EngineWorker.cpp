@@ -44,11 +44,6 @@ void EngineWorker::clearCancel()
     m_cancel = false;
 }
 
-bool EngineWorker::isCancelRequested() const
-{
-    return m_cancel;
-}
-
 void EngineWorker::openDataset(const OpenParams &params)
 {
     try {

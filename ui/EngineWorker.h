@@ -25,7 +25,6 @@ public:
 
     void requestCancel();
     void clearCancel();
-    bool isCancelRequested() const;
 
     void openDataset(const studio::OpenParams &params);
     void buildDemoDataset(const QString &outputDir);

@@ -24,15 +24,15 @@ QString duration(double seconds)
 QString psnr(double value)
 {
     if (std::isnan(value))
-        return {};
+        return QStringLiteral("—");
     if (std::isinf(value))
-        return QStringLiteral("∞");
+        return value > 0.0 ? QStringLiteral("∞") : QStringLiteral("−∞");
     return QString::number(value, 'f', 2);
 }
 
 QString ssim(double value)
 {
-    return std::isnan(value) ? QString() : QString::number(value, 'f', 4);
+    return std::isfinite(value) ? QString::number(value, 'f', 4) : QStringLiteral("—");
 }
 
 } // namespace studio::formatting

@@ -8,7 +8,6 @@
 #include "SliceImage.h"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include <exception>
 #include <fstream>
@@ -163,11 +162,7 @@ void ImageWorker::saveComparisonFigure(const DatasetHandle &dataset, const Resul
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
         const auto entries = mri::loadComparisonEntries(*dataset, results, rows);
-        const cv::Mat figure = mri::renderComparisonFigure(entries);
-        std::vector<uchar> png;
-        if (!cv::imencode(".png", figure, png))
-            throw mri::EngineError(tr("The comparison figure could not be encoded as PNG.").toStdString());
-        mri::writeFileAtomically(toPath(file), std::string_view(reinterpret_cast<const char *>(png.data()), png.size()));
+        mri::saveImageAtomically(toPath(file), mri::renderComparisonFigure(entries));
         emit comparisonSaved(file);
     } catch (const std::exception &problem) {
         emit failed(Task::SaveFigure, sentenceOf(problem));

@@ -35,11 +35,14 @@
 #include <QToolBar>
 #include <QToolButton>
 
+#include <algorithm>
+
 namespace studio {
 
 namespace {
 
 constexpr int kStatusTimeoutMs = 8000;
+constexpr int kProgressResolution = 1000;
 
 QString jobTitle(Job job)
 {
@@ -312,9 +315,13 @@ void MainWindow::connectSession()
     });
     connect(m_session, &StudioSession::datasetFailed, this, [this](const QString &) { updateTitle(); });
     connect(m_session, &StudioSession::trainingStep, this, [this](const mri::TrainingStep &step) {
-        const int total = std::max(1, step.epochs * step.stepsPerEpoch);
-        m_jobProgress->setRange(0, total);
-        m_jobProgress->setValue((step.epoch - 1) * step.stepsPerEpoch + step.step);
+        // Epochs × steps can pass INT_MAX: compute in 64 bits and show a fraction.
+        const qint64 stepsPerEpoch = std::max(1, step.stepsPerEpoch);
+        const qint64 total = std::max<qint64>(1, std::max(1, step.epochs) * stepsPerEpoch);
+        const qint64 done = static_cast<qint64>(std::max(0, step.epoch - 1)) * stepsPerEpoch + step.step;
+        m_jobProgress->setRange(0, kProgressResolution);
+        m_jobProgress->setValue(static_cast<int>(std::clamp(static_cast<double>(done) / static_cast<double>(total), 0.0, 1.0)
+                                                 * kProgressResolution));
         m_jobLabel->setText(tr("Training: epoch %1/%2 · %3 left").arg(step.epoch).arg(step.epochs).arg(formatting::duration(step.etaSeconds)));
     });
     connect(m_session, &StudioSession::trainingFinished, this, [this](const TrainingOutcome &outcome) {

@@ -1,5 +1,7 @@
 #include "PatientTableModel.h"
 
+#include "Formatting.h"
+
 #include <QApplication>
 #include <QBrush>
 #include <QColor>
@@ -12,24 +14,6 @@
 #include <limits>
 
 namespace studio {
-
-namespace {
-
-QString formatPsnr(double psnr)
-{
-    if (std::isinf(psnr))
-        return QStringLiteral("∞");
-    if (std::isnan(psnr))
-        return QString();
-    return QString::number(psnr, 'f', 2);
-}
-
-QString formatSsim(double ssim)
-{
-    return std::isnan(ssim) ? QString() : QString::number(ssim, 'f', 4);
-}
-
-} // namespace
 
 PatientTableModel::PatientTableModel(QObject *parent)
     : QAbstractTableModel(parent)
@@ -173,9 +157,9 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
             return tr("%1 × %2 · %3-bit").arg(check.width).arg(check.height).arg(check.bitDepth);
         }
         case PsnrColumn:
-            return result.done ? formatPsnr(result.psnr) : QString();
+            return result.done ? formatting::psnr(result.psnr) : QString();
         case SsimColumn:
-            return result.done ? formatSsim(result.ssim) : QString();
+            return result.done ? formatting::ssim(result.ssim) : QString();
         case StatusColumn:
             return statusText(row);
         }

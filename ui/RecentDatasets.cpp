@@ -43,12 +43,6 @@ void RecentDatasets::add(const QString &folder)
     save();
 }
 
-void RecentDatasets::remove(const QString &folder)
-{
-    m_folders.removeAll(normalised(folder));
-    save();
-}
-
 void RecentDatasets::clear()
 {
     m_folders.clear();

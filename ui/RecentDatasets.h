@@ -16,7 +16,6 @@ public:
     // Existing folders only, newest first.
     QStringList existingFolders() const;
     void add(const QString &folder);
-    void remove(const QString &folder);
     void clear();
 
 private:

@@ -1,5 +1,6 @@
 #include "SideBySideView.h"
 
+#include "Formatting.h"
 #include "SliceCanvas.h"
 #include "SliceImage.h"
 
@@ -19,11 +20,6 @@ namespace {
 
 constexpr double kMinimumZoom = 0.05;
 constexpr double kMaximumZoom = 64.0;
-
-QString psnrText(double psnr)
-{
-    return std::isinf(psnr) ? QStringLiteral("∞") : QString::number(psnr, 'f', 2);
-}
 
 QToolButton *makeToolButton(const QString &text, const QString &toolTip, QWidget *parent)
 {
@@ -256,8 +252,8 @@ void SideBySideView::applyView()
     // The canvases always get an explicit zoom: in fit mode the common one.
     const double zoomNow = zoom();
     const QPointF center = m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center;
-    m_originalCanvas->setView(zoomNow, center, false);
-    m_enhancedCanvas->setView(zoomNow, center, false);
+    m_originalCanvas->setView(zoomNow, center);
+    m_enhancedCanvas->setView(zoomNow, center);
     QSignalBlocker blocker(m_fitButton);
     m_fitButton->setChecked(m_fit);
 }
@@ -344,8 +340,7 @@ void SideBySideView::updateAnnotations()
     }
     if (m_pair.hasReference) {
         original << tr("PSNR %1 dB · SSIM %2 against the clean slice")
-                        .arg(psnrText(m_pair.originalReferencePsnr))
-                        .arg(m_pair.originalReferenceSsim, 0, 'f', 4);
+                        .arg(formatting::psnr(m_pair.originalReferencePsnr), formatting::ssim(m_pair.originalReferenceSsim));
     } else if (m_result.done) {
         original << tr("Reference of the PSNR and SSIM");
     }
@@ -361,13 +356,11 @@ void SideBySideView::updateAnnotations()
         caption = tr("Enhanced");
         if (m_result.done) {
             enhanced << tr("PSNR %1 dB · SSIM %2 against the original")
-                            .arg(psnrText(m_result.psnr))
-                            .arg(m_result.ssim, 0, 'f', 4);
+                            .arg(formatting::psnr(m_result.psnr), formatting::ssim(m_result.ssim));
         }
         if (m_pair.hasReference) {
             enhanced << tr("PSNR %1 dB · SSIM %2 against the clean slice")
-                            .arg(psnrText(m_pair.enhancedReferencePsnr))
-                            .arg(m_pair.enhancedReferenceSsim, 0, 'f', 4);
+                            .arg(formatting::psnr(m_pair.enhancedReferencePsnr), formatting::ssim(m_pair.enhancedReferenceSsim));
         }
     } else if (m_pair.row >= 0) {
         caption = tr("Enhanced");

@@ -56,31 +56,21 @@ void SliceCanvas::setAnnotations(const QStringList &lines)
     update();
 }
 
-void SliceCanvas::setView(double zoom, const QPointF &center, bool fit)
+void SliceCanvas::setView(double zoom, const QPointF &center)
 {
     m_zoom = zoom;
     m_center = center;
-    m_fit = fit;
     update();
-}
-
-double SliceCanvas::fitZoom() const
-{
-    if (m_image.isNull() || width() < 2 || height() < 2)
-        return 1.0;
-    return std::min(static_cast<double>(width()) / m_image.width(), static_cast<double>(height()) / m_image.height());
 }
 
 double SliceCanvas::effectiveZoom() const
 {
-    return m_fit ? fitZoom() : m_zoom;
+    return m_zoom;
 }
 
 QPointF SliceCanvas::effectiveCenter() const
 {
-    if (m_fit || m_image.isNull())
-        return QPointF(m_image.width() / 2.0, m_image.height() / 2.0);
-    return m_center;
+    return m_image.isNull() ? QPointF() : m_center;
 }
 
 QPointF SliceCanvas::widgetToImage(const QPointF &point) const

@@ -23,15 +23,15 @@ public:
     void clearImage(const QString &message);    // placeholder sentence instead of an image
     void setCaption(const QString &caption);
     void setAnnotations(const QStringList &lines);
-    // zoom: screen pixels per image pixel; ignored (fit) when `fit` is true.
-    void setView(double zoom, const QPointF &center, bool fit);
+    // zoom: screen pixels per image pixel; center: the image point shown in
+    // the middle of the canvas. The owner computes the fit zoom itself.
+    void setView(double zoom, const QPointF &center);
 
     bool hasImage() const { return !m_image.isNull(); }
     QSize imageSize() const { return m_image.size(); }
     QString caption() const { return m_caption; }
     QString message() const { return m_message; }
     QStringList annotations() const { return m_annotations; }
-    double fitZoom() const;
     double effectiveZoom() const;
     QPointF effectiveCenter() const;
     QPointF widgetToImage(const QPointF &point) const;
@@ -65,7 +65,6 @@ private:
     QStringList m_annotations;
     double m_zoom = 1.0;
     QPointF m_center;
-    bool m_fit = true;
     Qt::MouseButton m_dragButton = Qt::NoButton;
     QPointF m_lastMouse;
 };

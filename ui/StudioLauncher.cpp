@@ -1,5 +1,6 @@
 #include "StudioLauncher.h"
 
+#include "AtomicFile.h"
 #include "ComparisonPage.h"
 #include "MainWindow.h"
 #include "PatientTableModel.h"
@@ -8,17 +9,21 @@
 #include "StudioSession.h"
 #include "TrainingChart.h"
 #include "TrainingPanel.h"
+#include "WorkerTypes.h"
 
 #include <QApplication>
+#include <QBuffer>
+#include <QByteArray>
 #include <QDir>
 #include <QFileInfo>
 #include <QImage>
-#include <QSaveFile>
 #include <QTabWidget>
 #include <QTextStream>
 #include <QTimer>
 
 #include <cstdio>
+#include <exception>
+#include <string_view>
 
 namespace studio {
 
@@ -120,8 +125,18 @@ void StudioLauncher::takeScreenshot()
     m_timeout->stop();
     m_window->trainingPanel()->chart()->replotNow();
     const QImage image = m_window->grab().toImage();
-    QSaveFile file(m_options.screenshot);
-    if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    bool written = !image.isNull() && buffer.open(QIODevice::WriteOnly) && image.save(&buffer, "PNG");
+    if (written) {
+        try {
+            mri::writeFileAtomically(toPath(m_options.screenshot),
+                                     std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
+        } catch (const std::exception &) {
+            written = false;
+        }
+    }
+    if (!written) {
         m_done = false;
         fail(QApplication::translate("studio::StudioLauncher", "The screenshot could not be written to '%1'.")
                  .arg(QDir::toNativeSeparators(m_options.screenshot)));

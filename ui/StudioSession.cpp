@@ -182,13 +182,8 @@ QString StudioSession::referencePathOf(int row) const
 {
     if (!dataset() || row < 0 || row >= static_cast<int>(dataset()->rows.size()))
         return {};
-    const int column = dataset()->columnIndex("clean_image_path");
-    if (column < 0)
-        return {};
-    const auto &fields = dataset()->rows[static_cast<std::size_t>(row)].fields;
-    if (static_cast<std::size_t>(column) >= fields.size() || fields[static_cast<std::size_t>(column)].empty())
-        return {};
-    return toQString(mri::resolveDatasetPath(*dataset(), fields[static_cast<std::size_t>(column)]));
+    const auto clean = mri::cleanImagePathOf(*dataset(), static_cast<std::size_t>(row));
+    return clean.empty() ? QString() : toQString(clean);
 }
 
 bool StudioSession::beginJob(Job job)

@@ -122,6 +122,17 @@ void TrainingChart::addStep(double globalStep, double loss)
     scheduleReplot();
 }
 
+void TrainingChart::addEpochTrainLoss(double globalStep, double meanLoss)
+{
+    if (!std::isfinite(meanLoss))
+        return;
+    m_trainGraph->addData(globalStep, meanLoss);
+    m_smoothed = meanLoss;
+    m_hasSmoothed = true;
+    m_smoothedGraph->addData(globalStep, meanLoss);
+    scheduleReplot();
+}
+
 void TrainingChart::addEpoch(double globalStep, double validationLoss, double validationPsnr)
 {
     if (std::isfinite(validationLoss))

@@ -25,6 +25,9 @@ public:
 
     void clear();
     void addStep(double globalStep, double loss);
+    // A recorded epoch's mean training loss (a loaded model's history): it is
+    // an average already, so the smoothed curve passes through it unchanged.
+    void addEpochTrainLoss(double globalStep, double meanLoss);
     void addEpoch(double globalStep, double validationLoss, double validationPsnr);
     void replotNow();
     bool isEmpty() const;

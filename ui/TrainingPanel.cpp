@@ -306,12 +306,7 @@ void TrainingPanel::startTraining()
 void TrainingPanel::resumeTraining()
 {
     auto resumed = options();
-    resumed.resume = true;
-    // A checkpoint only fits the network it was made with.
-    if (const auto &info = m_session->modelInfo()) {
-        resumed.network = info->network;
-        resumed.objective = info->objective;
-    }
+    resumed.resume = true; // the engine continues the checkpoint's own network and objective
     resumed.modelFile = toPath(m_session->modelFile());
     m_session->startTraining(resumed);
 }
@@ -360,6 +355,12 @@ void TrainingPanel::updateButtons()
 void TrainingPanel::updateModelInfo()
 {
     const QString file = m_session->modelFile();
+    const bool training = m_running || m_session->currentJob() == Job::Training;
+    // Another model in use: the chart no longer shows its curves.
+    if (!training && file != m_chartModel) {
+        m_chart->clear();
+        m_chartModel = file;
+    }
     if (file.isEmpty()) {
         m_modelPathLabel->setText(tr("No model chosen."));
         m_modelInfoLabel->clear();
@@ -374,11 +375,12 @@ void TrainingPanel::updateModelInfo()
                                       .arg(QString::fromStdString(mri::objectiveName(info->objective)))
                                       .arg(info->epochsTrained));
         // A model trained earlier brings its curves: one point per epoch.
-        if (m_session->currentJob() != Job::Training && m_chart->isEmpty()) {
+        if (!training && m_chart->isEmpty() && !info->history.empty()) {
             for (const auto &epoch : info->history) {
-                m_chart->addStep(static_cast<double>(epoch.globalStep), epoch.trainLoss);
+                m_chart->addEpochTrainLoss(static_cast<double>(epoch.globalStep), epoch.trainLoss);
                 m_chart->addEpoch(static_cast<double>(epoch.globalStep), epoch.validationLoss, epoch.validationPsnr);
             }
+            m_chart->replotNow(); // fit the axes to the history now, not on the next timer tick
         }
     } else if (QFileInfo::exists(file)) {
         m_modelInfoLabel->setText(tr("Reading the model…"));
@@ -420,6 +422,7 @@ void TrainingPanel::onFinished(const TrainingOutcome &outcome)
 {
     m_stopping = false;
     m_running = false;
+    m_chartModel = outcome.modelFile; // the live curves are this checkpoint's
     m_chart->replotNow();
     if (outcome.cancelled) {
         m_progress->setFormat(tr("Stopped"));

@@ -77,6 +77,9 @@ private:
     mri::TrainingOptions m_baseOptions;
     bool m_stopping = false;
     bool m_running = false;
+    // The model whose curves the chart shows outside a training run: its
+    // recorded history, or the live curves of the run that wrote it.
+    QString m_chartModel;
 };
 
 } // namespace studio

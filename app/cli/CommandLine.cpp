@@ -234,12 +234,12 @@ int trainCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
     options.patchSize = static_cast<int>(arguments.integer("patch", options.patchSize, 8, 4096));
     options.patchesPerImage = static_cast<int>(arguments.integer("patches-per-image", options.patchesPerImage, 1, 1000000));
     options.validationFraction = arguments.real("validation", options.validationFraction, 0.0, 0.9);
-    options.seed = static_cast<std::uint64_t>(arguments.integer("seed", 0, 0, 1LL << 62));
+    options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 0, 1LL << 62));
     options.network.depth = static_cast<int>(arguments.integer("depth", options.network.depth, 1, 6));
     options.network.baseChannels = static_cast<int>(arguments.integer("base-channels", options.network.baseChannels, 1, 256));
     options.syntheticSigma = arguments.real("sigma", options.syntheticSigma, 0.0, 1.0);
     options.syntheticNoise = noiseArgument(arguments, options.syntheticNoise);
-    options.threads = static_cast<int>(arguments.integer("threads", 0, 0, 1024));
+    options.threads = static_cast<int>(arguments.integer("threads", options.threads, 0, 1024));
     options.resume = arguments.has("resume");
     for (const auto &setting : arguments.all("set"))
         applyTrainingSetting(options, setting);
