@@ -1,7 +1,9 @@
 // Speed and memory of the engine on this machine: enhancement in ms per
 // megapixel for several slice sizes (whole and tiled), the peak memory of an
 // 8000 x 8000 slice, and training seconds per step and per epoch.
-//   bench_speed [--quick]
+//   bench_speed [--quick | --large]
+// --large measures only the 8000 x 8000 slice, in a process of its own, so
+// that its peak memory is not hidden by the other runs.
 #include "Enhancer.h"
 #include "ImageIO.h"
 #include "Noise.h"
@@ -46,6 +48,7 @@ cv::Mat syntheticSlice(int width, int height)
 int main(int argc, char **argv)
 {
     const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    const bool largeOnly = argc > 1 && std::strcmp(argv[1], "--large") == 0;
     const auto folder = std::filesystem::temp_directory_path() / "mri-bench-speed";
     std::filesystem::create_directories(folder);
     std::printf("threads: %u\n", std::thread::hardware_concurrency());
@@ -57,7 +60,7 @@ int main(int argc, char **argv)
     mri::TrainingOptions options;
     options.modelFile = folder / "bench.pt";
     options.epochs = 1;
-    options.patchesPerImage = quick ? 4 : 16;
+    options.patchesPerImage = quick || largeOnly ? 4 : 16;
     options.validationFraction = 0.0;
     options.seed = 1;
     long long steps = 0;
@@ -72,8 +75,10 @@ int main(int argc, char **argv)
                 options.patchSize, trainSeconds / steps, trainSeconds, steps);
 
     auto enhancer = mri::Enhancer::load(options.modelFile);
-    std::vector<int> sizes{256, 512, 1024};
-    if (!quick)
+    std::vector<int> sizes;
+    if (!largeOnly)
+        sizes = {256, 512, 1024};
+    if (!quick && !largeOnly)
         sizes.push_back(2048);
     for (const int size : sizes) {
         const cv::Mat slice = syntheticSlice(size, size);
@@ -90,7 +95,7 @@ int main(int argc, char **argv)
         }
     }
 
-    if (!quick) {
+    if (largeOnly) {
         enhancer.setTiling(768);
         const cv::Mat large = syntheticSlice(8000, 8000);
         const double before = peakMemoryMiB();
