@@ -16,6 +16,7 @@
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
 #include "StudioSession.h"
+#include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "Trainer.h"
 
@@ -36,21 +37,6 @@
 #include <set>
 
 using namespace studio;
-
-namespace {
-
-// MRI_STUDIO_TEST_SHOTS=<folder>: keep pictures of the window for a visual review.
-void saveReviewShot(QWidget &window, const QString &name)
-{
-    const QString folder = qEnvironmentVariable("MRI_STUDIO_TEST_SHOTS");
-    if (folder.isEmpty())
-        return;
-    QDir().mkpath(folder);
-    QCoreApplication::processEvents();
-    window.grab().save(QDir(folder).filePath(name + QStringLiteral(".png")));
-}
-
-} // namespace
 
 class TestGuiEnhance final : public QObject
 {
@@ -250,7 +236,7 @@ void TestGuiEnhance::enhanceAllThenCompareThreeDifferentPatients()
         QVERIFY(title->text().contains(QStringLiteral("SSIM")));
     }
 
-    saveReviewShot(window, QStringLiteral("compare"));
+    test::saveReviewShot(window, QStringLiteral("compare"));
     // Reshuffle draws three (again different) patients.
     shown.clear();
     QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("reshuffleButton")), Qt::LeftButton);
@@ -415,19 +401,7 @@ void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
 
 int main(int argc, char *argv[])
 {
-    // Run directly (not through CTest), the binary still never opens windows.
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(home.filePath(QStringLiteral("cache"))));
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, home.filePath(QStringLiteral("settings")));
-    QApplication application(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudioTest"));
-    QApplication::setApplicationName(QStringLiteral("tst_gui_enhance"));
-    TestGuiEnhance test;
-    return QTest::qExec(&test, argc, argv);
+    return studio::test::runGuiTest<TestGuiEnhance>(argc, argv, QStringLiteral("tst_gui_enhance"));
 }
 
 #include "tst_gui_enhance.moc"

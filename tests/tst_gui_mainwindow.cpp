@@ -19,6 +19,7 @@
 #include "StartupOptions.h"
 #include "StudioLauncher.h"
 #include "StudioSession.h"
+#include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "TrainingPanel.h"
 #include "TrainingOptions.h"
@@ -492,22 +493,9 @@ void TestGuiMainWindow::germanTranslationIsEmbedded()
     QVERIFY(!translator.translate("studio::TrainingPanel", "Start").isEmpty());
 }
 
-// Settings and application data go to a temporary folder, never the user's.
 int main(int argc, char *argv[])
 {
-    // Run directly (not through CTest), the binary still never opens windows.
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(home.filePath(QStringLiteral("cache"))));
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, home.filePath(QStringLiteral("settings")));
-    QApplication application(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudioTest"));
-    QApplication::setApplicationName(QStringLiteral("tst_gui_mainwindow"));
-    TestGuiMainWindow test;
-    return QTest::qExec(&test, argc, argv);
+    return studio::test::runGuiTest<TestGuiMainWindow>(argc, argv, QStringLiteral("tst_gui_mainwindow"));
 }
 
 #include "tst_gui_mainwindow.moc"

@@ -8,6 +8,7 @@
 #include "Dataset.h"
 #include "MainWindow.h"
 #include "StudioSession.h"
+#include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "TrainingChart.h"
 #include "TrainingPanel.h"
@@ -27,21 +28,6 @@
 #include <cmath>
 
 using namespace studio;
-
-namespace {
-
-// MRI_STUDIO_TEST_SHOTS=<folder>: keep pictures of the window for a visual review.
-void saveReviewShot(QWidget &window, const QString &name)
-{
-    const QString folder = qEnvironmentVariable("MRI_STUDIO_TEST_SHOTS");
-    if (folder.isEmpty())
-        return;
-    QDir().mkpath(folder);
-    QCoreApplication::processEvents();
-    window.grab().save(QDir(folder).filePath(name + QStringLiteral(".png")));
-}
-
-} // namespace
 
 class TestGuiTraining final : public QObject
 {
@@ -160,7 +146,7 @@ void TestGuiTraining::trainingDrawsLiveCurves()
     const auto lastStep = steps.last().first().value<mri::TrainingStep>();
     QCOMPARE(plot->graph(0)->data()->at(plot->graph(0)->dataCount() - 1)->key, double(lastStep.globalStep));
 
-    saveReviewShot(window, QStringLiteral("training"));
+    test::saveReviewShot(window, QStringLiteral("training"));
     auto *progress = window.findChild<QProgressBar *>(QStringLiteral("trainingProgress"));
     QCOMPARE(progress->value(), progress->maximum());
 
@@ -269,7 +255,7 @@ void TestGuiTraining::loadedModelShowsItsHistory()
         QVERIFY(plot->yAxis->range().contains(epoch.validationLoss));
         QVERIFY(plot->yAxis2->range().contains(epoch.validationPsnr));
     }
-    saveReviewShot(window, QStringLiteral("training-history"));
+    test::saveReviewShot(window, QStringLiteral("training-history"));
 
     // Another model brings its own curves instead.
     window.session()->setModelFile(other);
@@ -350,19 +336,7 @@ void TestGuiTraining::closingDuringTrainingStopsCleanly()
 
 int main(int argc, char *argv[])
 {
-    // Run directly (not through CTest), the binary still never opens windows.
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(home.filePath(QStringLiteral("cache"))));
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, home.filePath(QStringLiteral("settings")));
-    QApplication application(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudioTest"));
-    QApplication::setApplicationName(QStringLiteral("tst_gui_training"));
-    TestGuiTraining test;
-    return QTest::qExec(&test, argc, argv);
+    return studio::test::runGuiTest<TestGuiTraining>(argc, argv, QStringLiteral("tst_gui_training"));
 }
 
 #include "tst_gui_training.moc"
