@@ -2,6 +2,7 @@
 #include "EngineError.h"
 #include "Enhancer.h"
 #include "ImageIO.h"
+#include "NoiseFloor.h"
 #include "TestDatasets.h"
 #include "Trainer.h"
 
@@ -31,6 +32,7 @@ private slots:
     void unreadableImagesAreSkipped();
     void noUsableImageIsAnError();
     void damagedModelFileIsAClearError();
+    void noiseFloorRemovalDarkensTheBackground();
 
 private:
     TrainingOptions tinyOptions(const QString &model) const;
@@ -248,6 +250,30 @@ void TestTraining::damagedModelFileIsAClearError()
         QVERIFY(QString::fromStdString(error.what()).contains("damaged.pt"));
     }
     QVERIFY_THROWS_EXCEPTION(EngineError, Enhancer::load(dir.filePath("absent.pt").toStdString()));
+}
+
+void TestTraining::noiseFloorRemovalDarkensTheBackground()
+{
+    const QString model = m_dir.filePath("floor.pt");
+    auto options = tinyOptions(model);
+    options.ricianCorrection = true;
+    std::atomic_bool cancel{false};
+    trainModel(m_dataset, options, {}, cancel);
+    auto enhancer = Enhancer::load(model.toStdString());
+    QVERIFY(enhancer.info().ricianCorrection);
+    QVERIFY(enhancer.ricianCorrection());
+
+    // Enhancement applies exactly the engine's floor removal, with sigma
+    // estimated from the input slice; switching it off gives the raw output.
+    const auto image = loadGrayscaleImage(m_dataset.rows[0].imagePath);
+    const cv::Mat unit = toUnitFloat(image);
+    const cv::Mat corrected = enhancer.enhanceUnit(unit);
+    enhancer.setRicianCorrection(false);
+    const cv::Mat raw = enhancer.enhanceUnit(unit);
+    const double sigma = estimateRicianSigma(unit);
+    QVERIFY(std::abs(sigma - 0.08) < 0.02);
+    QCOMPARE(cv::norm(corrected, removeRicianBias(raw, sigma), cv::NORM_INF), 0.0);
+    QVERIFY(cv::sum(corrected)[0] < cv::sum(raw)[0]);
 }
 
 QTEST_GUILESS_MAIN(TestTraining)
