@@ -10,6 +10,7 @@
 #include "TerminalProgress.h"
 #include "Trainer.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -203,8 +204,10 @@ int demoDatasetCommand(const std::vector<std::string> &all)
         options.orientation = *orientation;
     }
     TerminalProgress progress;
+    const auto start = std::chrono::steady_clock::now();
     const auto result = buildDemoDataset(options, [&](int done, int total) {
-        progress.update("Writing slices", done, total, NAN);
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress.update("Writing slices", done, total, done > 0 ? elapsed / done * (total - done) : NAN);
     });
     progress.finish();
     std::printf("Wrote %d slices and %s\n", result.sliceCount, result.csvFile.string().c_str());
@@ -400,7 +403,15 @@ int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &canc
     options.workDir = arguments.has("work-dir") ? std::filesystem::path(arguments.text("work-dir"))
                                                 : out.parent_path() / (out.stem().string() + "-models");
     TerminalProgress progress;
-    const auto report = runQualityBenchmark(options, [&](const std::string &line) { progress.message(line); }, cancel);
+    QualityBenchmarkReport report;
+    try {
+        report = runQualityBenchmark(options, [&](const std::string &line) { progress.message(line); }, cancel);
+    } catch (const EngineError &) {
+        if (!cancel)
+            throw;
+        std::fprintf(stderr, "Benchmark interrupted; no report was written.\n");
+        return kExitInterrupted;
+    }
     writeBenchmarkReport(report, out);
     std::fputs(formatBenchmarkMarkdown(report).c_str(), stdout);
     auto base = out;
