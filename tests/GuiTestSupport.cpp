@@ -1,9 +1,13 @@
 #include "GuiTestSupport.h"
 
+#include "MainWindow.h"
+#include "StudioSession.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QWidget>
 
 namespace studio::test {
@@ -16,6 +20,21 @@ void saveReviewShot(QWidget &window, const QString &name)
     QDir().mkpath(folder);
     QCoreApplication::processEvents();
     window.grab().save(QDir(folder).filePath(name + QStringLiteral(".png")));
+}
+
+void openAndWait(MainWindow &window, const QString &dataset)
+{
+    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
+    QVERIFY(window.openDataset(dataset));
+    QVERIFY(ready.wait(10000));
+}
+
+void showAndOpen(MainWindow &window, const QString &dataset)
+{
+    window.setErrorDialogsEnabled(false);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    openAndWait(window, dataset);
 }
 
 void isolateGuiTest(const QTemporaryDir &home)

@@ -7,7 +7,18 @@
 
 class QWidget;
 
+namespace studio {
+class MainWindow;
+}
+
 namespace studio::test {
+
+// Opens `dataset` in `window` and waits until it is loaded (QVERIFY inside:
+// callers check QTest::currentTestFailed()).
+void openAndWait(MainWindow &window, const QString &dataset);
+
+// Shows the window without error dialogs, waits until it is exposed, opens `dataset`.
+void showAndOpen(MainWindow &window, const QString &dataset);
 
 // MRI_STUDIO_TEST_SHOTS=<folder>: keep pictures of the window for a visual review.
 void saveReviewShot(QWidget &window, const QString &name);

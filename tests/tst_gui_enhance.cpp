@@ -55,7 +55,6 @@ private slots:
 private:
     QString newDataset();
     void enhanceWithEngine(const QString &dataset, const std::vector<std::size_t> &rows);
-    void openDataset(MainWindow &window, const QString &dataset);
     void selectRows(MainWindow &window, const QList<int> &rows);
 
     QTemporaryDir m_dir;
@@ -104,13 +103,6 @@ void TestGuiEnhance::enhanceWithEngine(const QString &dataset, const std::vector
     QCOMPARE(result.succeeded, static_cast<int>(rows.size()));
 }
 
-void TestGuiEnhance::openDataset(MainWindow &window, const QString &dataset)
-{
-    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
-    QVERIFY(window.openDataset(dataset));
-    QVERIFY(ready.wait(10000));
-}
-
 void TestGuiEnhance::selectRows(MainWindow &window, const QList<int> &rows)
 {
     auto *table = window.findChild<QTableView *>(QStringLiteral("patientTable"));
@@ -130,7 +122,7 @@ void TestGuiEnhance::enhancingASelectionFillsTableViewAndCsv()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     const QString dataset = newDataset();
-    openDataset(window, dataset);
+    test::openAndWait(window, dataset);
     if (QTest::currentTestFailed())
         return;
     window.session()->setModelFile(m_model);
@@ -191,10 +183,7 @@ void TestGuiEnhance::comparisonNeedsThreePatients()
     if (QTest::currentTestFailed())
         return;
     MainWindow window;
-    window.setErrorDialogsEnabled(false);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window, dataset);
+    test::showAndOpen(window, dataset);
     if (QTest::currentTestFailed())
         return;
     QCOMPARE(window.session()->patientModel()->enhancedCount(), 2);
@@ -209,10 +198,7 @@ void TestGuiEnhance::comparisonNeedsThreePatients()
 void TestGuiEnhance::enhanceAllThenCompareThreeDifferentPatients()
 {
     MainWindow window;
-    window.setErrorDialogsEnabled(false);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window, newDataset());
+    test::showAndOpen(window, newDataset());
     if (QTest::currentTestFailed())
         return;
     window.session()->setModelFile(m_model);
@@ -262,7 +248,7 @@ void TestGuiEnhance::exportCsvAsWritesTheSameColumns()
         return;
     MainWindow window;
     window.setErrorDialogsEnabled(false);
-    openDataset(window, dataset);
+    test::openAndWait(window, dataset);
     if (QTest::currentTestFailed())
         return;
     const QString target = m_dir.filePath(QStringLiteral("exports/metrics copy.csv"));
@@ -311,7 +297,7 @@ void TestGuiEnhance::earlierResultsAreLoadedOnOpen()
         return;
     MainWindow window;
     window.setErrorDialogsEnabled(false);
-    openDataset(window, dataset);
+    test::openAndWait(window, dataset);
     if (QTest::currentTestFailed())
         return;
     auto *model = window.session()->patientModel();
@@ -351,7 +337,7 @@ void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
     // A dataset without earlier results: the CSV can only hold this run's rows.
     const QString dataset = newDataset();
     const QString csv = QDir(dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv"));
-    openDataset(*window, dataset);
+    test::openAndWait(*window, dataset);
     if (QTest::currentTestFailed()) {
         delete window;
         return;

@@ -46,7 +46,6 @@ private:
     mri::TrainingOptions tinyOptions(int epochs, int patchesPerImage) const;
     QString newDataset();
     QString trainModel(const QString &dataset, const QString &modelFile, int epochs);
-    void openDataset(MainWindow &window, const QString &dataset);
 
     QTemporaryDir m_dir;
     int m_datasets = 0;
@@ -95,20 +94,10 @@ mri::TrainingOptions TestGuiTraining::tinyOptions(int epochs, int patchesPerImag
     return options;
 }
 
-void TestGuiTraining::openDataset(MainWindow &window, const QString &dataset)
-{
-    QSignalSpy ready(window.session(), &StudioSession::datasetReady);
-    QVERIFY(window.openDataset(dataset));
-    QVERIFY(ready.wait(10000));
-}
-
 void TestGuiTraining::trainingDrawsLiveCurves()
 {
     MainWindow window;
-    window.setErrorDialogsEnabled(false);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window, newDataset());
+    test::showAndOpen(window, newDataset());
     if (QTest::currentTestFailed())
         return;
     QVERIFY(!QFileInfo::exists(window.session()->modelFile()));
@@ -188,10 +177,7 @@ void TestGuiTraining::redrawIsThrottled()
 void TestGuiTraining::stopEndsTrainingWithinASecond()
 {
     MainWindow window;
-    window.setErrorDialogsEnabled(false);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    openDataset(window, newDataset());
+    test::showAndOpen(window, newDataset());
     if (QTest::currentTestFailed())
         return;
     window.trainingPanel()->setOptions(tinyOptions(500, 64));
@@ -231,7 +217,7 @@ void TestGuiTraining::loadedModelShowsItsHistory()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.showTab(QStringLiteral("training"));
-    openDataset(window, dataset);
+    test::openAndWait(window, dataset);
     if (QTest::currentTestFailed())
         return;
     // The model next to the dataset is in use: one point per trained epoch.
@@ -274,7 +260,7 @@ void TestGuiTraining::resumeContinuesTheCheckpoint()
     QVERIFY(!model.isEmpty());
     MainWindow window;
     window.setErrorDialogsEnabled(false);
-    openDataset(window, dataset);
+    test::openAndWait(window, dataset);
     if (QTest::currentTestFailed())
         return;
     // The checkpoint next to the dataset is the one to continue.
@@ -317,7 +303,7 @@ void TestGuiTraining::closingDuringTrainingStopsCleanly()
     window->setErrorDialogsEnabled(false);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window));
-    openDataset(*window, newDataset());
+    test::openAndWait(*window, newDataset());
     if (QTest::currentTestFailed()) {
         delete window;
         return;
