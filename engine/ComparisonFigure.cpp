@@ -1,5 +1,6 @@
 #include "ComparisonFigure.h"
 
+#include "DisplayMapping.h"
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "Metrics.h"
@@ -24,9 +25,7 @@ const cv::Scalar kText(240, 240, 240);
 // images of a pair share one intensity mapping.
 cv::Mat displayImage(const cv::Mat &image, double low, double high)
 {
-    cv::Mat eight;
-    const double scale = high > low ? 255.0 / (high - low) : 1.0; // convertTo saturates
-    image.convertTo(eight, CV_8U, scale, -low * scale);
+    const cv::Mat eight = mapToEightBit(image, low, high);
     cv::Mat resized;
     const double factor = static_cast<double>(kPanelHeight) / eight.rows;
     cv::resize(eight, resized, cv::Size(std::max(1, static_cast<int>(eight.cols * factor + 0.5)), kPanelHeight), 0, 0,

@@ -4,6 +4,7 @@
 #include "Enhancer.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "ResultsLocation.h"
 
 #include <algorithm>
 #include <chrono>
@@ -91,12 +92,12 @@ bool samePath(const std::filesystem::path &a, const std::filesystem::path &b)
 
 std::filesystem::path defaultMetricsCsv(const Dataset &dataset)
 {
-    return dataset.folder / kDefaultMetricsCsvName;
+    return resultsLocationFor(dataset.folder).folder / kDefaultMetricsCsvName;
 }
 
 std::filesystem::path defaultEnhancedDir(const Dataset &dataset)
 {
-    return dataset.folder / kDefaultEnhancedDirName;
+    return resultsLocationFor(dataset.folder).folder / kDefaultEnhancedDirName;
 }
 
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options, const EnhanceCallbacks &callbacks,

@@ -76,6 +76,7 @@ void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &row
 // image_path). Rows without a result stay done = false. Throws EngineError.
 std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv);
 
+// In the dataset's results folder (ResultsLocation.h): the dataset folder when writable.
 std::filesystem::path defaultMetricsCsv(const Dataset &dataset);
 std::filesystem::path defaultEnhancedDir(const Dataset &dataset);
 

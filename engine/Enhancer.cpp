@@ -3,6 +3,7 @@
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "NoiseFloor.h"
+#include "ThreadPolicy.h"
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
 
@@ -33,8 +34,7 @@ Enhancer &Enhancer::operator=(Enhancer &&) noexcept = default;
 
 Enhancer Enhancer::load(const std::filesystem::path &modelFile)
 {
-    if (torch::get_num_threads() < static_cast<int>(std::thread::hardware_concurrency()))
-        torch::set_num_threads(std::max(1u, std::thread::hardware_concurrency()));
+    useThreads(0);
     auto impl = std::make_unique<Impl>();
     impl->device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     auto loaded = nn::loadCheckpoint(modelFile, impl->device);

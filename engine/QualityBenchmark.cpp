@@ -8,6 +8,7 @@
 #include "ImageIO.h"
 #include "Metrics.h"
 #include "Trainer.h"
+#include "TrainingSettings.h"
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>

@@ -3,6 +3,8 @@
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "NoiseFloor.h"
+#include "ThreadPolicy.h"
+#include "TrainingSettings.h"
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
 
@@ -13,7 +15,6 @@
 #include <cmath>
 #include <numeric>
 #include <random>
-#include <thread>
 
 namespace mri {
 
@@ -233,19 +234,11 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
         if (callbacks.onMessage)
             callbacks.onMessage(message);
     };
-    if (options.epochs < 1 || options.batchSize < 1 || options.patchSize < 8 || options.patchesPerImage < 1
-        || options.learningRate <= 0.0 || options.validationFraction < 0.0 || options.validationFraction >= 1.0)
-        throw EngineError("Training options out of range: epochs, batch and patches per image must be positive, "
-                          "patch at least 8, learning rate positive and validation fraction in [0, 1).");
-    if (options.network.depth < kMinDepth || options.network.depth > kMaxDepth || options.network.baseChannels < 1
-        || options.network.baseChannels > kMaxBaseChannels)
-        throw EngineError("The U-Net depth must be from " + std::to_string(kMinDepth) + " to " + std::to_string(kMaxDepth)
-                          + " and its base channels from 1 to " + std::to_string(kMaxBaseChannels) + ".");
+    validateTrainingOptions(options);
     if (options.modelFile.empty())
         throw EngineError("No model file was given to save the training to.");
 
-    const int threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    torch::set_num_threads(threads);
+    const int threads = useThreads(options.threads);
     const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 
     TrainingResult result;
@@ -260,17 +253,9 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
         meta = loaded.meta;
         net = loaded.net;
         optimizerState = loaded.optimizerState;
-        // A checkpoint continues as it was trained; only the length and the
-        // machine-related settings of the run come from the request.
-        options = meta.options;
-        options.modelFile = requested.modelFile;
-        options.epochs = requested.epochs;
-        options.threads = requested.threads;
-        options.maxTrainingSeconds = requested.maxTrainingSeconds;
-        options.resume = true;
-        options.network = meta.network;
-        if (requested.seed != 0)
-            options.seed = requested.seed;
+        // A checkpoint continues as it was trained; the table of settings says
+        // which settings come from the request instead (length, machine).
+        options = resolveResumedOptions(requested, meta.options);
         say("Resuming from '" + options.modelFile.string() + "' after epoch " + std::to_string(meta.epochsCompleted)
             + ".");
         if (meta.epochsCompleted >= options.epochs) {
@@ -420,6 +405,7 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
                 progress.etaSeconds = progress.elapsedSeconds / stepsDone * (stepsThisRun - stepsDone);
                 if (options.maxTrainingSeconds > 0)
                     progress.etaSeconds = std::min(progress.etaSeconds, options.maxTrainingSeconds - progress.elapsedSeconds);
+                progress.fraction = scheduleProgress();
                 callbacks.onStep(progress);
             }
         }

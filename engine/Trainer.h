@@ -23,6 +23,7 @@ struct TrainingStep
     double loss = 0.0;
     double elapsedSeconds = 0.0;
     double etaSeconds = 0.0;
+    double fraction = 0.0;    // of the whole run done, 0..1 (steps, or the time budget when it ends sooner)
 };
 
 struct EpochSummary

@@ -19,10 +19,6 @@ enum class TrainingObjective
 std::string objectiveName(TrainingObjective objective);
 std::optional<TrainingObjective> parseObjective(const std::string &name);
 
-inline constexpr int kMinDepth = 1;
-inline constexpr int kMaxDepth = 6;
-inline constexpr int kMaxBaseChannels = 256;
-
 struct NetworkConfig
 {
     // Defaults: the winner of the quality benchmark (README, "Quality"): a
@@ -43,6 +39,8 @@ struct NetworkConfig
     bool operator!=(const NetworkConfig &other) const { return !(*this == other); }
 };
 
+// Every member but modelFile and resume is a setting described in
+// TrainingSettings.cpp (key, range, help); the initialisers are the defaults.
 struct TrainingOptions
 {
     std::filesystem::path modelFile;       // written every epoch (checkpoint)
@@ -67,12 +65,5 @@ struct TrainingOptions
     bool resume = false;                   // continue from modelFile's checkpoint
     int threads = 0;                       // 0: all cores
 };
-
-// Applies "key=value" settings named as in model files (depth, base_channels,
-// residual_output, top_skip, blur_pool, batch_norm, objective, epochs, learning_rate, batch_size,
-// patch_size, patches_per_image, n2v_mask_fraction, n2v_neighbourhood,
-// n2v_median_replacement, cosine_schedule, rician_correction, synthetic_sigma,
-// synthetic_noise). Throws EngineError naming an unknown key or a bad value.
-void applyTrainingSetting(TrainingOptions &options, const std::string &setting);
 
 } // namespace mri

@@ -1,13 +1,12 @@
 #include "AppSetup.h"
 
+#include "Version.h"
+
 #include <QApplication>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
 
-#ifndef MRI_STUDIO_VERSION
-#define MRI_STUDIO_VERSION "0.0.0"
-#endif
 
 namespace studio {
 
@@ -16,7 +15,7 @@ void setApplicationMetadata(QApplication &application)
     QApplication::setOrganizationName(QStringLiteral("MriEnhanceStudio"));
     QApplication::setApplicationName(QStringLiteral("mri-studio"));
     QApplication::setApplicationDisplayName(QStringLiteral("MRI Enhance Studio"));
-    QApplication::setApplicationVersion(QStringLiteral(MRI_STUDIO_VERSION));
+    QApplication::setApplicationVersion(QString::fromLatin1(mri::programVersion()));
     QIcon icon;
     for (const int size : {16, 32, 48, 64, 128, 256})
         icon.addFile(QStringLiteral(":/icons/app-%1.png").arg(size), QSize(size, size));

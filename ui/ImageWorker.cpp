@@ -2,6 +2,7 @@
 
 #include "AtomicFile.h"
 #include "ComparisonFigure.h"
+#include "DisplayMapping.h"
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "Metrics.h"
@@ -27,10 +28,7 @@ QString sentenceOf(const std::exception &error)
 // original's min..max mapped onto 8 bits.
 QImage eightBitOf(const cv::Mat &slice, double low, double high)
 {
-    cv::Mat eight;
-    const double scale = high > low ? 255.0 / (high - low) : 1.0;
-    slice.convertTo(eight, CV_8U, scale, -low * scale);
-    return sliceimage::fromMat(eight);
+    return sliceimage::fromMat(mri::mapToEightBit(slice, low, high));
 }
 
 } // namespace

@@ -315,13 +315,8 @@ void MainWindow::connectSession()
     });
     connect(m_session, &StudioSession::datasetFailed, this, [this](const QString &) { updateTitle(); });
     connect(m_session, &StudioSession::trainingStep, this, [this](const mri::TrainingStep &step) {
-        // Epochs × steps can pass INT_MAX: compute in 64 bits and show a fraction.
-        const qint64 stepsPerEpoch = std::max(1, step.stepsPerEpoch);
-        const qint64 total = std::max<qint64>(1, std::max(1, step.epochs) * stepsPerEpoch);
-        const qint64 done = static_cast<qint64>(std::max(0, step.epoch - 1)) * stepsPerEpoch + step.step;
         m_jobProgress->setRange(0, kProgressResolution);
-        m_jobProgress->setValue(static_cast<int>(std::clamp(static_cast<double>(done) / static_cast<double>(total), 0.0, 1.0)
-                                                 * kProgressResolution));
+        m_jobProgress->setValue(static_cast<int>(std::clamp(step.fraction, 0.0, 1.0) * kProgressResolution));
         m_jobLabel->setText(tr("Training: epoch %1/%2 · %3 left").arg(step.epoch).arg(step.epochs).arg(formatting::duration(step.etaSeconds)));
     });
     connect(m_session, &StudioSession::trainingFinished, this, [this](const TrainingOutcome &outcome) {

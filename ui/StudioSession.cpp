@@ -3,11 +3,10 @@
 #include "EngineWorker.h"
 #include "ImageWorker.h"
 #include "PatientTableModel.h"
+#include "ResultsLocation.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFileInfo>
-#include <QStandardPaths>
 #include <QThread>
 
 namespace studio {
@@ -149,14 +148,7 @@ void StudioSession::setModelFile(const QString &file, bool chosenByUser)
 
 QString StudioSession::resultsFolderFor(const QString &datasetFolder)
 {
-    const QFileInfo folder(datasetFolder);
-    if (folder.isDir() && folder.isWritable())
-        return folder.absoluteFilePath();
-    const QString absolute = folder.absoluteFilePath();
-    const QString key = QString::fromLatin1(
-        QCryptographicHash::hash(absolute.toUtf8(), QCryptographicHash::Sha1).toHex().left(8));
-    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
-        .filePath(QStringLiteral("results/%1-%2").arg(folder.fileName(), key));
+    return toQString(mri::resultsLocationFor(toPath(datasetFolder)).folder);
 }
 
 QString StudioSession::resultsFolder() const
@@ -166,10 +158,8 @@ QString StudioSession::resultsFolder() const
 
 QString StudioSession::defaultModelFile() const
 {
-    if (!dataset()) {
-        return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
-            .filePath(QString::fromLatin1(kDefaultModelName));
-    }
+    if (!dataset())
+        return toQString(mri::userDataFolder() / kDefaultModelName);
     return QDir(resultsFolder()).filePath(QString::fromLatin1(kDefaultModelName));
 }
 

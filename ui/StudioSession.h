@@ -47,9 +47,8 @@ public:
     QString modelFile() const { return m_modelFile; }
     void setModelFile(const QString &file, bool chosenByUser = true);
     const std::optional<mri::ModelInfo> &modelInfo() const { return m_modelInfo; }
-    // Where the studio writes for a dataset: model, enhanced slices and metrics
-    // CSV go to the dataset folder when it is writable, otherwise to a folder
-    // of its own in the application's data (read-only dataset mounts).
+    // Where the studio writes for a dataset (model, enhanced slices, metrics
+    // CSV): the engine's rule (ResultsLocation.h), shared with the command line.
     static QString resultsFolderFor(const QString &datasetFolder);
     QString resultsFolder() const;
     QString defaultModelFile() const;

@@ -393,9 +393,7 @@ void TrainingPanel::updateModelInfo()
 void TrainingPanel::onStep(const mri::TrainingStep &step)
 {
     m_chart->addStep(static_cast<double>(step.globalStep), step.loss);
-    const double total = static_cast<double>(std::max(1, step.epochs)) * std::max(1, step.stepsPerEpoch);
-    const double done = static_cast<double>(step.epoch - 1) * std::max(1, step.stepsPerEpoch) + step.step;
-    m_progress->setValue(static_cast<int>(std::clamp(done / total, 0.0, 1.0) * kProgressResolution));
+    m_progress->setValue(static_cast<int>(std::clamp(step.fraction, 0.0, 1.0) * kProgressResolution));
     m_progress->setFormat(tr("Epoch %1/%2 · step %3/%4 · %5 left")
                               .arg(step.epoch)
                               .arg(step.epochs)

@@ -9,6 +9,8 @@
 #include "QualityBenchmark.h"
 #include "TerminalProgress.h"
 #include "Trainer.h"
+#include "TrainingSettings.h"
+#include "Version.h"
 
 #include <chrono>
 #include <cmath>
@@ -23,8 +25,6 @@
 namespace mri::cli {
 
 namespace {
-
-constexpr const char *kVersion = "0.1.0";
 
 const char *kUsage = R"(mri-enhance: denoise and enhance 2-D MRI slices with a U-Net, score them with PSNR and SSIM.
 
@@ -435,7 +435,7 @@ int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel)
             return kExitSuccess;
         }
         if (command == "--version") {
-            std::printf("mri-enhance %s\n", kVersion);
+            std::printf("mri-enhance %s\n", programVersion());
             return kExitSuccess;
         }
         for (const auto &argument : arguments) {

@@ -1,5 +1,7 @@
 #include "nn/UNet.h"
 
+#include "TrainingSettings.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -31,8 +33,7 @@ torch::Tensor DoubleConvImpl::forward(const torch::Tensor &input)
 UNetImpl::UNetImpl(const NetworkConfig &config)
     : m_config(config)
 {
-    TORCH_CHECK(config.depth >= kMinDepth && config.depth <= kMaxDepth, "U-Net depth out of range");
-    TORCH_CHECK(config.baseChannels >= 1 && config.baseChannels <= kMaxBaseChannels, "U-Net base channels out of range");
+    validateNetworkConfig(config);
     const auto channels = [&](int level) { return config.baseChannels << level; };
 
     m_encoders = register_module("encoders", torch::nn::ModuleList());

@@ -1,0 +1,403 @@
+#include "TrainingSettings.h"
+
+#include "EngineError.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+namespace mri {
+
+namespace {
+
+#define SETTING_TEXT(text) MRI_TRANSLATE_NOOP("mri::TrainingSettings", text)
+
+constexpr double kLargestSeed = 4611686018427387904.0; // 2^62: exact in a double and in a long long
+
+// Accessors of one TrainingOptions member, for the table below.
+SettingDescription integerSetting(int TrainingOptions::*member)
+{
+    SettingDescription setting;
+    setting.type = SettingType::Integer;
+    setting.get = [member](const TrainingOptions &o) { return SettingValue(static_cast<long long>(o.*member)); };
+    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.*member = static_cast<int>(std::get<long long>(v)); };
+    return setting;
+}
+
+SettingDescription networkIntegerSetting(int NetworkConfig::*member)
+{
+    SettingDescription setting;
+    setting.type = SettingType::Integer;
+    setting.networkShape = true;
+    setting.get = [member](const TrainingOptions &o) { return SettingValue(static_cast<long long>(o.network.*member)); };
+    setting.set = [member](TrainingOptions &o, const SettingValue &v) {
+        o.network.*member = static_cast<int>(std::get<long long>(v));
+    };
+    return setting;
+}
+
+SettingDescription networkFlagSetting(bool NetworkConfig::*member)
+{
+    SettingDescription setting;
+    setting.type = SettingType::Boolean;
+    setting.networkShape = true;
+    setting.get = [member](const TrainingOptions &o) { return SettingValue(o.network.*member); };
+    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.network.*member = std::get<bool>(v); };
+    return setting;
+}
+
+SettingDescription realSetting(double TrainingOptions::*member)
+{
+    SettingDescription setting;
+    setting.type = SettingType::Real;
+    setting.get = [member](const TrainingOptions &o) { return SettingValue(o.*member); };
+    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.*member = std::get<double>(v); };
+    return setting;
+}
+
+SettingDescription flagSetting(bool TrainingOptions::*member)
+{
+    SettingDescription setting;
+    setting.type = SettingType::Boolean;
+    setting.get = [member](const TrainingOptions &o) { return SettingValue(o.*member); };
+    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.*member = std::get<bool>(v); };
+    return setting;
+}
+
+SettingDescription describe(SettingDescription setting, const char *key, const char *flag, const char *label,
+                            const char *help, ResumeRule resume, bool basic)
+{
+    setting.key = key;
+    setting.flag = flag;
+    setting.label = label;
+    setting.help = help;
+    setting.resume = resume;
+    setting.basic = basic;
+    return setting;
+}
+
+SettingDescription ranged(SettingDescription setting, double minimum, double maximum)
+{
+    setting.minimum = minimum;
+    setting.maximum = maximum;
+    return setting;
+}
+
+std::vector<SettingDescription> makeTable()
+{
+    using R = ResumeRule;
+    std::vector<SettingDescription> table;
+
+    SettingDescription objective;
+    objective.type = SettingType::Choice;
+    for (const auto o : {TrainingObjective::Noise2Void, TrainingObjective::Identity, TrainingObjective::Synthetic})
+        objective.choices.push_back(objectiveName(o));
+    objective.get = [](const TrainingOptions &o) { return SettingValue(objectiveName(o.objective)); };
+    objective.set = [](TrainingOptions &o, const SettingValue &v) { o.objective = *parseObjective(std::get<std::string>(v)); };
+    table.push_back(describe(objective, "objective", "objective", SETTING_TEXT("Objective"),
+                             SETTING_TEXT("What the network learns: n2v needs noisy slices only; synthetic adds noise to "
+                                          "clean slices; identity learns to copy (for comparison)"),
+                             R::Checkpoint, true));
+    table.push_back(describe(ranged(integerSetting(&TrainingOptions::epochs), 1, 100000), "epochs", "epochs",
+                             SETTING_TEXT("Epochs"),
+                             SETTING_TEXT("Passes over the training slices; a resumed run continues up to this total"),
+                             R::Request, true));
+    table.push_back(describe(ranged(realSetting(&TrainingOptions::learningRate), 1e-8, 1.0), "learning_rate", "lr",
+                             SETTING_TEXT("Learning rate"), SETTING_TEXT("Initial step size of the Adam optimiser"),
+                             R::Checkpoint, true));
+    table.push_back(describe(ranged(integerSetting(&TrainingOptions::batchSize), 1, 1024), "batch_size", "batch",
+                             SETTING_TEXT("Batch size"), SETTING_TEXT("Patches per training step"), R::Checkpoint, true));
+    table.push_back(describe(ranged(integerSetting(&TrainingOptions::patchSize), 8, 1024), "patch_size", "patch",
+                             SETTING_TEXT("Patch size"),
+                             SETTING_TEXT("Side in pixels of the square patches cut from the slices"), R::Checkpoint, true));
+    table.push_back(describe(ranged(integerSetting(&TrainingOptions::patchesPerImage), 1, 100000), "patches_per_image",
+                             "patches-per-image", SETTING_TEXT("Patches per image"),
+                             SETTING_TEXT("Patches drawn from every training slice per epoch"), R::Checkpoint, true));
+    table.push_back(describe(ranged(realSetting(&TrainingOptions::validationFraction), 0.0, 0.9), "validation_fraction",
+                             "validation", SETTING_TEXT("Validation fraction"),
+                             SETTING_TEXT("Share of the slices held back to measure validation loss and PSNR"),
+                             R::Checkpoint, true));
+
+    SettingDescription seed;
+    seed.type = SettingType::Integer;
+    seed.get = [](const TrainingOptions &o) { return SettingValue(static_cast<long long>(o.seed)); };
+    seed.set = [](TrainingOptions &o, const SettingValue &v) { o.seed = static_cast<std::uint64_t>(std::get<long long>(v)); };
+    table.push_back(describe(ranged(seed, 0, kLargestSeed), "seed", "seed", SETTING_TEXT("Seed"),
+                             SETTING_TEXT("Same seed, same run on the same machine; 0 picks one and reports it"),
+                             R::RequestWhenSet, true));
+
+    table.push_back(describe(ranged(networkIntegerSetting(&NetworkConfig::depth), 1, 6), "depth", "depth",
+                             SETTING_TEXT("U-Net depth"), SETTING_TEXT("Down-sampling steps of the U-Net"), R::Checkpoint,
+                             true));
+    table.push_back(describe(ranged(networkIntegerSetting(&NetworkConfig::baseChannels), 1, 256), "base_channels",
+                             "base-channels", SETTING_TEXT("Base channels"),
+                             SETTING_TEXT("Channels of the first U-Net level, doubled per level"), R::Checkpoint, true));
+    table.push_back(describe(networkFlagSetting(&NetworkConfig::batchNorm), "batch_norm", "", SETTING_TEXT("Batch normalisation"),
+                             SETTING_TEXT("Batch normalisation after each convolution"), R::Checkpoint, false));
+    table.push_back(describe(networkFlagSetting(&NetworkConfig::blurPool), "blur_pool", "", SETTING_TEXT("Max-blur-pool"),
+                             SETTING_TEXT("N2V2's max-blur-pool instead of max-pool for down-sampling"), R::Checkpoint,
+                             false));
+    table.push_back(describe(networkFlagSetting(&NetworkConfig::topSkip), "top_skip", "", SETTING_TEXT("Top skip connection"),
+                             SETTING_TEXT("Skip connection at full resolution (N2V2 drops it)"), R::Checkpoint, false));
+    table.push_back(describe(networkFlagSetting(&NetworkConfig::residualOutput), "residual_output", "",
+                             SETTING_TEXT("Residual output"),
+                             SETTING_TEXT("Output = input + correction instead of Sigmoid of the last convolution"),
+                             R::Checkpoint, false));
+    table.push_back(describe(ranged(realSetting(&TrainingOptions::n2vMaskFraction), 0.001, 0.5), "n2v_mask_fraction", "",
+                             SETTING_TEXT("Blind-spot fraction"),
+                             SETTING_TEXT("Share of the pixels of each patch that Noise2Void hides and predicts"),
+                             R::Checkpoint, false));
+    table.push_back(describe(ranged(integerSetting(&TrainingOptions::n2vNeighbourhood), 3, 15), "n2v_neighbourhood", "",
+                             SETTING_TEXT("Blind-spot window"),
+                             SETTING_TEXT("Side of the window a blind spot's replacement value comes from"),
+                             R::Checkpoint, false));
+    table.push_back(describe(flagSetting(&TrainingOptions::n2vMedianReplacement), "n2v_median_replacement", "",
+                             SETTING_TEXT("Median replacement"),
+                             SETTING_TEXT("N2V2: a blind spot gets its window's median instead of a random neighbour"),
+                             R::Checkpoint, false));
+
+    SettingDescription noise;
+    noise.type = SettingType::Choice;
+    for (const auto model : {NoiseModel::Rician, NoiseModel::Gaussian})
+        noise.choices.push_back(noiseModelName(model));
+    noise.get = [](const TrainingOptions &o) { return SettingValue(noiseModelName(o.syntheticNoise)); };
+    noise.set = [](TrainingOptions &o, const SettingValue &v) { o.syntheticNoise = *parseNoiseModel(std::get<std::string>(v)); };
+    table.push_back(describe(noise, "synthetic_noise", "noise", SETTING_TEXT("Synthetic noise"),
+                             SETTING_TEXT("Noise the synthetic objective adds to the clean slices"), R::Checkpoint, false));
+    table.push_back(describe(ranged(realSetting(&TrainingOptions::syntheticSigma), 0.0, 1.0), "synthetic_sigma", "sigma",
+                             SETTING_TEXT("Synthetic noise sigma"),
+                             SETTING_TEXT("Standard deviation of that noise, as a fraction of the intensity range"),
+                             R::Checkpoint, false));
+    table.push_back(describe(flagSetting(&TrainingOptions::cosineSchedule), "cosine_schedule", "",
+                             SETTING_TEXT("Cosine schedule"),
+                             SETTING_TEXT("Cosine decay of the learning rate over the run, after a short warm-up"),
+                             R::Checkpoint, false));
+    table.push_back(describe(flagSetting(&TrainingOptions::ricianCorrection), "rician_correction", "",
+                             SETTING_TEXT("Remove the noise floor"),
+                             SETTING_TEXT("Enhancement removes the Rician noise floor estimated from each slice's background"),
+                             R::Checkpoint, false));
+    table.push_back(describe(ranged(realSetting(&TrainingOptions::maxTrainingSeconds), 0.0, 1e7), "max_training_seconds",
+                             "max-seconds", SETTING_TEXT("Time budget (s)"),
+                             SETTING_TEXT("Stop after this many seconds of training, the last epoch cut short; 0: no limit"),
+                             R::Request, false));
+    table.push_back(describe(ranged(integerSetting(&TrainingOptions::threads), 0, 1024), "threads", "threads",
+                             SETTING_TEXT("Threads"), SETTING_TEXT("CPU threads for training; 0: all cores"), R::Request,
+                             false));
+    return table;
+}
+
+std::string lowerCase(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
+}
+
+// The shortest decimal text that reads back as the same double.
+std::string shortestText(double value)
+{
+    char text[40];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(text, sizeof text, "%.*g", precision, value);
+        if (std::strtod(text, nullptr) == value)
+            break;
+    }
+    return text;
+}
+
+EngineError badValue(const SettingDescription &setting, const std::string &text)
+{
+    return EngineError("The setting '" + setting.key + "' must be " + describeSettingRange(setting) + ", not '" + text
+                       + "'.");
+}
+
+} // namespace
+
+const std::vector<SettingDescription> &trainingSettings()
+{
+    static const std::vector<SettingDescription> table = makeTable();
+    return table;
+}
+
+const SettingDescription *findTrainingSetting(const std::string &key)
+{
+    for (const auto &setting : trainingSettings()) {
+        if (setting.key == key)
+            return &setting;
+    }
+    return nullptr;
+}
+
+const SettingDescription &trainingSetting(const std::string &key)
+{
+    if (const auto *setting = findTrainingSetting(key))
+        return *setting;
+    throw EngineError("There is no training setting '" + key + "'.");
+}
+
+SettingValue defaultSettingValue(const SettingDescription &setting)
+{
+    return setting.get(TrainingOptions{});
+}
+
+std::string formatSettingValue(const SettingDescription &setting, const SettingValue &value)
+{
+    switch (setting.type) {
+    case SettingType::Integer: return std::to_string(std::get<long long>(value));
+    case SettingType::Real: return shortestText(std::get<double>(value));
+    case SettingType::Boolean: return std::get<bool>(value) ? "true" : "false";
+    case SettingType::Choice: return std::get<std::string>(value);
+    }
+    return {};
+}
+
+std::string describeSettingRange(const SettingDescription &setting)
+{
+    switch (setting.type) {
+    case SettingType::Integer:
+        return "a whole number from " + shortestText(setting.minimum) + " to " + shortestText(setting.maximum);
+    case SettingType::Real:
+        return "a number from " + shortestText(setting.minimum) + " to " + shortestText(setting.maximum);
+    case SettingType::Boolean:
+        return "true or false";
+    case SettingType::Choice: {
+        std::string text;
+        for (std::size_t i = 0; i < setting.choices.size(); ++i) {
+            if (i > 0)
+                text += i + 1 == setting.choices.size() ? " or " : ", ";
+            text += setting.choices[i];
+        }
+        return text;
+    }
+    }
+    return {};
+}
+
+void checkSettingValue(const SettingDescription &setting, const SettingValue &value)
+{
+    const auto text = [&] { return std::visit([](const auto &v) {
+                                    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
+                                        return v;
+                                    else if constexpr (std::is_same_v<std::decay_t<decltype(v)>, bool>)
+                                        return std::string(v ? "true" : "false");
+                                    else
+                                        return shortestText(static_cast<double>(v));
+                                }, value); };
+    bool fits = false;
+    switch (setting.type) {
+    case SettingType::Integer:
+        fits = std::holds_alternative<long long>(value)
+            && static_cast<double>(std::get<long long>(value)) >= setting.minimum
+            && static_cast<double>(std::get<long long>(value)) <= setting.maximum;
+        break;
+    case SettingType::Real:
+        // NaN fails both comparisons.
+        fits = std::holds_alternative<double>(value) && std::get<double>(value) >= setting.minimum
+            && std::get<double>(value) <= setting.maximum;
+        break;
+    case SettingType::Boolean:
+        fits = std::holds_alternative<bool>(value);
+        break;
+    case SettingType::Choice:
+        fits = std::holds_alternative<std::string>(value)
+            && std::find(setting.choices.begin(), setting.choices.end(), std::get<std::string>(value)) != setting.choices.end();
+        break;
+    }
+    if (!fits)
+        throw badValue(setting, text());
+}
+
+SettingValue parseSettingValue(const SettingDescription &setting, const std::string &text)
+{
+    SettingValue value;
+    switch (setting.type) {
+    case SettingType::Integer: {
+        const char *begin = text.c_str();
+        char *end = nullptr;
+        errno = 0;
+        const long long number = std::strtoll(begin, &end, 10);
+        if (text.empty() || end != begin + text.size() || errno == ERANGE || std::isspace(static_cast<unsigned char>(text[0])))
+            throw badValue(setting, text);
+        value = number;
+        break;
+    }
+    case SettingType::Real: {
+        const char *begin = text.c_str();
+        char *end = nullptr;
+        const double number = std::strtod(begin, &end);
+        if (text.empty() || end != begin + text.size() || std::isspace(static_cast<unsigned char>(text[0])))
+            throw badValue(setting, text);
+        value = number;
+        break;
+    }
+    case SettingType::Boolean: {
+        const auto lower = lowerCase(text);
+        if (lower == "1" || lower == "true" || lower == "on" || lower == "yes")
+            value = true;
+        else if (lower == "0" || lower == "false" || lower == "off" || lower == "no")
+            value = false;
+        else
+            throw badValue(setting, text);
+        break;
+    }
+    case SettingType::Choice:
+        value = lowerCase(text);
+        break;
+    }
+    checkSettingValue(setting, value);
+    return value;
+}
+
+SettingOverride parseSettingOverride(const std::string &keyEqualsValue)
+{
+    const auto equals = keyEqualsValue.find('=');
+    if (equals == std::string::npos)
+        throw EngineError("The setting '" + keyEqualsValue + "' is not of the form key=value.");
+    const auto &setting = trainingSetting(keyEqualsValue.substr(0, equals));
+    return {setting.key, parseSettingValue(setting, keyEqualsValue.substr(equals + 1))};
+}
+
+void applySettingOverride(TrainingOptions &options, const SettingOverride &override)
+{
+    const auto &setting = trainingSetting(override.key);
+    checkSettingValue(setting, override.value);
+    setting.set(options, override.value);
+}
+
+void applyTrainingSetting(TrainingOptions &options, const std::string &keyEqualsValue)
+{
+    applySettingOverride(options, parseSettingOverride(keyEqualsValue));
+}
+
+void validateTrainingOptions(const TrainingOptions &options)
+{
+    for (const auto &setting : trainingSettings())
+        checkSettingValue(setting, setting.get(options));
+}
+
+void validateNetworkConfig(const NetworkConfig &network)
+{
+    TrainingOptions options;
+    options.network = network;
+    for (const auto &setting : trainingSettings()) {
+        if (setting.networkShape)
+            checkSettingValue(setting, setting.get(options));
+    }
+}
+
+TrainingOptions resolveResumedOptions(const TrainingOptions &requested, const TrainingOptions &checkpoint)
+{
+    TrainingOptions resolved = requested;
+    for (const auto &setting : trainingSettings()) {
+        const bool fromCheckpoint = setting.resume == ResumeRule::Checkpoint
+            || (setting.resume == ResumeRule::RequestWhenSet && setting.get(requested) == defaultSettingValue(setting));
+        if (fromCheckpoint)
+            setting.set(resolved, setting.get(checkpoint));
+    }
+    return resolved;
+}
+
+} // namespace mri
