@@ -40,11 +40,7 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     auto loaded = nn::loadCheckpoint(modelFile, impl->device);
     impl->net = loaded.net;
     impl->net->eval();
-    impl->info.network = loaded.meta.network;
-    impl->info.objective = loaded.meta.options.objective;
-    impl->info.epochsTrained = loaded.meta.epochsCompleted;
-    impl->info.ricianCorrection = loaded.meta.options.ricianCorrection;
-    impl->info.history = loaded.meta.history;
+    impl->info = nn::modelInfoOf(loaded.meta);
     impl->ricianCorrection = impl->info.ricianCorrection;
     return Enhancer(std::move(impl));
 }

@@ -1,7 +1,6 @@
 #pragma once
 
-#include "Trainer.h"
-#include "TrainingOptions.h"
+#include "ModelInfo.h"
 
 #include <opencv2/core/mat.hpp>
 
@@ -10,15 +9,6 @@
 #include <memory>
 
 namespace mri {
-
-struct ModelInfo
-{
-    NetworkConfig network;
-    TrainingObjective objective = TrainingObjective::Noise2Void;
-    int epochsTrained = 0;
-    bool ricianCorrection = false; // as trained; see Enhancer::setRicianCorrection
-    std::vector<EpochSummary> history; // one entry per completed epoch
-};
 
 // Runs a trained U-Net over whole slices of any size. Slices larger than the
 // tile size go through overlapping tiles blended with a smooth weight, so

@@ -240,10 +240,9 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
                                   TrainingOptions{}, false, options.trainMinutes});
 
     for (const auto &variant : options.variants) {
-        const auto colon = variant.find(':');
-        if (colon == std::string::npos || colon == 0)
-            throw EngineError("The variant '" + variant + "' is not of the form name:key=value,key=value.");
-        TrainedMethod method{variant.substr(0, colon), "default pipeline with " + variant.substr(colon + 1),
+        if (variant.name.empty())
+            throw EngineError("A benchmark variant needs a name.");
+        TrainedMethod method{variant.name, "default pipeline with " + describeOverrides(variant.settings),
                              TrainingOptions{}, false, ablationMinutes};
         const auto taken = [&](const std::string &name) {
             return std::find(benchmarkMethodNames().begin(), benchmarkMethodNames().end(), name) != benchmarkMethodNames().end()
@@ -251,9 +250,8 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
         };
         if (taken(method.name))
             throw EngineError("The variant name '" + method.name + "' is already used by another row.");
-        std::stringstream settings(variant.substr(colon + 1));
-        for (std::string setting; std::getline(settings, setting, ',');)
-            applyTrainingSetting(method.options, setting);
+        for (const auto &setting : variant.settings)
+            applySettingOverride(method.options, setting);
         method.trainsOnClean = method.options.objective == TrainingObjective::Synthetic;
         trainedMethods.push_back(method);
     }
@@ -343,7 +341,7 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
             auto trainingOptions = method.options;
             trainingOptions.epochs = 100000; // the time budget ends training, unless a setting limits epochs
             for (const auto &setting : options.settings)
-                applyTrainingSetting(trainingOptions, setting);
+                applySettingOverride(trainingOptions, setting);
             trainingOptions.modelFile = options.workDir / (method.name + "_sigma" + fixed(sigma, 3) + ".pt");
             trainingOptions.maxTrainingSeconds = method.minutes * 60.0;
             trainingOptions.validationFraction = 0.0;
@@ -394,12 +392,8 @@ std::string formatBenchmarkMarkdown(const QualityBenchmarkReport &report)
     if (report.unseenSlices > 0)
         out << ", and " << report.unseenSlices << " unseen slices of `" << o.unseenDir.string() << "`";
     out << "; " << noiseModelName(o.noise) << " noise; " << report.machine << "; " << report.date << ".";
-    if (!o.settings.empty()) {
-        out << " Settings for every trained row:";
-        for (const auto &setting : o.settings)
-            out << " `" << setting << "`";
-        out << ".";
-    }
+    if (!o.settings.empty())
+        out << " Settings for every trained row: " << describeOverrides(o.settings) << ".";
     out << "\n\n";
     out << "| Method |";
     for (const double sigma : o.sigmas)

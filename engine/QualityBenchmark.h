@@ -2,6 +2,7 @@
 
 #include "CsvTable.h"
 #include "Noise.h"
+#include "TrainingSettings.h"
 
 #include <opencv2/core/mat.hpp>
 
@@ -13,6 +14,13 @@
 #include <vector>
 
 namespace mri {
+
+// An extra trained row: the default pipeline with some settings changed.
+struct BenchmarkVariant
+{
+    std::string name;                       // the row's name; must not clash with a method or another variant
+    std::vector<SettingOverride> settings;  // on top of the default pipeline's options
+};
 
 // Measures enhancement against ground truth: clean slices get synthetic noise,
 // each method denoises the held-out noisy slices, and PSNR/SSIM are taken
@@ -30,13 +38,12 @@ struct QualityBenchmarkOptions
     int heldOutEvery = 4;                  // every n-th slice (sorted by name) is held out
     std::uint64_t seed = 1;
     std::vector<std::string> methods;      // empty: all of benchmarkMethodNames()
-    // Extra trained rows "name:key=value,key=value" on top of the default
-    // pipeline's options (keys of applyTrainingSetting), trained for ablationMinutes.
-    std::vector<std::string> variants;
-    // key=value settings applied to every trained row last (e.g. a smaller
-    // network for a quick run, or epochs=N to train a fixed number of epochs
-    // within the time budget); recorded in the report.
-    std::vector<std::string> settings;
+    // Extra trained rows, trained for ablationMinutes.
+    std::vector<BenchmarkVariant> variants;
+    // Settings applied to every trained row last (e.g. a smaller network for a
+    // quick run, or epochs=N to train a fixed number of epochs within the time
+    // budget); recorded in the report.
+    std::vector<SettingOverride> settings;
 };
 
 struct BenchmarkScore

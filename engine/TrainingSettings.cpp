@@ -372,6 +372,16 @@ void applyTrainingSetting(TrainingOptions &options, const std::string &keyEquals
     applySettingOverride(options, parseSettingOverride(keyEqualsValue));
 }
 
+std::string describeOverrides(const std::vector<SettingOverride> &overrides)
+{
+    std::string text;
+    for (const auto &override : overrides) {
+        text += (text.empty() ? "" : ", ") + override.key + "="
+            + formatSettingValue(trainingSetting(override.key), override.value);
+    }
+    return text;
+}
+
 void validateTrainingOptions(const TrainingOptions &options)
 {
     for (const auto &setting : trainingSettings())

@@ -80,6 +80,8 @@ void checkSettingValue(const SettingDescription &setting, const SettingValue &va
 SettingOverride parseSettingOverride(const std::string &keyEqualsValue);
 void applySettingOverride(TrainingOptions &options, const SettingOverride &override);
 void applyTrainingSetting(TrainingOptions &options, const std::string &keyEqualsValue);
+// "key=value, key=value" for reports.
+std::string describeOverrides(const std::vector<SettingOverride> &overrides);
 
 // Throws EngineError naming the first setting out of range.
 void validateTrainingOptions(const TrainingOptions &options);

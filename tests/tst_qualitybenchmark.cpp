@@ -39,9 +39,11 @@ void TestQualityBenchmark::shortRunReportsEveryRowAndN2vDenoises()
     // result does not depend on how busy the machine is.
     options.trainMinutes = 5.0;
     options.ablationMinutes = 5.0;
-    options.settings = {"depth=2", "base_channels=8", "patch_size=32", "batch_size=8", "learning_rate=0.003",
-                        "patches_per_image=16", "epochs=8"};
-    options.variants = {"n2v2:blur_pool=1,top_skip=0,n2v_median_replacement=1"};
+    for (const char *setting : {"depth=2", "base_channels=8", "patch_size=32", "batch_size=8", "learning_rate=0.003",
+                                "patches_per_image=16", "epochs=8"})
+        options.settings.push_back(parseSettingOverride(setting));
+    options.variants = {{"n2v2", {parseSettingOverride("blur_pool=1"), parseSettingOverride("top_skip=0"),
+                                  parseSettingOverride("n2v_median_replacement=1")}}};
     std::vector<std::string> messages;
     std::atomic_bool cancel{false};
     const auto report = runQualityBenchmark(options, [&](const std::string &m) { messages.push_back(m); }, cancel);
@@ -102,7 +104,7 @@ void TestQualityBenchmark::unknownMethodIsAnError()
         QVERIFY(QString::fromUtf8(error.what()).contains("magic"));
     }
     options.methods = {"noisy"};
-    options.variants = {"default:depth=2"};
+    options.variants = {{"default", {parseSettingOverride("depth=2")}}};
     QVERIFY_THROWS_EXCEPTION(EngineError, runQualityBenchmark(options, {}, cancel));
 }
 

@@ -186,8 +186,7 @@ void ImageWorker::exportCsv(const DatasetHandle &dataset, const ResultList &resu
 void ImageWorker::inspectModel(const QString &file)
 {
     try {
-        const auto enhancer = mri::Enhancer::load(toPath(file));
-        emit modelInspected(file, enhancer.info());
+        emit modelInspected(file, mri::readModelInfo(toPath(file)));
     } catch (const std::exception &problem) {
         emit failed(Task::InspectModel, sentenceOf(problem));
     } catch (...) {

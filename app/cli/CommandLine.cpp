@@ -396,8 +396,17 @@ int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &canc
     options.trainMinutes = arguments.real("train-minutes", options.trainMinutes, 0.05, 600.0);
     options.ablationMinutes = arguments.real("ablation-minutes", 0.0, 0.0, 600.0);
     options.methods = splitList(arguments.text("methods"));
-    options.variants = arguments.all("variant");
-    options.settings = arguments.all("set");
+    for (const auto &variant : arguments.all("variant")) {
+        const auto colon = variant.find(':');
+        if (colon == std::string::npos || colon == 0)
+            throw UsageError("--variant '" + variant + "' is not of the form name:key=value,key=value.");
+        BenchmarkVariant typed{variant.substr(0, colon), {}};
+        for (const auto &setting : splitList(variant.substr(colon + 1)))
+            typed.settings.push_back(parseSettingOverride(setting));
+        options.variants.push_back(typed);
+    }
+    for (const auto &setting : arguments.all("set"))
+        options.settings.push_back(parseSettingOverride(setting));
     options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 1, 1LL << 62));
     const std::filesystem::path out = arguments.text("out", "benchmark-report.md");
     options.workDir = arguments.has("work-dir") ? std::filesystem::path(arguments.text("work-dir"))

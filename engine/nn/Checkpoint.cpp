@@ -182,4 +182,27 @@ LoadedCheckpoint loadCheckpoint(const std::filesystem::path &file, const torch::
     return loaded;
 }
 
+ModelInfo modelInfoOf(const CheckpointMeta &meta)
+{
+    ModelInfo info;
+    info.formatVersion = kFormatVersion;
+    info.network = meta.network;
+    info.objective = meta.options.objective;
+    info.epochsTrained = meta.epochsCompleted;
+    info.ricianCorrection = meta.options.ricianCorrection;
+    info.settings = meta.options;
+    info.settings.network = meta.network;
+    info.history = meta.history;
+    return info;
+}
+
 } // namespace mri::nn
+
+namespace mri {
+
+ModelInfo readModelInfo(const std::filesystem::path &modelFile)
+{
+    return nn::modelInfoOf(nn::loadCheckpoint(modelFile, torch::Device(torch::kCPU)).meta);
+}
+
+} // namespace mri

@@ -2,6 +2,7 @@
 
 // Private to the engine: includes LibTorch.
 
+#include "ModelInfo.h"
 #include "Trainer.h"
 #include "TrainingOptions.h"
 #include "nn/UNet.h"
@@ -37,5 +38,7 @@ void saveCheckpoint(const std::filesystem::path &file, UNet &net, torch::optim::
 // Throws EngineError naming the file when it is missing, unreadable or not a
 // model file of ours.
 LoadedCheckpoint loadCheckpoint(const std::filesystem::path &file, const torch::Device &device);
+
+ModelInfo modelInfoOf(const CheckpointMeta &meta);
 
 } // namespace mri::nn
