@@ -289,9 +289,10 @@ void checkSettingValue(const SettingDescription &setting, const SettingValue &va
     bool fits = false;
     switch (setting.type) {
     case SettingType::Integer:
+        // Compared as whole numbers: near 2^62 a double cannot tell n from n + 1.
         fits = std::holds_alternative<long long>(value)
-            && static_cast<double>(std::get<long long>(value)) >= setting.minimum
-            && static_cast<double>(std::get<long long>(value)) <= setting.maximum;
+            && std::get<long long>(value) >= static_cast<long long>(setting.minimum)
+            && std::get<long long>(value) <= static_cast<long long>(setting.maximum);
         break;
     case SettingType::Real:
         // NaN fails both comparisons.

@@ -2,6 +2,7 @@
 
 // Private to the engine: includes LibTorch.
 
+#include "ModelFile.h"
 #include "ModelInfo.h"
 #include "Trainer.h"
 #include "TrainingOptions.h"
@@ -15,6 +16,7 @@ namespace mri::nn {
 // Everything about a training run that is not a tensor.
 struct CheckpointMeta
 {
+    int formatVersion = kModelFileVersion; // of the file it was read from
     NetworkConfig network;
     TrainingOptions options;       // the options the run was started with (modelFile not stored)
     int epochsCompleted = 0;

@@ -1,0 +1,216 @@
+// Model files: the version-2 layout (JSON header + LibTorch archive), the
+// committed version-1 fixture written by release 0.1.0, readModelInfo()
+// without the weights, and damaged files refused in one sentence.
+
+#include "EngineError.h"
+#include "Enhancer.h"
+#include "ModelFile.h"
+#include "ModelInfo.h"
+#include "SettingSamples.h"
+#include "TestDatasets.h"
+#include "nn/Checkpoint.h"
+#include "nn/UNet.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <opencv2/core.hpp>
+
+#include <fstream>
+
+using namespace mri;
+
+class TestModelFile final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void version1FixtureStillLoads();
+    void version1ResavedAsVersion2EnhancesIdentically();
+    void everySettingSurvivesTheModelFile();
+    void readModelInfoDoesNotLoadTheWeights();
+    void damagedFilesAreOneSentence_data();
+    void damagedFilesAreOneSentence();
+    void weightsThatContradictTheSettingsAreRefusedAtLoad();
+
+private:
+    QString fixture() const { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
+    // Writes a model of `network` with fresh weights and `history` epochs of history.
+    void writeModel(const QString &file, const TrainingOptions &settings, int historyEpochs = 1) const;
+    QTemporaryDir m_dir;
+};
+
+namespace {
+
+cv::Mat enhanceTestSlice(const std::filesystem::path &model)
+{
+    const cv::Mat unit = test::syntheticSlice(48, 40, 11);
+    return Enhancer::load(model).enhanceUnit(unit);
+}
+
+} // namespace
+
+void TestModelFile::writeModel(const QString &file, const TrainingOptions &settings, int historyEpochs) const
+{
+    nn::UNet net(settings.network);
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(settings.learningRate));
+    nn::CheckpointMeta meta;
+    meta.network = settings.network;
+    meta.options = settings;
+    meta.epochsCompleted = historyEpochs;
+    for (int epoch = 1; epoch <= historyEpochs; ++epoch) {
+        EpochSummary summary;
+        summary.epoch = epoch;
+        summary.globalStep = 100LL * epoch;
+        summary.trainLoss = 1.0 / epoch;
+        summary.validationLoss = 0.5 / epoch;
+        summary.validationPsnr = 20.0 + epoch * 0.01;
+        summary.learningRate = settings.learningRate;
+        summary.elapsedSeconds = epoch;
+        meta.history.push_back(summary);
+    }
+    meta.globalStep = 100LL * historyEpochs;
+    nn::saveCheckpoint(file.toStdString(), net, optimizer, meta);
+}
+
+void TestModelFile::version1FixtureStillLoads()
+{
+    // Values as trained by tests/data/models/make_model_v1.sh.
+    const auto info = readModelInfo(fixture().toStdString());
+    QCOMPARE(info.formatVersion, 1);
+    QCOMPARE(info.network.depth, 1);
+    QCOMPARE(info.network.baseChannels, 2);
+    QCOMPARE(info.epochsTrained, 2);
+    QCOMPARE(info.settings.seed, std::uint64_t(7));
+    QCOMPARE(info.settings.patchSize, 16);
+    QCOMPARE(info.settings.batchSize, 2);
+    QCOMPARE(info.settings.validationFraction, 0.25);
+    QCOMPARE(info.objective, TrainingObjective::Noise2Void);
+    QCOMPARE(info.history.size(), std::size_t(2));
+    QCOMPARE(info.history[1].epoch, 2);
+    QVERIFY(std::isfinite(info.history[1].validationPsnr));
+    const cv::Mat output = enhanceTestSlice(fixture().toStdString());
+    QCOMPARE(output.size(), cv::Size(48, 40));
+    QVERIFY(cv::checkRange(output));
+}
+
+void TestModelFile::version1ResavedAsVersion2EnhancesIdentically()
+{
+    auto loaded = nn::loadCheckpoint(fixture().toStdString(), torch::Device(torch::kCPU));
+    torch::optim::Adam optimizer(loaded.net->parameters(), torch::optim::AdamOptions(1e-3));
+    optimizer.load(*loaded.optimizerState);
+    const QString resaved = m_dir.filePath(QStringLiteral("resaved.pt"));
+    nn::saveCheckpoint(resaved.toStdString(), loaded.net, optimizer, loaded.meta);
+
+    const auto info = readModelInfo(resaved.toStdString());
+    QCOMPARE(info.formatVersion, kModelFileVersion);
+    QCOMPARE(info.epochsTrained, 2);
+    QCOMPARE(info.history.size(), std::size_t(2));
+    const cv::Mat before = enhanceTestSlice(fixture().toStdString());
+    const cv::Mat after = enhanceTestSlice(resaved.toStdString());
+    QCOMPARE(cv::norm(before, after, cv::NORM_INF), 0.0);
+}
+
+void TestModelFile::everySettingSurvivesTheModelFile()
+{
+    TrainingOptions settings = test::nonDefaultOptions();
+    const QString file = m_dir.filePath(QStringLiteral("all-settings.pt"));
+    writeModel(file, settings, 3);
+    const auto info = readModelInfo(file.toStdString());
+    const auto loaded = nn::loadCheckpoint(file.toStdString(), torch::Device(torch::kCPU));
+    for (const auto &setting : trainingSettings()) {
+        QVERIFY2(setting.get(info.settings) == setting.get(settings), setting.key.c_str());
+        QVERIFY2(setting.get(loaded.meta.options) == setting.get(settings), setting.key.c_str());
+    }
+    QVERIFY(loaded.meta.network == settings.network);
+    QCOMPARE(info.epochsTrained, 3);
+    QCOMPARE(info.history.size(), std::size_t(3));
+}
+
+void TestModelFile::readModelInfoDoesNotLoadTheWeights()
+{
+    // The default network with its optimiser state and a long history.
+    const QString file = m_dir.filePath(QStringLiteral("default.pt"));
+    writeModel(file, TrainingOptions{}, 500);
+    QElapsedTimer timer;
+    timer.start();
+    constexpr int kReads = 20;
+    for (int i = 0; i < kReads; ++i)
+        QCOMPARE(readModelInfo(file.toStdString()).history.size(), std::size_t(500));
+    const double msPerRead = static_cast<double>(timer.nsecsElapsed()) / 1e6 / kReads;
+    qInfo("readModelInfo: %.2f ms per read", msPerRead);
+    QVERIFY2(msPerRead < 50.0, qPrintable(QString::number(msPerRead)));
+    // A header that lies about the weights is not noticed without loading them;
+    // proof that they were not read: cut them off, and the info still comes.
+    QFile bytes(file);
+    QVERIFY(bytes.open(QIODevice::ReadWrite));
+    const QByteArray all = bytes.readAll();
+    const int headerEnd = all.indexOf("\n", all.indexOf("\n") + 1) + 1 + all.mid(all.indexOf("\n") + 1).split('\n').first().toInt();
+    QVERIFY(bytes.resize(headerEnd + 10));
+    bytes.close();
+    QCOMPARE(readModelInfo(file.toStdString()).epochsTrained, 500);
+    QVERIFY_THROWS_EXCEPTION(EngineError, Enhancer::load(file.toStdString()));
+}
+
+void TestModelFile::damagedFilesAreOneSentence_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("mustSay");
+    QTest::newRow("empty") << QByteArray() << "model";
+    QTest::newRow("text") << QByteArray("hello world\n") << "model";
+    QTest::newRow("bad length") << QByteArray("mri-enhance-model\nabc\n{}") << "header length";
+    QTest::newRow("huge length") << QByteArray("mri-enhance-model\n99999999999999\n{}") << "header length";
+    QTest::newRow("cut header") << QByteArray("mri-enhance-model\n500\n{\"format\"") << "ends inside its header";
+    QTest::newRow("bad json") << QByteArray("mri-enhance-model\n5\n{{{{{") << "JSON";
+    const QByteArray newer = "{\"format\": \"mri-enhance-model\", \"schema_version\": 7, \"written_by\": \"mri-enhance 9\"}";
+    QTest::newRow("newer") << "mri-enhance-model\n" + QByteArray::number(newer.size()) + "\n" + newer << "newer version";
+}
+
+void TestModelFile::damagedFilesAreOneSentence()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, mustSay);
+    const QString file = m_dir.filePath(QStringLiteral("damaged.pt"));
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write(content);
+    out.close();
+    for (int reader = 0; reader < 2; ++reader) {
+        try {
+            if (reader == 0)
+                readModelInfo(file.toStdString());
+            else
+                Enhancer::load(file.toStdString());
+            QFAIL("a damaged model file must be refused");
+        } catch (const EngineError &error) {
+            const QString text = QString::fromUtf8(error.what());
+            QVERIFY2(!text.contains('\n') && text.endsWith('.'), qPrintable(text));
+            QVERIFY2(text.contains(file), qPrintable(text));
+            QVERIFY2(text.contains(mustSay), qPrintable(text));
+        }
+    }
+}
+
+void TestModelFile::weightsThatContradictTheSettingsAreRefusedAtLoad()
+{
+    // Weights of a depth-2 network under a header that says depth 3.
+    const QString file = m_dir.filePath(QStringLiteral("contradiction.pt"));
+    writeModel(file, TrainingOptions{});
+    ModelFileHeader header;
+    const std::string archive = readModelFileArchive(file.toStdString(), header);
+    header.settings.network.depth = 3;
+    writeModelFile(file.toStdString(), header, archive);
+    QCOMPARE(readModelInfo(file.toStdString()).network.depth, 3);
+    try {
+        Enhancer::load(file.toStdString());
+        QFAIL("weights that do not fit the stored settings must be refused at load");
+    } catch (const EngineError &error) {
+        const QString text = QString::fromUtf8(error.what());
+        QVERIFY2(!text.contains('\n') && text.contains("does not match"), qPrintable(text));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestModelFile)
+#include "tst_modelfile.moc"
