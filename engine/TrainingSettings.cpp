@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 namespace mri {
 
@@ -18,53 +20,33 @@ namespace {
 
 constexpr double kLargestSeed = 4611686018427387904.0; // 2^62: exact in a double and in a long long
 
-// Accessors of one TrainingOptions member, for the table below.
-SettingDescription integerSetting(int TrainingOptions::*member)
-{
-    SettingDescription setting;
-    setting.type = SettingType::Integer;
-    setting.get = [member](const TrainingOptions &o) { return SettingValue(static_cast<long long>(o.*member)); };
-    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.*member = static_cast<int>(std::get<long long>(v)); };
-    return setting;
-}
+// A reference to one member of TrainingOptions, for const and non-const options.
+#define MEMBER(path) [](auto &options) -> auto & { return options.path; }
 
-SettingDescription networkIntegerSetting(int NetworkConfig::*member)
+// A setting stored in a plain member: its type follows the member's.
+template <typename Access>
+SettingDescription field(Access access, bool networkShape = false)
 {
+    using Field = std::decay_t<decltype(access(std::declval<TrainingOptions &>()))>;
+    constexpr bool kFlag = std::is_same_v<Field, bool>;
+    constexpr bool kReal = std::is_floating_point_v<Field>;
     SettingDescription setting;
-    setting.type = SettingType::Integer;
-    setting.networkShape = true;
-    setting.get = [member](const TrainingOptions &o) { return SettingValue(static_cast<long long>(o.network.*member)); };
-    setting.set = [member](TrainingOptions &o, const SettingValue &v) {
-        o.network.*member = static_cast<int>(std::get<long long>(v));
+    setting.type = kFlag ? SettingType::Boolean : kReal ? SettingType::Real : SettingType::Integer;
+    setting.networkShape = networkShape;
+    setting.get = [access](const TrainingOptions &options) {
+        if constexpr (kFlag || kReal)
+            return SettingValue(access(options));
+        else
+            return SettingValue(static_cast<long long>(access(options)));
     };
-    return setting;
-}
-
-SettingDescription networkFlagSetting(bool NetworkConfig::*member)
-{
-    SettingDescription setting;
-    setting.type = SettingType::Boolean;
-    setting.networkShape = true;
-    setting.get = [member](const TrainingOptions &o) { return SettingValue(o.network.*member); };
-    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.network.*member = std::get<bool>(v); };
-    return setting;
-}
-
-SettingDescription realSetting(double TrainingOptions::*member)
-{
-    SettingDescription setting;
-    setting.type = SettingType::Real;
-    setting.get = [member](const TrainingOptions &o) { return SettingValue(o.*member); };
-    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.*member = std::get<double>(v); };
-    return setting;
-}
-
-SettingDescription flagSetting(bool TrainingOptions::*member)
-{
-    SettingDescription setting;
-    setting.type = SettingType::Boolean;
-    setting.get = [member](const TrainingOptions &o) { return SettingValue(o.*member); };
-    setting.set = [member](TrainingOptions &o, const SettingValue &v) { o.*member = std::get<bool>(v); };
+    setting.set = [access](TrainingOptions &options, const SettingValue &value) {
+        if constexpr (kFlag)
+            access(options) = std::get<bool>(value);
+        else if constexpr (kReal)
+            access(options) = std::get<double>(value);
+        else
+            access(options) = static_cast<Field>(std::get<long long>(value));
+    };
     return setting;
 }
 
@@ -102,60 +84,56 @@ std::vector<SettingDescription> makeTable()
                              SETTING_TEXT("What the network learns: n2v needs noisy slices only; synthetic adds noise to "
                                           "clean slices; identity learns to copy (for comparison)"),
                              R::Checkpoint, true));
-    table.push_back(describe(ranged(integerSetting(&TrainingOptions::epochs), 1, 100000), "epochs", "epochs",
+    table.push_back(describe(ranged(field(MEMBER(epochs)), 1, 100000), "epochs", "epochs",
                              SETTING_TEXT("Epochs"),
                              SETTING_TEXT("Passes over the training slices; a resumed run continues up to this total"),
                              R::Request, true));
-    table.push_back(describe(ranged(realSetting(&TrainingOptions::learningRate), 1e-8, 1.0), "learning_rate", "lr",
+    table.push_back(describe(ranged(field(MEMBER(learningRate)), 1e-8, 1.0), "learning_rate", "lr",
                              SETTING_TEXT("Learning rate"), SETTING_TEXT("Initial step size of the Adam optimiser"),
                              R::Checkpoint, true));
-    table.push_back(describe(ranged(integerSetting(&TrainingOptions::batchSize), 1, 1024), "batch_size", "batch",
+    table.push_back(describe(ranged(field(MEMBER(batchSize)), 1, 1024), "batch_size", "batch",
                              SETTING_TEXT("Batch size"), SETTING_TEXT("Patches per training step"), R::Checkpoint, true));
-    table.push_back(describe(ranged(integerSetting(&TrainingOptions::patchSize), 8, 1024), "patch_size", "patch",
+    table.push_back(describe(ranged(field(MEMBER(patchSize)), 8, 1024), "patch_size", "patch",
                              SETTING_TEXT("Patch size"),
                              SETTING_TEXT("Side in pixels of the square patches cut from the slices"), R::Checkpoint, true));
-    table.push_back(describe(ranged(integerSetting(&TrainingOptions::patchesPerImage), 1, 100000), "patches_per_image",
+    table.push_back(describe(ranged(field(MEMBER(patchesPerImage)), 1, 100000), "patches_per_image",
                              "patches-per-image", SETTING_TEXT("Patches per image"),
                              SETTING_TEXT("Patches drawn from every training slice per epoch"), R::Checkpoint, true));
-    table.push_back(describe(ranged(realSetting(&TrainingOptions::validationFraction), 0.0, 0.9), "validation_fraction",
+    table.push_back(describe(ranged(field(MEMBER(validationFraction)), 0.0, 0.9), "validation_fraction",
                              "validation", SETTING_TEXT("Validation fraction"),
                              SETTING_TEXT("Share of the slices held back to measure validation loss and PSNR"),
                              R::Checkpoint, true));
 
-    SettingDescription seed;
-    seed.type = SettingType::Integer;
-    seed.get = [](const TrainingOptions &o) { return SettingValue(static_cast<long long>(o.seed)); };
-    seed.set = [](TrainingOptions &o, const SettingValue &v) { o.seed = static_cast<std::uint64_t>(std::get<long long>(v)); };
-    table.push_back(describe(ranged(seed, 0, kLargestSeed), "seed", "seed", SETTING_TEXT("Seed"),
+    table.push_back(describe(ranged(field(MEMBER(seed)), 0, kLargestSeed), "seed", "seed", SETTING_TEXT("Seed"),
                              SETTING_TEXT("Same seed, same run on the same machine; 0 picks one and reports it"),
                              R::RequestWhenSet, true));
 
-    table.push_back(describe(ranged(networkIntegerSetting(&NetworkConfig::depth), 1, 6), "depth", "depth",
+    table.push_back(describe(ranged(field(MEMBER(network.depth), true), 1, 6), "depth", "depth",
                              SETTING_TEXT("U-Net depth"), SETTING_TEXT("Down-sampling steps of the U-Net"), R::Checkpoint,
                              true));
-    table.push_back(describe(ranged(networkIntegerSetting(&NetworkConfig::baseChannels), 1, 256), "base_channels",
+    table.push_back(describe(ranged(field(MEMBER(network.baseChannels), true), 1, 256), "base_channels",
                              "base-channels", SETTING_TEXT("Base channels"),
                              SETTING_TEXT("Channels of the first U-Net level, doubled per level"), R::Checkpoint, true));
-    table.push_back(describe(networkFlagSetting(&NetworkConfig::batchNorm), "batch_norm", "", SETTING_TEXT("Batch normalisation"),
+    table.push_back(describe(field(MEMBER(network.batchNorm), true), "batch_norm", "", SETTING_TEXT("Batch normalisation"),
                              SETTING_TEXT("Batch normalisation after each convolution"), R::Checkpoint, false));
-    table.push_back(describe(networkFlagSetting(&NetworkConfig::blurPool), "blur_pool", "", SETTING_TEXT("Max-blur-pool"),
+    table.push_back(describe(field(MEMBER(network.blurPool), true), "blur_pool", "", SETTING_TEXT("Max-blur-pool"),
                              SETTING_TEXT("N2V2's max-blur-pool instead of max-pool for down-sampling"), R::Checkpoint,
                              false));
-    table.push_back(describe(networkFlagSetting(&NetworkConfig::topSkip), "top_skip", "", SETTING_TEXT("Top skip connection"),
+    table.push_back(describe(field(MEMBER(network.topSkip), true), "top_skip", "", SETTING_TEXT("Top skip connection"),
                              SETTING_TEXT("Skip connection at full resolution (N2V2 drops it)"), R::Checkpoint, false));
-    table.push_back(describe(networkFlagSetting(&NetworkConfig::residualOutput), "residual_output", "",
+    table.push_back(describe(field(MEMBER(network.residualOutput), true), "residual_output", "",
                              SETTING_TEXT("Residual output"),
                              SETTING_TEXT("Output = input + correction instead of Sigmoid of the last convolution"),
                              R::Checkpoint, false));
-    table.push_back(describe(ranged(realSetting(&TrainingOptions::n2vMaskFraction), 0.001, 0.5), "n2v_mask_fraction", "",
+    table.push_back(describe(ranged(field(MEMBER(n2vMaskFraction)), 0.001, 0.5), "n2v_mask_fraction", "",
                              SETTING_TEXT("Blind-spot fraction"),
                              SETTING_TEXT("Share of the pixels of each patch that Noise2Void hides and predicts"),
                              R::Checkpoint, false));
-    table.push_back(describe(ranged(integerSetting(&TrainingOptions::n2vNeighbourhood), 3, 15), "n2v_neighbourhood", "",
+    table.push_back(describe(ranged(field(MEMBER(n2vNeighbourhood)), 3, 15), "n2v_neighbourhood", "",
                              SETTING_TEXT("Blind-spot window"),
                              SETTING_TEXT("Side of the window a blind spot's replacement value comes from"),
                              R::Checkpoint, false));
-    table.push_back(describe(flagSetting(&TrainingOptions::n2vMedianReplacement), "n2v_median_replacement", "",
+    table.push_back(describe(field(MEMBER(n2vMedianReplacement)), "n2v_median_replacement", "",
                              SETTING_TEXT("Median replacement"),
                              SETTING_TEXT("N2V2: a blind spot gets its window's median instead of a random neighbour"),
                              R::Checkpoint, false));
@@ -168,23 +146,23 @@ std::vector<SettingDescription> makeTable()
     noise.set = [](TrainingOptions &o, const SettingValue &v) { o.syntheticNoise = *parseNoiseModel(std::get<std::string>(v)); };
     table.push_back(describe(noise, "synthetic_noise", "noise", SETTING_TEXT("Synthetic noise"),
                              SETTING_TEXT("Noise the synthetic objective adds to the clean slices"), R::Checkpoint, false));
-    table.push_back(describe(ranged(realSetting(&TrainingOptions::syntheticSigma), 0.0, 1.0), "synthetic_sigma", "sigma",
+    table.push_back(describe(ranged(field(MEMBER(syntheticSigma)), 0.0, 1.0), "synthetic_sigma", "sigma",
                              SETTING_TEXT("Synthetic noise sigma"),
                              SETTING_TEXT("Standard deviation of that noise, as a fraction of the intensity range"),
                              R::Checkpoint, false));
-    table.push_back(describe(flagSetting(&TrainingOptions::cosineSchedule), "cosine_schedule", "",
+    table.push_back(describe(field(MEMBER(cosineSchedule)), "cosine_schedule", "",
                              SETTING_TEXT("Cosine schedule"),
                              SETTING_TEXT("Cosine decay of the learning rate over the run, after a short warm-up"),
                              R::Checkpoint, false));
-    table.push_back(describe(flagSetting(&TrainingOptions::ricianCorrection), "rician_correction", "",
+    table.push_back(describe(field(MEMBER(ricianCorrection)), "rician_correction", "",
                              SETTING_TEXT("Remove the noise floor"),
                              SETTING_TEXT("Enhancement removes the Rician noise floor estimated from each slice's background"),
                              R::Checkpoint, false));
-    table.push_back(describe(ranged(realSetting(&TrainingOptions::maxTrainingSeconds), 0.0, 1e7), "max_training_seconds",
+    table.push_back(describe(ranged(field(MEMBER(maxTrainingSeconds)), 0.0, 1e7), "max_training_seconds",
                              "max-seconds", SETTING_TEXT("Time budget (s)"),
                              SETTING_TEXT("Stop after this many seconds of training, the last epoch cut short; 0: no limit"),
                              R::Request, false));
-    table.push_back(describe(ranged(integerSetting(&TrainingOptions::threads), 0, 1024), "threads", "threads",
+    table.push_back(describe(ranged(field(MEMBER(threads)), 0, 1024), "threads", "threads",
                              SETTING_TEXT("Threads"), SETTING_TEXT("CPU threads for training; 0: all cores"), R::Request,
                              false));
     return table;
