@@ -3,12 +3,14 @@
 #include "EngineError.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -72,8 +74,13 @@ fs::path prepareFolder(const fs::path &target)
     return folder;
 }
 
+constexpr std::size_t kLongestFileName = 255; // NAME_MAX of Linux file systems
+constexpr const char *kTemporaryMarker = ".tmp-";
+
 // ".<stem>.tmp-<pid>-<random><ext>": hidden, unique across processes and threads,
-// and it keeps the extension because OpenCV chooses the encoder from it.
+// and it keeps the extension because OpenCV chooses the encoder from it. A long
+// stem is shortened so that the temporary name is never longer than the target
+// may be.
 fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
 {
     static std::atomic<unsigned long long> counter{0};
@@ -81,9 +88,32 @@ fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
     const unsigned long long token = generator() ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", token);
-    const std::string name = "." + target.stem().string() + ".tmp-" + std::to_string(::getpid()) + "-" + hex
-        + target.extension().string();
-    return folder / name;
+    const std::string suffix = kTemporaryMarker + std::to_string(::getpid()) + "-" + hex + target.extension().string();
+    std::string stem = target.stem().string();
+    const std::size_t room = kLongestFileName > suffix.size() + 1 ? kLongestFileName - suffix.size() - 1 : 0;
+    if (stem.size() > room)
+        stem.resize(room);
+    return folder / ("." + stem + suffix);
+}
+
+// The process id in one of our temporary names, or 0 when the name is not one.
+long temporaryOwner(const std::string &name)
+{
+    if (name.empty() || name[0] != '.')
+        return 0;
+    const auto marker = name.rfind(kTemporaryMarker);
+    if (marker == std::string::npos)
+        return 0;
+    const char *digits = name.c_str() + marker + std::char_traits<char>::length(kTemporaryMarker);
+    char *end = nullptr;
+    const long pid = std::strtol(digits, &end, 10);
+    if (end == digits || *end != '-' || std::strlen(end + 1) < 16)
+        return 0;
+    for (int i = 1; i <= 16; ++i) {
+        if (!std::isxdigit(static_cast<unsigned char>(end[i])))
+            return 0;
+    }
+    return pid;
 }
 
 void moveIntoPlace(const fs::path &temporary, const fs::path &target, TemporaryGuard &guard)
@@ -116,6 +146,25 @@ void writeAll(int fd, std::string_view bytes, const fs::path &target)
 }
 
 } // namespace
+
+int removeStaleTemporaryFiles(const fs::path &folder)
+{
+    int removed = 0;
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, error), end;
+         !error && it != end; it.increment(error)) {
+        if (!it->is_regular_file(error))
+            continue;
+        const long owner = temporaryOwner(it->path().filename().string());
+        // Only files of processes that no longer run: a live one may still rename its file.
+        if (owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            if (fs::remove(it->path(), ignored))
+                ++removed;
+        }
+    }
+    return removed;
+}
 
 void writeFileAtomically(const fs::path &target, std::string_view bytes)
 {

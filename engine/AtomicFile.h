@@ -15,4 +15,9 @@ void writeFileAtomically(const std::filesystem::path &target, std::string_view b
 void writeFileAtomically(const std::filesystem::path &target,
                          const std::function<void(const std::filesystem::path &temporary)> &writeTo);
 
+// Removes, below `folder`, the temporary files of writeFileAtomically() that
+// processes no longer running left behind (killed, or out of disk space).
+// Returns how many were removed; a missing folder is not an error.
+int removeStaleTemporaryFiles(const std::filesystem::path &folder);
+
 } // namespace mri

@@ -1,14 +1,21 @@
 #include "EnhanceJob.h"
 
+#include "AtomicFile.h"
 #include "EngineError.h"
 #include "Enhancer.h"
+#include "FileLock.h"
 #include "ImageIO.h"
 #include "Metrics.h"
 #include "ResultsLocation.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -22,28 +29,37 @@ const std::vector<std::string> &resultColumns()
     return columns;
 }
 
-bool isResultColumn(const std::string &name)
+std::string lowered(std::string text)
 {
-    CsvTable probe;
-    probe.header = resultColumns();
-    return probe.columnIndex(name) >= 0;
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
 }
 
-// Output file names: the input's stem as PNG (which keeps 16 bits); stems that
-// occur twice in the dataset get the CSV line appended to stay distinct.
-std::vector<std::filesystem::path> outputNames(const Dataset &dataset)
+// The folder that image_path values are relative to.
+std::filesystem::path pathBase(const Dataset &dataset)
 {
-    std::map<std::string, int> stemCount;
-    for (const auto &row : dataset.rows)
-        ++stemCount[row.imagePath.stem().string()];
-    std::vector<std::filesystem::path> names;
-    names.reserve(dataset.rows.size());
-    for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
-        const auto stem = dataset.rows[i].imagePath.stem().string();
-        const auto unique = stemCount[stem] > 1 ? stem + "_row" + std::to_string(dataset.rows[i].sourceLine ? dataset.rows[i].sourceLine : int(i + 1)) : stem;
-        names.emplace_back((unique.empty() ? "image_" + std::to_string(i + 1) : unique) + ".png");
+    return dataset.csvFile.empty() ? dataset.folder : dataset.csvFile.parent_path();
+}
+
+// FNV-1a of a path: a stable folder name for inputs outside the dataset.
+std::string shortHash(const std::string &text)
+{
+    std::uint64_t hash = 14695981039346656037ULL;
+    for (const unsigned char c : text) {
+        hash ^= c;
+        hash *= 1099511628211ULL;
     }
-    return names;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    return std::string(hex, 8);
+}
+
+// A path for comparisons: absolute, normal, symbolic links resolved where they exist.
+std::filesystem::path comparable(const std::filesystem::path &path)
+{
+    std::error_code error;
+    auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path, error), error);
+    return error ? std::filesystem::absolute(path).lexically_normal() : canonical;
 }
 
 std::vector<std::size_t> selectRows(const Dataset &dataset, const EnhanceOptions &options)
@@ -83,12 +99,174 @@ std::string firstLine(const std::string &text)
 
 bool samePath(const std::filesystem::path &a, const std::filesystem::path &b)
 {
+    return !a.empty() && !b.empty() && comparable(a) == comparable(b);
+}
+
+// Refuses, before any work, a run that would write over something the user
+// gave us (an input, the ground truth, the dataset's table, the model) or into
+// a folder of inputs, or give two rows one output. One sentence each.
+void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> &selected,
+                         const std::vector<std::filesystem::path> &targets, const std::filesystem::path &metricsCsv,
+                         const std::filesystem::path &modelFile, bool writeCsv)
+{
+    std::map<std::filesystem::path, std::string> protectedFiles; // comparable path -> what it is
+    std::set<std::filesystem::path> inputFolders;
+    const auto protect = [&](const std::filesystem::path &path, const std::string &what) {
+        if (path.empty())
+            return;
+        const auto key = comparable(path);
+        protectedFiles.emplace(key, what);
+    };
+    protect(dataset.csvFile, "the dataset's table");
+    protect(modelFile, "the model file");
+    for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
+        if (dataset.rows[i].imagePathText.empty())
+            continue;
+        protect(dataset.rows[i].imagePath, "the input image of " + dataset.describeRow(i));
+        inputFolders.insert(comparable(dataset.rows[i].imagePath).parent_path());
+        if (const auto clean = cleanImagePathOf(dataset, i); !clean.empty()) {
+            protect(clean, "the ground truth of " + dataset.describeRow(i));
+            inputFolders.insert(comparable(clean).parent_path());
+        }
+    }
+    std::map<std::filesystem::path, std::size_t> writer; // output -> first row writing it
+    for (const auto index : selected) {
+        const auto target = comparable(targets[index]);
+        if (const auto found = protectedFiles.find(target); found != protectedFiles.end())
+            throw EngineError("The output '" + targets[index].string() + "' of " + dataset.describeRow(index)
+                              + " would overwrite " + found->second + "; choose another output folder.");
+        if (inputFolders.count(target.parent_path()))
+            throw EngineError("The output folder '" + targets[index].parent_path().string()
+                              + "' holds input images; choose a folder of its own for the results.");
+        const auto [other, inserted] = writer.emplace(target, index);
+        if (!inserted && !samePath(dataset.rows[other->second].imagePath, dataset.rows[index].imagePath))
+            throw EngineError(dataset.describeRow(index) + " and " + dataset.describeRow(other->second)
+                              + " would both be written to '" + targets[index].string() + "'.");
+    }
+    if (!writeCsv)
+        return;
+    const auto csv = comparable(metricsCsv);
+    if (const auto found = protectedFiles.find(csv); found != protectedFiles.end())
+        throw EngineError("The metrics CSV '" + metricsCsv.string() + "' would overwrite " + found->second
+                          + "; choose another file for the metrics.");
+    if (writer.count(csv))
+        throw EngineError("The metrics CSV '" + metricsCsv.string() + "' is also an enhanced image's path.");
+}
+
+// Creates the folder and proves that it can be written, before long work.
+void checkWritableFolder(const std::filesystem::path &folder, const std::string &what)
+{
     std::error_code error;
-    return std::filesystem::exists(a, error) && std::filesystem::exists(b, error)
-        && std::filesystem::equivalent(a, b, error);
+    std::filesystem::create_directories(folder, error);
+    if (error)
+        throw EngineError("Cannot create the " + what + " '" + folder.string() + "': " + error.message() + ".");
+    if (::access(folder.c_str(), W_OK | X_OK) != 0)
+        throw EngineError("The " + what + " '" + folder.string() + "' is not writable.");
+}
+
+// The header of the metrics CSV: every input column, then ours. A user's column
+// named like one of ours (in any case) keeps its values under "<name>_input".
+std::vector<std::string> metricsColumns(const Dataset &dataset)
+{
+    std::set<std::string> taken;
+    for (const auto &column : resultColumns())
+        taken.insert(lowered(column));
+    std::vector<std::string> columns;
+    for (const auto &column : dataset.columns) {
+        std::string name = column;
+        while (taken.count(lowered(name)))
+            name += "_input";
+        taken.insert(lowered(name));
+        columns.push_back(name);
+    }
+    columns.insert(columns.end(), resultColumns().begin(), resultColumns().end());
+    return columns;
+}
+
+// An unreadable earlier metrics CSV is kept under a backup name, never dropped.
+std::string backUpMalformedCsv(const std::filesystem::path &metricsCsv, const std::string &problem)
+{
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    auto backup = metricsCsv;
+    backup += std::string(".malformed-") + stamp;
+    std::error_code error;
+    std::filesystem::rename(metricsCsv, backup, error);
+    if (error)
+        throw EngineError("The earlier metrics CSV '" + metricsCsv.string() + "' is malformed (" + problem
+                          + ") and could not be kept aside: " + error.message() + ".");
+    return "The earlier metrics CSV was malformed (" + problem + "); it was kept as '" + backup.string()
+        + "' and a new one was written.";
+}
+
+std::string withoutFullStop(std::string text)
+{
+    if (!text.empty() && text.back() == '.')
+        text.pop_back();
+    return text;
+}
+
+// Under the lock: the CSV as it is now (other runs may have added rows), with
+// this run's rows in place of theirs.
+void mergeAndWriteMetrics(const Dataset &dataset, std::vector<EnhancedRow> &rows, const std::vector<bool> &attempted,
+                          const std::filesystem::path &metricsCsv, const EnhanceCallbacks &callbacks,
+                          std::vector<std::string> &notices)
+{
+    const FileLock lock(metricsCsv, [&] {
+        if (callbacks.onMessage)
+            callbacks.onMessage("Waiting for another run that is writing '" + metricsCsv.string() + "'.");
+    });
+    std::error_code error;
+    if (std::filesystem::exists(metricsCsv, error)) {
+        try {
+            const auto current = readMetricsCsv(dataset, metricsCsv);
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                if (!attempted[i] && (current[i].done || !current[i].error.empty()))
+                    rows[i] = current[i];
+            }
+        } catch (const EngineError &problem) {
+            notices.push_back(backUpMalformedCsv(metricsCsv, withoutFullStop(problem.what())));
+            if (callbacks.onMessage)
+                callbacks.onMessage(notices.back());
+        }
+    }
+    writeMetricsCsv(dataset, rows, metricsCsv);
 }
 
 } // namespace
+
+std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir)
+{
+    const auto base = comparable(pathBase(dataset));
+    std::vector<std::filesystem::path> targets;
+    std::map<std::filesystem::path, std::filesystem::path> inputOf; // relative output -> input
+    for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
+        const auto &row = dataset.rows[i];
+        if (row.imagePathText.empty()) {
+            targets.push_back(outputDir / ("row_" + std::to_string(i + 1) + ".png"));
+            continue;
+        }
+        const auto input = comparable(row.imagePath);
+        auto relative = input.lexically_relative(base);
+        if (relative.empty() || *relative.begin() == "..") {
+            // Outside the dataset: a folder per input folder, named so it cannot clash.
+            const auto parent = input.parent_path();
+            relative = std::filesystem::path("external") / (parent.filename().string() + "-" + shortHash(parent.string()))
+                / input.filename();
+        }
+        auto output = relative;
+        output.replace_extension(".png");
+        // scan.png and scan.tif in one folder: the second keeps its extension in the name.
+        const auto [owner, inserted] = inputOf.emplace(output, input);
+        if (!inserted && owner->second != input) {
+            output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1) + ".png");
+            inputOf.emplace(output, input);
+        }
+        targets.push_back(outputDir / output);
+    }
+    return targets;
+}
 
 std::filesystem::path defaultMetricsCsv(const Dataset &dataset)
 {
@@ -106,27 +284,22 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     const auto selected = selectRows(dataset, options);
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
     const auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
+    const auto targets = planOutputPaths(dataset, outputDir);
+    checkOutputsAreSafe(dataset, selected, targets, metricsCsv, options.modelFile, options.writeCsv);
     auto enhancer = Enhancer::load(options.modelFile);
     if (options.tileSize > 0)
         enhancer.setTiling(options.tileSize);
-    const auto names = outputNames(dataset);
+    checkWritableFolder(outputDir, "output folder");
+    if (options.writeCsv)
+        checkWritableFolder(metricsCsv.parent_path().empty() ? std::filesystem::path(".") : metricsCsv.parent_path(),
+                            "folder of the metrics CSV");
+    removeStaleTemporaryFiles(outputDir);
 
     EnhanceRunResult result;
     result.rows.resize(dataset.rows.size());
     for (std::size_t i = 0; i < dataset.rows.size(); ++i)
         result.rows[i].rowIndex = i;
-    // Results of earlier runs for rows not redone now stay in the CSV.
-    if (options.writeCsv && std::filesystem::exists(metricsCsv)) {
-        try {
-            const auto previous = readMetricsCsv(dataset, metricsCsv);
-            for (std::size_t i = 0; i < previous.size(); ++i) {
-                if (previous[i].done && std::filesystem::exists(previous[i].enhancedImage))
-                    result.rows[i] = previous[i];
-            }
-        } catch (const EngineError &) {
-            // An unreadable earlier CSV is replaced by this run's results.
-        }
-    }
+    std::vector<bool> attempted(dataset.rows.size(), false);
 
     const auto start = std::chrono::steady_clock::now();
     EnhanceProgress progress;
@@ -140,9 +313,6 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         EnhancedRow outcome;
         outcome.rowIndex = index;
         try {
-            const auto target = outputDir / names[index];
-            if (samePath(target, row.imagePath))
-                throw EngineError("the output '" + target.string() + "' would overwrite the input image");
             const cv::Mat original = loadGrayscaleImage(row.imagePath);
             const cv::Mat enhanced = enhancer.enhance(original, &cancel);
             if (enhanced.empty()) {
@@ -150,25 +320,24 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 break;
             }
             const auto metrics = compareImages(original, enhanced);
-            saveImageAtomically(target, enhanced);
+            saveImageAtomically(targets[index], enhanced);
             outcome.done = true;
-            outcome.enhancedImage = std::filesystem::absolute(target).lexically_normal();
+            outcome.enhancedImage = std::filesystem::absolute(targets[index]).lexically_normal();
             outcome.psnr = metrics.psnr;
             outcome.ssim = metrics.ssim;
             ++result.succeeded;
         } catch (const std::exception &error) {
             // EngineError is a sentence already; anything else (OpenCV, LibTorch,
             // memory) still fails only this row.
-            std::string reason = dynamic_cast<const EngineError *>(&error)
-                ? std::string(error.what())
-                : "enhancing " + dataset.describeRow(index) + " failed: " + firstLine(error.what());
-            if (!reason.empty() && reason.back() == '.')
-                reason.pop_back();
-            outcome.error = reason;
+            outcome.error = withoutFullStop(dynamic_cast<const EngineError *>(&error)
+                                                ? std::string(error.what())
+                                                : "enhancing " + dataset.describeRow(index) + " failed: "
+                                                    + firstLine(error.what()));
             ++result.failed;
             ++progress.failed;
         }
         result.rows[index] = outcome;
+        attempted[index] = true;
         ++progress.done;
         progress.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         progress.etaSeconds = progress.elapsedSeconds / progress.done * (progress.total - progress.done);
@@ -177,8 +346,9 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         if (callbacks.onProgress)
             callbacks.onProgress(progress);
     }
+    result.requested = progress.total;
     if (options.writeCsv) {
-        writeMetricsCsv(dataset, result.rows, metricsCsv);
+        mergeAndWriteMetrics(dataset, result.rows, attempted, metricsCsv, callbacks, result.notices);
         result.metricsCsv = metricsCsv;
     }
     return result;
@@ -188,21 +358,14 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
                            const std::filesystem::path &metricsCsv)
 {
     CsvTable table;
-    std::vector<std::size_t> keptColumns;
-    for (std::size_t c = 0; c < dataset.columns.size(); ++c) {
-        if (!isResultColumn(dataset.columns[c])) {
-            keptColumns.push_back(c);
-            table.header.push_back(dataset.columns[c]);
-        }
-    }
-    table.header.insert(table.header.end(), resultColumns().begin(), resultColumns().end());
+    table.header = metricsColumns(dataset);
     const auto csvFolder = std::filesystem::absolute(metricsCsv).parent_path().lexically_normal();
     for (const auto &outcome : rows) {
         if (!outcome.done && outcome.error.empty())
             continue;
         const auto &source = dataset.rows.at(outcome.rowIndex);
         std::vector<std::string> fields;
-        for (const auto c : keptColumns)
+        for (std::size_t c = 0; c < dataset.columns.size(); ++c)
             fields.push_back(c < source.fields.size() ? source.fields[c] : std::string());
         std::string enhancedPath;
         if (outcome.done) {
@@ -233,27 +396,43 @@ void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &row
 std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv)
 {
     const auto table = readCsvFile(metricsCsv);
-    const int imageColumn = table.columnIndex("image_path");
     const int enhancedColumn = table.columnIndex("enhanced_image_path");
     const int psnrColumn = table.columnIndex("PSNR");
     const int ssimColumn = table.columnIndex("SSIM");
     const int errorColumn = table.columnIndex("error");
-    if (imageColumn < 0 || enhancedColumn < 0 || psnrColumn < 0 || ssimColumn < 0)
+    if (table.columnIndex("image_path") < 0 || enhancedColumn < 0 || psnrColumn < 0 || ssimColumn < 0)
         throw EngineError("'" + metricsCsv.string()
                           + "' is not a metrics CSV: it needs image_path, enhanced_image_path, PSNR and SSIM columns.");
-    std::map<std::string, std::size_t> rowByImage;
-    for (std::size_t i = 0; i < dataset.rows.size(); ++i)
-        rowByImage.emplace(dataset.rows[i].imagePathText, i);
+    // A metrics row belongs to the dataset row whose input columns it repeats;
+    // identical rows (the same image listed twice) are paired in order.
+    const auto names = metricsColumns(dataset);
+    std::vector<std::pair<std::size_t, int>> keyColumns; // dataset column -> metrics column
+    for (std::size_t c = 0; c < dataset.columns.size(); ++c) {
+        const int column = table.columnIndex(names[c]);
+        if (column >= 0)
+            keyColumns.emplace_back(c, column);
+    }
+    std::map<std::vector<std::string>, std::vector<std::size_t>> rowsByKey;
+    for (std::size_t i = dataset.rows.size(); i-- > 0;) {
+        std::vector<std::string> key;
+        for (const auto &[c, column] : keyColumns)
+            key.push_back(c < dataset.rows[i].fields.size() ? dataset.rows[i].fields[c] : std::string());
+        rowsByKey[key].push_back(i); // reversed: back() is the first row
+    }
 
     std::vector<EnhancedRow> results(dataset.rows.size());
     for (std::size_t i = 0; i < results.size(); ++i)
         results[i].rowIndex = i;
     const auto csvFolder = std::filesystem::absolute(metricsCsv).parent_path();
     for (const auto &fields : table.rows) {
-        const auto found = rowByImage.find(fields[imageColumn]);
-        if (found == rowByImage.end())
+        std::vector<std::string> key;
+        for (const auto &[c, column] : keyColumns)
+            key.push_back(fields[static_cast<std::size_t>(column)]);
+        auto found = rowsByKey.find(key);
+        if (found == rowsByKey.end() || found->second.empty())
             continue;
-        auto &outcome = results[found->second];
+        auto &outcome = results[found->second.back()];
+        found->second.pop_back();
         const auto &enhanced = fields[enhancedColumn];
         outcome.error = errorColumn >= 0 ? fields[errorColumn] : std::string();
         if (!enhanced.empty()) {
@@ -261,7 +440,8 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
             outcome.enhancedImage = (path.is_absolute() ? path : csvFolder / path).lexically_normal();
             outcome.psnr = parseMetric(fields[psnrColumn]);
             outcome.ssim = parseMetric(fields[ssimColumn]);
-            outcome.done = outcome.error.empty();
+            std::error_code error;
+            outcome.done = outcome.error.empty() && std::filesystem::exists(outcome.enhancedImage, error);
         }
     }
     return results;

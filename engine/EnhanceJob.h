@@ -46,6 +46,7 @@ struct EnhanceCallbacks
 {
     std::function<void(const EnhancedRow &)> onRow;
     std::function<void(const EnhanceProgress &)> onProgress;
+    std::function<void(const std::string &)> onMessage; // waiting for a lock, a malformed CSV kept aside
 };
 
 struct EnhanceRunResult
@@ -54,18 +55,32 @@ struct EnhanceRunResult
     int succeeded = 0;
     int failed = 0;
     bool cancelled = false;
+    int requested = 0;                        // rows selected for this run
     std::filesystem::path metricsCsv;         // written CSV (empty when writeCsv was false)
+    std::vector<std::string> notices;         // sentences the user should read (a CSV kept aside)
 };
 
 // Enhances the selected rows, writes each image (PNG, same bit depth) to the
 // output folder and, when asked, the metrics CSV. Rows that fail keep their
-// line with an error. Throws EngineError when the model cannot be loaded or an
-// unknown patient id is asked for. Blocking: call it from a worker thread.
+// line with an error. Before any work it refuses (EngineError) an output that
+// would overwrite an input, the ground truth, the dataset's table or the model,
+// an output folder that holds inputs, two rows with one output, an unwritable
+// output folder, an unknown patient id or a model that cannot be loaded. The
+// metrics CSV is read, merged and replaced under a lock (FileLock.h), so
+// concurrent runs on other rows keep each other's rows; a malformed earlier CSV
+// is kept under a backup name (EnhanceRunResult::notices). Blocking: call it
+// from a worker thread.
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options,
                                 const EnhanceCallbacks &callbacks, const std::atomic_bool &cancel);
 
+// Where each row's enhanced image goes: the input's path relative to the
+// dataset (its CSV's folder) under `outputDir`, as PNG; inputs outside the
+// dataset under external/<folder>-<hash>/. Distinct inputs never share a path.
+std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir);
+
 // The metrics table: every input column plus enhanced_image_path, PSNR, SSIM
-// and error (patient_id and image_path as read). Enhanced paths are written
+// and error (patient_id and image_path as read; an input column named like one
+// of these four keeps its values as "<name>_input"). Enhanced paths are written
 // relative to the CSV's folder when inside it.
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv);

@@ -236,7 +236,8 @@ std::string describeSettingRange(const SettingDescription &setting)
 {
     switch (setting.type) {
     case SettingType::Integer:
-        return "a whole number from " + shortestText(setting.minimum) + " to " + shortestText(setting.maximum);
+        return "a whole number from " + std::to_string(static_cast<long long>(setting.minimum)) + " to "
+            + std::to_string(static_cast<long long>(setting.maximum));
     case SettingType::Real:
         return "a number from " + shortestText(setting.minimum) + " to " + shortestText(setting.maximum);
     case SettingType::Boolean:
@@ -261,8 +262,10 @@ void checkSettingValue(const SettingDescription &setting, const SettingValue &va
                                         return v;
                                     else if constexpr (std::is_same_v<std::decay_t<decltype(v)>, bool>)
                                         return std::string(v ? "true" : "false");
+                                    else if constexpr (std::is_same_v<std::decay_t<decltype(v)>, long long>)
+                                        return std::to_string(v);
                                     else
-                                        return shortestText(static_cast<double>(v));
+                                        return shortestText(v);
                                 }, value); };
     bool fits = false;
     switch (setting.type) {

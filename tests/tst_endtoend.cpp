@@ -141,14 +141,15 @@ void TestEndToEnd::trainEnhanceCompare()
     }
     QCOMPARE(failed, 1);
     QCOMPARE(treeDigest(m_input), inputBefore); // nothing of the input was modified
-    QCOMPARE(QDir(outDir).entryList(QDir::Files | QDir::Hidden).size(), 6);
+    // One file per enhanced row, mirroring the input's place in the dataset (images/...).
+    QCOMPARE(QDir(QDir(outDir).filePath("images")).entryList(QDir::Files | QDir::Hidden).size(), 6);
 
     // A subset with the default locations: the earlier CSV elsewhere is untouched.
     auto subset = runTool({"enhance", "--dataset", m_input, "--model", model, "--patients", "P-100,P-102"});
     QVERIFY2(subset.exitCode == 0, qPrintable(subset.err));
     const auto defaultCsv = readCsvFile(QDir(m_input).filePath("brain_tumor_info_metrics.csv").toStdString());
     QCOMPARE(defaultCsv.rows.size(), std::size_t(2));
-    QVERIFY(QFile::exists(QDir(m_input).filePath("enhanced_images/slice_1.png")));
+    QVERIFY(QFile::exists(QDir(m_input).filePath("enhanced_images/images/slice_1.png")));
     auto unknown = runTool({"enhance", "--dataset", m_input, "--model", model, "--patients", "P-999"});
     QCOMPARE(unknown.exitCode, 1);
     QVERIFY(unknown.err.contains("P-999"));

@@ -373,8 +373,11 @@ void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
     }
     QCOMPARE(table.rows.size(), listed.size());
     QVERIFY(listed == reported);
-    const QStringList written = QDir(QDir(dataset).filePath(QStringLiteral("enhanced_images")))
-                                    .entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot);
+    QStringList written;
+    QDirIterator outputs(QDir(dataset).filePath(QStringLiteral("enhanced_images")),
+                         QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    while (outputs.hasNext())
+        written.push_back(outputs.next());
     QCOMPARE(written.size(), static_cast<int>(reported.size()));
 
     // No half-written file is left behind.
