@@ -131,7 +131,7 @@ CLI::Option *addNumber(CLI::App &command, const std::string &name, T &target, T 
     return option->type_name(std::is_integral_v<T> ? "INT" : "NUMBER");
 }
 
-// One of the names of `values` (case-insensitive, as the engine's parse functions read them).
+// One of the names of `values`, read by the engine's own parse function.
 template <typename T>
 CLI::Option *addChoice(CLI::App &command, const std::string &name, T &target, const std::vector<T> &values,
                        std::string (*nameOf)(T), std::optional<T> (*parseName)(const std::string &),
