@@ -3,6 +3,7 @@
 #include "CsvTable.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "ResultsLocation.h"
 #include "TestDatasets.h"
 
 #include <QCryptographicHash>
@@ -10,10 +11,13 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
+
+#include <unistd.h>
 
 using namespace mri;
 
@@ -26,9 +30,11 @@ struct Run
     QString err;
 };
 
-Run runTool(const QStringList &arguments, int timeoutMs = 240000)
+Run runTool(const QStringList &arguments, int timeoutMs = 240000,
+            const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
+    process.setProcessEnvironment(environment);
     process.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), arguments);
     if (!process.waitForFinished(timeoutMs))
         process.kill();
@@ -66,6 +72,7 @@ class TestEndToEnd final : public QObject
 private slots:
     void initTestCase();
     void trainEnhanceCompare();
+    void readOnlyDatasetResultsGoToDataFolder();
     void usageErrors_data();
     void usageErrors();
     void metricsCommand();
@@ -161,6 +168,57 @@ void TestEndToEnd::trainEnhanceCompare()
     const cv::Mat picture = cv::imread(figure.toStdString());
     QVERIFY(!picture.empty());
     QVERIFY(picture.rows > 3 * 300);
+}
+
+// A dataset on a read-only folder is enhanced all the same: the results go to
+// the engine's results location in the user's data folder, and the command
+// says so. Uses the model trained by trainEnhanceCompare().
+void TestEndToEnd::readOnlyDatasetResultsGoToDataFolder()
+{
+    const QString model = QDir(m_work).filePath("model.pt");
+    QVERIFY(QFile::exists(model));
+    const QString dataset = m_dir.filePath("read-only");
+    test::writeSyntheticDataset(dataset, 3, 40, 36, 7);
+    const QString dataHome = m_dir.filePath("xdg-data");
+    QVERIFY(QDir().mkpath(dataHome));
+    const auto writable = QFile::permissions(dataset);
+    QVERIFY(QFile::setPermissions(dataset, QFileDevice::ReadOwner | QFileDevice::ExeOwner | QFileDevice::ReadGroup
+                                               | QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::ExeOther));
+    const auto restore = qScopeGuard([&] { QFile::setPermissions(dataset, writable); });
+    if (::access(QFile::encodeName(dataset).constData(), W_OK) == 0)
+        QSKIP("The folder is still writable after chmod 0555 (running as root).");
+
+    // The engine's location for this dataset, under this test's data folder.
+    const QByteArray savedDataHome = qgetenv("XDG_DATA_HOME");
+    qputenv("XDG_DATA_HOME", QFile::encodeName(dataHome));
+    const auto location = resultsLocationFor(dataset.toStdString());
+    if (savedDataHome.isNull())
+        qunsetenv("XDG_DATA_HOME");
+    else
+        qputenv("XDG_DATA_HOME", savedDataHome);
+    QVERIFY(!location.insideDataset);
+    QVERIFY(QString::fromStdString(location.folder.string()).startsWith(dataHome));
+    const QString notice = QString::fromStdString(location.notice());
+    QVERIFY(!notice.isEmpty());
+
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("XDG_DATA_HOME", dataHome);
+    const QByteArray before = treeDigest(dataset);
+    auto enhance = runTool({"enhance", "--dataset", dataset, "--model", model}, 240000, environment);
+    QVERIFY2(enhance.exitCode == 0, qPrintable(enhance.err));
+    QVERIFY2(enhance.err.contains(notice), qPrintable(enhance.err));
+    const QDir results(QString::fromStdString(location.folder.string()));
+    const auto table = readCsvFile(results.filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(table.rows.size(), std::size_t(3));
+    QCOMPARE(QDir(results.filePath("enhanced_images")).entryList(QDir::Files).size(), 3);
+    QCOMPARE(treeDigest(dataset), before);
+
+    // compare finds them there too.
+    const QString figure = QDir(m_work).filePath("read-only-compare.png");
+    auto compare = runTool({"compare", "--dataset", dataset, "--out", figure, "--seed", "2"}, 60000, environment);
+    QVERIFY2(compare.exitCode == 0, qPrintable(compare.err));
+    QVERIFY2(compare.err.contains(notice), qPrintable(compare.err));
+    QCOMPARE(compare.out.count("PSNR="), 3);
 }
 
 void TestEndToEnd::usageErrors_data()

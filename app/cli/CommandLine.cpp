@@ -7,176 +7,437 @@
 #include "ImageIO.h"
 #include "Metrics.h"
 #include "QualityBenchmark.h"
+#include "ResultsLocation.h"
 #include "TerminalProgress.h"
 #include "Trainer.h"
-#include "TrainingSettings.h"
+#include "TrainingSettingOptions.h"
 #include "Version.h"
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
-#include <map>
+#include <limits>
 #include <optional>
 #include <random>
-#include <set>
 #include <sstream>
+#include <type_traits>
 
 namespace mri::cli {
 
 namespace {
 
-const char *kUsage = R"(mri-enhance: denoise and enhance 2-D MRI slices with a U-Net, score them with PSNR and SSIM.
+constexpr const char *kProgram = "mri-enhance";
+// Seeds of the demo data, the comparison and the benchmark (2^62: exact in a double and a long long).
+constexpr std::uint64_t kLargestSeed = std::uint64_t(1) << 62;
 
-Usage:
-  mri-enhance demo-dataset --out DIR [--slices N] [--sigma S] [--noise rician|gaussian] [--seed N] [--volume FILE]
-                           [--orientation axial|coronal|sagittal]
-  mri-enhance train --dataset DIR [--csv FILE] --model FILE [--epochs N] [--objective n2v|identity|synthetic]
-                    [--lr X] [--batch N] [--patch N] [--patches-per-image N] [--validation F] [--seed N]
-                    [--depth N] [--base-channels N] [--sigma S] [--noise rician|gaussian] [--threads N] [--resume]
-                    [--set key=value]...  (advanced settings, as in model files, e.g. --set blur_pool=1)
-  mri-enhance enhance --dataset DIR [--csv FILE] --model FILE [--out-dir DIR] [--csv-out FILE]
-                      [--patients ID,ID,...] [--tile N]
-  mri-enhance compare --dataset DIR [--csv FILE] --out FILE.png [--count 3] [--seed N] [--metrics-csv FILE]
-  mri-enhance metrics REFERENCE TEST
-  mri-enhance benchmark --clean DIR [--unseen DIR] [--sigma 0.05,0.10] [--noise rician|gaussian]
-                        [--train-minutes M] [--ablation-minutes M] [--methods a,b,...] [--seed N]
-                        [--variant NAME:key=value,...]... [--set key=value]... [--out REPORT] [--work-dir DIR]
-  mri-enhance --help | --version
+const char *kDescription = "mri-enhance: denoise and enhance 2-D MRI slices with a U-Net, score them with PSNR and SSIM.";
 
-A dataset is a folder with brain_tumor_info.csv (columns patient_id and image_path, others kept), or a
-folder of images. enhance writes DIR/enhanced_images/ and DIR/brain_tumor_info_metrics.csv.
-Exit status: 0 success, 1 failure, 2 usage error, 3 some rows failed, 130 interrupted.
-)";
+const char *kFooter = R"(A dataset is a folder with brain_tumor_info.csv (columns patient_id and image_path, others kept), or a
+folder of images. Results go into the dataset folder, or into the user's data folder when it is not writable.
+Run 'mri-enhance COMMAND --help' for the options of a command.
+Exit status: 0 success, 1 failure, 2 usage error, 3 some rows failed, 130 interrupted.)";
 
-class UsageError final : public std::runtime_error
+std::vector<std::string> splitList(const std::string &text)
 {
-public:
-    using std::runtime_error::runtime_error;
+    std::vector<std::string> items;
+    std::stringstream stream(text);
+    for (std::string item; std::getline(stream, item, ',');) {
+        const auto first = item.find_first_not_of(' ');
+        const auto last = item.find_last_not_of(' ');
+        if (first != std::string::npos)
+            items.push_back(item.substr(first, last - first + 1));
+    }
+    return items;
+}
+
+std::string joined(const std::vector<std::string> &items, const std::string &separator)
+{
+    std::string text;
+    for (const auto &item : items)
+        text += (text.empty() ? "" : separator) + item;
+    return text;
+}
+
+template <typename T>
+std::string numberText(T value)
+{
+    if constexpr (std::is_integral_v<T>) {
+        return std::to_string(value);
+    } else {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", value);
+        return text;
+    }
+}
+
+// Decimal text only (no hex, octal or trailing characters); nullopt otherwise.
+template <typename T>
+std::optional<T> readNumber(const std::string &text)
+{
+    if (text.empty() || std::isspace(static_cast<unsigned char>(text.front())))
+        return std::nullopt;
+    char *end = nullptr;
+    if constexpr (std::is_integral_v<T>) {
+        if (!std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+            return std::nullopt;
+        const auto value = std::strtoull(text.c_str(), &end, 10);
+        if (value > static_cast<unsigned long long>(std::numeric_limits<T>::max()))
+            return std::nullopt;
+        return static_cast<T>(value);
+    } else {
+        const T value = static_cast<T>(std::strtod(text.c_str(), &end));
+        if (end != text.c_str() + text.size())
+            return std::nullopt;
+        return value;
+    }
+}
+
+// An option whose text `parse` turns into a value (throwing one sentence when
+// it cannot); `apply` receives the value of the last occurrence.
+template <typename T>
+CLI::Option *addParsedOption(CLI::App &command, const std::string &name, const std::string &help,
+                             std::function<T(const std::string &)> parse, std::function<void(const T &)> apply)
+{
+    auto *option = command.add_option_function<std::string>(
+        name, [parse, apply](const std::string &text) { apply(parse(text)); }, help);
+    option->check(checkedBy([parse](const std::string &text) { parse(text); }));
+    return option;
+}
+
+// A number in [low, high]; the help shows the range and the default (the
+// target's value before parsing, unless `defaultText` says otherwise).
+template <typename T>
+CLI::Option *addNumber(CLI::App &command, const std::string &name, T &target, T low, T high, const std::string &help,
+                       const std::string &defaultText = {})
+{
+    const std::string range = std::string(std::is_integral_v<T> ? "a whole number" : "a number") + " from "
+        + numberText(low) + " to " + numberText(high);
+    const auto parse = [range, low, high](const std::string &text) {
+        const auto value = readNumber<T>(text);
+        if (!value || !(*value >= low && *value <= high)) // NaN fails too
+            throw UsageError("'" + text + "' is not " + range + ".");
+        return *value;
+    };
+    auto *option = addParsedOption<T>(command, name,
+                                      help + " (" + range + "; default "
+                                          + (defaultText.empty() ? numberText(target) : defaultText) + ")",
+                                      parse, [&target](const T &value) { target = value; });
+    return option->type_name(std::is_integral_v<T> ? "INT" : "NUMBER");
+}
+
+// One of the names of `values`, read by the engine's own parse function.
+template <typename T>
+CLI::Option *addChoice(CLI::App &command, const std::string &name, T &target, const std::vector<T> &values,
+                       std::string (*nameOf)(T), std::optional<T> (*parseName)(const std::string &),
+                       const std::string &help)
+{
+    std::vector<std::string> names;
+    for (const auto value : values)
+        names.push_back(nameOf(value));
+    const auto choices = joined(names, "|");
+    const auto parse = [choices, parseName](const std::string &text) {
+        const auto value = parseName(text);
+        if (!value)
+            throw UsageError("'" + text + "' is not one of " + choices + ".");
+        return *value;
+    };
+    auto *option = addParsedOption<T>(command, name, help + " (default " + nameOf(target) + ")", parse,
+                                      [&target](const T &value) { target = value; });
+    return option->type_name(choices);
+}
+
+// A text option (a path, a list of names), shown in the help as `--name TYPE`.
+CLI::Option *addText(CLI::App &command, const std::string &name, std::string &target, const std::string &typeName,
+                     const std::string &help)
+{
+    return command.add_option(name, target, help)->type_name(typeName);
+}
+
+struct DatasetArguments
+{
+    std::string folder;
+    std::string csv;
+
+    Dataset open() const { return openDataset(folder, csv); }
 };
 
-// "--name value" options and "--flag" switches of one command, checked
-// against the names that command accepts.
-class Arguments final
+void addDatasetOptions(CLI::App &command, DatasetArguments &dataset)
 {
-public:
-    Arguments(const std::string &command, const std::vector<std::string> &arguments, std::size_t first,
-              const std::set<std::string> &valueOptions, const std::set<std::string> &flags)
-        : m_command(command)
-    {
-        for (std::size_t i = first; i < arguments.size(); ++i) {
-            const auto &argument = arguments[i];
-            if (argument.rfind("--", 0) != 0) {
-                m_positional.push_back(argument);
-                continue;
-            }
-            auto name = argument.substr(2);
-            std::optional<std::string> inlineValue;
-            if (const auto equals = name.find('='); equals != std::string::npos) {
-                inlineValue = name.substr(equals + 1);
-                name = name.substr(0, equals);
-            }
-            if (flags.count(name)) {
-                m_flags.insert(name);
-            } else if (valueOptions.count(name)) {
-                if (!inlineValue && i + 1 >= arguments.size())
-                    throw UsageError("Option '--" + name + "' of '" + command + "' needs a value.");
-                m_values[name] = inlineValue ? *inlineValue : arguments[++i];
-                m_allValues[name].push_back(m_values[name]);
-            } else {
-                throw UsageError("Unknown option '" + argument + "' for '" + command + "'; run 'mri-enhance --help'.");
-            }
-        }
-    }
+    addText(command, "--dataset", dataset.folder, "DIR", "Dataset folder (brain_tumor_info.csv, or a folder of images)")
+        ->required();
+    addText(command, "--csv", dataset.csv, "FILE", "The dataset's CSV when not brain_tumor_info.csv (relative to DIR)");
+}
 
-    bool has(const std::string &name) const { return m_values.count(name) || m_flags.count(name); }
-    const std::vector<std::string> &positional() const { return m_positional; }
-
-    std::string text(const std::string &name, const std::string &fallback = {}) const
-    {
-        const auto found = m_values.find(name);
-        return found == m_values.end() ? fallback : found->second;
-    }
-
-    std::vector<std::string> all(const std::string &name) const
-    {
-        const auto found = m_allValues.find(name);
-        return found == m_allValues.end() ? std::vector<std::string>() : found->second;
-    }
-
-    std::string required(const std::string &name) const
-    {
-        if (!m_values.count(name))
-            throw UsageError("'" + m_command + "' needs --" + name + "; run 'mri-enhance --help'.");
-        return m_values.at(name);
-    }
-
-    long long integer(const std::string &name, long long fallback, long long low, long long high) const
-    {
-        if (!m_values.count(name))
-            return fallback;
-        const auto &value = m_values.at(name);
-        std::size_t used = 0;
-        long long number = 0;
-        try {
-            number = std::stoll(value, &used);
-        } catch (const std::exception &) {
-            used = 0;
-        }
-        if (used != value.size() || value.empty() || number < low || number > high)
-            throw UsageError("--" + name + " must be a whole number from " + std::to_string(low) + " to "
-                             + std::to_string(high) + ", not '" + value + "'.");
-        return number;
-    }
-
-    double real(const std::string &name, double fallback, double low, double high) const
-    {
-        if (!m_values.count(name))
-            return fallback;
-        const auto &value = m_values.at(name);
-        std::size_t used = 0;
-        double number = 0;
-        try {
-            number = std::stod(value, &used);
-        } catch (const std::exception &) {
-            used = 0;
-        }
-        if (used != value.size() || value.empty() || !std::isfinite(number) || number < low || number > high) {
-            std::ostringstream range;
-            range << low << " to " << high;
-            throw UsageError("--" + name + " must be a number from " + range.str() + ", not '" + value + "'.");
-        }
-        return number;
-    }
-
-private:
-    std::string m_command;
-    std::map<std::string, std::string> m_values;      // last value of each option
-    std::map<std::string, std::vector<std::string>> m_allValues;
-    std::set<std::string> m_flags;
-    std::vector<std::string> m_positional;
+struct DemoArguments
+{
+    DemoDatasetOptions options;
+    std::string out;
+    std::string volume;
 };
 
-void expectNoPositional(const Arguments &arguments, const std::string &command)
+struct TrainArguments
 {
-    if (!arguments.positional().empty())
-        throw UsageError("Unexpected argument '" + arguments.positional().front() + "' for '" + command + "'.");
+    DatasetArguments dataset;
+    std::string model;
+    bool resume = false;
+    std::optional<TrainingSettingOptions> settings;
+
+    TrainingOptions options() const
+    {
+        TrainingOptions options;
+        settings->applyTo(options);
+        options.modelFile = model;
+        options.resume = resume;
+        return options;
+    }
+};
+
+struct EnhanceArguments
+{
+    DatasetArguments dataset;
+    EnhanceOptions options;
+    std::string model;
+    std::string outputDir;
+    std::string metricsCsv;
+};
+
+struct CompareArguments
+{
+    DatasetArguments dataset;
+    std::string out;
+    int count = 3;
+    std::uint64_t seed = 0;
+    std::string metricsCsv;
+};
+
+struct MetricsArguments
+{
+    std::string reference;
+    std::string test;
+};
+
+struct BenchmarkArguments
+{
+    QualityBenchmarkOptions options;
+    std::string clean;
+    std::string unseen;
+    std::string methods;
+    std::string out = "benchmark-report.md";
+    std::string workDir;
+    std::vector<std::string> variants;
+    std::vector<std::string> settings;
+};
+
+// "name:key=value,key=value". Throws UsageError.
+BenchmarkVariant parseVariant(const std::string &text)
+{
+    const auto colon = text.find(':');
+    if (colon == std::string::npos || colon == 0)
+        throw UsageError("'" + text + "' is not of the form name:key=value,key=value.");
+    return {text.substr(0, colon), parseSettingOverrides(splitList(text.substr(colon + 1)))};
 }
 
-NoiseModel noiseArgument(const Arguments &arguments, NoiseModel fallback)
+std::vector<std::string> parsePatientIds(const std::string &text)
 {
-    if (!arguments.has("noise"))
-        return fallback;
-    const auto model = parseNoiseModel(arguments.text("noise"));
-    if (!model)
-        throw UsageError("--noise must be rician or gaussian, not '" + arguments.text("noise") + "'.");
-    return *model;
+    auto ids = splitList(text);
+    if (ids.empty())
+        throw UsageError("At least one patient id is needed.");
+    return ids;
 }
 
-Dataset datasetArgument(const Arguments &arguments)
+std::vector<double> parseSigmas(const std::string &text)
 {
-    return openDataset(arguments.required("dataset"), arguments.text("csv"));
+    std::vector<double> sigmas;
+    for (const auto &item : splitList(text)) {
+        const auto sigma = readNumber<double>(item);
+        if (!sigma || !(*sigma > 0.0 && *sigma < 1.0))
+            throw UsageError("Noise levels are fractions of the intensity range such as 0.05,0.10, not '" + item + "'.");
+        sigmas.push_back(*sigma);
+    }
+    if (sigmas.empty())
+        throw UsageError("At least one noise level is needed, such as 0.05,0.10.");
+    return sigmas;
 }
+
+// Every command of mri-enhance, described to CLI11 and bound to the values it fills in.
+struct Commands
+{
+    CLI::App app{kDescription, kProgram};
+    DemoArguments demo;
+    TrainArguments train;
+    EnhanceArguments enhance;
+    CompareArguments compare;
+    MetricsArguments metrics;
+    BenchmarkArguments benchmark;
+    CLI::App *demoCommand = nullptr;
+    CLI::App *trainCommand = nullptr;
+    CLI::App *enhanceCommand = nullptr;
+    CLI::App *compareCommand = nullptr;
+    CLI::App *metricsCommand = nullptr;
+    CLI::App *benchmarkCommand = nullptr;
+
+    Commands()
+    {
+        app.set_version_flag("--version", std::string(kProgram) + " " + programVersion(), "Print the version and exit");
+        // As before CLI11: an option given twice takes its last value.
+        app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        defineDemo();
+        defineTrain();
+        defineEnhance();
+        defineCompare();
+        defineMetrics();
+        defineBenchmark();
+        app.footer(kFooter); // after the commands, which would inherit it
+    }
+
+    void defineDemo()
+    {
+        demoCommand = app.add_subcommand("demo-dataset", "Write the demo dataset: noisy slices of a brain volume and "
+                                                         "their clean originals");
+        auto &c = *demoCommand;
+        auto &options = demo.options;
+        addText(c, "--out", demo.out, "DIR", "Folder to write the dataset to")->required();
+        addNumber(c, "--slices", options.sliceCount, 1, 1000, "Slices, evenly spaced through the brain");
+        addNumber(c, "--sigma", options.sigma, 0.0, 1.0, "Noise standard deviation as a fraction of the intensity range");
+        addChoice(c, "--noise", options.noise, {NoiseModel::Rician, NoiseModel::Gaussian}, noiseModelName, parseNoiseModel,
+                  "Noise model");
+        addNumber<std::uint64_t>(c, "--seed", options.seed, 0, kLargestSeed, "Seed of the noise");
+        addText(c, "--volume", demo.volume, "FILE",
+                "NIfTI volume to cut the slices from (default " + options.volumeFile.string() + ")");
+        addChoice(c, "--orientation", options.orientation,
+                  {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}, orientationName,
+                  parseOrientation, "Slice orientation");
+    }
+
+    void defineTrain()
+    {
+        trainCommand = app.add_subcommand("train", "Train a U-Net on a dataset and save it (a checkpoint every epoch)");
+        auto &c = *trainCommand;
+        addDatasetOptions(c, train.dataset);
+        addText(c, "--model", train.model, "FILE", "Model file to write (and to resume from)")->required();
+        c.add_flag("--resume", train.resume, "Continue from the model file's checkpoint, with its own settings");
+        train.settings.emplace(c);
+    }
+
+    void defineEnhance()
+    {
+        enhanceCommand = app.add_subcommand("enhance", "Enhance the slices of a dataset and write the metrics CSV");
+        auto &c = *enhanceCommand;
+        addDatasetOptions(c, enhance.dataset);
+        addText(c, "--model", enhance.model, "FILE", "Trained model file")->required();
+        addText(c, "--out-dir", enhance.outputDir, "DIR", "Folder for the enhanced slices (default: enhanced_images "
+                                                          "in the dataset's results folder)");
+        addText(c, "--csv-out", enhance.metricsCsv, "FILE", "Metrics CSV to write (default: brain_tumor_info_metrics.csv "
+                                                            "in the dataset's results folder)");
+        addParsedOption<std::vector<std::string>>(c, "--patients", "Enhance only these patients (default: all)",
+                                                  parsePatientIds, [this](const std::vector<std::string> &ids) {
+                                                      enhance.options.patientIds = ids;
+                                                  })
+            ->type_name("ID,ID,...");
+        addNumber(c, "--tile", enhance.options.tileSize, 64, 16384,
+                  "Largest tile side in pixels; larger slices are enhanced in overlapping tiles",
+                  "chosen by the engine");
+    }
+
+    void defineCompare()
+    {
+        compareCommand = app.add_subcommand("compare", "Draw original against enhanced slices of random patients");
+        auto &c = *compareCommand;
+        addDatasetOptions(c, compare.dataset);
+        addText(c, "--out", compare.out, "FILE.png", "Figure to write")->required();
+        addNumber(c, "--count", compare.count, 1, 100, "Patients to show");
+        addNumber<std::uint64_t>(c, "--seed", compare.seed, 0, kLargestSeed, "Seed of the choice; 0: random");
+        addText(c, "--metrics-csv", compare.metricsCsv, "FILE", "Metrics CSV written by enhance (default: the one in "
+                                                                "the dataset's results folder)");
+    }
+
+    void defineMetrics()
+    {
+        metricsCommand = app.add_subcommand("metrics", "PSNR and SSIM of TEST against REFERENCE");
+        // Not required here: a missing one gets the sentence of metricsCommand().
+        addText(*metricsCommand, "REFERENCE", metrics.reference, "FILE", "Reference image");
+        addText(*metricsCommand, "TEST", metrics.test, "FILE", "Image to score");
+    }
+
+    void defineBenchmark()
+    {
+        benchmarkCommand = app.add_subcommand("benchmark", "Measure the enhancers against ground truth and write a "
+                                                           "report (.md, .csv and .png)");
+        auto &c = *benchmarkCommand;
+        auto &options = benchmark.options;
+        addText(c, "--clean", benchmark.clean, "DIR", "Clean slices: split into training and held-out")->required();
+        addText(c, "--unseen", benchmark.unseen, "DIR", "Clean slices of other MRI: scored, never trained on");
+        std::vector<std::string> sigmas;
+        for (const auto sigma : options.sigmas)
+            sigmas.push_back(numberText(sigma));
+        addParsedOption<std::vector<double>>(c, "--sigma",
+                                             "Noise levels as fractions of the intensity range (default "
+                                                 + joined(sigmas, ",") + ")",
+                                             parseSigmas, [&options](const std::vector<double> &value) {
+                                                 options.sigmas = value;
+                                             })
+            ->type_name("S,S,...");
+        addChoice(c, "--noise", options.noise, {NoiseModel::Rician, NoiseModel::Gaussian}, noiseModelName,
+                  parseNoiseModel, "Noise model");
+        addNumber(c, "--train-minutes", options.trainMinutes, 0.05, 600.0,
+                  "Training budget of the default pipeline per noise level");
+        addNumber(c, "--ablation-minutes", options.ablationMinutes, 0.0, 600.0,
+                  "Training budget of the other trained rows; 0: the same as --train-minutes");
+        addText(c, "--methods", benchmark.methods, "NAME,NAME,...",
+                "Rows to run: " + joined(benchmarkMethodNames(), ", ") + " (default: all)");
+        addNumber<std::uint64_t>(c, "--seed", options.seed, 1, kLargestSeed, "Seed of the noise and the training");
+        auto *variant = c.add_option("--variant", benchmark.variants,
+                                     "An extra trained row: the default pipeline with these training settings; "
+                                     "repeatable");
+        variant->type_name("NAME:KEY=VALUE,...")->allow_extra_args(false);
+        variant->check(checkedBy([](const std::string &text) { parseVariant(text); }));
+        addSettingOverrideOption(c, benchmark.settings,
+                                 "A training setting for every trained row, applied last (keys: see 'mri-enhance train "
+                                 "--help'); repeatable");
+        addText(c, "--out", benchmark.out, "REPORT", "Report to write (default " + benchmark.out + ")");
+        addText(c, "--work-dir", benchmark.workDir, "DIR", "Folder for the trained models (default: REPORT-models)");
+    }
+
+    // The command named first, or nullptr.
+    CLI::App *commandNamed(const std::string &name) const
+    {
+        for (auto *command : {demoCommand, trainCommand, enhanceCommand, compareCommand, metricsCommand, benchmarkCommand}) {
+            if (command->get_name() == name)
+                return command;
+        }
+        return nullptr;
+    }
+
+    void parse(const std::vector<std::string> &arguments)
+    {
+        std::vector<std::string> reversed(arguments.rbegin(), arguments.rend()); // CLI11 takes them last first
+        app.parse(reversed);
+    }
+
+    // CLI11's message as one sentence, with where to look for help.
+    std::string usageSentence(const CLI::Error &error) const
+    {
+        const auto selected = app.get_subcommands();
+        const std::string command = selected.empty() ? std::string(kProgram)
+                                                     : std::string(kProgram) + " " + selected.front()->get_name();
+        std::string text = error.what();
+        if (dynamic_cast<const CLI::ExtrasError *>(&error)) {
+            // CLI11 2.1 lists the extras last first; name them as they were typed.
+            const auto extras = app.remaining(true);
+            text = std::string(extras.size() > 1 ? "Unexpected arguments" : "Unexpected argument") + " for '" + command
+                + "': " + joined(extras, " ");
+        }
+        while (!text.empty() && (text.back() == '.' || text.back() == '\n'))
+            text.pop_back();
+        return text + "; run '" + command + " --help'.";
+    }
+};
 
 std::string lossText(double loss)
 {
@@ -185,24 +446,20 @@ std::string lossText(double loss)
     return text;
 }
 
-int demoDatasetCommand(const std::vector<std::string> &all)
+// Results that do not go into the dataset folder are announced, so the user knows where to find them.
+void noteResultsLocation(const Dataset &dataset)
 {
-    const Arguments arguments("demo-dataset", all, 1, {"out", "slices", "sigma", "noise", "seed", "volume", "orientation"}, {});
-    expectNoPositional(arguments, "demo-dataset");
-    DemoDatasetOptions options;
-    options.outputDir = arguments.required("out");
-    options.sliceCount = static_cast<int>(arguments.integer("slices", options.sliceCount, 1, 1000));
-    options.sigma = arguments.real("sigma", options.sigma, 0.0, 1.0);
-    options.noise = noiseArgument(arguments, options.noise);
-    options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 0, 1LL << 62));
-    if (arguments.has("volume"))
-        options.volumeFile = arguments.text("volume");
-    if (arguments.has("orientation")) {
-        const auto orientation = parseOrientation(arguments.text("orientation"));
-        if (!orientation)
-            throw UsageError("--orientation must be axial, coronal or sagittal, not '" + arguments.text("orientation") + "'.");
-        options.orientation = *orientation;
-    }
+    const auto location = resultsLocationFor(dataset.folder);
+    if (!location.insideDataset)
+        std::fprintf(stderr, "%s\n", location.notice().c_str());
+}
+
+int demoDatasetCommand(const DemoArguments &arguments)
+{
+    DemoDatasetOptions options = arguments.options;
+    options.outputDir = arguments.out;
+    if (!arguments.volume.empty())
+        options.volumeFile = arguments.volume;
     TerminalProgress progress;
     const auto start = std::chrono::steady_clock::now();
     const auto result = buildDemoDataset(options, [&](int done, int total) {
@@ -214,39 +471,10 @@ int demoDatasetCommand(const std::vector<std::string> &all)
     return kExitSuccess;
 }
 
-int trainCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
+int trainCommand(const TrainArguments &arguments, std::atomic_bool &cancel)
 {
-    const Arguments arguments("train", all, 1,
-                              {"dataset", "csv", "model", "epochs", "objective", "lr", "batch", "patch",
-                               "patches-per-image", "validation", "seed", "depth", "base-channels", "sigma", "noise",
-                               "threads", "set"},
-                              {"resume"});
-    expectNoPositional(arguments, "train");
-    TrainingOptions options;
-    options.modelFile = arguments.required("model");
-    arguments.required("dataset");
-    options.epochs = static_cast<int>(arguments.integer("epochs", options.epochs, 1, 100000));
-    if (arguments.has("objective")) {
-        const auto objective = parseObjective(arguments.text("objective"));
-        if (!objective)
-            throw UsageError("--objective must be n2v, identity or synthetic, not '" + arguments.text("objective") + "'.");
-        options.objective = *objective;
-    }
-    options.learningRate = arguments.real("lr", options.learningRate, 1e-8, 1.0);
-    options.batchSize = static_cast<int>(arguments.integer("batch", options.batchSize, 1, 4096));
-    options.patchSize = static_cast<int>(arguments.integer("patch", options.patchSize, 8, 4096));
-    options.patchesPerImage = static_cast<int>(arguments.integer("patches-per-image", options.patchesPerImage, 1, 1000000));
-    options.validationFraction = arguments.real("validation", options.validationFraction, 0.0, 0.9);
-    options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 0, 1LL << 62));
-    options.network.depth = static_cast<int>(arguments.integer("depth", options.network.depth, 1, 6));
-    options.network.baseChannels = static_cast<int>(arguments.integer("base-channels", options.network.baseChannels, 1, 256));
-    options.syntheticSigma = arguments.real("sigma", options.syntheticSigma, 0.0, 1.0);
-    options.syntheticNoise = noiseArgument(arguments, options.syntheticNoise);
-    options.threads = static_cast<int>(arguments.integer("threads", options.threads, 0, 1024));
-    options.resume = arguments.has("resume");
-    for (const auto &setting : arguments.all("set"))
-        applyTrainingSetting(options, setting);
-    const auto dataset = datasetArgument(arguments);
+    const auto options = arguments.options();
+    const auto dataset = arguments.dataset.open();
 
     TerminalProgress progress;
     TrainingCallbacks callbacks;
@@ -275,33 +503,15 @@ int trainCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
     return kExitSuccess;
 }
 
-std::vector<std::string> splitList(const std::string &text)
+int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
 {
-    std::vector<std::string> items;
-    std::stringstream stream(text);
-    for (std::string item; std::getline(stream, item, ',');) {
-        const auto first = item.find_first_not_of(' ');
-        const auto last = item.find_last_not_of(' ');
-        if (first != std::string::npos)
-            items.push_back(item.substr(first, last - first + 1));
-    }
-    return items;
-}
-
-int enhanceCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
-{
-    const Arguments arguments("enhance", all, 1, {"dataset", "csv", "model", "out-dir", "csv-out", "patients", "tile"}, {});
-    expectNoPositional(arguments, "enhance");
-    EnhanceOptions options;
-    options.modelFile = arguments.required("model");
-    arguments.required("dataset");
-    options.outputDir = arguments.text("out-dir");
-    options.metricsCsv = arguments.text("csv-out");
-    options.patientIds = splitList(arguments.text("patients"));
-    options.tileSize = static_cast<int>(arguments.integer("tile", 0, 64, 16384));
-    if (arguments.has("patients") && options.patientIds.empty())
-        throw UsageError("--patients needs at least one patient id.");
-    const auto dataset = datasetArgument(arguments);
+    EnhanceOptions options = arguments.options;
+    options.modelFile = arguments.model;
+    options.outputDir = arguments.outputDir;
+    options.metricsCsv = arguments.metricsCsv;
+    const auto dataset = arguments.dataset.open();
+    if (options.outputDir.empty() || options.metricsCsv.empty())
+        noteResultsLocation(dataset);
 
     TerminalProgress progress;
     EnhanceCallbacks callbacks;
@@ -325,92 +535,63 @@ int enhanceCommand(const std::vector<std::string> &all, std::atomic_bool &cancel
     return result.failed > 0 ? kExitSomeRowsFailed : kExitSuccess;
 }
 
-int compareCommand(const std::vector<std::string> &all)
+int compareCommand(const CompareArguments &arguments)
 {
-    const Arguments arguments("compare", all, 1, {"dataset", "csv", "out", "count", "seed", "metrics-csv"}, {});
-    expectNoPositional(arguments, "compare");
-    const auto out = arguments.required("out");
-    const int count = static_cast<int>(arguments.integer("count", 3, 1, 100));
-    const auto seed = static_cast<std::uint64_t>(arguments.integer("seed", 0, 0, 1LL << 62));
-    const auto dataset = datasetArgument(arguments);
-    const auto metricsCsv = arguments.has("metrics-csv") ? std::filesystem::path(arguments.text("metrics-csv"))
-                                                         : defaultMetricsCsv(dataset);
+    const auto dataset = arguments.dataset.open();
+    if (arguments.metricsCsv.empty())
+        noteResultsLocation(dataset);
+    const auto metricsCsv = arguments.metricsCsv.empty() ? defaultMetricsCsv(dataset)
+                                                         : std::filesystem::path(arguments.metricsCsv);
     if (!std::filesystem::exists(metricsCsv))
         throw EngineError("There are no enhanced slices yet: '" + metricsCsv.string()
                           + "' does not exist; run 'mri-enhance enhance' first.");
     const auto results = readMetricsCsv(dataset, metricsCsv);
-    const auto rows = pickRandomPatients(dataset, results, count, seed ? seed : std::random_device{}());
+    const int count = arguments.count;
+    const auto rows = pickRandomPatients(dataset, results, count, arguments.seed ? arguments.seed : std::random_device{}());
     if (rows.empty())
         throw EngineError("No patient in '" + metricsCsv.string() + "' has an enhanced slice.");
     if (static_cast<int>(rows.size()) < count)
         std::fprintf(stderr, "Only %zu patients have enhanced slices; showing them all.\n", rows.size());
     const auto figure = renderComparisonFigure(loadComparisonEntries(dataset, results, rows));
-    saveImageAtomically(out, figure);
+    saveImageAtomically(arguments.out, figure);
     for (const auto row : rows)
         std::printf("%s\tPSNR=%s\tSSIM=%s\n", dataset.rows[row].patientId.c_str(),
                     formatMetric(results[row].psnr).c_str(), formatMetric(results[row].ssim).c_str());
-    std::printf("Wrote %s\n", out.c_str());
+    std::printf("Wrote %s\n", arguments.out.c_str());
     return kExitSuccess;
 }
 
-int metricsCommand(const std::vector<std::string> &all)
+int metricsCommand(const MetricsArguments &arguments)
 {
-    const Arguments arguments("metrics", all, 1, {}, {});
-    if (arguments.positional().size() != 2)
+    if (arguments.reference.empty() || arguments.test.empty())
         throw UsageError("'metrics' needs exactly two image files: REFERENCE TEST.");
-    const auto reference = loadGrayscaleImage(arguments.positional()[0]);
-    const auto test = loadGrayscaleImage(arguments.positional()[1]);
+    const auto &referenceFile = arguments.reference;
+    const auto &testFile = arguments.test;
+    const auto reference = loadGrayscaleImage(referenceFile);
+    const auto test = loadGrayscaleImage(testFile);
     if (reference.size() != test.size())
-        throw EngineError("'" + arguments.positional()[0] + "' is " + std::to_string(reference.cols) + "x"
-                          + std::to_string(reference.rows) + " but '" + arguments.positional()[1] + "' is "
+        throw EngineError("'" + referenceFile + "' is " + std::to_string(reference.cols) + "x"
+                          + std::to_string(reference.rows) + " but '" + testFile + "' is "
                           + std::to_string(test.cols) + "x" + std::to_string(test.rows) + ".");
     if (reference.depth() != test.depth())
-        throw EngineError("'" + arguments.positional()[0] + "' and '" + arguments.positional()[1]
-                          + "' have different bit depths.");
+        throw EngineError("'" + referenceFile + "' and '" + testFile + "' have different bit depths.");
     const auto metrics = compareImages(reference, test);
     std::printf("PSNR=%s SSIM=%s\n", formatMetric(metrics.psnr, 4).c_str(), formatMetric(metrics.ssim, 6).c_str());
     return kExitSuccess;
 }
 
-int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &cancel)
+int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &cancel)
 {
-    const Arguments arguments("benchmark", all, 1,
-                              {"clean", "unseen", "sigma", "noise", "train-minutes", "ablation-minutes", "methods",
-                               "seed", "out", "work-dir", "variant", "set"},
-                              {});
-    expectNoPositional(arguments, "benchmark");
-    QualityBenchmarkOptions options;
-    options.cleanDir = arguments.required("clean");
-    options.unseenDir = arguments.text("unseen");
-    if (arguments.has("sigma")) {
-        options.sigmas.clear();
-        for (const auto &item : splitList(arguments.text("sigma"))) {
-            char *end = nullptr;
-            const double sigma = std::strtod(item.c_str(), &end);
-            if (end == item.c_str() || *end != '\0' || !(sigma > 0.0 && sigma < 1.0))
-                throw UsageError("--sigma takes fractions of the intensity range such as 0.05,0.10, not '" + item + "'.");
-            options.sigmas.push_back(sigma);
-        }
-    }
-    options.noise = noiseArgument(arguments, options.noise);
-    options.trainMinutes = arguments.real("train-minutes", options.trainMinutes, 0.05, 600.0);
-    options.ablationMinutes = arguments.real("ablation-minutes", 0.0, 0.0, 600.0);
-    options.methods = splitList(arguments.text("methods"));
-    for (const auto &variant : arguments.all("variant")) {
-        const auto colon = variant.find(':');
-        if (colon == std::string::npos || colon == 0)
-            throw UsageError("--variant '" + variant + "' is not of the form name:key=value,key=value.");
-        BenchmarkVariant typed{variant.substr(0, colon), {}};
-        for (const auto &setting : splitList(variant.substr(colon + 1)))
-            typed.settings.push_back(parseSettingOverride(setting));
-        options.variants.push_back(typed);
-    }
-    for (const auto &setting : arguments.all("set"))
-        options.settings.push_back(parseSettingOverride(setting));
-    options.seed = static_cast<std::uint64_t>(arguments.integer("seed", static_cast<long long>(options.seed), 1, 1LL << 62));
-    const std::filesystem::path out = arguments.text("out", "benchmark-report.md");
-    options.workDir = arguments.has("work-dir") ? std::filesystem::path(arguments.text("work-dir"))
-                                                : out.parent_path() / (out.stem().string() + "-models");
+    QualityBenchmarkOptions options = arguments.options;
+    options.cleanDir = arguments.clean;
+    options.unseenDir = arguments.unseen;
+    options.methods = splitList(arguments.methods);
+    for (const auto &variant : arguments.variants)
+        options.variants.push_back(parseVariant(variant));
+    options.settings = parseSettingOverrides(arguments.settings);
+    const std::filesystem::path out = arguments.out;
+    options.workDir = !arguments.workDir.empty() ? std::filesystem::path(arguments.workDir)
+                                                 : out.parent_path() / (out.stem().string() + "-models");
     TerminalProgress progress;
     QualityBenchmarkReport report;
     try {
@@ -429,53 +610,83 @@ int benchmarkCommand(const std::vector<std::string> &all, std::atomic_bool &canc
     return kExitSuccess;
 }
 
+bool asksForHelp(const std::vector<std::string> &arguments)
+{
+    return std::any_of(arguments.begin(), arguments.end(), [](const std::string &a) { return a == "--help" || a == "-h"; });
+}
+
+// Parses and runs; usage errors are thrown (CLI::ParseError, UsageError).
+int parseAndRun(Commands &commands, const std::vector<std::string> &arguments, std::atomic_bool &cancel)
+{
+    const auto &first = arguments.front();
+    auto *named = commands.commandNamed(first);
+    // --help anywhere shows the help of the command, whatever else is on the line.
+    if (asksForHelp(arguments)) {
+        std::fputs((named ? named->help(kProgram) : commands.app.help()).c_str(), stdout);
+        return kExitSuccess;
+    }
+    if (!named && first.rfind("-", 0) != 0)
+        throw UsageError("Unknown command '" + first + "'; run 'mri-enhance --help'.");
+    commands.parse(arguments);
+    if (commands.app.got_subcommand(commands.demoCommand))
+        return demoDatasetCommand(commands.demo);
+    if (commands.app.got_subcommand(commands.trainCommand))
+        return trainCommand(commands.train, cancel);
+    if (commands.app.got_subcommand(commands.enhanceCommand))
+        return enhanceCommand(commands.enhance, cancel);
+    if (commands.app.got_subcommand(commands.compareCommand))
+        return compareCommand(commands.compare);
+    if (commands.app.got_subcommand(commands.metricsCommand))
+        return metricsCommand(commands.metrics);
+    if (commands.app.got_subcommand(commands.benchmarkCommand))
+        return benchmarkCommand(commands.benchmark, cancel);
+    std::fputs(commands.app.help().c_str(), stderr);
+    return kExitUsage;
+}
+
 } // namespace
 
 int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel)
 {
+    Commands commands;
     if (arguments.empty()) {
-        std::fputs(kUsage, stderr);
+        std::fputs(commands.app.help().c_str(), stderr);
         return kExitUsage;
     }
-    const auto &command = arguments.front();
     try {
-        if (command == "--help" || command == "-h" || command == "help") {
-            std::fputs(kUsage, stdout);
-            return kExitSuccess;
-        }
-        if (command == "--version") {
-            std::printf("mri-enhance %s\n", programVersion());
-            return kExitSuccess;
-        }
-        for (const auto &argument : arguments) {
-            if (argument == "--help" || argument == "-h") {
-                std::fputs(kUsage, stdout);
-                return kExitSuccess;
-            }
-        }
-        if (command == "demo-dataset")
-            return demoDatasetCommand(arguments);
-        if (command == "train")
-            return trainCommand(arguments, cancel);
-        if (command == "enhance")
-            return enhanceCommand(arguments, cancel);
-        if (command == "compare")
-            return compareCommand(arguments);
-        if (command == "metrics")
-            return metricsCommand(arguments);
-        if (command == "benchmark")
-            return benchmarkCommand(arguments, cancel);
-        throw UsageError("Unknown command '" + command + "'; run 'mri-enhance --help'.");
+        return parseAndRun(commands, arguments, cancel);
+    } catch (const CLI::CallForVersion &version) {
+        std::printf("%s\n", version.what());
+        return kExitSuccess;
+    } catch (const CLI::Success &) {
+        std::fputs(commands.app.help().c_str(), stdout);
+        return kExitSuccess;
+    } catch (const CLI::Error &error) {
+        std::fprintf(stderr, "%s: %s\n", kProgram, commands.usageSentence(error).c_str());
+        return kExitUsage;
     } catch (const UsageError &error) {
-        std::fprintf(stderr, "mri-enhance: %s\n", error.what());
+        std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
         return kExitUsage;
     } catch (const EngineError &error) {
-        std::fprintf(stderr, "mri-enhance: %s\n", error.what());
+        std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
         return kExitFailure;
     } catch (const std::exception &error) {
-        std::fprintf(stderr, "mri-enhance: unexpected failure: %s\n", error.what());
+        std::fprintf(stderr, "%s: unexpected failure: %s\n", kProgram, error.what());
         return kExitFailure;
     }
+}
+
+TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments)
+{
+    Commands commands;
+    std::vector<std::string> line{commands.trainCommand->get_name()};
+    line.insert(line.end(), arguments.begin(), arguments.end());
+    try {
+        commands.parse(line);
+    } catch (const CLI::Error &error) {
+        throw UsageError(commands.usageSentence(error));
+    }
+    return commands.train.options();
 }
 
 } // namespace mri::cli

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "TrainingOptions.h"
+#include "UsageError.h"
+
 #include <atomic>
 #include <string>
 #include <vector>
@@ -17,5 +20,10 @@ enum ExitStatus : int {
 // Runs `mri-enhance` with its arguments (without the program name) and returns
 // the exit status. `cancel` is set by the caller's SIGINT handler.
 int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel);
+
+// The training options that `mri-enhance train ARGUMENTS...` would train with
+// (`arguments` are those after "train"), without opening the dataset or
+// training. Throws UsageError with the sentence that run() would print.
+TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments);
 
 } // namespace mri::cli

@@ -1,0 +1,324 @@
+// The command line's parsing, without running a command: every training
+// setting of the engine's table reaches TrainingOptions through its flag and
+// through --set, the help lists them all, and bad command lines are usage
+// errors (exit status 2, one sentence on stderr).
+#include "CommandLine.h"
+#include "TrainingSettings.h"
+#include "Version.h"
+
+#include <QTemporaryFile>
+#include <QtTest>
+
+#include <cstdio>
+#include <iostream>
+
+#include <unistd.h>
+
+using namespace mri;
+
+Q_DECLARE_METATYPE(std::vector<std::string>)
+
+namespace {
+
+struct Captured
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+QString readBack(QTemporaryFile &file)
+{
+    file.seek(0);
+    return QString::fromUtf8(file.readAll());
+}
+
+// Runs mri::cli::run() with stdout and stderr captured through their file descriptors.
+Captured runCaptured(const std::vector<std::string> &arguments)
+{
+    QTemporaryFile out;
+    QTemporaryFile err;
+    if (!out.open() || !err.open())
+        return {};
+    std::cout.flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const int savedOut = ::dup(STDOUT_FILENO);
+    const int savedErr = ::dup(STDERR_FILENO);
+    ::dup2(out.handle(), STDOUT_FILENO);
+    ::dup2(err.handle(), STDERR_FILENO);
+    std::atomic_bool cancel{false};
+    Captured captured;
+    captured.exitCode = cli::run(arguments, cancel);
+    std::cout.flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::dup2(savedOut, STDOUT_FILENO);
+    ::dup2(savedErr, STDERR_FILENO);
+    ::close(savedOut);
+    ::close(savedErr);
+    captured.out = readBack(out);
+    captured.err = readBack(err);
+    return captured;
+}
+
+const std::vector<std::string> kRequired{"--dataset", "data", "--model", "model.pt"};
+
+std::vector<std::string> trainArguments(std::vector<std::string> extra)
+{
+    auto arguments = kRequired;
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return arguments;
+}
+
+// A valid value other than the default, derived from the table alone.
+SettingValue otherValue(const SettingDescription &setting)
+{
+    const auto value = defaultSettingValue(setting);
+    switch (setting.type) {
+    case SettingType::Integer: {
+        const long long number = std::get<long long>(value);
+        return number + 1 <= setting.maximum ? number + 1 : number - 1;
+    }
+    case SettingType::Real: {
+        const double number = std::get<double>(value);
+        return number < setting.maximum ? (number + setting.maximum) / 2 : (setting.minimum + number) / 2;
+    }
+    case SettingType::Boolean: return !std::get<bool>(value);
+    case SettingType::Choice:
+        for (const auto &choice : setting.choices) {
+            if (choice != std::get<std::string>(value))
+                return choice;
+        }
+        break;
+    }
+    return value;
+}
+
+std::string settingText(const std::string &key, const SettingValue &value)
+{
+    return formatSettingValue(trainingSetting(key), value);
+}
+
+} // namespace
+
+class TestCommandLine final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void everySettingRoundTrips_data();
+    void everySettingRoundTrips();
+    void defaultsWithoutSettings();
+    void setThenFlags();
+    void helpListsEverySetting();
+    void helpAnywhereShowsTheCommandsHelp();
+    void versionIsTheProgramVersion();
+    void noArgumentsIsUsage();
+    void badCommandLinesExitTwo_data();
+    void badCommandLinesExitTwo();
+};
+
+void TestCommandLine::everySettingRoundTrips_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<std::vector<std::string>>("arguments");
+    int flags = 0;
+    for (const auto &setting : trainingSettings()) {
+        const auto text = formatSettingValue(setting, otherValue(setting));
+        QTest::addRow("--set %s=%s", setting.key.c_str(), text.c_str())
+            << QString::fromStdString(setting.key) << trainArguments({"--set", setting.key + "=" + text});
+        if (!setting.flag.empty()) {
+            ++flags;
+            QTest::addRow("--%s %s", setting.flag.c_str(), text.c_str())
+                << QString::fromStdString(setting.key) << trainArguments({"--" + setting.flag, text});
+            QTest::addRow("--%s=%s", setting.flag.c_str(), text.c_str())
+                << QString::fromStdString(setting.key) << trainArguments({"--" + setting.flag + "=" + text});
+        }
+    }
+    QVERIFY(flags > 0);
+}
+
+void TestCommandLine::everySettingRoundTrips()
+{
+    QFETCH(QString, key);
+    QFETCH(std::vector<std::string>, arguments);
+    const auto &changed = trainingSetting(key.toStdString());
+    const auto expected = otherValue(changed);
+    QVERIFY2(expected != defaultSettingValue(changed), "the table leaves no other value to test with");
+
+    TrainingOptions options;
+    try {
+        options = cli::parseTrainOptions(arguments);
+    } catch (const cli::UsageError &error) {
+        QFAIL(error.what());
+    }
+    QCOMPARE(settingText(changed.key, changed.get(options)), settingText(changed.key, expected));
+    QVERIFY(changed.get(options) == expected);
+    // Nothing else moved: the value reached this setting and no other.
+    for (const auto &setting : trainingSettings()) {
+        if (setting.key != changed.key)
+            QVERIFY2(setting.get(options) == defaultSettingValue(setting), setting.key.c_str());
+    }
+    QCOMPARE(options.modelFile.string(), std::string("model.pt"));
+    QVERIFY(!options.resume);
+}
+
+void TestCommandLine::defaultsWithoutSettings()
+{
+    const auto options = cli::parseTrainOptions(trainArguments({"--resume"}));
+    for (const auto &setting : trainingSettings())
+        QVERIFY2(setting.get(options) == defaultSettingValue(setting), setting.key.c_str());
+    QVERIFY(options.resume);
+}
+
+void TestCommandLine::setThenFlags()
+{
+    // Each setting picks its own flagged setting from the table, so the test follows the table.
+    std::vector<const SettingDescription *> flagged;
+    for (const auto &setting : trainingSettings()) {
+        if (!setting.flag.empty())
+            flagged.push_back(&setting);
+    }
+    QVERIFY(flagged.size() >= 2);
+    const auto &first = *flagged[0];
+    const auto &second = *flagged[1];
+    const auto firstText = formatSettingValue(first, otherValue(first));
+    const auto secondText = formatSettingValue(second, otherValue(second));
+    const auto secondDefault = formatSettingValue(second, defaultSettingValue(second));
+
+    // --set and a flag for different settings: both apply.
+    auto options = cli::parseTrainOptions(
+        trainArguments({"--" + second.flag, secondText, "--set", first.key + "=" + firstText}));
+    QVERIFY(first.get(options) == otherValue(first));
+    QVERIFY(second.get(options) == otherValue(second));
+
+    // A later --set of the same key wins.
+    options = cli::parseTrainOptions(
+        trainArguments({"--set", second.key + "=" + secondText, "--set", second.key + "=" + secondDefault}));
+    QVERIFY(second.get(options) == defaultSettingValue(second));
+
+    // The same setting by its flag and by --set: a usage error that names both.
+    try {
+        cli::parseTrainOptions(trainArguments({"--set", first.key + "=" + firstText, "--" + first.flag, firstText}));
+        QFAIL("a setting given twice was accepted");
+    } catch (const cli::UsageError &error) {
+        const QString message = error.what();
+        QVERIFY2(message.contains(QString::fromStdString(first.key)), error.what());
+        QVERIFY2(message.contains(QString::fromStdString("--" + first.flag)), error.what());
+    }
+    const auto run = runCaptured({"train", "--dataset", "nowhere", "--model", "m.pt", "--set",
+                                  first.key + "=" + firstText, "--" + first.flag, firstText});
+    QCOMPARE(run.exitCode, 2);
+}
+
+void TestCommandLine::helpListsEverySetting()
+{
+    const auto run = runCaptured({"train", "--help"});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.err.isEmpty());
+    for (const auto &setting : trainingSettings()) {
+        const auto key = QString::fromStdString(setting.key);
+        const auto range = QString::fromStdString(describeSettingRange(setting));
+        const auto byDefault = QString::fromStdString("default " + formatSettingValue(setting, defaultSettingValue(setting)));
+        // The key's own line in the list of --set keys gives its range and default.
+        bool listed = false;
+        for (const auto &line : run.out.split('\n')) {
+            if (line.trimmed().startsWith(key + ' ') && line.contains(range) && line.contains(byDefault))
+                listed = true;
+        }
+        QVERIFY2(listed, qPrintable(key));
+        if (!setting.flag.empty())
+            QVERIFY2(run.out.contains(QString::fromStdString("--" + setting.flag + " ")), setting.flag.c_str());
+    }
+    QVERIFY(run.out.contains("--set"));
+}
+
+void TestCommandLine::helpAnywhereShowsTheCommandsHelp()
+{
+    for (const auto &arguments : std::vector<std::vector<std::string>>{
+             {"train", "--epochs", "ten", "--help"}, {"train", "-h"}, {"enhance", "--dataset", "x", "--help"}}) {
+        const auto run = runCaptured(arguments);
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains(QString::fromStdString("mri-enhance " + arguments.front())), qPrintable(run.out));
+    }
+    const auto top = runCaptured({"--help"});
+    QCOMPARE(top.exitCode, 0);
+    for (const auto *command : {"demo-dataset", "train", "enhance", "compare", "metrics", "benchmark"})
+        QVERIFY2(top.out.contains(command), command);
+}
+
+void TestCommandLine::versionIsTheProgramVersion()
+{
+    const auto run = runCaptured({"--version"});
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.out.trimmed(), QStringLiteral("mri-enhance %1").arg(programVersion()));
+}
+
+void TestCommandLine::noArgumentsIsUsage()
+{
+    const auto run = runCaptured({});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY(run.out.isEmpty());
+    QVERIFY2(run.err.contains("Usage"), qPrintable(run.err));
+}
+
+void TestCommandLine::badCommandLinesExitTwo_data()
+{
+    QTest::addColumn<std::vector<std::string>>("arguments");
+    QTest::addColumn<QString>("mentions");
+    const std::vector<std::string> train{"train", "--dataset", "nowhere", "--model", "m.pt"};
+    const auto withTrain = [&](std::vector<std::string> extra) {
+        auto arguments = train;
+        arguments.insert(arguments.end(), extra.begin(), extra.end());
+        return arguments;
+    };
+    QTest::newRow("--set NaN") << withTrain({"--set", "learning_rate=nan"}) << "learning_rate";
+    QTest::newRow("--set too many epochs") << withTrain({"--set", "epochs=2000000000"}) << "epochs";
+    QTest::newRow("--set huge patch") << withTrain({"--set", "patch_size=100000"}) << "patch_size";
+    QTest::newRow("--set unknown key") << withTrain({"--set", "colour=red"}) << "colour";
+    QTest::newRow("--set without =") << withTrain({"--set", "epochs"}) << "key=value";
+    QTest::newRow("--set bad boolean") << withTrain({"--set", "blur_pool=maybe"}) << "blur_pool";
+    QTest::newRow("--set empty") << withTrain({"--set"}) << "--set";
+    QTest::newRow("flag NaN") << withTrain({"--lr", "nan"}) << "learning_rate";
+    QTest::newRow("flag out of range") << withTrain({"--epochs", "0"}) << "epochs";
+    QTest::newRow("flag not a number") << withTrain({"--batch", "sixteen"}) << "sixteen";
+    QTest::newRow("flag bad choice") << withTrain({"--objective", "magic"}) << "magic";
+    QTest::newRow("unknown option") << withTrain({"--colour", "red"}) << "--colour";
+    QTest::newRow("missing model") << std::vector<std::string>{"train", "--dataset", "nowhere"} << "--model";
+    QTest::newRow("unknown command") << std::vector<std::string>{"frobnicate"} << "frobnicate";
+    QTest::newRow("unknown top-level option") << std::vector<std::string>{"--colour"} << "--colour";
+    QTest::newRow("demo slices") << std::vector<std::string>{"demo-dataset", "--out", "x", "--slices", "0"} << "--slices";
+    QTest::newRow("demo sigma NaN") << std::vector<std::string>{"demo-dataset", "--out", "x", "--sigma", "nan"} << "--sigma";
+    QTest::newRow("demo orientation")
+        << std::vector<std::string>{"demo-dataset", "--out", "x", "--orientation", "oblique"} << "oblique";
+    QTest::newRow("enhance tile") << std::vector<std::string>{"enhance", "--dataset", "x", "--model", "m", "--tile", "8"}
+                                  << "--tile";
+    QTest::newRow("enhance no patient")
+        << std::vector<std::string>{"enhance", "--dataset", "x", "--model", "m", "--patients", ","} << "patient id";
+    QTest::newRow("compare count") << std::vector<std::string>{"compare", "--dataset", "x", "--out", "f.png", "--count",
+                                                               "0"} << "--count";
+    QTest::newRow("metrics one file") << std::vector<std::string>{"metrics", "a.png"} << "two image files";
+    QTest::newRow("benchmark sigma") << std::vector<std::string>{"benchmark", "--clean", "x", "--sigma", "0.05,2"} << "'2'";
+    QTest::newRow("benchmark variant form")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--variant", "small"} << "small";
+    QTest::newRow("benchmark variant setting")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--variant", "small:depth=99"} << "depth";
+    QTest::newRow("benchmark --set") << std::vector<std::string>{"benchmark", "--clean", "x", "--set", "epochs=-1"}
+                                     << "epochs";
+}
+
+void TestCommandLine::badCommandLinesExitTwo()
+{
+    QFETCH(std::vector<std::string>, arguments);
+    QFETCH(QString, mentions);
+    const auto run = runCaptured(arguments);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY(run.out.isEmpty());
+    QVERIFY2(run.err.startsWith("mri-enhance: "), qPrintable(run.err));
+    QCOMPARE(run.err.trimmed().count('\n'), 0); // one sentence
+    QVERIFY2(run.err.contains(mentions), qPrintable(run.err));
+}
+
+QTEST_GUILESS_MAIN(TestCommandLine)
+#include "tst_commandline.moc"
