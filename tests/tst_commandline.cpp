@@ -3,6 +3,7 @@
 // through --set, the help lists them all, and bad command lines are usage
 // errors (exit status 2, one sentence on stderr).
 #include "CommandLine.h"
+#include "SettingSamples.h"
 #include "TrainingSettings.h"
 #include "Version.h"
 
@@ -71,30 +72,6 @@ std::vector<std::string> trainArguments(std::vector<std::string> extra)
     return arguments;
 }
 
-// A valid value other than the default, derived from the table alone.
-SettingValue otherValue(const SettingDescription &setting)
-{
-    const auto value = defaultSettingValue(setting);
-    switch (setting.type) {
-    case SettingType::Integer: {
-        const long long number = std::get<long long>(value);
-        return number + 1 <= setting.maximum ? number + 1 : number - 1;
-    }
-    case SettingType::Real: {
-        const double number = std::get<double>(value);
-        return number < setting.maximum ? (number + setting.maximum) / 2 : (setting.minimum + number) / 2;
-    }
-    case SettingType::Boolean: return !std::get<bool>(value);
-    case SettingType::Choice:
-        for (const auto &choice : setting.choices) {
-            if (choice != std::get<std::string>(value))
-                return choice;
-        }
-        break;
-    }
-    return value;
-}
-
 std::string settingText(const std::string &key, const SettingValue &value)
 {
     return formatSettingValue(trainingSetting(key), value);
@@ -125,7 +102,7 @@ void TestCommandLine::everySettingRoundTrips_data()
     QTest::addColumn<std::vector<std::string>>("arguments");
     int flags = 0;
     for (const auto &setting : trainingSettings()) {
-        const auto text = formatSettingValue(setting, otherValue(setting));
+        const auto text = formatSettingValue(setting, test::nonDefaultValue(setting));
         QTest::addRow("--set %s=%s", setting.key.c_str(), text.c_str())
             << QString::fromStdString(setting.key) << trainArguments({"--set", setting.key + "=" + text});
         if (!setting.flag.empty()) {
@@ -144,7 +121,7 @@ void TestCommandLine::everySettingRoundTrips()
     QFETCH(QString, key);
     QFETCH(std::vector<std::string>, arguments);
     const auto &changed = trainingSetting(key.toStdString());
-    const auto expected = otherValue(changed);
+    const auto expected = test::nonDefaultValue(changed);
     QVERIFY2(expected != defaultSettingValue(changed), "the table leaves no other value to test with");
 
     TrainingOptions options;
@@ -183,15 +160,15 @@ void TestCommandLine::setThenFlags()
     QVERIFY(flagged.size() >= 2);
     const auto &first = *flagged[0];
     const auto &second = *flagged[1];
-    const auto firstText = formatSettingValue(first, otherValue(first));
-    const auto secondText = formatSettingValue(second, otherValue(second));
+    const auto firstText = formatSettingValue(first, test::nonDefaultValue(first));
+    const auto secondText = formatSettingValue(second, test::nonDefaultValue(second));
     const auto secondDefault = formatSettingValue(second, defaultSettingValue(second));
 
     // --set and a flag for different settings: both apply.
     auto options = cli::parseTrainOptions(
         trainArguments({"--" + second.flag, secondText, "--set", first.key + "=" + firstText}));
-    QVERIFY(first.get(options) == otherValue(first));
-    QVERIFY(second.get(options) == otherValue(second));
+    QVERIFY(first.get(options) == test::nonDefaultValue(first));
+    QVERIFY(second.get(options) == test::nonDefaultValue(second));
 
     // A later --set of the same key wins.
     options = cli::parseTrainOptions(

@@ -494,8 +494,11 @@ int trainCommand(const TrainArguments &arguments, std::atomic_bool &cancel)
     const auto result = trainModel(dataset, options, callbacks, cancel);
     progress.finish();
     if (result.cancelled) {
-        std::fprintf(stderr, "Training interrupted after %d completed epochs; the model in '%s' can be resumed with --resume.\n",
-                     result.epochsCompleted, options.modelFile.string().c_str());
+        if (result.epochsCompleted > 0)
+            std::fprintf(stderr, "Training interrupted after %d completed epochs; the model in '%s' can be resumed with --resume.\n",
+                         result.epochsCompleted, options.modelFile.string().c_str());
+        else
+            std::fprintf(stderr, "Training interrupted before the first epoch was complete; no model was written.\n");
         return kExitInterrupted;
     }
     std::printf("Trained %d epochs (seed %llu); model saved to %s\n", result.epochsCompleted,
@@ -523,10 +526,11 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
         progress.update("Enhancing", p.done, p.total, p.etaSeconds,
                         p.failed ? std::to_string(p.failed) + " failed" : std::string());
     };
+    callbacks.onMessage = [&](const std::string &line) { progress.message(line); };
     const auto result = enhanceDataset(dataset, options, callbacks, cancel);
     progress.finish();
-    std::printf("Enhanced %d of %d slices; metrics written to %s\n", result.succeeded,
-                result.succeeded + result.failed, result.metricsCsv.string().c_str());
+    std::printf("Enhanced %d of %d slices (%d failed); metrics written to %s\n", result.succeeded, result.requested,
+                result.failed, result.metricsCsv.string().c_str());
     if (result.cancelled) {
         std::fprintf(stderr, "Enhancement interrupted; the rows done so far are in '%s'.\n",
                      result.metricsCsv.string().c_str());
