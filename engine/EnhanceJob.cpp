@@ -106,8 +106,8 @@ bool samePath(const std::filesystem::path &a, const std::filesystem::path &b)
 // gave us (an input, the ground truth, the dataset's table, the model) or into
 // a folder of inputs, or give two rows one output. One sentence each.
 void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> &selected,
-                         const std::vector<std::filesystem::path> &targets, const std::filesystem::path &metricsCsv,
-                         const std::filesystem::path &modelFile, bool writeCsv)
+                         const std::filesystem::path &outputDir, const std::vector<std::filesystem::path> &targets,
+                         const std::filesystem::path &metricsCsv, const std::filesystem::path &modelFile, bool writeCsv)
 {
     std::map<std::filesystem::path, std::string> protectedFiles; // comparable path -> what it is
     std::set<std::filesystem::path> inputFolders;
@@ -135,9 +135,15 @@ void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> 
         if (const auto found = protectedFiles.find(target); found != protectedFiles.end())
             throw EngineError("The output '" + targets[index].string() + "' of " + dataset.describeRow(index)
                               + " would overwrite " + found->second + "; choose another output folder.");
-        if (inputFolders.count(target.parent_path()))
-            throw EngineError("The output folder '" + targets[index].parent_path().string()
-                              + "' holds input images; choose a folder of its own for the results.");
+        // Neither the output folder nor a folder made below it may hold inputs.
+        const auto top = comparable(outputDir);
+        for (auto folder = target.parent_path(); !folder.empty(); folder = folder.parent_path()) {
+            if (inputFolders.count(folder))
+                throw EngineError("The output folder '" + outputDir.string()
+                                  + "' holds input images; choose a folder of its own for the results.");
+            if (folder == top || folder == folder.parent_path())
+                break;
+        }
         const auto [other, inserted] = writer.emplace(target, index);
         if (!inserted && !samePath(dataset.rows[other->second].imagePath, dataset.rows[index].imagePath))
             throw EngineError(dataset.describeRow(index) + " and " + dataset.describeRow(other->second)
@@ -285,7 +291,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
     const auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
     const auto targets = planOutputPaths(dataset, outputDir);
-    checkOutputsAreSafe(dataset, selected, targets, metricsCsv, options.modelFile, options.writeCsv);
+    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, options.modelFile, options.writeCsv);
     auto enhancer = Enhancer::load(options.modelFile);
     if (options.tileSize > 0)
         enhancer.setTiling(options.tileSize);

@@ -1,0 +1,309 @@
+// The enhancement job's promises about the user's data: outputs that cannot
+// collide or overwrite what the user gave us, a metrics CSV that keeps every
+// row across partial, concurrent and earlier runs. Uses the small committed
+// model of tests/data/models.
+
+#include "AtomicFile.h"
+#include "CsvTable.h"
+#include "Dataset.h"
+#include "EngineError.h"
+#include "EnhanceJob.h"
+#include "ImageIO.h"
+#include "Metrics.h"
+#include "TestDatasets.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <opencv2/core.hpp>
+
+#include <fstream>
+#include <set>
+#include <tuple>
+#include <thread>
+
+using namespace mri;
+
+class TestEnhanceJob final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sameFileNameInTwoFoldersGetsTwoOutputs();
+    void anInputAtAnOutputNameIsRefusedBeforeAnyWork();
+    void concurrentRunsOnOtherPatientsKeepEachOthersRows();
+    void malformedEarlierCsvIsKeptAside();
+    void theSameImageInTwoRowsKeepsBothRows();
+    void outputsCannotOverwriteWhatTheUserGave_data();
+    void outputsCannotOverwriteWhatTheUserGave();
+    void userColumnsNamedLikeOursAreKept();
+    void longFileNamesAndStaleTemporaryFiles();
+    void anUnwritableOutputFolderIsFoundBeforeWork();
+
+private:
+    static QString model() { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
+    // Writes a slice (8-bit PNG) with its own content for `seed`.
+    static void writeSlice(const QString &file, std::uint64_t seed);
+    static void writeCsv(const QString &file, const QString &text);
+    static QByteArray treeDigest(const QString &folder);
+    static EnhanceRunResult run(const QString &folder, EnhanceOptions options = {});
+};
+
+void TestEnhanceJob::writeSlice(const QString &file, std::uint64_t seed)
+{
+    QDir().mkpath(QFileInfo(file).absolutePath());
+    const cv::Mat unit = test::syntheticSlice(40, 32, seed);
+    saveImageAtomically(file.toStdString(), fromUnitFloat(unit, CV_8U));
+}
+
+void TestEnhanceJob::writeCsv(const QString &file, const QString &text)
+{
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write(text.toUtf8());
+}
+
+QByteArray TestEnhanceJob::treeDigest(const QString &folder)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QStringList files;
+    QDirIterator it(folder, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files.push_back(it.next());
+    files.sort();
+    for (const auto &name : files) {
+        QFile file(name);
+        if (file.open(QIODevice::ReadOnly)) {
+            hash.addData(name.toUtf8());
+            hash.addData(file.readAll());
+        }
+    }
+    return hash.result();
+}
+
+EnhanceRunResult TestEnhanceJob::run(const QString &folder, EnhanceOptions options)
+{
+    options.modelFile = model().toStdString();
+    std::atomic_bool cancel{false};
+    return enhanceDataset(openDataset(folder.toStdString()), options, {}, cancel);
+}
+
+void TestEnhanceJob::sameFileNameInTwoFoldersGetsTwoOutputs()
+{
+    QTemporaryDir dir;
+    writeSlice(dir.filePath("a/scan.png"), 1);
+    writeSlice(dir.filePath("b/scan.png"), 2);
+    writeSlice(dir.filePath("a/scan.tif"), 3);
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path\nP1,a/scan.png\nP2,b/scan.png\nP3,a/scan.tif\n");
+    const auto result = run(dir.path());
+    QCOMPARE(result.succeeded, 3);
+    std::set<std::filesystem::path> outputs;
+    for (const auto &row : result.rows)
+        outputs.insert(row.enhancedImage);
+    QCOMPARE(outputs.size(), std::size_t(3));
+    const auto table = readCsvFile(result.metricsCsv);
+    const int enhanced = table.columnIndex("enhanced_image_path");
+    QCOMPARE(table.rows[0][enhanced], std::string("enhanced_images/a/scan.png"));
+    QCOMPARE(table.rows[1][enhanced], std::string("enhanced_images/b/scan.png"));
+    QCOMPARE(table.rows[2][enhanced], std::string("enhanced_images/a/scan_tif.png"));
+    // Each row's numbers are those of its own output against its own input.
+    const int psnr = table.columnIndex("PSNR");
+    for (const auto &[input, output, row] : {std::tuple{"a/scan.png", "enhanced_images/a/scan.png", 0},
+                                             std::tuple{"b/scan.png", "enhanced_images/b/scan.png", 1}}) {
+        const auto metrics = compareImages(loadGrayscaleImage(dir.filePath(input).toStdString()),
+                                           loadGrayscaleImage(dir.filePath(output).toStdString()));
+        QCOMPARE(table.rows[row][psnr], formatMetric(metrics.psnr, 4));
+    }
+    QVERIFY(table.rows[0][psnr] != table.rows[1][psnr]);
+}
+
+void TestEnhanceJob::anInputAtAnOutputNameIsRefusedBeforeAnyWork()
+{
+    QTemporaryDir dir;
+    writeSlice(dir.filePath("scan.png"), 1);
+    writeSlice(dir.filePath("enhanced_images/scan.png"), 2); // an input where scan.png's output would go
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path\nP1,scan.png\nP2,enhanced_images/scan.png\n");
+    const QByteArray before = treeDigest(dir.path());
+    try {
+        run(dir.path());
+        QFAIL("an output over an input must be refused");
+    } catch (const EngineError &error) {
+        const QString text = QString::fromUtf8(error.what());
+        QVERIFY2(text.contains("enhanced_images/scan.png") && text.contains("would overwrite"), qPrintable(text));
+    }
+    QCOMPARE(treeDigest(dir.path()), before);
+}
+
+void TestEnhanceJob::concurrentRunsOnOtherPatientsKeepEachOthersRows()
+{
+    QTemporaryDir dir;
+    QString csv = "patient_id,image_path\n";
+    for (int i = 0; i < 12; ++i) {
+        writeSlice(dir.filePath(QStringLiteral("images/s%1.png").arg(i)), 10 + i);
+        csv += QStringLiteral("P%1,images/s%1.png\n").arg(i);
+    }
+    writeCsv(dir.filePath("brain_tumor_info.csv"), csv);
+    EnhanceOptions first;
+    EnhanceOptions second;
+    for (int i = 0; i < 12; ++i)
+        (i % 2 ? second : first).patientIds.push_back("P" + std::to_string(i));
+    EnhanceRunResult a;
+    EnhanceRunResult b;
+    std::thread one([&] { a = run(dir.path(), first); });
+    std::thread two([&] { b = run(dir.path(), second); });
+    one.join();
+    two.join();
+    QCOMPARE(a.succeeded + b.succeeded, 12);
+    const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(table.rows.size(), std::size_t(12));
+}
+
+void TestEnhanceJob::malformedEarlierCsvIsKeptAside()
+{
+    QTemporaryDir dir;
+    writeSlice(dir.filePath("images/s1.png"), 1);
+    writeSlice(dir.filePath("images/s2.png"), 2);
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path\nP1,images/s1.png\nP2,images/s2.png\n");
+    const QByteArray damaged = "patient_id,image_path,enhanced_image_path,PSNR,SSIM,error\nP1,\"images/s1.png\n";
+    writeCsv(dir.filePath("brain_tumor_info_metrics.csv"), QString::fromUtf8(damaged));
+    EnhanceOptions options;
+    options.patientIds = {"P2"};
+    const auto result = run(dir.path(), options);
+    QCOMPARE(result.notices.size(), std::size_t(1));
+    QVERIFY2(QString::fromStdString(result.notices[0]).contains("malformed"), result.notices[0].c_str());
+    const QStringList backups = QDir(dir.path()).entryList({"brain_tumor_info_metrics.csv.malformed-*"}, QDir::Files);
+    QCOMPARE(backups.size(), 1);
+    QFile backup(dir.filePath(backups[0]));
+    QVERIFY(backup.open(QIODevice::ReadOnly));
+    QCOMPARE(backup.readAll(), damaged);
+    QCOMPARE(readCsvFile(result.metricsCsv).rows.size(), std::size_t(1));
+}
+
+void TestEnhanceJob::theSameImageInTwoRowsKeepsBothRows()
+{
+    QTemporaryDir dir;
+    writeSlice(dir.filePath("images/s1.png"), 1);
+    writeSlice(dir.filePath("images/s2.png"), 2);
+    writeCsv(dir.filePath("brain_tumor_info.csv"),
+             "patient_id,image_path,visit\nP1,images/s1.png,1\nP1,images/s1.png,2\nP2,images/s2.png,1\n");
+    QCOMPARE(run(dir.path()).succeeded, 3);
+    // A partial rerun of the other patient keeps both rows of the first, each pointing at its image.
+    EnhanceOptions options;
+    options.patientIds = {"P2"};
+    run(dir.path(), options);
+    const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(table.rows.size(), std::size_t(3));
+    const int visit = table.columnIndex("visit");
+    const int enhanced = table.columnIndex("enhanced_image_path");
+    QCOMPARE(table.rows[0][visit], std::string("1"));
+    QCOMPARE(table.rows[1][visit], std::string("2"));
+    QCOMPARE(table.rows[0][enhanced], std::string("enhanced_images/images/s1.png"));
+    QCOMPARE(table.rows[1][enhanced], std::string("enhanced_images/images/s1.png"));
+    QCOMPARE(table.rows[2][enhanced], std::string("enhanced_images/images/s2.png"));
+}
+
+void TestEnhanceJob::outputsCannotOverwriteWhatTheUserGave_data()
+{
+    QTest::addColumn<QString>("outputDir");
+    QTest::addColumn<QString>("metricsCsv");
+    QTest::addColumn<QString>("mustSay");
+    QTest::newRow("out-dir is the ground truth") << "clean" << "" << "holds input images";
+    QTest::newRow("out-dir is the dataset") << "." << "" << "would overwrite";
+    QTest::newRow("csv is the model") << "" << "@model" << "model file";
+    QTest::newRow("csv is an input") << "" << "images/slice_1.png" << "input image";
+    QTest::newRow("csv is the ground truth") << "" << "clean/slice_1.png" << "ground truth";
+    QTest::newRow("csv is the dataset table") << "" << "brain_tumor_info.csv" << "dataset's table";
+}
+
+void TestEnhanceJob::outputsCannotOverwriteWhatTheUserGave()
+{
+    QFETCH(QString, outputDir);
+    QFETCH(QString, metricsCsv);
+    QFETCH(QString, mustSay);
+    QTemporaryDir dir;
+    test::writeSyntheticDataset(dir.path(), 3, 40, 32);
+    QVERIFY(QFile::copy(model(), dir.filePath("model.pt")));
+    const QByteArray before = treeDigest(dir.path());
+    EnhanceOptions options;
+    if (!outputDir.isEmpty())
+        options.outputDir = dir.filePath(outputDir).toStdString();
+    if (!metricsCsv.isEmpty())
+        options.metricsCsv = metricsCsv == "@model" ? dir.filePath("model.pt").toStdString() : dir.filePath(metricsCsv).toStdString();
+    options.modelFile = dir.filePath("model.pt").toStdString();
+    std::atomic_bool cancel{false};
+    try {
+        enhanceDataset(openDataset(dir.path().toStdString()), options, {}, cancel);
+        QFAIL("the run must be refused");
+    } catch (const EngineError &error) {
+        const QString text = QString::fromUtf8(error.what());
+        QVERIFY2(text.contains(mustSay) && !text.contains('\n'), qPrintable(text));
+    }
+    QCOMPARE(treeDigest(dir.path()), before);
+}
+
+void TestEnhanceJob::userColumnsNamedLikeOursAreKept()
+{
+    QTemporaryDir dir;
+    writeSlice(dir.filePath("images/s1.png"), 1);
+    writeSlice(dir.filePath("images/s2.png"), 2);
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path,Error,psnr,enhanced_image_path\n"
+                                                   "P1,images/s1.png,none,31.5,old/s1.png\nP2,images/s2.png,x,29,old/s2.png\n");
+    QCOMPARE(run(dir.path()).succeeded, 2);
+    EnhanceOptions options;
+    options.patientIds = {"P2"};
+    run(dir.path(), options); // the earlier row of P1 is found again through the renamed columns
+    const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "Error_input", "psnr_input",
+                                                     "enhanced_image_path_input", "enhanced_image_path", "PSNR", "SSIM",
+                                                     "error"}));
+    QCOMPARE(table.rows.size(), std::size_t(2));
+    QCOMPARE(table.rows[0][2], std::string("none"));
+    QCOMPARE(table.rows[0][3], std::string("31.5"));
+    QCOMPARE(table.rows[0][4], std::string("old/s1.png"));
+    QCOMPARE(table.rows[0][5], std::string("enhanced_images/images/s1.png"));
+}
+
+void TestEnhanceJob::longFileNamesAndStaleTemporaryFiles()
+{
+    QTemporaryDir dir;
+    const QString longName = QString(240, QChar('n')) + ".png";
+    writeSlice(dir.filePath("images/" + longName), 1);
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path\nP1,images/" + longName + "\n");
+    // A temporary file of a process that no longer runs (pid_max is never a live pid).
+    std::ifstream pidMax("/proc/sys/kernel/pid_max");
+    long deadPid = 4194304;
+    pidMax >> deadPid;
+    QDir().mkpath(dir.filePath("enhanced_images/images"));
+    const QString stale = dir.filePath(QStringLiteral("enhanced_images/images/.old.tmp-%1-0123456789abcdef.png").arg(deadPid));
+    writeCsv(stale, "half");
+    const QString live = dir.filePath(QStringLiteral("enhanced_images/images/.mine.tmp-%1-0123456789abcdef.png").arg(QCoreApplication::applicationPid()));
+    writeCsv(live, "in progress");
+    const auto result = run(dir.path());
+    QCOMPARE(result.succeeded, 1);
+    QVERIFY(QFile::exists(dir.filePath("enhanced_images/images/" + longName)));
+    QVERIFY(!QFile::exists(stale));
+    QVERIFY(QFile::exists(live)); // a running process's file is left alone
+}
+
+void TestEnhanceJob::anUnwritableOutputFolderIsFoundBeforeWork()
+{
+    QTemporaryDir dir;
+    test::writeSyntheticDataset(dir.path(), 2, 40, 32);
+    writeCsv(dir.filePath("not-a-folder"), "x");
+    EnhanceOptions options;
+    options.outputDir = dir.filePath("not-a-folder/out").toStdString();
+    EnhanceCallbacks callbacks;
+    int rows = 0;
+    callbacks.onRow = [&](const EnhancedRow &) { ++rows; };
+    options.modelFile = model().toStdString();
+    std::atomic_bool cancel{false};
+    QVERIFY_THROWS_EXCEPTION(EngineError, enhanceDataset(openDataset(dir.path().toStdString()), options, callbacks, cancel));
+    QCOMPARE(rows, 0);
+}
+
+QTEST_GUILESS_MAIN(TestEnhanceJob)
+#include "tst_enhancejob.moc"
