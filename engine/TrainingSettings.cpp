@@ -16,7 +16,6 @@ namespace mri {
 
 namespace {
 
-#define SETTING_TEXT(text) MRI_TRANSLATE_NOOP("mri::TrainingSettings", text)
 
 constexpr double kLargestSeed = 4611686018427387904.0; // 2^62: exact in a double and in a long long
 
@@ -80,62 +79,62 @@ std::vector<SettingDescription> makeTable()
         objective.choices.push_back(objectiveName(o));
     objective.get = [](const TrainingOptions &o) { return SettingValue(objectiveName(o.objective)); };
     objective.set = [](TrainingOptions &o, const SettingValue &v) { o.objective = *parseObjective(std::get<std::string>(v)); };
-    table.push_back(describe(objective, "objective", "objective", SETTING_TEXT("Objective"),
-                             SETTING_TEXT("What the network learns: n2v needs noisy slices only; synthetic adds noise to "
+    table.push_back(describe(objective, "objective", "objective", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Objective"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "What the network learns: n2v needs noisy slices only; synthetic adds noise to "
                                           "clean slices; identity learns to copy (for comparison)"),
                              R::Checkpoint, true));
     table.push_back(describe(ranged(field(MEMBER(epochs)), 1, 100000), "epochs", "epochs",
-                             SETTING_TEXT("Epochs"),
-                             SETTING_TEXT("Passes over the training slices; a resumed run continues up to this total"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Epochs"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Passes over the training slices; a resumed run continues up to this total"),
                              R::Request, true));
     table.push_back(describe(ranged(field(MEMBER(learningRate)), 1e-8, 1.0), "learning_rate", "lr",
-                             SETTING_TEXT("Learning rate"), SETTING_TEXT("Initial step size of the Adam optimiser"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Learning rate"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Initial step size of the Adam optimiser"),
                              R::Checkpoint, true));
     table.push_back(describe(ranged(field(MEMBER(batchSize)), 1, 1024), "batch_size", "batch",
-                             SETTING_TEXT("Batch size"), SETTING_TEXT("Patches per training step"), R::Checkpoint, true));
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch size"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches per training step"), R::Checkpoint, true));
     table.push_back(describe(ranged(field(MEMBER(patchSize)), 8, 1024), "patch_size", "patch",
-                             SETTING_TEXT("Patch size"),
-                             SETTING_TEXT("Side in pixels of the square patches cut from the slices"), R::Checkpoint, true));
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patch size"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Side in pixels of the square patches cut from the slices"), R::Checkpoint, true));
     table.push_back(describe(ranged(field(MEMBER(patchesPerImage)), 1, 100000), "patches_per_image",
-                             "patches-per-image", SETTING_TEXT("Patches per image"),
-                             SETTING_TEXT("Patches drawn from every training slice per epoch"), R::Checkpoint, true));
+                             "patches-per-image", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches per image"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches drawn from every training slice per epoch"), R::Checkpoint, true));
     table.push_back(describe(ranged(field(MEMBER(validationFraction)), 0.0, 0.9), "validation_fraction",
-                             "validation", SETTING_TEXT("Validation fraction"),
-                             SETTING_TEXT("Share of the slices held back to measure validation loss and PSNR"),
+                             "validation", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Validation fraction"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Share of the slices held back to measure validation loss and PSNR"),
                              R::Checkpoint, true));
 
-    table.push_back(describe(ranged(field(MEMBER(seed)), 0, kLargestSeed), "seed", "seed", SETTING_TEXT("Seed"),
-                             SETTING_TEXT("Same seed, same run on the same machine; 0 picks one and reports it"),
+    table.push_back(describe(ranged(field(MEMBER(seed)), 0, kLargestSeed), "seed", "seed", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Seed"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Same seed, same run on the same machine; 0 picks one and reports it"),
                              R::RequestWhenSet, true));
 
     table.push_back(describe(ranged(field(MEMBER(network.depth), true), 1, 6), "depth", "depth",
-                             SETTING_TEXT("U-Net depth"), SETTING_TEXT("Down-sampling steps of the U-Net"), R::Checkpoint,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "U-Net depth"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Down-sampling steps of the U-Net"), R::Checkpoint,
                              true));
     table.push_back(describe(ranged(field(MEMBER(network.baseChannels), true), 1, 256), "base_channels",
-                             "base-channels", SETTING_TEXT("Base channels"),
-                             SETTING_TEXT("Channels of the first U-Net level, doubled per level"), R::Checkpoint, true));
-    table.push_back(describe(field(MEMBER(network.batchNorm), true), "batch_norm", "", SETTING_TEXT("Batch normalisation"),
-                             SETTING_TEXT("Batch normalisation after each convolution"), R::Checkpoint, false));
-    table.push_back(describe(field(MEMBER(network.blurPool), true), "blur_pool", "", SETTING_TEXT("Max-blur-pool"),
-                             SETTING_TEXT("N2V2's max-blur-pool instead of max-pool for down-sampling"), R::Checkpoint,
+                             "base-channels", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Base channels"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Channels of the first U-Net level, doubled per level"), R::Checkpoint, true));
+    table.push_back(describe(field(MEMBER(network.batchNorm), true), "batch_norm", "", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch normalisation"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch normalisation after each convolution"), R::Checkpoint, false));
+    table.push_back(describe(field(MEMBER(network.blurPool), true), "blur_pool", "", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Max-blur-pool"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "N2V2's max-blur-pool instead of max-pool for down-sampling"), R::Checkpoint,
                              false));
-    table.push_back(describe(field(MEMBER(network.topSkip), true), "top_skip", "", SETTING_TEXT("Top skip connection"),
-                             SETTING_TEXT("Skip connection at full resolution (N2V2 drops it)"), R::Checkpoint, false));
+    table.push_back(describe(field(MEMBER(network.topSkip), true), "top_skip", "", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Top skip connection"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Skip connection at full resolution (N2V2 drops it)"), R::Checkpoint, false));
     table.push_back(describe(field(MEMBER(network.residualOutput), true), "residual_output", "",
-                             SETTING_TEXT("Residual output"),
-                             SETTING_TEXT("Output = input + correction instead of Sigmoid of the last convolution"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Residual output"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Output = input + correction instead of Sigmoid of the last convolution"),
                              R::Checkpoint, false));
     table.push_back(describe(ranged(field(MEMBER(n2vMaskFraction)), 0.001, 0.5), "n2v_mask_fraction", "",
-                             SETTING_TEXT("Blind-spot fraction"),
-                             SETTING_TEXT("Share of the pixels of each patch that Noise2Void hides and predicts"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot fraction"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Share of the pixels of each patch that Noise2Void hides and predicts"),
                              R::Checkpoint, false));
     table.push_back(describe(ranged(field(MEMBER(n2vNeighbourhood)), 3, 15), "n2v_neighbourhood", "",
-                             SETTING_TEXT("Blind-spot window"),
-                             SETTING_TEXT("Side of the window a blind spot's replacement value comes from"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot window"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Side of the window a blind spot's replacement value comes from"),
                              R::Checkpoint, false));
     table.push_back(describe(field(MEMBER(n2vMedianReplacement)), "n2v_median_replacement", "",
-                             SETTING_TEXT("Median replacement"),
-                             SETTING_TEXT("N2V2: a blind spot gets its window's median instead of a random neighbour"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Median replacement"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "N2V2: a blind spot gets its window's median instead of a random neighbour"),
                              R::Checkpoint, false));
 
     SettingDescription noise;
@@ -144,26 +143,26 @@ std::vector<SettingDescription> makeTable()
         noise.choices.push_back(noiseModelName(model));
     noise.get = [](const TrainingOptions &o) { return SettingValue(noiseModelName(o.syntheticNoise)); };
     noise.set = [](TrainingOptions &o, const SettingValue &v) { o.syntheticNoise = *parseNoiseModel(std::get<std::string>(v)); };
-    table.push_back(describe(noise, "synthetic_noise", "noise", SETTING_TEXT("Synthetic noise"),
-                             SETTING_TEXT("Noise the synthetic objective adds to the clean slices"), R::Checkpoint, false));
+    table.push_back(describe(noise, "synthetic_noise", "noise", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Noise the synthetic objective adds to the clean slices"), R::Checkpoint, false));
     table.push_back(describe(ranged(field(MEMBER(syntheticSigma)), 0.0, 1.0), "synthetic_sigma", "sigma",
-                             SETTING_TEXT("Synthetic noise sigma"),
-                             SETTING_TEXT("Standard deviation of that noise, as a fraction of the intensity range"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise sigma"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Standard deviation of that noise, as a fraction of the intensity range"),
                              R::Checkpoint, false));
     table.push_back(describe(field(MEMBER(cosineSchedule)), "cosine_schedule", "",
-                             SETTING_TEXT("Cosine schedule"),
-                             SETTING_TEXT("Cosine decay of the learning rate over the run, after a short warm-up"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Cosine schedule"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Cosine decay of the learning rate over the run, after a short warm-up"),
                              R::Checkpoint, false));
     table.push_back(describe(field(MEMBER(ricianCorrection)), "rician_correction", "",
-                             SETTING_TEXT("Remove the noise floor"),
-                             SETTING_TEXT("Enhancement removes the Rician noise floor estimated from each slice's background"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Remove the noise floor"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Enhancement removes the Rician noise floor estimated from each slice's background"),
                              R::Checkpoint, false));
     table.push_back(describe(ranged(field(MEMBER(maxTrainingSeconds)), 0.0, 1e7), "max_training_seconds",
-                             "max-seconds", SETTING_TEXT("Time budget (s)"),
-                             SETTING_TEXT("Stop after this many seconds of training, the last epoch cut short; 0: no limit"),
+                             "max-seconds", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Time budget (s)"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Stop after this many seconds of training, the last epoch cut short; 0: no limit"),
                              R::Request, false));
     table.push_back(describe(ranged(field(MEMBER(threads)), 0, 1024), "threads", "threads",
-                             SETTING_TEXT("Threads"), SETTING_TEXT("CPU threads for training; 0: all cores"), R::Request,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Threads"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "CPU threads for training; 0: all cores"), R::Request,
                              false));
     return table;
 }
