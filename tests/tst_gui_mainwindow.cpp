@@ -104,8 +104,8 @@ void TestGuiMainWindow::windowStartsWithItsParts()
     QCOMPARE(tabs->currentIndex(), int(MainWindow::TrainingTab));
     QVERIFY(!window.showTab(QStringLiteral("nonsense")));
     // Nothing to run yet.
-    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("startTrainingButton"))->isEnabled());
-    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
+    QVERIFY(!window.findChild<QAbstractButton *>(QStringLiteral("startTrainingButton"))->isEnabled());
+    QVERIFY(!window.findChild<QAbstractButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
 }
 
 void TestGuiMainWindow::trainingOptionsShowTheEngineDefaults()
@@ -122,7 +122,7 @@ void TestGuiMainWindow::trainingOptionsShowTheEngineDefaults()
     QCOMPARE(shown.seed, defaults.seed);
     QVERIFY(shown.objective == defaults.objective);
     QVERIFY(shown.network == defaults.network);
-    QCOMPARE(window.findChild<QSpinBox *>(QStringLiteral("epochsSpin"))->value(), defaults.epochs);
+    QCOMPARE(window.findChild<QSpinBox *>(QStringLiteral("setting_epochs"))->value(), defaults.epochs);
 }
 
 void TestGuiMainWindow::openingADatasetFillsTheTable()
