@@ -487,10 +487,15 @@ void TestGuiMainWindow::germanTranslationIsEmbedded()
     QVERIFY(translator.load(QLocale(QLocale::German, QLocale::Germany), QStringLiteral("mri-studio"), QStringLiteral("_"),
                             QStringLiteral(":/i18n")));
     QVERIFY(!translator.isEmpty());
-    const QString open = translator.translate("studio::MainWindow", "&Open Dataset…");
+    const QString open = translator.translate("studio::StudioActions", "&Open Dataset…");
     QVERIFY(!open.isEmpty());
     QVERIFY(open != QStringLiteral("&Open Dataset…"));
-    QVERIFY(!translator.translate("studio::TrainingPanel", "Start").isEmpty());
+    QVERIFY(!translator.translate("studio::TrainingPanel", "Restore Defaults").isEmpty());
+    QVERIFY(!translator.translate("studio::StudioActions", "Start &Training").isEmpty());
+    // The engine's table of training settings is extracted and translated too.
+    const QString rate = translator.translate("mri::TrainingSettings", "Learning rate");
+    QVERIFY(!rate.isEmpty());
+    QVERIFY(rate != QStringLiteral("Learning rate"));
 }
 
 int main(int argc, char *argv[])
