@@ -104,8 +104,8 @@ void TestGuiMainWindow::windowStartsWithItsParts()
     QCOMPARE(tabs->currentIndex(), int(MainWindow::TrainingTab));
     QVERIFY(!window.showTab(QStringLiteral("nonsense")));
     // Nothing to run yet.
-    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("startTrainingButton"))->isEnabled());
-    QVERIFY(!window.findChild<QPushButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
+    QVERIFY(!window.findChild<QAbstractButton *>(QStringLiteral("startTrainingButton"))->isEnabled());
+    QVERIFY(!window.findChild<QAbstractButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
 }
 
 void TestGuiMainWindow::trainingOptionsShowTheEngineDefaults()
@@ -122,7 +122,7 @@ void TestGuiMainWindow::trainingOptionsShowTheEngineDefaults()
     QCOMPARE(shown.seed, defaults.seed);
     QVERIFY(shown.objective == defaults.objective);
     QVERIFY(shown.network == defaults.network);
-    QCOMPARE(window.findChild<QSpinBox *>(QStringLiteral("epochsSpin"))->value(), defaults.epochs);
+    QCOMPARE(window.findChild<QSpinBox *>(QStringLiteral("setting_epochs"))->value(), defaults.epochs);
 }
 
 void TestGuiMainWindow::openingADatasetFillsTheTable()
@@ -487,10 +487,15 @@ void TestGuiMainWindow::germanTranslationIsEmbedded()
     QVERIFY(translator.load(QLocale(QLocale::German, QLocale::Germany), QStringLiteral("mri-studio"), QStringLiteral("_"),
                             QStringLiteral(":/i18n")));
     QVERIFY(!translator.isEmpty());
-    const QString open = translator.translate("studio::MainWindow", "&Open Dataset…");
+    const QString open = translator.translate("studio::StudioActions", "&Open Dataset…");
     QVERIFY(!open.isEmpty());
     QVERIFY(open != QStringLiteral("&Open Dataset…"));
-    QVERIFY(!translator.translate("studio::TrainingPanel", "Start").isEmpty());
+    QVERIFY(!translator.translate("studio::TrainingPanel", "Restore Defaults").isEmpty());
+    QVERIFY(!translator.translate("studio::StudioActions", "Start &Training").isEmpty());
+    // The engine's table of training settings is extracted and translated too.
+    const QString rate = translator.translate("mri::TrainingSettings", "Learning rate");
+    QVERIFY(!rate.isEmpty());
+    QVERIFY(rate != QStringLiteral("Learning rate"));
 }
 
 int main(int argc, char *argv[])

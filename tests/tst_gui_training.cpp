@@ -3,22 +3,31 @@
 // within a second and keeps the checkpoint usable, a loaded model shows its
 // recorded curves, Resume continues it, and closing the window mid-run stops
 // the work cleanly. Every test function makes its own dataset (and model), so
-// any of them can run alone: ./tst_gui_training resumeContinuesTheCheckpoint
+// any of them can run alone: ./tst_gui_training resumeContinuesTheCheckpoint.
+// The Training tab's buttons are the window's actions, enabled by the session:
+// they agree with the menus at every step, and Stop disables itself once
+// pressed. The model panel shows the settings the model was trained with.
 
 #include "Dataset.h"
 #include "MainWindow.h"
+#include "SettingsForm.h"
+#include "StudioActions.h"
 #include "StudioSession.h"
 #include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "TrainingChart.h"
 #include "TrainingPanel.h"
 #include "Trainer.h"
+#include "TrainingSettings.h"
 
 #include <qcustomplot.h>
 
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QPushButton>
+#include <QAbstractButton>
+#include <QAction>
+#include <QLabel>
+#include <QToolButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -43,6 +52,8 @@ private slots:
     void closingDuringTrainingStopsCleanly();
 
 private:
+    static void buttonsShowTheActions(MainWindow &window);
+    static QString settingLine(const char *key, const mri::TrainingOptions &options);
     mri::TrainingOptions tinyOptions(int epochs, int patchesPerImage) const;
     QString newDataset();
     QString trainModel(const QString &dataset, const QString &modelFile, int epochs);
@@ -74,6 +85,35 @@ QString TestGuiTraining::trainModel(const QString &dataset, const QString &model
     if (result.epochsCompleted != epochs || !QFileInfo::exists(modelFile))
         return {};
     return modelFile;
+}
+
+// Every button of the Training tab shows one of the window's actions and
+// agrees with it (the menus and the tool bar show the same QAction objects).
+void TestGuiTraining::buttonsShowTheActions(MainWindow &window)
+{
+    const StudioActions &actions = *window.actions();
+    const std::pair<const char *, QAction *> pairs[] = {
+        {"startTrainingButton", actions.startTraining()}, {"stopTrainingButton", actions.stop()},
+        {"resumeTrainingButton", actions.resumeTraining()}, {"loadModelButton", actions.loadModel()},
+        {"saveModelButton", actions.saveModelAs()}};
+    for (const auto &[name, action] : pairs) {
+        auto *button = window.findChild<QToolButton *>(QString::fromLatin1(name));
+        QVERIFY2(button, name);
+        QVERIFY2(button->defaultAction() == action, name);
+        QVERIFY2(button->isEnabled() == action->isEnabled(), name);
+    }
+    const auto *session = window.session();
+    QCOMPARE(actions.startTraining()->isEnabled(), session->canTrain());
+    QCOMPARE(actions.resumeTraining()->isEnabled(), session->canResume());
+    QCOMPARE(actions.stop()->isEnabled(), session->canStop());
+    QCOMPARE(actions.enhanceAll()->isEnabled(), session->canEnhance());
+}
+
+// "Label: value" of one setting as the model panel lists it (English: no translator).
+QString TestGuiTraining::settingLine(const char *key, const mri::TrainingOptions &options)
+{
+    const auto &setting = mri::trainingSetting(key);
+    return QString::fromStdString(setting.label + ": " + mri::formatSettingValue(setting, setting.get(options)));
 }
 
 mri::TrainingOptions TestGuiTraining::tinyOptions(int epochs, int patchesPerImage) const
@@ -108,12 +148,14 @@ void TestGuiTraining::trainingDrawsLiveCurves()
     QSignalSpy epochs(window.session(), &StudioSession::trainingEpoch);
     QSignalSpy finished(window.session(), &StudioSession::trainingFinished);
     QSignalSpy modelInfo(window.session(), &StudioSession::modelInfoChanged);
-    auto *start = window.findChild<QPushButton *>(QStringLiteral("startTrainingButton"));
+    auto *start = window.findChild<QAbstractButton *>(QStringLiteral("startTrainingButton"));
     QVERIFY(start->isEnabled());
+    buttonsShowTheActions(window);
     QTest::mouseClick(start, Qt::LeftButton);
     QVERIFY(window.session()->isBusy());
     QVERIFY(!start->isEnabled());
-    QVERIFY(window.findChild<QPushButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
+    QVERIFY(window.findChild<QAbstractButton *>(QStringLiteral("stopTrainingButton"))->isEnabled());
+    buttonsShowTheActions(window);
     QVERIFY(finished.wait(120000));
     QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
 
@@ -146,7 +188,8 @@ void TestGuiTraining::trainingDrawsLiveCurves()
     QCOMPARE(window.session()->modelInfo()->network.baseChannels, 4);
     QCOMPARE(window.session()->modelInfo()->epochsTrained, 2);
     QCOMPARE(window.session()->modelInfo()->history.size(), std::size_t(2));
-    QVERIFY(window.findChild<QPushButton *>(QStringLiteral("resumeTrainingButton"))->isEnabled());
+    QVERIFY(window.findChild<QAbstractButton *>(QStringLiteral("resumeTrainingButton"))->isEnabled());
+    buttonsShowTheActions(window);
     // The live curves stay: the checkpoint's history does not replace them.
     QCOMPARE(plot->graph(0)->dataCount(), steps.count());
 }
@@ -184,14 +227,24 @@ void TestGuiTraining::stopEndsTrainingWithinASecond()
     QSignalSpy steps(window.session(), &StudioSession::trainingStep);
     QSignalSpy epochs(window.session(), &StudioSession::trainingEpoch);
     QSignalSpy finished(window.session(), &StudioSession::trainingFinished);
-    QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("startTrainingButton")), Qt::LeftButton);
+    QTest::mouseClick(window.findChild<QAbstractButton *>(QStringLiteral("startTrainingButton")), Qt::LeftButton);
     // Let one epoch complete so there is a checkpoint to keep.
     QTRY_VERIFY_WITH_TIMEOUT(epochs.count() >= 1, 60000);
     QVERIFY(steps.count() > 0);
 
+    auto *stop = window.findChild<QAbstractButton *>(QStringLiteral("stopTrainingButton"));
+    QVERIFY(stop->isEnabled());
     QElapsedTimer timer;
     timer.start();
-    QTest::mouseClick(window.findChild<QPushButton *>(QStringLiteral("stopTrainingButton")), Qt::LeftButton);
+    QTest::mouseClick(stop, Qt::LeftButton);
+    // Pressed once: Stop disables itself everywhere until the run has ended.
+    if (finished.isEmpty()) {
+        QVERIFY(window.session()->isStopping());
+        QVERIFY(!stop->isEnabled());
+        QVERIFY(!window.actions()->stop()->isEnabled());
+        QVERIFY(!window.actions()->startTraining()->isEnabled());
+        buttonsShowTheActions(window);
+    }
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 5000);
     const qint64 elapsed = timer.elapsed();
     QVERIFY2(elapsed < 1000, qPrintable(QStringLiteral("Stop took %1 ms").arg(elapsed)));
@@ -199,6 +252,9 @@ void TestGuiTraining::stopEndsTrainingWithinASecond()
     QVERIFY(outcome.cancelled);
     QVERIFY(outcome.epochsCompleted >= 1);
     QVERIFY(!window.session()->isBusy());
+    QVERIFY(!window.session()->isStopping());
+    QVERIFY(window.actions()->startTraining()->isEnabled());
+    buttonsShowTheActions(window);
     // The last complete epoch's checkpoint is usable.
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
     QCOMPARE(window.session()->modelInfo()->epochsTrained, outcome.epochsCompleted);
@@ -242,6 +298,15 @@ void TestGuiTraining::loadedModelShowsItsHistory()
         QVERIFY(plot->yAxis2->range().contains(epoch.validationPsnr));
     }
     test::saveReviewShot(window, QStringLiteral("training-history"));
+    // The settings the model was trained with, every one of the table.
+    const auto &settings = window.session()->modelInfo()->settings;
+    QCOMPARE(settings.learningRate, 3e-3);
+    QCOMPARE(settings.network.baseChannels, 4);
+    auto *settingsLabel = window.findChild<QLabel *>(QStringLiteral("modelSettingsLabel"));
+    QVERIFY(settingsLabel);
+    for (const auto &setting : mri::trainingSettings())
+        QVERIFY2(settingsLabel->text().contains(settingLine(setting.key.c_str(), settings)), setting.key.c_str());
+    QVERIFY(settingsLabel->text().contains(QStringLiteral("Learning rate: 0.003")));
 
     // Another model brings its own curves instead.
     window.session()->setModelFile(other);
@@ -280,7 +345,7 @@ void TestGuiTraining::resumeContinuesTheCheckpoint()
     QSignalSpy steps(window.session(), &StudioSession::trainingStep);
     QSignalSpy epochs(window.session(), &StudioSession::trainingEpoch);
     QSignalSpy finished(window.session(), &StudioSession::trainingFinished);
-    auto *resume = window.findChild<QPushButton *>(QStringLiteral("resumeTrainingButton"));
+    auto *resume = window.findChild<QAbstractButton *>(QStringLiteral("resumeTrainingButton"));
     QVERIFY(resume->isEnabled());
     QTest::mouseClick(resume, Qt::LeftButton);
     QVERIFY(finished.wait(120000));
@@ -294,6 +359,29 @@ void TestGuiTraining::resumeContinuesTheCheckpoint()
     QCOMPARE(window.session()->modelInfo()->network.depth, 2);
     QCOMPARE(window.session()->modelInfo()->network.baseChannels, 4);
     QVERIFY(window.session()->modelInfo()->objective == mri::TrainingObjective::Noise2Void);
+
+    // What really ran: the form stays as the user left it, the model panel
+    // shows the checkpoint's settings that the resumed run kept.
+    const auto shown = window.trainingPanel()->options();
+    QCOMPARE(shown.network.depth, 3);
+    const auto &ran = window.session()->modelInfo()->settings;
+    QCOMPARE(ran.network.depth, 2);
+    QCOMPARE(ran.network.baseChannels, 4);
+    QVERIFY(ran.objective == mri::TrainingObjective::Noise2Void);
+    auto *settingsLabel = window.findChild<QLabel *>(QStringLiteral("modelSettingsLabel"));
+    QVERIFY(settingsLabel);
+    for (const char *key : {"depth", "base_channels", "objective"}) {
+        QVERIFY2(settingsLabel->text().contains(settingLine(key, ran)), key);
+        QVERIFY2(!settingsLabel->text().contains(settingLine(key, shown)), key);
+    }
+    QVERIFY(settingsLabel->toolTip().contains(settingLine("depth", ran)));
+    // "Use These Settings" puts them into the form.
+    auto *use = window.findChild<QAbstractButton *>(QStringLiteral("useModelSettingsButton"));
+    QVERIFY(use && use->isEnabled());
+    use->click();
+    const auto used = window.trainingPanel()->options();
+    for (const auto &setting : mri::trainingSettings())
+        QVERIFY2(setting.get(used) == setting.get(ran), setting.key.c_str());
 }
 
 void TestGuiTraining::closingDuringTrainingStopsCleanly()

@@ -2,6 +2,193 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>mri::TrainingSettings</name>
+    <message>
+        <source>Objective</source>
+        <translation>Ziel</translation>
+    </message>
+    <message>
+        <source>What the network learns: n2v needs noisy slices only; synthetic adds noise to clean slices; identity learns to copy (for comparison)</source>
+        <translation>Was das Netz lernt: n2v braucht nur verrauschte Schichten; synthetic fügt rauschfreien Schichten Rauschen hinzu; identity lernt Kopieren (zum Vergleich)</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>Epochen</translation>
+    </message>
+    <message>
+        <source>Passes over the training slices; a resumed run continues up to this total</source>
+        <translation>Durchläufe über die Trainingsschichten; ein fortgesetzter Lauf trainiert bis zu dieser Gesamtzahl</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <source>Initial step size of the Adam optimiser</source>
+        <translation>Anfängliche Schrittweite des Adam-Optimierers</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>Batchgröße</translation>
+    </message>
+    <message>
+        <source>Patches per training step</source>
+        <translation>Patches je Trainingsschritt</translation>
+    </message>
+    <message>
+        <source>Patch size</source>
+        <translation>Patchgröße</translation>
+    </message>
+    <message>
+        <source>Side in pixels of the square patches cut from the slices</source>
+        <translation>Seitenlänge in Pixeln der quadratischen Ausschnitte aus den Schichten</translation>
+    </message>
+    <message>
+        <source>Patches per image</source>
+        <translation>Patches je Bild</translation>
+    </message>
+    <message>
+        <source>Patches drawn from every training slice per epoch</source>
+        <translation>Patches, die je Epoche aus jeder Trainingsschicht gezogen werden</translation>
+    </message>
+    <message>
+        <source>Validation fraction</source>
+        <translation>Validierungsanteil</translation>
+    </message>
+    <message>
+        <source>Share of the slices held back to measure validation loss and PSNR</source>
+        <translation>Anteil der Schichten, der zur Messung von Validierungsverlust und PSNR zurückgehalten wird</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <source>Same seed, same run on the same machine; 0 picks one and reports it</source>
+        <translation>Gleicher Seed, gleicher Lauf auf demselben Rechner; 0 wählt einen und meldet ihn</translation>
+    </message>
+    <message>
+        <source>U-Net depth</source>
+        <translation>U-Net-Tiefe</translation>
+    </message>
+    <message>
+        <source>Down-sampling steps of the U-Net</source>
+        <translation>Herunterskalierungsstufen des U-Net</translation>
+    </message>
+    <message>
+        <source>Base channels</source>
+        <translation>Basiskanäle</translation>
+    </message>
+    <message>
+        <source>Channels of the first U-Net level, doubled per level</source>
+        <translation>Kanäle der ersten U-Net-Stufe, je Stufe verdoppelt</translation>
+    </message>
+    <message>
+        <source>Batch normalisation</source>
+        <translation>Batch-Normalisierung</translation>
+    </message>
+    <message>
+        <source>Batch normalisation after each convolution</source>
+        <translation>Batch-Normalisierung nach jeder Faltung</translation>
+    </message>
+    <message>
+        <source>Max-blur-pool</source>
+        <translation>Max-Blur-Pooling</translation>
+    </message>
+    <message>
+        <source>N2V2&apos;s max-blur-pool instead of max-pool for down-sampling</source>
+        <translation>Max-Blur-Pooling von N2V2 statt Max-Pooling beim Herunterskalieren</translation>
+    </message>
+    <message>
+        <source>Top skip connection</source>
+        <translation>Oberste Skip-Verbindung</translation>
+    </message>
+    <message>
+        <source>Skip connection at full resolution (N2V2 drops it)</source>
+        <translation>Skip-Verbindung in voller Auflösung (N2V2 lässt sie weg)</translation>
+    </message>
+    <message>
+        <source>Residual output</source>
+        <translation>Residuale Ausgabe</translation>
+    </message>
+    <message>
+        <source>Output = input + correction instead of Sigmoid of the last convolution</source>
+        <translation>Ausgabe = Eingabe + Korrektur statt Sigmoid der letzten Faltung</translation>
+    </message>
+    <message>
+        <source>Blind-spot fraction</source>
+        <translation>Anteil blinder Flecken</translation>
+    </message>
+    <message>
+        <source>Share of the pixels of each patch that Noise2Void hides and predicts</source>
+        <translation>Anteil der Pixel jedes Patches, die Noise2Void verdeckt und vorhersagt</translation>
+    </message>
+    <message>
+        <source>Blind-spot window</source>
+        <translation>Fenster der blinden Flecken</translation>
+    </message>
+    <message>
+        <source>Side of the window a blind spot&apos;s replacement value comes from</source>
+        <translation>Seitenlänge des Fensters, aus dem der Ersatzwert eines blinden Flecks stammt</translation>
+    </message>
+    <message>
+        <source>Median replacement</source>
+        <translation>Median als Ersatz</translation>
+    </message>
+    <message>
+        <source>N2V2: a blind spot gets its window&apos;s median instead of a random neighbour</source>
+        <translation>N2V2: Ein blinder Fleck erhält den Median seines Fensters statt eines zufälligen Nachbarn</translation>
+    </message>
+    <message>
+        <source>Synthetic noise</source>
+        <translation>Synthetisches Rauschen</translation>
+    </message>
+    <message>
+        <source>Noise the synthetic objective adds to the clean slices</source>
+        <translation>Rauschen, das das Ziel synthetic den rauschfreien Schichten hinzufügt</translation>
+    </message>
+    <message>
+        <source>Synthetic noise sigma</source>
+        <translation>Sigma des synthetischen Rauschens</translation>
+    </message>
+    <message>
+        <source>Standard deviation of that noise, as a fraction of the intensity range</source>
+        <translation>Standardabweichung dieses Rauschens, als Anteil des Intensitätsbereichs</translation>
+    </message>
+    <message>
+        <source>Cosine schedule</source>
+        <translation>Kosinus-Zeitplan</translation>
+    </message>
+    <message>
+        <source>Cosine decay of the learning rate over the run, after a short warm-up</source>
+        <translation>Kosinusförmiges Absenken der Lernrate über den Lauf, nach einer kurzen Aufwärmphase</translation>
+    </message>
+    <message>
+        <source>Remove the noise floor</source>
+        <translation>Rauschboden entfernen</translation>
+    </message>
+    <message>
+        <source>Enhancement removes the Rician noise floor estimated from each slice&apos;s background</source>
+        <translation>Die Verbesserung entfernt den Rice-Rauschboden, geschätzt aus dem Hintergrund jeder Schicht</translation>
+    </message>
+    <message>
+        <source>Time budget (s)</source>
+        <translation>Zeitbudget (s)</translation>
+    </message>
+    <message>
+        <source>Stop after this many seconds of training, the last epoch cut short; 0: no limit</source>
+        <translation>Nach so vielen Sekunden Training anhalten, die letzte Epoche wird verkürzt; 0: keine Grenze</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>Threads</translation>
+    </message>
+    <message>
+        <source>CPU threads for training; 0: all cores</source>
+        <translation>CPU-Threads für das Training; 0: alle Kerne</translation>
+    </message>
+</context>
+<context>
     <name>studio::ComparisonPage</name>
     <message>
         <source>Three random patients: original and enhanced</source>
@@ -192,96 +379,8 @@
         <translation>Vergleich</translation>
     </message>
     <message>
-        <source>&amp;Open Dataset…</source>
-        <translation>Datensatz ö&amp;ffnen…</translation>
-    </message>
-    <message>
-        <source>Open a folder with brain_tumor_info.csv or with slice images</source>
-        <translation>Einen Ordner mit brain_tumor_info.csv oder mit Schichtbildern öffnen</translation>
-    </message>
-    <message>
-        <source>Build &amp;Demo Dataset</source>
-        <translation>&amp;Demo-Datensatz erstellen</translation>
-    </message>
-    <message>
-        <source>Write noisy slices of the MNI brain template and open them</source>
-        <translation>Verrauschte Schichten der MNI-Hirnvorlage schreiben und öffnen</translation>
-    </message>
-    <message>
-        <source>&amp;Export Metrics CSV</source>
-        <translation>Metrik-CSV &amp;exportieren</translation>
-    </message>
-    <message>
-        <source>Write brain_tumor_info_metrics.csv next to the dataset</source>
-        <translation>brain_tumor_info_metrics.csv neben den Datensatz schreiben</translation>
-    </message>
-    <message>
-        <source>Export Metrics CSV &amp;As…</source>
-        <translation>Metrik-CSV exportieren &amp;als…</translation>
-    </message>
-    <message>
-        <source>Save Comparison &amp;Figure…</source>
-        <translation>&amp;Vergleichsabbildung speichern…</translation>
-    </message>
-    <message>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
-    </message>
-    <message>
-        <source>&amp;Load Model…</source>
-        <translation>Modell &amp;laden…</translation>
-    </message>
-    <message>
-        <source>Choose the model file used for enhancement</source>
-        <translation>Die Modelldatei für die Verbesserung wählen</translation>
-    </message>
-    <message>
-        <source>&amp;Save Model As…</source>
-        <translation>Modell &amp;speichern unter…</translation>
-    </message>
-    <message>
-        <source>Copy the current checkpoint to another file</source>
-        <translation>Den aktuellen Checkpoint in eine andere Datei kopieren</translation>
-    </message>
-    <message>
-        <source>Start &amp;Training</source>
-        <translation>&amp;Training starten</translation>
-    </message>
-    <message>
-        <source>Train a new model with the options of the Training tab</source>
-        <translation>Ein neues Modell mit den Optionen des Reiters „Training“ trainieren</translation>
-    </message>
-    <message>
-        <source>&amp;Resume Training</source>
-        <translation>Training &amp;fortsetzen</translation>
-    </message>
-    <message>
-        <source>Continue training from the model&apos;s checkpoint</source>
-        <translation>Das Training ab dem Checkpoint des Modells fortsetzen</translation>
-    </message>
-    <message>
-        <source>&amp;Stop</source>
-        <translation>&amp;Stopp</translation>
-    </message>
-    <message>
-        <source>Stop training or enhancement; finished work is kept</source>
-        <translation>Training oder Verbesserung anhalten; Fertiges bleibt erhalten</translation>
-    </message>
-    <message>
-        <source>&amp;Enhance Selected</source>
-        <translation>Auswahl &amp;verbessern</translation>
-    </message>
-    <message>
-        <source>Enhance the patients selected in the table with the current model</source>
-        <translation>Die in der Tabelle ausgewählten Patienten mit dem aktuellen Modell verbessern</translation>
-    </message>
-    <message>
-        <source>Enhance &amp;All</source>
-        <translation>&amp;Alle verbessern</translation>
-    </message>
-    <message>
-        <source>&amp;Compare Three Patients</source>
-        <translation>Drei Patienten ver&amp;gleichen</translation>
     </message>
     <message>
         <source>Zoom &amp;In</source>
@@ -488,10 +587,6 @@
         <translation>Wird angehalten…</translation>
     </message>
     <message>
-        <source>Res&amp;huffle Comparison</source>
-        <translation>Vergleich neu &amp;mischen</translation>
-    </message>
-    <message>
         <source>Opened %1 (rows: %2).</source>
         <translation>%1 geöffnet (Zeilen: %2).</translation>
     </message>
@@ -588,6 +683,41 @@
     <message>
         <source> · unreadable: %1</source>
         <translation> · nicht lesbar: %1</translation>
+    </message>
+</context>
+<context>
+    <name>studio::SettingsForm</name>
+    <message>
+        <source>Training options</source>
+        <translation>Trainingsoptionen</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <translation>%1:</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>Erweitert</translation>
+    </message>
+    <message>
+        <source>Show or hide the settings most runs leave at their defaults</source>
+        <translation>Die Einstellungen zeigen oder verbergen, die die meisten Läufe auf ihrem Standardwert lassen</translation>
+    </message>
+    <message>
+        <source>From %1 to %2.</source>
+        <translation>Von %1 bis %2.</translation>
+    </message>
+    <message>
+        <source>One of: %1.</source>
+        <translation>Eines von: %1.</translation>
+    </message>
+    <message>
+        <source>Default: %1.</source>
+        <translation>Standardwert: %1.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
@@ -762,6 +892,101 @@ Wählen Sie Ausführen ▸ Auswahl verbessern (Strg+E).</translation>
     </message>
 </context>
 <context>
+    <name>studio::StudioActions</name>
+    <message>
+        <source>&amp;Open Dataset…</source>
+        <translation>Datensatz ö&amp;ffnen…</translation>
+    </message>
+    <message>
+        <source>Open a folder with brain_tumor_info.csv or with slice images</source>
+        <translation>Einen Ordner mit brain_tumor_info.csv oder mit Schichtbildern öffnen</translation>
+    </message>
+    <message>
+        <source>Build &amp;Demo Dataset</source>
+        <translation>&amp;Demo-Datensatz erstellen</translation>
+    </message>
+    <message>
+        <source>Write noisy slices of the MNI brain template and open them</source>
+        <translation>Verrauschte Schichten der MNI-Hirnvorlage schreiben und öffnen</translation>
+    </message>
+    <message>
+        <source>&amp;Export Metrics CSV</source>
+        <translation>Metrik-CSV &amp;exportieren</translation>
+    </message>
+    <message>
+        <source>Write brain_tumor_info_metrics.csv next to the dataset</source>
+        <translation>brain_tumor_info_metrics.csv neben den Datensatz schreiben</translation>
+    </message>
+    <message>
+        <source>Export Metrics CSV &amp;As…</source>
+        <translation>Metrik-CSV exportieren &amp;als…</translation>
+    </message>
+    <message>
+        <source>Save Comparison &amp;Figure…</source>
+        <translation>&amp;Vergleichsabbildung speichern…</translation>
+    </message>
+    <message>
+        <source>&amp;Load Model…</source>
+        <translation>Modell &amp;laden…</translation>
+    </message>
+    <message>
+        <source>Choose the model file used for enhancement</source>
+        <translation>Die Modelldatei für die Verbesserung wählen</translation>
+    </message>
+    <message>
+        <source>&amp;Save Model As…</source>
+        <translation>Modell &amp;speichern unter…</translation>
+    </message>
+    <message>
+        <source>Copy the current checkpoint to another file</source>
+        <translation>Den aktuellen Checkpoint in eine andere Datei kopieren</translation>
+    </message>
+    <message>
+        <source>Start &amp;Training</source>
+        <translation>&amp;Training starten</translation>
+    </message>
+    <message>
+        <source>Train a new model with the options of the Training tab</source>
+        <translation>Ein neues Modell mit den Optionen des Reiters „Training“ trainieren</translation>
+    </message>
+    <message>
+        <source>&amp;Resume Training</source>
+        <translation>Training &amp;fortsetzen</translation>
+    </message>
+    <message>
+        <source>Continue training from the model&apos;s checkpoint</source>
+        <translation>Das Training ab dem Checkpoint des Modells fortsetzen</translation>
+    </message>
+    <message>
+        <source>&amp;Stop</source>
+        <translation>&amp;Stopp</translation>
+    </message>
+    <message>
+        <source>Stop training or enhancement; finished work is kept</source>
+        <translation>Training oder Verbesserung anhalten; Fertiges bleibt erhalten</translation>
+    </message>
+    <message>
+        <source>&amp;Enhance Selected</source>
+        <translation>Auswahl &amp;verbessern</translation>
+    </message>
+    <message>
+        <source>Enhance the patients selected in the table with the current model</source>
+        <translation>Die in der Tabelle ausgewählten Patienten mit dem aktuellen Modell verbessern</translation>
+    </message>
+    <message>
+        <source>Enhance &amp;All</source>
+        <translation>&amp;Alle verbessern</translation>
+    </message>
+    <message>
+        <source>&amp;Compare Three Patients</source>
+        <translation>Drei Patienten ver&amp;gleichen</translation>
+    </message>
+    <message>
+        <source>Res&amp;huffle Comparison</source>
+        <translation>Vergleich neu &amp;mischen</translation>
+    </message>
+</context>
+<context>
     <name>studio::StudioLauncher</name>
     <message>
         <source>The screenshot could not be written to &apos;%1&apos;.</source>
@@ -847,112 +1072,8 @@ sowie Validierungsverlust und PSNR je Epoche zu verfolgen.</translation>
 <context>
     <name>studio::TrainingPanel</name>
     <message>
-        <source>Noise2Void (self-supervised, blind spot)</source>
-        <translation>Noise2Void (selbstüberwacht, blinder Fleck)</translation>
-    </message>
-    <message>
-        <source>Identity (learns to copy; for comparison)</source>
-        <translation>Identität (lernt Kopieren; zum Vergleich)</translation>
-    </message>
-    <message>
-        <source>Synthetic (extra Rician noise on the input)</source>
-        <translation>Synthetisch (zusätzliches Rice-Rauschen am Eingang)</translation>
-    </message>
-    <message>
-        <source> px</source>
-        <translation> px</translation>
-    </message>
-    <message>
-        <source>Random</source>
-        <translation>Zufällig</translation>
-    </message>
-    <message>
-        <source>Objective:</source>
-        <translation>Ziel:</translation>
-    </message>
-    <message>
-        <source>Epochs:</source>
-        <translation>Epochen:</translation>
-    </message>
-    <message>
-        <source>Learning rate:</source>
-        <translation>Lernrate:</translation>
-    </message>
-    <message>
-        <source>Batch size:</source>
-        <translation>Batchgröße:</translation>
-    </message>
-    <message>
-        <source>Patch size:</source>
-        <translation>Patchgröße:</translation>
-    </message>
-    <message>
-        <source>Patches per image:</source>
-        <translation>Patches je Bild:</translation>
-    </message>
-    <message>
-        <source>Validation fraction:</source>
-        <translation>Validierungsanteil:</translation>
-    </message>
-    <message>
-        <source>Seed:</source>
-        <translation>Seed:</translation>
-    </message>
-    <message>
-        <source>U-Net depth:</source>
-        <translation>U-Net-Tiefe:</translation>
-    </message>
-    <message>
-        <source>Base channels:</source>
-        <translation>Basiskanäle:</translation>
-    </message>
-    <message>
         <source>Restore Defaults</source>
         <translation>Standardwerte</translation>
-    </message>
-    <message>
-        <source>Training options</source>
-        <translation>Trainingsoptionen</translation>
-    </message>
-    <message>
-        <source>Start</source>
-        <translation>Start</translation>
-    </message>
-    <message>
-        <source>Train a new model on the open dataset</source>
-        <translation>Ein neues Modell auf dem geöffneten Datensatz trainieren</translation>
-    </message>
-    <message>
-        <source>Stop</source>
-        <translation>Stopp</translation>
-    </message>
-    <message>
-        <source>Stop training; the checkpoint of the last complete epoch stays usable</source>
-        <translation>Training anhalten; der Checkpoint der letzten vollständigen Epoche bleibt nutzbar</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>Fortsetzen</translation>
-    </message>
-    <message>
-        <source>Continue training from the model&apos;s checkpoint</source>
-        <translation>Das Training ab dem Checkpoint des Modells fortsetzen</translation>
-    </message>
-    <message>
-        <source>Load…</source>
-        <translation>Laden…</translation>
-    </message>
-    <message>
-        <source>Choose the model file used for enhancement</source>
-        <translation>Die Modelldatei für die Verbesserung wählen</translation>
-    </message>
-    <message>
-        <source>Save As…</source>
-        <translation>Speichern unter…</translation>
-    </message>
-    <message>
-        <source>Copy the current checkpoint to another file</source>
-        <translation>Den aktuellen Checkpoint in eine andere Datei kopieren</translation>
     </message>
     <message>
         <source>Model</source>
@@ -1015,10 +1136,6 @@ sowie Validierungsverlust und PSNR je Epoche zu verfolgen.</translation>
         <translation>Modell wird gelesen…</translation>
     </message>
     <message>
-        <source>Not trained yet: Start writes the model here.</source>
-        <translation>Noch nicht trainiert: Start schreibt das Modell hierhin.</translation>
-    </message>
-    <message>
         <source>Epoch %1/%2 · step %3/%4 · %5 left</source>
         <translation>Epoche %1/%2 · Schritt %3/%4 · noch %5</translation>
     </message>
@@ -1063,48 +1180,28 @@ sowie Validierungsverlust und PSNR je Epoche zu verfolgen.</translation>
         <translation>Übersprungen: %1</translation>
     </message>
     <message>
-        <source>What the network learns: Noise2Void needs no clean images</source>
-        <translation>Was das Netz lernt: Noise2Void braucht keine rauschfreien Bilder</translation>
-    </message>
-    <message>
-        <source>Passes over the training images; Resume continues up to this total</source>
-        <translation>Durchläufe über die Trainingsbilder; Fortsetzen trainiert bis zu dieser Gesamtzahl</translation>
-    </message>
-    <message>
-        <source>Step size of the Adam optimiser</source>
-        <translation>Schrittweite des Adam-Optimierers</translation>
-    </message>
-    <message>
-        <source>Patches per training step</source>
-        <translation>Patches je Trainingsschritt</translation>
-    </message>
-    <message>
-        <source>Side of the square patches cut from the slices</source>
-        <translation>Seitenlänge der quadratischen Ausschnitte aus den Schichten</translation>
-    </message>
-    <message>
-        <source>Patches drawn from every training image per epoch</source>
-        <translation>Patches, die je Epoche aus jedem Trainingsbild gezogen werden</translation>
-    </message>
-    <message>
-        <source>Share of the images held back to measure validation loss and PSNR</source>
-        <translation>Anteil der Bilder, der zur Messung von Validierungsverlust und PSNR zurückgehalten wird</translation>
-    </message>
-    <message>
-        <source>Same seed, same run; Random picks one and reports it</source>
-        <translation>Gleicher Seed, gleicher Lauf; „Zufällig“ wählt einen und meldet ihn</translation>
-    </message>
-    <message>
-        <source>Down-sampling steps of the U-Net</source>
-        <translation>Herunterskalierungsstufen des U-Net</translation>
-    </message>
-    <message>
-        <source>Channels of the first U-Net level, doubled per level</source>
-        <translation>Kanäle der ersten U-Net-Stufe, je Stufe verdoppelt</translation>
-    </message>
-    <message>
         <source>Finished. Epochs: %1, training images: %2, validation images: %3 (%4, seed %5). Model: %6</source>
         <translation>Fertig. Epochen: %1, Trainingsbilder: %2, Validierungsbilder: %3 (%4, Seed %5). Modell: %6</translation>
+    </message>
+    <message>
+        <source>Show the engine&apos;s default for every setting</source>
+        <translation>Für jede Einstellung den Standardwert der Engine zeigen</translation>
+    </message>
+    <message>
+        <source>Use These Settings</source>
+        <translation>Diese Einstellungen übernehmen</translation>
+    </message>
+    <message>
+        <source>Fill the form with the settings the model was trained with</source>
+        <translation>Das Formular mit den Einstellungen füllen, mit denen das Modell trainiert wurde</translation>
+    </message>
+    <message>
+        <source>Settings used: %1</source>
+        <translation>Verwendete Einstellungen: %1</translation>
+    </message>
+    <message>
+        <source>Not trained yet: Start Training writes the model here.</source>
+        <translation>Noch nicht trainiert: „Training starten“ schreibt das Modell hierhin.</translation>
     </message>
 </context>
 </TS>

@@ -8,6 +8,7 @@
 #include "PatientsPage.h"
 #include "RecentDatasets.h"
 #include "SideBySideView.h"
+#include "StudioActions.h"
 #include "StudioSession.h"
 #include "TrainingPanel.h"
 
@@ -61,6 +62,7 @@ QString jobTitle(Job job)
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_session(new StudioSession(this))
+    , m_actions(new StudioActions(m_session, this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setAcceptDrops(true);
@@ -71,7 +73,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->setDocumentMode(true);
     m_patientsPage = new PatientsPage(m_session, m_tabs);
     m_patientsPage->setObjectName(QStringLiteral("patientsPage"));
-    m_trainingPanel = new TrainingPanel(m_session, m_tabs);
+    m_trainingPanel = new TrainingPanel(m_session, m_actions, m_tabs);
     m_trainingPanel->setObjectName(QStringLiteral("trainingPanel"));
     m_comparisonPage = new ComparisonPage(m_session, m_tabs);
     m_comparisonPage->setObjectName(QStringLiteral("comparisonPage"));
@@ -86,7 +88,7 @@ MainWindow::MainWindow(QWidget *parent)
     createStatusBar();
     connectSession();
     restoreSettings();
-    updateActions();
+    updateViewActions();
     updateTitle();
     updateModelLabel();
 }
@@ -98,79 +100,27 @@ MainWindow::~MainWindow()
 
 void MainWindow::createActions()
 {
-    m_openAction = new QAction(studioIcon(QStringLiteral("open")), tr("&Open Dataset…"), this);
-    m_openAction->setShortcut(QKeySequence::Open);
-    m_openAction->setStatusTip(tr("Open a folder with brain_tumor_info.csv or with slice images"));
-    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseDataset);
-
-    m_demoAction = new QAction(tr("Build &Demo Dataset"), this);
-    m_demoAction->setStatusTip(tr("Write noisy slices of the MNI brain template and open them"));
-    connect(m_demoAction, &QAction::triggered, this, &MainWindow::buildDemoDataset);
-
-    m_exportAction = new QAction(studioIcon(QStringLiteral("export")), tr("&Export Metrics CSV"), this);
-    m_exportAction->setShortcut(QKeySequence::Save);
-    m_exportAction->setStatusTip(tr("Write brain_tumor_info_metrics.csv next to the dataset"));
-    connect(m_exportAction, &QAction::triggered, this, &MainWindow::exportMetricsCsv);
-
-    m_exportAsAction = new QAction(tr("Export Metrics CSV &As…"), this);
-    m_exportAsAction->setShortcut(QKeySequence::SaveAs);
-    connect(m_exportAsAction, &QAction::triggered, this, &MainWindow::exportMetricsCsvAs);
-
-    m_saveFigureAction = new QAction(tr("Save Comparison &Figure…"), this);
-    connect(m_saveFigureAction, &QAction::triggered, m_comparisonPage, &ComparisonPage::saveFigure);
+    // The commands that depend on the session are m_actions's; the Training
+    // tab connects its own (start, resume, load, save) and Stop cancels there.
+    connect(m_actions->open(), &QAction::triggered, this, &MainWindow::chooseDataset);
+    connect(m_actions->buildDemo(), &QAction::triggered, this, &MainWindow::buildDemoDataset);
+    connect(m_actions->exportMetrics(), &QAction::triggered, this, &MainWindow::exportMetricsCsv);
+    connect(m_actions->exportMetricsAs(), &QAction::triggered, this, &MainWindow::exportMetricsCsvAs);
+    connect(m_actions->saveFigure(), &QAction::triggered, m_comparisonPage, &ComparisonPage::saveFigure);
+    for (auto *action : {m_actions->startTraining(), m_actions->resumeTraining()})
+        connect(action, &QAction::triggered, this, [this] { m_tabs->setCurrentIndex(TrainingTab); });
+    connect(m_actions->enhanceSelected(), &QAction::triggered, this, &MainWindow::enhanceSelected);
+    connect(m_actions->enhanceAll(), &QAction::triggered, this, &MainWindow::enhanceAll);
+    connect(m_actions->compare(), &QAction::triggered, this, [this] { m_tabs->setCurrentIndex(CompareTab); });
+    connect(m_actions->reshuffle(), &QAction::triggered, this, [this] {
+        m_tabs->setCurrentIndex(CompareTab);
+        m_comparisonPage->reshuffle();
+    });
 
     m_quitAction = new QAction(tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     m_quitAction->setMenuRole(QAction::QuitRole);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
-
-    m_loadModelAction = new QAction(tr("&Load Model…"), this);
-    m_loadModelAction->setStatusTip(tr("Choose the model file used for enhancement"));
-    connect(m_loadModelAction, &QAction::triggered, m_trainingPanel, &TrainingPanel::chooseModelFile);
-    m_saveModelAction = new QAction(tr("&Save Model As…"), this);
-    m_saveModelAction->setStatusTip(tr("Copy the current checkpoint to another file"));
-    connect(m_saveModelAction, &QAction::triggered, m_trainingPanel, &TrainingPanel::saveModelAs);
-
-    m_trainAction = new QAction(studioIcon(QStringLiteral("train")), tr("Start &Training"), this);
-    m_trainAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
-    m_trainAction->setStatusTip(tr("Train a new model with the options of the Training tab"));
-    connect(m_trainAction, &QAction::triggered, this, [this] {
-        m_tabs->setCurrentIndex(TrainingTab);
-        m_trainingPanel->startTraining();
-    });
-    m_resumeAction = new QAction(tr("&Resume Training"), this);
-    m_resumeAction->setStatusTip(tr("Continue training from the model's checkpoint"));
-    connect(m_resumeAction, &QAction::triggered, this, [this] {
-        m_tabs->setCurrentIndex(TrainingTab);
-        m_trainingPanel->resumeTraining();
-    });
-    m_stopAction = new QAction(studioIcon(QStringLiteral("stop")), tr("&Stop"), this);
-    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
-    m_stopAction->setStatusTip(tr("Stop training or enhancement; finished work is kept"));
-    connect(m_stopAction, &QAction::triggered, this, [this] {
-        if (m_session->currentJob() == Job::Training)
-            m_trainingPanel->stopTraining();
-        else
-            m_session->cancelJob();
-    });
-
-    m_enhanceSelectedAction = new QAction(studioIcon(QStringLiteral("enhance")), tr("&Enhance Selected"), this);
-    m_enhanceSelectedAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    m_enhanceSelectedAction->setStatusTip(tr("Enhance the patients selected in the table with the current model"));
-    connect(m_enhanceSelectedAction, &QAction::triggered, this, &MainWindow::enhanceSelected);
-    m_enhanceAllAction = new QAction(tr("Enhance &All"), this);
-    m_enhanceAllAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
-    connect(m_enhanceAllAction, &QAction::triggered, this, &MainWindow::enhanceAll);
-
-    m_compareAction = new QAction(studioIcon(QStringLiteral("compare")), tr("&Compare Three Patients"), this);
-    m_compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
-    connect(m_compareAction, &QAction::triggered, this, [this] { m_tabs->setCurrentIndex(CompareTab); });
-    m_reshuffleAction = new QAction(tr("Res&huffle Comparison"), this);
-    m_reshuffleAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-    connect(m_reshuffleAction, &QAction::triggered, this, [this] {
-        m_tabs->setCurrentIndex(CompareTab);
-        m_comparisonPage->reshuffle();
-    });
 
     auto *view = m_patientsPage->view();
     m_zoomInAction = new QAction(tr("Zoom &In"), this);
@@ -199,33 +149,33 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     auto *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(m_openAction);
+    file->addAction(m_actions->open());
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
-    file->addAction(m_demoAction);
+    file->addAction(m_actions->buildDemo());
     file->addSeparator();
-    file->addAction(m_exportAction);
-    file->addAction(m_exportAsAction);
-    file->addAction(m_saveFigureAction);
+    file->addAction(m_actions->exportMetrics());
+    file->addAction(m_actions->exportMetricsAs());
+    file->addAction(m_actions->saveFigure());
     file->addSeparator();
     file->addAction(m_quitAction);
 
     auto *run = menuBar()->addMenu(tr("&Run"));
-    run->addAction(m_trainAction);
-    run->addAction(m_resumeAction);
-    run->addAction(m_stopAction);
+    run->addAction(m_actions->startTraining());
+    run->addAction(m_actions->resumeTraining());
+    run->addAction(m_actions->stop());
     run->addSeparator();
-    run->addAction(m_enhanceSelectedAction);
-    run->addAction(m_enhanceAllAction);
+    run->addAction(m_actions->enhanceSelected());
+    run->addAction(m_actions->enhanceAll());
     run->addSeparator();
-    run->addAction(m_compareAction);
-    run->addAction(m_reshuffleAction);
+    run->addAction(m_actions->compare());
+    run->addAction(m_actions->reshuffle());
 
     auto *model = menuBar()->addMenu(tr("&Model"));
-    model->addAction(m_loadModelAction);
-    model->addAction(m_saveModelAction);
+    model->addAction(m_actions->loadModel());
+    model->addAction(m_actions->saveModelAs());
 
     auto *view = menuBar()->addMenu(tr("&View"));
     const QStringList tabTitles{tr("&Patients"), tr("&Training"), tr("&Compare")};
@@ -252,14 +202,14 @@ void MainWindow::createToolBar()
     bar->setMovable(false);
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->setIconSize(QSize(22, 22));
-    bar->addAction(m_openAction);
+    bar->addAction(m_actions->open());
     bar->addSeparator();
-    bar->addAction(m_trainAction);
-    bar->addAction(m_stopAction);
-    bar->addAction(m_enhanceSelectedAction);
+    bar->addAction(m_actions->startTraining());
+    bar->addAction(m_actions->stop());
+    bar->addAction(m_actions->enhanceSelected());
     bar->addSeparator();
-    bar->addAction(m_compareAction);
-    bar->addAction(m_exportAction);
+    bar->addAction(m_actions->compare());
+    bar->addAction(m_actions->exportMetrics());
 }
 
 void MainWindow::createStatusBar()
@@ -274,7 +224,8 @@ void MainWindow::createStatusBar()
     m_cancelButton->setObjectName(QStringLiteral("cancelJobButton"));
     m_cancelButton->setText(tr("Cancel"));
     m_cancelButton->setToolTip(tr("Stop the running task; finished work is kept"));
-    connect(m_cancelButton, &QToolButton::clicked, m_stopAction, &QAction::trigger);
+    connect(m_cancelButton, &QToolButton::clicked, m_actions->stop(), &QAction::trigger);
+    connect(m_actions->stop(), &QAction::enabledChanged, m_cancelButton, &QWidget::setEnabled);
     m_modelLabel = new QLabel(this);
     m_modelLabel->setObjectName(QStringLiteral("modelStatusLabel"));
     statusBar()->addPermanentWidget(m_jobLabel);
@@ -300,7 +251,6 @@ void MainWindow::connectSession()
         if (m_persistent)
             RecentDatasets().add(folder);
         updateTitle();
-        updateActions();
         statusBar()->showMessage(tr("Opened %1 (rows: %2).").arg(QDir::toNativeSeparators(folder)).arg(m_session->patientModel()->rowCount()),
                                  kStatusTimeoutMs);
         if (m_tabs->currentIndex() == TrainingTab)
@@ -311,7 +261,6 @@ void MainWindow::connectSession()
         const int unreadable = m_session->patientModel()->unreadableCount();
         if (unreadable > 0)
             statusBar()->showMessage(tr("Unreadable images: %1. Their rows are marked in the table.").arg(unreadable), kStatusTimeoutMs);
-        updateActions();
     });
     connect(m_session, &StudioSession::datasetFailed, this, [this](const QString &) { updateTitle(); });
     connect(m_session, &StudioSession::trainingStep, this, [this](const mri::TrainingStep &step) {
@@ -340,7 +289,6 @@ void MainWindow::connectSession()
         if (!outcome.metricsCsv.isEmpty())
             text += QLatin1Char(' ') + tr("Metrics written to %1.").arg(QDir::toNativeSeparators(outcome.metricsCsv));
         statusBar()->showMessage(text, kStatusTimeoutMs);
-        updateActions();
     });
     connect(m_session, &StudioSession::csvExported, this, [this](const QString &file) {
         statusBar()->showMessage(tr("Metrics written to %1.").arg(QDir::toNativeSeparators(file)), kStatusTimeoutMs);
@@ -351,17 +299,19 @@ void MainWindow::connectSession()
     connect(m_session, &StudioSession::modelSaved, this, [this](const QString &file) {
         statusBar()->showMessage(tr("Model saved to %1.").arg(QDir::toNativeSeparators(file)), kStatusTimeoutMs);
     });
-    connect(m_session, &StudioSession::modelChanged, this, [this] {
-        updateModelLabel();
-        updateActions();
-    });
+    connect(m_session, &StudioSession::modelChanged, this, &MainWindow::updateModelLabel);
     connect(m_session, &StudioSession::modelInfoChanged, this, &MainWindow::updateModelLabel);
     connect(m_session, &StudioSession::statusMessage, this, [this](const QString &message) {
         statusBar()->showMessage(message, kStatusTimeoutMs);
     });
     connect(m_session, &StudioSession::errorOccurred, this, &MainWindow::showError);
-    connect(m_patientsPage->table()->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
-    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
+    connect(m_trainingPanel, &TrainingPanel::errorOccurred, this, &MainWindow::showError);
+    connect(m_patientsPage->table()->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { m_actions->setPatientsSelected(m_patientsPage->table()->selectionModel()->hasSelection()); });
+    connect(m_comparisonPage, &ComparisonPage::comparisonShown, this,
+            [this] { m_actions->setComparisonShown(!m_comparisonPage->patientIds().isEmpty()); });
+    connect(m_actions->open(), &QAction::enabledChanged, m_recentMenu, &QMenu::setEnabled);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateViewActions);
 }
 
 bool MainWindow::openDataset(const QString &path)
@@ -485,28 +435,8 @@ void MainWindow::offerDemoDataset()
     box->open();
 }
 
-void MainWindow::updateActions()
+void MainWindow::updateViewActions()
 {
-    const bool haveDataset = static_cast<bool>(m_session->dataset());
-    const Job job = m_session->currentJob();
-    const bool idle = job == Job::None;
-    const bool haveModel = !m_session->modelFile().isEmpty() && QFileInfo::exists(m_session->modelFile());
-    m_openAction->setEnabled(idle);
-    m_recentMenu->setEnabled(idle);
-    m_demoAction->setEnabled(idle);
-    m_exportAction->setEnabled(haveDataset && job != Job::Enhancement);
-    m_exportAsAction->setEnabled(haveDataset && job != Job::Enhancement);
-    m_saveFigureAction->setEnabled(haveDataset && !m_comparisonPage->patientIds().isEmpty());
-    m_trainAction->setEnabled(haveDataset && idle);
-    m_resumeAction->setEnabled(haveDataset && idle && haveModel);
-    m_stopAction->setEnabled(job == Job::Training || job == Job::Enhancement || job == Job::OpenDataset);
-    m_enhanceSelectedAction->setEnabled(haveDataset && idle && haveModel
-                                        && m_patientsPage->table()->selectionModel()->hasSelection());
-    m_enhanceAllAction->setEnabled(haveDataset && idle && haveModel);
-    m_compareAction->setEnabled(haveDataset);
-    m_reshuffleAction->setEnabled(haveDataset);
-    m_loadModelAction->setEnabled(job != Job::Training);
-    m_saveModelAction->setEnabled(haveModel);
     const bool patients = m_tabs->currentIndex() == PatientsTab;
     for (auto *action : {m_zoomInAction, m_zoomOutAction, m_fitAction, m_actualSizeAction, m_differenceAction})
         action->setEnabled(patients);
@@ -545,7 +475,6 @@ void MainWindow::onJobChanged(Job job)
         m_jobLabel->setText(jobTitle(job));
         m_jobProgress->setRange(0, 0); // busy until the first progress report
     }
-    updateActions();
 }
 
 void MainWindow::showError(const QString &message)

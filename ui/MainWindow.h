@@ -16,6 +16,7 @@ namespace studio {
 
 class ComparisonPage;
 class PatientsPage;
+class StudioActions;
 class StudioSession;
 class TrainingPanel;
 
@@ -33,6 +34,7 @@ public:
     ~MainWindow() override;
 
     StudioSession *session() const { return m_session; }
+    StudioActions *actions() const { return m_actions; }
     PatientsPage *patientsPage() const { return m_patientsPage; }
     TrainingPanel *trainingPanel() const { return m_trainingPanel; }
     ComparisonPage *comparisonPage() const { return m_comparisonPage; }
@@ -69,7 +71,7 @@ private:
     void connectSession();
     void chooseDataset();
     void rebuildRecentMenu();
-    void updateActions();
+    void updateViewActions();
     void updateTitle();
     void updateModelLabel();
     void onJobChanged(studio::Job job);
@@ -80,27 +82,14 @@ private:
     static QString droppedDataset(const QMimeData *mime);
 
     StudioSession *m_session = nullptr;
+    StudioActions *m_actions = nullptr;
     QTabWidget *m_tabs = nullptr;
     PatientsPage *m_patientsPage = nullptr;
     TrainingPanel *m_trainingPanel = nullptr;
     ComparisonPage *m_comparisonPage = nullptr;
 
     QMenu *m_recentMenu = nullptr;
-    QAction *m_openAction = nullptr;
-    QAction *m_demoAction = nullptr;
-    QAction *m_exportAction = nullptr;
-    QAction *m_exportAsAction = nullptr;
-    QAction *m_saveFigureAction = nullptr;
     QAction *m_quitAction = nullptr;
-    QAction *m_loadModelAction = nullptr;
-    QAction *m_saveModelAction = nullptr;
-    QAction *m_trainAction = nullptr;
-    QAction *m_resumeAction = nullptr;
-    QAction *m_stopAction = nullptr;
-    QAction *m_enhanceSelectedAction = nullptr;
-    QAction *m_enhanceAllAction = nullptr;
-    QAction *m_compareAction = nullptr;
-    QAction *m_reshuffleAction = nullptr;
     QAction *m_zoomInAction = nullptr;
     QAction *m_zoomOutAction = nullptr;
     QAction *m_fitAction = nullptr;

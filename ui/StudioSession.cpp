@@ -38,6 +38,7 @@ StudioSession::StudioSession(QObject *parent)
                 if (!m_modelChosenByUser)
                     setModelFile(defaultModelFile(), false);
                 emit datasetOpened(datasetFolder());
+                emit stateChanged();
                 if (!notice.isEmpty())
                     emit statusMessage(notice);
             });
@@ -140,6 +141,7 @@ void StudioSession::setModelFile(const QString &file, bool chosenByUser)
     m_modelInfo.reset();
     emit modelChanged(file);
     emit modelInfoChanged();
+    emit stateChanged();
     if (!m_shutDown && !file.isEmpty() && QFileInfo::exists(file)) {
         QMetaObject::invokeMethod(
             m_imageWorker, [worker = m_imageWorker, file] { worker->inspectModel(file); }, Qt::QueuedConnection);
@@ -188,7 +190,9 @@ bool StudioSession::beginJob(Job job)
     // Cleared here, in the GUI thread, before the job is queued: a Cancel
     // pressed from now on is never lost.
     m_engineWorker->clearCancel();
+    m_stopping = false;
     emit jobChanged(job);
+    emit stateChanged();
     return true;
 }
 
@@ -197,7 +201,55 @@ void StudioSession::endJob(Job job)
     if (m_job != job)
         return;
     m_job = Job::None;
+    m_stopping = false;
     emit jobChanged(Job::None);
+    emit stateChanged();
+}
+
+bool StudioSession::hasModel() const
+{
+    return !m_modelFile.isEmpty() && QFileInfo::exists(m_modelFile);
+}
+
+bool StudioSession::canOpen() const
+{
+    return !m_shutDown && !isBusy();
+}
+
+bool StudioSession::canTrain() const
+{
+    return canOpen() && dataset();
+}
+
+bool StudioSession::canResume() const
+{
+    return canTrain() && hasModel();
+}
+
+bool StudioSession::canEnhance() const
+{
+    return canTrain() && hasModel();
+}
+
+bool StudioSession::canStop() const
+{
+    // Building the demo is short and has no clean point to stop at.
+    return !m_stopping && (m_job == Job::Training || m_job == Job::Enhancement || m_job == Job::OpenDataset);
+}
+
+bool StudioSession::canExport() const
+{
+    return dataset() && m_job != Job::Enhancement; // enhancement rewrites the metrics
+}
+
+bool StudioSession::canLoadModel() const
+{
+    return m_job != Job::Training; // training writes the model in use
+}
+
+bool StudioSession::canSaveModel() const
+{
+    return hasModel();
 }
 
 void StudioSession::onJobFailed(Job job, const QString &message)
@@ -205,6 +257,8 @@ void StudioSession::onJobFailed(Job job, const QString &message)
     endJob(job);
     if (job == Job::OpenDataset)
         emit datasetFailed(message);
+    if (job == Job::Training)
+        emit trainingFailed(message);
     emit errorOccurred(message);
 }
 
@@ -284,8 +338,13 @@ bool StudioSession::enhance(const RowList &rows)
 
 void StudioSession::cancelJob()
 {
-    if (m_engineWorker && m_job != Job::None)
-        m_engineWorker->requestCancel();
+    if (!m_engineWorker || m_job == Job::None)
+        return;
+    m_engineWorker->requestCancel();
+    if (!m_stopping) {
+        m_stopping = true; // Stop is pressed once: it disables itself until the job ends
+        emit stateChanged();
+    }
 }
 
 void StudioSession::requestSlices(int row)

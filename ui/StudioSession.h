@@ -40,6 +40,21 @@ public:
     PatientTableModel *patientModel() const { return m_model; }
     studio::Job currentJob() const { return m_job; }
     bool isBusy() const { return m_job != Job::None; }
+    // Stop was pressed and the running job has not ended yet.
+    bool isStopping() const { return m_stopping; }
+
+    // What the user may do now: the one answer for menus, tool bar and panels
+    // (StudioActions enables its actions from these). stateChanged() says when
+    // any of them may have changed.
+    bool hasModel() const; // the model file exists
+    bool canOpen() const;
+    bool canTrain() const;
+    bool canResume() const;
+    bool canEnhance() const;
+    bool canStop() const;
+    bool canExport() const;
+    bool canLoadModel() const;
+    bool canSaveModel() const;
     QString datasetFolder() const;
 
     // Model used for enhancement (and resumed by "Resume"). Setting it reads
@@ -71,6 +86,7 @@ public:
     void saveModelAs(const QString &file);
 
 signals:
+    void stateChanged();                              // job, stopping, dataset or model changed
     void jobChanged(studio::Job job);                 // Job::None when idle again
     void jobProgress(studio::Job job, int done, int total, const QString &text);
     void datasetOpened(const QString &folder);        // table filled, images still being checked
@@ -83,6 +99,7 @@ signals:
     void trainingEpoch(const mri::EpochSummary &summary);
     void trainingMessage(const QString &message);
     void trainingFinished(const studio::TrainingOutcome &outcome);
+    void trainingFailed(const QString &message);      // ended without trainingFinished()
 
     void rowEnhanced(int row);
     void enhanceProgress(const mri::EnhanceProgress &progress);
@@ -112,6 +129,7 @@ private:
     PatientTableModel *m_model = nullptr;
 
     studio::Job m_job = Job::None;
+    bool m_stopping = false;
     QString m_modelFile;
     bool m_modelChosenByUser = false;
     std::optional<mri::ModelInfo> m_modelInfo;

@@ -4,45 +4,48 @@
 
 #include <QWidget>
 
-class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
 class QPlainTextEdit;
 class QProgressBar;
-class QPushButton;
-class QSpinBox;
 
 namespace studio {
 
+class SettingsForm;
+class StudioActions;
 class StudioSession;
 class TrainingChart;
 
-// The training options of the engine (defaults from a default-constructed
-// mri::TrainingOptions), Start / Stop / Resume, the live chart, a progress bar
-// with ETA, and the model in use (load, save a copy, ModelInfo).
+// The training settings (a form generated from the engine's table), Start /
+// Stop / Resume, the live chart, a progress bar with ETA, and the model in use
+// (load, save a copy, its ModelInfo and the settings it was trained with). The
+// buttons show the window's StudioActions, which the session enables.
 class TrainingPanel final : public QWidget
 {
     Q_OBJECT
 
 public:
-    explicit TrainingPanel(StudioSession *session, QWidget *parent = nullptr);
+    TrainingPanel(StudioSession *session, StudioActions *actions, QWidget *parent = nullptr);
 
-    // The options shown, on top of the last ones given to setOptions().
+    // The settings shown (model file and resume cleared); a field whose text is
+    // not valid keeps the value last given to setOptions(): see SettingsForm::error().
     mri::TrainingOptions options() const;
     void setOptions(const mri::TrainingOptions &options);
     void restoreDefaults();
 
+    SettingsForm *settingsForm() const { return m_form; }
     TrainingChart *chart() const { return m_chart; }
 
+    // Both refuse, with errorOccurred(), while a field of the form is invalid.
     void startTraining();
     void resumeTraining();
-    void stopTraining();
     void chooseModelFile();
     void saveModelAs();
 
+signals:
+    void errorOccurred(const QString &message);
+
 private:
-    void updateButtons();
+    bool refuseInvalidOptions();
     void updateModelInfo();
     void onStep(const mri::TrainingStep &step);
     void onEpoch(const mri::EpochSummary &summary);
@@ -50,32 +53,17 @@ private:
     void appendLog(const QString &line);
 
     StudioSession *m_session = nullptr;
+    SettingsForm *m_form = nullptr;
     TrainingChart *m_chart = nullptr;
 
-    QComboBox *m_objectiveCombo = nullptr;
-    QSpinBox *m_epochsSpin = nullptr;
-    QLineEdit *m_learningRateEdit = nullptr;
-    QSpinBox *m_batchSizeSpin = nullptr;
-    QSpinBox *m_patchSizeSpin = nullptr;
-    QSpinBox *m_patchesPerImageSpin = nullptr;
-    QDoubleSpinBox *m_validationSpin = nullptr;
-    QSpinBox *m_seedSpin = nullptr;
-    QSpinBox *m_depthSpin = nullptr;
-    QSpinBox *m_channelsSpin = nullptr;
-
-    QPushButton *m_startButton = nullptr;
-    QPushButton *m_stopButton = nullptr;
-    QPushButton *m_resumeButton = nullptr;
-    QPushButton *m_loadModelButton = nullptr;
-    QPushButton *m_saveModelButton = nullptr;
     QLabel *m_modelPathLabel = nullptr;
     QLabel *m_modelInfoLabel = nullptr;
+    QLabel *m_modelSettingsLabel = nullptr;
 
     QProgressBar *m_progress = nullptr;
     QLabel *m_statusLabel = nullptr;
     QPlainTextEdit *m_log = nullptr;
-    mri::TrainingOptions m_baseOptions;
-    bool m_stopping = false;
+    // A run started here is shown (live curves) until it ends.
     bool m_running = false;
     // The model whose curves the chart shows outside a training run: its
     // recorded history, or the live curves of the run that wrote it.
