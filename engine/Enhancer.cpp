@@ -78,7 +78,15 @@ cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *
     const cv::Mat contiguous = unitImage.isContinuous() ? unitImage : unitImage.clone();
     const auto input = torch::from_blob(const_cast<float *>(contiguous.ptr<float>()), {contiguous.rows, contiguous.cols},
                                         torch::kFloat32);
-    const auto output = nn::inferSlice(m_impl->net, input, m_impl->tileSize, cancel, m_impl->device);
+    torch::Tensor output;
+    try {
+        output = nn::inferSlice(m_impl->net, input, m_impl->tileSize, cancel, m_impl->device);
+    } catch (const c10::Error &error) {
+        // LibTorch's messages carry a backtrace: the first line is the sentence.
+        const std::string text = error.what();
+        throw EngineError("The network could not process a " + std::to_string(unitImage.cols) + "x"
+                          + std::to_string(unitImage.rows) + " slice: " + text.substr(0, text.find('\n')) + ".");
+    }
     if (!output.defined())
         return {};
     const auto result = output.contiguous();

@@ -241,9 +241,13 @@ namespace {
 std::optional<ModelFileHeader> readHeader(const std::filesystem::path &file, std::ifstream &in)
 {
     std::error_code error;
-    if (std::filesystem::is_directory(file, error))
+    const auto status = std::filesystem::status(file, error);
+    if (std::filesystem::is_directory(status))
         throw EngineError("Model file '" + file.string() + "' is a folder, not a file.");
-    if (!std::filesystem::exists(file, error))
+    // A loop of links or a name too long is not "missing": say what the system says.
+    if (error && error != std::errc::no_such_file_or_directory)
+        throw EngineError("Model file '" + file.string() + "' cannot be opened: " + error.message() + ".");
+    if (!std::filesystem::exists(status))
         throw EngineError("Model file '" + file.string() + "' does not exist.");
     in.open(file, std::ios::binary);
     if (!in)

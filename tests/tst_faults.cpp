@@ -33,6 +33,7 @@ private slots:
     void killedEnhancementIsRepairedByARerun();
     void killedTrainingResumes_data();
     void killedTrainingResumes();
+    void trainingOnAFullDiskIsOneSentence();
 
 private:
     QTemporaryDir m_dir;
@@ -156,6 +157,30 @@ void TestFaults::killedTrainingResumes()
     }
     verifyNoTemporaryFiles(models);
     QCOMPARE(readModelInfo(model.toStdString()).epochsTrained, 8);
+}
+
+void TestFaults::trainingOnAFullDiskIsOneSentence()
+{
+    // A file size limit makes every write past 4 KiB fail (EFBIG), as a full disk
+    // does (ENOSPC): the same code path, without a disk to fill. SIGXFSZ is
+    // ignored so that the write fails instead of killing the process.
+    const QString models = m_dir.filePath("full-disk");
+    QDir().mkpath(models);
+    const QString model = QDir(models).filePath("model.pt");
+    QStringList command{QStringLiteral(MRI_ENHANCE_EXECUTABLE), "train", "--dataset", m_dir.filePath("template"),
+                        "--model", model, "--epochs", "1"};
+    command += kTinyNetwork;
+    QProcess process;
+    process.start("bash", QStringList{"-c", "trap '' XFSZ; ulimit -f 4; exec \"$@\"", "bash"} + command);
+    QVERIFY(process.waitForFinished(240000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 1);
+    const QString err = QString::fromUtf8(process.readAllStandardError()).trimmed();
+    const QString last = err.split('\n').last();
+    QVERIFY2(last.contains(model) && last.contains("Cannot write"), qPrintable(err));
+    QVERIFY2(!err.contains("terminate") && !err.contains("c10::"), qPrintable(err));
+    QVERIFY(!QFile::exists(model));
+    verifyNoTemporaryFiles(models);
 }
 
 QTEST_GUILESS_MAIN(TestFaults)

@@ -34,6 +34,8 @@ private Q_SLOTS:
     void damagedFilesAreOneSentence_data();
     void damagedFilesAreOneSentence();
     void weightsThatContradictTheSettingsAreRefusedAtLoad();
+    void pathProblemsAreNamedAsTheyAre_data();
+    void pathProblemsAreNamedAsTheyAre();
 
 private:
     QString fixture() const { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
@@ -209,6 +211,39 @@ void TestModelFile::weightsThatContradictTheSettingsAreRefusedAtLoad()
     } catch (const EngineError &error) {
         const QString text = QString::fromUtf8(error.what());
         QVERIFY2(!text.contains('\n') && text.contains("does not match"), qPrintable(text));
+    }
+}
+
+void TestModelFile::pathProblemsAreNamedAsTheyAre_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("mustSay");
+    QTest::newRow("missing") << "absent.pt" << "does not exist";
+    QTest::newRow("folder") << "folder.pt" << "is a folder";
+    QTest::newRow("link loop") << "loop-a.pt" << "cannot be opened";
+    QTest::newRow("name too long") << QString(300, QChar('m')) + ".pt" << "cannot be opened";
+}
+
+void TestModelFile::pathProblemsAreNamedAsTheyAre()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, mustSay);
+    QTemporaryDir dir;
+    QDir(dir.path()).mkdir("folder.pt");
+    QVERIFY(QFile::link(dir.filePath("loop-b.pt"), dir.filePath("loop-a.pt")));
+    QVERIFY(QFile::link(dir.filePath("loop-a.pt"), dir.filePath("loop-b.pt")));
+    const std::string file = dir.filePath(name).toStdString();
+    for (int reader = 0; reader < 2; ++reader) {
+        try {
+            if (reader == 0)
+                readModelInfo(file);
+            else
+                Enhancer::load(file);
+            QFAIL("the path must be refused");
+        } catch (const EngineError &error) {
+            const QString text = QString::fromUtf8(error.what());
+            QVERIFY2(text.contains(mustSay) && !text.contains('\n'), qPrintable(text));
+        }
     }
 }
 
