@@ -3,6 +3,7 @@
 #include "DemoDataset.h"
 #include "EngineError.h"
 #include "ImageIO.h"
+#include "ResultsLocation.h"
 
 #include <QElapsedTimer>
 
@@ -51,10 +52,9 @@ void EngineWorker::openDataset(const OpenParams &params)
         ResultList results(dataset->rows.size());
         for (std::size_t i = 0; i < results.size(); ++i)
             results[i].rowIndex = i;
-        QString notice;
-        const auto metricsCsv = params.resultsFolder.isEmpty()
-            ? mri::defaultMetricsCsv(*dataset)
-            : toPath(params.resultsFolder) / mri::kDefaultMetricsCsvName;
+        // Where results go is the engine's rule, the same as the command line's; say it when it is not the dataset.
+        QString notice = QString::fromStdString(mri::resultsLocationFor(dataset->folder).notice());
+        const auto metricsCsv = mri::defaultMetricsCsv(*dataset);
         std::error_code error;
         if (std::filesystem::exists(metricsCsv, error)) {
             try {

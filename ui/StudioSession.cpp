@@ -167,7 +167,7 @@ QString StudioSession::defaultModelFile() const
 
 QString StudioSession::metricsCsvFile() const
 {
-    return dataset() ? QDir(resultsFolder()).filePath(QString::fromLatin1(mri::kDefaultMetricsCsvName)) : QString();
+    return dataset() ? toQString(mri::defaultMetricsCsv(*dataset())) : QString();
 }
 
 QString StudioSession::referencePathOf(int row) const
@@ -273,7 +273,7 @@ bool StudioSession::openDataset(const QString &folder, const QString &csvFile)
 {
     if (folder.isEmpty() || !beginJob(Job::OpenDataset))
         return false;
-    OpenParams params{folder, csvFile, resultsFolderFor(folder)};
+    OpenParams params{folder, csvFile};
     QMetaObject::invokeMethod(
         m_engineWorker, [worker = m_engineWorker, params] { worker->openDataset(params); }, Qt::QueuedConnection);
     return true;
@@ -328,9 +328,8 @@ bool StudioSession::enhance(const RowList &rows)
     params.dataset = dataset();
     params.options.modelFile = toPath(m_modelFile);
     params.options.rowIndices = rows;
-    params.options.outputDir = toPath(QDir(resultsFolder()).filePath(QString::fromLatin1(mri::kDefaultEnhancedDirName)));
-    params.options.metricsCsv = toPath(metricsCsvFile());
-    params.options.writeCsv = true; // the same CSV, merged with earlier results, as the command line
+    // Output folder and metrics CSV: the engine's defaults, the same as the command line's.
+    params.options.writeCsv = true;
     QMetaObject::invokeMethod(
         m_engineWorker, [worker = m_engineWorker, params] { worker->enhance(params); }, Qt::QueuedConnection);
     return true;

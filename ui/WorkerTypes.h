@@ -59,7 +59,6 @@ struct OpenParams
 {
     QString folder;
     QString csvFile;    // empty: the folder's brain_tumor_info.csv or a scan
-    QString resultsFolder; // where earlier results (metrics CSV) are looked for; empty: the dataset folder
 };
 
 struct TrainingParams
