@@ -320,6 +320,11 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         outcome.rowIndex = index;
         try {
             const cv::Mat original = loadGrayscaleImage(row.imagePath);
+            // scikit-image refuses SSIM below its 7x7 window too; say so before the work.
+            if (original.rows < 7 || original.cols < 7)
+                throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
+                                  + std::to_string(original.rows)
+                                  + " pixels, smaller than the 7x7 window that SSIM needs");
             const cv::Mat enhanced = enhancer.enhance(original, &cancel);
             if (enhanced.empty()) {
                 result.cancelled = true;

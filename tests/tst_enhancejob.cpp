@@ -43,6 +43,7 @@ private slots:
     void userColumnsNamedLikeOursAreKept();
     void longFileNamesAndStaleTemporaryFiles();
     void anUnwritableOutputFolderIsFoundBeforeWork();
+    void aSliceSmallerThanTheSsimWindowIsOneRowsSentence();
 
 private:
     static QString model() { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
@@ -303,6 +304,19 @@ void TestEnhanceJob::anUnwritableOutputFolderIsFoundBeforeWork()
     std::atomic_bool cancel{false};
     QVERIFY_THROWS_EXCEPTION(EngineError, enhanceDataset(openDataset(dir.path().toStdString()), options, callbacks, cancel));
     QCOMPARE(rows, 0);
+}
+
+void TestEnhanceJob::aSliceSmallerThanTheSsimWindowIsOneRowsSentence()
+{
+    QTemporaryDir dir;
+    writeSlice(dir.filePath("images/big.png"), 1);
+    saveImageAtomically(dir.filePath("images/tiny.png").toStdString(), cv::Mat(5, 6, CV_8UC1, cv::Scalar(40)));
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path\nP1,images/tiny.png\nP2,images/big.png\n");
+    const auto result = run(dir.path());
+    QCOMPARE(result.succeeded, 1);
+    QCOMPARE(result.failed, 1);
+    QVERIFY2(result.rows[0].error.find("tiny.png' is 6x5 pixels") != std::string::npos, result.rows[0].error.c_str());
+    QVERIFY(!QFile::exists(dir.filePath("enhanced_images/images/tiny.png")));
 }
 
 QTEST_GUILESS_MAIN(TestEnhanceJob)
