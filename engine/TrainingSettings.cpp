@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -49,8 +51,24 @@ SettingDescription field(Access access, bool networkShape = false)
     return setting;
 }
 
-SettingDescription describe(SettingDescription setting, const char *key, const char *flag, const char *label,
-                            const char *help, ResumeRule resume, bool basic)
+// A setting stored as an enumeration and written as its name.
+template <typename Enum, typename Access>
+SettingDescription choice(Access access, std::initializer_list<Enum> values, std::string (*nameOf)(Enum),
+                          std::optional<Enum> (*parse)(const std::string &))
+{
+    SettingDescription setting;
+    setting.type = SettingType::Choice;
+    for (const auto value : values)
+        setting.choices.push_back(nameOf(value));
+    setting.get = [access, nameOf](const TrainingOptions &options) { return SettingValue(nameOf(access(options))); };
+    setting.set = [access, parse](TrainingOptions &options, const SettingValue &value) {
+        access(options) = *parse(std::get<std::string>(value));
+    };
+    return setting;
+}
+
+SettingDescription describe(SettingDescription setting, const char *key, const char *flag, ResumeRule resume, bool basic,
+                            const char *label, const char *help)
 {
     setting.key = key;
     setting.flag = flag;
@@ -71,99 +89,141 @@ SettingDescription ranged(SettingDescription setting, double minimum, double max
 std::vector<SettingDescription> makeTable()
 {
     using R = ResumeRule;
+    constexpr bool kBasic = true;     // in the GUI's main form
+    constexpr bool kAdvanced = false; // in its Advanced group
+    constexpr bool kShape = true;     // part of the network's shape
     std::vector<SettingDescription> table;
-
-    SettingDescription objective;
-    objective.type = SettingType::Choice;
-    for (const auto o : {TrainingObjective::Noise2Void, TrainingObjective::Identity, TrainingObjective::Synthetic})
-        objective.choices.push_back(objectiveName(o));
-    objective.get = [](const TrainingOptions &o) { return SettingValue(objectiveName(o.objective)); };
-    objective.set = [](TrainingOptions &o, const SettingValue &v) { o.objective = *parseObjective(std::get<std::string>(v)); };
-    table.push_back(describe(objective, "objective", "objective", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Objective"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "What the network learns: n2v needs noisy slices only; synthetic adds noise to "
-                                          "clean slices; identity learns to copy (for comparison)"),
-                             R::Checkpoint, true));
-    table.push_back(describe(ranged(field(MEMBER(epochs)), 1, 100000), "epochs", "epochs",
+    // Accessor and range, key, flag, resume rule, form group, label, help.
+    table.push_back(describe(choice(MEMBER(objective),
+                                    {TrainingObjective::Noise2Void, TrainingObjective::Identity,
+                                     TrainingObjective::Synthetic},
+                                    objectiveName, parseObjective),
+                             "objective", "objective", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Objective"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "What the network learns: n2v needs noisy slices only; synthetic "
+                                                "adds noise to clean slices; identity learns to copy (for "
+                                                "comparison)")));
+    table.push_back(describe(ranged(field(MEMBER(epochs)), 1, 100000),
+                             "epochs", "epochs", R::Request, kBasic,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Epochs"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Passes over the training slices; a resumed run continues up to this total"),
-                             R::Request, true));
-    table.push_back(describe(ranged(field(MEMBER(learningRate)), 1e-8, 1.0), "learning_rate", "lr",
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Learning rate"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Initial step size of the Adam optimiser"),
-                             R::Checkpoint, true));
-    table.push_back(describe(ranged(field(MEMBER(batchSize)), 1, 1024), "batch_size", "batch",
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch size"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches per training step"), R::Checkpoint, true));
-    table.push_back(describe(ranged(field(MEMBER(patchSize)), 8, 1024), "patch_size", "patch",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Passes over the training slices; a resumed run continues up to "
+                                                "this total")));
+    table.push_back(describe(ranged(field(MEMBER(learningRate)), 1e-8, 1.0),
+                             "learning_rate", "lr", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Learning rate"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Initial step size of the Adam optimiser")));
+    table.push_back(describe(ranged(field(MEMBER(batchSize)), 1, 1024),
+                             "batch_size", "batch", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch size"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Patches per training step")));
+    table.push_back(describe(ranged(field(MEMBER(patchSize)), 8, 1024),
+                             "patch_size", "patch", R::Checkpoint, kBasic,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patch size"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Side in pixels of the square patches cut from the slices"), R::Checkpoint, true));
-    table.push_back(describe(ranged(field(MEMBER(patchesPerImage)), 1, 100000), "patches_per_image",
-                             "patches-per-image", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches per image"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches drawn from every training slice per epoch"), R::Checkpoint, true));
-    table.push_back(describe(ranged(field(MEMBER(validationFraction)), 0.0, 0.9), "validation_fraction",
-                             "validation", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Validation fraction"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Share of the slices held back to measure validation loss and PSNR"),
-                             R::Checkpoint, true));
-
-    table.push_back(describe(ranged(field(MEMBER(seed)), 0, kLargestSeed), "seed", "seed", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Seed"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Same seed, same run on the same machine; 0 picks one and reports it"),
-                             R::RequestWhenSet, true));
-
-    table.push_back(describe(ranged(field(MEMBER(network.depth), true), 1, 6), "depth", "depth",
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "U-Net depth"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Down-sampling steps of the U-Net"), R::Checkpoint,
-                             true));
-    table.push_back(describe(ranged(field(MEMBER(network.baseChannels), true), 1, 256), "base_channels",
-                             "base-channels", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Base channels"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Channels of the first U-Net level, doubled per level"), R::Checkpoint, true));
-    table.push_back(describe(field(MEMBER(network.batchNorm), true), "batch_norm", "", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch normalisation"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch normalisation after each convolution"), R::Checkpoint, false));
-    table.push_back(describe(field(MEMBER(network.blurPool), true), "blur_pool", "", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Max-blur-pool"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "N2V2's max-blur-pool instead of max-pool for down-sampling"), R::Checkpoint,
-                             false));
-    table.push_back(describe(field(MEMBER(network.topSkip), true), "top_skip", "", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Top skip connection"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Skip connection at full resolution (N2V2 drops it)"), R::Checkpoint, false));
-    table.push_back(describe(field(MEMBER(network.residualOutput), true), "residual_output", "",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Side in pixels of the square patches cut from the slices")));
+    table.push_back(describe(ranged(field(MEMBER(patchesPerImage)), 1, 100000),
+                             "patches_per_image", "patches-per-image", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Patches per image"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Patches drawn from every training slice per epoch")));
+    table.push_back(describe(ranged(field(MEMBER(validationFraction)), 0.0, 0.9),
+                             "validation_fraction", "validation", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Validation fraction"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Share of the slices held back to measure validation loss and PSNR")));
+    table.push_back(describe(ranged(field(MEMBER(seed)), 0, kLargestSeed),
+                             "seed", "seed", R::RequestWhenSet, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Seed"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Same seed, same run on the same machine; 0 picks one and reports "
+                                                "it")));
+    table.push_back(describe(ranged(field(MEMBER(network.depth), kShape), 1, 6),
+                             "depth", "depth", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "U-Net depth"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Down-sampling steps of the U-Net")));
+    table.push_back(describe(ranged(field(MEMBER(network.baseChannels), kShape), 1, 256),
+                             "base_channels", "base-channels", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Base channels"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Channels of the first U-Net level, doubled per level")));
+    table.push_back(describe(field(MEMBER(network.batchNorm), kShape),
+                             "batch_norm", "", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Batch normalisation"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Batch normalisation after each convolution")));
+    table.push_back(describe(field(MEMBER(network.blurPool), kShape),
+                             "blur_pool", "", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Max-blur-pool"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "N2V2's max-blur-pool instead of max-pool for down-sampling")));
+    table.push_back(describe(field(MEMBER(network.topSkip), kShape),
+                             "top_skip", "", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Top skip connection"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Skip connection at full resolution (N2V2 drops it)")));
+    table.push_back(describe(field(MEMBER(network.residualOutput), kShape),
+                             "residual_output", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Residual output"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Output = input + correction instead of Sigmoid of the last convolution"),
-                             R::Checkpoint, false));
-    table.push_back(describe(ranged(field(MEMBER(n2vMaskFraction)), 0.001, 0.5), "n2v_mask_fraction", "",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Output = input + correction instead of Sigmoid of the last "
+                                                "convolution")));
+    table.push_back(describe(ranged(field(MEMBER(n2vMaskFraction)), 0.001, 0.5),
+                             "n2v_mask_fraction", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot fraction"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Share of the pixels of each patch that Noise2Void hides and predicts"),
-                             R::Checkpoint, false));
-    table.push_back(describe(ranged(field(MEMBER(n2vNeighbourhood)), 3, 15), "n2v_neighbourhood", "",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Share of the pixels of each patch that Noise2Void hides and "
+                                                "predicts")));
+    table.push_back(describe(ranged(field(MEMBER(n2vNeighbourhood)), 3, 15),
+                             "n2v_neighbourhood", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot window"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Side of the window a blind spot's replacement value comes from"),
-                             R::Checkpoint, false));
-    table.push_back(describe(field(MEMBER(n2vMedianReplacement)), "n2v_median_replacement", "",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Side of the window a blind spot's replacement value comes from")));
+    table.push_back(describe(field(MEMBER(n2vMedianReplacement)),
+                             "n2v_median_replacement", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Median replacement"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "N2V2: a blind spot gets its window's median instead of a random neighbour"),
-                             R::Checkpoint, false));
-
-    SettingDescription noise;
-    noise.type = SettingType::Choice;
-    for (const auto model : {NoiseModel::Rician, NoiseModel::Gaussian})
-        noise.choices.push_back(noiseModelName(model));
-    noise.get = [](const TrainingOptions &o) { return SettingValue(noiseModelName(o.syntheticNoise)); };
-    noise.set = [](TrainingOptions &o, const SettingValue &v) { o.syntheticNoise = *parseNoiseModel(std::get<std::string>(v)); };
-    table.push_back(describe(noise, "synthetic_noise", "noise", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Noise the synthetic objective adds to the clean slices"), R::Checkpoint, false));
-    table.push_back(describe(ranged(field(MEMBER(syntheticSigma)), 0.0, 1.0), "synthetic_sigma", "sigma",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "N2V2: a blind spot gets its window's median instead of a random "
+                                                "neighbour")));
+    table.push_back(describe(choice(MEMBER(syntheticNoise), {NoiseModel::Rician, NoiseModel::Gaussian}, noiseModelName,
+                                    parseNoiseModel),
+                             "synthetic_noise", "noise", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Noise the synthetic objective adds to the clean slices")));
+    table.push_back(describe(ranged(field(MEMBER(syntheticSigma)), 0.0, 1.0),
+                             "synthetic_sigma", "sigma", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise sigma"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Standard deviation of that noise, as a fraction of the intensity range"),
-                             R::Checkpoint, false));
-    table.push_back(describe(field(MEMBER(cosineSchedule)), "cosine_schedule", "",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Standard deviation of that noise, as a fraction of the intensity "
+                                                "range")));
+    table.push_back(describe(field(MEMBER(cosineSchedule)),
+                             "cosine_schedule", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Cosine schedule"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Cosine decay of the learning rate over the run, after a short warm-up"),
-                             R::Checkpoint, false));
-    table.push_back(describe(field(MEMBER(ricianCorrection)), "rician_correction", "",
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Cosine decay of the learning rate over the run, after a short "
+                                                "warm-up")));
+    table.push_back(describe(field(MEMBER(ricianCorrection)),
+                             "rician_correction", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Remove the noise floor"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Enhancement removes the Rician noise floor estimated from each slice's background"),
-                             R::Checkpoint, false));
-    table.push_back(describe(ranged(field(MEMBER(maxTrainingSeconds)), 0.0, 1e7), "max_training_seconds",
-                             "max-seconds", MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Time budget (s)"),
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Stop after this many seconds of training, the last epoch cut short; 0: no limit"),
-                             R::Request, false));
-    table.push_back(describe(ranged(field(MEMBER(threads)), 0, 1024), "threads", "threads",
-                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Threads"), MRI_TRANSLATE_NOOP("mri::TrainingSettings", "CPU threads for training; 0: all cores"), R::Request,
-                             false));
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Enhancement removes the Rician noise floor estimated from each "
+                                                "slice's background")));
+    table.push_back(describe(ranged(field(MEMBER(maxTrainingSeconds)), 0.0, 1e7),
+                             "max_training_seconds", "max-seconds", R::Request, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Time budget (s)"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Stop after this many seconds of training, the last epoch cut "
+                                                "short; 0: no limit")));
+    table.push_back(describe(ranged(field(MEMBER(threads)), 0, 1024),
+                             "threads", "threads", R::Request, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Threads"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "CPU threads for training; 0: all cores")));
     return table;
 }
 
