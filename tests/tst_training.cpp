@@ -151,6 +151,11 @@ void TestTraining::checkpointRoundTripAndResume()
     const auto resumed = trainModel(m_dataset, options, callbacks, cancel);
     QCOMPARE(epochsSeen, (std::vector<int>{2, 3}));
     QCOMPARE(resumed.history.size(), std::size_t(3));
+    // The result carries the settings that ran: the checkpoint's network, the request's length.
+    QCOMPARE(resumed.settings.network.baseChannels, 8);
+    QCOMPARE(resumed.settings.epochs, 3);
+    QCOMPARE(resumed.settings.seed, std::uint64_t(42));
+    QCOMPARE(first.settings.network.baseChannels, 8);
     QCOMPARE(firstStep, first.history.back().globalStep + 1);
     const auto after = Enhancer::load(model.toStdString());
     QCOMPARE(after.info().epochsTrained, 3);
