@@ -100,8 +100,8 @@ class ScoreSheet
 public:
     ScoreSheet(const QualityBenchmarkOptions &options, MessageCallback onMessage, const std::atomic_bool &cancel);
 
-    // The noisy sets that the next rows are scored on; the noise level of the
-    // figure adds its clean panel.
+    // The noisy sets that the next rows are scored on (kept by reference until
+    // the next noise level); the noise level of the figure adds its clean panel.
     void beginNoiseLevel(const NoisySets &sets);
     // Scores `denoise` on the held-out (and unseen) set of the current noise
     // level into the method's row, and adds its panel at the figure's level.

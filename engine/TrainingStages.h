@@ -122,12 +122,12 @@ public:
 
     const RunPlan &plan() const { return m_plan; }
     long long globalStep() const { return m_globalStep; }
-    long long stepsThisRun() const { return m_stepsDone; }
+    long long stepsDone() const { return m_stepsDone; } // in this run
     double elapsedSeconds() const;
     bool budgetSpent() const;
     // Of the whole run, by steps or by the time budget, whichever is further; at most 1.
     double fraction() const;
-    // Of the rest of this run, by the steps so far; capped by what is left of the budget.
+    // Seconds left of this run, estimated from its steps so far; at most what is left of the budget.
     double etaSeconds() const;
     void countStep();
 

@@ -272,7 +272,7 @@ void TestTrainingStages::epochReportsEveryStep()
     QCOMPARE(summary.globalStep, 5LL);
     QVERIFY(std::isfinite(summary.trainLoss) && summary.trainLoss > 0.0);
     QVERIFY(std::isnan(summary.validationLoss));
-    QCOMPARE(run.progress.stepsThisRun(), 5LL);
+    QCOMPARE(run.progress.stepsDone(), 5LL);
 }
 
 void TestTrainingStages::cancellationStopsWithinTheEpoch()
