@@ -49,7 +49,8 @@ struct TrainingResult
 {
     bool cancelled = false;
     int epochsCompleted = 0;
-    std::uint64_t seed = 0;
+    TrainingOptions settings;              // the settings actually used: a resumed run's come from its checkpoint
+    std::uint64_t seed = 0;                // settings.seed: the random one when 0 was asked for
     std::string device;                    // "cpu" or "cuda"
     int trainingImages = 0;
     int validationImages = 0;

@@ -29,6 +29,7 @@ private slots:
     void sameSeedRepeatsTheRun();
     void checkpointRoundTripAndResume();
     void cancellationKeepsAUsableCheckpoint();
+    void timeBudgetEndsTheRunWithASavedEpoch();
     void unreadableImagesAreSkipped();
     void noUsableImageIsAnError();
     void damagedModelFileIsAClearError();
@@ -151,6 +152,11 @@ void TestTraining::checkpointRoundTripAndResume()
     const auto resumed = trainModel(m_dataset, options, callbacks, cancel);
     QCOMPARE(epochsSeen, (std::vector<int>{2, 3}));
     QCOMPARE(resumed.history.size(), std::size_t(3));
+    // The result carries the settings that ran: the checkpoint's network, the request's length.
+    QCOMPARE(resumed.settings.network.baseChannels, 8);
+    QCOMPARE(resumed.settings.epochs, 3);
+    QCOMPARE(resumed.settings.seed, std::uint64_t(42));
+    QCOMPARE(first.settings.network.baseChannels, 8);
     QCOMPARE(firstStep, first.history.back().globalStep + 1);
     const auto after = Enhancer::load(model.toStdString());
     QCOMPARE(after.info().epochsTrained, 3);
@@ -191,6 +197,32 @@ void TestTraining::cancellationKeepsAUsableCheckpoint()
     QVERIFY(saved.readAll() == copy.readAll());
     QDir dir(m_dir.path());
     QCOMPARE(dir.entryList({"*.tmp*", ".*tmp*"}, QDir::Files | QDir::Hidden).size(), 0);
+}
+
+void TestTraining::timeBudgetEndsTheRunWithASavedEpoch()
+{
+    // A budget spent at once: the first epoch is cut short (10 steps when
+    // whole), yet validated, saved and counted, and the run ends there.
+    const QString model = m_dir.filePath("budget.pt");
+    auto options = tinyOptions(model);
+    options.epochs = 50;
+    options.maxTrainingSeconds = 1e-9;
+    std::vector<std::string> messages;
+    std::vector<EpochSummary> epochs;
+    TrainingCallbacks callbacks;
+    callbacks.onMessage = [&](const std::string &message) { messages.push_back(message); };
+    callbacks.onEpoch = [&](const EpochSummary &summary) { epochs.push_back(summary); };
+    std::atomic_bool cancel{false};
+    const auto result = trainModel(m_dataset, options, callbacks, cancel);
+    QVERIFY(!result.cancelled);
+    QVERIFY(result.timeBudgetReached);
+    QCOMPARE(result.epochsCompleted, 1);
+    QCOMPARE(result.history.size(), std::size_t(1));
+    QCOMPARE(epochs.size(), std::size_t(1));
+    QVERIFY(epochs[0].globalStep < 10);
+    QVERIFY(std::isfinite(epochs[0].validationPsnr));
+    QCOMPARE(Enhancer::load(model.toStdString()).info().epochsTrained, 1);
+    QVERIFY(QString::fromStdString(messages.back()).contains("time budget reached after epoch 1"));
 }
 
 void TestTraining::unreadableImagesAreSkipped()

@@ -1,0 +1,398 @@
+#include "BenchmarkStages.h"
+
+#include "Dataset.h"
+#include "EngineError.h"
+#include "Enhancer.h"
+#include "ImageIO.h"
+#include "Metrics.h"
+#include "Trainer.h"
+#include "TrainingSettings.h"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+namespace mri::benchmark {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kFigureColumns = 5;
+
+void say(const MessageCallback &onMessage, const std::string &line)
+{
+    if (onMessage)
+        onMessage(line);
+}
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool isMethodName(const std::string &name)
+{
+    const auto &names = benchmarkMethodNames();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::vector<BenchmarkSlice> loadSlices(const std::filesystem::path &folder)
+{
+    const Dataset dataset = openDataset(folder);
+    std::vector<BenchmarkSlice> slices;
+    for (const auto &row : dataset.rows)
+        slices.push_back({row.imagePath.filename().string(), loadGrayscaleImage(row.imagePath)});
+    return slices;
+}
+
+NoisySet makeNoisy(const std::vector<BenchmarkSlice> &slices, NoiseModel model, double sigma, std::uint64_t seed)
+{
+    NoisySet set;
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+        set.names.push_back(slices[i].name);
+        set.clean.push_back(slices[i].clean);
+        set.noisy.push_back(addNoise(slices[i].clean, model, sigma, seed + i));
+    }
+    return set;
+}
+
+double msPerMegapixel(const Evaluation &evaluation)
+{
+    return evaluation.megapixels > 0 ? 1000.0 * evaluation.seconds / evaluation.megapixels : 0.0;
+}
+
+Denoiser gaussianBlur(double sigmaPixels)
+{
+    return [sigmaPixels](const cv::Mat &noisy) {
+        cv::Mat output;
+        cv::GaussianBlur(noisy, output, cv::Size(0, 0), sigmaPixels, sigmaPixels, cv::BORDER_REFLECT);
+        return output;
+    };
+}
+
+Denoiser nonLocalMeans(float h)
+{
+    return [h](const cv::Mat &noisy) {
+        cv::Mat output;
+        if (noisy.depth() == CV_8U)
+            cv::fastNlMeansDenoising(noisy, output, h, 7, 21);
+        else
+            cv::fastNlMeansDenoising(noisy, output, std::vector<float>{h}, 7, 21, cv::NORM_L1);
+        return output;
+    };
+}
+
+// The U-Net and settings of the foundation issue: the reference the default
+// pipeline is measured against.
+TrainingOptions originalUNetOptions(TrainingObjective objective)
+{
+    TrainingOptions options;
+    options.objective = objective;
+    options.network = NetworkConfig{4, 32, false, true, false, false};
+    options.learningRate = 1e-4;
+    options.cosineSchedule = false;
+    options.n2vMedianReplacement = false;
+    options.n2vMaskFraction = 0.02;
+    options.ricianCorrection = false;
+    return options;
+}
+
+} // namespace
+
+std::string formatFixed(double value, int decimals)
+{
+    std::ostringstream out;
+    out.setf(std::ios::fixed);
+    out.precision(decimals);
+    out << value;
+    return out.str();
+}
+
+std::string formatPercent(double sigma)
+{
+    return formatFixed(sigma * 100.0, sigma * 100.0 == std::round(sigma * 100.0) ? 0 : 1) + " %";
+}
+
+void checkBenchmarkOptions(const QualityBenchmarkOptions &options)
+{
+    for (const auto &method : options.methods) {
+        if (!isMethodName(method))
+            throw EngineError("Unknown benchmark method '" + method + "'.");
+    }
+    if (options.sigmas.empty())
+        throw EngineError("The benchmark needs at least one noise level.");
+    if (!(options.trainMinutes > 0.0) || options.ablationMinutes < 0.0)
+        throw EngineError("The benchmark's training budgets must be positive.");
+    if (options.heldOutEvery < 2)
+        throw EngineError("The benchmark needs at least two slices per held-out slice.");
+}
+
+bool wantsMethod(const QualityBenchmarkOptions &options, const std::string &method)
+{
+    return options.methods.empty()
+        || std::find(options.methods.begin(), options.methods.end(), method) != options.methods.end();
+}
+
+// --- Slices ------------------------------------------------------------------
+
+HeldOutSplit splitHeldOut(std::size_t count, int heldOutEvery)
+{
+    HeldOutSplit split;
+    for (std::size_t i = 0; i < count; ++i)
+        (static_cast<int>(i % heldOutEvery) == heldOutEvery / 2 ? split.heldOut : split.training).push_back(i);
+    return split;
+}
+
+BenchmarkSlices loadBenchmarkSlices(const QualityBenchmarkOptions &options)
+{
+    const auto all = loadSlices(options.cleanDir);
+    const auto split = splitHeldOut(all.size(), options.heldOutEvery);
+    if (split.training.empty() || split.heldOut.empty())
+        throw EngineError("'" + options.cleanDir.string() + "' needs at least " + std::to_string(options.heldOutEvery)
+                          + " slices to split into training and held-out slices.");
+    BenchmarkSlices slices;
+    for (const auto i : split.training)
+        slices.training.push_back(all[i]);
+    for (const auto i : split.heldOut)
+        slices.heldOut.push_back(all[i]);
+    if (!options.unseenDir.empty())
+        slices.unseen = loadSlices(options.unseenDir);
+    return slices;
+}
+
+NoisySets makeNoisySets(const BenchmarkSlices &slices, const QualityBenchmarkOptions &options, std::size_t sigmaIndex)
+{
+    NoisySets sets;
+    sets.sigma = options.sigmas.at(sigmaIndex);
+    const std::uint64_t seed = options.seed * 1000003ULL + sigmaIndex * 7919ULL;
+    sets.training = makeNoisy(slices.training, options.noise, sets.sigma, seed);
+    sets.heldOut = makeNoisy(slices.heldOut, options.noise, sets.sigma, seed + 100000);
+    sets.unseen = makeNoisy(slices.unseen, options.noise, sets.sigma, seed + 200000);
+    return sets;
+}
+
+// --- Scores ------------------------------------------------------------------
+
+Evaluation evaluate(const NoisySet &set, const Denoiser &denoise, const std::atomic_bool &cancel)
+{
+    Evaluation result;
+    for (std::size_t i = 0; i < set.noisy.size() && !cancel; ++i) {
+        const auto start = Clock::now();
+        const cv::Mat output = denoise(set.noisy[i]);
+        result.seconds += secondsSince(start);
+        result.megapixels += set.noisy[i].total() / 1e6;
+        const auto metrics = compareImages(set.clean[i], output);
+        result.score.psnr += metrics.psnr / set.noisy.size();
+        result.score.ssim += metrics.ssim / set.noisy.size();
+    }
+    return result;
+}
+
+ScoreSheet::ScoreSheet(const QualityBenchmarkOptions &options, MessageCallback onMessage, const std::atomic_bool &cancel)
+    : m_options(options)
+    , m_onMessage(std::move(onMessage))
+    , m_cancel(cancel)
+    , m_figureSigma(options.sigmas.empty() ? 0.0 : *std::max_element(options.sigmas.begin(), options.sigmas.end()))
+{
+}
+
+void ScoreSheet::beginNoiseLevel(const NoisySets &sets)
+{
+    m_sets = &sets;
+    if (sets.sigma == m_figureSigma) {
+        const auto &clean = sets.heldOut.clean[sets.heldOut.clean.size() / 2];
+        m_panels.push_back({"clean", clean, 0, dataRangeOf(clean)});
+    }
+}
+
+QualityBenchmarkRow &ScoreSheet::rowFor(const std::string &method, const std::string &description)
+{
+    for (auto &row : m_rows) {
+        if (row.method == method)
+            return row;
+    }
+    m_rows.push_back({method, description, {}, {}, {}, 0.0, 0.0});
+    return m_rows.back();
+}
+
+void ScoreSheet::record(const std::string &method, const std::string &description, const Denoiser &denoise,
+                        const std::string &parameter, double trainSeconds)
+{
+    const auto &sets = *m_sets;
+    const double levels = static_cast<double>(m_options.sigmas.size());
+    auto &row = rowFor(method, description);
+    const auto held = evaluate(sets.heldOut, denoise, m_cancel);
+    row.heldOut.push_back(held.score);
+    row.parameter.push_back(parameter);
+    if (!sets.unseen.noisy.empty())
+        row.unseen.push_back(evaluate(sets.unseen, denoise, m_cancel).score);
+    row.msPerMegapixel += msPerMegapixel(held) / levels;
+    row.trainSeconds += trainSeconds / levels;
+    if (sets.sigma == m_figureSigma) {
+        const std::size_t figureSlice = sets.heldOut.noisy.size() / 2;
+        const cv::Mat output = denoise(sets.heldOut.noisy[figureSlice]);
+        const auto metrics = compareImages(sets.heldOut.clean[figureSlice], output);
+        m_panels.push_back({method + "  " + formatFixed(metrics.psnr, 2) + " dB", output, 0, dataRangeOf(output)});
+    }
+    say(m_onMessage, "sigma " + formatPercent(sets.sigma) + ", " + method
+                         + (parameter.empty() ? "" : " (" + parameter + ")") + ": PSNR "
+                         + formatFixed(row.heldOut.back().psnr, 2) + " dB, SSIM " + formatFixed(row.heldOut.back().ssim, 4));
+}
+
+cv::Mat ScoreSheet::renderFigure() const
+{
+    std::vector<FigureRow> figureRows;
+    for (std::size_t first = 0; first < m_panels.size(); first += kFigureColumns) {
+        const auto last = std::min(m_panels.size(), first + kFigureColumns);
+        figureRows.push_back({first == 0 ? "Held-out slice, " + noiseModelName(m_options.noise) + " noise sigma "
+                                               + formatPercent(m_figureSigma) + " (PSNR against the clean slice)"
+                                         : std::string(),
+                              std::vector<FigurePanel>(m_panels.begin() + first, m_panels.begin() + last)});
+    }
+    return mri::renderFigure(figureRows);
+}
+
+// --- Classical rows ----------------------------------------------------------
+
+std::vector<ClassicalMethod> classicalMethods(const QualityBenchmarkOptions &options, double sigma, double dataRange)
+{
+    std::vector<ClassicalMethod> methods;
+    if (wantsMethod(options, "noisy")) {
+        methods.push_back({"noisy", "the noisy input itself", {0.0},
+                           [](double) -> Denoiser { return [](const cv::Mat &noisy) { return noisy.clone(); }; },
+                           [](double) { return std::string(); }});
+    }
+    if (wantsMethod(options, "gaussian-blur")) {
+        methods.push_back({"gaussian-blur", "Gaussian blur, best sigma of a sweep on the held-out set",
+                           {0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5}, gaussianBlur,
+                           [](double setting) { return "sigma " + formatFixed(setting, 2) + " px"; }});
+    }
+    if (wantsMethod(options, "nlm")) {
+        const double levels = dataRange * sigma;
+        std::vector<double> hs;
+        for (double factor = 0.4; factor <= 1.61; factor += 0.1)
+            hs.push_back(factor * levels);
+        methods.push_back({"nlm",
+                           "OpenCV fastNlMeansDenoising (7x7 template, 21x21 search), best h of a sweep on the held-out set",
+                           hs, [](double h) { return nonLocalMeans(static_cast<float>(h)); },
+                           [](double h) { return "h " + formatFixed(h, 1); }});
+    }
+    return methods;
+}
+
+double bestSetting(const NoisySet &set, const std::vector<double> &sweep, const std::function<Denoiser(double)> &make,
+                   const std::atomic_bool &cancel)
+{
+    if (sweep.size() == 1)
+        return sweep.front();
+    double best = sweep.front();
+    double bestPsnr = -1.0;
+    for (const double setting : sweep) {
+        const double psnr = evaluate(set, make(setting), cancel).score.psnr;
+        if (psnr > bestPsnr) {
+            bestPsnr = psnr;
+            best = setting;
+        }
+    }
+    return best;
+}
+
+void recordClassicalRows(ScoreSheet &sheet, const QualityBenchmarkOptions &options, const NoisySets &sets,
+                         const std::atomic_bool &cancel)
+{
+    const double dataRange = sets.heldOut.noisy.empty() ? 0.0 : dataRangeOf(sets.heldOut.noisy.front());
+    for (const auto &method : classicalMethods(options, sets.sigma, dataRange)) {
+        const double best = bestSetting(sets.heldOut, method.sweep, method.make, cancel);
+        sheet.record(method.name, method.description, method.make(best), method.describe(best), 0.0);
+    }
+}
+
+// --- Trained rows ------------------------------------------------------------
+
+std::vector<TrainedMethod> trainedMethods(const QualityBenchmarkOptions &options)
+{
+    const double ablationMinutes = options.ablationMinutes > 0 ? options.ablationMinutes : options.trainMinutes;
+    std::vector<TrainedMethod> methods;
+    if (wantsMethod(options, "n2v"))
+        methods.push_back({"n2v", "Noise2Void, original U-Net (depth 4, 32 channels, Sigmoid), Adam 1e-4",
+                           originalUNetOptions(TrainingObjective::Noise2Void), false, ablationMinutes});
+    if (wantsMethod(options, "identity"))
+        methods.push_back({"identity", "input = target, original U-Net: learns to copy",
+                           originalUNetOptions(TrainingObjective::Identity), false, ablationMinutes});
+    if (wantsMethod(options, "synthetic")) {
+        TrainingOptions supervised;
+        supervised.objective = TrainingObjective::Synthetic;
+        supervised.syntheticNoise = options.noise;
+        supervised.ricianCorrection = false;
+        methods.push_back({"synthetic", "supervised upper bound: clean slices + the true noise, default network",
+                           supervised, true, ablationMinutes});
+    }
+    if (wantsMethod(options, "default"))
+        methods.push_back({"default", "the default pipeline (mri-enhance train with no options)", TrainingOptions{},
+                           false, options.trainMinutes});
+
+    for (const auto &variant : options.variants) {
+        if (variant.name.empty())
+            throw EngineError("A benchmark variant needs a name.");
+        const auto taken = isMethodName(variant.name)
+            || std::any_of(methods.begin(), methods.end(), [&](const TrainedMethod &m) { return m.name == variant.name; });
+        if (taken)
+            throw EngineError("The variant name '" + variant.name + "' is already used by another row.");
+        TrainedMethod method{variant.name, "default pipeline with " + describeOverrides(variant.settings),
+                             TrainingOptions{}, false, ablationMinutes};
+        for (const auto &setting : variant.settings)
+            applySettingOverride(method.options, setting);
+        method.trainsOnClean = method.options.objective == TrainingObjective::Synthetic;
+        methods.push_back(method);
+    }
+    return methods;
+}
+
+TrainingOptions trainingOptionsFor(const TrainedMethod &method, const QualityBenchmarkOptions &options, double sigma)
+{
+    auto trainingOptions = method.options;
+    trainingOptions.epochs = 100000; // the time budget ends training, unless a setting limits epochs
+    for (const auto &setting : options.settings)
+        applySettingOverride(trainingOptions, setting);
+    trainingOptions.modelFile = options.workDir / (method.name + "_sigma" + formatFixed(sigma, 3) + ".pt");
+    trainingOptions.maxTrainingSeconds = method.minutes * 60.0;
+    trainingOptions.validationFraction = 0.0;
+    trainingOptions.seed = options.seed;
+    if (method.trainsOnClean)
+        trainingOptions.syntheticSigma = sigma;
+    return trainingOptions;
+}
+
+TrainedModel trainMethod(const TrainedMethod &method, const QualityBenchmarkOptions &options, const NoisySets &sets,
+                         const MessageCallback &onMessage, const std::atomic_bool &cancel)
+{
+    const auto &source = method.trainsOnClean ? sets.training.clean : sets.training.noisy;
+    std::vector<TrainingSlice> slices;
+    for (std::size_t i = 0; i < source.size(); ++i)
+        slices.push_back({sets.training.names[i], source[i], cv::Mat()});
+    const auto trainingOptions = trainingOptionsFor(method, options, sets.sigma);
+    say(onMessage, "sigma " + formatPercent(sets.sigma) + ", " + method.name + ": training for "
+                       + formatFixed(method.minutes, 1) + " minutes.");
+    const auto start = Clock::now();
+    const auto result = trainOnSlices(slices, trainingOptions, {}, cancel);
+    return {trainingOptions.modelFile, secondsSince(start), result.cancelled};
+}
+
+void recordTrainedRow(ScoreSheet &sheet, const TrainedMethod &method, const TrainedModel &model)
+{
+    auto enhancer = Enhancer::load(model.file);
+    const auto enhance = [&enhancer](const cv::Mat &noisy) { return enhancer.enhance(noisy); };
+    sheet.record(method.name, method.description, enhance, "", model.seconds);
+    if (method.name == "default" && enhancer.ricianCorrection()) {
+        enhancer.setRicianCorrection(false);
+        sheet.record("default-no-floor-removal", "the default model without Rician noise-floor removal", enhance, "",
+                     model.seconds);
+    }
+}
+
+} // namespace mri::benchmark

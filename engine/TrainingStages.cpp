@@ -1,0 +1,491 @@
+#include "TrainingStages.h"
+
+#include "EngineError.h"
+#include "ImageIO.h"
+#include "NoiseFloor.h"
+#include "ThreadPolicy.h"
+#include "TrainingSettings.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace mri::training {
+
+namespace {
+
+// Validation slices are inferred whole up to this size, in tiles beyond.
+constexpr int kValidationTileSize = 1024;
+
+void say(const MessageCallback &onMessage, const std::string &message)
+{
+    if (onMessage)
+        onMessage(message);
+}
+
+torch::Tensor matToTensor(const cv::Mat &unit)
+{
+    return torch::from_blob(const_cast<float *>(unit.ptr<float>()), {unit.rows, unit.cols}, torch::kFloat32).clone();
+}
+
+// Reflect-pads a slice smaller than the patch so that patches can be cut from it.
+torch::Tensor padToAtLeast(const torch::Tensor &image, int64_t size)
+{
+    const auto padHeight = std::max<int64_t>(0, size - image.size(0));
+    const auto padWidth = std::max<int64_t>(0, size - image.size(1));
+    if (padHeight == 0 && padWidth == 0)
+        return image;
+    namespace F = torch::nn::functional;
+    return F::pad(image.view({1, 1, image.size(0), image.size(1)}),
+                  F::PadFuncOptions({0, padWidth, 0, padHeight}).mode(torch::kReplicate))
+        .view({image.size(0) + padHeight, image.size(1) + padWidth});
+}
+
+TrainingImage toTrainingImage(const TrainingSlice &slice, int patchSize)
+{
+    const auto unit = [](const cv::Mat &image) {
+        return image.depth() == CV_32F ? image : toUnitFloat(image);
+    };
+    TrainingImage image;
+    image.name = slice.name;
+    const auto pixels = matToTensor(unit(slice.noisy));
+    image.pixels = padToAtLeast(pixels, patchSize);
+    if (!slice.clean.empty() && slice.clean.size() == slice.noisy.size())
+        image.clean = padToAtLeast(matToTensor(unit(slice.clean)), patchSize);
+    return image;
+}
+
+torch::Tensor addTensorNoise(const torch::Tensor &clean, NoiseModel model, double sigma)
+{
+    const auto first = clean + sigma * torch::randn_like(clean);
+    if (model == NoiseModel::Gaussian)
+        return first;
+    const auto second = sigma * torch::randn_like(clean);
+    return torch::sqrt(first * first + second * second);
+}
+
+// Noise2Void blind spot: replaces a random `fraction` of pixels by a random
+// neighbour within a (2r+1)^2 window (never the pixel itself); returns the
+// corrupted input and the mask of replaced pixels.
+std::pair<torch::Tensor, torch::Tensor> blindSpotInput(const torch::Tensor &batch, double fraction, int neighbourhood)
+{
+    const auto height = batch.size(-2);
+    const auto width = batch.size(-1);
+    const auto shape = batch.sizes();
+    const int64_t radius = std::max(1, neighbourhood / 2);
+    const auto indexOptions = batch.options().dtype(torch::kLong);
+    auto mask = torch::rand(shape, batch.options()) < fraction;
+    auto dy = torch::randint(-radius, radius + 1, shape, indexOptions);
+    auto dx = torch::randint(-radius, radius + 1, shape, indexOptions);
+    const auto centre = (dy == 0).logical_and(dx == 0);
+    dx = torch::where(centre, torch::randint(0, 2, shape, indexOptions) * 2 - 1, dx);
+    const auto rows = (torch::arange(height, indexOptions).view({height, 1}) + dy).clamp(0, height - 1);
+    const auto columns = (torch::arange(width, indexOptions).view({1, width}) + dx).clamp(0, width - 1);
+    const auto flatIndex = (rows * width + columns).flatten(-2);
+    const auto replaced = batch.flatten(-2).gather(-1, flatIndex).view(shape);
+    return {torch::where(mask, replaced, batch), mask};
+}
+
+// N2V2 (Hoeck et al. 2022): the blind spot gets the median of its neighbourhood
+// without the pixel itself, which removes the checkerboard artefacts of
+// random-neighbour replacement.
+std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor &batch, double fraction,
+                                                             int neighbourhood)
+{
+    namespace F = torch::nn::functional;
+    const int64_t radius = std::max(1, neighbourhood / 2);
+    const int64_t window = 2 * radius + 1;
+    const auto shape = batch.sizes();
+    const auto mask = torch::rand(shape, batch.options()) < fraction;
+    const auto padded = F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
+    auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
+    const int64_t centre = window * window / 2;
+    neighbours = torch::cat({neighbours.slice(1, 0, centre), neighbours.slice(1, centre + 1)}, 1);
+    const auto median = std::get<0>(neighbours.median(1)).view(shape);
+    return {torch::where(mask, median, batch), mask};
+}
+
+struct Batch
+{
+    torch::Tensor input;
+    torch::Tensor target;
+    torch::Tensor mask; // undefined: loss over all pixels
+};
+
+// What the network sees and learns for the objective: [N, 1, H, W] clean in.
+Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
+{
+    switch (options.objective) {
+    case TrainingObjective::Noise2Void: {
+        auto [input, mask] = options.n2vMedianReplacement
+            ? medianBlindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood)
+            : blindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood);
+        return {input, clean, mask};
+    }
+    case TrainingObjective::Identity:
+        return {clean, clean, {}};
+    case TrainingObjective::Synthetic:
+        return {addTensorNoise(clean, options.syntheticNoise, options.syntheticSigma), clean, {}};
+    }
+    return {clean, clean, {}};
+}
+
+torch::Tensor lossOf(const torch::Tensor &output, const Batch &batch)
+{
+    const auto squared = (output - batch.target).pow(2);
+    if (!batch.mask.defined())
+        return squared.mean();
+    const auto mask = batch.mask.to(squared.dtype());
+    return (squared * mask).sum() / mask.sum().clamp_min(1.0);
+}
+
+// Validation scores what enhancement delivers, noise-floor removal included.
+torch::Tensor withoutNoiseFloor(const torch::Tensor &output, const torch::Tensor &input)
+{
+    const auto toMat = [](const torch::Tensor &tensor) {
+        const auto cpu = tensor.to(torch::kCPU).contiguous();
+        return cv::Mat(static_cast<int>(cpu.size(0)), static_cast<int>(cpu.size(1)), CV_32FC1, cpu.data_ptr<float>()).clone();
+    };
+    const cv::Mat corrected = removeRicianBias(toMat(output), estimateRicianSigma(toMat(input)));
+    return matToTensor(corrected).to(output.device());
+}
+
+nn::UNet newNetUnlessGiven(nn::UNet net, const NetworkConfig &config, const torch::Device &device)
+{
+    if (!net) {
+        net = nn::UNet(config);
+        net->to(device);
+    }
+    return net;
+}
+
+} // namespace
+
+// --- (a) ---------------------------------------------------------------------
+
+TrainingOptions resolveRunSettings(const TrainingOptions &requested, const TrainingOptions *checkpoint)
+{
+    // A checkpoint continues as it was trained; the table of settings says
+    // which settings come from the request instead (length, machine).
+    TrainingOptions options = checkpoint ? resolveResumedOptions(requested, *checkpoint) : requested;
+    if (options.seed == 0)
+        options.seed = std::random_device{}() | 1ULL;
+    return options;
+}
+
+RunStart startRun(const TrainingOptions &requested, const MessageCallback &onMessage)
+{
+    validateTrainingOptions(requested);
+    if (requested.modelFile.empty())
+        throw EngineError("No model file was given to save the training to.");
+    RunStart start;
+    start.threads = useThreads(requested.threads);
+    start.device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    if (!requested.resume) {
+        start.options = resolveRunSettings(requested, nullptr);
+        return start;
+    }
+    auto loaded = nn::loadCheckpoint(requested.modelFile, start.device);
+    start.meta = loaded.meta;
+    start.net = loaded.net;
+    start.optimizerState = loaded.optimizerState;
+    start.options = resolveRunSettings(requested, &start.meta.options);
+    say(onMessage, "Resuming from '" + start.options.modelFile.string() + "' after epoch "
+                       + std::to_string(start.meta.epochsCompleted) + ".");
+    return start;
+}
+
+TrainingResult initialResult(const RunStart &start)
+{
+    TrainingResult result;
+    result.settings = start.options;
+    result.seed = start.options.seed;
+    result.device = start.device.is_cuda() ? "cuda" : "cpu";
+    result.epochsCompleted = start.meta.epochsCompleted;
+    result.history = start.meta.history;
+    return result;
+}
+
+std::mt19937_64 seedRun(std::uint64_t seed, int epochsCompleted)
+{
+    torch::manual_seed(seed + static_cast<std::uint64_t>(epochsCompleted));
+    return std::mt19937_64(seed * 6364136223846793005ULL + static_cast<std::uint64_t>(epochsCompleted));
+}
+
+// --- (b) ---------------------------------------------------------------------
+
+SliceSplit splitSlices(std::size_t count, std::uint64_t seed, double validationFraction)
+{
+    std::vector<std::size_t> order(count);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+    std::size_t validationCount = static_cast<std::size_t>(std::lround(validationFraction * count));
+    if (validationFraction > 0.0 && count >= 2)
+        validationCount = std::clamp<std::size_t>(validationCount, 1, count - 1);
+    else
+        validationCount = 0;
+    SliceSplit split;
+    split.validation.assign(order.begin(), order.begin() + validationCount);
+    split.training.assign(order.begin() + validationCount, order.end());
+    return split;
+}
+
+ImageSets prepareImages(const std::vector<TrainingSlice> &slices, const TrainingOptions &options)
+{
+    if (slices.empty())
+        throw EngineError("No usable image to train on.");
+    const auto split = splitSlices(slices.size(), options.seed, options.validationFraction);
+    ImageSets sets;
+    for (const auto index : split.validation)
+        sets.validation.push_back(toTrainingImage(slices[index], options.patchSize));
+    for (const auto index : split.training)
+        sets.training.push_back(toTrainingImage(slices[index], options.patchSize));
+    return sets;
+}
+
+// --- (c) ---------------------------------------------------------------------
+
+Learner::Learner(const TrainingOptions &options, const torch::Device &device, nn::UNet net,
+                 const std::shared_ptr<torch::serialize::InputArchive> &optimizerState)
+    : device(device)
+    , net(newNetUnlessGiven(std::move(net), options.network, device))
+    , optimizer(this->net->parameters(), torch::optim::AdamOptions(options.learningRate))
+{
+    if (optimizerState)
+        optimizer.load(*optimizerState);
+    setLearningRate(options.learningRate);
+}
+
+void Learner::setLearningRate(double rate)
+{
+    for (auto &group : optimizer.param_groups())
+        static_cast<torch::optim::AdamOptions &>(group.options()).lr(rate);
+}
+
+int RunPlan::batchOfStep(int step) const
+{
+    return static_cast<int>(std::min<long long>(batchSize, patchesPerEpoch - static_cast<long long>(step - 1) * batchSize));
+}
+
+RunPlan planRun(const TrainingOptions &options, std::size_t trainingImages, int epochsCompleted)
+{
+    RunPlan plan;
+    plan.firstEpoch = epochsCompleted + 1;
+    plan.epochs = options.epochs;
+    plan.batchSize = options.batchSize;
+    plan.patchesPerEpoch = static_cast<long long>(trainingImages) * options.patchesPerImage;
+    plan.stepsPerEpoch = static_cast<int>((plan.patchesPerEpoch + options.batchSize - 1) / options.batchSize);
+    plan.plannedSteps = static_cast<long long>(options.epochs) * plan.stepsPerEpoch;
+    plan.stepsThisRun = static_cast<long long>(options.epochs - plan.firstEpoch + 1) * plan.stepsPerEpoch;
+    plan.maxSeconds = options.maxTrainingSeconds;
+    return plan;
+}
+
+RunProgress::RunProgress(const RunPlan &plan, long long globalStep)
+    : m_plan(plan)
+    , m_start(Clock::now())
+    , m_globalStep(globalStep)
+{
+}
+
+double RunProgress::elapsedSeconds() const
+{
+    return std::chrono::duration<double>(Clock::now() - m_start).count();
+}
+
+bool RunProgress::budgetSpent() const
+{
+    return m_plan.maxSeconds > 0 && elapsedSeconds() >= m_plan.maxSeconds;
+}
+
+double RunProgress::fraction() const
+{
+    double progress = static_cast<double>(m_globalStep) / std::max(1LL, m_plan.plannedSteps);
+    if (m_plan.maxSeconds > 0)
+        progress = std::max(progress, elapsedSeconds() / m_plan.maxSeconds);
+    return std::min(progress, 1.0);
+}
+
+double RunProgress::etaSeconds() const
+{
+    const double elapsed = elapsedSeconds();
+    double eta = elapsed / std::max(1LL, m_stepsDone) * (m_plan.stepsThisRun - m_stepsDone);
+    if (m_plan.maxSeconds > 0)
+        eta = std::min(eta, m_plan.maxSeconds - elapsed);
+    return eta;
+}
+
+void RunProgress::countStep()
+{
+    ++m_globalStep;
+    ++m_stepsDone;
+}
+
+PatchSampler::PatchSampler(const std::vector<TrainingImage> &images, int patchSize, std::mt19937_64 random)
+    : m_images(images)
+    , m_patchSize(patchSize)
+    , m_random(std::move(random))
+    , m_pickImage(0, images.empty() ? 0 : images.size() - 1)
+{
+}
+
+torch::Tensor PatchSampler::draw(int count)
+{
+    std::vector<torch::Tensor> patches;
+    patches.reserve(count);
+    for (int b = 0; b < count; ++b) {
+        const auto &image = m_images[m_pickImage(m_random)].pixels;
+        const int y = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(0)) - m_patchSize)(m_random);
+        const int x = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(1)) - m_patchSize)(m_random);
+        auto cut = image.slice(0, y, y + m_patchSize).slice(1, x, x + m_patchSize);
+        const int transform = m_pickTransform(m_random); // 4 rotations x optional flip
+        cut = torch::rot90(cut, transform % 4, {0, 1});
+        if (transform >= 4)
+            cut = torch::flip(cut, {1});
+        patches.push_back(cut.unsqueeze(0));
+    }
+    return torch::stack(patches);
+}
+
+// Constant, or cosine decay to 2 % of the start (Loshchilov & Hutter 2017)
+// after a short warm-up.
+double learningRateAt(const TrainingOptions &options, double progress)
+{
+    if (!options.cosineSchedule)
+        return options.learningRate;
+    constexpr double kWarmup = 0.03;
+    if (progress < kWarmup)
+        return options.learningRate * (0.1 + 0.9 * progress / kWarmup);
+    const double t = std::clamp((progress - kWarmup) / (1.0 - kWarmup), 0.0, 1.0);
+    return options.learningRate * (0.02 + 0.98 * 0.5 * (1.0 + std::cos(M_PI * t)));
+}
+
+EpochSummary trainEpoch(Learner &learner, PatchSampler &sampler, const TrainingOptions &options, int epoch,
+                        RunProgress &progress, const std::function<void(const TrainingStep &)> &onStep,
+                        const std::atomic_bool &cancel)
+{
+    const RunPlan &plan = progress.plan();
+    learner.net->train();
+    double lossSum = 0.0;
+    int stepsInEpoch = 0;
+    for (int step = 1; step <= plan.stepsPerEpoch; ++step) {
+        if (cancel || progress.budgetSpent())
+            break;
+        learner.setLearningRate(learningRateAt(options, progress.fraction()));
+        const auto batch = makeBatch(sampler.draw(plan.batchOfStep(step)).to(learner.device), options);
+        learner.optimizer.zero_grad();
+        const auto loss = lossOf(learner.net->forward(batch.input), batch);
+        loss.backward();
+        learner.optimizer.step();
+
+        const double lossValue = loss.item<double>();
+        if (!std::isfinite(lossValue))
+            throw EngineError("Training diverged at epoch " + std::to_string(epoch) + ", step " + std::to_string(step)
+                              + " (the loss is not finite); lower the learning rate. The last checkpoint is kept.");
+        lossSum += lossValue;
+        ++stepsInEpoch;
+        progress.countStep();
+        if (onStep) {
+            TrainingStep report;
+            report.epoch = epoch;
+            report.epochs = plan.epochs;
+            report.step = step;
+            report.stepsPerEpoch = plan.stepsPerEpoch;
+            report.globalStep = progress.globalStep();
+            report.loss = lossValue;
+            report.elapsedSeconds = progress.elapsedSeconds();
+            report.etaSeconds = progress.etaSeconds();
+            report.fraction = progress.fraction();
+            onStep(report);
+        }
+    }
+    EpochSummary summary;
+    summary.epoch = epoch;
+    summary.epochs = plan.epochs;
+    summary.globalStep = progress.globalStep();
+    summary.trainLoss = lossSum / std::max(1, stepsInEpoch);
+    summary.learningRate = learningRateAt(options, progress.fraction());
+    summary.validationLoss = std::nan("");
+    summary.validationPsnr = std::nan("");
+    return summary;
+}
+
+// --- (d) ---------------------------------------------------------------------
+
+ValidationSet drawValidationSet(const std::vector<TrainingImage> &validation, const TrainingOptions &options)
+{
+    ValidationSet set;
+    set.groundTruth = !validation.empty()
+        && std::all_of(validation.begin(), validation.end(), [](const TrainingImage &i) { return i.clean.defined(); });
+    torch::manual_seed(options.seed ^ 0x5eedULL);
+    for (const auto &image : validation) {
+        const auto batch = makeBatch(image.pixels.view({1, 1, image.pixels.size(0), image.pixels.size(1)}), options);
+        ValidationSample sample{batch.input[0][0], batch.target[0][0],
+                                batch.mask.defined() ? batch.mask[0][0] : torch::Tensor(), image.pixels,
+                                set.groundTruth ? image.clean : image.pixels};
+        // The synthetic objective's noisy input is what enhancement would see.
+        if (options.objective == TrainingObjective::Synthetic)
+            sample.enhanceInput = sample.input;
+        set.samples.push_back(std::move(sample));
+    }
+    return set;
+}
+
+ValidationScore validate(Learner &learner, const ValidationSet &set, const TrainingOptions &options,
+                         const std::atomic_bool &cancel)
+{
+    ValidationScore score;
+    score.loss = std::nan("");
+    score.psnr = std::nan("");
+    score.cancelled = cancel;
+    if (set.samples.empty() || score.cancelled)
+        return score;
+    torch::NoGradGuard noGrad;
+    learner.net->eval();
+    double lossTotal = 0.0;
+    double psnrTotal = 0.0;
+    const auto infer = [&](const torch::Tensor &input) {
+        return nn::inferSlice(learner.net, input, kValidationTileSize, &cancel, learner.device);
+    };
+    for (const auto &sample : set.samples) {
+        if (cancel)
+            break;
+        const auto output = infer(sample.input);
+        if (!output.defined())
+            break;
+        lossTotal += lossOf(output, Batch{sample.input, sample.target, sample.mask}).item<double>();
+        const auto enhanced = sample.enhanceInput.is_same(sample.input) ? output : infer(sample.enhanceInput);
+        if (!enhanced.defined())
+            break;
+        psnrTotal += psnrOfUnit(options.ricianCorrection ? withoutNoiseFloor(enhanced, sample.enhanceInput) : enhanced,
+                                sample.reference);
+    }
+    score.cancelled = cancel;
+    if (!score.cancelled) {
+        score.loss = lossTotal / set.samples.size();
+        score.psnr = psnrTotal / set.samples.size();
+    }
+    return score;
+}
+
+double psnrOfUnit(const torch::Tensor &output, const torch::Tensor &reference)
+{
+    const double mse = (output.clamp(0.0, 1.0) - reference).pow(2).mean().item<double>();
+    return mse > 0.0 ? 10.0 * std::log10(1.0 / mse) : INFINITY;
+}
+
+// --- (e) ---------------------------------------------------------------------
+
+void saveEpoch(Learner &learner, nn::CheckpointMeta &meta, const EpochSummary &summary, const TrainingOptions &options)
+{
+    meta.network = options.network;
+    meta.options = options;
+    meta.epochsCompleted = summary.epoch;
+    meta.globalStep = summary.globalStep;
+    meta.history.push_back(summary);
+    nn::saveCheckpoint(options.modelFile, learner.net, learner.optimizer, meta);
+}
+
+} // namespace mri::training

@@ -1,0 +1,397 @@
+// The stages of a training run, each alone on tiny data (engine/TrainingStages.h).
+// LibTorch first: Qt's keywords are disabled for this target (QT_NO_KEYWORDS),
+// since Qt's `slots` macro breaks LibTorch's headers.
+#include "TrainingStages.h"
+
+#include "EngineError.h"
+#include "Metrics.h"
+#include "TestDatasets.h"
+#include "TrainingSettings.h"
+
+#include <QDir>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <opencv2/core.hpp>
+
+#include <cmath>
+#include <set>
+
+using namespace mri;
+using namespace mri::training;
+
+class TestTrainingStages final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { torch::manual_seed(3); }
+    void newRunKeepsTheRequest();
+    void resumeFollowsTheResumeRules();
+    void startRunChecksTheRequestAndLoadsTheCheckpoint();
+    void splitIsDeterministicAndDisjoint_data();
+    void splitIsDeterministicAndDisjoint();
+    void planCountsStepsAndTheShortLastBatch();
+    void epochReportsEveryStep();
+    void cancellationStopsWithinTheEpoch();
+    void spentTimeBudgetStopsBeforeAStep();
+    void psnrOfAKnownError();
+    void validationScoresAgainstTheReference();
+    void validationStopsWhenCancelled();
+    void checkpointHoldsTheHistory();
+
+private:
+    TrainingOptions tinyOptions() const;
+    std::vector<TrainingSlice> tinySlices(int count, bool withClean) const;
+    QTemporaryDir m_dir;
+};
+
+TrainingOptions TestTrainingStages::tinyOptions() const
+{
+    TrainingOptions options;
+    options.modelFile = m_dir.filePath("stages.pt").toStdString();
+    options.network.depth = 2;
+    options.network.baseChannels = 4;
+    options.patchSize = 32;
+    options.batchSize = 4;
+    options.patchesPerImage = 6;
+    options.epochs = 2;
+    options.validationFraction = 0.0;
+    options.learningRate = 1e-3;
+    options.seed = 5;
+    options.threads = 1;
+    return options;
+}
+
+// Clean slices in [0, 1] and noisy ones darker by 10 % plus 0.05.
+std::vector<TrainingSlice> TestTrainingStages::tinySlices(int count, bool withClean) const
+{
+    std::vector<TrainingSlice> slices;
+    for (int i = 0; i < count; ++i) {
+        const cv::Mat clean = test::syntheticSlice(40, 36, 10 + i);
+        slices.push_back({"s" + std::to_string(i), clean * 0.9 + 0.05, withClean ? clean : cv::Mat()});
+    }
+    return slices;
+}
+
+void TestTrainingStages::newRunKeepsTheRequest()
+{
+    auto requested = tinyOptions();
+    auto settings = resolveRunSettings(requested, nullptr);
+    for (const auto &setting : trainingSettings())
+        QVERIFY2(setting.get(settings) == setting.get(requested), setting.key.c_str());
+
+    // Seed 0 asks for a random seed, which the settings then carry.
+    requested.seed = 0;
+    const auto first = resolveRunSettings(requested, nullptr).seed;
+    QVERIFY(first != 0);
+    QVERIFY(first != resolveRunSettings(requested, nullptr).seed);
+}
+
+void TestTrainingStages::resumeFollowsTheResumeRules()
+{
+    auto checkpoint = tinyOptions();
+    checkpoint.learningRate = 0.01;
+    checkpoint.network.depth = 3;
+    checkpoint.batchSize = 2;
+    checkpoint.objective = TrainingObjective::Synthetic;
+    checkpoint.epochs = 4;
+    checkpoint.threads = 3;
+    checkpoint.maxTrainingSeconds = 10.0;
+    checkpoint.seed = 11;
+    auto requested = tinyOptions();
+    requested.modelFile = "resumed.pt";
+    requested.resume = true;
+    requested.epochs = 9;
+    requested.threads = 1;
+    requested.maxTrainingSeconds = 60.0;
+    requested.seed = 0;
+
+    const auto settings = resolveRunSettings(requested, &checkpoint);
+    QCOMPARE(settings.learningRate, 0.01);
+    QCOMPARE(settings.network.depth, 3);
+    QCOMPARE(settings.batchSize, 2);
+    QCOMPARE(settings.objective, TrainingObjective::Synthetic);
+    QCOMPARE(settings.epochs, 9);
+    QCOMPARE(settings.threads, 1);
+    QCOMPARE(settings.maxTrainingSeconds, 60.0);
+    QCOMPARE(settings.seed, std::uint64_t(11)); // seed 0: the checkpoint's
+    QCOMPARE(settings.modelFile, std::filesystem::path("resumed.pt"));
+    QVERIFY(settings.resume);
+    for (const auto &setting : trainingSettings()) {
+        const auto &from = setting.resume == ResumeRule::Request ? requested : checkpoint;
+        if (setting.resume != ResumeRule::RequestWhenSet)
+            QVERIFY2(setting.get(settings) == setting.get(from), setting.key.c_str());
+    }
+
+    requested.seed = 5; // a seed given with --resume wins
+    QCOMPARE(resolveRunSettings(requested, &checkpoint).seed, std::uint64_t(5));
+}
+
+void TestTrainingStages::startRunChecksTheRequestAndLoadsTheCheckpoint()
+{
+    auto requested = tinyOptions();
+    requested.epochs = 0;
+    try {
+        startRun(requested, {});
+        QFAIL("epochs 0 must be refused");
+    } catch (const EngineError &error) {
+        QVERIFY2(QString::fromUtf8(error.what()).contains("epochs"), error.what());
+    }
+    requested = tinyOptions();
+    requested.modelFile.clear();
+    QVERIFY_THROWS_EXCEPTION(EngineError, startRun(requested, {}));
+
+    // A checkpoint to resume: its settings and history come back.
+    requested = tinyOptions();
+    requested.modelFile = m_dir.filePath("start.pt").toStdString();
+    Learner learner(requested, torch::kCPU);
+    nn::CheckpointMeta meta;
+    EpochSummary summary;
+    summary.epoch = 1;
+    summary.globalStep = 5;
+    saveEpoch(learner, meta, summary, requested);
+
+    auto resume = requested;
+    resume.resume = true;
+    resume.epochs = 3;
+    resume.network.baseChannels = 16;
+    std::vector<std::string> messages;
+    const auto start = startRun(resume, [&](const std::string &m) { messages.push_back(m); });
+    QCOMPARE(start.options.network.baseChannels, 4);
+    QCOMPARE(start.options.epochs, 3);
+    QCOMPARE(start.meta.epochsCompleted, 1);
+    QCOMPARE(start.meta.globalStep, 5LL);
+    QCOMPARE(start.meta.history.size(), std::size_t(1));
+    QVERIFY(start.net);
+    QVERIFY(start.optimizerState);
+    QCOMPARE(messages.size(), std::size_t(1));
+    QVERIFY(QString::fromStdString(messages[0]).contains("after epoch 1"));
+
+    const auto result = initialResult(start);
+    QCOMPARE(result.settings.network.baseChannels, 4);
+    QCOMPARE(result.seed, std::uint64_t(5));
+    QCOMPARE(result.epochsCompleted, 1);
+    QCOMPARE(result.history.size(), std::size_t(1));
+}
+
+void TestTrainingStages::splitIsDeterministicAndDisjoint_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<double>("fraction");
+    QTest::addColumn<int>("validation");
+    QTest::newRow("10 at 10 %") << 10 << 0.1 << 1;
+    QTest::newRow("10 at 25 %: rounded") << 10 << 0.25 << 3;
+    QTest::newRow("3 at 90 %: one trains") << 3 << 0.9 << 2;
+    QTest::newRow("2 at 1 %: at least one validates") << 2 << 0.01 << 1;
+    QTest::newRow("single slice trains") << 1 << 0.5 << 0;
+    QTest::newRow("no validation") << 5 << 0.0 << 0;
+}
+
+void TestTrainingStages::splitIsDeterministicAndDisjoint()
+{
+    QFETCH(int, count);
+    QFETCH(double, fraction);
+    QFETCH(int, validation);
+    const auto split = splitSlices(count, 17, fraction);
+    QCOMPARE(static_cast<int>(split.validation.size()), validation);
+    QCOMPARE(static_cast<int>(split.training.size()), count - validation);
+    QVERIFY(!split.training.empty());
+    std::set<std::size_t> all(split.training.begin(), split.training.end());
+    all.insert(split.validation.begin(), split.validation.end());
+    QCOMPARE(static_cast<int>(all.size()), count);
+    QCOMPARE(*all.rbegin(), std::size_t(count - 1));
+
+    const auto again = splitSlices(count, 17, fraction);
+    QCOMPARE(again.training, split.training);
+    QCOMPARE(again.validation, split.validation);
+}
+
+void TestTrainingStages::planCountsStepsAndTheShortLastBatch()
+{
+    auto options = tinyOptions();
+    options.epochs = 3;
+    const auto plan = planRun(options, 3, 1); // 3 images x 6 patches in batches of 4
+    QCOMPARE(plan.firstEpoch, 2);
+    QCOMPARE(plan.epochs, 3);
+    QCOMPARE(plan.patchesPerEpoch, 18LL);
+    QCOMPARE(plan.stepsPerEpoch, 5);
+    QCOMPARE(plan.plannedSteps, 15LL);
+    QCOMPARE(plan.stepsThisRun, 10LL);
+    QCOMPARE(plan.batchOfStep(1), 4);
+    QCOMPARE(plan.batchOfStep(5), 2);
+}
+
+namespace {
+
+// One epoch's stages on three tiny training images, as trainOnSlices() sets them up.
+struct EpochRun
+{
+    explicit EpochRun(const TrainingOptions &settings, std::vector<TrainingSlice> slices)
+        : options(settings)
+        , images(prepareImages(slices, options))
+        , sampler(images.training, options.patchSize, seedRun(options.seed, 0))
+        , learner(options, torch::kCPU)
+        , progress(planRun(options, images.training.size(), 0), 0)
+    {
+    }
+    EpochSummary train(const std::function<void(const TrainingStep &)> &onStep)
+    {
+        return trainEpoch(learner, sampler, options, 1, progress, onStep, cancel);
+    }
+
+    TrainingOptions options;
+    ImageSets images;
+    PatchSampler sampler;
+    Learner learner;
+    RunProgress progress;
+    std::atomic_bool cancel{false};
+};
+
+} // namespace
+
+void TestTrainingStages::epochReportsEveryStep()
+{
+    EpochRun run(tinyOptions(), tinySlices(3, false));
+    QCOMPARE(run.images.training.size(), std::size_t(3));
+    QVERIFY(run.images.validation.empty());
+    std::vector<TrainingStep> steps;
+    const auto summary = run.train([&](const TrainingStep &step) { steps.push_back(step); });
+
+    QCOMPARE(steps.size(), std::size_t(5));
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        QCOMPARE(steps[i].step, static_cast<int>(i + 1));
+        QCOMPARE(steps[i].globalStep, static_cast<long long>(i + 1));
+        QCOMPARE(steps[i].stepsPerEpoch, 5);
+        QVERIFY(std::isfinite(steps[i].loss));
+        QVERIFY(steps[i].fraction > (i == 0 ? 0.0 : steps[i - 1].fraction));
+        QVERIFY(steps[i].fraction <= 1.0);
+    }
+    QCOMPARE(steps.back().fraction, 0.5); // one epoch of two
+    QCOMPARE(summary.epoch, 1);
+    QCOMPARE(summary.globalStep, 5LL);
+    QVERIFY(std::isfinite(summary.trainLoss) && summary.trainLoss > 0.0);
+    QVERIFY(std::isnan(summary.validationLoss));
+    QCOMPARE(run.progress.stepsDone(), 5LL);
+}
+
+void TestTrainingStages::cancellationStopsWithinTheEpoch()
+{
+    EpochRun run(tinyOptions(), tinySlices(3, false));
+    int steps = 0;
+    const auto summary = run.train([&](const TrainingStep &) { run.cancel = ++steps == 2; });
+    QCOMPARE(steps, 2);
+    QCOMPARE(summary.globalStep, 2LL);
+}
+
+void TestTrainingStages::spentTimeBudgetStopsBeforeAStep()
+{
+    auto options = tinyOptions();
+    options.maxTrainingSeconds = 1e-9;
+    EpochRun run(options, tinySlices(3, false));
+    int steps = 0;
+    run.train([&](const TrainingStep &) { ++steps; });
+    QCOMPARE(steps, 0);
+    QVERIFY(run.progress.budgetSpent());
+    QCOMPARE(run.progress.fraction(), 1.0); // by time: the run is over
+}
+
+void TestTrainingStages::psnrOfAKnownError()
+{
+    const auto reference = torch::full({8, 8}, 0.5f);
+    QVERIFY(std::abs(psnrOfUnit(reference + 0.1, reference) - 20.0) < 1e-4);
+    QVERIFY(std::isinf(psnrOfUnit(reference, reference)));
+    // The output is clamped to [0, 1] before it is scored.
+    const auto one = torch::ones({8, 8});
+    QVERIFY(std::isinf(psnrOfUnit(one + 0.5, one)));
+}
+
+void TestTrainingStages::validationScoresAgainstTheReference()
+{
+    // A residual network with all weights zero returns its input, so the
+    // score is that of the noisy input against the clean slice.
+    auto options = tinyOptions();
+    options.objective = TrainingObjective::Identity;
+    options.network.residualOutput = true;
+    options.network.batchNorm = false;
+    options.ricianCorrection = false;
+    options.validationFraction = 0.5;
+    const auto slices = tinySlices(2, true);
+    const auto images = prepareImages(slices, options);
+    QCOMPARE(images.validation.size(), std::size_t(1));
+    const auto set = drawValidationSet(images.validation, options);
+    QVERIFY(set.groundTruth);
+    QCOMPARE(set.samples.size(), std::size_t(1));
+
+    Learner learner(options, torch::kCPU);
+    {
+        torch::NoGradGuard noGrad;
+        for (auto &parameter : learner.net->parameters())
+            parameter.zero_();
+    }
+    std::atomic_bool cancel{false};
+    const auto score = validate(learner, set, options, cancel);
+    QVERIFY(!score.cancelled);
+    const auto &slice = images.validation[0].name == "s0" ? slices[0] : slices[1];
+    const double expected = peakSignalNoiseRatio(slice.clean, slice.noisy, 1.0);
+    QVERIFY2(std::abs(score.psnr - expected) < 1e-3, qPrintable(QStringLiteral("%1 dB, expected %2 dB")
+                                                                   .arg(score.psnr)
+                                                                   .arg(expected)));
+    QCOMPARE(score.loss, 0.0); // identity: the target is the input
+
+    // Without ground truth the output is scored against the input itself.
+    const auto noClean = drawValidationSet(prepareImages(tinySlices(2, false), options).validation, options);
+    QVERIFY(!noClean.groundTruth);
+    QVERIFY(std::isinf(validate(learner, noClean, options, cancel).psnr));
+}
+
+void TestTrainingStages::validationStopsWhenCancelled()
+{
+    auto options = tinyOptions();
+    options.validationFraction = 0.5;
+    const auto images = prepareImages(tinySlices(4, true), options);
+    const auto set = drawValidationSet(images.validation, options);
+    Learner learner(options, torch::kCPU);
+    std::atomic_bool cancel{true};
+    const auto score = validate(learner, set, options, cancel);
+    QVERIFY(score.cancelled);
+    QVERIFY(std::isnan(score.psnr));
+    cancel = false;
+    const auto scored = validate(learner, set, options, cancel);
+    QVERIFY(!scored.cancelled);
+    QVERIFY(std::isfinite(scored.psnr));
+    QVERIFY(std::isfinite(scored.loss));
+}
+
+void TestTrainingStages::checkpointHoldsTheHistory()
+{
+    auto options = tinyOptions();
+    options.modelFile = m_dir.filePath("history.pt").toStdString();
+    Learner learner(options, torch::kCPU);
+    nn::CheckpointMeta meta;
+    for (int epoch = 1; epoch <= 2; ++epoch) {
+        EpochSummary summary;
+        summary.epoch = epoch;
+        summary.epochs = 2;
+        summary.globalStep = 5 * epoch;
+        summary.trainLoss = 1.0 / epoch;
+        summary.validationLoss = 0.25 * epoch;
+        summary.validationPsnr = 20.0 + epoch;
+        saveEpoch(learner, meta, summary, options);
+    }
+    QCOMPARE(meta.epochsCompleted, 2);
+    const auto loaded = nn::loadCheckpoint(options.modelFile, torch::kCPU);
+    QCOMPARE(loaded.meta.epochsCompleted, 2);
+    QCOMPARE(loaded.meta.globalStep, 10LL);
+    QCOMPARE(loaded.meta.network.baseChannels, 4);
+    QCOMPARE(loaded.meta.options.seed, std::uint64_t(5));
+    QCOMPARE(loaded.meta.history.size(), std::size_t(2));
+    QCOMPARE(loaded.meta.history[0].epoch, 1);
+    QCOMPARE(loaded.meta.history[1].epoch, 2);
+    QCOMPARE(loaded.meta.history[1].trainLoss, 0.5);
+    QCOMPARE(loaded.meta.history[1].validationPsnr, 22.0);
+    QCOMPARE(QDir(m_dir.path()).entryList({"*.tmp*", ".*tmp*"}, QDir::Files | QDir::Hidden).size(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestTrainingStages)
+#include "tst_trainingstages.moc"
