@@ -87,7 +87,10 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
     RunProgress progress(plan, start.meta.globalStep);
     for (int epoch = plan.firstEpoch; epoch <= plan.epochs; ++epoch) {
         auto summary = trainEpoch(learner, sampler, options, epoch, progress, callbacks.onStep, cancel);
-        const auto score = validate(learner, validation, options, cancel);
+        // An epoch between validations is scored as one without validation images (NaN).
+        static const ValidationSet kNotThisEpoch;
+        const bool due = validationDue(options, epoch, plan.epochs, progress.budgetSpent());
+        const auto score = validate(learner, due ? validation : kNotThisEpoch, options, cancel);
         // Stopping, in the steps or the validation, leaves the last completed epoch's checkpoint as it is.
         if (score.cancelled) {
             result.cancelled = true;

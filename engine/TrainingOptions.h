@@ -52,6 +52,7 @@ struct TrainingOptions
     int patchSize = 64;
     int patchesPerImage = 64;              // patches drawn from every training image per epoch
     double validationFraction = 0.1;
+    int validationInterval = 1;            // validate every n-th epoch (and always the last one)
     double n2vMaskFraction = 0.05;         // fraction of blind-spot pixels per patch
     int n2vNeighbourhood = 5;              // replacement pixel taken from this window
     bool n2vMedianReplacement = true;      // N2V2: median of the window instead of a random neighbour

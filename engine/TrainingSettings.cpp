@@ -135,6 +135,12 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Validation fraction"),
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "Share of the slices held back to measure validation loss and PSNR")));
+    table.push_back(describe(ranged(field(MEMBER(validationInterval)), 1, 1000),
+                             "validation_interval", "validate-every", R::Request, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Validate every"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Epochs between validations (the last epoch is always validated); "
+                                                "more saves time on large validation sets")));
     table.push_back(describe(ranged(field(MEMBER(seed)), 0, kLargestSeed),
                              "seed", "seed", R::RequestWhenSet, kBasic,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Seed"),

@@ -433,6 +433,11 @@ ValidationSet drawValidationSet(const std::vector<TrainingImage> &validation, co
     return set;
 }
 
+bool validationDue(const TrainingOptions &options, int epoch, int lastEpoch, bool budgetSpent)
+{
+    return epoch % options.validationInterval == 0 || epoch >= lastEpoch || budgetSpent;
+}
+
 ValidationScore validate(Learner &learner, const ValidationSet &set, const TrainingOptions &options,
                          const std::atomic_bool &cancel)
 {

@@ -193,6 +193,10 @@ struct ValidationScore
     double psnr = 0.0;          // dB, after noise-floor removal when the settings ask for it
     bool cancelled = false;
 };
+// Whether `epoch` is validated: every options.validationInterval-th epoch, the
+// run's last one, and the one at which the time budget ends it.
+bool validationDue(const TrainingOptions &options, int epoch, int lastEpoch, bool budgetSpent);
+
 // Loss and PSNR of the validation set; cancelled, without a score, when
 // `cancel` is set before or during validation.
 ValidationScore validate(Learner &learner, const ValidationSet &set, const TrainingOptions &options,

@@ -38,6 +38,8 @@ private Q_SLOTS:
     void psnrOfAKnownError();
     void validationScoresAgainstTheReference();
     void validationStopsWhenCancelled();
+    void validationEveryNthEpoch_data();
+    void validationEveryNthEpoch();
     void checkpointHoldsTheHistory();
 
 private:
@@ -361,6 +363,40 @@ void TestTrainingStages::validationStopsWhenCancelled()
     QVERIFY(!scored.cancelled);
     QVERIFY(std::isfinite(scored.psnr));
     QVERIFY(std::isfinite(scored.loss));
+}
+
+void TestTrainingStages::validationEveryNthEpoch_data()
+{
+    QTest::addColumn<int>("interval");
+    QTest::addColumn<int>("epochs");
+    QTest::addColumn<QString>("validated"); // one letter per epoch: v validated, - not
+    QTest::newRow("every epoch") << 1 << 4 << "vvvv";
+    QTest::newRow("every third, last too") << 3 << 7 << "--v--vv";
+    QTest::newRow("longer than the run") << 10 << 3 << "--v";
+}
+
+void TestTrainingStages::validationEveryNthEpoch()
+{
+    QFETCH(int, interval);
+    QFETCH(int, epochs);
+    QFETCH(QString, validated);
+    TrainingOptions options = tinyOptions();
+    options.validationInterval = interval;
+    QString seen;
+    for (int epoch = 1; epoch <= epochs; ++epoch)
+        seen += training::validationDue(options, epoch, epochs, false) ? 'v' : '-';
+    QCOMPARE(seen, validated);
+    QVERIFY(training::validationDue(options, 1, epochs, true)); // the budget ends the run here
+    // A whole run: epochs between validations carry no validation score.
+    options.epochs = epochs;
+    options.validationFraction = 0.5;
+    std::atomic_bool cancel{false};
+    const auto result = trainOnSlices(tinySlices(4, true), options, {}, cancel);
+    QCOMPARE(static_cast<int>(result.history.size()), epochs);
+    for (int epoch = 1; epoch <= epochs; ++epoch) {
+        const bool scored = std::isfinite(result.history[static_cast<std::size_t>(epoch - 1)].validationPsnr);
+        QCOMPARE(scored ? 'v' : '-', validated[epoch - 1].toLatin1());
+    }
 }
 
 void TestTrainingStages::checkpointHoldsTheHistory()

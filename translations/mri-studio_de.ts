@@ -187,6 +187,14 @@
         <source>CPU threads for training; 0: all cores</source>
         <translation>CPU-Threads für das Training; 0: alle Kerne</translation>
     </message>
+    <message>
+        <source>Validate every</source>
+        <translation>Validieren alle</translation>
+    </message>
+    <message>
+        <source>Epochs between validations (the last epoch is always validated); more saves time on large validation sets</source>
+        <translation>Epochen zwischen zwei Validierungen (die letzte Epoche wird immer validiert); ein größerer Wert spart bei großen Validierungsmengen Zeit</translation>
+    </message>
 </context>
 <context>
     <name>studio::ComparisonPage</name>
