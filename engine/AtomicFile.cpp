@@ -147,23 +147,43 @@ void writeAll(int fd, std::string_view bytes, const fs::path &target)
 
 } // namespace
 
-int removeStaleTemporaryFiles(const fs::path &folder)
+int removeStaleTemporaryFiles(const fs::path &folder, bool recursive)
 {
     int removed = 0;
-    std::error_code error;
-    for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, error), end;
-         !error && it != end; it.increment(error)) {
-        if (!it->is_regular_file(error))
-            continue;
-        const long owner = temporaryOwner(it->path().filename().string());
+    const auto removeIfStale = [&](const fs::directory_entry &entry) {
+        std::error_code error;
+        if (!entry.is_regular_file(error))
+            return;
+        const long owner = temporaryOwner(entry.path().filename().string());
         // Only files of processes that no longer run: a live one may still rename its file.
         if (owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH) {
             std::error_code ignored;
-            if (fs::remove(it->path(), ignored))
+            if (fs::remove(entry.path(), ignored))
                 ++removed;
         }
+    };
+    std::error_code error;
+    if (recursive) {
+        for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, error), end;
+             !error && it != end; it.increment(error))
+            removeIfStale(*it);
+    } else {
+        for (fs::directory_iterator it(folder, fs::directory_options::skip_permission_denied, error), end;
+             !error && it != end; it.increment(error))
+            removeIfStale(*it);
     }
     return removed;
+}
+
+void ensureWritableFolder(const fs::path &folder, const std::string &what)
+{
+    const fs::path where = folder.empty() ? fs::path(".") : folder;
+    std::error_code error;
+    fs::create_directories(where, error);
+    if (error)
+        throw EngineError("Cannot create the " + what + " '" + where.string() + "': " + sentenceFragment(error.message()) + ".");
+    if (::access(where.c_str(), W_OK | X_OK) != 0)
+        throw EngineError("The " + what + " '" + where.string() + "' is not writable: " + sentenceFragment(std::strerror(errno)) + ".");
 }
 
 void writeFileAtomically(const fs::path &target, std::string_view bytes)

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace mri {
@@ -15,9 +16,14 @@ void writeFileAtomically(const std::filesystem::path &target, std::string_view b
 void writeFileAtomically(const std::filesystem::path &target,
                          const std::function<void(const std::filesystem::path &temporary)> &writeTo);
 
-// Removes, below `folder`, the temporary files of writeFileAtomically() that
-// processes no longer running left behind (killed, or out of disk space).
-// Returns how many were removed; a missing folder is not an error.
-int removeStaleTemporaryFiles(const std::filesystem::path &folder);
+// Removes, in `folder` (and below it when `recursive`), the temporary files of
+// writeFileAtomically() that processes no longer running left behind (killed,
+// or out of disk space). Returns how many were removed; a missing folder is
+// not an error.
+int removeStaleTemporaryFiles(const std::filesystem::path &folder, bool recursive = false);
+
+// Creates `folder` and proves that it can be written, so that long work does
+// not end in a failed write. Throws EngineError naming the folder as `what`.
+void ensureWritableFolder(const std::filesystem::path &folder, const std::string &what);
 
 } // namespace mri

@@ -159,17 +159,6 @@ void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> 
         throw EngineError("The metrics CSV '" + metricsCsv.string() + "' is also an enhanced image's path.");
 }
 
-// Creates the folder and proves that it can be written, before long work.
-void checkWritableFolder(const std::filesystem::path &folder, const std::string &what)
-{
-    std::error_code error;
-    std::filesystem::create_directories(folder, error);
-    if (error)
-        throw EngineError("Cannot create the " + what + " '" + folder.string() + "': " + error.message() + ".");
-    if (::access(folder.c_str(), W_OK | X_OK) != 0)
-        throw EngineError("The " + what + " '" + folder.string() + "' is not writable.");
-}
-
 // The header of the metrics CSV: every input column, then ours. A user's column
 // named like one of ours (in any case) keeps its values under "<name>_input".
 std::vector<std::string> metricsColumns(const Dataset &dataset)
@@ -295,11 +284,12 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     auto enhancer = Enhancer::load(options.modelFile);
     if (options.tileSize > 0)
         enhancer.setTiling(options.tileSize);
-    checkWritableFolder(outputDir, "output folder");
-    if (options.writeCsv)
-        checkWritableFolder(metricsCsv.parent_path().empty() ? std::filesystem::path(".") : metricsCsv.parent_path(),
-                            "folder of the metrics CSV");
-    removeStaleTemporaryFiles(outputDir);
+    ensureWritableFolder(outputDir, "output folder");
+    removeStaleTemporaryFiles(outputDir, true);
+    if (options.writeCsv) {
+        ensureWritableFolder(metricsCsv.parent_path(), "folder of the metrics CSV");
+        removeStaleTemporaryFiles(metricsCsv.parent_path().empty() ? std::filesystem::path(".") : metricsCsv.parent_path());
+    }
 
     EnhanceRunResult result;
     result.rows.resize(dataset.rows.size());

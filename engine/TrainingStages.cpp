@@ -1,5 +1,6 @@
 #include "TrainingStages.h"
 
+#include "AtomicFile.h"
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "NoiseFloor.h"
@@ -180,6 +181,10 @@ RunStart startRun(const TrainingOptions &requested, const MessageCallback &onMes
     validateTrainingOptions(requested);
     if (requested.modelFile.empty())
         throw EngineError("No model file was given to save the training to.");
+    // Found now, not after the first epoch: a model folder that cannot be written.
+    ensureWritableFolder(requested.modelFile.parent_path(), "model folder");
+    removeStaleTemporaryFiles(requested.modelFile.parent_path().empty() ? std::filesystem::path(".")
+                                                                        : requested.modelFile.parent_path());
     RunStart start;
     start.threads = useThreads(requested.threads);
     start.device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);

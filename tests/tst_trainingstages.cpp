@@ -40,6 +40,7 @@ private Q_SLOTS:
     void validationStopsWhenCancelled();
     void validationEveryNthEpoch_data();
     void validationEveryNthEpoch();
+    void anUnwritableModelFolderIsFoundBeforeTraining();
     void checkpointHoldsTheHistory();
 
 private:
@@ -397,6 +398,26 @@ void TestTrainingStages::validationEveryNthEpoch()
         const bool scored = std::isfinite(result.history[static_cast<std::size_t>(epoch - 1)].validationPsnr);
         QCOMPARE(scored ? 'v' : '-', validated[epoch - 1].toLatin1());
     }
+}
+
+void TestTrainingStages::anUnwritableModelFolderIsFoundBeforeTraining()
+{
+    QFile blocker(m_dir.filePath("a-file"));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    TrainingOptions options = tinyOptions();
+    options.modelFile = m_dir.filePath("a-file/models/model.pt").toStdString();
+    int steps = 0;
+    TrainingCallbacks callbacks;
+    callbacks.onStep = [&](const TrainingStep &) { ++steps; };
+    std::atomic_bool cancel{false};
+    try {
+        trainOnSlices(tinySlices(3, false), options, callbacks, cancel);
+        QFAIL("an unwritable model folder must be refused");
+    } catch (const EngineError &error) {
+        QVERIFY2(QString::fromUtf8(error.what()).contains("model folder"), error.what());
+    }
+    QCOMPARE(steps, 0);
 }
 
 void TestTrainingStages::checkpointHoldsTheHistory()
