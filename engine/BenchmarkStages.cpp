@@ -356,7 +356,8 @@ std::vector<TrainedMethod> trainedMethods(const QualityBenchmarkOptions &options
 TrainingOptions trainingOptionsFor(const TrainedMethod &method, const QualityBenchmarkOptions &options, double sigma)
 {
     auto trainingOptions = method.options;
-    trainingOptions.epochs = 100000; // the time budget ends training, unless a setting limits epochs
+    // As many epochs as the table allows: the time budget ends training, unless a setting limits epochs.
+    trainingOptions.epochs = static_cast<int>(trainingSetting("epochs").maximum);
     for (const auto &setting : options.settings)
         applySettingOverride(trainingOptions, setting);
     trainingOptions.modelFile = options.workDir / (method.name + "_sigma" + formatFixed(sigma, 3) + ".pt");
