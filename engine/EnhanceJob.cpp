@@ -41,19 +41,6 @@ std::filesystem::path pathBase(const Dataset &dataset)
     return dataset.csvFile.empty() ? dataset.folder : dataset.csvFile.parent_path();
 }
 
-// FNV-1a of a path: a stable folder name for inputs outside the dataset.
-std::string shortHash(const std::string &text)
-{
-    std::uint64_t hash = 14695981039346656037ULL;
-    for (const unsigned char c : text) {
-        hash ^= c;
-        hash *= 1099511628211ULL;
-    }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-    return std::string(hex, 8);
-}
-
 // A path for comparisons: absolute, normal, symbolic links resolved where they exist.
 std::filesystem::path comparable(const std::filesystem::path &path)
 {
@@ -247,7 +234,7 @@ std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const
         if (relative.empty() || *relative.begin() == "..") {
             // Outside the dataset: a folder per input folder, named so it cannot clash.
             const auto parent = input.parent_path();
-            relative = std::filesystem::path("external") / (parent.filename().string() + "-" + shortHash(parent.string()))
+            relative = std::filesystem::path("external") / (parent.filename().string() + "-" + shortPathHash(parent))
                 / input.filename();
         }
         auto output = relative;

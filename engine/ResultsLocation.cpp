@@ -8,11 +8,9 @@
 
 namespace mri {
 
-namespace {
-
-// FNV-1a: a stable name for a folder path, the same in every process and version.
-std::string shortHash(const std::string &text)
+std::string shortPathHash(const std::filesystem::path &path)
 {
+    const std::string text = path.string();
     std::uint64_t hash = 14695981039346656037ULL;
     for (const unsigned char c : text) {
         hash ^= c;
@@ -22,6 +20,8 @@ std::string shortHash(const std::string &text)
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
     return std::string(hex, 8);
 }
+
+namespace {
 
 bool isWritableFolder(const std::filesystem::path &folder)
 {
@@ -59,7 +59,7 @@ ResultsLocation resultsLocationFor(const std::filesystem::path &datasetFolder)
     if (isWritableFolder(absolute))
         return {absolute, true};
     const std::string name = absolute.filename().empty() ? std::string("dataset") : absolute.filename().string();
-    return {userDataFolder() / "results" / (name + "-" + shortHash(absolute.string())), false};
+    return {userDataFolder() / "results" / (name + "-" + shortPathHash(absolute)), false};
 }
 
 } // namespace mri

@@ -21,6 +21,10 @@ struct ResultsLocation
 
 ResultsLocation resultsLocationFor(const std::filesystem::path &datasetFolder);
 
+// Eight hex digits of FNV-1a over the path's text: a stable, short name for a
+// folder, the same in every process and version.
+std::string shortPathHash(const std::filesystem::path &path);
+
 // $XDG_DATA_HOME/mri-enhance-studio, or ~/.local/share/mri-enhance-studio.
 std::filesystem::path userDataFolder();
 
