@@ -34,6 +34,7 @@ private slots:
     void killedTrainingResumes_data();
     void killedTrainingResumes();
     void trainingOnAFullDiskIsOneSentence();
+    void twoProcessesOnOtherPatientsKeepAllRows();
 
 private:
     QTemporaryDir m_dir;
@@ -181,6 +182,27 @@ void TestFaults::trainingOnAFullDiskIsOneSentence()
     QVERIFY2(!err.contains("terminate") && !err.contains("c10::"), qPrintable(err));
     QVERIFY(!QFile::exists(model));
     verifyNoTemporaryFiles(models);
+}
+
+void TestFaults::twoProcessesOnOtherPatientsKeepAllRows()
+{
+    const QString dataset = m_dir.filePath("concurrent");
+    test::writeSyntheticDataset(dataset, 16, 96, 80, 7);
+    QStringList odd;
+    QStringList even;
+    const auto table = readCsvFile(QDir(dataset).filePath("brain_tumor_info.csv").toStdString());
+    for (std::size_t i = 0; i < table.rows.size(); ++i)
+        (i % 2 ? odd : even) << QString::fromStdString(table.rows[i][static_cast<std::size_t>(table.columnIndex("patient_id"))]);
+    const QString model = QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt");
+    QProcess first;
+    QProcess second;
+    first.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), {"enhance", "--dataset", dataset, "--model", model, "--patients", odd.join(',')});
+    second.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), {"enhance", "--dataset", dataset, "--model", model, "--patients", even.join(',')});
+    QVERIFY(first.waitForFinished(240000) && second.waitForFinished(240000));
+    QCOMPARE(first.exitCode(), 0);
+    QCOMPARE(second.exitCode(), 0);
+    const auto metrics = readCsvFile(QDir(dataset).filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(metrics.rows.size(), table.rows.size());
 }
 
 QTEST_GUILESS_MAIN(TestFaults)
