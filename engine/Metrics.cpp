@@ -52,8 +52,21 @@ cv::Mat uniformFilter(const cv::Mat &image)
 double peakSignalNoiseRatio(const cv::Mat &reference, const cv::Mat &test, double dataRange)
 {
     checkPair(reference, test, "PSNR");
-    cv::Mat difference = toDouble(reference) - toDouble(test);
-    const double mse = cv::mean(difference.mul(difference))[0];
+    // Row by row: memory stays a row's worth at any image size.
+    cv::Mat x;
+    cv::Mat y;
+    double sum = 0.0;
+    for (int r = 0; r < reference.rows; ++r) {
+        reference.row(r).convertTo(x, CV_64F);
+        test.row(r).convertTo(y, CV_64F);
+        const double *px = x.ptr<double>();
+        const double *py = y.ptr<double>();
+        double rowSum = 0.0;
+        for (int c = 0; c < reference.cols; ++c)
+            rowSum += (px[c] - py[c]) * (px[c] - py[c]);
+        sum += rowSum;
+    }
+    const double mse = sum / (static_cast<double>(reference.rows) * reference.cols);
     if (mse == 0.0)
         return std::numeric_limits<double>::infinity();
     return 10.0 * std::log10(dataRange * dataRange / mse);
@@ -66,42 +79,49 @@ double structuralSimilarity(const cv::Mat &reference, const cv::Mat &test, doubl
         throw EngineError("Cannot compute SSIM of an image smaller than 7x7 pixels ("
                           + std::to_string(reference.cols) + "x" + std::to_string(reference.rows) + ").");
 
-    const cv::Mat x = toDouble(reference);
-    const cv::Mat y = toDouble(test);
-    const cv::Mat ux = uniformFilter(x);
-    const cv::Mat uy = uniformFilter(y);
-    const cv::Mat uxx = uniformFilter(x.mul(x));
-    const cv::Mat uyy = uniformFilter(y.mul(y));
-    const cv::Mat uxy = uniformFilter(x.mul(y));
-
     constexpr double np = kWindow * kWindow;
     constexpr double covNorm = np / (np - 1.0); // sample covariance
     const double c1 = (kK1 * dataRange) * (kK1 * dataRange);
     const double c2 = (kK2 * dataRange) * (kK2 * dataRange);
 
     // Mean of the SSIM map without the 3-pixel border the window reaches past.
+    // Those interior pixels' windows never leave the image, so the map is
+    // computed in bands of rows (with the window's reach above and below):
+    // the same values as the whole image at a band's memory.
     constexpr int pad = (kWindow - 1) / 2;
+    constexpr int kBandRows = 256;
     double sum = 0.0;
-    for (int r = pad; r < x.rows - pad; ++r) {
-        const double *pux = ux.ptr<double>(r);
-        const double *puy = uy.ptr<double>(r);
-        const double *puxx = uxx.ptr<double>(r);
-        const double *puyy = uyy.ptr<double>(r);
-        const double *puxy = uxy.ptr<double>(r);
-        for (int c = pad; c < x.cols - pad; ++c) {
-            const double mx = pux[c];
-            const double my = puy[c];
-            const double vx = covNorm * (puxx[c] - mx * mx);
-            const double vy = covNorm * (puyy[c] - my * my);
-            const double vxy = covNorm * (puxy[c] - mx * my);
-            const double a1 = 2.0 * mx * my + c1;
-            const double a2 = 2.0 * vxy + c2;
-            const double b1 = mx * mx + my * my + c1;
-            const double b2 = vx + vy + c2;
-            sum += (a1 * a2) / (b1 * b2);
+    for (int first = pad; first < reference.rows - pad; first += kBandRows) {
+        const int last = std::min(first + kBandRows, reference.rows - pad); // output rows [first, last)
+        const cv::Range rows(first - pad, last + pad);
+        const cv::Mat x = toDouble(reference.rowRange(rows));
+        const cv::Mat y = toDouble(test.rowRange(rows));
+        const cv::Mat ux = uniformFilter(x);
+        const cv::Mat uy = uniformFilter(y);
+        const cv::Mat uxx = uniformFilter(x.mul(x));
+        const cv::Mat uyy = uniformFilter(y.mul(y));
+        const cv::Mat uxy = uniformFilter(x.mul(y));
+        for (int r = pad; r < x.rows - pad; ++r) {
+            const double *pux = ux.ptr<double>(r);
+            const double *puy = uy.ptr<double>(r);
+            const double *puxx = uxx.ptr<double>(r);
+            const double *puyy = uyy.ptr<double>(r);
+            const double *puxy = uxy.ptr<double>(r);
+            for (int c = pad; c < x.cols - pad; ++c) {
+                const double mx = pux[c];
+                const double my = puy[c];
+                const double vx = covNorm * (puxx[c] - mx * mx);
+                const double vy = covNorm * (puyy[c] - my * my);
+                const double vxy = covNorm * (puxy[c] - mx * my);
+                const double a1 = 2.0 * mx * my + c1;
+                const double a2 = 2.0 * vxy + c2;
+                const double b1 = mx * mx + my * my + c1;
+                const double b2 = vx + vy + c2;
+                sum += (a1 * a2) / (b1 * b2);
+            }
         }
     }
-    const double count = static_cast<double>(x.rows - 2 * pad) * (x.cols - 2 * pad);
+    const double count = static_cast<double>(reference.rows - 2 * pad) * (reference.cols - 2 * pad);
     return sum / count;
 }
 
