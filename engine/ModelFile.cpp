@@ -248,6 +248,13 @@ std::optional<ModelFileHeader> readHeader(const std::filesystem::path &file, std
     in.open(file, std::ios::binary);
     if (!in)
         throw EngineError("Model file '" + file.string() + "' cannot be read.");
+    return readModelFileHeader(in, file);
+}
+
+} // namespace
+
+std::optional<ModelFileHeader> readModelFileHeader(std::istream &in, const std::filesystem::path &file)
+{
     std::string magic(std::char_traits<char>::length(kMagic) + 1, '\0');
     in.read(magic.data(), static_cast<std::streamsize>(magic.size()));
     if (!in || magic != std::string(kMagic) + "\n")
@@ -269,8 +276,6 @@ std::optional<ModelFileHeader> readHeader(const std::filesystem::path &file, std
         throw damaged(file, "it ends inside its header");
     return decodeModelHeader(json, file);
 }
-
-} // namespace
 
 std::optional<ModelFileHeader> readModelFileHeader(const std::filesystem::path &file)
 {

@@ -166,6 +166,17 @@ QByteArray jpegFrameHeaderOnly(quint16 width, quint16 height)
     return out + QByteArray("\xFF\xD9", 2);
 }
 
+// A JPEG cut in the middle of its scan data, with the end-of-image marker put
+// back: libjpeg only warns ("premature end of data segment") and fills the rest
+// with grey.
+QByteArray truncatedScanWithEndMarker(const QByteArray &jpeg)
+{
+    const qsizetype scan = jpeg.indexOf(QByteArray("\xFF\xDA", 2));
+    if (scan < 0)
+        return {};
+    return jpeg.left(scan + (jpeg.size() - scan) / 2) + QByteArray("\xFF\xD9", 2);
+}
+
 // ---- test images ------------------------------------------------------------
 
 // Smooth gradients (JPEG-friendly) whose 16-bit values are not multiples of 257,
@@ -400,6 +411,8 @@ void TestImageIO::rejectsBrokenFiles_data()
     QTest::newRow("png signature then garbage") << "sig-garbage.png" << kPngSignature + garbage << true
                                                 << "damaged";
     QTest::newRow("truncated jpeg") << "half.jpg" << jpeg.left(jpeg.size() / 2) << true << "truncated";
+    QTest::newRow("truncated jpeg with end marker") << "cut-scan.jpg" << truncatedScanWithEndMarker(jpeg) << true
+                                                    << "the JPEG data is truncated or damaged";
     QTest::newRow("jpeg cut in its header") << "head.jpg" << jpeg.left(12) << true << "truncated";
     QTest::newRow("truncated bmp") << "half.bmp" << bmp.left(bmp.size() / 2) << true << "truncated or damaged";
     QTest::newRow("truncated tiff") << "half.tif" << tiff.left(tiff.size() / 2) << true << "truncated";
