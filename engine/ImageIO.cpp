@@ -243,6 +243,9 @@ HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const std::string 
         const std::uint64_t tag = reader.read(entry, 2);
         if (tag != 256 && tag != 257)
             continue;
+        // libtiff ignores a repeated tag: the first one is the size it decodes.
+        if ((tag == 256 && width) || (tag == 257 && height))
+            continue;
         const std::uint64_t type = reader.read(entry + 2, 2);
         std::uint64_t value = 0;
         if (type == 3)
