@@ -50,6 +50,13 @@ std::string systemReason()
     return reason;
 }
 
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+bool startsWithBom(std::string_view text)
+{
+    return text.substr(0, kBom.size()) == kBom;
+}
+
 struct Record
 {
     std::vector<std::string> fields;
@@ -147,6 +154,9 @@ bool needsQuotes(const std::string &field)
 {
     if (field.find_first_of(",\"\r\n") != std::string::npos)
         return true;
+    // Bare at the start of the file it would be read as the file's BOM.
+    if (startsWithBom(field))
+        return true;
     return !field.empty() && (std::isspace(static_cast<unsigned char>(field.front()))
                               || std::isspace(static_cast<unsigned char>(field.back())));
 }
@@ -191,9 +201,9 @@ int CsvTable::columnIndex(std::string_view name) const
 
 CsvTable parseCsv(std::string_view text, const std::string &sourceName)
 {
-    constexpr std::string_view bom = "\xEF\xBB\xBF";
-    if (text.substr(0, bom.size()) == bom)
-        text.remove_prefix(bom.size());
+    // Every leading BOM: a file re-saved by a tool that adds one may have two.
+    while (startsWithBom(text))
+        text.remove_prefix(kBom.size());
 
     CsvTable table;
     Tokenizer tokenizer(text, sourceName);

@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <csetjmp>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -19,6 +21,10 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+// jpeglib.h needs FILE and size_t declared first (<cstdio> above).
+#include <jpeglib.h>
+#include <jerror.h>
 
 namespace fs = std::filesystem;
 
@@ -31,9 +37,15 @@ namespace {
 constexpr std::uintmax_t kMaxFileBytes =
     static_cast<std::uintmax_t>(kMaxImageSide) * kMaxImageSide * 8 + (64u << 20);
 
+// `source` names the file (or the buffer) in the sentence.
+[[noreturn]] void failRead(const std::string &source, const std::string &reason)
+{
+    throw EngineError("Cannot read image '" + source + "': " + reason + ".");
+}
+
 [[noreturn]] void failRead(const fs::path &file, const std::string &reason)
 {
-    throw EngineError("Cannot read image '" + file.string() + "': " + reason + ".");
+    failRead(file.string(), reason);
 }
 
 [[noreturn]] void failWrite(const fs::path &file, const std::string &reason)
@@ -126,7 +138,7 @@ bool startsWith(const std::vector<unsigned char> &bytes, std::initializer_list<u
     return bytes.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), bytes.begin());
 }
 
-HeaderInfo sniffPng(const std::vector<unsigned char> &bytes, const fs::path &file)
+HeaderInfo sniffPng(const std::vector<unsigned char> &bytes, const std::string &file)
 {
     const ByteReader reader(bytes, false);
     if (!reader.has(0, 24))
@@ -136,7 +148,7 @@ HeaderInfo sniffPng(const std::vector<unsigned char> &bytes, const fs::path &fil
     return {static_cast<std::int64_t>(reader.read(16, 4)), static_cast<std::int64_t>(reader.read(20, 4))};
 }
 
-HeaderInfo sniffBmp(const std::vector<unsigned char> &bytes, const fs::path &file)
+HeaderInfo sniffBmp(const std::vector<unsigned char> &bytes, const std::string &file)
 {
     const ByteReader reader(bytes, true);
     if (!reader.has(14, 4))
@@ -157,7 +169,7 @@ HeaderInfo sniffBmp(const std::vector<unsigned char> &bytes, const fs::path &fil
 
 // Walks the marker segments up to the first frame header (SOFn). Segments
 // before it, such as an EXIF thumbnail, are skipped whole.
-HeaderInfo sniffJpeg(const std::vector<unsigned char> &bytes, const fs::path &file)
+HeaderInfo sniffJpeg(const std::vector<unsigned char> &bytes, const std::string &file)
 {
     const ByteReader reader(bytes, false);
     std::uint64_t pos = 2;
@@ -201,7 +213,7 @@ HeaderInfo sniffJpeg(const std::vector<unsigned char> &bytes, const fs::path &fi
     }
 }
 
-HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const fs::path &file)
+HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const std::string &file)
 {
     const ByteReader reader(bytes, bytes[0] == 'I');
     const bool big = reader.read(2, 2) == 43;
@@ -231,6 +243,9 @@ HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const fs::path &fi
         const std::uint64_t tag = reader.read(entry, 2);
         if (tag != 256 && tag != 257)
             continue;
+        // libtiff ignores a repeated tag: the first one is the size it decodes.
+        if ((tag == 256 && width) || (tag == 257 && height))
+            continue;
         const std::uint64_t type = reader.read(entry + 2, 2);
         std::uint64_t value = 0;
         if (type == 3)
@@ -252,7 +267,7 @@ HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const fs::path &fi
 
 // Reads the size from the header so that a corrupt or hostile file is refused
 // before the decoder allocates anything.
-void checkHeader(const std::vector<unsigned char> &bytes, const fs::path &file)
+void checkHeader(const std::vector<unsigned char> &bytes, const std::string &file, int largestSide)
 {
     HeaderInfo info;
     if (startsWith(bytes, {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A}))
@@ -270,11 +285,92 @@ void checkHeader(const std::vector<unsigned char> &bytes, const fs::path &file)
     const std::string size = std::to_string(info.width) + " x " + std::to_string(info.height);
     if (info.width <= 0 || info.height <= 0)
         failRead(file, "its header gives an invalid size of " + size + " pixels");
-    // Both sides bounded also bounds the pixel count by kMaxImageSide^2.
-    if (info.width > kMaxImageSide || info.height > kMaxImageSide) {
-        failRead(file, "it is " + size + " pixels; the largest side accepted is " + std::to_string(kMaxImageSide)
+    // Both sides bounded also bounds the pixel count by largestSide^2.
+    if (info.width > largestSide || info.height > largestSide) {
+        failRead(file, "it is " + size + " pixels; the largest side accepted is " + std::to_string(largestSide)
                            + " pixels");
     }
+}
+
+// libjpeg decodes a damaged scan with only a warning, filling what is missing
+// with grey: a JPEG cut short and given its end marker back looks complete.
+// This decodes the scan once more at 1/8 scale (the entropy decoding that
+// warns is the same, the inverse DCT nearly free) and refuses the image when
+// libjpeg reports corrupt data. Benign warnings (an unknown JFIF revision, an
+// ICC profile it cannot use) are not refused.
+struct JpegErrorManager
+{
+    jpeg_error_mgr base;
+    std::jmp_buf jump;
+    int corruptCode; // the first corrupt-data warning, 0 for none
+};
+
+bool isCorruptDataWarning(int code)
+{
+    switch (code) {
+    case JWRN_ARITH_BAD_CODE:
+    case JWRN_BOGUS_PROGRESSION:
+    case JWRN_HIT_MARKER:
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_JPEG_EOF:
+    case JWRN_MUST_RESYNC:
+    case JWRN_NOT_SEQUENTIAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void onJpegError(j_common_ptr info)
+{
+    std::longjmp(reinterpret_cast<JpegErrorManager *>(info->err)->jump, 1);
+}
+
+void onJpegMessage(j_common_ptr info, int level)
+{
+    auto *errors = reinterpret_cast<JpegErrorManager *>(info->err);
+    if (level < 0 && errors->corruptCode == 0 && isCorruptDataWarning(errors->base.msg_code))
+        errors->corruptCode = errors->base.msg_code;
+}
+
+// Only plain C data lives across setjmp here; the frames longjmp skips are libjpeg's.
+void checkJpegScan(const std::vector<unsigned char> &bytes, const std::string &file)
+{
+    jpeg_decompress_struct info{};
+    JpegErrorManager errors{};
+    info.err = jpeg_std_error(&errors.base);
+    errors.base.error_exit = onJpegError;
+    errors.base.emit_message = onJpegMessage;
+    std::vector<JSAMPLE> row;
+    char message[JMSG_LENGTH_MAX] = {};
+    if (setjmp(errors.jump) != 0) {
+        errors.base.format_message(reinterpret_cast<j_common_ptr>(&info), message);
+        jpeg_destroy_decompress(&info);
+        failRead(file, "the JPEG data is damaged (" + lowerFirst(message) + ")");
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, bytes.data(), static_cast<unsigned long>(bytes.size()));
+    jpeg_read_header(&info, TRUE);
+    if (info.jpeg_color_space == JCS_YCbCr || info.jpeg_color_space == JCS_GRAYSCALE)
+        info.out_color_space = JCS_GRAYSCALE; // no colour conversion needed for a check
+    info.scale_num = 1;
+    info.scale_denom = 8;
+    info.dct_method = JDCT_IFAST;
+    info.do_fancy_upsampling = FALSE;
+    jpeg_start_decompress(&info);
+    row.resize(static_cast<std::size_t>(info.output_width) * static_cast<std::size_t>(info.output_components));
+    JSAMPROW rows[] = {row.data()};
+    while (info.output_scanline < info.output_height && errors.corruptCode == 0)
+        jpeg_read_scanlines(&info, rows, 1);
+    if (errors.corruptCode == 0)
+        jpeg_finish_decompress(&info);
+    if (errors.corruptCode != 0) {
+        errors.base.msg_code = errors.corruptCode;
+        errors.base.format_message(reinterpret_cast<j_common_ptr>(&info), message);
+        jpeg_destroy_decompress(&info);
+        failRead(file, "the JPEG data is truncated or damaged (libjpeg: " + lowerFirst(message) + ")");
+    }
+    jpeg_destroy_decompress(&info);
 }
 
 std::vector<unsigned char> readBytes(const fs::path &file)
@@ -328,10 +424,14 @@ std::string extensionOf(const fs::path &file)
 
 } // namespace
 
-cv::Mat loadGrayscaleImage(const fs::path &file)
+cv::Mat decodeGrayscaleImage(const std::vector<unsigned char> &bytes, const std::string &sourceName,
+                             int largestSide)
 {
-    const std::vector<unsigned char> bytes = readBytes(file);
-    checkHeader(bytes, file);
+    if (bytes.empty())
+        failRead(sourceName, "the file is empty (0 bytes)");
+    checkHeader(bytes, sourceName, largestSide);
+    if (startsWith(bytes, {0xFF, 0xD8, 0xFF}))
+        checkJpegScan(bytes, sourceName);
 
     cv::Mat decoded;
     {
@@ -344,12 +444,12 @@ cv::Mat loadGrayscaleImage(const fs::path &file)
         }
     }
     if (decoded.empty())
-        failRead(file, "the image data is truncated or damaged");
+        failRead(sourceName, "the image data is truncated or damaged");
 
     const int depth = decoded.depth();
     if (depth != CV_8U && depth != CV_16U) {
-        failRead(file, "it has " + depthDescription(depth)
-                           + " samples; only 8- and 16-bit unsigned images are supported");
+        failRead(sourceName, "it has " + depthDescription(depth)
+                                 + " samples; only 8- and 16-bit unsigned images are supported");
     }
     cv::Mat gray;
     switch (decoded.channels()) {
@@ -358,10 +458,15 @@ cv::Mat loadGrayscaleImage(const fs::path &file)
     case 3: cv::cvtColor(decoded, gray, cv::COLOR_BGR2GRAY); break;
     case 4: cv::cvtColor(decoded, gray, cv::COLOR_BGRA2GRAY); break;
     default:
-        failRead(file, "it has " + std::to_string(decoded.channels())
-                           + " channels; only grayscale, RGB and RGBA images are supported");
+        failRead(sourceName, "it has " + std::to_string(decoded.channels())
+                                 + " channels; only grayscale, RGB and RGBA images are supported");
     }
     return gray;
+}
+
+cv::Mat loadGrayscaleImage(const fs::path &file)
+{
+    return decodeGrayscaleImage(readBytes(file), file.string());
 }
 
 void saveImageAtomically(const fs::path &file, const cv::Mat &image)

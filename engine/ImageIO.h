@@ -3,6 +3,8 @@
 #include <opencv2/core/mat.hpp>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace mri {
 
@@ -15,6 +17,13 @@ inline constexpr int kMaxImageSide = 16384;
 // Throws EngineError naming the file for a missing, empty, truncated,
 // undecodable or too large image.
 cv::Mat loadGrayscaleImage(const std::filesystem::path &file);
+
+// The same decoder on bytes already in memory (what loadGrayscaleImage uses
+// after reading the file); `sourceName` names them in error sentences. The
+// header must give sides of at most `largestSide` (the fuzzer lowers it so that
+// every input decodes quickly; a decoder that allocates more is a finding).
+cv::Mat decodeGrayscaleImage(const std::vector<unsigned char> &bytes, const std::string &sourceName,
+                             int largestSide = kMaxImageSide);
 
 // Writes an 8- or 16-bit single-channel image, or an 8-bit BGR figure (format
 // by extension; use PNG to keep 16 bits) under a temporary name and renames it

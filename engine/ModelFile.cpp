@@ -7,10 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <climits>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
 namespace mri {
 
@@ -45,7 +47,9 @@ Json settingToJson(const SettingDescription &setting, const SettingValue &value)
 SettingValue settingFromJson(const SettingDescription &setting, const Json &json, const std::filesystem::path &file)
 {
     const auto wrongType = [&] {
-        return damaged(file, "the setting '" + setting.key + "' has a value of the wrong type (" + json.dump() + ")");
+        // Not the text of a structured value: it may be megabytes (or nested too deep to print).
+        const std::string shown = json.is_structured() ? std::string(json.type_name()) : json.dump();
+        return damaged(file, "the setting '" + setting.key + "' has a value of the wrong type (" + shown + ")");
     };
     switch (setting.type) {
     case SettingType::Integer:
@@ -94,14 +98,30 @@ Json historyToJson(const std::vector<EpochSummary> &history)
     return list;
 }
 
-std::vector<EpochSummary> historyFromJson(const Json &list, int epochs)
+// A count stored in the header: a whole number from 0 to `largest`. Read as
+// nlohmann's get<int>() would, 1e300 or 2.5 would be converted with undefined
+// behaviour or silently cut.
+long long countField(const Json &object, const char *key, long long largest, const std::filesystem::path &file)
 {
+    const Json &value = object.at(key);
+    const bool whole = value.is_number_unsigned() ? value.get<unsigned long long>() <= static_cast<unsigned long long>(largest)
+                                                  : value.is_number_integer() && value.get<long long>() >= 0
+            && value.get<long long>() <= largest;
+    if (!whole)
+        throw damaged(file, std::string("its '") + key + "' is not a whole number from 0 to " + std::to_string(largest));
+    return value.get<long long>();
+}
+
+std::vector<EpochSummary> historyFromJson(const Json &list, int epochs, const std::filesystem::path &file)
+{
+    if (!list.is_array())
+        throw damaged(file, "its history is not a list");
     std::vector<EpochSummary> history;
     for (const auto &item : list) {
         EpochSummary e;
-        e.epoch = item.at("epoch").get<int>();
+        e.epoch = static_cast<int>(countField(item, "epoch", INT_MAX, file));
         e.epochs = epochs;
-        e.globalStep = item.at("global_step").get<long long>();
+        e.globalStep = countField(item, "global_step", LLONG_MAX, file);
         e.trainLoss = numberOf(item.at("train_loss"));
         e.validationLoss = numberOf(item.at("validation_loss"));
         e.validationPsnr = numberOf(item.at("validation_psnr"));
@@ -134,16 +154,24 @@ ModelFileHeader decodeModelHeader(const std::string &text, const std::filesystem
     const Json json = Json::parse(text, nullptr, false);
     if (json.is_discarded() || !json.is_object())
         throw damaged(file, "its header is not valid JSON");
-    if (json.value("format", std::string()) != kMagic)
+    // json.value() would throw its own exception for a field of another type.
+    const auto format = json.find("format");
+    if (format == json.end() || !format->is_string() || format->get<std::string>() != kMagic)
         throw notAModel(file);
     const auto version = json.find("schema_version");
     if (version == json.end() || !version->is_number_integer())
         throw damaged(file, "its header has no schema version");
-    if (version->get<int>() > kModelFileVersion)
+    if (version->is_number_unsigned() ? version->get<unsigned long long>() > unsigned(kModelFileVersion)
+                                      : version->get<long long>() > kModelFileVersion) {
+        const auto writer = json.find("written_by");
+        const bool named = writer != json.end() && writer->is_string();
         throw EngineError("Model file '" + file.string() + "' was written by a newer version of MRI Enhance Studio ("
-                          + json.value("written_by", std::string("unknown")) + ").");
+                          + (named ? writer->get<std::string>() : std::string("unknown")) + ").");
+    }
+    if (version->get<long long>() < 1)
+        throw damaged(file, "its schema version " + std::to_string(version->get<long long>()) + " is not valid");
     ModelFileHeader header;
-    header.formatVersion = version->get<int>();
+    header.formatVersion = static_cast<int>(version->get<long long>());
     try {
         const auto &settings = json.at("settings");
         for (const auto &setting : trainingSettings()) {
@@ -159,9 +187,9 @@ ModelFileHeader decodeModelHeader(const std::string &text, const std::filesystem
             }
             setting.set(header.settings, value);
         }
-        header.epochsCompleted = json.at("epochs_completed").get<int>();
-        header.globalStep = json.at("global_step").get<long long>();
-        header.history = historyFromJson(json.at("history"), header.settings.epochs);
+        header.epochsCompleted = static_cast<int>(countField(json, "epochs_completed", INT_MAX, file));
+        header.globalStep = countField(json, "global_step", LLONG_MAX, file);
+        header.history = historyFromJson(json.at("history"), header.settings.epochs, file);
     } catch (const Json::exception &error) {
         throw damaged(file, std::string("its header lacks a field or has one of the wrong type (") + error.what() + ")");
     }
@@ -198,9 +226,17 @@ ModelFileHeader decodeVersion1Meta(const std::string &text, const std::filesyste
             throw damaged(file, std::string(error.what()).substr(0, std::string(error.what()).size() - 1));
         }
     }
+    // Counts as whole numbers from 0 up: a cast of 1e300 or NaN is undefined behaviour.
+    const auto count = [](double value, double largest) {
+        if (!(value >= 0.0 && value <= largest && value == std::floor(value)))
+            throw std::out_of_range("not a count");
+        return value;
+    };
     try {
         header.epochsCompleted = std::stoi(values.at("epochs_completed"));
         header.globalStep = std::stoll(values.at("global_step"));
+        if (header.epochsCompleted < 0 || header.globalStep < 0)
+            throw std::out_of_range("negative count");
         for (const auto &line : historyLines) {
             std::istringstream fields(line);
             std::vector<double> parts;
@@ -209,9 +245,10 @@ ModelFileHeader decodeVersion1Meta(const std::string &text, const std::filesyste
             if (parts.size() != 7)
                 continue;
             EpochSummary e;
-            e.epoch = static_cast<int>(parts[0]);
+            e.epoch = static_cast<int>(count(parts[0], INT_MAX));
             e.epochs = header.settings.epochs;
-            e.globalStep = static_cast<long long>(parts[1]);
+            // 2^63 itself is not a long long; the largest double below it is.
+            e.globalStep = static_cast<long long>(count(parts[1], 9223372036854774784.0));
             e.trainLoss = parts[2];
             e.validationLoss = parts[3];
             e.validationPsnr = parts[4];
@@ -252,6 +289,13 @@ std::optional<ModelFileHeader> readHeader(const std::filesystem::path &file, std
     in.open(file, std::ios::binary);
     if (!in)
         throw EngineError("Model file '" + file.string() + "' cannot be read.");
+    return readModelFileHeader(in, file);
+}
+
+} // namespace
+
+std::optional<ModelFileHeader> readModelFileHeader(std::istream &in, const std::filesystem::path &file)
+{
     std::string magic(std::char_traits<char>::length(kMagic) + 1, '\0');
     in.read(magic.data(), static_cast<std::streamsize>(magic.size()));
     if (!in || magic != std::string(kMagic) + "\n")
@@ -273,8 +317,6 @@ std::optional<ModelFileHeader> readHeader(const std::filesystem::path &file, std
         throw damaged(file, "it ends inside its header");
     return decodeModelHeader(json, file);
 }
-
-} // namespace
 
 std::optional<ModelFileHeader> readModelFileHeader(const std::filesystem::path &file)
 {

@@ -17,6 +17,7 @@
 #include "TrainingOptions.h"
 
 #include <filesystem>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ void writeModelFile(const std::filesystem::path &file, const ModelFileHeader &he
 // that layout (a version-1 file, or not a model at all). Throws EngineError
 // when the file is missing or unreadable, or its header is damaged.
 std::optional<ModelFileHeader> readModelFileHeader(const std::filesystem::path &file);
+// The same from a stream at the start of the file's bytes (left after the
+// header); `file` names it in error sentences.
+std::optional<ModelFileHeader> readModelFileHeader(std::istream &in, const std::filesystem::path &file);
 // The LibTorch archive of a version-2 file (header read and checked too).
 std::string readModelFileArchive(const std::filesystem::path &file, ModelFileHeader &header);
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <memory>
+#include <fstream>
 #include <string>
 
 namespace mri {
@@ -20,38 +20,111 @@ constexpr int kHeaderSize = 348;
 constexpr std::uint64_t kMaxVoxels = std::uint64_t(1) << 31;
 constexpr std::uint64_t kMaxDataBytes = std::uint64_t(4) << 30;
 constexpr std::size_t kChunkVoxels = std::size_t(1) << 20;
+// Header, the largest vox_offset accepted and the largest voxel data.
+constexpr std::uint64_t kMaxFileBytes = kHeaderSize + (std::uint64_t(1) << 30) + kMaxDataBytes;
 
-std::string quoted(const std::filesystem::path &file)
+std::string quoted(const std::string &source)
 {
-    return "'" + file.string() + "'";
+    return "'" + source + "'";
 }
 
-struct GzCloser
+// The file's bytes in memory, read in order: plain (.nii) as they are, gzip
+// (.nii.gz) inflated chunk by chunk, several concatenated members as one stream
+// (as gzread reads them), bytes after the last member ignored.
+class ByteStream final
 {
-    void operator()(gzFile_s *file) const { gzclose(file); }
-};
-using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
-
-// Reads up to `size` bytes; stops early only at the end of the data. A damaged
-// gzip stream is an error, a stream cut short reads as a short count.
-std::size_t readBytes(gzFile file, void *buffer, std::size_t size, const std::filesystem::path &path)
-{
-    auto *out = static_cast<unsigned char *>(buffer);
-    std::size_t total = 0;
-    while (total < size) {
-        const unsigned request = static_cast<unsigned>(std::min<std::size_t>(size - total, 1u << 30));
-        const int got = gzread(file, out + total, request);
-        if (got < 0) {
-            int code = Z_OK;
-            const char *message = gzerror(file, &code);
-            throw EngineError(quoted(path) + " cannot be read: " + (message ? message : "unknown zlib error") + ".");
+public:
+    ByteStream(const std::vector<unsigned char> &bytes, const std::string &source)
+        : m_bytes(bytes), m_source(source), m_gzip(isGzipAt(0))
+    {
+        if (m_gzip) {
+            m_stream.next_in = const_cast<unsigned char *>(m_bytes.data());
+            m_stream.avail_in = static_cast<uInt>(std::min<std::size_t>(m_bytes.size(), kLargestInput));
+            if (inflateInit2(&m_stream, 16 + MAX_WBITS) != Z_OK)
+                throw EngineError(quoted(m_source) + " cannot be read: zlib could not be initialised.");
+            m_inflating = true;
         }
-        if (got == 0)
-            break;
-        total += static_cast<std::size_t>(got);
     }
-    return total;
-}
+    ~ByteStream()
+    {
+        if (m_inflating)
+            inflateEnd(&m_stream);
+    }
+    ByteStream(const ByteStream &) = delete;
+    ByteStream &operator=(const ByteStream &) = delete;
+
+    bool gzipped() const { return m_gzip; }
+    std::size_t compressedSize() const { return m_bytes.size(); }
+
+    // Reads up to `size` bytes; stops early only at the end of the data. A
+    // damaged gzip stream is an error, a stream cut short reads as a short count.
+    std::size_t read(void *buffer, std::size_t size)
+    {
+        auto *out = static_cast<unsigned char *>(buffer);
+        if (!m_gzip) {
+            const std::size_t count = std::min(size, m_bytes.size() - m_offset);
+            if (count == 0)
+                return 0; // memcpy must not see the null data() of an empty buffer
+            std::memcpy(out, m_bytes.data() + m_offset, count);
+            m_offset += count;
+            return count;
+        }
+        std::size_t total = 0;
+        while (total < size && !m_finished) {
+            refillInput();
+            m_stream.next_out = out + total;
+            m_stream.avail_out = static_cast<uInt>(std::min<std::size_t>(size - total, kLargestInput));
+            const uInt before = m_stream.avail_out;
+            const int status = inflate(&m_stream, Z_NO_FLUSH);
+            total += before - m_stream.avail_out;
+            if (status == Z_STREAM_END) {
+                if (!nextMember())
+                    m_finished = true;
+            } else if (status == Z_BUF_ERROR) {
+                // No progress possible: the input ended inside a member.
+                if (m_stream.avail_in == 0 && consumed() == m_bytes.size())
+                    m_finished = true;
+            } else if (status != Z_OK) {
+                throw EngineError(quoted(m_source) + " cannot be read: "
+                                  + (m_stream.msg ? m_stream.msg : "the gzip data is damaged") + ".");
+            }
+        }
+        return total;
+    }
+
+private:
+    static constexpr std::size_t kLargestInput = std::size_t(1) << 30; // zlib counts in 32 bits
+
+    bool isGzipAt(std::size_t offset) const
+    {
+        return m_bytes.size() >= offset + 2 && m_bytes[offset] == 0x1F && m_bytes[offset + 1] == 0x8B;
+    }
+    std::size_t consumed() const
+    {
+        return static_cast<std::size_t>(m_stream.next_in - m_bytes.data());
+    }
+    void refillInput()
+    {
+        if (m_stream.avail_in == 0 && consumed() < m_bytes.size())
+            m_stream.avail_in = static_cast<uInt>(std::min(m_bytes.size() - consumed(), kLargestInput));
+    }
+    // After a member's end: another member follows, or the stream is done.
+    bool nextMember()
+    {
+        if (!isGzipAt(consumed()))
+            return false;
+        inflateReset(&m_stream);
+        return true;
+    }
+
+    const std::vector<unsigned char> &m_bytes;
+    const std::string &m_source;
+    const bool m_gzip;
+    bool m_inflating = false;
+    bool m_finished = false;
+    std::size_t m_offset = 0;
+    z_stream m_stream{};
+};
 
 // Header fields decoded from either byte order, independent of the host's.
 class HeaderReader final
@@ -143,20 +216,13 @@ void convertChunk(int code, const unsigned char *raw, std::size_t count, bool sw
 
 } // namespace
 
-NiftiVolume readNiftiVolume(const std::filesystem::path &file)
+NiftiVolume decodeNiftiVolume(const std::vector<unsigned char> &bytes, const std::string &sourceName)
 {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(file, error))
-        throw EngineError(quoted(file) + (std::filesystem::exists(file, error) ? " is not a regular file."
-                                                                               : " does not exist."));
-    // gzopen reads plain files transparently, so .nii and .nii.gz take the same path.
-    GzFile gz(gzopen(file.c_str(), "rb"));
-    if (!gz)
-        throw EngineError(quoted(file) + " cannot be opened for reading.");
-    gzbuffer(gz.get(), 1u << 18);
+    const std::string &file = sourceName;
+    ByteStream stream(bytes, sourceName);
 
     unsigned char header[kHeaderSize];
-    if (readBytes(gz.get(), header, kHeaderSize, file) < kHeaderSize)
+    if (stream.read(header, kHeaderSize) < kHeaderSize)
         throw EngineError(quoted(file) + " is not a NIfTI-1 file: it is shorter than the 348-byte header.");
 
     // sizeof_hdr is 348 in the file's byte order; that is how the order is told.
@@ -229,27 +295,54 @@ NiftiVolume readNiftiVolume(const std::filesystem::path &file)
     unsigned char discard[4096];
     while (skip > 0) {
         const std::size_t want = std::min(skip, sizeof discard);
-        if (readBytes(gz.get(), discard, want, file) < want)
+        if (stream.read(discard, want) < want)
             throw EngineError(quoted(file) + " is truncated: expected " + std::to_string(dataBytes)
                               + " bytes of voxel data, found 0.");
         skip -= want;
     }
 
+    // Memory follows the data that is there, not what the header claims: a
+    // few hundred bytes claiming a billion voxels must not allocate gigabytes.
+    // The voxels are reserved up to what the input can hold (deflate expands
+    // at most 1032:1), so a complete file is read without reallocating.
+    const std::uint64_t rawBound = stream.gzipped() ? std::uint64_t(stream.compressedSize()) * 1032
+                                                    : std::uint64_t(stream.compressedSize());
+    volume.voxels.reserve(static_cast<std::size_t>(std::min(voxelCount, rawBound / type->bytes)));
     const bool swap = bigEndian != hostIsBigEndian();
-    volume.voxels.resize(static_cast<std::size_t>(voxelCount));
     std::vector<unsigned char> chunk(std::min<std::size_t>(voxelCount, kChunkVoxels) * type->bytes);
     std::size_t done = 0;
     while (done < voxelCount) {
         const std::size_t count = std::min<std::size_t>(voxelCount - done, kChunkVoxels);
         const std::size_t want = count * type->bytes;
-        const std::size_t got = readBytes(gz.get(), chunk.data(), want, file);
+        const std::size_t got = stream.read(chunk.data(), want);
         if (got < want)
             throw EngineError(quoted(file) + " is truncated: expected " + std::to_string(dataBytes)
                               + " bytes of voxel data, found " + std::to_string(done * type->bytes + got) + ".");
+        volume.voxels.resize(done + count);
         convertChunk(code, chunk.data(), count, swap, slope, inter, volume.voxels.data() + done);
         done += count;
     }
     return volume;
+}
+
+NiftiVolume readNiftiVolume(const std::filesystem::path &file)
+{
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(file, error))
+        throw EngineError(quoted(file.string()) + (std::filesystem::exists(file, error) ? " is not a regular file."
+                                                                                        : " does not exist."));
+    const std::uintmax_t size = std::filesystem::file_size(file, error);
+    if (error)
+        throw EngineError(quoted(file.string()) + " cannot be read: " + error.message() + ".");
+    if (size > kMaxFileBytes)
+        throw EngineError(quoted(file.string()) + " is too large (" + std::to_string(size)
+                          + " bytes) to be a volume we accept.");
+    std::ifstream in(file, std::ios::binary);
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+    in.read(reinterpret_cast<char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!in || static_cast<std::uintmax_t>(in.gcount()) != size)
+        throw EngineError(quoted(file.string()) + " cannot be opened for reading.");
+    return decodeNiftiVolume(bytes, file.string());
 }
 
 } // namespace mri

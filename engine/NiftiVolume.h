@@ -2,6 +2,7 @@
 
 #include <array>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace mri {
@@ -24,5 +25,8 @@ struct NiftiVolume
 // float64 in either byte order. Throws EngineError naming the file when it is
 // not NIfTI-1, is truncated, or is not a 3-D scalar volume.
 NiftiVolume readNiftiVolume(const std::filesystem::path &file);
+// The same reader on the bytes of a .nii or .nii.gz file already in memory
+// (what readNiftiVolume uses); `sourceName` names them in error sentences.
+NiftiVolume decodeNiftiVolume(const std::vector<unsigned char> &bytes, const std::string &sourceName);
 
 } // namespace mri

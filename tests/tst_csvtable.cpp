@@ -95,6 +95,8 @@ private slots:
     void formatsQuotingOnlyWhenNeeded_data();
     void formatsQuotingOnlyWhenNeeded();
     void formatThenParseRoundTrips();
+    void readsDoubledByteOrderMark();
+    void formatKeepsLeadingByteOrderMark();
     void readsFileWithBomAndCrlf();
     void readFileErrorsNameTheFile();
     void atomicWriteCreatesFoldersAndLeavesNoTemporaries();
@@ -276,6 +278,28 @@ void TestCsvTable::formatThenParseRoundTrips()
     single.rows = {{""}, {"v"}, {""}};
     const mri::CsvTable parsedSingle = mri::parseCsv(mri::formatCsv(single), "single");
     QCOMPARE(toQt(parsedSingle.rows), toQt(single.rows));
+}
+
+// Found by fuzz_csv. Compared as bytes: QString::fromUtf8 would drop a BOM.
+// A file saved twice by BOM-adding tools kept the second BOM in its first
+// column's name, so that column was not found.
+void TestCsvTable::readsDoubledByteOrderMark()
+{
+    const mri::CsvTable table = parse(QByteArray("\xEF\xBB\xBF\xEF\xBB\xBF" "patient_id,image_path\nP1,a.png\n"));
+    QVERIFY2(table.header == (std::vector<std::string>{"patient_id", "image_path"}), table.header[0].c_str());
+    QCOMPARE(table.columnIndex("patient_id"), 0);
+}
+
+// A first header field that starts with a BOM was written bare and read back
+// without it (the reader took it for the file's BOM).
+void TestCsvTable::formatKeepsLeadingByteOrderMark()
+{
+    mri::CsvTable table;
+    table.header = {"\xEF\xBB\xBF" "patient_id", "image_path"};
+    table.rows = {{"\xEF\xBB\xBF" "P1", "a.png"}};
+    const mri::CsvTable parsed = mri::parseCsv(mri::formatCsv(table), "bom header");
+    QVERIFY(parsed.header == table.header);
+    QVERIFY(parsed.rows == table.rows);
 }
 
 void TestCsvTable::readsFileWithBomAndCrlf()

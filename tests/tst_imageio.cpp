@@ -127,6 +127,36 @@ QByteArray grayTiff(bool bigEndian, quint32 width, quint32 height, const cv::Mat
     return out;
 }
 
+// An 8 x 6 gray TIFF whose IFD lists width and height twice, `first` x `first`
+// before 8 x 6. libtiff takes the first of duplicated tags.
+QByteArray tiffWithDuplicateSizes(quint32 first)
+{
+    struct Entry
+    {
+        quint16 tag;
+        quint16 type;
+        quint32 value;
+    };
+    const quint32 entryCount = 11;
+    const quint32 pixelOffset = 8 + 2 + entryCount * 12 + 4;
+    const std::array<Entry, entryCount> entries{{{256, 4, first}, {256, 4, 8}, {257, 4, first}, {257, 4, 6},
+                                                 {258, 3, 8}, {259, 3, 1}, {262, 3, 1}, {273, 4, pixelOffset},
+                                                 {277, 3, 1}, {278, 4, 6}, {279, 4, 48}}};
+    QByteArray out("II*\0", 4);
+    put32(out, 8, false);
+    put16(out, entryCount, false);
+    for (const Entry &entry : entries) {
+        put16(out, entry.tag, false);
+        put16(out, entry.type, false);
+        put32(out, 1, false);
+        put32(out, entry.value, false); // little-endian SHORTs sit in the low bytes too
+    }
+    put32(out, 0, false);
+    for (int i = 0; i < 48; ++i)
+        out.append(char(i * 5));
+    return out;
+}
+
 // A 24-bit BMP stored top-down (negative height), which OpenCV never writes.
 QByteArray topDownBmp(const cv::Mat &gray, qint32 width, qint32 height)
 {
@@ -164,6 +194,17 @@ QByteArray jpegFrameHeaderOnly(quint16 width, quint16 height)
     for (int component = 1; component <= 3; ++component)
         out.append(char(component)).append(char(0x11)).append(char(0));
     return out + QByteArray("\xFF\xD9", 2);
+}
+
+// A JPEG cut in the middle of its scan data, with the end-of-image marker put
+// back: libjpeg only warns ("premature end of data segment") and fills the rest
+// with grey.
+QByteArray truncatedScanWithEndMarker(const QByteArray &jpeg)
+{
+    const qsizetype scan = jpeg.indexOf(QByteArray("\xFF\xDA", 2));
+    if (scan < 0)
+        return {};
+    return jpeg.left(scan + (jpeg.size() - scan) / 2) + QByteArray("\xFF\xD9", 2);
 }
 
 // ---- test images ------------------------------------------------------------
@@ -400,6 +441,8 @@ void TestImageIO::rejectsBrokenFiles_data()
     QTest::newRow("png signature then garbage") << "sig-garbage.png" << kPngSignature + garbage << true
                                                 << "damaged";
     QTest::newRow("truncated jpeg") << "half.jpg" << jpeg.left(jpeg.size() / 2) << true << "truncated";
+    QTest::newRow("truncated jpeg with end marker") << "cut-scan.jpg" << truncatedScanWithEndMarker(jpeg) << true
+                                                    << "the JPEG data is truncated or damaged";
     QTest::newRow("jpeg cut in its header") << "head.jpg" << jpeg.left(12) << true << "truncated";
     QTest::newRow("truncated bmp") << "half.bmp" << bmp.left(bmp.size() / 2) << true << "truncated or damaged";
     QTest::newRow("truncated tiff") << "half.tif" << tiff.left(tiff.size() / 2) << true << "truncated";
@@ -418,6 +461,12 @@ void TestImageIO::rejectsBrokenFiles_data()
                                          << "20000 x 20000";
     QTest::newRow("tiff MM 30000x30000") << "huge-be.tif" << grayTiff(true, 30000, 30000, {}, false) << true
                                          << "30000 x 30000";
+    // Found while writing the image fuzz target's oracle (by reading, not by the
+    // fuzzer): with width and height listed twice the header check read the
+    // last (8 x 6) while libtiff decodes the first, so a huge image slipped
+    // past the size check.
+    QTest::newRow("tiff sizes listed twice") << "twice.tif" << tiffWithDuplicateSizes(40000) << true
+                                             << "it is 40000 x 40000 pixels";
     QTest::newRow("jpeg 60000x50000") << "huge.jpg" << jpegFrameHeaderOnly(60000, 50000) << true
                                       << "60000 x 50000";
     QTest::newRow("float tiff") << "float.tif" << encode(".tif", cv::Mat(8, 8, CV_32FC1, cv::Scalar(0.5))) << true

@@ -6,11 +6,14 @@
 
 #include <zlib.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -133,6 +136,7 @@ private slots:
     void acceptsFourDimensionsWithOneVolume();
     void skipsExtensionsUpToVoxOffset();
     void reportsTruncatedData();
+    void truncatedDataDoesNotAllocateTheClaimedSize();
     void rejectsWrongMagic();
     void rejectsWrongDimensions_data();
     void rejectsWrongDimensions();
@@ -290,6 +294,28 @@ void TestNifti::reportsTruncatedData()
     expectError(stub, "shorter than the 348-byte header");
 }
 
+// Found by fuzz_nifti: a few hundred bytes whose header claims 268 million
+// voxels made the reader allocate (and zero) 1 GB before finding the data
+// missing. The claimed size is within the limits; memory must follow the data.
+void TestNifti::truncatedDataDoesNotAllocateTheClaimedSize()
+{
+    NiftiSpec spec;
+    spec.dim = {3, 1024, 512, 512, 1, 1, 1, 1};
+    spec.values = ramp(100, 0.0, 1.0);
+    for (const bool gzipped : {false, true}) {
+        spec.gzipped = gzipped;
+        const auto file = path(gzipped ? "claims-1gb.nii.gz" : "claims-1gb.nii");
+        writeNifti(file, spec);
+        rusage before{};
+        getrusage(RUSAGE_SELF, &before);
+        expectError(file, "is truncated: expected 268435456 bytes of voxel data, found 100.");
+        rusage after{};
+        getrusage(RUSAGE_SELF, &after);
+        const long grownMiB = (after.ru_maxrss - before.ru_maxrss) / 1024;
+        QVERIFY2(grownMiB < 100, qPrintable(QString("peak memory grew by %1 MiB").arg(grownMiB)));
+    }
+}
+
 void TestNifti::rejectsWrongMagic()
 {
     NiftiSpec spec;
@@ -360,6 +386,12 @@ void TestNifti::rejectsMissingAndNonNiftiFiles()
         gzclose(out);
     }
     expectError(text, "not a NIfTI-1 file");
+
+    // Found by fuzz_nifti (undefined behaviour, seen under the sanitizers): an
+    // empty file passed a null pointer to memcpy.
+    const auto empty = path("empty.nii");
+    { std::ofstream out(empty); }
+    expectError(empty, "shorter than the 348-byte header");
 
     NiftiSpec spec;
     spec.values = ramp(24, 0.0, 1.0);

@@ -37,6 +37,8 @@ private slots:
     void modelHeaderKeepsEverySetting();
     void modelHeaderKeepsTheHistory();
     void version1MetaIsReadThroughTheTable();
+    void damagedVersion1MetaIsRefused_data();
+    void damagedVersion1MetaIsRefused();
     void damagedModelHeadersAreRefused_data();
     void damagedModelHeadersAreRefused();
     void modelHeaderWithoutANewSettingGetsItsDefault();
@@ -264,6 +266,32 @@ void TestSettings::version1MetaIsReadThroughTheTable()
     QVERIFY_THROWS_EXCEPTION(EngineError, decodeVersion1Meta("format=other\n", "old.pt"));
 }
 
+// Found by fuzz_modelfile: a version-1 history line's epoch or step was cast
+// from any number (9.9e12, nan: undefined behaviour) and accepted.
+void TestSettings::damagedVersion1MetaIsRefused_data()
+{
+    QTest::addColumn<QString>("meta");
+    const QString base = "format=mri-enhance-model\nversion=1\nepochs_completed=2\nglobal_step=6\n";
+    QTest::newRow("epoch 9.9e12") << base + "history=9.9e12,3,0.1,0.2,5.3,0.0002,0.1\n";
+    QTest::newRow("epoch nan") << base + "history=nan,3,0.1,0.2,5.3,0.0002,0.1\n";
+    QTest::newRow("epoch -1") << base + "history=-1,3,0.1,0.2,5.3,0.0002,0.1\n";
+    QTest::newRow("step 1e300") << base + "history=1,1e300,0.1,0.2,5.3,0.0002,0.1\n";
+    QTest::newRow("step inf") << base + "history=1,inf,0.1,0.2,5.3,0.0002,0.1\n";
+    QTest::newRow("epochs completed -2") << QString(base).replace("epochs_completed=2", "epochs_completed=-2");
+}
+
+void TestSettings::damagedVersion1MetaIsRefused()
+{
+    QFETCH(QString, meta);
+    try {
+        const auto header = decodeVersion1Meta(meta.toStdString(), "/data/old.pt");
+        QFAIL(qPrintable(QString("accepted, epoch %1").arg(header.history.empty() ? -1 : header.history[0].epoch)));
+    } catch (const EngineError &error) {
+        verifyOneSentence(error, "/data/old.pt");
+        QVERIFY2(QString::fromUtf8(error.what()).contains("damaged"), error.what());
+    }
+}
+
 void TestSettings::damagedModelHeadersAreRefused_data()
 {
     QTest::addColumn<QString>("json");
@@ -280,6 +308,34 @@ void TestSettings::damagedModelHeadersAreRefused_data()
     QTest::newRow("wrong type") << QString(good).replace("\"batch_norm\": true", "\"batch_norm\": \"yes\"")
                                 << "batch_norm";
     QTest::newRow("no history") << QString(good).replace("\"history\"", "\"story\"") << "damaged";
+    // Found by fuzz_modelfile: counts were converted from any JSON number
+    // (1e300: undefined behaviour), fields of another type escaped as a JSON
+    // library exception instead of a sentence.
+    const QString epoch = "{\"epoch\": %1, \"global_step\": 3, \"train_loss\": 0.1, \"validation_loss\": null, "
+                          "\"validation_psnr\": null, \"learning_rate\": 0.001, \"elapsed_seconds\": 1}";
+    const QString history = "\"history\": [";
+    QVERIFY(good.contains(history));
+    QTest::newRow("history epoch 1e300") << QString(good).replace(history, history + epoch.arg("1e300"))
+                                         << "'epoch' is not a whole number";
+    QTest::newRow("history epoch 2.5") << QString(good).replace(history, history + epoch.arg("2.5"))
+                                       << "'epoch' is not a whole number";
+    QTest::newRow("history epoch negative") << QString(good).replace(history, history + epoch.arg("-4"))
+                                            << "'epoch' is not a whole number";
+    QTest::newRow("history not a list") << QString(good).replace(history, "\"history\": {\"a\": 1}, \"x\": [")
+                                        << "history is not a list";
+    QVERIFY(good.contains("\"epochs_completed\": 0"));
+    QTest::newRow("epochs completed 9.9e12") << QString(good).replace("\"epochs_completed\": 0",
+                                                                      "\"epochs_completed\": 9.9e12")
+                                             << "'epochs_completed' is not a whole number";
+    QTest::newRow("format a number") << "{\"format\": 5, \"schema_version\": 2}" << "not an MRI Enhance Studio model";
+    QTest::newRow("newer, writer a number") << "{\"format\": \"mri-enhance-model\", \"schema_version\": 3, "
+                                               "\"written_by\": 7}"
+                                            << "newer version of MRI Enhance Studio (unknown)";
+    QTest::newRow("schema version 0") << QString(good).replace("\"schema_version\": 2", "\"schema_version\": 0")
+                                      << "schema version 0 is not valid";
+    QTest::newRow("schema version 2^32 + 2") << QString(good).replace("\"schema_version\": 2",
+                                                                      "\"schema_version\": 4294967298")
+                                             << "newer version";
 }
 
 void TestSettings::damagedModelHeadersAreRefused()

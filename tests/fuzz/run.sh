@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (or the ones named) for SECONDS each, one after the
+# other on one core, on a scratch copy of its seed corpus (corpus/<target>/ is
+# never grown by a run):
+#
+#   tests/fuzz/run.sh SECONDS [TARGET...]      targets: csv image nifti modelfile settings
+#
+# Builds build-fuzz/ first if needed (clang 14, libFuzzer, AddressSanitizer and
+# UndefinedBehaviorSanitizer; CXX overrides the compiler). Prints per target the
+# executions and whether it found anything. A finding (crash, leak, undefined
+# behaviour, hang over 10 s, more than 2 GB) leaves its input under
+# build-fuzz/findings/<target>/ and the log next to it; the script then exits 1.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="${MRI_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+all_targets=(csv image nifti modelfile settings)
+
+if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || [ "$1" -lt 1 ]; then
+  echo "usage: tests/fuzz/run.sh SECONDS [TARGET...]   (targets: ${all_targets[*]})" >&2
+  exit 2
+fi
+seconds="$1"
+shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+for target in "${targets[@]}"; do
+  if [ ! -d "$here/corpus/$target" ]; then
+    echo "run.sh: no fuzz target '$target' (targets: ${all_targets[*]})" >&2
+    exit 2
+  fi
+done
+
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  launcher=()
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER="${CXX:-clang++-14}" -DMRI_FUZZ=ON "${launcher[@]}" >/dev/null
+fi
+cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
+
+# Reports go to the log; a finding aborts at once, with the input saved.
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1:symbolize=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+
+found=0
+printf '%-10s %12s %10s  %s\n' target executions "exec/s" result
+for target in "${targets[@]}"; do
+  work="$build/work/$target"
+  findings="$build/findings/$target"
+  log="$build/findings/$target.log"
+  rm -rf "$work" "$findings"
+  mkdir -p "$work" "$findings"
+  cp -R "$here/corpus/$target/." "$work/"
+  status=0
+  # -close_fd_mask=2: the decoders' own chatter on stderr (libpng, OpenCV) is
+  # dropped; libFuzzer's and the sanitizers' reports still reach the log.
+  "$build/tests/fuzz/fuzz_$target" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=16384 -print_final_stats=1 -close_fd_mask=2 -artifact_prefix="$findings/" >"$log" 2>&1 || status=$?
+  executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
+  rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
+  artifacts="$(find "$findings" -type f | head -n 5 | tr '\n' ' ')"
+  if [ "$status" -ne 0 ] || [ -n "$artifacts" ]; then
+    found=1
+    printf '%-10s %12s %10s  %s\n' "$target" "${executions:-?}" "${rate:-?}" \
+      "FOUND a problem (exit $status): ${artifacts:-see log} log: $log"
+    grep -m 3 -E 'ERROR: |runtime error: |fuzz check failed|deadly signal|==[0-9]+==' "$log" | sed 's/^/    /' || true
+  else
+    printf '%-10s %12s %10s  %s\n' "$target" "${executions:-?}" "${rate:-?}" "nothing found"
+  fi
+done
+exit "$found"
