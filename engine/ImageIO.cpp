@@ -377,8 +377,18 @@ std::vector<unsigned char> readBytes(const fs::path &file)
 {
     if (file.empty())
         failRead(file, "no file name was given");
+    // The system would read the name only up to a NUL byte: another file.
+    if (const auto nul = file.native().find('\0'); nul != std::string::npos) {
+        std::string shown = file.native();
+        for (auto at = shown.find('\0'); at != std::string::npos; at = shown.find('\0', at))
+            shown.replace(at, 1, "\\0");
+        failRead(shown, "its name contains a NUL byte");
+    }
     std::error_code ec;
     const fs::file_status status = fs::status(file, ec);
+    // A loop of links or a name too long is not "missing": say what the system says.
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        failRead(file, lowerFirst(ec.message()));
     if (!fs::exists(status))
         failRead(file, "the file does not exist");
     if (fs::is_directory(status))

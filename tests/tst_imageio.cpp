@@ -309,6 +309,7 @@ class TestImageIO : public QObject
     Q_OBJECT
 
 private slots:
+    void pathProblemsAreNamed();
     void loadsEncodedImages_data();
     void loadsEncodedImages();
     void loadsHandMadeLayouts_data();
@@ -414,6 +415,36 @@ void TestImageIO::loadsHandMadeLayouts()
     QCOMPARE(loaded.rows, kHeight);
     QCOMPARE(loaded.cols, kWidth);
     QCOMPARE(cv::norm(loaded, gradient(CV_8U, 0), cv::NORM_INF), 0.0);
+}
+
+void TestImageIO::pathProblemsAreNamed()
+{
+    QTemporaryDir dir;
+    const TestImage slice = makeTestImage(CV_8U, 1);
+    QFile real(dir.filePath("a"));
+    QVERIFY(real.open(QIODevice::WriteOnly));
+    real.write(encode(".png", slice.written));
+    real.close();
+    // "a<NUL>b.png" must not be read as "a", the file before the NUL.
+    std::string withNul = dir.filePath("a").toStdString();
+    withNul += '\0';
+    withNul += "b.png";
+    try {
+        mri::loadGrayscaleImage(withNul);
+        QFAIL("a name with a NUL byte must be refused");
+    } catch (const mri::EngineError &error) {
+        const std::string text = error.what();
+        QVERIFY2(text.find("NUL") != std::string::npos && text.find('\0') == std::string::npos, text.c_str());
+    }
+    QVERIFY(QFile::link(dir.filePath("loop2.png"), dir.filePath("loop1.png")));
+    QVERIFY(QFile::link(dir.filePath("loop1.png"), dir.filePath("loop2.png")));
+    try {
+        mri::loadGrayscaleImage(dir.filePath("loop1.png").toStdString());
+        QFAIL("a loop of links must be refused");
+    } catch (const mri::EngineError &error) {
+        QVERIFY2(std::string(error.what()).find("does not exist") == std::string::npos, error.what());
+        QVERIFY2(std::string(error.what()).find("symbolic links") != std::string::npos, error.what());
+    }
 }
 
 void TestImageIO::rejectsBrokenFiles_data()
