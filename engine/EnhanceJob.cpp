@@ -98,32 +98,31 @@ void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> 
 {
     std::map<std::filesystem::path, std::string> protectedFiles; // comparable path -> what it is
     std::set<std::filesystem::path> inputFolders;
+    // Returns the comparable path it protected (empty for an empty path).
     const auto protect = [&](const std::filesystem::path &path, const std::string &what) {
         if (path.empty())
-            return;
-        const auto key = comparable(path);
+            return std::filesystem::path();
+        auto key = comparable(path);
         protectedFiles.emplace(key, what);
+        return key;
     };
     protect(dataset.csvFile, "the dataset's table");
     protect(modelFile, "the model file");
     for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
         if (dataset.rows[i].imagePathText.empty())
             continue;
-        protect(dataset.rows[i].imagePath, "the input image of " + dataset.describeRow(i));
-        inputFolders.insert(comparable(dataset.rows[i].imagePath).parent_path());
-        if (const auto clean = cleanImagePathOf(dataset, i); !clean.empty()) {
-            protect(clean, "the ground truth of " + dataset.describeRow(i));
-            inputFolders.insert(comparable(clean).parent_path());
-        }
+        inputFolders.insert(protect(dataset.rows[i].imagePath, "the input image of " + dataset.describeRow(i)).parent_path());
+        if (const auto clean = cleanImagePathOf(dataset, i); !clean.empty())
+            inputFolders.insert(protect(clean, "the ground truth of " + dataset.describeRow(i)).parent_path());
     }
     std::map<std::filesystem::path, std::size_t> writer; // output -> first row writing it
+    const auto top = comparable(outputDir);
     for (const auto index : selected) {
         const auto target = comparable(targets[index]);
         if (const auto found = protectedFiles.find(target); found != protectedFiles.end())
             throw EngineError("The output '" + targets[index].string() + "' of " + dataset.describeRow(index)
                               + " would overwrite " + found->second + "; choose another output folder.");
         // Neither the output folder nor a folder made below it may hold inputs.
-        const auto top = comparable(outputDir);
         for (auto folder = target.parent_path(); !folder.empty(); folder = folder.parent_path()) {
             if (inputFolders.count(folder))
                 throw EngineError("The output folder '" + outputDir.string()
