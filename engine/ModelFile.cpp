@@ -175,10 +175,13 @@ ModelFileHeader decodeModelHeader(const std::string &text, const std::filesystem
     try {
         const auto &settings = json.at("settings");
         for (const auto &setting : trainingSettings()) {
-            // A setting added after the file was written keeps its default.
+            // A setting added after the file was written has the value files had before it.
             const auto stored = settings.find(setting.key);
-            if (stored == settings.end())
+            if (stored == settings.end()) {
+                if (setting.valueBeforeIntroduced)
+                    setting.set(header.settings, *setting.valueBeforeIntroduced);
                 continue;
+            }
             const auto value = settingFromJson(setting, *stored, file);
             try {
                 checkSettingValue(setting, value);
@@ -218,8 +221,11 @@ ModelFileHeader decodeVersion1Meta(const std::string &text, const std::filesyste
     header.formatVersion = 1;
     for (const auto &setting : trainingSettings()) {
         const auto stored = values.find(setting.key);
-        if (stored == values.end())
+        if (stored == values.end()) {
+            if (setting.valueBeforeIntroduced)
+                setting.set(header.settings, *setting.valueBeforeIntroduced);
             continue;
+        }
         try {
             setting.set(header.settings, parseSettingValue(setting, stored->second));
         } catch (const EngineError &error) {

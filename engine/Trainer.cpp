@@ -79,6 +79,10 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
     const auto validation = drawValidationSet(images.validation, options);
     PatchSampler sampler(images.training, options.patchSize, seedRun(options.seed, start.meta.epochsCompleted));
     Learner learner(options, start.device, start.net, start.optimizerState);
+    if (!start.net) {
+        const auto statistics = intensityStatistics(images.training);
+        learner.net->setDataStatistics(statistics.mean, statistics.deviation);
+    }
     const auto plan = planRun(options, images.training.size(), start.meta.epochsCompleted);
     result.trainingImages = static_cast<int>(images.training.size());
     result.validationImages = static_cast<int>(images.validation.size());

@@ -27,6 +27,11 @@ struct NetworkConfig
     int depth = 2;            // number of down-sampling steps
     int baseChannels = 16;    // channels of the first level; doubled per level
     bool residualOutput = false; // output = input + correction instead of Sigmoid(conv)
+    // The input standardised by the training data's mean and deviation and the
+    // output mean + deviation x last convolution, instead of Sigmoid(conv):
+    // Adam moves each weight by about the learning rate per step, so a Sigmoid
+    // output needs thousands of steps to reach a dark background's level.
+    bool linearOutput = true;
     bool topSkip = false;     // skip connection at full resolution (N2V2 drops it)
     bool blurPool = true;     // max-blur-pool instead of max-pool (N2V2)
     bool batchNorm = true;    // batch normalisation after each convolution (as in Noise2Void's U-Net)
@@ -34,6 +39,7 @@ struct NetworkConfig
     bool operator==(const NetworkConfig &other) const
     {
         return depth == other.depth && baseChannels == other.baseChannels && residualOutput == other.residualOutput
+            && linearOutput == other.linearOutput
             && topSkip == other.topSkip && blurPool == other.blurPool && batchNorm == other.batchNorm;
     }
     bool operator!=(const NetworkConfig &other) const { return !(*this == other); }
@@ -56,6 +62,12 @@ struct TrainingOptions
     double n2vMaskFraction = 0.05;         // fraction of blind-spot pixels per patch
     int n2vNeighbourhood = 5;              // replacement pixel taken from this window
     bool n2vMedianReplacement = true;      // N2V2: median of the window instead of a random neighbour
+    // Pixels around each blind spot hidden with it, for spatially correlated
+    // noise; -1: chosen from the autocorrelation of the training slices' background.
+    int n2vBlindRadius = -1;
+    // Receiver coils of the sum-of-squares magnitude (non-central chi noise)
+    // for noise-floor removal; 0: estimated from each slice's background.
+    int noiseCoils = 0;
     NoiseModel syntheticNoise = NoiseModel::Rician;
     double syntheticSigma = 0.08;          // fraction of the intensity range
     std::uint64_t seed = 0;                // 0: a random seed, reported in the result

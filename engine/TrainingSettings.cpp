@@ -79,6 +79,13 @@ SettingDescription describe(SettingDescription setting, const char *key, const c
     return setting;
 }
 
+// Model files written before the setting existed lack it and had `oldValue`.
+SettingDescription introducedLater(SettingDescription setting, SettingValue oldValue)
+{
+    setting.valueBeforeIntroduced = std::move(oldValue);
+    return setting;
+}
+
 SettingDescription ranged(SettingDescription setting, double minimum, double maximum)
 {
     setting.minimum = minimum;
@@ -178,6 +185,15 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "Output = input + correction instead of Sigmoid of the last "
                                                 "convolution")));
+    table.push_back(introducedLater(
+        describe(field(MEMBER(network.linearOutput), kShape),
+                 "linear_output", "", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Linear output"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "Input standardised by the training data's mean and deviation, output "
+                                    "= mean + deviation x the last convolution instead of its Sigmoid: "
+                                    "learns the intensity scale in far fewer steps")),
+        SettingValue(false)));
     table.push_back(describe(ranged(field(MEMBER(n2vMaskFraction)), 0.001, 0.5),
                              "n2v_mask_fraction", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot fraction"),
@@ -189,6 +205,15 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot window"),
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "Side of the window a blind spot's replacement value comes from")));
+    table.push_back(introducedLater(
+        describe(ranged(field(MEMBER(n2vBlindRadius)), -1, 6),
+                 "n2v_blind_radius", "blind-radius", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot radius"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "Pixels around each blind spot hidden with it, for spatially correlated "
+                                    "noise (0: the pixel alone); -1: chosen from the noise's autocorrelation "
+                                    "in the training slices' background")),
+        SettingValue(0LL)));
     table.push_back(describe(field(MEMBER(n2vMedianReplacement)),
                              "n2v_median_replacement", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Median replacement"),
@@ -219,6 +244,14 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "Enhancement removes the Rician noise floor estimated from each "
                                                 "slice's background")));
+    table.push_back(introducedLater(
+        describe(ranged(field(MEMBER(noiseCoils)), 0, 64),
+                 "noise_coils", "coils", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Receiver coils"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "Coils of a sum-of-squares reconstruction, whose noise floor is non-central "
+                                    "chi (1: Rician); 0: estimated from each slice's background")),
+        SettingValue(1LL)));
     table.push_back(describe(ranged(field(MEMBER(maxTrainingSeconds)), 0.0, 1e7),
                              "max_training_seconds", "max-seconds", R::Request, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Time budget (s)"),

@@ -12,6 +12,7 @@
 #include "TrainingOptions.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -48,6 +49,9 @@ struct SettingDescription
     ResumeRule resume = ResumeRule::Checkpoint;
     bool networkShape = false;        // part of the network's shape: must match the weights
     bool basic = false;               // shown in the GUI's main form (others: "Advanced")
+    // The value of model files written before the setting existed, when it is
+    // not its default (they lack its key).
+    std::optional<SettingValue> valueBeforeIntroduced;
     std::function<SettingValue(const TrainingOptions &)> get;
     std::function<void(TrainingOptions &, const SettingValue &)> set;
 };

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace mri::training {
@@ -67,6 +68,19 @@ torch::Tensor addTensorNoise(const torch::Tensor &clean, NoiseModel model, doubl
     return torch::sqrt(first * first + second * second);
 }
 
+// No blind spot within `border` pixels of the patch's edge: there the padding
+// would copy the hidden pixel or its neighbours into the replacement window.
+torch::Tensor awayFromEdges(torch::Tensor mask, int64_t border)
+{
+    const auto height = mask.size(-2);
+    const auto width = mask.size(-1);
+    mask.narrow(-2, 0, std::min(border, height)).fill_(false);
+    mask.narrow(-2, std::max<int64_t>(0, height - border), std::min(border, height)).fill_(false);
+    mask.narrow(-1, 0, std::min(border, width)).fill_(false);
+    mask.narrow(-1, std::max<int64_t>(0, width - border), std::min(border, width)).fill_(false);
+    return mask;
+}
+
 // Noise2Void blind spot: replaces a random `fraction` of pixels by a random
 // neighbour within a (2r+1)^2 window (never the pixel itself); returns the
 // corrupted input and the mask of replaced pixels.
@@ -77,7 +91,7 @@ std::pair<torch::Tensor, torch::Tensor> blindSpotInput(const torch::Tensor &batc
     const auto shape = batch.sizes();
     const int64_t radius = std::max(1, neighbourhood / 2);
     const auto indexOptions = batch.options().dtype(torch::kLong);
-    auto mask = torch::rand(shape, batch.options()) < fraction;
+    const auto mask = awayFromEdges(torch::rand(shape, batch.options()) < fraction, radius);
     auto dy = torch::randint(-radius, radius + 1, shape, indexOptions);
     auto dx = torch::randint(-radius, radius + 1, shape, indexOptions);
     const auto centre = (dy == 0).logical_and(dx == 0);
@@ -99,7 +113,7 @@ std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor
     const int64_t radius = std::max(1, neighbourhood / 2);
     const int64_t window = 2 * radius + 1;
     const auto shape = batch.sizes();
-    const auto mask = torch::rand(shape, batch.options()) < fraction;
+    const auto mask = awayFromEdges(torch::rand(shape, batch.options()) < fraction, radius);
     const auto padded = F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
     auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
     const int64_t centre = window * window / 2;
@@ -107,6 +121,69 @@ std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor
     const auto median = std::get<0>(neighbours.median(1)).view(shape);
     return {torch::where(mask, median, batch), mask};
 }
+
+} // namespace
+
+std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Tensor &batch, double fraction,
+                                                                 int radius, bool median)
+{
+    namespace F = torch::nn::functional;
+    const int64_t hidden = std::max(1, radius);
+    const int64_t spacing = 2 * hidden + 2;
+    // The ring right outside the box: a wider one would reach into another centre's box.
+    const int64_t outer = hidden + 1;
+    const int64_t window = 2 * outer + 1;
+    const auto height = batch.size(-2);
+    const auto width = batch.size(-1);
+    const auto shape = batch.sizes();
+
+    // Centres on a grid of `spacing` with a random offset per patch, so that no
+    // centre's hidden box or replacement ring comes within `hidden` of another
+    // centre; each grid point is a centre with the probability that gives `fraction`.
+    const double chance = std::min(1.0, fraction * static_cast<double>(spacing * spacing));
+    auto mask = torch::zeros(shape, batch.options().dtype(torch::kBool));
+    const auto offsets = torch::randint(0, spacing, {batch.size(0), 2}, batch.options().dtype(torch::kLong)).to(torch::kCPU);
+    for (int64_t b = 0; b < batch.size(0); ++b) {
+        const auto y0 = offsets[b][0].item<int64_t>();
+        const auto x0 = offsets[b][1].item<int64_t>();
+        if (y0 >= height || x0 >= width)
+            continue;
+        auto grid = mask[b][0].slice(0, y0, height, spacing).slice(1, x0, width, spacing);
+        grid.copy_(torch::rand(grid.sizes(), batch.options()) < chance);
+    }
+    mask = awayFromEdges(mask, outer);
+
+    // Replacement values from the ring of the window outside the hidden box.
+    const auto padded = F::pad(batch, F::PadFuncOptions({outer, outer, outer, outer}).mode(torch::kReplicate));
+    const auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
+    std::vector<int64_t> ring;
+    for (int64_t dy = -outer; dy <= outer; ++dy) {
+        for (int64_t dx = -outer; dx <= outer; ++dx) {
+            if (std::max(std::abs(dy), std::abs(dx)) > hidden)
+                ring.push_back((dy + outer) * window + dx + outer);
+        }
+    }
+    const auto ringValues = neighbours.index_select(1, torch::tensor(ring, torch::kLong).to(batch.device()));
+    torch::Tensor replacement;
+    if (median) {
+        replacement = std::get<0>(ringValues.median(1));
+    } else {
+        const auto pick = torch::randint(0, static_cast<int64_t>(ring.size()), {batch.size(0), 1, height * width},
+                                         batch.options().dtype(torch::kLong));
+        replacement = ringValues.gather(1, pick).squeeze(1);
+    }
+    replacement = replacement.view(shape);
+
+    // Every pixel of a centre's box gets the centre's replacement value.
+    const auto kernel = 2 * hidden + 1;
+    const auto pool = F::MaxPool2dFuncOptions(kernel).stride(1).padding(hidden);
+    const auto negativeInfinity = torch::full({}, -std::numeric_limits<float>::infinity(), batch.options());
+    const auto painted = F::max_pool2d(torch::where(mask, replacement, negativeInfinity), pool);
+    const auto hiddenBox = F::max_pool2d(mask.to(batch.dtype()), pool) > 0;
+    return {torch::where(hiddenBox, painted, batch), mask};
+}
+
+namespace {
 
 struct Batch
 {
@@ -120,6 +197,11 @@ Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
 {
     switch (options.objective) {
     case TrainingObjective::Noise2Void: {
+        if (options.n2vBlindRadius > 0) {
+            auto [input, mask] = structuredBlindSpotInput(clean, options.n2vMaskFraction, options.n2vBlindRadius,
+                                                          options.n2vMedianReplacement);
+            return {input, clean, mask};
+        }
         auto [input, mask] = options.n2vMedianReplacement
             ? medianBlindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood)
             : blindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood);
@@ -248,6 +330,25 @@ ImageSets prepareImages(const std::vector<TrainingSlice> &slices, const Training
     for (const auto index : split.training)
         sets.training.push_back(toTrainingImage(slices[index], options.patchSize));
     return sets;
+}
+
+IntensityStatistics intensityStatistics(const std::vector<TrainingImage> &images)
+{
+    double sum = 0.0;
+    double squares = 0.0;
+    double count = 0.0;
+    for (const auto &image : images) {
+        const auto pixels = image.pixels.to(torch::kFloat64);
+        sum += pixels.sum().item<double>();
+        squares += pixels.pow(2).sum().item<double>();
+        count += static_cast<double>(pixels.numel());
+    }
+    IntensityStatistics statistics;
+    if (count > 0) {
+        statistics.mean = sum / count;
+        statistics.deviation = std::sqrt(std::max(0.0, squares / count - statistics.mean * statistics.mean));
+    }
+    return statistics;
 }
 
 // --- (c) ---------------------------------------------------------------------

@@ -81,7 +81,25 @@ struct ImageSets
 // The slices as tensors (padded to the patch size), split by splitSlices().
 ImageSets prepareImages(const std::vector<TrainingSlice> &slices, const TrainingOptions &options);
 
+// Mean and standard deviation of the pixels of `images`, which set a new
+// network's intensity scale (UNetImpl::setDataStatistics).
+struct IntensityStatistics
+{
+    double mean = 0.0;
+    double deviation = 1.0;
+};
+IntensityStatistics intensityStatistics(const std::vector<TrainingImage> &images);
+
 // --- (c) Training steps ------------------------------------------------------
+
+// Noise2Void's blind spots for spatially correlated noise (after structN2V,
+// Broaddus et al. 2020): the (2 radius + 1)^2 box around each blind spot is
+// hidden too, filled with the median (or a random pixel) of the ring right
+// outside it, and centres lie at least 2 radius + 2 apart, so no input pixel within
+// `radius` of a blind spot carries its value or its neighbours'. Returns the
+// input [N, 1, H, W] and the mask of blind spots (the loss pixels).
+std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Tensor &batch, double fraction,
+                                                                 int radius, bool median);
 
 // The network and its optimiser on the run's device.
 struct Learner

@@ -15,6 +15,7 @@
 #include <opencv2/core.hpp>
 
 #include <cmath>
+#include <random>
 #include <set>
 
 using namespace mri;
@@ -42,6 +43,9 @@ private Q_SLOTS:
     void validationEveryNthEpoch();
     void anUnwritableModelFolderIsFoundBeforeTraining();
     void checkpointHoldsTheHistory();
+    void structuredBlindSpotsRevealNothingNearby_data();
+    void structuredBlindSpotsRevealNothingNearby();
+    void linearOutputLearnsTheScaleFast();
 
 private:
     TrainingOptions tinyOptions() const;
@@ -448,6 +452,93 @@ void TestTrainingStages::checkpointHoldsTheHistory()
     QCOMPARE(loaded.meta.history[1].trainLoss, 0.5);
     QCOMPARE(loaded.meta.history[1].validationPsnr, 22.0);
     QCOMPARE(QDir(m_dir.path()).entryList({"*.tmp*", ".*tmp*"}, QDir::Files | QDir::Hidden).size(), 0);
+}
+
+void TestTrainingStages::structuredBlindSpotsRevealNothingNearby_data()
+{
+    QTest::addColumn<int>("radius");
+    QTest::addColumn<bool>("median");
+    QTest::addColumn<double>("fraction");
+    QTest::newRow("radius 1, median") << 1 << true << 0.05;
+    QTest::newRow("radius 2, median") << 2 << true << 0.05;
+    QTest::newRow("radius 3, random ring pixel") << 3 << false << 0.02;
+    QTest::newRow("radius 2, every grid point") << 2 << true << 0.5;
+}
+
+// For every blind spot: changing the original pixels within `radius` of it
+// changes nothing the network sees within `radius` of it, so correlated noise
+// there cannot reveal the hidden value. And the replaced values are not the originals.
+void TestTrainingStages::structuredBlindSpotsRevealNothingNearby()
+{
+    QFETCH(int, radius);
+    QFETCH(bool, median);
+    QFETCH(double, fraction);
+    const int size = 40;
+    torch::manual_seed(17);
+    const auto batch = torch::rand({2, 1, size, size});
+    torch::manual_seed(99);
+    const auto [input, mask] = structuredBlindSpotInput(batch, fraction, radius, median);
+    QCOMPARE(input.sizes(), batch.sizes());
+    const auto centres = mask.nonzero();
+    QVERIFY2(centres.size(0) >= 4, "too few blind spots to test");
+    // The share of blind spots follows the request up to the grid's capacity.
+    const double capacity = 1.0 / ((2 * radius + 2) * (2 * radius + 2));
+    const double share = mask.to(torch::kFloat64).mean().item<double>();
+    QVERIFY2(share <= std::min(fraction, capacity) * 1.6 + 0.01 && share >= std::min(fraction, capacity) * 0.4,
+             qPrintable(QStringLiteral("share %1").arg(share)));
+    for (int64_t i = 0; i < centres.size(0); ++i) {
+        const auto b = centres[i][0].item<int64_t>();
+        const auto y = centres[i][2].item<int64_t>();
+        const auto x = centres[i][3].item<int64_t>();
+        const auto y0 = std::max<int64_t>(0, y - radius), y1 = std::min<int64_t>(size, y + radius + 1);
+        const auto x0 = std::max<int64_t>(0, x - radius), x1 = std::min<int64_t>(size, x + radius + 1);
+        auto changed = batch.clone();
+        changed[b][0].slice(0, y0, y1).slice(1, x0, x1) += 5.0;
+        torch::manual_seed(99);
+        const auto [changedInput, changedMask] = structuredBlindSpotInput(changed, fraction, radius, median);
+        QVERIFY(torch::equal(changedMask, mask));
+        const auto box = [&](const torch::Tensor &t) { return t[b][0].slice(0, y0, y1).slice(1, x0, x1); };
+        QVERIFY2(torch::equal(box(changedInput), box(input)),
+                 qPrintable(QStringLiteral("blind spot (%1, %2) of patch %3 is revealed").arg(x).arg(y).arg(b)));
+        QVERIFY(!torch::equal(box(input), box(batch)));
+    }
+}
+
+// A dark image (mean 0.08): the Sigmoid output starts at 0.5 and Adam moves its
+// bias by about the learning rate per step, while a linear output starts at
+// the data's level.
+void TestTrainingStages::linearOutputLearnsTheScaleFast()
+{
+    torch::manual_seed(5);
+    const auto image = 0.08 + 0.02 * torch::rand({64, 64});
+    std::vector<TrainingImage> images{{"dark", image, torch::Tensor()}};
+    const auto statistics = intensityStatistics(images);
+    QVERIFY(std::abs(statistics.mean - image.mean().item<double>()) < 1e-6);
+    QVERIFY(std::abs(statistics.deviation - image.std(false).item<double>()) < 1e-6);
+
+    const auto lossAfterSteps = [&](bool linear) {
+        auto options = tinyOptions();
+        options.network.linearOutput = linear;
+        options.learningRate = 4e-4;
+        torch::manual_seed(5);
+        Learner learner(options, torch::kCPU);
+        learner.net->setDataStatistics(statistics.mean, statistics.deviation);
+        PatchSampler sampler(images, 32, std::mt19937_64(1));
+        double loss = 0.0;
+        for (int step = 0; step < 40; ++step) {
+            const auto batch = sampler.draw(4);
+            learner.optimizer.zero_grad();
+            const auto value = (learner.net->forward(batch) - batch).pow(2).mean();
+            value.backward();
+            learner.optimizer.step();
+            loss = value.item<double>();
+        }
+        return loss;
+    };
+    const double linear = lossAfterSteps(true);
+    const double sigmoid = lossAfterSteps(false);
+    QVERIFY2(linear < 0.01 * sigmoid && linear < 1e-3,
+             qPrintable(QStringLiteral("loss after 40 steps: linear %1, Sigmoid %2").arg(linear).arg(sigmoid)));
 }
 
 QTEST_GUILESS_MAIN(TestTrainingStages)

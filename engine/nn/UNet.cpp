@@ -52,6 +52,19 @@ UNetImpl::UNetImpl(const NetworkConfig &config)
     // Binomial [1 2 1] x [1 2 1] / 16 low-pass used by max-blur-pool.
     const auto taps = torch::tensor({1.0f, 2.0f, 1.0f});
     m_blurKernel = register_buffer("blur_kernel", (taps.unsqueeze(1) * taps.unsqueeze(0) / 16.0f).view({1, 1, 3, 3}));
+    if (config.linearOutput) {
+        m_dataMean = register_buffer("data_mean", torch::zeros({1}));
+        m_dataDeviation = register_buffer("data_deviation", torch::ones({1}));
+    }
+}
+
+void UNetImpl::setDataStatistics(double mean, double deviation)
+{
+    if (!m_config.linearOutput)
+        return;
+    torch::NoGradGuard noGrad;
+    m_dataMean.fill_(mean);
+    m_dataDeviation.fill_(deviation > 1e-6 ? deviation : 1.0); // a blank slice: keep the scale of the data
 }
 
 int UNetImpl::receptiveRadius() const
@@ -85,7 +98,9 @@ torch::Tensor UNetImpl::forward(const torch::Tensor &input)
 {
     std::vector<torch::Tensor> skips;
     skips.reserve(m_config.depth);
-    torch::Tensor x = input;
+    const bool linear = m_config.linearOutput;
+    const auto standardised = linear ? (input - m_dataMean) / m_dataDeviation : input;
+    torch::Tensor x = standardised;
     for (int level = 0; level < m_config.depth; ++level) {
         x = m_encoders[level]->as<DoubleConv>()->forward(x);
         skips.push_back(x);
@@ -100,6 +115,8 @@ torch::Tensor UNetImpl::forward(const torch::Tensor &input)
         x = m_decoders[step]->as<DoubleConv>()->forward(x);
     }
     const auto correction = m_output(x);
+    if (linear)
+        return m_dataMean + m_dataDeviation * (m_config.residualOutput ? standardised + correction : correction);
     return m_config.residualOutput ? input + correction : torch::sigmoid(correction);
 }
 

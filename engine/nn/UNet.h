@@ -26,7 +26,9 @@ private:
 TORCH_MODULE(DoubleConv);
 
 // U-Net (Ronneberger et al. 2015): max-pool down, transposed convolution up,
-// skip connections by concatenation, 1x1 convolution and Sigmoid out. Padded
+// skip connections by concatenation, 1x1 convolution out: Sigmoid of it, the
+// input plus it (residual), or with a linear output the data's mean plus its
+// deviation times it, the input standardised the same way. Padded
 // convolutions keep the size; inputs must be a multiple of downsamplingFactor().
 class UNetImpl final : public torch::nn::Module
 {
@@ -38,6 +40,9 @@ public:
     int downsamplingFactor() const { return 1 << m_config.depth; }
     // Pixels of context on each side that influence an output pixel.
     int receptiveRadius() const;
+    // The intensity scale of a linear output: set once from the training data
+    // before training; saved with the weights.
+    void setDataStatistics(double mean, double deviation);
 
 private:
     torch::Tensor downsample(const torch::Tensor &input) const;
@@ -49,6 +54,8 @@ private:
     DoubleConv m_bottleneck{nullptr};
     torch::nn::Conv2d m_output{nullptr};
     torch::Tensor m_blurKernel; // buffer, used when config.blurPool
+    torch::Tensor m_dataMean;   // buffers of a linear output, undefined otherwise
+    torch::Tensor m_dataDeviation;
 };
 TORCH_MODULE(UNet);
 
