@@ -139,9 +139,11 @@ void TestNoiseFloor::estimatesSigmaAndCoils_data()
 {
     QTest::addColumn<int>("coils");
     QTest::addColumn<double>("sigma");
+    QTest::addColumn<double>("outliers"); // fraction of pixels set to a bright value
     for (const int coils : {1, 4, 8}) {
         for (const double sigma : {0.05, 0.1})
-            QTest::addRow("N %d, sigma %.2f", coils, sigma) << coils << sigma;
+            QTest::addRow("N %d, sigma %.2f", coils, sigma) << coils << sigma << 0.0;
+        QTest::addRow("N %d, sigma 0.05, 1 %% outliers", coils) << coils << 0.05 << 0.01;
     }
 }
 
@@ -149,8 +151,12 @@ void TestNoiseFloor::estimatesSigmaAndCoils()
 {
     QFETCH(int, coils);
     QFETCH(double, sigma);
+    QFETCH(double, outliers);
     const cv::Mat clean = test::syntheticSlice(300, 320, 3);
-    const cv::Mat noisy = chiNoise(clean, sigma, coils, 0.0, 100 + coils);
+    cv::Mat noisy = chiNoise(clean, sigma, coils, 0.0, 100 + coils);
+    cv::RNG random(4);
+    for (int i = 0; i < static_cast<int>(outliers * noisy.total()); ++i)
+        noisy.at<float>(random.uniform(0, noisy.rows), random.uniform(0, noisy.cols)) = 0.6f;
 
     const NoiseEstimate estimated = estimateNoise(noisy, 0.0);
     QVERIFY(estimated.coilsEstimated);
