@@ -140,9 +140,10 @@ std::shared_ptr<const ChiMeanTable> chiMeanTable(double coils)
     static std::mutex mutex;
     static std::map<long, std::shared_ptr<const ChiMeanTable>> cache;
     const std::lock_guard<std::mutex> lock(mutex);
-    auto &entry = cache[coilsKey(coils)];
-    if (!entry)
-        entry = std::make_shared<const ChiMeanTable>(coils);
+    const long key = coilsKey(coils);
+    auto &entry = cache[key];
+    if (!entry) // built for the key's N, so that equal keys give equal tables
+        entry = std::make_shared<const ChiMeanTable>(key / 1000.0);
     return entry;
 }
 
@@ -193,7 +194,7 @@ std::shared_ptr<const InverseTable> inverseTable(double coils, double tauRatio)
         return entry;
     const auto means = chiMeanTable(coils);
     auto table = std::make_shared<InverseTable>();
-    table->coils = coils;
+    table->coils = means->coils();
     if (t == 0.0) {
         table->low = means->floor(); // below: 0
         table->step = kPointStep;

@@ -53,7 +53,9 @@ NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils);
 cv::Mat removeNoiseFloor(const cv::Mat &expectedMagnitude, double sigma, double coils, double predictionError);
 
 // Robust spread (MAD * 1.4826) of a prediction (CV_32FC1) inside a mask
-// (CV_8U, nonzero = inside, same size); 0 when the mask is empty.
+// (CV_8U, nonzero = inside, same size); 0 when the mask is empty. No local
+// trend removed: measured, a 15x15 local mean took 38 % of spatially smooth
+// errors (blurred 3 px) away, and those count for the posterior as much as white ones.
 double estimatePredictionError(const cv::Mat &prediction, const cv::Mat &backgroundMask);
 
 // E[M] / sigma of non-central chi with N coils at A / sigma (tabulated).

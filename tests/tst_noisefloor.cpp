@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <vector>
 
@@ -78,6 +79,7 @@ private slots:
     void tooLittleBackgroundFallsBack();
     void refusesBadArguments();
     void mapsLargeSlicesFast();
+    void isThreadSafe();
 };
 
 void TestNoiseFloor::estimatesSigmaFromTheBackground_data()
@@ -359,6 +361,29 @@ void TestNoiseFloor::mapsLargeSlicesFast()
     QCOMPARE(restored.size(), prediction.size());
     QVERIFY(mapMs < 2000.0);
     QVERIFY(buildMs < 2000.0);
+}
+
+void TestNoiseFloor::isThreadSafe()
+{
+    // Several threads building and using tables for new (N, tau) at once get what one thread gets.
+    cv::Mat prediction(64, 64, CV_32FC1);
+    cv::RNG random(3);
+    random.fill(prediction, cv::RNG::UNIFORM, 0.0, 0.5);
+    const std::vector<std::pair<double, double>> settings = {{3.0, 0.011}, {5.0, 0.013}, {3.0, 0.0}, {6.5, 0.017},
+                                                              {5.0, 0.011}, {3.0, 0.013}, {6.5, 0.0}, {5.0, 0.017}};
+    std::vector<cv::Mat> parallel(settings.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+        threads.emplace_back([&, i] {
+            parallel[i] = removeNoiseFloor(prediction, 0.05, settings[i].first, settings[i].second);
+        });
+    }
+    for (auto &thread : threads)
+        thread.join();
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+        const cv::Mat sequential = removeNoiseFloor(prediction, 0.05, settings[i].first, settings[i].second);
+        QCOMPARE(cv::norm(parallel[i], sequential, cv::NORM_INF), 0.0);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestNoiseFloor)
