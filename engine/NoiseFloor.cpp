@@ -6,46 +6,219 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
 
 namespace mri {
 
 namespace {
 
-constexpr double kRayleighMedianFactor = 1.1774100225154747; // sqrt(2 ln 2)
-constexpr double kTableStep = 0.01;                          // of A / sigma
-constexpr double kTableEnd = 30.0;                           // beyond: E[M]^2 ~ A^2 + sigma^2
+constexpr double kMaxCoils = 64.0;
+constexpr double kMeanStep = 0.005;       // table of E[M] / sigma in A / sigma
+constexpr double kMeanEnd = 40.0;         // beyond: E[M]^2 ~ A^2 + (2N - 1) sigma^2
+constexpr double kPointStep = 0.002;      // inverse tables, in E[M] / sigma
+constexpr int kPosteriorPoints = 400;     // integration points per posterior mean
+constexpr double kPosteriorWindow = 8.0;  // in prediction-error standard deviations
+constexpr double kTauRatioStep = 1.02;    // tau / sigma rounded to this geometric grid
+constexpr double kMaxTauRatio = 20.0;
+constexpr double kMinTauRatio = 1e-3;     // below: the point inversion
+constexpr int kMaxLag = 6;
+constexpr double kBlindSpotCorrelation = 0.3;
 
-// E[M] / sigma for A / sigma = i * kTableStep, from the Laguerre form with
-// exponentially scaled Bessel functions so that nothing overflows.
-const std::vector<double> &riceMeanTable()
+void checkCoils(double coils)
 {
-    static const std::vector<double> table = [] {
-        std::vector<double> values;
-        for (double snr = 0.0; snr <= kTableEnd + 1e-9; snr += kTableStep) {
-            const double z = snr * snr / 4.0; // -x / 2 with x = -snr^2 / 2
-            const double i0 = std::cyl_bessel_i(0.0, z) * std::exp(-z);
-            const double i1 = std::cyl_bessel_i(1.0, z) * std::exp(-z);
-            const double laguerre = (1.0 + 2.0 * z) * i0 + 2.0 * z * i1;
-            values.push_back(std::sqrt(M_PI / 2.0) * laguerre);
-        }
-        return values;
-    }();
-    return table;
+    if (!(coils >= 1.0 && coils <= kMaxCoils))
+        throw EngineError("The number of coils must be between 1 and 64.");
 }
 
-double signalFromMean(double meanOverSigma)
+// sqrt(2) Gamma(N + 1/2) / Gamma(N): E[M] / sigma of central chi.
+double floorOverSigma(double coils)
 {
-    const auto &table = riceMeanTable();
-    if (meanOverSigma <= table.front())
-        return 0.0;
-    if (meanOverSigma >= table.back())
-        return std::sqrt(meanOverSigma * meanOverSigma - 1.0);
-    const auto upper = std::upper_bound(table.begin(), table.end(), meanOverSigma);
-    const auto index = static_cast<std::size_t>(upper - table.begin());
-    const double low = table[index - 1];
-    const double high = table[index];
-    return ((index - 1) + (meanOverSigma - low) / (high - low)) * kTableStep;
+    return std::sqrt(2.0) * std::exp(std::lgamma(coils + 0.5) - std::lgamma(coils));
+}
+
+// E[M] / sigma by Kummer's transformation 1F1(-1/2; N; -x) = e^-x 1F1(N + 1/2; N; x):
+// the series on the right has positive terms only; summed with a running scale.
+double chiMeanSeries(double snr, double coils)
+{
+    const double x = snr * snr / 2.0;
+    if (x <= 0.0)
+        return floorOverSigma(coils);
+    const double a = coils + 0.5;
+    double logTerm = 0.0;
+    double scale = 0.0; // log of the largest term so far
+    double sum = 1.0;   // in units of exp(scale)
+    const double logX = std::log(x);
+    for (int k = 0; k < 100000; ++k) {
+        logTerm += std::log((a + k) / (coils + k)) + logX - std::log(k + 1.0);
+        if (logTerm > scale) {
+            sum = sum * std::exp(scale - logTerm) + 1.0;
+            scale = logTerm;
+        } else {
+            sum += std::exp(logTerm - scale);
+        }
+        if (k > x && logTerm < scale - 40.0)
+            break;
+    }
+    return floorOverSigma(coils) * std::exp(scale + std::log(sum) - x);
+}
+
+// E[M] / sigma against A / sigma, and its inverse.
+class ChiMeanTable
+{
+public:
+    explicit ChiMeanTable(double coils)
+        : m_coils(coils), m_floor(floorOverSigma(coils))
+    {
+        const int count = static_cast<int>(std::lround(kMeanEnd / kMeanStep)) + 1;
+        m_mean.reserve(static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i)
+            m_mean.push_back(chiMeanSeries(i * kMeanStep, coils));
+    }
+
+    double coils() const { return m_coils; }
+    double floor() const { return m_floor; }
+
+    double mean(double snr) const
+    {
+        if (snr >= kMeanEnd)
+            return std::sqrt(snr * snr + 2.0 * m_coils - 1.0);
+        const double position = std::max(0.0, snr) / kMeanStep;
+        const auto index = static_cast<std::size_t>(position);
+        const double fraction = position - index;
+        return m_mean[index] + fraction * (m_mean[index + 1] - m_mean[index]);
+    }
+
+    double signal(double meanOverSigma) const
+    {
+        if (meanOverSigma <= m_floor)
+            return 0.0;
+        if (meanOverSigma >= m_mean.back())
+            return std::sqrt(std::max(0.0, meanOverSigma * meanOverSigma - (2.0 * m_coils - 1.0)));
+        const auto upper = std::upper_bound(m_mean.begin(), m_mean.end(), meanOverSigma);
+        const auto index = static_cast<std::size_t>(upper - m_mean.begin());
+        const double low = m_mean[index - 1];
+        const double high = m_mean[index];
+        return ((index - 1) + (meanOverSigma - low) / (high - low)) * kMeanStep;
+    }
+
+private:
+    double m_coils;
+    double m_floor;
+    std::vector<double> m_mean;
+};
+
+// (A / sigma)^2 against E[M] / sigma on a uniform grid, so that an image is mapped
+// with one multiply-add and a square root per pixel. Squared because A^2 is linear in
+// E[M] just above the floor where A itself has a square-root kink.
+struct InverseTable
+{
+    double coils = 1.0;
+    double low = 0.0;
+    double step = kPointStep;
+    std::vector<float> values;
+
+    double apply(double meanOverSigma) const
+    {
+        double position = (meanOverSigma - low) / step;
+        if (!(position > 0.0))
+            return std::sqrt(values.front());
+        if (position >= values.size() - 1.0)
+            return std::sqrt(std::max(0.0, meanOverSigma * meanOverSigma - (2.0 * coils - 1.0)));
+        const auto index = static_cast<std::size_t>(position);
+        const double fraction = position - index;
+        return std::sqrt(values[index] + fraction * (values[index + 1] - values[index]));
+    }
+};
+
+long coilsKey(double coils) { return std::lround(coils * 1000.0); }
+
+std::shared_ptr<const ChiMeanTable> chiMeanTable(double coils)
+{
+    static std::mutex mutex;
+    static std::map<long, std::shared_ptr<const ChiMeanTable>> cache;
+    const std::lock_guard<std::mutex> lock(mutex);
+    const long key = coilsKey(coils);
+    auto &entry = cache[key];
+    if (!entry) // built for the key's N, so that equal keys give equal tables
+        entry = std::make_shared<const ChiMeanTable>(key / 1000.0);
+    return entry;
+}
+
+// Posterior mean of A / sigma given a prediction m / sigma with error t = tau / sigma
+// and a flat prior on A >= 0, by the trapezoid rule over the A range whose mean lies
+// within the window around m (below the floor: the range where the likelihood
+// falls by less than e^-32 from its value at A = 0).
+double posteriorMean(const ChiMeanTable &table, double m, double t)
+{
+    const double below = std::max(0.0, table.floor() - m);
+    const double lowMean = std::max(table.floor(), m - kPosteriorWindow * t);
+    const double highMean = m + std::sqrt(below * below + kPosteriorWindow * kPosteriorWindow * t * t);
+    const double from = table.signal(lowMean);
+    const double to = std::max(table.signal(highMean), from + 1e-9);
+    const double h = (to - from) / (kPosteriorPoints - 1);
+    double best = -1e300;
+    std::vector<double> logWeight(kPosteriorPoints);
+    for (int i = 0; i < kPosteriorPoints; ++i) {
+        const double residual = (m - table.mean(from + i * h)) / t;
+        logWeight[i] = -0.5 * residual * residual;
+        best = std::max(best, logWeight[i]);
+    }
+    double weight = 0.0;
+    double moment = 0.0;
+    for (int i = 0; i < kPosteriorPoints; ++i) {
+        const double w = std::exp(logWeight[i] - best) * (i == 0 || i == kPosteriorPoints - 1 ? 0.5 : 1.0);
+        weight += w;
+        moment += w * (from + i * h);
+    }
+    return moment / weight;
+}
+
+std::shared_ptr<const InverseTable> inverseTable(double coils, double tauRatio)
+{
+    static std::mutex mutex;
+    static std::map<std::pair<long, long>, std::shared_ptr<const InverseTable>> cache;
+    long tauKey = -1; // the point inversion
+    double t = 0.0;
+    if (tauRatio >= kMinTauRatio) {
+        tauKey = std::lround(std::log(std::min(tauRatio, kMaxTauRatio)) / std::log(kTauRatioStep));
+        t = std::pow(kTauRatioStep, static_cast<double>(tauKey));
+    }
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (cache.size() > 256) // a long session with many distinct settings
+        cache.clear();
+    auto &entry = cache[{coilsKey(coils), tauKey}];
+    if (entry)
+        return entry;
+    const auto means = chiMeanTable(coils);
+    auto table = std::make_shared<InverseTable>();
+    table->coils = means->coils();
+    if (t == 0.0) {
+        table->low = means->floor(); // below: 0
+        table->step = kPointStep;
+        const int count = static_cast<int>(std::lround((kMeanEnd - table->low) / kPointStep)) + 1;
+        for (int i = 0; i < count; ++i) {
+            const double signal = means->signal(table->low + i * kPointStep);
+            table->values.push_back(static_cast<float>(signal * signal));
+        }
+    } else {
+        // Smooth on the scale of t: coarser steps for large t keep the table small.
+        table->low = -kPosteriorWindow * t;
+        table->step = std::max(kPointStep, t / 50.0);
+        const double high = kMeanEnd + 10.0 * t;
+        const int count = static_cast<int>(std::ceil((high - table->low) / table->step)) + 1;
+        table->values.resize(static_cast<std::size_t>(count));
+        cv::parallel_for_(cv::Range(0, count), [&](const cv::Range &range) {
+            for (int i = range.start; i < range.end; ++i) {
+                const double signal = posteriorMean(*means, table->low + i * table->step, t);
+                table->values[i] = static_cast<float>(signal * signal);
+            }
+        });
+    }
+    entry = table;
+    return entry;
 }
 
 double laplacianSigma(const cv::Mat &image)
@@ -58,57 +231,285 @@ double laplacianSigma(const cv::Mat &image)
     return std::sqrt(M_PI / 2.0) * cv::sum(cv::abs(response(inner)))[0] / (6.0 * inner.area());
 }
 
+// Regularised lower incomplete gamma P(a, x) by its power series.
+double lowerGammaP(double a, double x)
+{
+    if (x <= 0.0)
+        return 0.0;
+    double term = 1.0 / a;
+    double sum = term;
+    for (int k = 1; k < 10000; ++k) {
+        term *= x / (a + k);
+        sum += term;
+        if (term < sum * 1e-15)
+            break;
+    }
+    return std::exp(a * std::log(x) - x - std::lgamma(a)) * sum;
+}
+
+// Quantile p of central chi with 2N degrees of freedom, over sigma: M^2 / sigma^2 = 2 Gamma(N, 1).
+double chiQuantileOverSigma(double coils, double p)
+{
+    double low = 0.0;
+    double high = coils + 20.0 * std::sqrt(coils) + 20.0;
+    for (int i = 0; i < 60; ++i) {
+        const double middle = 0.5 * (low + high);
+        (lowerGammaP(coils, middle) < p ? low : high) = middle;
+    }
+    return std::sqrt(low + high); // sqrt(2 * midpoint)
+}
+
+// (q75 - q25) / q50 of central chi with N coils: falls from 0.77 (N = 1) to 0.08 (N = 64).
+double quartileSpread(double coils)
+{
+    return (chiQuantileOverSigma(coils, 0.75) - chiQuantileOverSigma(coils, 0.25)) / chiQuantileOverSigma(coils, 0.5);
+}
+
+// N from the background's quartile spread, solved in [1, 64], rounded to an integer
+// when within 0.25 of one. Quartiles rather than the moment ratio mean(M)^2 / mean(M^2):
+// a few bright outliers (0.2 % of the background) moved N from 8 to ~6.5 by moments.
+double coilsFromQuartileSpread(double spread)
+{
+    if (!(spread < quartileSpread(1.0)))
+        return 1.0;
+    if (spread <= quartileSpread(kMaxCoils))
+        return kMaxCoils;
+    double low = 1.0;
+    double high = kMaxCoils;
+    for (int i = 0; i < 40; ++i) {
+        const double middle = std::sqrt(low * high);
+        (quartileSpread(middle) > spread ? low : high) = middle;
+    }
+    const double coils = std::sqrt(low * high);
+    const double nearest = std::round(coils);
+    return std::abs(coils - nearest) <= 0.25 ? nearest : coils;
+}
+
+// mean(M)^2 / mean(M^2) of central chi with N coils.
+double momentRatio(double coils)
+{
+    return std::exp(2.0 * (std::lgamma(coils + 0.5) - std::lgamma(coils))) / coils;
+}
+
+// 2F1(-1/2, -1/2; N; z) for z in [0, 1].
+double hypergeometricHalf(double coils, double z)
+{
+    double term = 1.0;
+    double sum = 1.0;
+    for (int k = 0; k < 20000; ++k) {
+        term *= (k - 0.5) * (k - 0.5) / ((coils + k) * (k + 1.0)) * z;
+        sum += term;
+        if (std::abs(term) < 1e-12)
+            break;
+    }
+    return sum;
+}
+
+// The correlation of two central chi magnitudes whose complex noise has correlation rho
+// (bivariate Nakagami moment with power correlation rho^2):
+//   corr(M1, M2) = r (2F1(-1/2, -1/2; N; rho^2) - 1) / (1 - r), r = mean^2 / mean-square;
+// ~0.915 rho^2 for N = 1. Inverted by bisection.
+double complexCorrelation(double magnitudeCorrelation, double coils)
+{
+    if (!(magnitudeCorrelation > 0.0))
+        return 0.0;
+    if (magnitudeCorrelation >= 1.0)
+        return 1.0;
+    const double r = momentRatio(coils);
+    double low = 0.0;
+    double high = 1.0;
+    for (int i = 0; i < 50; ++i) {
+        const double middle = 0.5 * (low + high);
+        const double correlation = r * (hypergeometricHalf(coils, middle) - 1.0) / (1.0 - r);
+        (correlation < magnitudeCorrelation ? low : high) = middle;
+    }
+    return std::sqrt(0.5 * (low + high));
+}
+
+std::vector<float> maskedValues(const cv::Mat &image, const cv::Mat &mask)
+{
+    std::vector<float> values;
+    values.reserve(static_cast<std::size_t>(cv::countNonZero(mask)));
+    for (int y = 0; y < image.rows; ++y) {
+        const auto *inside = mask.ptr<unsigned char>(y);
+        const auto *pixel = image.ptr<float>(y);
+        for (int x = 0; x < image.cols; ++x) {
+            if (inside[x])
+                values.push_back(pixel[x]);
+        }
+    }
+    return values;
+}
+
+double quantile(std::vector<float> &values, double p)
+{
+    const auto at = values.begin() + static_cast<std::ptrdiff_t>(p * (values.size() - 1) + 0.5);
+    std::nth_element(values.begin(), at, values.end());
+    return *at;
+}
+
+double median(std::vector<float> values)
+{
+    return quantile(values, 0.5);
+}
+
+// Normalised autocorrelation of the background at lag (dx, dy), over pairs both inside.
+double backgroundCorrelation(const cv::Mat &image, const cv::Mat &mask, double mean, double variance, int dx, int dy)
+{
+    double sum = 0.0;
+    std::size_t pairs = 0;
+    for (int y = 0; y + dy < image.rows; ++y) {
+        const auto *inside = mask.ptr<unsigned char>(y);
+        const auto *insideShifted = mask.ptr<unsigned char>(y + dy);
+        const auto *pixel = image.ptr<float>(y);
+        const auto *pixelShifted = image.ptr<float>(y + dy);
+        for (int x = 0; x + dx < image.cols; ++x) {
+            if (inside[x] && insideShifted[x + dx]) {
+                sum += (pixel[x] - mean) * (pixelShifted[x + dx] - mean);
+                ++pairs;
+            }
+        }
+    }
+    return pairs > 0 && variance > 0.0 ? sum / pairs / variance : 0.0;
+}
+
+void checkImage(const cv::Mat &image, const char *what)
+{
+    if (image.empty() || image.type() != CV_32FC1)
+        throw EngineError(std::string(what) + " needs a non-empty single-channel float image.");
+}
+
 } // namespace
 
-double estimateRicianSigma(const cv::Mat &magnitude)
+double chiMeanOverSigma(double signalOverSigma, double coils)
 {
-    if (magnitude.empty() || magnitude.type() != CV_32FC1)
-        throw EngineError("Noise estimation needs a non-empty single-channel float image.");
-    if (magnitude.rows < 16 || magnitude.cols < 16)
-        return magnitude.rows >= 3 && magnitude.cols >= 3 ? laplacianSigma(magnitude) : 0.0;
+    checkCoils(coils);
+    return chiMeanTable(coils)->mean(signalOverSigma);
+}
 
+cv::Mat backgroundMask(const cv::Mat &magnitude)
+{
+    checkImage(magnitude, "Noise estimation");
+    if (magnitude.rows < 16 || magnitude.cols < 16)
+        return {};
     cv::Mat localMean;
     cv::blur(magnitude, localMean, cv::Size(7, 7), cv::Point(-1, -1), cv::BORDER_REFLECT);
     double low = 0.0;
     double high = 0.0;
     cv::minMaxLoc(localMean, &low, &high);
-    if (high <= low)
-        return 0.0;
+    if (!(high > low))
+        return {};
     cv::Mat scaled;
     localMean.convertTo(scaled, CV_8U, 255.0 / (high - low), -low * 255.0 / (high - low));
     cv::Mat background;
     cv::threshold(scaled, background, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+    // Otsu splits bright from dark; dark tissue (below the brightest parts' threshold)
+    // can fall on the dark side. The true background is most of it: keep the pixels whose
+    // local mean lies within 5 robust standard deviations of the median local mean there.
+    std::vector<float> means = maskedValues(localMean, background);
+    if (means.size() >= 16) {
+        const double centre = median(means);
+        for (float &value : means)
+            value = static_cast<float>(std::abs(value - centre));
+        const double spread = 1.4826 * median(std::move(means));
+        cv::Mat near;
+        cv::compare(localMean, centre + 5.0 * spread, near, cv::CMP_LE);
+        background &= near;
+    }
     cv::erode(background, background, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(9, 9)));
+    const auto inside = static_cast<std::size_t>(cv::countNonZero(background));
+    if (inside < std::max<std::size_t>(256, magnitude.total() / 50))
+        return {};
+    return background;
+}
 
-    std::vector<float> values;
-    values.reserve(static_cast<std::size_t>(cv::countNonZero(background)));
-    for (int y = 0; y < magnitude.rows; ++y) {
-        const auto *mask = background.ptr<unsigned char>(y);
-        const auto *pixel = magnitude.ptr<float>(y);
-        for (int x = 0; x < magnitude.cols; ++x) {
-            if (mask[x])
-                values.push_back(pixel[x]);
+NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
+{
+    checkImage(magnitude, "Noise estimation");
+    if (coils > 0.0)
+        checkCoils(coils);
+    NoiseEstimate estimate;
+    estimate.coils = coils > 0.0 ? coils : 1.0;
+    const cv::Mat mask = backgroundMask(magnitude);
+    if (mask.empty()) { // a slice filled by tissue: the whole image
+        estimate.sigma = magnitude.rows >= 3 && magnitude.cols >= 3 ? laplacianSigma(magnitude) : 0.0;
+        return estimate;
+    }
+    const std::vector<float> values = maskedValues(magnitude, mask);
+    estimate.backgroundPixels = values.size();
+    double sum = 0.0;
+    double sumSquares = 0.0;
+    for (const float value : values) {
+        sum += value;
+        sumSquares += static_cast<double>(value) * value;
+    }
+    const double mean = sum / values.size();
+    const double meanSquare = sumSquares / values.size();
+    std::vector<float> sorted = values;
+    const double middle = quantile(sorted, 0.5);
+    if (coils <= 0.0) {
+        const double spread = middle > 0.0 ? (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / middle : 1.0;
+        estimate.coils = coilsFromQuartileSpread(spread);
+        estimate.coilsEstimated = true;
+    }
+    estimate.sigma = middle / chiQuantileOverSigma(estimate.coils, 0.5);
+
+    const double variance = meanSquare - mean * mean;
+    for (int lag = 1; lag <= kMaxLag; ++lag) {
+        const double magnitudeCorrelation = 0.5 * (backgroundCorrelation(magnitude, mask, mean, variance, lag, 0)
+                                                   + backgroundCorrelation(magnitude, mask, mean, variance, 0, lag));
+        estimate.correlation.push_back(complexCorrelation(magnitudeCorrelation, estimate.coils));
+    }
+    estimate.blindSpotRadius = kMaxLag;
+    for (int lag = 1; lag <= kMaxLag; ++lag) {
+        if (estimate.correlation[lag - 1] < kBlindSpotCorrelation) {
+            estimate.blindSpotRadius = lag - 1;
+            break;
         }
     }
-    // Too little background (a slice filled by tissue): use the whole image.
-    if (values.size() < std::max<std::size_t>(256, magnitude.total() / 50))
-        return laplacianSigma(magnitude);
-    const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-    std::nth_element(values.begin(), middle, values.end());
-    return *middle / kRayleighMedianFactor;
+    return estimate;
+}
+
+cv::Mat removeNoiseFloor(const cv::Mat &expectedMagnitude, double sigma, double coils, double predictionError)
+{
+    if (expectedMagnitude.type() != CV_32FC1)
+        throw EngineError("Noise floor removal needs a single-channel float image.");
+    checkCoils(coils);
+    if (!(predictionError >= 0.0) || !std::isfinite(predictionError))
+        throw EngineError("The prediction error for noise floor removal must be a finite number of at least 0.");
+    cv::Mat signal = expectedMagnitude.clone();
+    if (!(sigma > 0.0) || !std::isfinite(sigma) || signal.empty())
+        return signal;
+    const auto table = inverseTable(coils, predictionError / sigma);
+    const double scale = 1.0 / sigma;
+    signal.forEach<float>([&](float &value, const int *) {
+        value = static_cast<float>(sigma * table->apply(value * scale));
+    });
+    return signal;
+}
+
+double estimatePredictionError(const cv::Mat &prediction, const cv::Mat &backgroundMask)
+{
+    if (backgroundMask.empty() || cv::countNonZero(backgroundMask) == 0)
+        return 0.0;
+    checkImage(prediction, "Prediction error estimation");
+    if (backgroundMask.type() != CV_8UC1 || backgroundMask.size() != prediction.size())
+        throw EngineError("The background mask must be an 8-bit single-channel image of the prediction's size.");
+    std::vector<float> values = maskedValues(prediction, backgroundMask);
+    const double centre = median(values);
+    for (float &value : values)
+        value = static_cast<float>(std::abs(value - centre));
+    return 1.4826 * median(std::move(values));
+}
+
+double estimateRicianSigma(const cv::Mat &magnitude)
+{
+    return estimateNoise(magnitude, 1.0).sigma;
 }
 
 cv::Mat removeRicianBias(const cv::Mat &expectedMagnitude, double sigma)
 {
-    if (expectedMagnitude.type() != CV_32FC1)
-        throw EngineError("Noise floor removal needs a single-channel float image.");
-    cv::Mat signal = expectedMagnitude.clone();
-    if (!(sigma > 0.0))
-        return signal;
-    signal.forEach<float>([sigma](float &value, const int *) {
-        value = static_cast<float>(sigma * signalFromMean(std::max(0.0f, value) / sigma));
-    });
-    return signal;
+    return removeNoiseFloor(expectedMagnitude, sigma, 1.0, 0.0);
 }
 
 } // namespace mri
