@@ -21,6 +21,8 @@ struct Enhancer::Impl
     ModelInfo info;
     int tileSize = 768;
     bool ricianCorrection = false;
+    int noiseCoils = 1;
+    bool smoothFloor = true;
 };
 
 Enhancer::Enhancer(std::unique_ptr<Impl> impl)
@@ -42,6 +44,7 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     impl->net->eval();
     impl->info = nn::modelInfoOf(loaded.meta);
     impl->ricianCorrection = impl->info.ricianCorrection;
+    impl->noiseCoils = impl->info.settings.noiseCoils;
     return Enhancer(std::move(impl));
 }
 
@@ -70,7 +73,22 @@ bool Enhancer::ricianCorrection() const
     return m_impl->ricianCorrection;
 }
 
-cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel) const
+void Enhancer::setNoiseCoils(int coils)
+{
+    m_impl->noiseCoils = coils;
+}
+
+int Enhancer::noiseCoils() const
+{
+    return m_impl->noiseCoils;
+}
+
+void Enhancer::setSmoothFloorRemoval(bool enabled)
+{
+    m_impl->smoothFloor = enabled;
+}
+
+cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel, NoiseEstimate *noise) const
 {
     if (unitImage.empty() || unitImage.type() != CV_32FC1)
         throw EngineError("Enhancement needs a non-empty single-channel float image.");
@@ -92,16 +110,22 @@ cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *
     const auto result = output.contiguous();
     cv::Mat unit(contiguous.rows, contiguous.cols, CV_32FC1);
     std::memcpy(unit.ptr<float>(), result.data_ptr<float>(), sizeof(float) * unit.total());
-    if (m_impl->ricianCorrection)
-        return removeRicianBias(unit, estimateRicianSigma(contiguous));
+    if (m_impl->ricianCorrection) {
+        auto removal = removeNoiseFloorOf(unit, contiguous, m_impl->noiseCoils, m_impl->smoothFloor);
+        if (noise)
+            *noise = removal.noise;
+        return removal.signal;
+    }
+    if (noise)
+        *noise = estimateNoise(contiguous, m_impl->noiseCoils);
     return unit;
 }
 
-cv::Mat Enhancer::enhance(const cv::Mat &image, const std::atomic_bool *cancel) const
+cv::Mat Enhancer::enhance(const cv::Mat &image, const std::atomic_bool *cancel, NoiseEstimate *noise) const
 {
     if (image.empty() || image.channels() != 1 || (image.depth() != CV_8U && image.depth() != CV_16U))
         throw EngineError("Enhancement needs a non-empty 8- or 16-bit single-channel image.");
-    const cv::Mat unit = enhanceUnit(toUnitFloat(image), cancel);
+    const cv::Mat unit = enhanceUnit(toUnitFloat(image), cancel, noise);
     if (unit.empty())
         return {};
     return fromUnitFloat(unit, image.depth());

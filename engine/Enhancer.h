@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ModelInfo.h"
+#include "NoiseFloor.h"
 
 #include <opencv2/core/mat.hpp>
 
@@ -30,16 +31,26 @@ public:
     void setTiling(int tileSize);
     int tileSize() const;
 
-    // Removes the Rician noise floor from the output (sigma estimated from
-    // each slice's background; see NoiseFloor.h). Defaults to the model's setting.
+    // Removes the noise floor from the output (Rician or, with several coils,
+    // non-central chi; the noise measured in each slice's background; see
+    // NoiseFloor.h). Defaults to the model's setting.
     void setRicianCorrection(bool enabled);
     bool ricianCorrection() const;
+    // Receiver coils of the floor's noise model; 0: estimated per slice.
+    // Defaults to the model's setting.
+    void setNoiseCoils(int coils);
+    int noiseCoils() const;
+    // The posterior inversion of the floor (smooth near it) instead of the
+    // point inversion; on by default.
+    void setSmoothFloorRemoval(bool enabled);
 
     // Same size and depth as the input (CV_8UC1 or CV_16UC1). Returns an empty
-    // Mat when `cancel` became true part way.
-    cv::Mat enhance(const cv::Mat &image, const std::atomic_bool *cancel = nullptr) const;
+    // Mat when `cancel` became true part way. `noise`, when given, receives
+    // the noise measured in the slice's background (also without floor removal).
+    cv::Mat enhance(const cv::Mat &image, const std::atomic_bool *cancel = nullptr, NoiseEstimate *noise = nullptr) const;
     // Float [0, 1] in and out, for benchmarks and tests.
-    cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr) const;
+    cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr,
+                        NoiseEstimate *noise = nullptr) const;
 
 private:
     struct Impl;

@@ -512,4 +512,14 @@ cv::Mat removeRicianBias(const cv::Mat &expectedMagnitude, double sigma)
     return removeNoiseFloor(expectedMagnitude, sigma, 1.0, 0.0);
 }
 
+FloorRemoval removeNoiseFloorOf(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth)
+{
+    FloorRemoval removal;
+    removal.noise = estimateNoise(noisyInput, coils);
+    if (smooth && removal.noise.backgroundPixels > 0)
+        removal.predictionError = estimatePredictionError(prediction, backgroundMask(noisyInput));
+    removal.signal = removeNoiseFloor(prediction, removal.noise.sigma, removal.noise.coils, removal.predictionError);
+    return removal;
+}
+
 } // namespace mri

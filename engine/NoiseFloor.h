@@ -61,6 +61,18 @@ double estimatePredictionError(const cv::Mat &prediction, const cv::Mat &backgro
 // E[M] / sigma of non-central chi with N coils at A / sigma (tabulated).
 double chiMeanOverSigma(double signalOverSigma, double coils);
 
+// The enhancer's noise-floor step, shared by enhancement and validation: the
+// noise measured in the noisy input's background (coils <= 0: N estimated
+// too); with `smooth`, the prediction's spread in that background taken as
+// its error for the posterior inversion, otherwise the point inversion.
+struct FloorRemoval
+{
+    cv::Mat signal;               // CV_32FC1
+    NoiseEstimate noise;
+    double predictionError = 0.0; // tau used; 0: point inversion
+};
+FloorRemoval removeNoiseFloorOf(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth);
+
 // Rician shorthands (N = 1), kept for existing callers.
 double estimateRicianSigma(const cv::Mat &magnitude);
 cv::Mat removeRicianBias(const cv::Mat &expectedMagnitude, double sigma);

@@ -8,9 +8,12 @@ namespace mri {
 
 namespace {
 
+// Batches that set batch normalisation's statistics after each epoch: ~500 patches.
+constexpr int kRecalibrationBatches = 32;
+
 void tell(const TrainingCallbacks &callbacks, const std::string &message)
 {
-    if (callbacks.onMessage)
+    if (callbacks.onMessage && !message.empty())
         callbacks.onMessage(message);
 }
 
@@ -68,7 +71,7 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
 {
     using namespace training;
     auto start = startRun(requested, callbacks.onMessage);
-    const TrainingOptions &options = start.options;
+    TrainingOptions &options = start.options;
     auto result = initialResult(start);
     if (start.meta.epochsCompleted >= options.epochs) {
         tell(callbacks, "The model has already been trained for " + std::to_string(start.meta.epochsCompleted)
@@ -76,6 +79,14 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
         return result;
     }
     const auto images = prepareImages(slices, options);
+    if (options.n2vBlindRadius < 0) {
+        std::string summary;
+        options.n2vBlindRadius = options.objective == TrainingObjective::Noise2Void
+            ? chooseBlindSpotRadius(images.training, options, &summary)
+            : 0;
+        tell(callbacks, summary);
+        result.settings = options;
+    }
     const auto validation = drawValidationSet(images.validation, options);
     PatchSampler sampler(images.training, options.patchSize, seedRun(options.seed, start.meta.epochsCompleted));
     Learner learner(options, start.device, start.net, start.optimizerState);
@@ -91,6 +102,8 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
     RunProgress progress(plan, start.meta.globalStep);
     for (int epoch = plan.firstEpoch; epoch <= plan.epochs; ++epoch) {
         auto summary = trainEpoch(learner, sampler, options, epoch, progress, callbacks.onStep, cancel);
+        if (!cancel)
+            recalibrateBatchNorm(learner, sampler, options, kRecalibrationBatches);
         // An epoch between validations is scored as one without validation images (NaN).
         static const ValidationSet kNotThisEpoch;
         const bool due = validationDue(options, epoch, plan.epochs, progress.budgetSpent());

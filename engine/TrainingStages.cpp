@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -225,13 +226,13 @@ torch::Tensor lossOf(const torch::Tensor &output, const Batch &batch)
 }
 
 // Validation scores what enhancement delivers, noise-floor removal included.
-torch::Tensor withoutNoiseFloor(const torch::Tensor &output, const torch::Tensor &input)
+torch::Tensor withoutNoiseFloor(const torch::Tensor &output, const torch::Tensor &input, const TrainingOptions &options)
 {
     const auto toMat = [](const torch::Tensor &tensor) {
         const auto cpu = tensor.to(torch::kCPU).contiguous();
         return cv::Mat(static_cast<int>(cpu.size(0)), static_cast<int>(cpu.size(1)), CV_32FC1, cpu.data_ptr<float>()).clone();
     };
-    const cv::Mat corrected = removeRicianBias(toMat(output), estimateRicianSigma(toMat(input)));
+    const cv::Mat corrected = removeNoiseFloorOf(toMat(output), toMat(input), options.noiseCoils, true).signal;
     return matToTensor(corrected).to(output.device());
 }
 
@@ -518,6 +519,64 @@ EpochSummary trainEpoch(Learner &learner, PatchSampler &sampler, const TrainingO
     return summary;
 }
 
+void recalibrateBatchNorm(Learner &learner, PatchSampler &sampler, const TrainingOptions &options, int batches)
+{
+    std::vector<torch::nn::BatchNorm2dImpl *> norms;
+    for (const auto &module : learner.net->modules(false)) {
+        if (auto *norm = module->as<torch::nn::BatchNorm2dImpl>())
+            norms.push_back(norm);
+    }
+    if (norms.empty() || batches <= 0)
+        return;
+    torch::NoGradGuard noGrad;
+    for (auto *norm : norms) {
+        norm->reset_running_stats();
+        norm->options.momentum(c10::nullopt); // cumulative: every batch counts the same
+    }
+    learner.net->train();
+    for (int i = 0; i < batches; ++i) {
+        const auto patches = sampler.draw(options.batchSize).to(learner.device);
+        // The synthetic objective's network sees noisy input, the others the slice itself.
+        learner.net->forward(options.objective == TrainingObjective::Synthetic ? makeBatch(patches, options).input
+                                                                                 : patches);
+    }
+    for (auto *norm : norms)
+        norm->options.momentum(0.1);
+}
+
+int chooseBlindSpotRadius(const std::vector<TrainingImage> &images, const TrainingOptions &options,
+                          std::string *summary)
+{
+    std::vector<int> radii;
+    std::vector<double> nearest;
+    for (const auto &image : images) {
+        const auto pixels = image.pixels.to(torch::kCPU).contiguous();
+        const cv::Mat view(static_cast<int>(pixels.size(0)), static_cast<int>(pixels.size(1)), CV_32FC1,
+                           pixels.data_ptr<float>());
+        const auto noise = estimateNoise(view, options.noiseCoils);
+        if (noise.backgroundPixels == 0 || noise.correlation.empty())
+            continue;
+        radii.push_back(noise.blindSpotRadius);
+        nearest.push_back(noise.correlation.front());
+    }
+    if (radii.empty()) {
+        if (summary)
+            *summary = "No background to measure the noise's correlation in: single-pixel blind spots.";
+        return 0;
+    }
+    const auto middle = radii.size() / 2;
+    std::nth_element(radii.begin(), radii.begin() + middle, radii.end());
+    std::nth_element(nearest.begin(), nearest.begin() + middle, nearest.end());
+    const int radius = radii[middle];
+    if (summary) {
+        char correlation[32];
+        std::snprintf(correlation, sizeof correlation, "%.2f", nearest[middle]);
+        *summary = std::string("Noise correlation between neighbouring pixels ") + correlation
+            + " (median of the training slices' background): blind-spot radius " + std::to_string(radius) + ".";
+    }
+    return radius;
+}
+
 // --- (d) ---------------------------------------------------------------------
 
 ValidationSet drawValidationSet(const std::vector<TrainingImage> &validation, const TrainingOptions &options)
@@ -570,7 +629,7 @@ ValidationScore validate(Learner &learner, const ValidationSet &set, const Train
         const auto enhanced = sample.enhanceInput.is_same(sample.input) ? output : infer(sample.enhanceInput);
         if (!enhanced.defined())
             break;
-        psnrTotal += psnrOfUnit(options.ricianCorrection ? withoutNoiseFloor(enhanced, sample.enhanceInput) : enhanced,
+        psnrTotal += psnrOfUnit(options.ricianCorrection ? withoutNoiseFloor(enhanced, sample.enhanceInput, options) : enhanced,
                                 sample.reference);
     }
     score.cancelled = cancel;

@@ -183,6 +183,20 @@ EpochSummary trainEpoch(Learner &learner, PatchSampler &sampler, const TrainingO
                         RunProgress &progress, const std::function<void(const TrainingStep &)> &onStep,
                         const std::atomic_bool &cancel);
 
+// Batch normalisation's running statistics, an average over the last few
+// dozen batches, make the evaluated network differ from epoch to epoch; this
+// replaces them by an equal-weight average over `batches` fresh batches of
+// what enhancement feeds the network. Draws from `sampler`. No-op without
+// batch normalisation.
+void recalibrateBatchNorm(Learner &learner, PatchSampler &sampler, const TrainingOptions &options, int batches);
+
+// The blind-spot radius for n2v_blind_radius = -1: the median over the images
+// of the radius that the noise's autocorrelation in their background asks for
+// (NoiseEstimate::blindSpotRadius); 0 when no image has background. `summary`
+// receives a sentence saying what was measured.
+int chooseBlindSpotRadius(const std::vector<TrainingImage> &images, const TrainingOptions &options,
+                          std::string *summary);
+
 // --- (d) Validation ----------------------------------------------------------
 
 struct ValidationSample

@@ -18,6 +18,8 @@
 
 #include <opencv2/core.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 
 using namespace mri;
@@ -29,6 +31,7 @@ class TestModelFile final : public QObject
 private Q_SLOTS:
     void version1FixtureStillLoads();
     void version1ResavedAsVersion2EnhancesIdentically();
+    void settingsNewerThanTheFileTakeTheOldBehaviour();
     void everySettingSurvivesTheModelFile();
     void readModelInfoDoesNotLoadTheWeights();
     void damagedFilesAreOneSentence_data();
@@ -245,6 +248,31 @@ void TestModelFile::pathProblemsAreNamedAsTheyAre()
             QVERIFY2(text.contains(mustSay) && !text.contains('\n'), qPrintable(text));
         }
     }
+}
+
+// A file written before linear_output, n2v_blind_radius and noise_coils
+// existed was trained with a Sigmoid output, single-pixel blind spots and the
+// Rician floor: it reads so, not with today's defaults.
+void TestModelFile::settingsNewerThanTheFileTakeTheOldBehaviour()
+{
+    const auto v1 = readModelInfo(fixture().toStdString());
+    ModelFileHeader header;
+    header.settings = TrainingOptions{};
+    auto json = nlohmann::json::parse(encodeModelHeader(header));
+    for (const char *key : {"linear_output", "n2v_blind_radius", "noise_coils"}) {
+        QVERIFY2(json["settings"].contains(key), key);
+        json["settings"].erase(key);
+    }
+    const auto old = decodeModelHeader(json.dump(), "old.pt");
+    for (const auto *settings : {&old.settings, &v1.settings}) {
+        QVERIFY(!settings->network.linearOutput);
+        QCOMPARE(settings->n2vBlindRadius, 0);
+        QCOMPARE(settings->noiseCoils, 1);
+    }
+    QVERIFY(TrainingOptions{}.network.linearOutput);
+    // Stored values are read as stored.
+    header.settings.noiseCoils = 8;
+    QCOMPARE(decodeModelHeader(encodeModelHeader(header), "new.pt").settings.noiseCoils, 8);
 }
 
 QTEST_GUILESS_MAIN(TestModelFile)

@@ -13,6 +13,7 @@
 #include <QtTest>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <random>
@@ -46,6 +47,9 @@ private Q_SLOTS:
     void structuredBlindSpotsRevealNothingNearby_data();
     void structuredBlindSpotsRevealNothingNearby();
     void linearOutputLearnsTheScaleFast();
+    void blindSpotRadiusFollowsTheNoiseCorrelation_data();
+    void blindSpotRadiusFollowsTheNoiseCorrelation();
+    void recalibrationForgetsTheLastBatches();
 
 private:
     TrainingOptions tinyOptions() const;
@@ -539,6 +543,83 @@ void TestTrainingStages::linearOutputLearnsTheScaleFast()
     const double sigmoid = lossAfterSteps(false);
     QVERIFY2(linear < 0.01 * sigmoid && linear < 1e-3,
              qPrintable(QStringLiteral("loss after 40 steps: linear %1, Sigmoid %2").arg(linear).arg(sigmoid)));
+}
+
+void TestTrainingStages::blindSpotRadiusFollowsTheNoiseCorrelation_data()
+{
+    QTest::addColumn<double>("kernel");
+    QTest::addColumn<int>("radius");
+    QTest::newRow("independent noise") << 0.0 << 0;
+    QTest::newRow("kernel 1 px") << 1.0 << 2;
+}
+
+// Rician noise whose complex components are Gaussian-filtered (kernel std in px).
+void TestTrainingStages::blindSpotRadiusFollowsTheNoiseCorrelation()
+{
+    QFETCH(double, kernel);
+    QFETCH(int, radius);
+    std::vector<TrainingImage> images;
+    cv::RNG random(4);
+    for (int i = 0; i < 3; ++i) {
+        const cv::Mat clean = test::syntheticSlice(160, 160, 20 + i);
+        cv::Mat real(clean.size(), CV_32FC1);
+        cv::Mat imaginary(clean.size(), CV_32FC1);
+        random.fill(real, cv::RNG::NORMAL, 0.0, 1.0);
+        random.fill(imaginary, cv::RNG::NORMAL, 0.0, 1.0);
+        double scale = 0.05;
+        if (kernel > 0) {
+            cv::GaussianBlur(real, real, cv::Size(0, 0), kernel, kernel, cv::BORDER_REFLECT);
+            cv::GaussianBlur(imaginary, imaginary, cv::Size(0, 0), kernel, kernel, cv::BORDER_REFLECT);
+            cv::Scalar mean, deviation;
+            cv::meanStdDev(real, mean, deviation);
+            scale /= deviation[0];
+        }
+        cv::Mat first = clean + real * scale;
+        cv::Mat second = imaginary * scale;
+        cv::Mat noisy;
+        cv::magnitude(first, second, noisy);
+        images.push_back({"s", torch::from_blob(noisy.ptr<float>(), {noisy.rows, noisy.cols}).clone(), torch::Tensor()});
+    }
+    std::string summary;
+    QCOMPARE(chooseBlindSpotRadius(images, tinyOptions(), &summary), radius);
+    QVERIFY(summary.find("blind-spot radius " + std::to_string(radius)) != std::string::npos);
+}
+
+// After recalibration the running statistics depend on the sampled patches
+// only, not on the batches trained before.
+void TestTrainingStages::recalibrationForgetsTheLastBatches()
+{
+    auto options = tinyOptions();
+    torch::manual_seed(2);
+    Learner learner(options, torch::kCPU);
+    std::vector<TrainingImage> images{{"a", torch::rand({48, 48}) * 0.5, torch::Tensor()}};
+    const auto statistics = [&] {
+        std::vector<torch::Tensor> buffers;
+        for (const auto &buffer : learner.net->named_buffers()) {
+            if (buffer.key().find("running_") != std::string::npos)
+                buffers.push_back(buffer.value().clone());
+        }
+        return buffers;
+    };
+    const auto equal = [](const std::vector<torch::Tensor> &a, const std::vector<torch::Tensor> &b) {
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (!torch::allclose(a[i], b[i], 1e-5, 1e-6))
+                return false;
+        }
+        return !a.empty() && a.size() == b.size();
+    };
+    PatchSampler first(images, 32, std::mt19937_64(9));
+    recalibrateBatchNorm(learner, first, options, 4);
+    const auto reference = statistics();
+    learner.net->train();
+    {
+        torch::NoGradGuard noGrad;
+        learner.net->forward(torch::ones({4, 1, 32, 32}) * 3.0); // a batch unlike the data
+    }
+    QVERIFY(!equal(statistics(), reference));
+    PatchSampler second(images, 32, std::mt19937_64(9));
+    recalibrateBatchNorm(learner, second, options, 4);
+    QVERIFY(equal(statistics(), reference));
 }
 
 QTEST_GUILESS_MAIN(TestTrainingStages)
