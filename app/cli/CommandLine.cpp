@@ -704,29 +704,33 @@ int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel)
     }
 }
 
-TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments)
+namespace {
+
+// Parses `arguments` as those after `command`'s name, without running it. Throws UsageError.
+void parseCommand(Commands &commands, const CLI::App &command, const std::vector<std::string> &arguments)
 {
-    Commands commands;
-    std::vector<std::string> line{commands.trainCommand->get_name()};
+    std::vector<std::string> line{command.get_name()};
     line.insert(line.end(), arguments.begin(), arguments.end());
     try {
         commands.parse(line);
     } catch (const CLI::Error &error) {
         throw UsageError(commands.usageSentence(error));
     }
+}
+
+} // namespace
+
+TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments)
+{
+    Commands commands;
+    parseCommand(commands, *commands.trainCommand, arguments);
     return commands.train.options();
 }
 
 QualityBenchmarkOptions parseBenchmarkOptions(const std::vector<std::string> &arguments)
 {
     Commands commands;
-    std::vector<std::string> line{commands.benchmarkCommand->get_name()};
-    line.insert(line.end(), arguments.begin(), arguments.end());
-    try {
-        commands.parse(line);
-    } catch (const CLI::Error &error) {
-        throw UsageError(commands.usageSentence(error));
-    }
+    parseCommand(commands, *commands.benchmarkCommand, arguments);
     return benchmarkOptions(commands.benchmark);
 }
 
