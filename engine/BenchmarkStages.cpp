@@ -161,6 +161,9 @@ std::string setNameOf(const std::filesystem::path &folder)
         path = std::filesystem::absolute(folder).lexically_normal();
     if (path.filename().empty())
         path = path.parent_path();
+    // A demo data set's clean/ folder is known by the data set's folder.
+    if (path.filename() == "clean" && !path.parent_path().filename().empty())
+        path = path.parent_path();
     const auto name = path.filename().string();
     return name.empty() ? folder.string() : name;
 }
@@ -316,13 +319,15 @@ cv::Mat ScoreSheet::renderFigure() const
 std::vector<ClassicalMethod> classicalMethods(const QualityBenchmarkOptions &options, double sigma, double dataRange)
 {
     std::vector<ClassicalMethod> methods;
+    // The sweep chooses on the first scored set (recordClassicalRows).
+    const std::string sweptOn = options.trainOnTest ? "the first set" : "the held-out set";
     if (wantsMethod(options, "noisy")) {
         methods.push_back({"noisy", "the noisy input itself", {0.0},
                            [](double) -> Denoiser { return [](const cv::Mat &noisy) { return noisy.clone(); }; },
                            [](double) { return std::string(); }});
     }
     if (wantsMethod(options, "gaussian-blur")) {
-        methods.push_back({"gaussian-blur", "Gaussian blur, best sigma of a sweep on the held-out set",
+        methods.push_back({"gaussian-blur", "Gaussian blur, best sigma of a sweep on " + sweptOn,
                            {0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5}, gaussianBlur,
                            [](double setting) { return "sigma " + formatFixed(setting, 2) + " px"; }});
     }
@@ -332,7 +337,7 @@ std::vector<ClassicalMethod> classicalMethods(const QualityBenchmarkOptions &opt
         for (double factor = 0.4; factor <= 1.61; factor += 0.1)
             hs.push_back(factor * levels);
         methods.push_back({"nlm",
-                           "OpenCV fastNlMeansDenoising (7x7 template, 21x21 search), best h of a sweep on the held-out set",
+                           "OpenCV fastNlMeansDenoising (7x7 template, 21x21 search), best h of a sweep on " + sweptOn,
                            hs, [](double h) { return nonLocalMeans(static_cast<float>(h)); },
                            [](double h) { return "h " + formatFixed(h, 1); }});
     }
@@ -448,7 +453,8 @@ TrainedModel trainMethod(const TrainedMethod &method, const QualityBenchmarkOpti
     for (std::size_t i = 0; i < source.size(); ++i)
         slices.push_back({set.names[i], source[i], cv::Mat()});
     const auto trainingOptions = trainingOptionsFor(method, options, sigma, options.trainOnTest ? set.set : "");
-    say(onMessage, "sigma " + formatPercent(sigma) + ", " + method.name + ": training on " + set.set + " for "
+    say(onMessage, "sigma " + formatPercent(sigma) + ", " + method.name + ": training"
+                       + (options.trainOnTest ? " on " + set.set : std::string()) + " for "
                        + formatFixed(method.minutes, 1) + " minutes.");
     const auto start = Clock::now();
     const auto result = trainOnSlices(slices, trainingOptions, {}, cancel);

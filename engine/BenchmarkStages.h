@@ -72,8 +72,9 @@ struct BenchmarkSlices
 // Reads cleanDir (split, unless trainOnTest) and the unseen folders. Throws
 // EngineError when cleanDir has too few slices to split.
 BenchmarkSlices loadBenchmarkSlices(const QualityBenchmarkOptions &options);
-// A folder's last path component ("a/b/" -> "b"); names differing only by
-// folder get "-2", "-3", ... in loadBenchmarkSlices.
+// A folder's last path component ("a/b/" -> "b"; a demo data set's
+// "demo/clean" -> "demo"); names that clash get "-2", "-3", ... in
+// loadBenchmarkSlices.
 std::string setNameOf(const std::filesystem::path &folder);
 
 // --- Noisy sets of one noise level ---------------------------------------------

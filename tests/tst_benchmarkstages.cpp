@@ -412,6 +412,8 @@ void TestBenchmarkStages::setNamesComeFromFolders_data()
     QTest::newRow("trailing slash") << "data/inia19/" << "inia19";
     QTest::newRow("dot") << "data/coronal/." << "coronal";
     QTest::newRow("absolute") << "/srv/slices" << "slices";
+    QTest::newRow("a demo data set's clean slices") << "runs/inia19/clean" << "inia19";
+    QTest::newRow("a folder named clean") << "clean" << "clean";
 }
 
 void TestBenchmarkStages::setNamesComeFromFolders()
