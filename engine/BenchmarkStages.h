@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,8 @@ std::string formatFixed(double value, int decimals);
 std::string formatPercent(double sigma);
 
 // Throws EngineError with one sentence for an unknown method, no noise level,
-// a budget that is not positive or a held-out share that leaves no training.
+// a budget that is not positive, repeats outside 1..20 or a held-out share
+// that leaves no training.
 void checkBenchmarkOptions(const QualityBenchmarkOptions &options);
 
 // Whether the benchmark runs `method`: every method when options.methods is empty.
@@ -53,20 +55,33 @@ struct HeldOutSplit
 };
 HeldOutSplit splitHeldOut(std::size_t count, int heldOutEvery);
 
+// A set of slices that is scored: one column group of the report.
+struct ScoredSlices
+{
+    std::string name;
+    std::vector<BenchmarkSlice> slices;
+};
+
 struct BenchmarkSlices
 {
-    std::vector<BenchmarkSlice> training;
-    std::vector<BenchmarkSlice> heldOut;
-    std::vector<BenchmarkSlice> unseen;   // empty without options.unseenDir
+    std::vector<BenchmarkSlice> training;   // the split's training slices; empty with trainOnTest
+    // Split: "held-out", then one per unseen folder. trainOnTest: cleanDir
+    // whole, then one per unseen folder; each named after its folder.
+    std::vector<ScoredSlices> scored;
 };
-// Reads cleanDir (split) and unseenDir. Throws EngineError when cleanDir has
-// too few slices to split.
+// Reads cleanDir (split, unless trainOnTest) and the unseen folders. Throws
+// EngineError when cleanDir has too few slices to split.
 BenchmarkSlices loadBenchmarkSlices(const QualityBenchmarkOptions &options);
+// A folder's last path component ("a/b/" -> "b"; a demo data set's
+// "demo/clean" -> "demo"); names that clash get "-2", "-3", ... in
+// loadBenchmarkSlices.
+std::string setNameOf(const std::filesystem::path &folder);
 
 // --- Noisy sets of one noise level ---------------------------------------------
 
 struct NoisySet
 {
+    std::string set;                        // the set's name ("training", "held-out", a folder's)
     std::vector<std::string> names;
     std::vector<cv::Mat> clean;
     std::vector<cv::Mat> noisy;
@@ -75,11 +90,10 @@ struct NoisySet
 struct NoisySets
 {
     double sigma = 0.0;
-    NoisySet training;
-    NoisySet heldOut;
-    NoisySet unseen;
+    NoisySet training;              // empty with trainOnTest
+    std::vector<NoisySet> scored;   // as BenchmarkSlices::scored
 };
-// The slices with the noise of options.sigmas[sigmaIndex]; repeatable for options.seed.
+// The slices with options.noise at options.sigmas[sigmaIndex]; repeatable for options.seed.
 NoisySets makeNoisySets(const BenchmarkSlices &slices, const QualityBenchmarkOptions &options, std::size_t sigmaIndex);
 
 // --- Scores ----------------------------------------------------------------------
@@ -103,13 +117,14 @@ public:
     // The noisy sets that the next rows are scored on (kept by reference until
     // the next noise level); the noise level of the figure adds its clean panel.
     void beginNoiseLevel(const NoisySets &sets);
-    // Scores `denoise` on the held-out (and unseen) set of the current noise
-    // level into the method's row, and adds its panel at the figure's level.
+    // Scores `denoise` on every scored set of the current noise level (or only
+    // on set `onlySet`: a model trained on that set) into the method's row, and
+    // adds its panel from the first set at the figure's level.
     void record(const std::string &method, const std::string &description, const Denoiser &denoise,
-                const std::string &parameter, double trainSeconds);
+                const std::string &parameter, double trainSeconds, std::optional<std::size_t> onlySet = {});
 
     const std::vector<QualityBenchmarkRow> &rows() const { return m_rows; }
-    // One held-out slice at the largest noise level, across methods, five panels a row.
+    // One slice of the first set at the largest noise level, across methods, five panels a row.
     cv::Mat renderFigure() const;
 
 private:
@@ -119,6 +134,7 @@ private:
     MessageCallback m_onMessage;
     const std::atomic_bool &m_cancel;
     double m_figureSigma = 0.0;
+    std::string m_figureSet;   // the name of the set the figure's slice is from
     const NoisySets *m_sets = nullptr;
     std::vector<QualityBenchmarkRow> m_rows;
     std::vector<FigurePanel> m_panels;
@@ -144,7 +160,7 @@ std::vector<ClassicalMethod> classicalMethods(const QualityBenchmarkOptions &opt
 double bestSetting(const NoisySet &set, const std::vector<double> &sweep, const std::function<Denoiser(double)> &make,
                    const std::atomic_bool &cancel);
 
-// Sweeps and scores every wanted classical method on the current noise level.
+// Sweeps (on the first scored set) and scores every wanted classical method on the current noise level.
 void recordClassicalRows(ScoreSheet &sheet, const QualityBenchmarkOptions &options, const NoisySets &sets,
                          const std::atomic_bool &cancel);
 
@@ -165,8 +181,11 @@ struct TrainedMethod
 std::vector<TrainedMethod> trainedMethods(const QualityBenchmarkOptions &options);
 
 // The settings a method trains with at noise level `sigma`: its own, then
-// options.settings; its time budget, no validation, the benchmark's seed.
-TrainingOptions trainingOptionsFor(const TrainedMethod &method, const QualityBenchmarkOptions &options, double sigma);
+// options.settings; its time budget, no validation, the benchmark's seed. The
+// model file is named after the method, `set` (when not empty), sigma and,
+// with repeats, the seed.
+TrainingOptions trainingOptionsFor(const TrainedMethod &method, const QualityBenchmarkOptions &options, double sigma,
+                                   const std::string &set = {});
 
 struct TrainedModel
 {
@@ -174,12 +193,22 @@ struct TrainedModel
     double seconds = 0.0;
     bool cancelled = false;
 };
-// Trains the method on the noisy (or, supervised, clean) training slices.
-TrainedModel trainMethod(const TrainedMethod &method, const QualityBenchmarkOptions &options, const NoisySets &sets,
-                         const MessageCallback &onMessage, const std::atomic_bool &cancel);
+// Trains the method on the noisy (or, supervised, clean) slices of `slices`
+// at noise level `sigma`; the set's name goes into the model file's name
+// with trainOnTest.
+TrainedModel trainMethod(const TrainedMethod &method, const QualityBenchmarkOptions &options, const NoisySet &slices,
+                         double sigma, const MessageCallback &onMessage, const std::atomic_bool &cancel);
 
-// Scores the trained model; the default pipeline also without noise-floor
-// removal, to show what that step adds.
-void recordTrainedRow(ScoreSheet &sheet, const TrainedMethod &method, const TrainedModel &model);
+// Scores the trained model (on every set, or only on `onlySet`); the default
+// pipeline also without noise-floor removal, to show what that step adds.
+void recordTrainedRow(ScoreSheet &sheet, const TrainedMethod &method, const TrainedModel &model,
+                      std::optional<std::size_t> onlySet = {});
+
+// --- Repeats -------------------------------------------------------------------------
+
+// The rows of every repeat (same methods in the same order) as one: each score
+// the mean with its spread (max - min), times the mean, settings that differ
+// joined with " / ".
+std::vector<QualityBenchmarkRow> combineRepeats(const std::vector<std::vector<QualityBenchmarkRow>> &repeats);
 
 } // namespace mri::benchmark

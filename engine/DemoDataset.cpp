@@ -160,7 +160,7 @@ std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &vol
            + " slices of that one volume,\n"
            "evenly spaced through the middle of the brain, shown with anterior up and scaled\n"
            "to 8 bits with the volume maximum as 255. They are not different people.\n\n"
-           "images/  the slices with synthetic " + noiseModelName(options.noise) + " noise added, sigma = " + sigma
+           "images/  the slices with synthetic " + noiseSpecName(options.noise) + " noise added, sigma = " + sigma
            + " of the\n"
            "         intensity range (" + fixedNumber(options.sigma * 255.0, 1) + " grey levels), seed "
            + std::to_string(options.seed) + " + slice index.\n"
@@ -231,7 +231,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
         char patient[32];
         std::snprintf(patient, sizeof patient, "DEMO-%03d", i + 1);
         table.rows.push_back({patient, "images/" + name, "clean/" + name, std::to_string(z),
-                              noiseModelName(options.noise), shortestNumber(options.sigma)});
+                              noiseSpecName(options.noise), shortestNumber(options.sigma)});
         if (progress)
             progress(i + 1, total);
     }

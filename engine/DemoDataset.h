@@ -24,7 +24,7 @@ struct DemoDatasetOptions
     int sliceCount = 40;        // slices, evenly spaced through the brain
     SliceOrientation orientation = SliceOrientation::Axial;
     double sigma = 0.08;        // noise std as a fraction of the intensity range
-    NoiseModel noise = NoiseModel::Rician;
+    NoiseSpec noise;            // default: Rician
     std::uint64_t seed = 1;
 };
 

@@ -2,12 +2,67 @@
 
 #include "EngineError.h"
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
+#include <iomanip>
 #include <random>
+#include <sstream>
+#include <vector>
 
 namespace mri {
+
+namespace {
+
+constexpr int kMaxCoils = 64;
+constexpr double kMaxCorrelationPixels = 5.0;
+
+std::string lowerCase(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// The shortest text that reads back as the same double.
+std::string shortestNumber(double value)
+{
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::ostringstream out;
+        out << std::setprecision(precision) << value;
+        if (std::strtod(out.str().c_str(), nullptr) == value)
+            return out.str();
+    }
+    std::ostringstream out;
+    out << std::setprecision(17) << value;
+    return out.str();
+}
+
+std::optional<double> readNumber(const std::string &text)
+{
+    if (text.empty() || std::isspace(static_cast<unsigned char>(text.front())))
+        return std::nullopt;
+    char *end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !std::isfinite(value))
+        return std::nullopt;
+    return value;
+}
+
+std::optional<int> readInteger(const std::string &text)
+{
+    const auto value = readNumber(text);
+    if (!value || *value != std::floor(*value) || std::abs(*value) > 1e6
+        || text.find_first_of(".eE") != std::string::npos)
+        return std::nullopt;
+    return static_cast<int>(*value);
+}
+
+} // namespace
 
 std::string noiseModelName(NoiseModel model)
 {
@@ -20,9 +75,7 @@ std::string noiseModelName(NoiseModel model)
 
 std::optional<NoiseModel> parseNoiseModel(const std::string &name)
 {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower = lowerCase(name);
     if (lower == "gaussian")
         return NoiseModel::Gaussian;
     if (lower == "rician")
@@ -30,48 +83,240 @@ std::optional<NoiseModel> parseNoiseModel(const std::string &name)
     return std::nullopt;
 }
 
+bool NoiseSpec::operator==(const NoiseSpec &other) const
+{
+    return model == other.model && coils == other.coils && correlationPixels == other.correlationPixels
+        && jpegQuality == other.jpegQuality;
+}
+
+void checkNoiseSpec(const NoiseSpec &spec)
+{
+    if (spec.coils < 1 || spec.coils > kMaxCoils)
+        throw EngineError("The number of coils must be between 1 and " + std::to_string(kMaxCoils) + ", not "
+                          + std::to_string(spec.coils) + ".");
+    if (spec.model == NoiseModel::Gaussian && spec.coils != 1)
+        throw EngineError("Gaussian noise has no coils; use chi:N for multi-coil noise.");
+    if (!(spec.correlationPixels >= 0.0 && spec.correlationPixels <= kMaxCorrelationPixels))
+        throw EngineError("The noise correlation must be between 0 and " + shortestNumber(kMaxCorrelationPixels)
+                          + " pixels, not " + shortestNumber(spec.correlationPixels) + ".");
+    if (spec.jpegQuality < 0 || spec.jpegQuality > 100)
+        throw EngineError("The JPEG quality must be between 1 and 100 (0 for no JPEG), not "
+                          + std::to_string(spec.jpegQuality) + ".");
+}
+
+NoiseSpec parseNoiseSpec(const std::string &text)
+{
+    const std::string syntax = " (use rician, gaussian or chi:N, optionally +correlated:K and +jpeg:Q).";
+    if (text.empty())
+        throw EngineError("The noise specification is empty" + syntax);
+    NoiseSpec spec;
+    bool haveBase = false, haveCorrelation = false, haveJpeg = false;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t plus = std::min(text.find('+', start), text.size());
+        const std::string part = text.substr(start, plus - start);
+        start = plus + 1;
+        const std::string lower = lowerCase(part);
+        const std::size_t colon = lower.find(':');
+        const std::string name = lower.substr(0, colon);
+        const std::string argument = colon == std::string::npos ? std::string() : lower.substr(colon + 1);
+        const bool hasArgument = colon != std::string::npos;
+        if (part.empty())
+            throw EngineError("The noise specification \"" + text + "\" has an empty part" + syntax);
+        if (name == "rician" || name == "gaussian" || name == "chi") {
+            if (haveBase)
+                throw EngineError("The noise specification \"" + text
+                                  + "\" names more than one of rician, gaussian and chi:N.");
+            haveBase = true;
+            if (name == "chi") {
+                const auto coils = hasArgument ? readInteger(argument) : std::nullopt;
+                if (!coils || *coils < 1 || *coils > kMaxCoils)
+                    throw EngineError("The noise part \"" + part + "\" needs a whole number of coils from 1 to "
+                                      + std::to_string(kMaxCoils) + ", as in chi:8.");
+                spec.model = NoiseModel::Rician;
+                spec.coils = *coils;
+            } else {
+                if (hasArgument)
+                    throw EngineError("The noise part \"" + part + "\" takes no value.");
+                spec.model = name == "gaussian" ? NoiseModel::Gaussian : NoiseModel::Rician;
+            }
+        } else if (name == "correlated") {
+            if (haveCorrelation)
+                throw EngineError("The noise specification \"" + text + "\" names correlated more than once.");
+            haveCorrelation = true;
+            const auto pixels = hasArgument ? readNumber(argument) : std::nullopt;
+            if (!pixels || !(*pixels > 0.0) || *pixels > kMaxCorrelationPixels)
+                throw EngineError("The noise part \"" + part + "\" needs a kernel width above 0 and at most "
+                                  + shortestNumber(kMaxCorrelationPixels) + " pixels, as in correlated:1.2.");
+            spec.correlationPixels = *pixels;
+        } else if (name == "jpeg") {
+            if (haveJpeg)
+                throw EngineError("The noise specification \"" + text + "\" names jpeg more than once.");
+            haveJpeg = true;
+            const auto quality = hasArgument ? readInteger(argument) : std::nullopt;
+            if (!quality || *quality < 1 || *quality > 100)
+                throw EngineError("The noise part \"" + part
+                                  + "\" needs a whole JPEG quality from 1 to 100, as in jpeg:75.");
+            spec.jpegQuality = *quality;
+        } else {
+            throw EngineError("The noise part \"" + part + "\" is not known" + syntax);
+        }
+        if (plus == text.size())
+            break;
+    }
+    return spec;
+}
+
+std::string noiseSpecName(const NoiseSpec &spec)
+{
+    std::string name = spec.model == NoiseModel::Gaussian ? "gaussian"
+                       : spec.coils == 1                  ? "rician"
+                                                          : "chi:" + std::to_string(spec.coils);
+    if (spec.correlationPixels > 0.0)
+        name += "+correlated:" + shortestNumber(spec.correlationPixels);
+    if (spec.jpegQuality > 0)
+        name += "+jpeg:" + std::to_string(spec.jpegQuality);
+    return name;
+}
+
 namespace {
 
+double depthRange(int depth)
+{
+    return depth == CV_8U ? 255.0 : depth == CV_16U ? 65535.0 : 1.0;
+}
+
+// Independent pixels: the normals are drawn pixel by pixel (for chi:N the real
+// then imaginary part of each coil), so plain Rician and Gaussian noise stay
+// what they were before chi and correlation existed.
 template<typename T>
-void addNoiseTo(cv::Mat &image, double range, NoiseModel model, double sigma, std::uint64_t seed)
+void addIndependentNoise(cv::Mat &image, double range, const NoiseSpec &spec, double sigma, std::uint64_t seed)
 {
     std::mt19937_64 generator(seed);
     std::normal_distribution<double> normal(0.0, sigma);
+    const double coilShare = 1.0 / std::sqrt(static_cast<double>(spec.coils));
     // Channels are treated as independent samples: one flat row per image row.
     const int width = image.cols * image.channels();
     for (int r = 0; r < image.rows; ++r) {
         T *row = image.ptr<T>(r);
         for (int c = 0; c < width; ++c) {
             const double x = static_cast<double>(row[c]) / range;
-            double noisy = x + normal(generator);
-            if (model == NoiseModel::Rician) {
-                const double quadrature = normal(generator);
-                noisy = std::sqrt(noisy * noisy + quadrature * quadrature);
+            double noisy = 0.0;
+            if (spec.model == NoiseModel::Gaussian) {
+                noisy = x + normal(generator);
+            } else {
+                double sumOfSquares = 0.0;
+                for (int coil = 0; coil < spec.coils; ++coil) {
+                    const double real = x * coilShare + normal(generator);
+                    const double imaginary = normal(generator);
+                    sumOfSquares += real * real + imaginary * imaginary;
+                }
+                noisy = std::sqrt(sumOfSquares);
             }
             row[c] = cv::saturate_cast<T>(noisy * range);
         }
     }
 }
 
+// One noise field of std sigma per pixel, filtered with a Gaussian kernel of
+// std `pixels` and rescaled to keep std sigma.
+cv::Mat correlatedField(int rows, int cols, int channels, double sigma, double pixels, std::mt19937_64 &generator)
+{
+    cv::Mat field(rows, cols, CV_64FC(channels));
+    std::normal_distribution<double> normal(0.0, sigma);
+    for (int r = 0; r < rows; ++r) {
+        double *row = field.ptr<double>(r);
+        for (int c = 0; c < cols * channels; ++c)
+            row[c] = normal(generator);
+    }
+    const int ksize = 2 * static_cast<int>(std::ceil(4.0 * pixels)) + 1;
+    const cv::Mat kernel = cv::getGaussianKernel(ksize, pixels, CV_64F);
+    const double squares1d = kernel.dot(kernel);   // the 2-D kernel is separable: its sum of squares is this squared
+    cv::Mat blurred;
+    cv::GaussianBlur(field, blurred, cv::Size(ksize, ksize), pixels, pixels, cv::BORDER_REFLECT);
+    return blurred / squares1d;
+}
+
+cv::Mat correlatedNoise(const cv::Mat &clean, const NoiseSpec &spec, double sigma, std::uint64_t seed)
+{
+    const double range = depthRange(clean.depth());
+    cv::Mat x;
+    clean.convertTo(x, CV_64F, 1.0 / range);
+    std::mt19937_64 generator(seed);
+    const auto field = [&] {
+        return correlatedField(clean.rows, clean.cols, clean.channels(), sigma, spec.correlationPixels, generator);
+    };
+    cv::Mat noisy;
+    if (spec.model == NoiseModel::Gaussian) {
+        noisy = x + field();
+    } else {
+        const cv::Mat share = x / std::sqrt(static_cast<double>(spec.coils));
+        cv::Mat sumOfSquares = cv::Mat::zeros(x.size(), x.type());
+        for (int coil = 0; coil < spec.coils; ++coil) {
+            const cv::Mat real = share + field();
+            const cv::Mat imaginary = field();
+            sumOfSquares += real.mul(real) + imaginary.mul(imaginary);
+        }
+        cv::sqrt(sumOfSquares, noisy);
+    }
+    cv::Mat result;
+    noisy.convertTo(result, clean.type(), range);
+    return result;
+}
+
+cv::Mat jpegRoundTrip(const cv::Mat &image, int quality)
+{
+    if (image.channels() != 1 && image.channels() != 3)
+        throw EngineError("JPEG noise needs a grey or colour image, not one with " + std::to_string(image.channels())
+                          + " channels.");
+    const double range = depthRange(image.depth());
+    cv::Mat eight;
+    image.convertTo(eight, CV_8U, 255.0 / range);
+    std::vector<uchar> bytes;
+    if (!cv::imencode(".jpg", eight, bytes, {cv::IMWRITE_JPEG_QUALITY, quality}))
+        throw EngineError("The image could not be JPEG-encoded for the jpeg noise.");
+    const cv::Mat decoded = cv::imdecode(bytes, image.channels() == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    if (decoded.empty())
+        throw EngineError("The JPEG-encoded image could not be decoded for the jpeg noise.");
+    cv::Mat result;
+    decoded.convertTo(result, image.type(), range / 255.0);
+    return result;
+}
+
 } // namespace
 
-cv::Mat addNoise(const cv::Mat &clean, NoiseModel model, double sigma, std::uint64_t seed)
+cv::Mat addNoise(const cv::Mat &clean, const NoiseSpec &spec, double sigma, std::uint64_t seed)
 {
     const int depth = clean.depth();
     if (depth != CV_8U && depth != CV_16U && depth != CV_32F)
         throw EngineError("Noise can only be added to 8-bit, 16-bit or 32-bit float images.");
     if (!(sigma >= 0.0) || !std::isfinite(sigma))
         throw EngineError("The noise level must be a finite, non-negative fraction of the intensity range.");
-    cv::Mat noisy = clean.clone();
-    if (sigma == 0.0) // normal_distribution requires a positive deviation
-        return noisy;
-    if (depth == CV_8U)
-        addNoiseTo<std::uint8_t>(noisy, 255.0, model, sigma, seed);
-    else if (depth == CV_16U)
-        addNoiseTo<std::uint16_t>(noisy, 65535.0, model, sigma, seed);
-    else
-        addNoiseTo<float>(noisy, 1.0, model, sigma, seed);
+    checkNoiseSpec(spec);
+    cv::Mat noisy;
+    if (sigma == 0.0) { // normal_distribution requires a positive deviation
+        noisy = clean.clone();
+    } else if (spec.correlationPixels > 0.0) {
+        noisy = correlatedNoise(clean, spec, sigma, seed);
+    } else {
+        noisy = clean.clone();
+        if (depth == CV_8U)
+            addIndependentNoise<std::uint8_t>(noisy, 255.0, spec, sigma, seed);
+        else if (depth == CV_16U)
+            addIndependentNoise<std::uint16_t>(noisy, 65535.0, spec, sigma, seed);
+        else
+            addIndependentNoise<float>(noisy, 1.0, spec, sigma, seed);
+    }
+    if (spec.jpegQuality > 0)
+        noisy = jpegRoundTrip(noisy, spec.jpegQuality);
     return noisy;
+}
+
+cv::Mat addNoise(const cv::Mat &clean, NoiseModel model, double sigma, std::uint64_t seed)
+{
+    NoiseSpec spec;
+    spec.model = model;
+    return addNoise(clean, spec, sigma, seed);
 }
 
 } // namespace mri

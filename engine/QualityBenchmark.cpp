@@ -8,6 +8,7 @@
 #include "TrainingSettings.h"
 
 #include <ctime>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -60,66 +61,119 @@ QualityBenchmarkReport runQualityBenchmark(const QualityBenchmarkOptions &option
     report.date = utcNow();
     const auto slices = loadBenchmarkSlices(options);
     report.trainingSlices = static_cast<int>(slices.training.size());
-    report.heldOutSlices = static_cast<int>(slices.heldOut.size());
-    report.unseenSlices = static_cast<int>(slices.unseen.size());
+    for (std::size_t g = 0; g < slices.scored.size(); ++g) {
+        const int count = static_cast<int>(slices.scored[g].slices.size());
+        report.sets.push_back({slices.scored[g].name, count});
+        if (g == 0 && !options.trainOnTest)
+            report.heldOutSlices = count;
+        else if (g > 0)
+            report.unseenSlices += count;
+    }
     if (onMessage) {
-        onMessage("Benchmark: " + std::to_string(report.trainingSlices) + " training, "
-                  + std::to_string(report.heldOutSlices) + " held-out and " + std::to_string(report.unseenSlices)
-                  + " unseen slices; " + report.machine + ".");
+        std::string sets;
+        for (const auto &set : report.sets)
+            sets += (sets.empty() ? "" : ", ") + std::to_string(set.slices) + " of " + set.name;
+        onMessage("Benchmark: " + (options.trainOnTest ? std::string("training on the scored slices")
+                                                      : std::to_string(report.trainingSlices) + " training slices")
+                  + "; scoring " + sets + "; " + report.machine + ".");
     }
     const auto trained = trainedMethods(options);
 
-    ScoreSheet sheet(options, onMessage, cancel);
-    for (std::size_t s = 0; s < options.sigmas.size() && !cancel; ++s) {
-        const auto sets = makeNoisySets(slices, options, s);
-        sheet.beginNoiseLevel(sets);
-        recordClassicalRows(sheet, options, sets, cancel);
-        for (const auto &method : trained) {
-            if (cancel)
-                break;
-            const auto model = trainMethod(method, options, sets, onMessage, cancel);
-            if (model.cancelled)
-                break;
-            recordTrainedRow(sheet, method, model);
+    for (int repeat = 0; repeat < options.repeats && !cancel; ++repeat) {
+        QualityBenchmarkOptions run = options;
+        run.seed = options.seed + static_cast<std::uint64_t>(repeat);
+        if (onMessage && options.repeats > 1)
+            onMessage("Repeat " + std::to_string(repeat + 1) + " of " + std::to_string(options.repeats) + ", seed "
+                      + std::to_string(run.seed) + ".");
+        ScoreSheet sheet(run, onMessage, cancel);
+        for (std::size_t s = 0; s < run.sigmas.size() && !cancel; ++s) {
+            const auto sets = makeNoisySets(slices, run, s);
+            sheet.beginNoiseLevel(sets);
+            recordClassicalRows(sheet, run, sets, cancel);
+            // Split: every model trains once on the training slices and is
+            // scored on every set. Train-on-test: each set trains its own.
+            const std::size_t trainings = run.trainOnTest ? sets.scored.size() : 1;
+            for (std::size_t g = 0; g < trainings && !cancel; ++g) {
+                const auto &trainingSet = run.trainOnTest ? sets.scored[g] : sets.training;
+                const auto onlySet = run.trainOnTest ? std::optional<std::size_t>(g) : std::nullopt;
+                for (const auto &method : trained) {
+                    if (cancel)
+                        break;
+                    const auto model = trainMethod(method, run, trainingSet, sets.sigma, onMessage, cancel);
+                    if (model.cancelled)
+                        break;
+                    recordTrainedRow(sheet, method, model, onlySet);
+                }
+            }
         }
+        if (cancel)
+            break;
+        report.repeatRows.push_back(sheet.rows());
+        if (repeat == 0)
+            report.figure = sheet.renderFigure();
     }
     if (cancel)
         throw EngineError("The benchmark was cancelled.");
-    report.rows = sheet.rows();
-    report.figure = sheet.renderFigure();
+    report.rows = combineRepeats(report.repeatRows);
     return report;
 }
+
+namespace {
+
+// "27.40", or "27.40 ±0.12" with repeats (± the spread, max - min).
+std::string cell(double value, double spread, int decimals, bool withSpread)
+{
+    return formatFixed(value, decimals) + (withSpread ? " ±" + formatFixed(spread, decimals) : "");
+}
+
+} // namespace
 
 std::string formatBenchmarkMarkdown(const QualityBenchmarkReport &report)
 {
     const auto &o = report.options;
+    const bool withSpread = o.repeats > 1;
     std::ostringstream out;
-    out << "Quality against ground truth: " << report.trainingSlices << " training and " << report.heldOutSlices
-        << " held-out slices of `" << o.cleanDir.string() << "`";
-    if (report.unseenSlices > 0)
-        out << ", and " << report.unseenSlices << " unseen slices of `" << o.unseenDir.string() << "`";
-    out << "; " << noiseModelName(o.noise) << " noise; " << report.machine << "; " << report.date << ".";
+    if (withSpread)
+        out << "± is max − min over " << o.repeats << " seeds (" << o.seed << " to " << o.seed + o.repeats - 1
+            << "); each score is the mean over them. ";
+    if (o.trainOnTest) {
+        out << "Quality against ground truth as a user works: every trained model trains on the noisy slices it is "
+               "scored on, each set its own (";
+        for (std::size_t g = 0; g < report.sets.size(); ++g)
+            out << (g == 0 ? "" : ", ") << report.sets[g].slices << " slices of `"
+                << (g == 0 ? o.cleanDir.string() : o.unseenDirs.at(g - 1).string()) << "`";
+        out << ")";
+    } else {
+        out << "Quality against ground truth: " << report.trainingSlices << " training and " << report.heldOutSlices
+            << " held-out slices of `" << o.cleanDir.string() << "`";
+        for (std::size_t g = 1; g < report.sets.size(); ++g)
+            out << (g == 1 ? ", and " : ", ") << report.sets[g].slices << " unseen slices of `"
+                << o.unseenDirs.at(g - 1).string() << "`";
+    }
+    out << "; " << noiseSpecName(o.noise) << " noise; " << report.machine << "; " << report.date << ".";
     if (!o.settings.empty())
         out << " Settings for every trained row: " << describeOverrides(o.settings) << ".";
     out << "\n\n";
     out << "| Method |";
-    for (const double sigma : o.sigmas)
-        out << " PSNR " << formatPercent(sigma) << " | SSIM " << formatPercent(sigma) << " |";
-    if (report.unseenSlices > 0) {
+    for (std::size_t g = 0; g < report.sets.size(); ++g) {
+        // The held-out set of the split is the plain columns; other sets are named.
+        const std::string prefix = (g == 0 && !o.trainOnTest) ? "" : report.sets[g].name + " ";
         for (const double sigma : o.sigmas)
-            out << " unseen PSNR " << formatPercent(sigma) << " | unseen SSIM " << formatPercent(sigma) << " |";
+            out << " " << prefix << "PSNR " << formatPercent(sigma) << " | " << prefix << "SSIM "
+                << formatPercent(sigma) << " |";
     }
     out << " training s | ms/MP | setting |\n|---|";
-    const std::size_t columns = o.sigmas.size() * (report.unseenSlices > 0 ? 4 : 2) + 3;
+    const std::size_t columns = o.sigmas.size() * 2 * report.sets.size() + 3;
     for (std::size_t i = 0; i < columns; ++i)
         out << "---:|";
     out << "\n";
     for (const auto &row : report.rows) {
         out << "| " << row.method << " |";
-        for (const auto &score : row.heldOut)
-            out << " " << formatFixed(score.psnr, 2) << " | " << formatFixed(score.ssim, 4) << " |";
-        for (const auto &score : row.unseen)
-            out << " " << formatFixed(score.psnr, 2) << " | " << formatFixed(score.ssim, 4) << " |";
+        for (const auto &set : row.scores) {
+            for (const auto &score : set)
+                out << " " << cell(score.psnr, score.psnrSpread, 2, withSpread) << " | "
+                    << cell(score.ssim, score.ssimSpread, 4, withSpread) << " |";
+        }
         std::string settings;
         for (std::size_t s = 0; s < row.parameter.size(); ++s) {
             if (!row.parameter[s].empty())
@@ -137,19 +191,35 @@ std::string formatBenchmarkMarkdown(const QualityBenchmarkReport &report)
 CsvTable benchmarkCsv(const QualityBenchmarkReport &report)
 {
     CsvTable table;
-    table.header = {"method", "noise", "sigma", "set", "PSNR", "SSIM", "train_seconds", "ms_per_megapixel", "setting"};
-    for (const auto &row : report.rows) {
-        for (std::size_t s = 0; s < row.heldOut.size(); ++s) {
-            const auto add = [&](const std::string &set, const BenchmarkScore &score) {
-                table.rows.push_back({row.method, noiseModelName(report.options.noise),
-                                      formatFixed(report.options.sigmas[s], 4), set, formatMetric(score.psnr, 4),
-                                      formatMetric(score.ssim, 6), formatFixed(row.trainSeconds, 1),
-                                      formatFixed(row.msPerMegapixel, 2), row.parameter[s]});
-            };
-            add("held-out", row.heldOut[s]);
-            if (s < row.unseen.size())
-                add("unseen", row.unseen[s]);
+    table.header = {"method", "noise", "sigma", "set", "repeat", "PSNR", "SSIM", "train_seconds", "ms_per_megapixel",
+                    "setting"};
+    const auto noise = noiseSpecName(report.options.noise);
+    const auto addRows = [&](const std::vector<QualityBenchmarkRow> &rows, const std::string &repeat, bool spread) {
+        for (const auto &row : rows) {
+            for (std::size_t g = 0; g < row.scores.size(); ++g) {
+                const std::string set = g < report.sets.size() ? report.sets[g].name : std::to_string(g);
+                for (std::size_t s = 0; s < row.scores[g].size(); ++s) {
+                    const auto &score = row.scores[g][s];
+                    const std::string sigma = formatFixed(report.options.sigmas.at(s), 4);
+                    const std::string setting = s < row.parameter.size() ? row.parameter[s] : "";
+                    if (spread)
+                        table.rows.push_back({row.method, noise, sigma, set, repeat, formatMetric(score.psnrSpread, 4),
+                                              formatMetric(score.ssimSpread, 6), "", "", ""});
+                    else
+                        table.rows.push_back({row.method, noise, sigma, set, repeat, formatMetric(score.psnr, 4),
+                                              formatMetric(score.ssim, 6), formatFixed(row.trainSeconds, 1),
+                                              formatFixed(row.msPerMegapixel, 2), setting});
+                }
+            }
         }
+    };
+    for (std::size_t r = 0; r < report.repeatRows.size(); ++r)
+        addRows(report.repeatRows[r], std::to_string(r + 1), false);
+    if (report.repeatRows.empty())
+        addRows(report.rows, "1", false);
+    if (report.repeatRows.size() > 1) {
+        addRows(report.rows, "mean", false);
+        addRows(report.rows, "spread", true);
     }
     return table;
 }

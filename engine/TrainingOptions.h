@@ -70,6 +70,9 @@ struct TrainingOptions
     int noiseCoils = 0;
     NoiseModel syntheticNoise = NoiseModel::Rician;
     double syntheticSigma = 0.08;          // fraction of the intensity range
+    int syntheticCoils = 1;                // Rician synthetic noise: > 1 is non-central chi of that many coils
+    double syntheticCorrelation = 0.0;     // kernel std in pixels of spatially correlated noise; 0: independent
+    int syntheticJpegQuality = 0;          // > 0: JPEG at this quality after the noise; 0: none
     std::uint64_t seed = 0;                // 0: a random seed, reported in the result
     bool cosineSchedule = true;            // cosine decay of the learning rate over the run
     double maxTrainingSeconds = 0.0;       // > 0: stop once this time is spent; the epoch in progress

@@ -232,6 +232,24 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "Standard deviation of that noise, as a fraction of the intensity "
                                                 "range")));
+    table.push_back(describe(ranged(field(MEMBER(syntheticCoils)), 1, 64),
+                             "synthetic_coils", "", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise coils"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Receive coils of Rician synthetic noise: above 1 it is non-central "
+                                                "chi (sum of squares); ignored for Gaussian noise")));
+    table.push_back(describe(ranged(field(MEMBER(syntheticCorrelation)), 0.0, 5.0),
+                             "synthetic_correlation", "", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic noise correlation"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Width in pixels (Gaussian kernel sigma) of the spatial correlation "
+                                                "of the synthetic noise; 0: independent pixels")));
+    table.push_back(describe(ranged(field(MEMBER(syntheticJpegQuality)), 0, 100),
+                             "synthetic_jpeg_quality", "", R::Checkpoint, kAdvanced,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic JPEG quality"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "JPEG quality the noisy synthetic patches are compressed with; 0: "
+                                                "no JPEG")));
     table.push_back(describe(field(MEMBER(cosineSchedule)),
                              "cosine_schedule", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Cosine schedule"),

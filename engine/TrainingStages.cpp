@@ -3,6 +3,7 @@
 #include "AtomicFile.h"
 #include "EngineError.h"
 #include "ImageIO.h"
+#include "Noise.h"
 #include "NoiseFloor.h"
 #include "ThreadPolicy.h"
 #include "TrainingSettings.h"
@@ -60,13 +61,44 @@ TrainingImage toTrainingImage(const TrainingSlice &slice, int patchSize)
     return image;
 }
 
-torch::Tensor addTensorNoise(const torch::Tensor &clean, NoiseModel model, double sigma)
+// The noise the synthetic objective adds, as the benchmark and the demo data set make it.
+NoiseSpec syntheticNoiseSpec(const TrainingOptions &options)
 {
-    const auto first = clean + sigma * torch::randn_like(clean);
-    if (model == NoiseModel::Gaussian)
-        return first;
-    const auto second = sigma * torch::randn_like(clean);
-    return torch::sqrt(first * first + second * second);
+    NoiseSpec spec;
+    spec.model = options.syntheticNoise;
+    spec.coils = options.syntheticNoise == NoiseModel::Rician ? options.syntheticCoils : 1;
+    spec.correlationPixels = options.syntheticCorrelation;
+    spec.jpegQuality = options.syntheticJpegQuality;
+    return spec;
+}
+
+torch::Tensor addTensorNoise(const torch::Tensor &clean, const NoiseSpec &spec, double sigma)
+{
+    if (spec.coils == 1 && spec.correlationPixels == 0.0 && spec.jpegQuality == 0) {
+        // Plain Rician or Gaussian: the fast tensor path.
+        const auto first = clean + sigma * torch::randn_like(clean);
+        if (spec.model == NoiseModel::Gaussian)
+            return first;
+        const auto second = sigma * torch::randn_like(clean);
+        return torch::sqrt(first * first + second * second);
+    }
+    // Multi-coil, correlated or JPEG noise: each patch through mri::addNoise,
+    // seeded from torch's generator so that a training run stays repeatable.
+    const auto source = clean.to(torch::kCPU).to(torch::kFloat).contiguous();
+    auto noisy = torch::empty_like(source);
+    const auto height = static_cast<int>(source.size(-2));
+    const auto width = static_cast<int>(source.size(-1));
+    const auto patches = source.numel() / (static_cast<int64_t>(height) * width);
+    const auto flatSource = source.view({patches, height, width});
+    auto flatNoisy = noisy.view({patches, height, width});
+    for (int64_t p = 0; p < patches; ++p) {
+        const auto seed = static_cast<std::uint64_t>(torch::randint(0, int64_t(1) << 62, {1}, torch::kLong).item<int64_t>());
+        const cv::Mat patch(height, width, CV_32F, flatSource[p].data_ptr<float>());
+        const cv::Mat result = addNoise(patch, spec, sigma, seed);
+        cv::Mat target(height, width, CV_32F, flatNoisy[p].data_ptr<float>());
+        result.copyTo(target);
+    }
+    return noisy.to(clean.device()).to(clean.dtype());
 }
 
 // No blind spot within `border` pixels of the patch's edge: there the padding
@@ -211,7 +243,7 @@ Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
     case TrainingObjective::Identity:
         return {clean, clean, {}};
     case TrainingObjective::Synthetic:
-        return {addTensorNoise(clean, options.syntheticNoise, options.syntheticSigma), clean, {}};
+        return {addTensorNoise(clean, syntheticNoiseSpec(options), options.syntheticSigma), clean, {}};
     }
     return {clean, clean, {}};
 }

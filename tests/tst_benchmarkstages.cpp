@@ -8,6 +8,8 @@
 #include "TestDatasets.h"
 #include "TrainingSettings.h"
 
+#include <QDir>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <opencv2/core.hpp>
@@ -67,6 +69,13 @@ private slots:
     void classicalMethodsFollowTheOptions();
     void noisySetsAreRepeatable();
     void scoreSheetCollectsRowsAndTheFigure();
+    void scoreSheetRecordsOneSet();
+    void syntheticRowIsTheFairBound();
+    void modelFilesNameTheSetAndSeed();
+    void setNamesComeFromFolders_data();
+    void setNamesComeFromFolders();
+    void slicesOfBothModes();
+    void repeatsGiveMeanAndSpread();
 };
 
 void TestBenchmarkStages::heldOutSplit_data()
@@ -112,6 +121,14 @@ void TestBenchmarkStages::badOptionsAreRefused()
     options = {};
     options.heldOutEvery = 1;
     QVERIFY_THROWS_EXCEPTION(EngineError, checkBenchmarkOptions(options));
+    for (const int repeats : {0, 21}) {
+        options = {};
+        options.repeats = repeats;
+        QVERIFY_THROWS_EXCEPTION(EngineError, checkBenchmarkOptions(options));
+    }
+    options = {};
+    options.repeats = 20;
+    checkBenchmarkOptions(options);
 }
 
 void TestBenchmarkStages::methodListFollowsTheOptions()
@@ -119,7 +136,7 @@ void TestBenchmarkStages::methodListFollowsTheOptions()
     QualityBenchmarkOptions options;
     options.trainMinutes = 4.0;
     options.ablationMinutes = 0.0; // the other rows get the default's budget
-    options.noise = NoiseModel::Gaussian;
+    options.noise = parseNoiseSpec("gaussian");
     options.variants = {{"wide", {parseSettingOverride("base_channels=32")}},
                         {"supervised", {parseSettingOverride("objective=synthetic")}}};
     auto methods = trainedMethods(options);
@@ -251,15 +268,15 @@ void TestBenchmarkStages::noisySetsAreRepeatable()
     BenchmarkSlices slices;
     for (int i = 0; i < 3; ++i)
         slices.training.push_back({"t" + std::to_string(i), fromUnitFloat(test::syntheticSlice(24, 20, i), CV_8U)});
-    slices.heldOut.push_back({"h", fromUnitFloat(test::syntheticSlice(24, 20, 7), CV_8U)});
+    slices.scored.push_back({"held-out", {{"h", fromUnitFloat(test::syntheticSlice(24, 20, 7), CV_8U)}}});
 
     const auto first = makeNoisySets(slices, options, 1);
     QCOMPARE(first.sigma, 0.1);
     QCOMPARE(first.training.names, (std::vector<std::string>{"t0", "t1", "t2"}));
     QCOMPARE(first.training.noisy.size(), std::size_t(3));
-    QVERIFY(first.unseen.noisy.empty());
-    QCOMPARE(cv::norm(first.heldOut.clean[0], slices.heldOut[0].clean, cv::NORM_INF), 0.0);
-    QVERIFY(cv::norm(first.heldOut.noisy[0], slices.heldOut[0].clean, cv::NORM_INF) > 0.0);
+    QCOMPARE(first.scored.size(), std::size_t(1)); // no unseen set
+    QCOMPARE(cv::norm(first.scored[0].clean[0], slices.scored[0].slices[0].clean, cv::NORM_INF), 0.0);
+    QVERIFY(cv::norm(first.scored[0].noisy[0], slices.scored[0].slices[0].clean, cv::NORM_INF) > 0.0);
 
     const auto again = makeNoisySets(slices, options, 1);
     QCOMPARE(cv::norm(first.training.noisy[2], again.training.noisy[2], cv::NORM_INF), 0.0);
@@ -280,8 +297,7 @@ void TestBenchmarkStages::scoreSheetCollectsRowsAndTheFigure()
         for (const double sigma : sigmas) {
             NoisySets sets;
             sets.sigma = sigma;
-            sets.heldOut = constantSet(100, 120);
-            sets.unseen = constantSet(50, 70);
+            sets.scored = {constantSet(100, 120), constantSet(50, 70)}; // held-out, unseen
             sheet.beginNoiseLevel(sets);
             sheet.record("noisy", "the input", darkenBy(0.0), "", 0.0);
             sheet.record("exact", "the answer", darkenBy(20.0), "shift 20", 4.0);
@@ -292,12 +308,13 @@ void TestBenchmarkStages::scoreSheetCollectsRowsAndTheFigure()
     QCOMPARE(rows.size(), std::size_t(2));
     QCOMPARE(rows[1].method, std::string("exact"));
     QCOMPARE(rows[1].description, std::string("the answer"));
-    QCOMPARE(rows[1].heldOut.size(), std::size_t(2));
-    QCOMPARE(rows[1].unseen.size(), std::size_t(2));
+    QCOMPARE(rows[1].scores.size(), std::size_t(2));
+    QCOMPARE(rows[1].scores[0].size(), std::size_t(2));
+    QCOMPARE(rows[1].scores[1].size(), std::size_t(2));
     QCOMPARE(rows[1].parameter, (std::vector<std::string>{"shift 20", "shift 20"}));
     QCOMPARE(rows[1].trainSeconds, 4.0); // the mean over noise levels
-    QVERIFY(std::abs(rows[0].heldOut[0].psnr - 20 * std::log10(255.0 / 20.0)) < 1e-9);
-    QVERIFY(std::isinf(rows[1].unseen[1].psnr));
+    QVERIFY(std::abs(rows[0].scores[0][0].psnr - 20 * std::log10(255.0 / 20.0)) < 1e-9);
+    QVERIFY(std::isinf(rows[1].scores[1][1].psnr));
     QCOMPARE(messages.size(), std::size_t(4));
     QVERIFY2(QString::fromStdString(messages[1]).startsWith("sigma 20 %, exact (shift 20): PSNR inf dB"),
              messages[1].c_str());
@@ -308,6 +325,177 @@ void TestBenchmarkStages::scoreSheetCollectsRowsAndTheFigure()
     QVERIFY(!figure.empty());
     QCOMPARE(figure.size(), largestOnly.size());
     QCOMPARE(cv::norm(figure, largestOnly, cv::NORM_INF), 0.0);
+}
+
+void TestBenchmarkStages::scoreSheetRecordsOneSet()
+{
+    // Train-on-test: a model trained on one set is scored on that set only.
+    QualityBenchmarkOptions options;
+    options.sigmas = {0.1};
+    std::vector<std::string> messages;
+    std::atomic_bool cancel{false};
+    ScoreSheet sheet(options, [&](const std::string &m) { messages.push_back(m); }, cancel);
+    NoisySets sets;
+    sets.sigma = 0.1;
+    sets.scored = {constantSet(100, 120), constantSet(50, 70)};
+    sets.scored[0].set = "colin";
+    sets.scored[1].set = "macaque";
+    sheet.beginNoiseLevel(sets);
+    sheet.record("model", "trained per set", darkenBy(20.0), "", 6.0, 0);
+    sheet.record("model", "trained per set", darkenBy(0.0), "", 2.0, 1);
+    const auto &row = sheet.rows().front();
+    QCOMPARE(sheet.rows().size(), std::size_t(1));
+    QCOMPARE(row.scores.size(), std::size_t(2));
+    QCOMPARE(row.scores[0].size(), std::size_t(1));
+    QCOMPARE(row.scores[1].size(), std::size_t(1));
+    QVERIFY(std::isinf(row.scores[0][0].psnr));           // the first model on the first set
+    QVERIFY(std::abs(row.scores[1][0].psnr - 20 * std::log10(255.0 / 20.0)) < 1e-9); // the second on the second
+    QCOMPARE(row.parameter.size(), std::size_t(1));
+    QCOMPARE(row.trainSeconds, 4.0); // the mean over sets
+    QVERIFY2(QString::fromStdString(messages.back()).contains("model on macaque"), messages.back().c_str());
+}
+
+void TestBenchmarkStages::syntheticRowIsTheFairBound()
+{
+    QualityBenchmarkOptions options;
+    options.trainMinutes = 4.0;
+    options.ablationMinutes = 1.0;
+    options.noise = parseNoiseSpec("chi:8+correlated:1.2+jpeg:75");
+    options.methods = {"synthetic", "default"};
+    const auto methods = trainedMethods(options);
+    QCOMPARE(namesOf(methods), (std::vector<std::string>{"synthetic", "default"}));
+    const auto &synthetic = methods[0];
+    QCOMPARE(synthetic.minutes, 4.0); // the default pipeline's budget, not the ablation one
+    QVERIFY(synthetic.trainsOnClean);
+    QCOMPARE(synthetic.options.objective, TrainingObjective::Synthetic);
+    QVERIFY(synthetic.options.network == TrainingOptions{}.network);
+    QCOMPARE(synthetic.options.learningRate, TrainingOptions{}.learningRate);
+    QCOMPARE(synthetic.options.syntheticNoise, NoiseModel::Rician);
+    QCOMPARE(synthetic.options.syntheticCoils, 8);
+    QCOMPARE(synthetic.options.syntheticCorrelation, 1.2);
+    QCOMPARE(synthetic.options.syntheticJpegQuality, 75);
+    QVERIFY(!synthetic.options.ricianCorrection); // its target is the clean signal
+    QVERIFY(synthetic.description.find("chi:8+correlated:1.2+jpeg:75") != std::string::npos);
+    const auto settings = trainingOptionsFor(synthetic, options, 0.07);
+    QCOMPARE(settings.syntheticSigma, 0.07); // the true sigma
+    QCOMPARE(settings.maxTrainingSeconds, 240.0);
+    QCOMPARE(settings.syntheticCoils, 8);
+
+    options.noise = parseNoiseSpec("gaussian");
+    const auto gaussian = trainedMethods(options).front();
+    QCOMPARE(gaussian.options.syntheticNoise, NoiseModel::Gaussian);
+    QCOMPARE(gaussian.options.syntheticCoils, 1);
+    QCOMPARE(gaussian.options.syntheticCorrelation, 0.0);
+    QCOMPARE(gaussian.options.syntheticJpegQuality, 0);
+}
+
+void TestBenchmarkStages::modelFilesNameTheSetAndSeed()
+{
+    QualityBenchmarkOptions options;
+    options.workDir = "/models";
+    options.seed = 5;
+    options.methods = {"default"};
+    const auto method = trainedMethods(options).front();
+    QCOMPARE(trainingOptionsFor(method, options, 0.05).modelFile, std::filesystem::path("/models/default_sigma0.050.pt"));
+    QCOMPARE(trainingOptionsFor(method, options, 0.05, "inia19").modelFile,
+             std::filesystem::path("/models/default_inia19_sigma0.050.pt"));
+    options.repeats = 3;
+    QCOMPARE(trainingOptionsFor(method, options, 0.05, "inia19").modelFile,
+             std::filesystem::path("/models/default_inia19_sigma0.050_seed5.pt"));
+}
+
+void TestBenchmarkStages::setNamesComeFromFolders_data()
+{
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QString>("name");
+    QTest::newRow("plain") << "data/colin27" << "colin27";
+    QTest::newRow("trailing slash") << "data/inia19/" << "inia19";
+    QTest::newRow("dot") << "data/coronal/." << "coronal";
+    QTest::newRow("absolute") << "/srv/slices" << "slices";
+    QTest::newRow("a demo data set's clean slices") << "runs/inia19/clean" << "inia19";
+    QTest::newRow("a folder named clean") << "clean" << "clean";
+}
+
+void TestBenchmarkStages::setNamesComeFromFolders()
+{
+    QFETCH(QString, folder);
+    QFETCH(QString, name);
+    QCOMPARE(QString::fromStdString(setNameOf(folder.toStdString())), name);
+}
+
+void TestBenchmarkStages::slicesOfBothModes()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto write = [&](const QString &folder, int count) {
+        QVERIFY(QDir().mkpath(dir.filePath(folder)));
+        for (int i = 0; i < count; ++i)
+            saveImageAtomically(dir.filePath(folder + QStringLiteral("/s%1.png").arg(i)).toStdString(),
+                                fromUnitFloat(test::syntheticSlice(16, 16, i), CV_8U));
+    };
+    write("colin", 8);
+    write("a/slices", 3);
+    write("b/slices", 2);
+    QualityBenchmarkOptions options;
+    options.cleanDir = dir.filePath("colin").toStdString();
+    options.unseenDirs = {dir.filePath("a/slices").toStdString(), dir.filePath("b/slices").toStdString()};
+
+    auto slices = loadBenchmarkSlices(options);
+    QCOMPARE(slices.training.size(), std::size_t(6));
+    QCOMPARE(slices.scored.size(), std::size_t(3));
+    QCOMPARE(slices.scored[0].name, std::string("held-out"));
+    QCOMPARE(slices.scored[0].slices.size(), std::size_t(2));
+    QCOMPARE(slices.scored[1].name, std::string("slices"));
+    QCOMPARE(slices.scored[1].slices.size(), std::size_t(3));
+    QCOMPARE(slices.scored[2].name, std::string("slices-2")); // same folder name: told apart
+    QCOMPARE(slices.scored[2].slices.size(), std::size_t(2));
+
+    options.trainOnTest = true;
+    slices = loadBenchmarkSlices(options);
+    QVERIFY(slices.training.empty());
+    QCOMPARE(slices.scored.size(), std::size_t(3));
+    QCOMPARE(slices.scored[0].name, std::string("colin"));
+    QCOMPARE(slices.scored[0].slices.size(), std::size_t(8)); // every slice, no split
+
+    const auto sets = makeNoisySets(slices, options, 0);
+    QVERIFY(sets.training.noisy.empty());
+    QCOMPARE(sets.scored.size(), std::size_t(3));
+    QCOMPARE(sets.scored[2].set, std::string("slices-2"));
+    QCOMPARE(sets.scored[0].noisy.size(), std::size_t(8));
+}
+
+void TestBenchmarkStages::repeatsGiveMeanAndSpread()
+{
+    const auto row = [](double psnr, double ssim, const std::string &setting, double seconds) {
+        QualityBenchmarkRow r;
+        r.method = "m";
+        r.description = "d";
+        r.parameter = {setting};
+        r.scores = {{BenchmarkScore{psnr, ssim}}, {BenchmarkScore{psnr - 1, ssim - 0.1}}};
+        r.trainSeconds = seconds;
+        r.msPerMegapixel = seconds / 10;
+        return std::vector<QualityBenchmarkRow>{r};
+    };
+    const auto single = combineRepeats({row(30.0, 0.8, "h 5", 6.0)});
+    QCOMPARE(single.front().scores[0][0].psnr, 30.0);
+    QCOMPARE(single.front().scores[0][0].psnrSpread, 0.0);
+
+    const auto rows = combineRepeats({row(30.0, 0.8, "h 5", 6.0), row(31.0, 0.9, "h 6", 9.0),
+                                      row(29.0, 0.85, "h 5", 3.0)});
+    QCOMPARE(rows.size(), std::size_t(1));
+    const auto &combined = rows.front();
+    QVERIFY(std::abs(combined.scores[0][0].psnr - 30.0) < 1e-12);
+    QVERIFY(std::abs(combined.scores[0][0].psnrSpread - 2.0) < 1e-12);
+    QVERIFY(std::abs(combined.scores[0][0].ssim - 0.85) < 1e-12);
+    QVERIFY(std::abs(combined.scores[0][0].ssimSpread - 0.1) < 1e-12);
+    QVERIFY(std::abs(combined.scores[1][0].psnr - 29.0) < 1e-12);
+    QVERIFY(std::abs(combined.scores[1][0].psnrSpread - 2.0) < 1e-12);
+    QCOMPARE(combined.trainSeconds, 6.0);
+    QCOMPARE(combined.parameter, std::vector<std::string>{"h 5 / h 6"});
+
+    auto other = row(30.0, 0.8, "", 1.0);
+    other.front().method = "other";
+    QVERIFY_THROWS_EXCEPTION(EngineError, combineRepeats({row(30.0, 0.8, "", 1.0), other}));
 }
 
 QTEST_GUILESS_MAIN(TestBenchmarkStages)

@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <unistd.h>
@@ -94,6 +95,7 @@ private slots:
     void noArgumentsIsUsage();
     void badCommandLinesExitTwo_data();
     void badCommandLinesExitTwo();
+    void benchmarkOptionsParse();
 };
 
 void TestCommandLine::everySettingRoundTrips_data()
@@ -283,6 +285,24 @@ void TestCommandLine::badCommandLinesExitTwo_data()
         << std::vector<std::string>{"benchmark", "--clean", "x", "--variant", "small:depth=99"} << "depth";
     QTest::newRow("benchmark --set") << std::vector<std::string>{"benchmark", "--clean", "x", "--set", "epochs=-1"}
                                      << "epochs";
+    QTest::newRow("benchmark noise chi:0") << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "chi:0"}
+                                           << "chi:0";
+    QTest::newRow("benchmark noise two models")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "rician+gaussian"} << "more than one";
+    QTest::newRow("benchmark noise jpeg:101")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "jpeg:101"} << "jpeg:101";
+    QTest::newRow("benchmark repeats 0") << std::vector<std::string>{"benchmark", "--clean", "x", "--repeats", "0"}
+                                         << "'0'";
+    QTest::newRow("benchmark repeats 21") << std::vector<std::string>{"benchmark", "--clean", "x", "--repeats", "21"}
+                                          << "'21'";
+    QTest::newRow("benchmark unseen without folder")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--unseen"} << "--unseen";
+    QTest::newRow("benchmark train-on-test value")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--train-on-test=maybe"} << "maybe";
+    QTest::newRow("demo noise") << std::vector<std::string>{"demo-dataset", "--out", "x", "--noise", "poisson"}
+                                << "poisson";
+    QTest::newRow("demo noise correlated:9")
+        << std::vector<std::string>{"demo-dataset", "--out", "x", "--noise", "correlated:9"} << "correlated:9";
 }
 
 void TestCommandLine::badCommandLinesExitTwo()
@@ -295,6 +315,34 @@ void TestCommandLine::badCommandLinesExitTwo()
     QVERIFY2(run.err.startsWith("mri-enhance: "), qPrintable(run.err));
     QCOMPARE(run.err.trimmed().count('\n'), 0); // one sentence
     QVERIFY2(run.err.contains(mentions), qPrintable(run.err));
+}
+
+void TestCommandLine::benchmarkOptionsParse()
+{
+    auto options = cli::parseBenchmarkOptions({"--clean", "c"});
+    QCOMPARE(options.cleanDir, std::filesystem::path("c"));
+    QCOMPARE(noiseSpecName(options.noise), std::string("rician"));
+    QCOMPARE(options.repeats, 1);
+    QVERIFY(!options.trainOnTest);
+    QVERIFY(options.unseenDirs.empty());
+
+    options = cli::parseBenchmarkOptions({"--clean", "c", "--noise", "Chi:8+correlated:1.2+jpeg:75", "--repeats", "3",
+                                          "--train-on-test", "--unseen", "first", "--unseen", "second/slices"});
+    QCOMPARE(noiseSpecName(options.noise), std::string("chi:8+correlated:1.2+jpeg:75"));
+    QCOMPARE(options.noise.coils, 8);
+    QCOMPARE(options.noise.correlationPixels, 1.2);
+    QCOMPARE(options.noise.jpegQuality, 75);
+    QCOMPARE(options.repeats, 3);
+    QVERIFY(options.trainOnTest);
+    // Repeatable, in the order given.
+    QCOMPARE(options.unseenDirs,
+             (std::vector<std::filesystem::path>{std::filesystem::path("first"), std::filesystem::path("second/slices")}));
+
+    // The last --noise wins, as for every other single-valued option.
+    options = cli::parseBenchmarkOptions({"--clean", "c", "--noise", "gaussian", "--noise", "chi:4"});
+    QCOMPARE(noiseSpecName(options.noise), std::string("chi:4"));
+
+    QVERIFY_THROWS_EXCEPTION(cli::UsageError, cli::parseBenchmarkOptions({"--clean", "c", "--noise", "magic"}));
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

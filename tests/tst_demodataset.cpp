@@ -108,7 +108,7 @@ void TestDemoDataset::buildsDatasetFromColin27()
     options.outputDir = fs::path(dir.path().toStdString()) / "demo";
     options.sliceCount = 4;
     options.sigma = 0.08;
-    options.noise = NoiseModel::Rician;
+    options.noise = parseNoiseSpec("rician");
     options.seed = 3;
     std::vector<std::pair<int, int>> progress;
     const DemoDatasetResult result

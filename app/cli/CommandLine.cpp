@@ -152,6 +152,17 @@ CLI::Option *addChoice(CLI::App &command, const std::string &name, T &target, co
     return option->type_name(choices);
 }
 
+// A noise specification such as chi:8+correlated:1.2, read by the engine's parseNoiseSpec.
+CLI::Option *addNoiseSpec(CLI::App &command, NoiseSpec &target)
+{
+    return addParsedOption<NoiseSpec>(command, "--noise",
+                                      "Noise: rician, gaussian or chi:N (N coils), optionally +correlated:K (kernel "
+                                      "sigma in pixels) and +jpeg:Q (default "
+                                          + noiseSpecName(target) + ")",
+                                      parseNoiseSpec, [&target](const NoiseSpec &value) { target = value; })
+        ->type_name("SPEC");
+}
+
 // A text option (a path, a list of names), shown in the help as `--name TYPE`.
 CLI::Option *addText(CLI::App &command, const std::string &name, std::string &target, const std::string &typeName,
                      const std::string &help)
@@ -226,7 +237,7 @@ struct BenchmarkArguments
 {
     QualityBenchmarkOptions options;
     std::string clean;
-    std::string unseen;
+    std::vector<std::string> unseen;
     std::string methods;
     std::string out = "benchmark-report.md";
     std::string workDir;
@@ -305,8 +316,7 @@ struct Commands
         addText(c, "--out", demo.out, "DIR", "Folder to write the dataset to")->required();
         addNumber(c, "--slices", options.sliceCount, 1, 1000, "Slices, evenly spaced through the brain");
         addNumber(c, "--sigma", options.sigma, 0.0, 1.0, "Noise standard deviation as a fraction of the intensity range");
-        addChoice(c, "--noise", options.noise, {NoiseModel::Rician, NoiseModel::Gaussian}, noiseModelName, parseNoiseModel,
-                  "Noise model");
+        addNoiseSpec(c, options.noise);
         addNumber<std::uint64_t>(c, "--seed", options.seed, 0, kLargestSeed, "Seed of the noise");
         addText(c, "--volume", demo.volume, "FILE",
                 "NIfTI volume to cut the slices from (default " + options.volumeFile.string() + ")");
@@ -372,7 +382,10 @@ struct Commands
         auto &c = *benchmarkCommand;
         auto &options = benchmark.options;
         addText(c, "--clean", benchmark.clean, "DIR", "Clean slices: split into training and held-out")->required();
-        addText(c, "--unseen", benchmark.unseen, "DIR", "Clean slices of other MRI: scored, never trained on");
+        auto *unseen = c.add_option("--unseen", benchmark.unseen,
+                                    "Clean slices of other MRI, each folder its own columns: scored, never trained on "
+                                    "(with --train-on-test: trained on and scored); repeatable");
+        unseen->type_name("DIR")->allow_extra_args(false);
         std::vector<std::string> sigmas;
         for (const auto sigma : options.sigmas)
             sigmas.push_back(numberText(sigma));
@@ -383,8 +396,7 @@ struct Commands
                                                  options.sigmas = value;
                                              })
             ->type_name("S,S,...");
-        addChoice(c, "--noise", options.noise, {NoiseModel::Rician, NoiseModel::Gaussian}, noiseModelName,
-                  parseNoiseModel, "Noise model");
+        addNoiseSpec(c, options.noise);
         addNumber(c, "--train-minutes", options.trainMinutes, 0.05, 600.0,
                   "Training budget of the default pipeline per noise level");
         addNumber(c, "--ablation-minutes", options.ablationMinutes, 0.0, 600.0,
@@ -392,6 +404,11 @@ struct Commands
         addText(c, "--methods", benchmark.methods, "NAME,NAME,...",
                 "Rows to run: " + joined(benchmarkMethodNames(), ", ") + " (default: all)");
         addNumber<std::uint64_t>(c, "--seed", options.seed, 1, kLargestSeed, "Seed of the noise and the training");
+        addNumber(c, "--repeats", options.repeats, 1, 20,
+                  "Run everything this many times with seeds SEED, SEED+1, ...; the report gives means and spreads");
+        c.add_flag("--train-on-test", options.trainOnTest,
+                   "As a user works: no held-out split; the trained rows train on each set's own noisy slices and "
+                   "are scored on them");
         auto *variant = c.add_option("--variant", benchmark.variants,
                                      "An extra trained row: the default pipeline with these training settings; "
                                      "repeatable");
@@ -584,11 +601,11 @@ int metricsCommand(const MetricsArguments &arguments)
     return kExitSuccess;
 }
 
-int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &cancel)
+QualityBenchmarkOptions benchmarkOptions(const BenchmarkArguments &arguments)
 {
     QualityBenchmarkOptions options = arguments.options;
     options.cleanDir = arguments.clean;
-    options.unseenDir = arguments.unseen;
+    options.unseenDirs.assign(arguments.unseen.begin(), arguments.unseen.end());
     options.methods = splitList(arguments.methods);
     for (const auto &variant : arguments.variants)
         options.variants.push_back(parseVariant(variant));
@@ -596,6 +613,13 @@ int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &canc
     const std::filesystem::path out = arguments.out;
     options.workDir = !arguments.workDir.empty() ? std::filesystem::path(arguments.workDir)
                                                  : out.parent_path() / (out.stem().string() + "-models");
+    return options;
+}
+
+int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &cancel)
+{
+    const QualityBenchmarkOptions options = benchmarkOptions(arguments);
+    const std::filesystem::path out = arguments.out;
     TerminalProgress progress;
     QualityBenchmarkReport report;
     try {
@@ -680,17 +704,34 @@ int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel)
     }
 }
 
-TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments)
+namespace {
+
+// Parses `arguments` as those after `command`'s name, without running it. Throws UsageError.
+void parseCommand(Commands &commands, const CLI::App &command, const std::vector<std::string> &arguments)
 {
-    Commands commands;
-    std::vector<std::string> line{commands.trainCommand->get_name()};
+    std::vector<std::string> line{command.get_name()};
     line.insert(line.end(), arguments.begin(), arguments.end());
     try {
         commands.parse(line);
     } catch (const CLI::Error &error) {
         throw UsageError(commands.usageSentence(error));
     }
+}
+
+} // namespace
+
+TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments)
+{
+    Commands commands;
+    parseCommand(commands, *commands.trainCommand, arguments);
     return commands.train.options();
+}
+
+QualityBenchmarkOptions parseBenchmarkOptions(const std::vector<std::string> &arguments)
+{
+    Commands commands;
+    parseCommand(commands, *commands.benchmarkCommand, arguments);
+    return benchmarkOptions(commands.benchmark);
 }
 
 } // namespace mri::cli

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "QualityBenchmark.h"
 #include "TrainingOptions.h"
 #include "UsageError.h"
 
@@ -25,5 +26,10 @@ int run(const std::vector<std::string> &arguments, std::atomic_bool &cancel);
 // (`arguments` are those after "train"), without opening the dataset or
 // training. Throws UsageError with the sentence that run() would print.
 TrainingOptions parseTrainOptions(const std::vector<std::string> &arguments);
+
+// The benchmark options that `mri-enhance benchmark ARGUMENTS...` would run
+// with (`arguments` are those after "benchmark"), without running it. Throws
+// UsageError with the sentence that run() would print.
+QualityBenchmarkOptions parseBenchmarkOptions(const std::vector<std::string> &arguments);
 
 } // namespace mri::cli
