@@ -468,8 +468,15 @@ void recordTrainedRow(ScoreSheet &sheet, const TrainedMethod &method, const Trai
     const auto enhance = [&enhancer](const cv::Mat &noisy) { return enhancer.enhance(noisy); };
     sheet.record(method.name, method.description, enhance, "", model.seconds, onlySet);
     if (method.name == "default" && enhancer.ricianCorrection()) {
+        enhancer.setSmoothFloorRemoval(!kSmoothFloorRemoval);
+        sheet.record(kSmoothFloorRemoval ? "default-point-floor" : "default-posterior-floor",
+                     kSmoothFloorRemoval ? "the default model with the point inversion of the noise floor"
+                                         : "the default model with the posterior-mean inversion of the noise floor "
+                                           "(flat prior, the prediction's background spread as its error)",
+                     enhance, "", model.seconds, onlySet);
+        enhancer.setSmoothFloorRemoval(kSmoothFloorRemoval);
         enhancer.setRicianCorrection(false);
-        sheet.record("default-no-floor-removal", "the default model without Rician noise-floor removal", enhance, "",
+        sheet.record("default-no-floor-removal", "the default model without noise-floor removal", enhance, "",
                      model.seconds, onlySet);
     }
 }

@@ -22,7 +22,7 @@ struct Enhancer::Impl
     int tileSize = 768;
     bool ricianCorrection = false;
     int noiseCoils = 1;
-    bool smoothFloor = true;
+    bool smoothFloor = kSmoothFloorRemoval;
 };
 
 Enhancer::Enhancer(std::unique_ptr<Impl> impl)

@@ -41,7 +41,7 @@ public:
     void setNoiseCoils(int coils);
     int noiseCoils() const;
     // The posterior inversion of the floor (smooth near it) instead of the
-    // point inversion; on by default.
+    // point inversion; kSmoothFloorRemoval by default.
     void setSmoothFloorRemoval(bool enabled);
 
     // Same size and depth as the input (CV_8UC1 or CV_16UC1). Returns an empty

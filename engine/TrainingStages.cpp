@@ -264,7 +264,7 @@ torch::Tensor withoutNoiseFloor(const torch::Tensor &output, const torch::Tensor
         const auto cpu = tensor.to(torch::kCPU).contiguous();
         return cv::Mat(static_cast<int>(cpu.size(0)), static_cast<int>(cpu.size(1)), CV_32FC1, cpu.data_ptr<float>()).clone();
     };
-    const cv::Mat corrected = removeNoiseFloorOf(toMat(output), toMat(input), options.noiseCoils, true).signal;
+    const cv::Mat corrected = removeNoiseFloorOf(toMat(output), toMat(input), options.noiseCoils, kSmoothFloorRemoval).signal;
     return matToTensor(corrected).to(output.device());
 }
 

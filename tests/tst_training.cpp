@@ -327,7 +327,7 @@ void TestTraining::noiseFloorRemovalDarkensTheBackground()
     const cv::Mat corrected = enhancer.enhanceUnit(unit);
     enhancer.setRicianCorrection(false);
     const cv::Mat raw = enhancer.enhanceUnit(unit);
-    const auto removal = removeNoiseFloorOf(raw, unit, enhancer.noiseCoils(), true);
+    const auto removal = removeNoiseFloorOf(raw, unit, enhancer.noiseCoils(), kSmoothFloorRemoval);
     QVERIFY(std::abs(removal.noise.sigma - 0.08) < 0.02);
     QCOMPARE(cv::norm(corrected, removal.signal, cv::NORM_INF), 0.0);
     QVERIFY(cv::sum(corrected)[0] < cv::sum(raw)[0]);

@@ -16,6 +16,7 @@ private Q_SLOTS:
     void tiledInferenceMatchesWholeImage_data();
     void tiledInferenceMatchesWholeImage();
     void sigmoidOutputStaysInUnitRange();
+    void linearOutputUsesTheDataScale();
 };
 
 void TestUNet::shapeIsPreserved_data()
@@ -128,11 +129,33 @@ void TestUNet::tiledInferenceMatchesWholeImage()
 
 void TestUNet::sigmoidOutputStaysInUnitRange()
 {
-    mri::nn::UNet net(mri::NetworkConfig{});
+    mri::NetworkConfig config;
+    config.linearOutput = false;
+    mri::nn::UNet net(config);
     torch::NoGradGuard noGrad;
     const auto output = mri::nn::forwardPadded(net, torch::rand({1, 1, 40, 40}) * 3.0);
     QVERIFY(output.min().item<float>() >= 0.0f);
     QVERIFY(output.max().item<float>() <= 1.0f);
+}
+
+// A linear output is on the training data's scale: its mean and deviation
+// map standardised values back, and are saved with the weights.
+void TestUNet::linearOutputUsesTheDataScale()
+{
+    mri::NetworkConfig config;
+    config.depth = 1;
+    config.baseChannels = 4;
+    mri::nn::UNet net(config);
+    torch::NoGradGuard noGrad;
+    const auto input = torch::rand({1, 1, 32, 32});
+    const auto unit = mri::nn::forwardPadded(net, input);
+    net->setDataStatistics(0.2, 0.05);
+    const auto scaled = mri::nn::forwardPadded(net, 0.2 + 0.05 * input);
+    QVERIFY(torch::allclose(scaled, 0.2 + 0.05 * unit, 1e-4, 1e-5));
+    bool saved = false;
+    for (const auto &buffer : net->named_buffers())
+        saved = saved || (buffer.key() == "data_mean" && std::abs(buffer.value().item<double>() - 0.2) < 1e-7);
+    QVERIFY(saved);
 }
 
 QTEST_APPLESS_MAIN(TestUNet)
