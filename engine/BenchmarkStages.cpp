@@ -472,7 +472,7 @@ void recordTrainedRow(ScoreSheet &sheet, const TrainedMethod &method, const Trai
         sheet.record(kSmoothFloorRemoval ? "default-point-floor" : "default-posterior-floor",
                      kSmoothFloorRemoval ? "the default model with the point inversion of the noise floor"
                                          : "the default model with the posterior-mean inversion of the noise floor "
-                                           "(flat prior, the prediction's background spread as its error)",
+                                           "(half the prior at A = 0, the prediction's background spread as its error)",
                      enhance, "", model.seconds, onlySet);
         enhancer.setSmoothFloorRemoval(kSmoothFloorRemoval);
         enhancer.setRicianCorrection(false);

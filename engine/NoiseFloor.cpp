@@ -21,6 +21,11 @@ constexpr double kMeanEnd = 40.0;         // beyond: E[M]^2 ~ A^2 + (2N - 1) sig
 constexpr double kPointStep = 0.002;      // inverse tables, in E[M] / sigma
 constexpr int kPosteriorPoints = 400;     // integration points per posterior mean
 constexpr double kPosteriorWindow = 8.0;  // in prediction-error standard deviations
+// The posterior's prior: this share of its mass at A = 0 (most of a slice is
+// background), the rest uniform over A / sigma in [0, kSlabWidth]. A flat prior
+// alone leaves the background at ~0.3 sigma, which SSIM punishes near 0.
+constexpr double kSpikeShare = 0.5;
+constexpr double kSlabWidth = 20.0;
 constexpr double kTauRatioStep = 1.02;    // tau / sigma rounded to this geometric grid
 constexpr double kMaxTauRatio = 20.0;
 constexpr double kMinTauRatio = 1e-3;     // below: the point inversion
@@ -148,9 +153,9 @@ std::shared_ptr<const ChiMeanTable> chiMeanTable(double coils)
 }
 
 // Posterior mean of A / sigma given a prediction m / sigma with error t = tau / sigma
-// and a flat prior on A >= 0, by the trapezoid rule over the A range whose mean lies
-// within the window around m (below the floor: the range where the likelihood
-// falls by less than e^-32 from its value at A = 0).
+// and the spike-and-slab prior above, the slab by the trapezoid rule over the A
+// range whose mean lies within the window around m (below the floor: the range
+// where the likelihood falls by less than e^-32 from its value at A = 0).
 double posteriorMean(const ChiMeanTable &table, double m, double t)
 {
     const double below = std::max(0.0, table.floor() - m);
@@ -166,6 +171,8 @@ double posteriorMean(const ChiMeanTable &table, double m, double t)
         logWeight[i] = -0.5 * residual * residual;
         best = std::max(best, logWeight[i]);
     }
+    const double atZero = (m - table.mean(0.0)) / t;
+    best = std::max(best, -0.5 * atZero * atZero);
     double weight = 0.0;
     double moment = 0.0;
     for (int i = 0; i < kPosteriorPoints; ++i) {
@@ -173,7 +180,10 @@ double posteriorMean(const ChiMeanTable &table, double m, double t)
         weight += w;
         moment += w * (from + i * h);
     }
-    return moment / weight;
+    const double slab = (1.0 - kSpikeShare) / kSlabWidth * h;
+    const double spike = kSpikeShare * std::exp(-0.5 * atZero * atZero - best);
+    const double evidence = slab * weight + spike;
+    return evidence > 0.0 ? slab * moment / evidence : 0.0;
 }
 
 std::shared_ptr<const InverseTable> inverseTable(double coils, double tauRatio)

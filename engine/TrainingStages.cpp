@@ -101,17 +101,14 @@ torch::Tensor addTensorNoise(const torch::Tensor &clean, const NoiseSpec &spec, 
     return noisy.to(clean.device()).to(clean.dtype());
 }
 
-// No blind spot within `border` pixels of the patch's edge: there the padding
-// would copy the hidden pixel or its neighbours into the replacement window.
-torch::Tensor awayFromEdges(torch::Tensor mask, int64_t border)
+// Pads with NaN, so that windows at the patch's edge hold only real pixels:
+// replicated or reflected padding would copy the hidden pixel into its own window.
+torch::Tensor padWithNothing(const torch::Tensor &batch, int64_t radius)
 {
-    const auto height = mask.size(-2);
-    const auto width = mask.size(-1);
-    mask.narrow(-2, 0, std::min(border, height)).fill_(false);
-    mask.narrow(-2, std::max<int64_t>(0, height - border), std::min(border, height)).fill_(false);
-    mask.narrow(-1, 0, std::min(border, width)).fill_(false);
-    mask.narrow(-1, std::max<int64_t>(0, width - border), std::min(border, width)).fill_(false);
-    return mask;
+    namespace F = torch::nn::functional;
+    return F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius})
+                             .mode(torch::kConstant)
+                             .value(std::numeric_limits<double>::quiet_NaN()));
 }
 
 // Noise2Void blind spot: replaces a random `fraction` of pixels by a random
@@ -124,13 +121,19 @@ std::pair<torch::Tensor, torch::Tensor> blindSpotInput(const torch::Tensor &batc
     const auto shape = batch.sizes();
     const int64_t radius = std::max(1, neighbourhood / 2);
     const auto indexOptions = batch.options().dtype(torch::kLong);
-    const auto mask = awayFromEdges(torch::rand(shape, batch.options()) < fraction, radius);
+    const auto mask = torch::rand(shape, batch.options()) < fraction;
     auto dy = torch::randint(-radius, radius + 1, shape, indexOptions);
     auto dx = torch::randint(-radius, radius + 1, shape, indexOptions);
     const auto centre = (dy == 0).logical_and(dx == 0);
     dx = torch::where(centre, torch::randint(0, 2, shape, indexOptions) * 2 - 1, dx);
-    const auto rows = (torch::arange(height, indexOptions).view({height, 1}) + dy).clamp(0, height - 1);
-    const auto columns = (torch::arange(width, indexOptions).view({1, width}) + dx).clamp(0, width - 1);
+    // An offset that leaves the patch is mirrored: the neighbour on the other
+    // side, never the pixel itself (patches are wider than the window).
+    const auto inside = [](const torch::Tensor &position, const torch::Tensor &offset, int64_t length) {
+        const auto moved = position + offset;
+        return torch::where(moved.lt(0).logical_or(moved.ge(length)), position - offset, moved);
+    };
+    const auto rows = inside(torch::arange(height, indexOptions).view({height, 1}), dy, height).clamp(0, height - 1);
+    const auto columns = inside(torch::arange(width, indexOptions).view({1, width}), dx, width).clamp(0, width - 1);
     const auto flatIndex = (rows * width + columns).flatten(-2);
     const auto replaced = batch.flatten(-2).gather(-1, flatIndex).view(shape);
     return {torch::where(mask, replaced, batch), mask};
@@ -146,12 +149,11 @@ std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor
     const int64_t radius = std::max(1, neighbourhood / 2);
     const int64_t window = 2 * radius + 1;
     const auto shape = batch.sizes();
-    const auto mask = awayFromEdges(torch::rand(shape, batch.options()) < fraction, radius);
-    const auto padded = F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
-    auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
+    const auto mask = torch::rand(shape, batch.options()) < fraction;
+    auto neighbours = F::unfold(padWithNothing(batch, radius), F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
     const int64_t centre = window * window / 2;
     neighbours = torch::cat({neighbours.slice(1, 0, centre), neighbours.slice(1, centre + 1)}, 1);
-    const auto median = std::get<0>(neighbours.median(1)).view(shape);
+    const auto median = std::get<0>(neighbours.nanmedian(1)).view(shape);
     return {torch::where(mask, median, batch), mask};
 }
 
@@ -184,11 +186,9 @@ std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Te
         auto grid = mask[b][0].slice(0, y0, height, spacing).slice(1, x0, width, spacing);
         grid.copy_(torch::rand(grid.sizes(), batch.options()) < chance);
     }
-    mask = awayFromEdges(mask, outer);
 
     // Replacement values from the ring of the window outside the hidden box.
-    const auto padded = F::pad(batch, F::PadFuncOptions({outer, outer, outer, outer}).mode(torch::kReplicate));
-    const auto neighbours = F::unfold(padded, F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
+    const auto neighbours = F::unfold(padWithNothing(batch, outer), F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
     std::vector<int64_t> ring;
     for (int64_t dy = -outer; dy <= outer; ++dy) {
         for (int64_t dx = -outer; dx <= outer; ++dx) {
@@ -197,13 +197,12 @@ std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Te
         }
     }
     const auto ringValues = neighbours.index_select(1, torch::tensor(ring, torch::kLong).to(batch.device()));
-    torch::Tensor replacement;
-    if (median) {
-        replacement = std::get<0>(ringValues.median(1));
-    } else {
+    torch::Tensor replacement = std::get<0>(ringValues.nanmedian(1));
+    if (!median) {
         const auto pick = torch::randint(0, static_cast<int64_t>(ring.size()), {batch.size(0), 1, height * width},
                                          batch.options().dtype(torch::kLong));
-        replacement = ringValues.gather(1, pick).squeeze(1);
+        const auto picked = ringValues.gather(1, pick).squeeze(1);
+        replacement = torch::where(torch::isnan(picked), replacement, picked); // off the patch: the median instead
     }
     replacement = replacement.view(shape);
 
@@ -214,6 +213,15 @@ std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Te
     const auto painted = F::max_pool2d(torch::where(mask, replacement, negativeInfinity), pool);
     const auto hiddenBox = F::max_pool2d(mask.to(batch.dtype()), pool) > 0;
     return {torch::where(hiddenBox, painted, batch), mask};
+}
+
+std::pair<torch::Tensor, torch::Tensor> noise2VoidInput(const torch::Tensor &batch, const TrainingOptions &options)
+{
+    if (options.n2vBlindRadius > 0)
+        return structuredBlindSpotInput(batch, options.n2vMaskFraction, options.n2vBlindRadius,
+                                        options.n2vMedianReplacement);
+    return options.n2vMedianReplacement ? medianBlindSpotInput(batch, options.n2vMaskFraction, options.n2vNeighbourhood)
+                                        : blindSpotInput(batch, options.n2vMaskFraction, options.n2vNeighbourhood);
 }
 
 namespace {
@@ -230,14 +238,7 @@ Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
 {
     switch (options.objective) {
     case TrainingObjective::Noise2Void: {
-        if (options.n2vBlindRadius > 0) {
-            auto [input, mask] = structuredBlindSpotInput(clean, options.n2vMaskFraction, options.n2vBlindRadius,
-                                                          options.n2vMedianReplacement);
-            return {input, clean, mask};
-        }
-        auto [input, mask] = options.n2vMedianReplacement
-            ? medianBlindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood)
-            : blindSpotInput(clean, options.n2vMaskFraction, options.n2vNeighbourhood);
+        auto [input, mask] = noise2VoidInput(clean, options);
         return {input, clean, mask};
     }
     case TrainingObjective::Identity:

@@ -101,6 +101,12 @@ IntensityStatistics intensityStatistics(const std::vector<TrainingImage> &images
 std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Tensor &batch, double fraction,
                                                                  int radius, bool median);
 
+// The input Noise2Void trains on and its blind spots (the loss pixels):
+// single pixels replaced by a random neighbour or (N2V2) their window's
+// median, or with n2v_blind_radius > 0 the structured blind spots above.
+// Windows at the patch's edge use only pixels of the patch.
+std::pair<torch::Tensor, torch::Tensor> noise2VoidInput(const torch::Tensor &batch, const TrainingOptions &options);
+
 // The network and its optimiser on the run's device.
 struct Learner
 {

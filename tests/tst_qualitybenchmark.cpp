@@ -95,7 +95,7 @@ void TestQualityBenchmark::shortRunReportsEveryRowAndN2vDenoises()
         QVERIFY(row.msPerMegapixel > 0.0);
     }
     auto expected = benchmarkMethodNames();
-    expected.push_back("default-posterior-floor");
+    expected.push_back("default-point-floor");
     expected.push_back("default-no-floor-removal");
     expected.push_back("n2v2");
     QCOMPARE(methods, expected);
@@ -256,7 +256,7 @@ void TestQualityBenchmark::trainOnTestTrainsEachSet()
         QCOMPARE(row.scores[1].size(), std::size_t(1));
         QVERIFY(row.scores[1][0].psnr > 0.0);
     }
-    QCOMPARE(methods, (std::vector<std::string>{"noisy", "synthetic", "default", "default-posterior-floor",
+    QCOMPARE(methods, (std::vector<std::string>{"noisy", "synthetic", "default", "default-point-floor",
                                                 "default-no-floor-removal"}));
     QVERIFY(std::any_of(messages.begin(), messages.end(),
                         [](const std::string &m) { return m.find("training on macaque") != std::string::npos; }));
