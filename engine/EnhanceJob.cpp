@@ -270,6 +270,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     auto enhancer = Enhancer::load(options.modelFile);
     if (options.tileSize > 0)
         enhancer.setTiling(options.tileSize);
+    if (options.noiseCoils >= 0)
+        enhancer.setNoiseCoils(options.noiseCoils);
     ensureWritableFolder(outputDir, "output folder");
     removeStaleTemporaryFiles(outputDir, true);
     if (options.writeCsv) {
@@ -301,7 +303,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
                                   + std::to_string(original.rows)
                                   + " pixels, smaller than the 7x7 window that SSIM needs");
-            const cv::Mat enhanced = enhancer.enhance(original, &cancel);
+            const cv::Mat enhanced = enhancer.enhance(original, &cancel, &outcome.noise);
             if (enhanced.empty()) {
                 result.cancelled = true;
                 break;
@@ -334,11 +336,47 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             callbacks.onProgress(progress);
     }
     result.requested = progress.total;
+    if (const auto noise = describeMeasuredNoise(result.rows); !noise.empty()) {
+        result.notices.push_back(noise);
+        if (callbacks.onMessage)
+            callbacks.onMessage(noise);
+    }
     if (options.writeCsv) {
         mergeAndWriteMetrics(dataset, result.rows, attempted, metricsCsv, callbacks, result.notices);
         result.metricsCsv = metricsCsv;
     }
     return result;
+}
+
+std::string describeMeasuredNoise(const std::vector<EnhancedRow> &rows)
+{
+    std::vector<double> sigmas;
+    std::vector<double> coils;
+    std::vector<double> correlations;
+    for (const auto &row : rows) {
+        if (!row.done)
+            continue;
+        sigmas.push_back(row.noise.sigma);
+        coils.push_back(row.noise.coils);
+        if (!row.noise.correlation.empty())
+            correlations.push_back(row.noise.correlation.front());
+    }
+    if (sigmas.empty())
+        return {};
+    const auto median = [](std::vector<double> values) {
+        const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+        std::nth_element(values.begin(), middle, values.end());
+        return *middle;
+    };
+    char text[200];
+    std::snprintf(text, sizeof text, "Noise in the slices' background (median of %zu): sigma %.1f %% of the range, %g coil%s",
+                  sigmas.size(), 100.0 * median(sigmas), median(coils), median(coils) == 1.0 ? "" : "s");
+    std::string sentence = text;
+    if (!correlations.empty()) {
+        std::snprintf(text, sizeof text, ", correlation between neighbouring pixels %.2f", median(correlations));
+        sentence += text;
+    }
+    return sentence + ".";
 }
 
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,

@@ -2,6 +2,7 @@
 
 #include "CsvTable.h"
 #include "Dataset.h"
+#include "NoiseFloor.h"
 
 #include <atomic>
 #include <filesystem>
@@ -20,6 +21,7 @@ struct EnhanceOptions
     std::vector<std::size_t> rowIndices;      // alternative selection by row (GUI); empty: use patientIds
     bool writeCsv = true;
     int tileSize = 0;                         // > 0: largest tile side (see Enhancer::setTiling)
+    int noiseCoils = -1;                      // >= 0: overrides the model's noise_coils (0: estimate per slice)
 };
 
 // Result for one dataset row.
@@ -30,8 +32,14 @@ struct EnhancedRow
     std::filesystem::path enhancedImage;       // absolute path of the written image
     double psnr = 0.0;
     double ssim = 0.0;
+    NoiseEstimate noise;                       // measured in the slice's background
     std::string error;                         // non-empty: why this row failed
 };
+
+// One sentence on the noise measured in the background of the enhanced rows
+// (medians): sigma as a share of the range, coils, neighbour correlation; ""
+// when no row was enhanced.
+std::string describeMeasuredNoise(const std::vector<EnhancedRow> &rows);
 
 struct EnhanceProgress
 {

@@ -10,6 +10,7 @@
 #include "EnhanceJob.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "Noise.h"
 #include "TestDatasets.h"
 
 #include <QCryptographicHash>
@@ -44,6 +45,7 @@ private slots:
     void longFileNamesAndStaleTemporaryFiles();
     void anUnwritableOutputFolderIsFoundBeforeWork();
     void aSliceSmallerThanTheSsimWindowIsOneRowsSentence();
+    void theNoiseOfEverySliceIsMeasuredAndReported();
 
 private:
     static QString model() { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
@@ -317,6 +319,37 @@ void TestEnhanceJob::aSliceSmallerThanTheSsimWindowIsOneRowsSentence()
     QCOMPARE(result.failed, 1);
     QVERIFY2(result.rows[0].error.find("tiny.png' is 6x5 pixels") != std::string::npos, result.rows[0].error.c_str());
     QVERIFY(!QFile::exists(dir.filePath("enhanced_images/images/tiny.png")));
+}
+
+// The noise the floor removal works with is measured in each slice's
+// background, reported in one sentence, and the coil count can be overridden.
+void TestEnhanceJob::theNoiseOfEverySliceIsMeasuredAndReported()
+{
+    QTemporaryDir dir;
+    QString csv = "patient_id,image_path\n";
+    for (int i = 0; i < 3; ++i) {
+        const cv::Mat clean = fromUnitFloat(test::syntheticSlice(160, 150, 30 + i), CV_8U);
+        const auto name = QStringLiteral("s%1.png").arg(i);
+        saveImageAtomically(dir.filePath(name).toStdString(), addNoise(clean, parseNoiseSpec("rician"), 0.06, 5 + i));
+        csv += QStringLiteral("P%1,%2\n").arg(i).arg(name);
+    }
+    writeCsv(dir.filePath("brain_tumor_info.csv"), csv);
+    const auto result = run(dir.path());
+    QCOMPARE(result.succeeded, 3);
+    for (const auto &row : result.rows) {
+        QVERIFY2(std::abs(row.noise.sigma - 0.06) < 0.01, qPrintable(QString::number(row.noise.sigma)));
+        QCOMPARE(row.noise.coils, 1.0);
+        QVERIFY(row.noise.backgroundPixels > 0);
+    }
+    QVERIFY(std::any_of(result.notices.begin(), result.notices.end(), [](const std::string &notice) {
+        return notice.rfind("Noise in the slices' background (median of 3): sigma 6.", 0) == 0
+            && notice.find("1 coil,") != std::string::npos;
+    }));
+    EnhanceOptions fourCoils;
+    fourCoils.noiseCoils = 4;
+    fourCoils.writeCsv = false;
+    for (const auto &row : run(dir.path(), fourCoils).rows)
+        QCOMPARE(row.noise.coils, 4.0);
 }
 
 QTEST_GUILESS_MAIN(TestEnhanceJob)

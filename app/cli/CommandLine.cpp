@@ -353,6 +353,9 @@ struct Commands
         addNumber(c, "--tile", enhance.options.tileSize, 64, 16384,
                   "Largest tile side in pixels; larger slices are enhanced in overlapping tiles",
                   "chosen by the engine");
+        const auto &coils = trainingSetting("noise_coils");
+        addNumber(c, "--coils", enhance.options.noiseCoils, static_cast<int>(coils.minimum),
+                  static_cast<int>(coils.maximum), coils.help, "the model's setting");
     }
 
     void defineCompare()
