@@ -260,8 +260,8 @@ std::vector<SettingDescription> makeTable()
                              "rician_correction", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Remove the noise floor"),
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
-                                                "Enhancement removes the Rician noise floor estimated from each "
-                                                "slice's background")));
+                                                "Enhancement removes the noise floor (Rician, or non-central chi "
+                                                "for several coils) measured in each slice's background")));
     table.push_back(introducedLater(
         describe(ranged(field(MEMBER(noiseCoils)), 0, 64),
                  "noise_coils", "coils", R::Checkpoint, kAdvanced,

@@ -168,8 +168,8 @@
         <translation>Rauschboden entfernen</translation>
     </message>
     <message>
-        <source>Enhancement removes the Rician noise floor estimated from each slice&apos;s background</source>
-        <translation>Die Verbesserung entfernt den Rice-Rauschboden, geschätzt aus dem Hintergrund jeder Schicht</translation>
+        <source>Enhancement removes the noise floor (Rician, or non-central chi for several coils) measured in each slice&apos;s background</source>
+        <translation>Die Verbesserung entfernt den Rauschboden (Rice, oder nichtzentral Chi bei mehreren Spulen), gemessen im Hintergrund jeder Schicht</translation>
     </message>
     <message>
         <source>Time budget (s)</source>
@@ -194,6 +194,54 @@
     <message>
         <source>Epochs between validations (the last epoch is always validated); more saves time on large validation sets</source>
         <translation>Epochen zwischen zwei Validierungen (die letzte Epoche wird immer validiert); ein größerer Wert spart bei großen Validierungsmengen Zeit</translation>
+    </message>
+    <message>
+        <source>Linear output</source>
+        <translation>Lineare Ausgabe</translation>
+    </message>
+    <message>
+        <source>Input standardised by the training data&apos;s mean and deviation, output = mean + deviation x the last convolution instead of its Sigmoid: learns the intensity scale in far fewer steps</source>
+        <translation>Eingabe mit Mittelwert und Standardabweichung der Trainingsdaten standardisiert, Ausgabe = Mittelwert + Standardabweichung x letzte Faltung statt ihres Sigmoids: lernt die Intensitätsskala in weit weniger Schritten</translation>
+    </message>
+    <message>
+        <source>Blind-spot radius</source>
+        <translation>Blind-Spot-Radius</translation>
+    </message>
+    <message>
+        <source>Pixels around each blind spot hidden with it, for spatially correlated noise (0: the pixel alone); -1: chosen from the noise&apos;s autocorrelation in the training slices&apos; background</source>
+        <translation>Pixel um jeden Blind Spot, die mit ihm verdeckt werden, für räumlich korreliertes Rauschen (0: nur das Pixel); -1: aus der Autokorrelation des Rauschens im Hintergrund der Trainingsschichten gewählt</translation>
+    </message>
+    <message>
+        <source>Synthetic noise coils</source>
+        <translation>Spulen des synthetischen Rauschens</translation>
+    </message>
+    <message>
+        <source>Receive coils of Rician synthetic noise: above 1 it is non-central chi (sum of squares); ignored for Gaussian noise</source>
+        <translation>Empfangsspulen des Rice-verteilten synthetischen Rauschens: über 1 ist es nichtzentral Chi-verteilt (Quadratsumme); bei Gaußschem Rauschen ohne Wirkung</translation>
+    </message>
+    <message>
+        <source>Synthetic noise correlation</source>
+        <translation>Korrelation des synthetischen Rauschens</translation>
+    </message>
+    <message>
+        <source>Width in pixels (Gaussian kernel sigma) of the spatial correlation of the synthetic noise; 0: independent pixels</source>
+        <translation>Breite in Pixeln (Sigma des Gauß-Kerns) der räumlichen Korrelation des synthetischen Rauschens; 0: unabhängige Pixel</translation>
+    </message>
+    <message>
+        <source>Synthetic JPEG quality</source>
+        <translation>Synthetische JPEG-Qualität</translation>
+    </message>
+    <message>
+        <source>JPEG quality the noisy synthetic patches are compressed with; 0: no JPEG</source>
+        <translation>JPEG-Qualität, mit der die verrauschten synthetischen Ausschnitte komprimiert werden; 0: kein JPEG</translation>
+    </message>
+    <message>
+        <source>Receiver coils</source>
+        <translation>Empfangsspulen</translation>
+    </message>
+    <message>
+        <source>Coils of a sum-of-squares reconstruction, whose noise floor is non-central chi (1: Rician); 0: estimated from each slice&apos;s background</source>
+        <translation>Spulen einer Quadratsummen-Rekonstruktion, deren Rauschboden nichtzentral Chi-verteilt ist (1: Rice); 0: aus dem Hintergrund jeder Schicht geschätzt</translation>
     </message>
 </context>
 <context>
