@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -98,7 +99,7 @@ public:
 
     double signal(double meanOverSigma) const
     {
-        if (meanOverSigma <= m_floor)
+        if (!(meanOverSigma > m_floor)) // NaN too
             return 0.0;
         if (meanOverSigma >= m_mean.back())
             return std::sqrt(std::max(0.0, meanOverSigma * meanOverSigma - (2.0 * m_coils - 1.0)));
@@ -145,6 +146,8 @@ std::shared_ptr<const ChiMeanTable> chiMeanTable(double coils)
     static std::mutex mutex;
     static std::map<long, std::shared_ptr<const ChiMeanTable>> cache;
     const std::lock_guard<std::mutex> lock(mutex);
+    if (cache.size() > 256) // tables are shared: clearing only forgets them
+        cache.clear();
     const long key = coilsKey(coils);
     auto &entry = cache[key];
     if (!entry) // built for the key's N, so that equal keys give equal tables
@@ -190,7 +193,7 @@ std::shared_ptr<const InverseTable> inverseTable(double coils, double tauRatio)
 {
     static std::mutex mutex;
     static std::map<std::pair<long, long>, std::shared_ptr<const InverseTable>> cache;
-    long tauKey = -1; // the point inversion
+    long tauKey = std::numeric_limits<long>::min(); // the point inversion; no tau rounds to it
     double t = 0.0;
     if (tauRatio >= kMinTauRatio) {
         tauKey = std::lround(std::log(std::min(tauRatio, kMaxTauRatio)) / std::log(kTauRatioStep));
@@ -292,7 +295,8 @@ double coilsFromQuartileSpread(double spread)
     }
     const double coils = std::sqrt(low * high);
     const double nearest = std::round(coils);
-    return std::abs(coils - nearest) <= 0.25 ? nearest : coils;
+    // Otherwise to a tenth, so that slices share the tables of their N.
+    return std::abs(coils - nearest) <= 0.25 ? nearest : std::round(coils * 10.0) / 10.0;
 }
 
 // mean(M)^2 / mean(M^2) of central chi with N coils.
@@ -334,6 +338,25 @@ double complexCorrelation(double magnitudeCorrelation, double coils)
         (correlation < magnitudeCorrelation ? low : high) = middle;
     }
     return std::sqrt(0.5 * (low + high));
+}
+
+// Grey levels between the quartiles below which N is not estimated.
+constexpr double kFewLevels = 8.0;
+
+// 1/255 or 1/65535 when the values are 8- or 16-bit levels scaled to [0, 1]
+// (checked on a sample), else 0.
+double quantisationStep(const std::vector<float> &values)
+{
+    for (const double levels : {255.0, 65535.0}) {
+        bool quantised = true;
+        for (std::size_t i = 0; i < values.size() && quantised; i += std::max<std::size_t>(1, values.size() / 2000)) {
+            const double scaled = values[i] * levels;
+            quantised = std::abs(scaled - std::round(scaled)) < 1e-3 * std::max(1.0, levels / 255.0);
+        }
+        if (quantised)
+            return 1.0 / levels;
+    }
+    return 0.0;
 }
 
 std::vector<float> maskedValues(const cv::Mat &image, const cv::Mat &mask)
@@ -458,9 +481,16 @@ NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
     std::vector<float> sorted = values;
     const double middle = quantile(sorted, 0.5);
     if (coils <= 0.0) {
-        const double spread = middle > 0.0 ? (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / middle : 1.0;
-        estimate.coils = coilsFromQuartileSpread(spread);
-        estimate.coilsEstimated = true;
+        const double gap = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+        // Noise of a few grey levels: quantised quartiles say nothing about N
+        // (equal quartiles would read as 64 coils); keep the Rician floor.
+        const double step = quantisationStep(values);
+        if (step > 0.0 && gap < kFewLevels * step) {
+            estimate.coils = 1.0;
+        } else {
+            estimate.coils = coilsFromQuartileSpread(middle > 0.0 ? gap / middle : 1.0);
+            estimate.coilsEstimated = true;
+        }
     }
     estimate.sigma = middle / chiQuantileOverSigma(estimate.coils, 0.5);
 
