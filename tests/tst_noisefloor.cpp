@@ -62,6 +62,8 @@ class TestNoiseFloor final : public QObject
     Q_OBJECT
 
 private slots:
+    void noiseOfAFewGreyLevelsKeepsOneCoil();
+    void pointAndPosteriorTablesAreNeverConfused();
     void estimatesSigmaFromTheBackground_data();
     void estimatesSigmaFromTheBackground();
     void removesTheRicianMeanBias_data();
@@ -384,6 +386,35 @@ void TestNoiseFloor::isThreadSafe()
         const cv::Mat sequential = removeNoiseFloor(prediction, 0.05, settings[i].first, settings[i].second);
         QCOMPARE(cv::norm(parallel[i], sequential, cv::NORM_INF), 0.0);
     }
+}
+
+// An 8-bit slice whose background (lifted by an offset of 12 grey levels)
+// has noise of a grey level or two: its quartiles nearly coincide, which would
+// read as dozens of coils; N stays 1.
+void TestNoiseFloor::noiseOfAFewGreyLevelsKeepsOneCoil()
+{
+    const cv::Mat clean = test::syntheticSlice(200, 220, 3);
+    const cv::Mat lifted = fromUnitFloat(clean * 0.9 + 12.0 / 255.0, CV_8U);
+    const cv::Mat noisy = addNoise(lifted, NoiseModel::Gaussian, 0.004, 2);
+    const auto estimate = estimateNoise(toUnitFloat(noisy), 0.0);
+    QVERIFY(estimate.backgroundPixels > 0);
+    QCOMPARE(estimate.coils, 1.0);
+    QVERIFY(!estimate.coilsEstimated);
+    // Noise of many grey levels is still measured.
+    const cv::Mat strong = addNoise(fromUnitFloat(clean, CV_8U), parseNoiseSpec("chi:4"), 0.08, 2);
+    QCOMPARE(estimateNoise(toUnitFloat(strong), 0.0).coils, 4.0);
+}
+
+// A posterior whose tau / sigma rounds next to 1 once shared the point
+// inversion's cache entry.
+void TestNoiseFloor::pointAndPosteriorTablesAreNeverConfused()
+{
+    const double sigma = 0.1;
+    const cv::Mat floorLevel(1, 1, CV_32FC1, cv::Scalar(sigma * chiMeanOverSigma(0.3, 1.0)));
+    const double point = removeNoiseFloor(floorLevel, sigma, 1.0, 0.0).at<float>(0, 0);
+    const double posterior = removeNoiseFloor(floorLevel, sigma, 1.0, 0.98 * sigma).at<float>(0, 0);
+    QVERIFY2(std::abs(point - posterior) > 1e-3, qPrintable(QStringLiteral("%1 %2").arg(point).arg(posterior)));
+    QCOMPARE(double(removeNoiseFloor(floorLevel, sigma, 1.0, 0.0).at<float>(0, 0)), point);
 }
 
 QTEST_APPLESS_MAIN(TestNoiseFloor)
