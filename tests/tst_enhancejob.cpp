@@ -176,8 +176,11 @@ void TestEnhanceJob::malformedEarlierCsvIsKeptAside()
     EnhanceOptions options;
     options.patientIds = {"P2"};
     const auto result = run(dir.path(), options);
-    QCOMPARE(result.notices.size(), std::size_t(1));
-    QVERIFY2(QString::fromStdString(result.notices[0]).contains("malformed"), result.notices[0].c_str());
+    // One notice about the CSV (the other one reports the measured noise).
+    const auto malformed = std::count_if(result.notices.begin(), result.notices.end(), [](const std::string &notice) {
+        return notice.find("malformed") != std::string::npos;
+    });
+    QCOMPARE(malformed, 1);
     const QStringList backups = QDir(dir.path()).entryList({"brain_tumor_info_metrics.csv.malformed-*"}, QDir::Files);
     QCOMPARE(backups.size(), 1);
     QFile backup(dir.filePath(backups[0]));
