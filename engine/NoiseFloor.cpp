@@ -456,14 +456,13 @@ cv::Mat backgroundMask(const cv::Mat &magnitude)
     return background;
 }
 
-NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
+namespace {
+
+// estimateNoise() with the background mask already found (the floor removal needs it twice).
+NoiseEstimate measureNoise(const cv::Mat &magnitude, const cv::Mat &mask, double coils)
 {
-    checkImage(magnitude, "Noise estimation");
-    if (coils > 0.0)
-        checkCoils(coils);
     NoiseEstimate estimate;
     estimate.coils = coils > 0.0 ? coils : 1.0;
-    const cv::Mat mask = backgroundMask(magnitude);
     if (mask.empty()) { // a slice filled by tissue: the whole image
         estimate.sigma = magnitude.rows >= 3 && magnitude.cols >= 3 ? laplacianSigma(magnitude) : 0.0;
         return estimate;
@@ -510,6 +509,16 @@ NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
     return estimate;
 }
 
+} // namespace
+
+NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
+{
+    checkImage(magnitude, "Noise estimation");
+    if (coils > 0.0)
+        checkCoils(coils);
+    return measureNoise(magnitude, backgroundMask(magnitude), coils);
+}
+
 cv::Mat removeNoiseFloor(const cv::Mat &expectedMagnitude, double sigma, double coils, double predictionError)
 {
     if (expectedMagnitude.type() != CV_32FC1)
@@ -554,10 +563,14 @@ cv::Mat removeRicianBias(const cv::Mat &expectedMagnitude, double sigma)
 
 FloorRemoval removeNoiseFloorOf(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth)
 {
+    checkImage(noisyInput, "Noise estimation");
+    if (coils > 0.0)
+        checkCoils(coils);
+    const cv::Mat mask = backgroundMask(noisyInput);
     FloorRemoval removal;
-    removal.noise = estimateNoise(noisyInput, coils);
+    removal.noise = measureNoise(noisyInput, mask, coils);
     if (smooth && removal.noise.backgroundPixels > 0)
-        removal.predictionError = estimatePredictionError(prediction, backgroundMask(noisyInput));
+        removal.predictionError = estimatePredictionError(prediction, mask);
     removal.signal = removeNoiseFloor(prediction, removal.noise.sigma, removal.noise.coils, removal.predictionError);
     return removal;
 }
