@@ -5,7 +5,7 @@
 #include "NoiseFloor.h"
 #include "ThreadPolicy.h"
 #include "nn/Checkpoint.h"
-#include "nn/UNet.h"
+#include "nn/TiledInference.h"
 
 #include <opencv2/core.hpp>
 

@@ -9,7 +9,7 @@
 #include "Trainer.h"
 #include "TrainingOptions.h"
 #include "nn/Checkpoint.h"
-#include "nn/UNet.h"
+#include "nn/TiledInference.h"
 
 #include <atomic>
 #include <chrono>

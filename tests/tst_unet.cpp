@@ -1,6 +1,6 @@
 // LibTorch first: Qt's keywords are disabled for this target (QT_NO_KEYWORDS),
 // since Qt's `slots` macro breaks LibTorch's headers.
-#include "nn/UNet.h"
+#include "nn/TiledInference.h"
 
 #include <QtTest>
 
