@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""The engine's default U-Net written plainly in PyTorch, as a notebook user
+would, to time it against the engine on the same CPU (bench_speed --compare).
+
+Never used at run time: a benchmark only. Run with the system Python
+(/usr/bin/python3, Debian python3-torch 1.13). Prints one JSON object per line:
+  {"kind": "info", ...}        torch version, threads, parameter count
+  {"kind": "inference", ...}   one per size: ms per slice and per megapixel,
+                               or "skipped" with the reason
+  {"kind": "training", ...}    seconds per Adam step (min and median)
+
+The network follows engine/nn/UNet.cpp with the defaults of
+engine/TrainingOptions.h (NetworkConfig): depth 2, 16 base channels doubled per
+level, two 3x3 convolutions per level each followed by batch normalisation and
+ReLU, max-blur-pool down (max-pool 2 stride 1, replicate pad 1, depthwise
+binomial [1 2 1] x [1 2 1] / 16 stride 2), 2x2 stride-2 transposed convolution
+up, skip connections by concatenation except at full resolution, 1x1
+convolution out, linear output: input standardised by the data's mean and
+deviation, output mean + deviation x the last convolution. Module names match
+the engine's so that the state dicts line up.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class DoubleConv(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.first = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.first_norm = nn.BatchNorm2d(out_channels)
+        self.second = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        self.second_norm = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x):
+        x = F.relu(self.first_norm(self.first(x)))
+        return F.relu(self.second_norm(self.second(x)))
+
+
+class UNet(nn.Module):
+    def __init__(self, depth=2, base_channels=16, data_mean=0.0, data_deviation=1.0):
+        super().__init__()
+        self.depth = depth
+        ch = [base_channels << level for level in range(depth + 1)]
+        self.encoders = nn.ModuleList(
+            [DoubleConv(1 if level == 0 else ch[level - 1], ch[level]) for level in range(depth)])
+        self.bottleneck = DoubleConv(ch[depth - 1], ch[depth])
+        self.upsamplers = nn.ModuleList()
+        self.decoders = nn.ModuleList()
+        for level in reversed(range(depth)):
+            self.upsamplers.append(nn.ConvTranspose2d(ch[level + 1], ch[level], 2, stride=2))
+            # No skip connection at full resolution (N2V2).
+            self.decoders.append(DoubleConv(2 * ch[level] if level > 0 else ch[level], ch[level]))
+        self.output = nn.Conv2d(ch[0], 1, 1)
+        taps = torch.tensor([1.0, 2.0, 1.0])
+        self.register_buffer("blur_kernel", (taps[:, None] * taps[None, :] / 16.0).view(1, 1, 3, 3))
+        self.register_buffer("data_mean", torch.tensor([float(data_mean)]))
+        self.register_buffer("data_deviation", torch.tensor([float(data_deviation)]))
+
+    def downsample(self, x):
+        # Max-blur-pool (Zhang 2019, N2V2): dense max, then an anti-aliased stride.
+        x = F.max_pool2d(x, 2, stride=1)
+        x = F.pad(x, (1, 1, 1, 1), mode="replicate")
+        channels = x.shape[1]
+        return F.conv2d(x, self.blur_kernel.expand(channels, 1, 3, 3), stride=2, groups=channels)
+
+    def forward(self, image):
+        x = (image - self.data_mean) / self.data_deviation
+        skips = []
+        for encoder in self.encoders:
+            x = encoder(x)
+            skips.append(x)
+            x = self.downsample(x)
+        x = self.bottleneck(x)
+        for step, (up, decoder) in enumerate(zip(self.upsamplers, self.decoders)):
+            level = self.depth - 1 - step
+            x = up(x)
+            if level > 0:
+                x = torch.cat([x, skips[level]], 1)
+            x = decoder(x)
+        return self.data_mean + self.data_deviation * self.output(x)
+
+
+def repeats_for(size):
+    # The same rule as bench_speed's for the engine: more repeats of small sizes.
+    return 5 if size <= 512 else 3 if size <= 1024 else 2
+
+
+def emit(record):
+    print(json.dumps(record), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads; 0: all cores")
+    parser.add_argument("--sizes", default="256,512,1024,2048,4096", help="square slice sides, comma-separated")
+    parser.add_argument("--max-size", type=int, default=4096,
+                        help="larger slices are not run: one forward pass of the whole slice needs about "
+                             "300 bytes per pixel (4096^2: ~5 GB)")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--patch", type=int, default=64)
+    parser.add_argument("--train-steps", type=int, default=12, help="timed training steps after 3 of warm-up")
+    parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--base-channels", type=int, default=16)
+    args = parser.parse_args()
+
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    else:
+        import os
+        torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(1)
+
+    model = UNet(args.depth, args.base_channels, data_mean=0.4, data_deviation=0.2)
+    parameters = sum(p.numel() for p in model.parameters())
+    emit({"kind": "info", "torch": torch.__version__, "python": sys.version.split()[0],
+          "threads": torch.get_num_threads(), "parameters": parameters,
+          "depth": args.depth, "base_channels": args.base_channels})
+
+    # Training first, as a user would before inference; it also gives batch
+    # normalisation realistic running statistics.
+    model.train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=4e-4)
+    loss_function = nn.MSELoss()
+    inputs = torch.rand(args.batch, 1, args.patch, args.patch)
+    targets = torch.rand(args.batch, 1, args.patch, args.patch)
+    times = []
+    for step in range(3 + args.train_steps):
+        start = time.perf_counter()
+        optimiser.zero_grad()
+        loss = loss_function(model(inputs), targets)
+        loss.backward()
+        optimiser.step()
+        if step >= 3:
+            times.append(time.perf_counter() - start)
+    emit({"kind": "training", "batch": args.batch, "patch": args.patch, "steps": len(times),
+          "seconds_per_step_min": min(times), "seconds_per_step_median": statistics.median(times)})
+
+    model.eval()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    with torch.inference_mode():
+        model(torch.rand(1, 1, 64, 64))  # warm-up
+        for size in sizes:
+            if size > args.max_size:
+                emit({"kind": "inference", "size": size, "skipped":
+                      f"not run: one forward pass of a whole {size}x{size} slice needs about "
+                      f"{300 * size * size / 2**30:.0f} GiB"})
+                continue
+            image = torch.rand(1, 1, size, size)
+            best = float("inf")
+            for _ in range(repeats_for(size)):
+                start = time.perf_counter()
+                model(image)
+                best = min(best, time.perf_counter() - start)
+            emit({"kind": "inference", "size": size, "ms": best * 1000,
+                  "ms_per_megapixel": best * 1000 / (size * size / 1e6)})
+
+
+if __name__ == "__main__":
+    main()
