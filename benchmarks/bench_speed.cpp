@@ -211,10 +211,33 @@ struct PythonResults
     double stepMedian = std::nan("");
     std::map<int, double> inferenceMs; // per size, one whole-slice forward pass
     std::map<int, std::string> skipped;
+    double checkDifference = std::nan(""); // max |twin - ours| with our weights on the same input
+    double checkScale = std::nan("");      // max |ours| there
 };
 
+// Our network's output on one float slice, written with the input as raw
+// float32 for the Python twin to run with our model's weights: both networks
+// must give the same numbers, not only the same parameter count.
+std::string writeEquivalenceCheck(mri::Enhancer &enhancer, const std::filesystem::path &modelFile,
+                                  const std::filesystem::path &folder, int size)
+{
+    const cv::Mat input = mri::toUnitFloat(syntheticSlice(size, size));
+    const bool correction = enhancer.ricianCorrection();
+    enhancer.setRicianCorrection(false); // the network alone
+    const cv::Mat output = enhancer.enhanceUnit(input);
+    enhancer.setRicianCorrection(correction);
+    const auto write = [](const std::filesystem::path &file, const cv::Mat &image) {
+        std::ofstream out(file, std::ios::binary);
+        out.write(reinterpret_cast<const char *>(image.ptr<float>()), std::streamsize(image.total() * sizeof(float)));
+    };
+    write(folder / "check-input.raw", input);
+    write(folder / "check-output.raw", output);
+    return " --check-model '" + modelFile.string() + "' --check-input '" + (folder / "check-input.raw").string()
+        + "' --check-output '" + (folder / "check-output.raw").string() + "' --check-size " + std::to_string(size);
+}
+
 PythonResults runPythonTwin(const std::vector<int> &sizes, int threads, const mri::TrainingOptions &options,
-                            int trainSteps)
+                            int trainSteps, const std::string &checkArguments)
 {
     PythonResults results;
     const std::filesystem::path script = MRI_PYTHON_TWIN;
@@ -234,7 +257,7 @@ PythonResults runPythonTwin(const std::vector<int> &sizes, int threads, const mr
         + " --sizes " + sizeList + " --max-size " + std::to_string(kPythonMaxSize) + " --batch "
         + std::to_string(options.batchSize) + " --patch " + std::to_string(options.patchSize) + " --train-steps "
         + std::to_string(trainSteps) + " --depth " + std::to_string(options.network.depth) + " --base-channels "
-        + std::to_string(options.network.baseChannels);
+        + std::to_string(options.network.baseChannels) + checkArguments;
     std::printf("running: %s\n", command.c_str());
     std::fflush(stdout);
     FILE *pipe = popen(command.c_str(), "r");
@@ -259,6 +282,9 @@ PythonResults runPythonTwin(const std::vector<int> &sizes, int threads, const mr
         } else if (kind == "training") {
             results.stepMin = record.value("seconds_per_step_min", std::nan(""));
             results.stepMedian = record.value("seconds_per_step_median", std::nan(""));
+        } else if (kind == "check") {
+            results.checkDifference = record.value("max_abs_difference", std::nan(""));
+            results.checkScale = record.value("max_abs_output", std::nan(""));
         } else if (kind == "inference") {
             const int size = record.value("size", 0);
             if (record.contains("skipped"))
@@ -286,6 +312,7 @@ void runCompare(const std::filesystem::path &folder, bool quick, int threads)
     const auto &options = model.options;
     const auto &network = options.network;
     auto enhancer = loadEnhancer(options.modelFile, threads);
+    const std::string checkArguments = writeEquivalenceCheck(enhancer, options.modelFile, folder, 256);
     enhancer.enhance(syntheticSlice(256, 256)); // warm-up
     std::map<int, double> oursMs;
     for (const int size : sizes) {
@@ -294,7 +321,7 @@ void runCompare(const std::filesystem::path &folder, bool quick, int threads)
         std::fflush(stdout);
     }
 
-    const auto python = runPythonTwin(sizes, threads, options, trainSteps);
+    const auto python = runPythonTwin(sizes, threads, options, trainSteps, checkArguments);
 
     const long long ourParameters = mri::bench::unetParameterCount(network);
     std::printf("\nnetwork: U-Net depth %d, %d base channels, %.1f kMAC per pixel (1 MAC = 2 FLOP); parameters: "
@@ -302,6 +329,10 @@ void runCompare(const std::filesystem::path &folder, bool quick, int threads)
                 network.depth, network.baseChannels, mri::bench::unetMultiplyAccumulates(network, 1024, 1024) / (1 << 20) / 1e3,
                 ourParameters, python.ran ? std::to_string(python.parameters).c_str() : "not run",
                 python.ran ? (python.parameters == ourParameters ? " (equal)" : " (DIFFERENT)") : "");
+    if (!std::isnan(python.checkDifference))
+        std::printf("same weights (our model loaded into the twin), same 256x256 input: max |Python - ours| = %.2g "
+                    "(outputs up to %.2g)\n",
+                    python.checkDifference, python.checkScale);
     std::printf("ours: mri::Enhancer::enhance of an 8-bit slice as the app runs it (tiles of %d, noise-floor removal "
                 "%s); Python: one forward pass of the whole float slice, eval() + inference_mode()%s%s\n",
                 enhancer.tileSize(), enhancer.ricianCorrection() ? "on" : "off",

@@ -8,6 +8,9 @@ Never used at run time: a benchmark only. Run with the system Python
   {"kind": "inference", ...}   one per size: ms per slice and per megapixel,
                                or "skipped" with the reason
   {"kind": "training", ...}    seconds per Adam step (min and median)
+  {"kind": "check", ...}       with --check-model: the largest difference between
+                               the engine's output and this network's with the
+                               engine's weights on the same input
 
 The network follows engine/nn/UNet.cpp with the defaults of
 engine/TrainingOptions.h (NetworkConfig): depth 2, 16 base channels doubled per
@@ -88,6 +91,34 @@ class UNet(nn.Module):
         return self.data_mean + self.data_deviation * self.output(x)
 
 
+def load_engine_weights(model, model_file):
+    """Loads the weights and batch-norm statistics of an engine model file
+    (engine/ModelFile.h: a text line, the JSON header's byte count, the header,
+    then the LibTorch archive, whose "model" entry has our module names)."""
+    import io
+    data = open(model_file, "rb").read()
+    first = data.index(b"\n")
+    second = data.index(b"\n", first + 1)
+    archive = data[second + 1 + int(data[first + 1:second]):]
+    loaded = torch.jit.load(io.BytesIO(archive), map_location="cpu")
+    state = {name[len("model."):]: value for name, value in
+             list(loaded.named_parameters()) + list(loaded.named_buffers()) if name.startswith("model.")}
+    model.load_state_dict(state, strict=True)
+
+
+def check_against_engine(args):
+    model = UNet(args.depth, args.base_channels)
+    load_engine_weights(model, args.check_model)
+    model.eval()
+    size = args.check_size
+    image = torch.from_file(args.check_input, size=size * size, dtype=torch.float32).view(1, 1, size, size)
+    ours = torch.from_file(args.check_output, size=size * size, dtype=torch.float32).view(1, 1, size, size)
+    with torch.inference_mode():
+        twin = model(image)
+    emit({"kind": "check", "size": size, "max_abs_difference": (twin - ours).abs().max().item(),
+          "max_abs_output": ours.abs().max().item()})
+
+
 def repeats_for(size):
     # The same rule as bench_speed's for the engine: more repeats of small sizes.
     return 5 if size <= 512 else 3 if size <= 1024 else 2
@@ -109,6 +140,10 @@ def main():
     parser.add_argument("--train-steps", type=int, default=12, help="timed training steps after 3 of warm-up")
     parser.add_argument("--depth", type=int, default=2)
     parser.add_argument("--base-channels", type=int, default=16)
+    parser.add_argument("--check-model", help="an engine model file: run its weights in this network")
+    parser.add_argument("--check-input", help="raw float32 size x size input of the check")
+    parser.add_argument("--check-output", help="raw float32 size x size output of the engine on it")
+    parser.add_argument("--check-size", type=int, default=256)
     args = parser.parse_args()
 
     if args.threads > 0:
@@ -123,6 +158,9 @@ def main():
     emit({"kind": "info", "torch": torch.__version__, "python": sys.version.split()[0],
           "threads": torch.get_num_threads(), "parameters": parameters,
           "depth": args.depth, "base_channels": args.base_channels})
+
+    if args.check_model:
+        check_against_engine(args)
 
     # Training first, as a user would before inference; it also gives batch
     # normalisation realistic running statistics.
