@@ -197,7 +197,7 @@ void runLarge(const std::filesystem::path &folder, int side, int threads)
     const double megapixels = double(side) * side / 1e6;
     const double gflops = 2.0 * mri::bench::unetMultiplyAccumulates(model.options.network, side, side) / elapsed / 1e9;
     std::printf("enhance %dx%d (ours, tiles of %d): %.1f s, %.1f ms per megapixel, %.1f GFLOP/s, peak resident memory "
-                "%.0f MiB (%.0f MiB before; the 8-bit slice itself is %.0f MiB)\n",
+                "%.0f MiB (%.0f MiB before; the 8-bit slice itself is %.1f MiB)\n",
                 side, side, enhancer.tileSize(), elapsed, elapsed * 1000 / megapixels, gflops, peakMemoryMiB(), before,
                 megapixels / 1.048576);
 }
