@@ -17,6 +17,11 @@ private Q_SLOTS:
     void tiledInferenceMatchesWholeImage();
     void sigmoidOutputStaysInUnitRange();
     void linearOutputUsesTheDataScale();
+    void foldedNetworkMatchesEvalForward_data();
+    void foldedNetworkMatchesEvalForward();
+    void foldedNetworkFollowsChangedWeights();
+    void maxBlurPoolMatchesReference_data();
+    void maxBlurPoolMatchesReference();
 };
 
 void TestUNet::shapeIsPreserved_data()
@@ -156,6 +161,111 @@ void TestUNet::linearOutputUsesTheDataScale()
     for (const auto &buffer : net->named_buffers())
         saved = saved || (buffer.key() == "data_mean" && std::abs(buffer.value().item<double>() - 0.2) < 1e-7);
     QVERIFY(saved);
+}
+
+void TestUNet::foldedNetworkMatchesEvalForward_data()
+{
+    QTest::addColumn<int>("depth");
+    QTest::addColumn<bool>("batchNorm");
+    QTest::addColumn<bool>("blurPool");
+    QTest::addColumn<bool>("linear");
+    QTest::addColumn<bool>("residual");
+    QTest::addColumn<bool>("topSkip");
+    QTest::newRow("default") << 2 << true << true << true << false << false;
+    QTest::newRow("no batch norm") << 2 << false << true << true << false << false;
+    QTest::newRow("max-pool, top skip, depth 3") << 3 << true << false << true << false << true;
+    QTest::newRow("sigmoid output") << 2 << true << true << false << false << false;
+    QTest::newRow("residual linear, depth 1") << 1 << true << true << true << true << false;
+    QTest::newRow("residual sigmoid-era model") << 4 << true << false << false << true << true;
+}
+
+// The inference network (batch norm folded, channels-last, up-sampling as a
+// 1x1 convolution and pixel shuffle) computes the eval-mode forward pass.
+void TestUNet::foldedNetworkMatchesEvalForward()
+{
+    QFETCH(int, depth);
+    QFETCH(bool, batchNorm);
+    QFETCH(bool, blurPool);
+    QFETCH(bool, linear);
+    QFETCH(bool, residual);
+    QFETCH(bool, topSkip);
+    mri::NetworkConfig config;
+    config.depth = depth;
+    config.baseChannels = 8;
+    config.batchNorm = batchNorm;
+    config.blurPool = blurPool;
+    config.linearOutput = linear;
+    config.residualOutput = residual;
+    config.topSkip = topSkip;
+    mri::nn::UNet net(config);
+    torch::NoGradGuard noGrad;
+    // Batch statistics and affine parameters far from the identity, as after training.
+    for (const auto &module : net->modules(false)) {
+        if (auto *norm = module->as<torch::nn::BatchNorm2dImpl>()) {
+            norm->running_mean.uniform_(-0.5, 0.5);
+            norm->running_var.uniform_(0.3, 3.0);
+            norm->weight.uniform_(0.5, 1.5);
+            norm->bias.uniform_(-0.3, 0.3);
+        }
+    }
+    net->setDataStatistics(0.3, 0.2);
+    net->eval();
+    const int64_t side = 8 << depth;
+    const auto input = torch::rand({2, 1, side, side + (4 << depth)});
+    const auto reference = net->forward(input);
+    const auto folded = net->infer(input);
+    QCOMPARE(folded.sizes().vec(), reference.sizes().vec());
+    const double difference = (folded - reference).abs().max().item<double>();
+    const double scale = reference.abs().max().item<double>();
+    QVERIFY2(difference <= 1e-5 * std::max(1.0, scale), qPrintable(QStringLiteral("max difference %1").arg(difference)));
+}
+
+// Weights changed in eval mode (loaded, edited in place) reach the inference network.
+void TestUNet::foldedNetworkFollowsChangedWeights()
+{
+    mri::NetworkConfig config;
+    config.baseChannels = 4;
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    const auto input = torch::rand({1, 1, 32, 32});
+    const auto before = net->infer(input);
+    for (auto &parameter : net->parameters())
+        parameter.mul_(1.5);
+    const auto after = net->infer(input);
+    QVERIFY((after - before).abs().max().item<double>() > 1e-4);
+    QVERIFY(torch::allclose(after, net->forward(input), 1e-4, 1e-5));
+}
+
+void TestUNet::maxBlurPoolMatchesReference_data()
+{
+    QTest::addColumn<int>("batch");
+    QTest::addColumn<int>("channels");
+    QTest::addColumn<int>("height");
+    QTest::addColumn<int>("width");
+    QTest::newRow("smallest, 2x2") << 1 << 1 << 2 << 2;
+    QTest::newRow("one channel, 4x6") << 1 << 1 << 4 << 6;
+    QTest::newRow("16 channels, 34x18, batch 2") << 2 << 16 << 34 << 18;
+    QTest::newRow("3 channels, 10x40") << 1 << 3 << 10 << 40;
+}
+
+void TestUNet::maxBlurPoolMatchesReference()
+{
+    QFETCH(int, batch);
+    QFETCH(int, channels);
+    QFETCH(int, height);
+    QFETCH(int, width);
+    namespace F = torch::nn::functional;
+    torch::NoGradGuard noGrad;
+    const auto input = torch::randn({batch, channels, height, width});
+    const auto taps = torch::tensor({1.0f, 2.0f, 1.0f});
+    const auto kernel = (taps.unsqueeze(1) * taps.unsqueeze(0) / 16.0f).view({1, 1, 3, 3});
+    const auto dense = F::max_pool2d(input, F::MaxPool2dFuncOptions(2).stride(1));
+    const auto padded = F::pad(dense, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate));
+    const auto reference = F::conv2d(padded, kernel.expand({channels, 1, 3, 3}), F::Conv2dFuncOptions().stride(2).groups(channels));
+    const auto pooled = mri::nn::maxBlurPool(input);
+    QCOMPARE(pooled.sizes().vec(), reference.sizes().vec());
+    QVERIFY(torch::allclose(pooled, reference, 1e-5, 1e-6));
 }
 
 QTEST_APPLESS_MAIN(TestUNet)

@@ -86,7 +86,7 @@ torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, co
     const int64_t tile = std::max<int64_t>(roundUp(tileSize, factor), 2 * margin + band + 4 * factor);
     const auto runTile = [&](const torch::Tensor &part) {
         const auto batch = part.contiguous().view({1, 1, part.size(0), part.size(1)}).to(device);
-        return net->forward(batch).view({part.size(0), part.size(1)}).to(torch::kCPU);
+        return net->infer(batch).view({part.size(0), part.size(1)}).to(torch::kCPU);
     };
 
     if (cancel && cancel->load())

@@ -67,6 +67,33 @@ void UNetImpl::setDataStatistics(double mean, double deviation)
     m_dataDeviation.fill_(deviation > 1e-6 ? deviation : 1.0); // a blank slice: keep the scale of the data
 }
 
+void UNetImpl::train(bool on)
+{
+    torch::nn::Module::train(on);
+    m_folded = on ? nullptr : std::make_shared<const FoldedUNet>(*this);
+    m_foldedVersion = on ? -1 : weightVersion();
+}
+
+int64_t UNetImpl::weightVersion() const
+{
+    int64_t version = 0;
+    for (const auto &parameter : parameters())
+        version += static_cast<int64_t>(parameter._version());
+    for (const auto &buffer : buffers())
+        version += static_cast<int64_t>(buffer._version());
+    return version;
+}
+
+torch::Tensor UNetImpl::infer(const torch::Tensor &input)
+{
+    TORCH_CHECK(!is_training(), "UNet::infer needs eval mode");
+    if (!m_folded || weightVersion() != m_foldedVersion) {
+        m_folded = std::make_shared<const FoldedUNet>(*this);
+        m_foldedVersion = weightVersion();
+    }
+    return m_folded->forward(input);
+}
+
 int UNetImpl::receptiveRadius() const
 {
     // Receptive field diameter: every 3x3 convolution at scale s adds 2s, a

@@ -3,6 +3,7 @@
 // Private to the engine: includes LibTorch. Never include from a public header.
 
 #include "TrainingOptions.h"
+#include "nn/FoldedUNet.h"
 
 #include <torch/torch.h>
 
@@ -18,6 +19,7 @@ public:
     torch::Tensor forward(const torch::Tensor &input);
 
 private:
+    friend class FoldedUNet;
     torch::nn::Conv2d m_first{nullptr};
     torch::nn::Conv2d m_second{nullptr};
     torch::nn::BatchNorm2d m_firstNorm{nullptr};  // null without batch normalisation
@@ -44,7 +46,16 @@ public:
     // before training; saved with the weights.
     void setDataStatistics(double mean, double deviation);
 
+    // eval() also prepares the inference network (FoldedUNet) from the
+    // current weights; train() drops it.
+    void train(bool on = true) override;
+    // The eval-mode forward pass through the inference network, prepared
+    // again when a weight or buffer changed since (loaded, edited in place);
+    // the caller holds NoGradGuard or InferenceMode. Throws in training mode.
+    torch::Tensor infer(const torch::Tensor &input);
+
 private:
+    friend class FoldedUNet;
     torch::Tensor downsample(const torch::Tensor &input) const;
 
     NetworkConfig m_config;
@@ -56,6 +67,11 @@ private:
     torch::Tensor m_blurKernel; // buffer, used when config.blurPool
     torch::Tensor m_dataMean;   // buffers of a linear output, undefined otherwise
     torch::Tensor m_dataDeviation;
+    // Version counters of the weights and buffers tell when they changed.
+    int64_t weightVersion() const;
+
+    std::shared_ptr<const FoldedUNet> m_folded; // set while in eval mode
+    int64_t m_foldedVersion = -1;
 };
 TORCH_MODULE(UNet);
 
