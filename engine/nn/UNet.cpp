@@ -121,6 +121,18 @@ torch::Tensor UNetImpl::downsample(const torch::Tensor &input) const
                      F::Conv2dFuncOptions().stride(2).groups(channels));
 }
 
+torch::Tensor upsample(const torch::nn::ConvTranspose2dImpl &layer, const torch::Tensor &input)
+{
+    // The 2x2 stride-2 transposed convolution as a 1x1 convolution to 4x the
+    // channels and a pixel shuffle: the same function and gradients, but on
+    // oneDNN instead of ATen's reference kernel (slow_conv_transpose2d).
+    // out[o, 2y + i, 2x + j] = sum_c w[c, o, i, j] in[c, y, x] + b[o].
+    const auto inChannels = layer.weight.size(0);
+    const auto outChannels = layer.weight.size(1);
+    const auto weight = layer.weight.permute({1, 2, 3, 0}).reshape({outChannels * 4, inChannels, 1, 1});
+    return F::pixel_shuffle(F::conv2d(input, weight, F::Conv2dFuncOptions().bias(layer.bias.repeat_interleave(4))), 2);
+}
+
 torch::Tensor UNetImpl::forward(const torch::Tensor &input)
 {
     std::vector<torch::Tensor> skips;
@@ -136,7 +148,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor &input)
     x = m_bottleneck(x);
     for (int step = 0; step < m_config.depth; ++step) {
         const int level = m_config.depth - 1 - step;
-        x = m_upsamplers[step]->as<torch::nn::ConvTranspose2d>()->forward(x);
+        x = upsample(*m_upsamplers[step]->as<torch::nn::ConvTranspose2d>(), x);
         if (level > 0 || m_config.topSkip)
             x = torch::cat({x, skips[level]}, 1);
         x = m_decoders[step]->as<DoubleConv>()->forward(x);

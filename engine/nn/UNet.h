@@ -75,4 +75,8 @@ private:
 };
 TORCH_MODULE(UNet);
 
+// A 2x2 stride-2 transposed convolution computed as a 1x1 convolution and a
+// pixel shuffle (differentiable; the same parameters).
+torch::Tensor upsample(const torch::nn::ConvTranspose2dImpl &layer, const torch::Tensor &input);
+
 } // namespace mri::nn
