@@ -7,6 +7,7 @@
 #include "Enhancer.h"
 #include "ImageIO.h"
 #include "Noise.h"
+#include "ThreadPolicy.h"
 #include "Trainer.h"
 
 #include <opencv2/imgproc.hpp>
@@ -47,11 +48,13 @@ cv::Mat syntheticSlice(int width, int height)
 
 int main(int argc, char **argv)
 {
+    mri::adoptPassiveThreadWaiting(argv); // may re-execute the program, so first
     const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
     const bool largeOnly = argc > 1 && std::strcmp(argv[1], "--large") == 0;
     const auto folder = std::filesystem::temp_directory_path() / "mri-bench-speed";
     std::filesystem::create_directories(folder);
-    std::printf("threads: %u\n", std::thread::hardware_concurrency());
+    std::printf("threads: %u cores, %d in this process's affinity mask, %d used\n", std::thread::hardware_concurrency(),
+                mri::availableCpuCount(), mri::resolveThreadCount(0));
 
     // Training speed with the default options on 256 x 256 slices.
     std::vector<mri::TrainingSlice> slices;
