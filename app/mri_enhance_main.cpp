@@ -1,4 +1,5 @@
 #include "CommandLine.h"
+#include "ThreadPolicy.h"
 
 #include <atomic>
 #include <csignal>
@@ -21,6 +22,7 @@ extern "C" void onInterrupt(int)
 
 int main(int argc, char **argv)
 {
+    mri::adoptPassiveThreadWaiting(argv); // may re-execute the program, so first
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
     return mri::cli::run(std::vector<std::string>(argv + 1, argv + argc), g_cancel);

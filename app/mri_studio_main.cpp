@@ -5,12 +5,14 @@
 #include "MainWindow.h"
 #include "StartupOptions.h"
 #include "StudioLauncher.h"
+#include "ThreadPolicy.h"
 
 #include <QApplication>
 #include <QTextStream>
 
 int main(int argc, char *argv[])
 {
+    mri::adoptPassiveThreadWaiting(argv); // may re-execute the program, so first
     QApplication application(argc, argv);
     studio::setApplicationMetadata(application);
     studio::installTranslations(application);

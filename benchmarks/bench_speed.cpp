@@ -155,8 +155,8 @@ double timeEnhance(const mri::Enhancer &enhancer, int size)
 
 void printMachine(int threads)
 {
-    std::printf("machine: %s, %u cores, %d threads used\n", cpuModel().c_str(), std::thread::hardware_concurrency(),
-                threads);
+    std::printf("machine: %s, %u cores (%d in this process's affinity mask), %d threads used\n", cpuModel().c_str(),
+                std::thread::hardware_concurrency(), mri::availableCpuCount(), threads);
 }
 
 // The original report: whole and tiled enhancement, training per step.
@@ -377,6 +377,7 @@ void runCompare(const std::filesystem::path &folder, bool quick, int threads)
 
 int main(int argc, char **argv)
 {
+    mri::adoptPassiveThreadWaiting(argv); // may re-execute the program, so first
     CLI::App app{"bench_speed: speed and memory of the engine on this machine"};
     bool quick = false;
     bool compare = false;

@@ -10,11 +10,18 @@
 
 #include <opencv2/core.hpp>
 
+#include <omp.h>
+
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <numeric>
+#include <optional>
+#include <thread>
 
 namespace mri::training {
 
@@ -275,6 +282,89 @@ torch::Tensor withoutNoiseFloor(const torch::Tensor &output, const torch::Tensor
     return matToTensor(corrected).to(output.device());
 }
 
+// Prepares the batches of one epoch (patches, blind spots or synthetic noise)
+// on a thread of its own, one batch ahead of the step that trains on them, so
+// that the step need not wait for them. It draws exactly what the steps drew
+// when they prepared their own batches, in the same order, from the same
+// generators (the sampler's and LibTorch's default one, which the network's
+// steps do not draw from), so a seed repeats the run. A run stopped early
+// (cancelled, time budget) has drawn one batch more than it trained on.
+class BatchProducer
+{
+public:
+    BatchProducer(PatchSampler &sampler, const TrainingOptions &options, const RunPlan &plan, const torch::Device &device)
+        : m_sampler(sampler)
+        , m_options(options)
+        , m_plan(plan)
+        , m_device(device)
+        , m_thread([this] { produce(); })
+    {
+    }
+    ~BatchProducer()
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stop = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+    }
+    BatchProducer(const BatchProducer &) = delete;
+    BatchProducer &operator=(const BatchProducer &) = delete;
+
+    // The next step's batch; rethrows what preparing it threw.
+    Batch take()
+    {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_changed.wait(lock, [this] { return m_ready.has_value() || m_error; });
+        if (!m_ready)
+            std::rethrow_exception(m_error);
+        Batch batch = std::move(*m_ready);
+        m_ready.reset();
+        m_changed.notify_all();
+        return batch;
+    }
+
+private:
+    void produce()
+    {
+        try {
+            // One thread: the step's OpenMP team has the cores; this thread
+            // only fills the time the step leaves them idle.
+            torch::get_num_threads(); // LibTorch's per-thread set-up first, which would undo the next line
+            omp_set_num_threads(1);
+            for (int step = 1; step <= m_plan.stepsPerEpoch; ++step) {
+                {
+                    // One ahead: the next batch is made while the step before it runs.
+                    std::unique_lock<std::mutex> lock(m_mutex);
+                    m_changed.wait(lock, [this] { return !m_ready || m_stop; });
+                    if (m_stop)
+                        return;
+                }
+                auto batch = makeBatch(m_sampler.draw(m_plan.batchOfStep(step)).to(m_device), m_options);
+                std::lock_guard<std::mutex> lock(m_mutex);
+                m_ready = std::move(batch);
+                m_changed.notify_all();
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_error = std::current_exception();
+            m_changed.notify_all();
+        }
+    }
+
+    PatchSampler &m_sampler;
+    const TrainingOptions &m_options;
+    const RunPlan &m_plan;
+    torch::Device m_device;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::optional<Batch> m_ready;
+    std::exception_ptr m_error;
+    bool m_stop = false;
+    std::thread m_thread; // last: starts once the members above exist
+};
+
 nn::UNet newNetUnlessGiven(nn::UNet net, const NetworkConfig &config, const torch::Device &device)
 {
     if (!net) {
@@ -516,11 +606,12 @@ EpochSummary trainEpoch(Learner &learner, PatchSampler &sampler, const TrainingO
     learner.net->train();
     double lossSum = 0.0;
     int stepsInEpoch = 0;
+    BatchProducer batches(sampler, options, plan, learner.device);
     for (int step = 1; step <= plan.stepsPerEpoch; ++step) {
         if (cancel || progress.budgetSpent())
             break;
         learner.setLearningRate(learningRateAt(options, progress.fraction()));
-        const auto batch = makeBatch(sampler.draw(plan.batchOfStep(step)).to(learner.device), options);
+        const auto batch = batches.take();
         learner.optimizer.zero_grad();
         const auto loss = lossOf(learner.net->forward(batch.input), batch);
         loss.backward();

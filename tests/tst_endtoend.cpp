@@ -77,6 +77,7 @@ private slots:
     void usageErrors();
     void metricsCommand();
     void badDatasetIsOneSentence();
+    void startsWithPassiveThreadWaiting();
 
 private:
     QTemporaryDir m_dir;
@@ -265,6 +266,38 @@ void TestEndToEnd::badDatasetIsOneSentence()
     auto noModel = runTool({"enhance", "--dataset", m_input, "--model", m_dir.filePath("absent.pt")}, 30000);
     QCOMPARE(noModel.exitCode, 1);
     QVERIFY(noModel.err.contains("absent.pt"));
+}
+
+// Without OMP_WAIT_POLICY the program re-executes itself once with the
+// passive policy (ThreadPolicy.h): same process, same arguments, and the
+// policy in its environment while it trains.
+void TestEndToEnd::startsWithPassiveThreadWaiting()
+{
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("OMP_WAIT_POLICY"));
+    environment.remove(QStringLiteral("MRI_THREAD_POLICY_APPLIED"));
+    const QString image = QDir(m_input).filePath("images/slice_1.png");
+    const auto metrics = runTool({"metrics", image, image}, 30000, environment);
+    QCOMPARE(metrics.exitCode, 0);
+    QCOMPARE(metrics.out.trimmed(), QStringLiteral("PSNR=inf SSIM=1.000000"));
+
+    QProcess training;
+    training.setProcessEnvironment(environment);
+    training.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE),
+                   QStringList{"train", "--dataset", m_input, "--model", QDir(m_work).filePath("policy.pt"), "--epochs",
+                               "1000"} + kTinyNetwork.mid(0, 8));
+    QVERIFY(training.waitForStarted());
+    QByteArray seen;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (seen = [&] {
+             QFile file(QStringLiteral("/proc/%1/environ").arg(training.processId()));
+             return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+         }()).contains(QByteArray("MRI_THREAD_POLICY_APPLIED=1")),
+        20000);
+    QVERIFY(seen.split('\0').contains(QByteArray("OMP_WAIT_POLICY=passive")));
+    QCOMPARE(training.state(), QProcess::Running);
+    training.kill();
+    training.waitForFinished(10000);
 }
 
 QTEST_GUILESS_MAIN(TestEndToEnd)
