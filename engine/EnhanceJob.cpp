@@ -294,6 +294,17 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             break;
         }
         const auto &row = dataset.rows[index];
+        if (callbacks.onSliceProgress) {
+            SliceProgress slice;
+            slice.rowIndex = index;
+            slice.slice = progress.done + 1;
+            slice.slices = progress.total;
+            enhancer.setTileProgress([&callbacks, slice](int done, int total) mutable {
+                slice.tilesDone = done;
+                slice.tilesTotal = total;
+                callbacks.onSliceProgress(slice);
+            });
+        }
         EnhancedRow outcome;
         outcome.rowIndex = index;
         try {

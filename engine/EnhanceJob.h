@@ -50,10 +50,21 @@ struct EnhanceProgress
     double etaSeconds = 0.0;
 };
 
+// Within the slice being enhanced: the network's tiles done of its total.
+struct SliceProgress
+{
+    std::size_t rowIndex = 0;
+    int slice = 1;            // 1-based position among the selected rows
+    int slices = 0;
+    int tilesDone = 0;
+    int tilesTotal = 0;
+};
+
 struct EnhanceCallbacks
 {
     std::function<void(const EnhancedRow &)> onRow;
     std::function<void(const EnhanceProgress &)> onProgress;
+    std::function<void(const SliceProgress &)> onSliceProgress; // after each tile, on the enhancing thread
     std::function<void(const std::string &)> onMessage; // waiting for a lock, a malformed CSV kept aside
 };
 

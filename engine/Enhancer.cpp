@@ -9,8 +9,9 @@
 
 #include <opencv2/core.hpp>
 
-#include <cstring>
+#include <algorithm>
 #include <thread>
+#include <vector>
 
 namespace mri {
 
@@ -23,6 +24,7 @@ struct Enhancer::Impl
     bool ricianCorrection = false;
     int noiseCoils = 1;
     bool smoothFloor = kSmoothFloorRemoval;
+    std::function<void(int, int)> tileProgress;
 };
 
 Enhancer::Enhancer(std::unique_ptr<Impl> impl)
@@ -88,36 +90,92 @@ void Enhancer::setSmoothFloorRemoval(bool enabled)
     m_impl->smoothFloor = enabled;
 }
 
+void Enhancer::setTileProgress(std::function<void(int done, int total)> progress)
+{
+    m_impl->tileProgress = std::move(progress);
+}
+
+namespace {
+
+// The unit float of every 8- or 16-bit level, by the conversion toUnitFloat()
+// uses, so that tiles converted one at a time equal the whole-image conversion.
+std::vector<float> unitLevels(int depth)
+{
+    const int levels = depth == CV_8U ? 256 : 65536;
+    cv::Mat all(1, levels, depth == CV_8U ? CV_8UC1 : CV_16UC1);
+    for (int i = 0; i < levels; ++i) {
+        if (depth == CV_8U)
+            all.at<unsigned char>(0, i) = static_cast<unsigned char>(i);
+        else
+            all.at<unsigned short>(0, i) = static_cast<unsigned short>(i);
+    }
+    const cv::Mat unit = toUnitFloat(all);
+    return std::vector<float>(unit.ptr<float>(), unit.ptr<float>() + levels);
+}
+
+} // namespace
+
+cv::Mat Enhancer::infer(const cv::Mat &image, const std::atomic_bool *cancel) const
+{
+    torch::NoGradGuard noGrad;
+    std::vector<float> levels;
+    nn::SliceReader reader;
+    switch (image.depth()) {
+    case CV_8U:
+        levels = unitLevels(CV_8U);
+        reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
+            const auto *pixels = image.ptr<unsigned char>(static_cast<int>(row)) + column;
+            for (int64_t i = 0; i < count; ++i)
+                out[i] = levels[pixels[i]];
+        };
+        break;
+    case CV_16U:
+        levels = unitLevels(CV_16U);
+        reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
+            const auto *pixels = image.ptr<unsigned short>(static_cast<int>(row)) + column;
+            for (int64_t i = 0; i < count; ++i)
+                out[i] = levels[pixels[i]];
+        };
+        break;
+    default:
+        reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
+            std::copy_n(image.ptr<float>(static_cast<int>(row)) + column, count, out);
+        };
+    }
+    cv::Mat output(image.rows, image.cols, CV_32FC1);
+    bool finished = false;
+    try {
+        finished = nn::inferSlice(m_impl->net, image.rows, image.cols, reader, output.ptr<float>(),
+                                  static_cast<int64_t>(output.step1()), m_impl->tileSize, cancel, m_impl->device,
+                                  m_impl->tileProgress);
+    } catch (const c10::Error &error) {
+        // LibTorch's messages carry a backtrace: the first line is the sentence.
+        const std::string text = error.what();
+        throw EngineError("The network could not process a " + std::to_string(image.cols) + "x"
+                          + std::to_string(image.rows) + " slice: " + text.substr(0, text.find('\n')) + ".");
+    }
+    return finished ? output : cv::Mat();
+}
+
+void Enhancer::finish(cv::Mat &prediction, const cv::Mat &noisyInput, NoiseEstimate *noise) const
+{
+    if (m_impl->ricianCorrection) {
+        const auto removal = removeNoiseFloorInPlace(prediction, noisyInput, m_impl->noiseCoils, m_impl->smoothFloor);
+        if (noise)
+            *noise = removal.noise;
+    } else if (noise) {
+        *noise = measureSliceNoise(noisyInput, m_impl->noiseCoils);
+    }
+}
+
 cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel, NoiseEstimate *noise) const
 {
     if (unitImage.empty() || unitImage.type() != CV_32FC1)
         throw EngineError("Enhancement needs a non-empty single-channel float image.");
-    torch::NoGradGuard noGrad;
-    const cv::Mat contiguous = unitImage.isContinuous() ? unitImage : unitImage.clone();
-    const auto input = torch::from_blob(const_cast<float *>(contiguous.ptr<float>()), {contiguous.rows, contiguous.cols},
-                                        torch::kFloat32);
-    torch::Tensor output;
-    try {
-        output = nn::inferSlice(m_impl->net, input, m_impl->tileSize, cancel, m_impl->device);
-    } catch (const c10::Error &error) {
-        // LibTorch's messages carry a backtrace: the first line is the sentence.
-        const std::string text = error.what();
-        throw EngineError("The network could not process a " + std::to_string(unitImage.cols) + "x"
-                          + std::to_string(unitImage.rows) + " slice: " + text.substr(0, text.find('\n')) + ".");
-    }
-    if (!output.defined())
+    cv::Mat unit = infer(unitImage, cancel);
+    if (unit.empty())
         return {};
-    const auto result = output.contiguous();
-    cv::Mat unit(contiguous.rows, contiguous.cols, CV_32FC1);
-    std::memcpy(unit.ptr<float>(), result.data_ptr<float>(), sizeof(float) * unit.total());
-    if (m_impl->ricianCorrection) {
-        auto removal = removeNoiseFloorOf(unit, contiguous, m_impl->noiseCoils, m_impl->smoothFloor);
-        if (noise)
-            *noise = removal.noise;
-        return removal.signal;
-    }
-    if (noise)
-        *noise = estimateNoise(contiguous, m_impl->noiseCoils);
+    finish(unit, unitImage, noise);
     return unit;
 }
 
@@ -125,9 +183,12 @@ cv::Mat Enhancer::enhance(const cv::Mat &image, const std::atomic_bool *cancel, 
 {
     if (image.empty() || image.channels() != 1 || (image.depth() != CV_8U && image.depth() != CV_16U))
         throw EngineError("Enhancement needs a non-empty 8- or 16-bit single-channel image.");
-    const cv::Mat unit = enhanceUnit(toUnitFloat(image), cancel, noise);
+    // No float copy of the input: tiles are converted as the network needs them,
+    // the noise is measured on the integer slice (NoiseFloor.h).
+    cv::Mat unit = infer(image, cancel);
     if (unit.empty())
         return {};
+    finish(unit, image, noise);
     return fromUnitFloat(unit, image.depth());
 }
 

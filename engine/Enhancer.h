@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 namespace mri {
@@ -44,15 +45,28 @@ public:
     // point inversion; kSmoothFloorRemoval by default.
     void setSmoothFloorRemoval(bool enabled);
 
+    // Called after each tile of a slice with the tiles done and their total
+    // (1 of 1 for a slice that fits one tile), on the enhancing thread. Cancel
+    // is checked before each tile, so a tile's time bounds how late it acts.
+    void setTileProgress(std::function<void(int done, int total)> progress);
+
     // Same size and depth as the input (CV_8UC1 or CV_16UC1). Returns an empty
     // Mat when `cancel` became true part way. `noise`, when given, receives
     // the noise measured in the slice's background (also without floor removal).
     cv::Mat enhance(const cv::Mat &image, const std::atomic_bool *cancel = nullptr, NoiseEstimate *noise = nullptr) const;
+    // Memory beyond the input: one float image of its size (the tiles'
+    // accumulated output, where the floor is removed in place), one tile's
+    // data, a bounded noise sample (NoiseFloor.h) and the converted result.
     // Float [0, 1] in and out, for benchmarks and tests.
     cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr,
                         NoiseEstimate *noise = nullptr) const;
 
 private:
+    // The network's output for an 8-, 16-bit or unit float slice; empty when cancelled.
+    cv::Mat infer(const cv::Mat &image, const std::atomic_bool *cancel) const;
+    // Noise floor removal (in place) or the noise measurement alone.
+    void finish(cv::Mat &prediction, const cv::Mat &noisyInput, NoiseEstimate *noise) const;
+
     struct Impl;
     explicit Enhancer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;

@@ -1,6 +1,7 @@
 #include "NoiseFloor.h"
 
 #include "EngineError.h"
+#include "ImageIO.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -234,6 +235,27 @@ std::shared_ptr<const InverseTable> inverseTable(double coils, double tauRatio)
     return entry;
 }
 
+double laplacianSigma(const cv::Mat &image);
+
+// Immerkaer's estimate over the blocks of a sample mosaic, each block's inner
+// pixels only (their 3x3 neighbourhood lies inside the block).
+double laplacianSigma(const cv::Mat &image, int blockRows, int blockColumns)
+{
+    const cv::Mat kernel = (cv::Mat_<float>(3, 3) << 1, -2, 1, -2, 4, -2, 1, -2, 1);
+    cv::Mat response;
+    cv::filter2D(image, response, CV_32F, kernel);
+    double sum = 0.0;
+    double area = 0.0;
+    for (int y = 0; y + blockRows <= image.rows; y += blockRows) {
+        for (int x = 0; x + blockColumns <= image.cols; x += blockColumns) {
+            const cv::Rect inner(x + 1, y + 1, blockColumns - 2, blockRows - 2);
+            sum += cv::sum(cv::abs(response(inner)))[0];
+            area += inner.area();
+        }
+    }
+    return area > 0.0 ? std::sqrt(M_PI / 2.0) * sum / (6.0 * area) : 0.0;
+}
+
 double laplacianSigma(const cv::Mat &image)
 {
     // Immerkaer (1996): sigma = sqrt(pi/2) / (6 (W-2)(H-2)) * sum |I * N|.
@@ -458,13 +480,24 @@ cv::Mat backgroundMask(const cv::Mat &magnitude)
 
 namespace {
 
+// Blocks of a sample mosaic (NoiseSample); 0: the magnitude is the whole slice.
+struct Blocks
+{
+    int rows = 0;
+    int columns = 0;
+};
+
 // estimateNoise() with the background mask already found (the floor removal needs it twice).
-NoiseEstimate measureNoise(const cv::Mat &magnitude, const cv::Mat &mask, double coils)
+NoiseEstimate measureNoise(const cv::Mat &magnitude, const cv::Mat &mask, double coils, Blocks blocks = {})
 {
     NoiseEstimate estimate;
     estimate.coils = coils > 0.0 ? coils : 1.0;
     if (mask.empty()) { // a slice filled by tissue: the whole image
-        estimate.sigma = magnitude.rows >= 3 && magnitude.cols >= 3 ? laplacianSigma(magnitude) : 0.0;
+        if (blocks.rows > 0)
+            estimate.sigma = blocks.rows >= 3 && blocks.columns >= 3
+                ? laplacianSigma(magnitude, blocks.rows, blocks.columns) : 0.0;
+        else
+            estimate.sigma = magnitude.rows >= 3 && magnitude.cols >= 3 ? laplacianSigma(magnitude) : 0.0;
         return estimate;
     }
     const std::vector<float> values = maskedValues(magnitude, mask);
@@ -509,6 +542,139 @@ NoiseEstimate measureNoise(const cv::Mat &magnitude, const cv::Mat &mask, double
     return estimate;
 }
 
+constexpr int kSampleBlock = 256;
+// Mask pixels this close to a block's edge are dropped: the 7x7 local mean
+// (radius 3) and the 9x9 erosion (radius 4) saw the neighbouring block there.
+// Pairs for the correlation (lags <= 6) then never straddle two blocks.
+constexpr int kSampleEdge = 8;
+
+// Where the blocks of the sample lie: a grid spread evenly over the slice.
+struct NoiseSampleLayout
+{
+    Blocks blocks;
+    std::vector<int> rowStarts;
+    std::vector<int> columnStarts;
+};
+
+std::vector<int> spreadStarts(int length, int block, int count)
+{
+    std::vector<int> starts;
+    if (count == 1)
+        return {(length - block) / 2};
+    for (int i = 0; i < count; ++i)
+        starts.push_back(static_cast<int>(static_cast<long long>(i) * (length - block) / (count - 1)));
+    return starts;
+}
+
+NoiseSampleLayout sampleLayout(cv::Size size)
+{
+    NoiseSampleLayout layout;
+    layout.blocks.rows = std::min(kSampleBlock, size.height);
+    layout.blocks.columns = std::min(kSampleBlock, size.width);
+    const double blocksWanted = static_cast<double>(kNoiseSamplePixels) / (layout.blocks.rows * layout.blocks.columns);
+    const int perAxis = static_cast<int>(std::ceil(std::sqrt(blocksWanted)));
+    layout.rowStarts = spreadStarts(size.height, layout.blocks.rows,
+                                    std::max(1, std::min(perAxis, size.height / layout.blocks.rows)));
+    layout.columnStarts = spreadStarts(size.width, layout.blocks.columns,
+                                       std::max(1, std::min(perAxis, size.width / layout.blocks.columns)));
+    return layout;
+}
+
+// The blocks side by side in one float image; 8- and 16-bit slices scaled to
+// [0, 1] as toUnitFloat() does.
+cv::Mat sampleMosaic(const cv::Mat &image, const NoiseSampleLayout &layout)
+{
+    const int rows = layout.blocks.rows;
+    const int columns = layout.blocks.columns;
+    cv::Mat mosaic(rows * static_cast<int>(layout.rowStarts.size()),
+                   columns * static_cast<int>(layout.columnStarts.size()), CV_32FC1);
+    const double scale = image.depth() == CV_32F ? 1.0 : 1.0 / dataRangeOf(image);
+    for (std::size_t i = 0; i < layout.rowStarts.size(); ++i) {
+        for (std::size_t j = 0; j < layout.columnStarts.size(); ++j) {
+            const cv::Mat block = image(cv::Rect(layout.columnStarts[j], layout.rowStarts[i], columns, rows));
+            cv::Mat target = mosaic(cv::Rect(static_cast<int>(j) * columns, static_cast<int>(i) * rows, columns, rows));
+            block.convertTo(target, CV_32F, scale);
+        }
+    }
+    return mosaic;
+}
+
+// backgroundMask() of the mosaic without the pixels near a block's edge.
+cv::Mat sampleMask(const cv::Mat &mosaic, Blocks blocks)
+{
+    cv::Mat mask = backgroundMask(mosaic);
+    if (mask.empty())
+        return mask;
+    for (int y = 0; y < mask.rows; ++y) {
+        auto *inside = mask.ptr<unsigned char>(y);
+        const int blockY = y % blocks.rows;
+        if (blockY < kSampleEdge || blockY >= blocks.rows - kSampleEdge) {
+            std::fill_n(inside, mask.cols, 0);
+            continue;
+        }
+        for (int x = 0; x < mask.cols; x += blocks.columns) {
+            std::fill_n(inside + x, std::min(kSampleEdge, blocks.columns), 0);
+            const int tail = std::max(x, x + blocks.columns - kSampleEdge);
+            std::fill(inside + tail, inside + x + blocks.columns, 0);
+        }
+    }
+    return cv::countNonZero(mask) > 0 ? mask : cv::Mat();
+}
+
+bool sampled(const cv::Mat &image)
+{
+    return image.total() > kNoiseSamplePixels;
+}
+
+void checkSlice(const cv::Mat &image)
+{
+    if (image.empty() || image.channels() != 1
+        || (image.depth() != CV_8U && image.depth() != CV_16U && image.depth() != CV_32F))
+        throw EngineError("Noise estimation needs a non-empty 8-, 16-bit or float single-channel image.");
+}
+
+// The noise of a slice (checked) and, with `prediction`, the prediction's
+// spread in the same background: on the whole slice up to the threshold, on
+// the sample above it.
+NoiseEstimate measureSlice(const cv::Mat &slice, double coils, const cv::Mat *prediction, double *predictionError)
+{
+    if (!sampled(slice)) {
+        const cv::Mat unit = slice.depth() == CV_32F ? slice : toUnitFloat(slice);
+        const cv::Mat mask = backgroundMask(unit);
+        const NoiseEstimate noise = measureNoise(unit, mask, coils);
+        if (prediction && noise.backgroundPixels > 0)
+            *predictionError = estimatePredictionError(*prediction, mask);
+        return noise;
+    }
+    const auto layout = sampleLayout(slice.size());
+    cv::Mat mask;
+    NoiseEstimate noise;
+    {
+        const cv::Mat sample = sampleMosaic(slice, layout);
+        mask = sampleMask(sample, layout.blocks);
+        noise = measureNoise(sample, mask, coils, layout.blocks);
+    }
+    if (prediction && noise.backgroundPixels > 0)
+        *predictionError = estimatePredictionError(sampleMosaic(*prediction, layout), mask);
+    return noise;
+}
+
+// removeNoiseFloor() on the image itself, row by row.
+void applyFloorRemoval(cv::Mat &signal, double sigma, double coils, double predictionError)
+{
+    if (!(sigma > 0.0) || !std::isfinite(sigma) || signal.empty())
+        return;
+    const auto table = inverseTable(coils, predictionError / sigma);
+    const double scale = 1.0 / sigma;
+    cv::parallel_for_(cv::Range(0, signal.rows), [&](const cv::Range &range) {
+        for (int y = range.start; y < range.end; ++y) {
+            float *value = signal.ptr<float>(y);
+            for (int x = 0; x < signal.cols; ++x)
+                value[x] = static_cast<float>(sigma * table->apply(value[x] * scale));
+        }
+    });
+}
+
 } // namespace
 
 NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
@@ -516,7 +682,15 @@ NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils)
     checkImage(magnitude, "Noise estimation");
     if (coils > 0.0)
         checkCoils(coils);
-    return measureNoise(magnitude, backgroundMask(magnitude), coils);
+    return measureSlice(magnitude, coils, nullptr, nullptr);
+}
+
+NoiseEstimate measureSliceNoise(const cv::Mat &slice, double coils)
+{
+    checkSlice(slice);
+    if (coils > 0.0)
+        checkCoils(coils);
+    return measureSlice(slice, coils, nullptr, nullptr);
 }
 
 cv::Mat removeNoiseFloor(const cv::Mat &expectedMagnitude, double sigma, double coils, double predictionError)
@@ -527,13 +701,7 @@ cv::Mat removeNoiseFloor(const cv::Mat &expectedMagnitude, double sigma, double 
     if (!(predictionError >= 0.0) || !std::isfinite(predictionError))
         throw EngineError("The prediction error for noise floor removal must be a finite number of at least 0.");
     cv::Mat signal = expectedMagnitude.clone();
-    if (!(sigma > 0.0) || !std::isfinite(sigma) || signal.empty())
-        return signal;
-    const auto table = inverseTable(coils, predictionError / sigma);
-    const double scale = 1.0 / sigma;
-    signal.forEach<float>([&](float &value, const int *) {
-        value = static_cast<float>(sigma * table->apply(value * scale));
-    });
+    applyFloorRemoval(signal, sigma, coils, predictionError);
     return signal;
 }
 
@@ -564,14 +732,28 @@ cv::Mat removeRicianBias(const cv::Mat &expectedMagnitude, double sigma)
 FloorRemoval removeNoiseFloorOf(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth)
 {
     checkImage(noisyInput, "Noise estimation");
+    cv::Mat signal = prediction.clone();
+    FloorRemoval removal = removeNoiseFloorInPlace(signal, noisyInput, coils, smooth);
+    removal.signal = signal;
+    return removal;
+}
+
+FloorRemoval removeNoiseFloorInPlace(cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth)
+{
+    checkSlice(noisyInput);
     if (coils > 0.0)
         checkCoils(coils);
-    const cv::Mat mask = backgroundMask(noisyInput);
+    if (prediction.type() != CV_32FC1)
+        throw EngineError("Noise floor removal needs a single-channel float image.");
+    if (prediction.size() != noisyInput.size())
+        throw EngineError("Noise floor removal needs the prediction and the noisy input at one size.");
     FloorRemoval removal;
-    removal.noise = measureNoise(noisyInput, mask, coils);
-    if (smooth && removal.noise.backgroundPixels > 0)
-        removal.predictionError = estimatePredictionError(prediction, mask);
-    removal.signal = removeNoiseFloor(prediction, removal.noise.sigma, removal.noise.coils, removal.predictionError);
+    removal.noise = measureSlice(noisyInput, coils, smooth ? &prediction : nullptr, &removal.predictionError);
+    checkCoils(removal.noise.coils);
+    if (!(removal.predictionError >= 0.0) || !std::isfinite(removal.predictionError))
+        throw EngineError("The prediction error for noise floor removal must be a finite number of at least 0.");
+    applyFloorRemoval(prediction, removal.noise.sigma, removal.noise.coils, removal.predictionError);
+    removal.signal = prediction;
     return removal;
 }
 

@@ -24,6 +24,19 @@ struct NoiseEstimate
     int blindSpotRadius = 0;           // 0: pixel-independent noise
 };
 
+// Slices of more pixels than this are measured on a sample (estimateNoise,
+// measureSliceNoise, removeNoiseFloorOf/InPlace), so that the measurement
+// needs bounded memory (~150 MB at most) whatever the slice's size: a grid of
+// 256 x 256 blocks spread evenly over the slice (up to 12 x 12, ~9.4 million
+// pixels), put side by side; the background mask of that mosaic loses the 8
+// pixels along each block's edge (where the 7x7 mean and the 9x9 erosion saw
+// the next block), so neighbour pairs never straddle two blocks; the
+// Laplacian fallback sums over each block's inner pixels. Millions of
+// background pixels make the medians and correlations as exact as on the
+// whole slice (tst_noisefloor). backgroundPixels then counts the sample's.
+// At or below it, the whole slice as before (bit-identical results).
+inline constexpr std::size_t kNoiseSamplePixels = std::size_t(1) << 23;
+
 // The background of a magnitude image (CV_32FC1): the darkest region by
 // Otsu's threshold on a 7x7 local mean, eroded 9x9 away from edges. CV_8U
 // 0/255; empty when the slice has too little background to measure noise in.
@@ -42,6 +55,11 @@ cv::Mat backgroundMask(const cv::Mat &magnitude);
 // (magnitude correlation < ~0.08), minus 1, at most 6. Too little background:
 // sigma from Immerkaer's Laplacian estimate, N = coils (or 1), no correlation.
 NoiseEstimate estimateNoise(const cv::Mat &magnitude, double coils);
+
+// estimateNoise() of an 8- or 16-bit slice scaled to [0, 1] by its range (as
+// toUnitFloat() does), or of a CV_32FC1 one, without a float copy of a
+// large slice.
+NoiseEstimate measureSliceNoise(const cv::Mat &slice, double coils);
 
 // Maps the predicted expected magnitude E[M] (CV_32FC1) to the signal A for
 // non-central chi noise with `coils` N >= 1. predictionError tau >= 0 (image
@@ -73,6 +91,10 @@ struct FloorRemoval
     double predictionError = 0.0; // tau used; 0: point inversion
 };
 FloorRemoval removeNoiseFloorOf(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth);
+// The same with the floor removed from `prediction` itself, row by row (signal
+// shares its memory); `noisyInput` may also be an 8- or 16-bit slice (scaled
+// to [0, 1] by its range) of the prediction's size.
+FloorRemoval removeNoiseFloorInPlace(cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth);
 
 // Whether enhancement and validation use the posterior inversion. Measured on
 // INIA19 at 10 % (README, quality): with a flat prior the background stayed at

@@ -20,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
+
 #include <opencv2/core.hpp>
 
 #include <fstream>
@@ -46,6 +48,7 @@ private slots:
     void anUnwritableOutputFolderIsFoundBeforeWork();
     void aSliceSmallerThanTheSsimWindowIsOneRowsSentence();
     void theNoiseOfEverySliceIsMeasuredAndReported();
+    void tilesOfALargeSliceReportProgressAndCancelPromptly();
 
 private:
     static QString model() { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
@@ -353,6 +356,52 @@ void TestEnhanceJob::theNoiseOfEverySliceIsMeasuredAndReported()
     fourCoils.writeCsv = false;
     for (const auto &row : run(dir.path(), fourCoils).rows)
         QCOMPARE(row.noise.coils, 4.0);
+}
+
+// A slice of many tiles reports each tile (slice k of n, tile i of m); a
+// cancel between tiles stops the slice at once, and nothing is written for it.
+void TestEnhanceJob::tilesOfALargeSliceReportProgressAndCancelPromptly()
+{
+    QTemporaryDir dir;
+    const cv::Mat clean = fromUnitFloat(test::syntheticSlice(700, 600, 3), CV_8U);
+    saveImageAtomically(dir.filePath("big.png").toStdString(), clean);
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path\nP1,big.png\n");
+    EnhanceOptions options;
+    options.modelFile = model().toStdString();
+    options.tileSize = 64;
+    std::vector<SliceProgress> reports;
+    EnhanceCallbacks callbacks;
+    callbacks.onSliceProgress = [&](const SliceProgress &progress) { reports.push_back(progress); };
+    std::atomic_bool cancel{false};
+    const auto result = enhanceDataset(openDataset(dir.path().toStdString()), options, callbacks, cancel);
+    QCOMPARE(result.succeeded, 1);
+    QVERIFY(reports.size() > 20);
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        QCOMPARE(reports[i].tilesDone, static_cast<int>(i) + 1);
+        QCOMPARE(reports[i].tilesTotal, static_cast<int>(reports.size()));
+        QCOMPARE(reports[i].slice, 1);
+        QCOMPARE(reports[i].slices, 1);
+        QCOMPARE(reports[i].rowIndex, std::size_t(0));
+    }
+
+    std::chrono::steady_clock::time_point cancelledAt;
+    int tilesRun = 0;
+    callbacks.onSliceProgress = [&](const SliceProgress &progress) {
+        tilesRun = progress.tilesDone;
+        if (progress.tilesDone == 3) {
+            cancel = true;
+            cancelledAt = std::chrono::steady_clock::now();
+        }
+    };
+    options.outputDir = dir.filePath("second").toStdString();
+    options.writeCsv = false;
+    const auto stopped = enhanceDataset(openDataset(dir.path().toStdString()), options, callbacks, cancel);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - cancelledAt).count();
+    QVERIFY(stopped.cancelled);
+    QCOMPARE(stopped.succeeded, 0);
+    QCOMPARE(tilesRun, 3);
+    QVERIFY2(seconds < 1.0, qPrintable(QString::number(seconds)));
+    QVERIFY(!QFile::exists(dir.filePath("second/big.png")));
 }
 
 QTEST_GUILESS_MAIN(TestEnhanceJob)

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include <opencv2/imgproc.hpp>
+#include <opencv2/core.hpp>
 
 #include <chrono>
 #include <thread>
@@ -81,6 +82,8 @@ private slots:
     void tooLittleBackgroundFallsBack();
     void refusesBadArguments();
     void mapsLargeSlicesFast();
+    void largeSlicesAreMeasuredOnASample();
+    void inPlaceRemovalEqualsTheCopy();
     void isThreadSafe();
 };
 
@@ -415,6 +418,68 @@ void TestNoiseFloor::pointAndPosteriorTablesAreNeverConfused()
     const double posterior = removeNoiseFloor(floorLevel, sigma, 1.0, 0.98 * sigma).at<float>(0, 0);
     QVERIFY2(std::abs(point - posterior) > 1e-3, qPrintable(QStringLiteral("%1 %2").arg(point).arg(posterior)));
     QCOMPARE(double(removeNoiseFloor(floorLevel, sigma, 1.0, 0.0).at<float>(0, 0)), point);
+}
+
+// Above kNoiseSamplePixels the noise is measured on a grid of blocks: the
+// estimate agrees with the truth and with the whole-slice measurement of a
+// part below the threshold, for float, 8- and 16-bit slices alike.
+void TestNoiseFloor::largeSlicesAreMeasuredOnASample()
+{
+    cv::Mat clean;
+    cv::resize(test::syntheticSlice(300, 320, 3), clean, cv::Size(2900, 2900), 0, 0, cv::INTER_LINEAR);
+    QVERIFY(clean.total() > kNoiseSamplePixels);
+    const double sigma = 0.04;
+    const cv::Mat noisy = chiNoise(clean, sigma, 1, 1.0, 21);
+    const NoiseEstimate sampled = estimateNoise(noisy, 0.0);
+    const cv::Mat part = noisy(cv::Rect(0, 0, 1000, 1000));
+    QVERIFY(part.total() <= kNoiseSamplePixels);
+    const NoiseEstimate whole = estimateNoise(part, 0.0);
+    QVERIFY(sampled.backgroundPixels > 1000000);
+    QVERIFY(whole.backgroundPixels > 200000);
+    QVERIFY(sampled.backgroundPixels < kNoiseSamplePixels * 2);
+    QCOMPARE(sampled.coils, 1.0);
+    QCOMPARE(whole.coils, 1.0);
+    QVERIFY2(std::abs(sampled.sigma - sigma) < 0.02 * sigma, qPrintable(QString::number(sampled.sigma)));
+    QVERIFY2(std::abs(sampled.sigma - whole.sigma) < 0.01 * sigma,
+             qPrintable(QStringLiteral("%1 %2").arg(sampled.sigma).arg(whole.sigma)));
+    QCOMPARE(sampled.blindSpotRadius, whole.blindSpotRadius);
+    // Where the correlation matters (the blind spot's threshold is 0.3) both agree;
+    // the small ones at long lags are mostly estimation noise (rho ~ sqrt of it).
+    for (std::size_t lag = 0; lag < sampled.correlation.size(); ++lag)
+        QVERIFY2(std::abs(sampled.correlation[lag] - whole.correlation[lag]) < (whole.correlation[lag] > 0.1 ? 0.02 : 0.1),
+                 qPrintable(QStringLiteral("lag %1: %2 %3").arg(lag + 1).arg(sampled.correlation[lag]).arg(whole.correlation[lag])));
+
+    // An integer slice is measured as its unit float conversion, without one.
+    const cv::Mat levels = fromUnitFloat(noisy, CV_16U);
+    const NoiseEstimate fromLevels = measureSliceNoise(levels, 0.0);
+    QVERIFY2(std::abs(fromLevels.sigma - sampled.sigma) < 0.01 * sigma, qPrintable(QString::number(fromLevels.sigma)));
+
+    // A slice filled by tissue: the Laplacian fallback on the blocks.
+    const cv::Mat bright = chiNoise(cv::Mat(2900, 2900, CV_32FC1, cv::Scalar(0.6)), sigma, 1, 0.0, 5);
+    const NoiseEstimate filled = estimateNoise(bright, 1.0);
+    QCOMPARE(filled.backgroundPixels, std::size_t(0));
+    QVERIFY2(std::abs(filled.sigma - sigma) < 0.05 * sigma, qPrintable(QString::number(filled.sigma)));
+}
+
+// The in-place floor removal on an 8-bit input equals the copying one on its
+// unit float conversion, bit for bit, below and above the sample threshold.
+void TestNoiseFloor::inPlaceRemovalEqualsTheCopy()
+{
+    for (const int side : {400, 2900}) { // below and above kNoiseSamplePixels
+        cv::Mat clean;
+        cv::resize(test::syntheticSlice(300, 320, 3), clean, cv::Size(side, side), 0, 0, cv::INTER_LINEAR);
+        const cv::Mat levels = fromUnitFloat(chiNoise(clean, 0.05, 1, 0.0, 8), CV_8U);
+        cv::Mat prediction(clean.size(), CV_32FC1);
+        cv::randn(prediction, 0.02, 0.005);
+        prediction += clean;
+        const FloorRemoval copied = removeNoiseFloorOf(prediction, toUnitFloat(levels), 1.0, true);
+        const FloorRemoval inPlace = removeNoiseFloorInPlace(prediction, levels, 1.0, true);
+        QCOMPARE(inPlace.signal.data, prediction.data);
+        QCOMPARE(inPlace.noise.sigma, copied.noise.sigma);
+        QCOMPARE(inPlace.predictionError, copied.predictionError);
+        QVERIFY(copied.predictionError > 0.0);
+        QCOMPARE(cv::norm(inPlace.signal, copied.signal, cv::NORM_INF), 0.0);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestNoiseFloor)

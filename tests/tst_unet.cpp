@@ -15,6 +15,7 @@ private Q_SLOTS:
     void receptiveRadiusBoundsTheContext();
     void tiledInferenceMatchesWholeImage_data();
     void tiledInferenceMatchesWholeImage();
+    void tilesFromIntegerSliceMatchWholeImage();
     void sigmoidOutputStaysInUnitRange();
     void linearOutputUsesTheDataScale();
     void foldedNetworkMatchesEvalForward_data();
@@ -130,6 +131,74 @@ void TestUNet::tiledInferenceMatchesWholeImage()
 
     std::atomic_bool cancel{true};
     QVERIFY(!mri::nn::inferSlice(net, slice, tileSize, &cancel, torch::kCPU).defined());
+}
+
+// The enhancer's path: an 8-bit slice converted tile by tile (no float copy),
+// padded per tile at the border, accumulated into a caller's buffer; progress
+// after each tile and a cancel between tiles.
+void TestUNet::tilesFromIntegerSliceMatchWholeImage()
+{
+    mri::NetworkConfig config;
+    config.depth = 3;
+    config.baseChannels = 4;
+    config.residualOutput = true;
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    for (auto &parameter : net->parameters()) {
+        if (parameter.dim() == 4)
+            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
+    }
+    const int height = 283; // not a multiple of 8: the padding is exercised
+    const int width = 357;
+    const auto y = torch::linspace(0, 6.28, height).view({height, 1});
+    const auto x = torch::linspace(0, 9.42, width).view({1, width});
+    const auto levels = ((0.5 + 0.3 * torch::sin(y) * torch::cos(x) + 0.05 * torch::rand({height, width})) * 255.0)
+                            .round().clamp(0, 255).to(torch::kUInt8).contiguous();
+    const float step = static_cast<float>(1.0 / 255.0);
+    const auto unit = levels.to(torch::kFloat32) * step;
+    const auto *pixels = levels.data_ptr<uint8_t>();
+    const mri::nn::SliceReader reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
+        for (int64_t i = 0; i < count; ++i)
+            out[i] = pixels[row * width + column + i] * step;
+    };
+
+    // One tile: exactly the network on the reflect-padded slice.
+    std::vector<float> single(static_cast<std::size_t>(height) * width);
+    QVERIFY(mri::nn::inferSlice(net, height, width, reader, single.data(), width, 4096, nullptr, torch::kCPU));
+    const auto padded = mri::nn::forwardPadded(net, unit.view({1, 1, height, width})).view({height, width}).contiguous();
+    QVERIFY(torch::equal(torch::from_blob(single.data(), {height, width}), padded));
+
+    // Many tiles, written into a wider buffer (a row stride of its own).
+    const int stride = width + 5;
+    std::vector<float> tiled(static_cast<std::size_t>(height) * stride, -1.0f);
+    int calls = 0;
+    int lastTotal = 0;
+    bool ordered = true;
+    const mri::nn::TileProgress progress = [&](int done, int total) {
+        ordered = ordered && done == calls + 1;
+        ++calls;
+        lastTotal = total;
+    };
+    QVERIFY(mri::nn::inferSlice(net, height, width, reader, tiled.data(), stride, 96, nullptr, torch::kCPU, progress));
+    QVERIFY(ordered);
+    QVERIFY2(lastTotal > 4, qPrintable(QString::number(lastTotal)));
+    QCOMPARE(calls, lastTotal);
+    const auto tiledTensor = torch::from_blob(tiled.data(), {height, stride}).slice(1, 0, width);
+    const double difference = (tiledTensor - padded).abs().max().item<double>();
+    QVERIFY2(difference < 1e-3, qPrintable(QStringLiteral("max difference %1").arg(difference)));
+    QCOMPARE(tiled[static_cast<std::size_t>(stride) - 1], -1.0f); // beyond the width: untouched
+
+    // Cancelled after the second tile: no third one runs.
+    std::atomic_bool cancel{false};
+    int run = 0;
+    const mri::nn::TileProgress cancelling = [&](int done, int) {
+        run = done;
+        if (done == 2)
+            cancel = true;
+    };
+    QVERIFY(!mri::nn::inferSlice(net, height, width, reader, tiled.data(), stride, 96, &cancel, torch::kCPU, cancelling));
+    QCOMPARE(run, 2);
 }
 
 void TestUNet::sigmoidOutputStaysInUnitRange()

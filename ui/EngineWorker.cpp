@@ -165,6 +165,10 @@ void EngineWorker::enhance(const EnhanceParams &params)
         mri::EnhanceCallbacks callbacks;
         callbacks.onRow = [this](const mri::EnhancedRow &row) { emit rowEnhanced(row); };
         callbacks.onProgress = [this](const mri::EnhanceProgress &progress) { emit enhanceProgress(progress); };
+        callbacks.onSliceProgress = [this](const mri::SliceProgress &progress) {
+            if (progress.tilesTotal > 1) // a slice of one tile: the per-slice progress says it all
+                emit enhanceTileProgress(progress.slice, progress.slices, progress.tilesDone, progress.tilesTotal);
+        };
         auto result = mri::enhanceDataset(*params.dataset, params.options, callbacks, m_cancel);
 
         EnhanceOutcome outcome;

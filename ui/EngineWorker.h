@@ -48,6 +48,8 @@ signals:
 
     void rowEnhanced(const mri::EnhancedRow &row);
     void enhanceProgress(const mri::EnhanceProgress &progress);
+    // Within the slice being enhanced (1-based slice of slices): tiles done of their total.
+    void enhanceTileProgress(int slice, int slices, int tilesDone, int tilesTotal);
     void enhanceFinished(const studio::EnhanceOutcome &outcome);
 
     void failed(studio::Job job, const QString &message);

@@ -282,6 +282,12 @@ void MainWindow::connectSession()
         text += tr(" · %1 left").arg(formatting::duration(progress.etaSeconds));
         m_jobLabel->setText(text);
     });
+    // A large slice runs in many tiles: the bar follows them within the slice.
+    connect(m_session, &StudioSession::enhanceTileProgress, this, [this](int slice, int slices, int done, int total) {
+        m_jobProgress->setRange(0, std::max(1, total));
+        m_jobProgress->setValue(done);
+        m_jobLabel->setText(tr("Enhancing slice %1/%2 · tile %3 of %4").arg(slice).arg(slices).arg(done).arg(total));
+    });
     connect(m_session, &StudioSession::enhanceFinished, this, [this](const EnhanceOutcome &outcome) {
         QString text = outcome.cancelled ? tr("Enhancement cancelled: %1 enhanced, %2 failed.")
                                          : tr("Enhancement finished: %1 enhanced, %2 failed.");

@@ -66,6 +66,7 @@ StudioSession::StudioSession(QObject *parent)
         emit rowEnhanced(static_cast<int>(row.rowIndex));
     });
     connect(m_engineWorker, &EngineWorker::enhanceProgress, this, &StudioSession::enhanceProgress);
+    connect(m_engineWorker, &EngineWorker::enhanceTileProgress, this, &StudioSession::enhanceTileProgress);
     connect(m_engineWorker, &EngineWorker::enhanceFinished, this, [this](const EnhanceOutcome &outcome) {
         m_model->setResults(outcome.rows);
         endJob(Job::Enhancement);

@@ -103,6 +103,7 @@ signals:
 
     void rowEnhanced(int row);
     void enhanceProgress(const mri::EnhanceProgress &progress);
+    void enhanceTileProgress(int slice, int slices, int tilesDone, int tilesTotal);
     void enhanceFinished(const studio::EnhanceOutcome &outcome);
 
     void slicesLoaded(const studio::SlicePair &pair);

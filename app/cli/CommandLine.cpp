@@ -546,6 +546,22 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
         progress.update("Enhancing", p.done, p.total, p.etaSeconds,
                         p.failed ? std::to_string(p.failed) + " failed" : std::string());
     };
+    int tiledSlice = 0;
+    auto firstTileDone = std::chrono::steady_clock::now();
+    callbacks.onSliceProgress = [&](const SliceProgress &p) {
+        // A slice of many tiles (a large one) takes long: show its tiles too.
+        if (p.tilesTotal <= 1)
+            return;
+        const auto now = std::chrono::steady_clock::now();
+        if (p.slice != tiledSlice || p.tilesDone == 1) {
+            tiledSlice = p.slice;
+            firstTileDone = now;
+        }
+        const double seconds = std::chrono::duration<double>(now - firstTileDone).count();
+        const double eta = p.tilesDone > 1 ? seconds / (p.tilesDone - 1) * (p.tilesTotal - p.tilesDone) : -1.0;
+        progress.update("Enhancing slice " + std::to_string(p.slice) + "/" + std::to_string(p.slices) + ", tile",
+                        p.tilesDone, p.tilesTotal, eta);
+    };
     callbacks.onMessage = [&](const std::string &line) { progress.message(line); };
     const auto result = enhanceDataset(dataset, options, callbacks, cancel);
     progress.finish();

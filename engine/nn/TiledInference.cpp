@@ -71,38 +71,34 @@ torch::Tensor forwardPadded(UNet &net, const torch::Tensor &input)
     return net->forward(padded).slice(-2, 0, height).slice(-1, 0, width);
 }
 
-torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
-                         const torch::Device &device)
+bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &reader, float *output,
+                int64_t outputStride, int tileSize, const std::atomic_bool *cancel, const torch::Device &device,
+                const TileProgress &progress)
 {
     const int64_t factor = net->downsamplingFactor();
-    const auto height = slice.size(0);
-    const auto width = slice.size(1);
-    const auto padded = padBottomRight(slice, roundUp(height, factor) - height, roundUp(width, factor) - width);
-    const auto paddedHeight = padded.size(0);
-    const auto paddedWidth = padded.size(1);
+    const int64_t paddedHeight = roundUp(height, factor);
+    const int64_t paddedWidth = roundUp(width, factor);
+    // As padBottomRight() on the whole slice: reflect when both pads allow it.
+    const bool canReflect = paddedHeight - height < height && paddedWidth - width < width;
+    const auto source = [canReflect](int64_t position, int64_t length) {
+        if (position < length)
+            return position;
+        return canReflect ? 2 * (length - 1) - position : length - 1;
+    };
 
     const int64_t margin = roundUp(net->receptiveRadius(), factor);
     const int64_t band = 2 * factor;
     const int64_t tile = std::max<int64_t>(roundUp(tileSize, factor), 2 * margin + band + 4 * factor);
-    const auto runTile = [&](const torch::Tensor &part) {
-        const auto batch = part.contiguous().view({1, 1, part.size(0), part.size(1)}).to(device);
-        return net->infer(batch).view({part.size(0), part.size(1)}).to(torch::kCPU);
-    };
-
-    if (cancel && cancel->load())
-        return {};
-    if (paddedHeight <= tile && paddedWidth <= tile)
-        return runTile(padded).slice(0, 0, height).slice(1, 0, width);
-
     const int64_t stride = tile - 2 * margin - band;
     const auto rowStarts = tileStarts(paddedHeight, tile, stride);
     const auto columnStarts = tileStarts(paddedWidth, tile, stride);
     const int64_t tileHeight = std::min(tile, paddedHeight);
     const int64_t tileWidth = std::min(tile, paddedWidth);
+    const int total = static_cast<int>(rowStarts.size() * columnStarts.size());
+    const bool single = total == 1;
 
     // Weights are separable, so their sum over all tiles is the outer product
     // of the per-axis sums: no full-size weight image is needed.
-    auto output = torch::zeros({paddedHeight, paddedWidth});
     auto rowWeightSum = torch::zeros({paddedHeight});
     auto columnWeightSum = torch::zeros({paddedWidth});
     std::vector<torch::Tensor> rowWeights;
@@ -116,19 +112,74 @@ torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, co
         columnWeightSum.slice(0, start, start + tileWidth) += columnWeights.back();
     }
 
+    for (int64_t y = 0; y < height; ++y)
+        std::fill_n(output + y * outputStride, width, 0.0f);
+    auto input = torch::empty({1, 1, tileHeight, tileWidth}, torch::kFloat32);
+    int done = 0;
     for (std::size_t row = 0; row < rowStarts.size(); ++row) {
         for (std::size_t column = 0; column < columnStarts.size(); ++column) {
             if (cancel && cancel->load())
-                return {};
-            const auto y = rowStarts[row];
-            const auto x = columnStarts[column];
-            const auto result = runTile(padded.slice(0, y, y + tileHeight).slice(1, x, x + tileWidth));
-            output.slice(0, y, y + tileHeight).slice(1, x, x + tileWidth)
-                += result * rowWeights[row].unsqueeze(1) * columnWeights[column].unsqueeze(0);
+                return false;
+            const auto y0 = rowStarts[row];
+            const auto x0 = columnStarts[column];
+            // The tile of the virtually padded slice: the part inside read in one
+            // go per row, the padded columns pixel by pixel.
+            float *tilePixels = input.data_ptr<float>();
+            const int64_t inside = std::min(tileWidth, width - x0);
+            for (int64_t ty = 0; ty < tileHeight; ++ty) {
+                float *line = tilePixels + ty * tileWidth;
+                const int64_t sourceRow = source(y0 + ty, height);
+                if (inside > 0)
+                    reader(line, sourceRow, x0, inside);
+                for (int64_t tx = std::max<int64_t>(inside, 0); tx < tileWidth; ++tx)
+                    reader(line + tx, sourceRow, source(x0 + tx, width), 1);
+            }
+            const auto result = net->infer(input.to(device)).to(torch::kCPU).contiguous();
+            const float *values = result.data_ptr<float>();
+            const float *rowWeight = rowWeights[row].data_ptr<float>();
+            const float *columnWeight = columnWeights[column].data_ptr<float>();
+            for (int64_t ty = 0; ty < tileHeight && y0 + ty < height; ++ty) {
+                float *target = output + (y0 + ty) * outputStride + x0;
+                const float *from = values + ty * tileWidth;
+                if (single) {
+                    std::copy_n(from, inside, target);
+                    continue;
+                }
+                // Multiplied in the order of (result * rowWeight) * columnWeight.
+                const float weight = rowWeight[ty];
+                for (int64_t tx = 0; tx < inside; ++tx)
+                    target[tx] += from[tx] * weight * columnWeight[tx];
+            }
+            if (progress)
+                progress(++done, total);
         }
     }
-    output /= rowWeightSum.unsqueeze(1) * columnWeightSum.unsqueeze(0);
-    return output.slice(0, 0, height).slice(1, 0, width);
+    if (!single) {
+        const float *rowSum = rowWeightSum.data_ptr<float>();
+        const float *columnSum = columnWeightSum.data_ptr<float>();
+        for (int64_t y = 0; y < height; ++y) {
+            float *target = output + y * outputStride;
+            for (int64_t x = 0; x < width; ++x)
+                target[x] /= rowSum[y] * columnSum[x];
+        }
+    }
+    return true;
+}
+
+torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
+                         const torch::Device &device, const TileProgress &progress)
+{
+    const auto height = slice.size(0);
+    const auto width = slice.size(1);
+    const auto input = slice.to(torch::kCPU, torch::kFloat32).contiguous();
+    const float *pixels = input.data_ptr<float>();
+    const SliceReader reader = [pixels, width](float *out, int64_t row, int64_t column, int64_t count) {
+        std::copy_n(pixels + row * width + column, count, out);
+    };
+    auto output = torch::empty({height, width}, torch::kFloat32);
+    if (!inferSlice(net, height, width, reader, output.data_ptr<float>(), width, tileSize, cancel, device, progress))
+        return {};
+    return output;
 }
 
 } // namespace mri::nn

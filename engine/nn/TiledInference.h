@@ -5,6 +5,8 @@
 #include "nn/UNet.h"
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
 
 namespace mri::nn {
 
@@ -12,12 +14,29 @@ namespace mri::nn {
 // multiple of the down-sampling factor and crops back.
 torch::Tensor forwardPadded(UNet &net, const torch::Tensor &input);
 
-// Whole-slice inference on a [H, W] float tensor with bounded memory: slices
-// larger than `tileSize` are cut into tiles whose borders overlap by the
-// network's receptive radius plus a blending band, so each output pixel comes
-// from tiles that saw its full context. Returns an undefined tensor when
-// `cancel` became true. The caller holds NoGradGuard and eval().
+// Writes `count` float values of row `row` of the slice, from column `column`,
+// to `out` (coordinates always inside the slice). Lets a caller convert an 8-
+// or 16-bit image tile by tile instead of keeping a float copy of it.
+using SliceReader = std::function<void(float *out, int64_t row, int64_t column, int64_t count)>;
+// Called after each tile with the tiles done and their total for this slice.
+using TileProgress = std::function<void(int done, int total)>;
+
+// Whole-slice inference with bounded memory: slices larger than `tileSize`
+// are cut into tiles whose borders overlap by the network's receptive radius
+// plus a blending band, so each output pixel comes from tiles that saw its
+// full context. The slice is padded to a multiple of the down-sampling factor
+// virtually, per tile (reflect where it is large enough, replicate
+// otherwise), so no padded copy exists. The result is accumulated straight
+// into `output` (height x width floats, rows `outputStride` floats apart);
+// besides it only one tile's data is held. Returns false when `cancel`
+// became true (checked before each tile). The caller holds NoGradGuard and
+// eval().
+bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &reader, float *output,
+                int64_t outputStride, int tileSize, const std::atomic_bool *cancel, const torch::Device &device,
+                const TileProgress &progress = {});
+
+// The same on a [H, W] float tensor; returns an undefined tensor when cancelled.
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
-                         const torch::Device &device);
+                         const torch::Device &device, const TileProgress &progress = {});
 
 } // namespace mri::nn
