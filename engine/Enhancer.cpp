@@ -3,6 +3,7 @@
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "NoiseFloor.h"
+#include "MemoryPolicy.h"
 #include "ThreadPolicy.h"
 #include "nn/Checkpoint.h"
 #include "nn/TiledInference.h"
@@ -38,6 +39,7 @@ Enhancer &Enhancer::operator=(Enhancer &&) noexcept = default;
 
 Enhancer Enhancer::load(const std::filesystem::path &modelFile)
 {
+    keepTensorMemoryForReuse();
     useThreads(0);
     auto impl = std::make_unique<Impl>();
     impl->device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);

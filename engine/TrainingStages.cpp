@@ -5,6 +5,7 @@
 #include "ImageIO.h"
 #include "Noise.h"
 #include "NoiseFloor.h"
+#include "MemoryPolicy.h"
 #include "ThreadPolicy.h"
 #include "TrainingSettings.h"
 
@@ -398,6 +399,7 @@ RunStart startRun(const TrainingOptions &requested, const MessageCallback &onMes
     removeStaleTemporaryFiles(requested.modelFile.parent_path().empty() ? std::filesystem::path(".")
                                                                         : requested.modelFile.parent_path());
     RunStart start;
+    keepTensorMemoryForReuse();
     start.threads = useThreads(requested.threads);
     start.device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     if (!requested.resume) {

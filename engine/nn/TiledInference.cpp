@@ -89,11 +89,20 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
     const int64_t margin = roundUp(net->receptiveRadius(), factor);
     const int64_t band = 2 * factor;
     const int64_t tile = std::max<int64_t>(roundUp(tileSize, factor), 2 * margin + band + 4 * factor);
-    const int64_t stride = tile - 2 * margin - band;
-    const auto rowStarts = tileStarts(paddedHeight, tile, stride);
-    const auto columnStarts = tileStarts(paddedWidth, tile, stride);
-    const int64_t tileHeight = std::min(tile, paddedHeight);
-    const int64_t tileWidth = std::min(tile, paddedWidth);
+    // Along each axis, as few tiles as the largest tile allows, all of one
+    // length just long enough to cover it: a 1024-pixel axis in tiles of at
+    // most 768 becomes two tiles of 544, not two of 768 that mostly overlap.
+    const int64_t overlap = 2 * margin + band;
+    const auto axisTile = [&](int64_t length) {
+        if (length <= tile)
+            return length;
+        const int64_t count = (length - overlap + (tile - overlap) - 1) / (tile - overlap);
+        return std::min(tile, roundUp((length + (count - 1) * overlap + count - 1) / count, factor));
+    };
+    const int64_t tileHeight = axisTile(paddedHeight);
+    const int64_t tileWidth = axisTile(paddedWidth);
+    const auto rowStarts = tileStarts(paddedHeight, tileHeight, tileHeight - overlap);
+    const auto columnStarts = tileStarts(paddedWidth, tileWidth, tileWidth - overlap);
     const int total = static_cast<int>(rowStarts.size() * columnStarts.size());
     const bool single = total == 1;
 
