@@ -115,6 +115,17 @@ std::vector<float> unitLevels(int depth)
     return std::vector<float>(unit.ptr<float>(), unit.ptr<float>() + levels);
 }
 
+// Reads integer pixels through their unit-float lookup table (`levels` outlives the reader).
+template <typename Pixel>
+nn::SliceReader levelReader(const cv::Mat &image, const std::vector<float> &levels)
+{
+    return [&image, &levels](float *out, int64_t row, int64_t column, int64_t count) {
+        const auto *pixels = image.ptr<Pixel>(static_cast<int>(row)) + column;
+        for (int64_t i = 0; i < count; ++i)
+            out[i] = levels[pixels[i]];
+    };
+}
+
 } // namespace
 
 cv::Mat Enhancer::infer(const cv::Mat &image, const std::atomic_bool *cancel) const
@@ -125,19 +136,11 @@ cv::Mat Enhancer::infer(const cv::Mat &image, const std::atomic_bool *cancel) co
     switch (image.depth()) {
     case CV_8U:
         levels = unitLevels(CV_8U);
-        reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
-            const auto *pixels = image.ptr<unsigned char>(static_cast<int>(row)) + column;
-            for (int64_t i = 0; i < count; ++i)
-                out[i] = levels[pixels[i]];
-        };
+        reader = levelReader<unsigned char>(image, levels);
         break;
     case CV_16U:
         levels = unitLevels(CV_16U);
-        reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
-            const auto *pixels = image.ptr<unsigned short>(static_cast<int>(row)) + column;
-            for (int64_t i = 0; i < count; ++i)
-                out[i] = levels[pixels[i]];
-        };
+        reader = levelReader<unsigned short>(image, levels);
         break;
     default:
         reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
