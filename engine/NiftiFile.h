@@ -1,0 +1,28 @@
+#pragma once
+
+#include "ScanVolume.h"
+
+#include <filesystem>
+#include <string>
+
+namespace mri {
+
+// Reads a NIfTI-1 or NIfTI-2 file (.nii or .nii.gz) with nifti_clib: a 3-D
+// volume, or a 4-D one (several volumes; dimensions 5 to 7 must be 1). Any
+// datatype of one channel; voxels are the scaled values (scl_slope and
+// scl_inter applied when the slope is not 0). Orientation from the sform, else
+// the qform, else array order. Throws EngineError naming the file for a file
+// that is missing, not NIfTI, truncated, whose header disagrees with its size,
+// that is 2-D, RGB or complex, or larger than 2^31 voxels.
+ScanVolume readNiftiFile(const std::filesystem::path &file);
+
+// Writes `enhanced` (the voxels of a volume read from `sourceFile`, same size)
+// with the source's header: dimensions, voxel sizes, qform and sform,
+// datatype, scaling and units, so that it overlays the original exactly.
+// Values are converted back through the scaling, rounded and clamped for
+// integer datatypes. `description` goes into the header's descrip field.
+// Written to a temporary name and renamed into place (.nii.gz: compressed).
+void writeNiftiLike(const std::filesystem::path &sourceFile, const ScanVolume &enhanced,
+                    const std::filesystem::path &target, const std::string &description);
+
+} // namespace mri
