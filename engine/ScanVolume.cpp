@@ -151,26 +151,6 @@ ScanFormat scanFormatOf(const fs::path &path)
     return ScanFormat::Picture;
 }
 
-const char *slicePlaneName(SlicePlane plane)
-{
-    switch (plane) {
-    case SlicePlane::Axial: return "axial";
-    case SlicePlane::Coronal: return "coronal";
-    case SlicePlane::Sagittal: return "sagittal";
-    }
-    return "axial";
-}
-
-std::optional<SlicePlane> parseSlicePlane(const std::string &name)
-{
-    const std::string wanted = lowered(name);
-    for (const auto plane : {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}) {
-        if (wanted == slicePlaneName(plane))
-            return plane;
-    }
-    return std::nullopt;
-}
-
 int sliceCountOf(const ScanVolume &volume, SlicePlane plane)
 {
     return volume.size[static_cast<std::size_t>(geometryOf(volume, plane).sliceAxis)];

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "SlicePlane.h"
+
 #include <opencv2/core/mat.hpp>
 
 #include <array>
@@ -21,12 +23,6 @@ const char *scanFormatName(ScanFormat format);
 // .nii.gz are NIfTI; a folder, .dcm, or a file with the DICOM preamble ("DICM"
 // at byte 128) is DICOM; everything else is a picture (ImageIO.h).
 ScanFormat scanFormatOf(const std::filesystem::path &path);
-
-// The anatomical planes a volume is cut into for the network.
-enum class SlicePlane { Axial, Coronal, Sagittal };
-
-const char *slicePlaneName(SlicePlane plane);                     // "axial", ...
-std::optional<SlicePlane> parseSlicePlane(const std::string &name); // case-insensitive
 
 // Patient axes in NIfTI's RAS+ convention: 0 = towards the patient's right,
 // 1 = anterior, 2 = superior (DICOM's LPS+ is converted on reading).
