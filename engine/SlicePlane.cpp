@@ -4,7 +4,7 @@
 
 namespace mri {
 
-const char *slicePlaneName(SlicePlane plane)
+std::string slicePlaneName(SlicePlane plane)
 {
     switch (plane) {
     case SlicePlane::Axial: return "axial";

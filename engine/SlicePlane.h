@@ -8,7 +8,7 @@ namespace mri {
 // The anatomical planes a volume is cut into for the network.
 enum class SlicePlane { Axial, Coronal, Sagittal };
 
-const char *slicePlaneName(SlicePlane plane);                       // "axial", ...
+std::string slicePlaneName(SlicePlane plane);                       // "axial", ...
 std::optional<SlicePlane> parseSlicePlane(const std::string &name); // case-insensitive
 
 } // namespace mri
