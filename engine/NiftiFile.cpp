@@ -100,8 +100,15 @@ const DataTypeInfo *dataTypeInfo(int code)
 
 std::string dataTypeName(int code)
 {
-    const char *name = nifti_datatype_to_string(code);
-    return name && std::strcmp(name, "DT_UNKNOWN") != 0 ? name : "code " + std::to_string(code);
+    // "NIFTI_TYPE_RGB24", "DT_BINARY" -> "RGB24", "BINARY".
+    std::string name = nifti_datatype_to_string(code);
+    if (name == "DT_UNKNOWN" || name.empty())
+        return "code " + std::to_string(code);
+    for (const char *prefix : {"NIFTI_TYPE_", "DT_"}) {
+        if (name.rfind(prefix, 0) == 0)
+            return name.substr(std::strlen(prefix));
+    }
+    return name;
 }
 
 [[noreturn]] void rejectDataType(const fs::path &file, int code)
@@ -510,18 +517,54 @@ void fillGeometry(ScanVolume &volume, const nifti_image &image)
     }
 }
 
+// nifti_clib 3.0.1 (Debian 12) writes a single-file NIfTI-2 as a header
+// followed by the data over it (it opens the file twice); the header comes
+// from nifti_clib, the writing is ours. Extensions are not kept.
+void writeNifti2(nifti_image &image, const fs::path &file, const fs::path &target)
+{
+    image.nifti_type = NIFTI_FTYPE_NIFTI1_1; // nifti_convert_nim2n2hdr's "one file"
+    image.iname_offset = 544;
+    nifti_2_header header{};
+    const int converted = nifti_convert_nim2n2hdr(&image, &header);
+    if (converted != 0)
+        throw EngineError("Cannot write '" + target.string() + "': nifti_clib cannot make its NIfTI-2 header.");
+    std::memcpy(header.magic, "n+2\0\r\n\032\n", 8);
+    header.vox_offset = 544;
+    const bool compressed = endsWith(file.string(), ".gz");
+    GzFilePtr out(gzopen(file.c_str(), compressed ? "wb6" : "wbT"));
+    if (!out)
+        throw EngineError("Cannot write '" + target.string() + "': the file cannot be created.");
+    const char extender[4] = {0, 0, 0, 0};
+    const std::size_t dataBytes = static_cast<std::size_t>(image.nvox) * static_cast<std::size_t>(image.nbyper);
+    bool written = gzwrite(out.get(), &header, sizeof header) == static_cast<int>(sizeof header)
+                   && gzwrite(out.get(), extender, 4) == 4;
+    const auto *data = static_cast<const char *>(image.data);
+    for (std::size_t done = 0; written && done < dataBytes;) {
+        const unsigned count = static_cast<unsigned>(std::min<std::size_t>(dataBytes - done, std::size_t(1) << 30));
+        written = gzwrite(out.get(), data + done, count) == static_cast<int>(count);
+        done += count;
+    }
+    if (gzclose(out.release()) != Z_OK || !written)
+        throw EngineError("Cannot write '" + target.string() + "': the file was not written completely (is the disk full?).");
+}
+
 // Source and target must be distinct files; the temporary keeps the whole
 // ending (.nii.gz) so that nifti_clib compresses as the name says.
-void writeImage(nifti_image &image, const fs::path &target)
+void writeImage(nifti_image &image, const fs::path &target, int version)
 {
     const std::string name = target.filename().string();
     if (!endsWith(name, ".nii") && !endsWith(name, ".nii.gz"))
         throw EngineError("Cannot write '" + target.string() + "': a NIfTI file name must end in .nii or .nii.gz.");
     quietNiftiLibrary();
     writeFileAtomically(target, [&](const fs::path &temporary) {
+        // nifti_clib 3.0.1 reads NIfTI-2 files as nifti_type 1 too: the version is the caller's.
+        const bool nifti2 = version == 2;
         if (nifti_set_filenames(&image, temporary.c_str(), 0, 1) != 0)
             throw EngineError("Cannot write '" + target.string() + "': nifti_clib does not accept the name.");
-        nifti_image_write(&image);
+        if (nifti2)
+            writeNifti2(image, temporary, target);
+        else
+            nifti_image_write(&image);
         // nifti_image_write reports nothing: read the header back and, for an
         // uncompressed file, check that every byte arrived (disk full).
         std::error_code error;
@@ -603,7 +646,7 @@ void writeNiftiLike(const fs::path &sourceFile, const ScanVolume &enhanced, cons
 
     std::memset(image->descrip, 0, sizeof image->descrip);
     std::strncpy(image->descrip, description.c_str(), kDescripLength);
-    writeImage(*image, target);
+    writeImage(*image, target, facts.version);
 }
 
 void writeNiftiVolume(const ScanVolume &volume, const fs::path &target, const std::string &description, int datatype)
@@ -660,7 +703,7 @@ void writeNiftiVolume(const ScanVolume &volume, const fs::path &target, const st
     storeChunk(*type, volume.voxels.data(), volume.voxels.size(), 1.0, 0.0, image->data);
     std::memset(image->descrip, 0, sizeof image->descrip);
     std::strncpy(image->descrip, description.c_str(), kDescripLength);
-    writeImage(*image, target);
+    writeImage(*image, target, 1);
 }
 
 } // namespace mri
