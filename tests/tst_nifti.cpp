@@ -1,3 +1,4 @@
+#include "AtomicFile.h"
 #include "EngineError.h"
 #include "NiftiFile.h"
 #include "ScanVolume.h"
@@ -285,6 +286,7 @@ private slots:
     void rejectsBadInput();
     void rejectsBadNifti2Headers();
     void truncatedDataDoesNotAllocateTheClaimedSize();
+    void temporariesKeepTheWholeEnding();
     void readsColin27Template();
 
 private:
@@ -860,6 +862,28 @@ void TestNifti::truncatedDataDoesNotAllocateTheClaimedSize()
     const auto file = path("claims-1mb.nii.gz");
     writeNifti(file, spec);
     expectError(file, "is truncated: expected 1048576 bytes of voxel data, found 131072.");
+}
+
+// nifti_clib compresses by the name's ending: a temporary for x.nii.gz ends in
+// .nii.gz, and removeStaleTemporaryFiles still knows it as ours.
+void TestNifti::temporariesKeepTheWholeEnding()
+{
+    const fs::path folder = path("temporaries");
+    fs::create_directories(folder);
+    fs::path seen;
+    writeFileAtomically(folder / "scan.nii.gz", [&](const fs::path &temporary) {
+        seen = temporary;
+        std::ofstream(temporary) << "x";
+    });
+    const std::string name = seen.filename().string();
+    QVERIFY2(name.rfind(".scan.tmp-", 0) == 0, name.c_str());
+    QVERIFY2(name.size() > 7 && name.substr(name.size() - 7) == ".nii.gz", name.c_str());
+    // A leftover of a process that no longer runs (pid 2^22 + 1 is above Linux's pid_max).
+    const fs::path stale = folder / (".scan.tmp-4194305-0123456789abcdef.nii.gz");
+    std::ofstream(stale) << "x";
+    QCOMPARE(removeStaleTemporaryFiles(folder), 1);
+    QVERIFY(!fs::exists(stale));
+    QVERIFY(fs::exists(folder / "scan.nii.gz"));
 }
 
 void TestNifti::readsColin27Template()
