@@ -568,6 +568,8 @@ void writeImage(nifti_image &image, const fs::path &target, int version)
         // nifti_image_write reports nothing: read the header back and, for an
         // uncompressed file, check that every byte arrived (disk full).
         std::error_code error;
+        if (!fs::exists(temporary, error))
+            throw EngineError("Cannot write '" + target.string() + "': the file cannot be created.");
         const auto size = fs::file_size(temporary, error);
         const std::uint64_t expected = static_cast<std::uint64_t>(image.iname_offset)
                                        + static_cast<std::uint64_t>(image.nvox) * static_cast<std::uint64_t>(image.nbyper);
@@ -575,8 +577,11 @@ void writeImage(nifti_image &image, const fs::path &target, int version)
         if (error || (!compressed && size < expected) || size == 0)
             throw EngineError("Cannot write '" + target.string() + "': the file was not written completely (is the disk full?).");
         if (compressed) {
+            // gzseek only notes the offset; reading the last byte inflates it all.
             GzFilePtr in(gzopen(temporary.c_str(), "rb"));
-            if (!in || gzseek(in.get(), static_cast<z_off_t>(expected), SEEK_SET) != static_cast<z_off_t>(expected))
+            unsigned char last = 0;
+            if (!in || gzseek(in.get(), static_cast<z_off_t>(expected - 1), SEEK_SET) < 0
+                || gzread(in.get(), &last, 1) != 1)
                 throw EngineError("Cannot write '" + target.string() + "': the file was not written completely (is the disk full?).");
         }
     });

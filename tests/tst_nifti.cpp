@@ -530,6 +530,16 @@ void TestNifti::writerRejectsAnotherSize()
         QVERIFY2(QString(error.what()).contains(QString::fromStdString(target.string())), error.what());
     }
     QVERIFY(!fs::exists(target));
+    // A target whose folder cannot be made: one sentence naming it, no file.
+    const auto blocked = path("a-file.nii") / "enhanced.nii.gz";
+    std::ofstream(path("a-file.nii")) << "x";
+    volume = readNiftiFile(source);
+    try {
+        writeNiftiLike(source, volume, blocked, "");
+        QFAIL("writeNiftiLike wrote below a file");
+    } catch (const EngineError &error) {
+        QVERIFY2(QString(error.what()).contains(QString::fromStdString(blocked.string())), error.what());
+    }
     try {
         writeNiftiLike(path("no-such-source.nii"), volume, target, "");
         QFAIL("writeNiftiLike accepted a missing source");
