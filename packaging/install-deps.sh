@@ -9,6 +9,8 @@ packages=(
   libqcustomplot-dev libtorch-dev libopencv-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   mricron-data fonts-dejavu-core
   libjpeg-dev
+  # DICOM (engine/DicomSeries.cpp)
+  libgdcm-dev
   # packaging/sanitize.sh and tests/fuzz/run.sh: libFuzzer and the sanitizer runtimes of clang 14
   clang-14 libclang-rt-14-dev
 )
