@@ -63,6 +63,7 @@ const gdcm::Tag kFrameOfReferenceUid(0x0020, 0x0052);
 const gdcm::Tag kSamplesPerPixel(0x0028, 0x0002);
 const gdcm::Tag kPhotometric(0x0028, 0x0004);
 const gdcm::Tag kNumberOfFrames(0x0028, 0x0008);
+const gdcm::Tag kFrameIncrementPointer(0x0028, 0x0009);
 const gdcm::Tag kRows(0x0028, 0x0010);
 const gdcm::Tag kColumns(0x0028, 0x0011);
 const gdcm::Tag kPixelSpacing(0x0028, 0x0030);
@@ -545,6 +546,15 @@ void fillFacts(ScanVolume &volume, const gdcm::DataSet &dataSet, const ImageHead
     volume.seriesInstanceUid = stringOf(dataSet, kSeriesInstanceUid);
 }
 
+// GDCM 3.0.21 aborts (a failed assertion) on a Frame Increment Pointer
+// without Number of Frames: refused here before GDCM reads the pixels.
+void checkFrameHeader(bool hasIncrementPointer, bool hasFrames, const fs::path &file)
+{
+    if (hasIncrementPointer && !hasFrames)
+        throw EngineError("The DICOM file " + named(file)
+                          + " has a Frame Increment Pointer but no Number of Frames (a damaged multi-frame header).");
+}
+
 // Decodes one file's frames (all of them) into `frames`: frame-major stored values.
 struct DecodedFile
 {
@@ -582,6 +592,9 @@ DecodedFile decodeFile(const fs::path &file, ScanVolume *facts = nullptr)
     }
     if (header.rows <= 0 || header.columns <= 0)
         throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+    if (header.bitsAllocated != 8 && header.bitsAllocated != 16 && header.bitsAllocated != 32)
+        throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
+                          + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
     const std::size_t count = static_cast<std::size_t>(header.rows) * header.columns * frames;
     std::vector<char> buffer(image.GetBufferLength());
     if (buffer.size() < count * static_cast<std::size_t>((header.bitsAllocated + 7) / 8) || !image.GetBuffer(buffer.data()))
@@ -601,6 +614,15 @@ double fallbackSliceSpacing(const ImageHeader &header)
 // A single DICOM file: one slice, or every frame of a multi-frame file.
 ScanVolume readDicomFile(const fs::path &file)
 {
+    {
+        // The header alone first: what would make GDCM abort is refused here.
+        gdcm::Reader reader;
+        reader.SetFileName(file.c_str());
+        if (reader.ReadUpToTag(kPixelData)) {
+            const auto &dataSet = reader.GetFile().GetDataSet();
+            checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
+        }
+    }
     ScanVolume volume;
     DecodedFile decoded = decodeFile(file, &volume);
     const auto &header = decoded.header;
@@ -640,7 +662,7 @@ bool looksLikeOtherFormat(const fs::path &path)
 void addScanTags(gdcm::Scanner &scanner)
 {
     for (const auto &tag : {kSeriesInstanceUid, kRows, kColumns, kImagePosition, kImageOrientation, kInstanceNumber,
-                            kNumberOfFrames, kPatientId, kStudyDate, kSeriesDescription, kModality, kSopClassUid})
+                            kNumberOfFrames, kFrameIncrementPointer, kPatientId, kStudyDate, kSeriesDescription, kModality, kSopClassUid})
         scanner.AddTag(tag);
 }
 
@@ -707,6 +729,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     const auto firstOrientation = orientationOf(scannedValue(scanner, first, kImageOrientation));
     for (const auto &file : chosen) {
         const auto frames = numbersOf(scannedValue(scanner, file, kNumberOfFrames));
+        checkFrameHeader(scanner.GetValue(file.c_str(), kFrameIncrementPointer) != nullptr,
+                         scanner.GetValue(file.c_str(), kNumberOfFrames) != nullptr, file);
         if (!frames.empty() && frames[0] > 1)
             throw EngineError("The DICOM series in " + named(folder) + " mixes the multi-frame file " + named(file)
                               + " with other files; read it on its own.");
