@@ -555,21 +555,23 @@ void checkFrameHeader(bool hasIncrementPointer, bool hasFrames, const fs::path &
                           + " has a Frame Increment Pointer but no Number of Frames (a damaged multi-frame header).");
 }
 
-// Decodes one file's frames (all of them) into `frames`: frame-major stored values.
+// One file's frames (all of them), decoded: frame-major stored values. Kept
+// from file to file of a series so that its buffers are allocated once (fresh
+// large allocations cost a page fault per page).
 struct DecodedFile
 {
     ImageHeader header;
     std::vector<float> values;
+    std::vector<char> buffer;
 };
 
 // `facts`, when given, receives the header facts (fillFacts()).
-DecodedFile decodeFile(const fs::path &file, ScanVolume *facts = nullptr)
+void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
 {
     gdcm::ImageReader reader;
     reader.SetFileName(file.c_str());
     if (!reader.Read())
         throwUnreadable(file);
-    DecodedFile decoded;
     decoded.header = headerOf(reader.GetFile().GetDataSet());
     auto &header = decoded.header;
     const gdcm::Image &image = reader.GetImage();
@@ -596,14 +598,24 @@ DecodedFile decodeFile(const fs::path &file, ScanVolume *facts = nullptr)
         throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
                           + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
     const std::size_t count = static_cast<std::size_t>(header.rows) * header.columns * frames;
-    std::vector<char> buffer(image.GetBufferLength());
-    if (buffer.size() < count * static_cast<std::size_t>((header.bitsAllocated + 7) / 8) || !image.GetBuffer(buffer.data()))
-        throwUnreadable(file);
+    const std::size_t bytes = count * static_cast<std::size_t>(header.bitsAllocated / 8);
+    const gdcm::TransferSyntax syntax = image.GetTransferSyntax();
+    const gdcm::ByteValue *raw = image.GetDataElement().GetByteValue();
+    const char *pixels = nullptr;
+    if (raw && raw->GetLength() >= bytes && !syntax.IsEncapsulated() && syntax.GetSwapCode() == gdcm::SwapCode::LittleEndian
+        && image.GetPhotometricInterpretation() != gdcm::PhotometricInterpretation::PALETTE_COLOR) {
+        pixels = raw->GetPointer(); // little-endian and uncompressed: GDCM's buffer would be a copy
+    } else {
+        if (decoded.buffer.size() < image.GetBufferLength())
+            decoded.buffer.resize(image.GetBufferLength());
+        if (image.GetBufferLength() < bytes || !image.GetBuffer(decoded.buffer.data()))
+            throwUnreadable(file);
+        pixels = decoded.buffer.data();
+    }
     decoded.values.resize(count);
-    appendStoredValues(buffer.data(), count, header, decoded.values.data(), file);
+    appendStoredValues(pixels, count, header, decoded.values.data(), file);
     if (facts)
         fillFacts(*facts, reader.GetFile().GetDataSet(), header);
-    return decoded;
 }
 
 double fallbackSliceSpacing(const ImageHeader &header)
@@ -624,7 +636,8 @@ ScanVolume readDicomFile(const fs::path &file)
         }
     }
     ScanVolume volume;
-    DecodedFile decoded = decodeFile(file, &volume);
+    DecodedFile decoded;
+    decodeFile(file, decoded, &volume);
     const auto &header = decoded.header;
     std::vector<SliceSource> slices;
     for (int frame = 0; frame < header.frames; ++frame)
@@ -757,8 +770,9 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     volume.source = folder;
     ImageHeader firstHeader;
     std::size_t frameSize = 0;
+    DecodedFile decoded;
     for (std::size_t z = 0; z < slices.size(); ++z) {
-        DecodedFile decoded = decodeFile(slices[z].file, z == 0 ? &volume : nullptr);
+        decodeFile(slices[z].file, decoded, z == 0 ? &volume : nullptr);
         if (z == 0) {
             firstHeader = decoded.header;
             frameSize = static_cast<std::size_t>(firstHeader.rows) * firstHeader.columns;

@@ -164,6 +164,8 @@ private slots:
     void roundTrip_data();
     void roundTrip();
     void shuffledFilesComeBackInPositionOrder();
+    void descendingSlices_data();
+    void descendingSlices();
     void derivedSeries_data();
     void derivedSeries();
     void derivedSeriesReplacesEarlierResult();
@@ -273,6 +275,45 @@ void TestDicom::shuffledFilesComeBackInPositionOrder()
     QCOMPARE(read.sliceFiles.size(), std::size_t{6});
     QCOMPARE(read.sliceFiles.front().filename().string(), std::string("slice3.dcm"));
     QCOMPARE(read.sliceFiles.back().filename().string(), std::string("slice2.dcm"));
+}
+
+void TestDicom::descendingSlices_data()
+{
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("series") << false;
+    QTest::newRow("multi-frame") << true;
+}
+
+// Slices written from superior to inferior come back in position order (the
+// reverse of the files' or frames' order), and a derived series puts each
+// value back where it came from.
+void TestDicom::descendingSlices()
+{
+    QFETCH(bool, multiFrame);
+    ScanVolume volume = makeVolume(PixelKind::Unsigned12, 6, 5, 4);
+    volume.voxelToPatient[2][2] = -2.5;
+    const fs::path folder = freshFolder();
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, multiFrame));
+    const ScanVolume read = readDicom(folder);
+    QCOMPARE(read.size, volume.size);
+    for (int z = 0; z < 4; ++z) {
+        for (int y = 0; y < 5; ++y) {
+            for (int x = 0; x < 6; ++x)
+                QCOMPARE(read.at(x, y, z), volume.at(x, y, 3 - z));
+        }
+    }
+    QVERIFY(std::abs(read.voxelToPatient[2][2] - 2.5) < 1e-6);
+    QVERIFY(std::abs(read.voxelToPatient[2][3] - (volume.voxelToPatient[2][3] - 3 * 2.5)) < 1e-6);
+    QCOMPARE(read.orientation[2].sign, 1);
+
+    ScanVolume enhanced = read;
+    for (float &value : enhanced.voxels)
+        value += 1.0f;
+    const fs::path target = dir() / ("descending-derived" + std::to_string(m_counter));
+    writeDerivedDicomSeries(read, enhanced, target, "plus one");
+    const ScanVolume derived = readDicom(target);
+    compareGeometry(derived, read);
+    QVERIFY(derived.voxels == enhanced.voxels);
 }
 
 void TestDicom::derivedSeries_data()
