@@ -640,8 +640,15 @@ ScanVolume readDicomFile(const fs::path &file)
     decodeFile(file, decoded, &volume);
     const auto &header = decoded.header;
     std::vector<SliceSource> slices;
-    for (int frame = 0; frame < header.frames; ++frame)
-        slices.push_back({file, frame, header.frameHeaders[static_cast<std::size_t>(frame)], frame});
+    for (int frame = 0; frame < header.frames; ++frame) {
+        const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
+        const auto &first = header.frameHeaders.front().orientation;
+        if (geometry.orientation.has_value() != first.has_value()
+            || (first && !sameOrientation(*first, *geometry.orientation)))
+            throw EngineError("The multi-frame DICOM file " + named(file) + " has frames of different orientations (frame "
+                              + std::to_string(frame + 1) + " and frame 1).");
+        slices.push_back({file, frame, geometry, frame});
+    }
     const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
 
     volume.source = file;
