@@ -1,24 +1,1376 @@
 #include "DicomSeries.h"
 
+#include "AtomicFile.h"
 #include "EngineError.h"
+
+#include <gdcmDataSet.h>
+#include <gdcmFile.h>
+#include <gdcmFileExplicitFilter.h>
+#include <gdcmFragment.h>
+#include <gdcmImage.h>
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageReader.h>
+#include <gdcmItem.h>
+#include <gdcmReader.h>
+#include <gdcmScanner.h>
+#include <gdcmSequenceOfFragments.h>
+#include <gdcmSequenceOfItems.h>
+#include <gdcmTrace.h>
+#include <gdcmTransferSyntax.h>
+#include <gdcmUIDGenerator.h>
+#include <gdcmWriter.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <set>
+
+namespace fs = std::filesystem;
 
 namespace mri {
 
-// Transitional: the GDCM reader and writer replace this.
-std::vector<DicomSeriesEntry> findDicomSeries(const std::filesystem::path &)
+namespace {
+
+using Vec3 = std::array<double, 3>;
+
+const gdcm::Tag kImageType(0x0008, 0x0008);
+const gdcm::Tag kSopClassUid(0x0008, 0x0016);
+const gdcm::Tag kSopInstanceUid(0x0008, 0x0018);
+const gdcm::Tag kStudyDate(0x0008, 0x0020);
+const gdcm::Tag kModality(0x0008, 0x0060);
+const gdcm::Tag kSeriesDescription(0x0008, 0x103e);
+const gdcm::Tag kDerivationDescription(0x0008, 0x2111);
+const gdcm::Tag kPatientName(0x0010, 0x0010);
+const gdcm::Tag kPatientId(0x0010, 0x0020);
+const gdcm::Tag kSliceThickness(0x0018, 0x0050);
+const gdcm::Tag kSpacingBetweenSlices(0x0018, 0x0088);
+const gdcm::Tag kStudyInstanceUid(0x0020, 0x000d);
+const gdcm::Tag kSeriesInstanceUid(0x0020, 0x000e);
+const gdcm::Tag kSeriesNumber(0x0020, 0x0011);
+const gdcm::Tag kInstanceNumber(0x0020, 0x0013);
+const gdcm::Tag kImagePosition(0x0020, 0x0032);
+const gdcm::Tag kImageOrientation(0x0020, 0x0037);
+const gdcm::Tag kFrameOfReferenceUid(0x0020, 0x0052);
+const gdcm::Tag kSamplesPerPixel(0x0028, 0x0002);
+const gdcm::Tag kPhotometric(0x0028, 0x0004);
+const gdcm::Tag kNumberOfFrames(0x0028, 0x0008);
+const gdcm::Tag kFrameIncrementPointer(0x0028, 0x0009);
+const gdcm::Tag kRows(0x0028, 0x0010);
+const gdcm::Tag kColumns(0x0028, 0x0011);
+const gdcm::Tag kPixelSpacing(0x0028, 0x0030);
+const gdcm::Tag kBitsAllocated(0x0028, 0x0100);
+const gdcm::Tag kBitsStored(0x0028, 0x0101);
+const gdcm::Tag kHighBit(0x0028, 0x0102);
+const gdcm::Tag kPixelRepresentation(0x0028, 0x0103);
+const gdcm::Tag kWindowCenter(0x0028, 0x1050);
+const gdcm::Tag kWindowWidth(0x0028, 0x1051);
+const gdcm::Tag kRescaleIntercept(0x0028, 0x1052);
+const gdcm::Tag kRescaleSlope(0x0028, 0x1053);
+const gdcm::Tag kRescaleType(0x0028, 0x1054);
+const gdcm::Tag kPixelData(0x7fe0, 0x0010);
+// Enhanced (multi-frame) functional groups and their macros.
+const gdcm::Tag kSharedGroups(0x5200, 0x9229);
+const gdcm::Tag kPerFrameGroups(0x5200, 0x9230);
+const gdcm::Tag kPlanePositionSequence(0x0020, 0x9113);
+const gdcm::Tag kPlaneOrientationSequence(0x0020, 0x9116);
+const gdcm::Tag kPixelMeasuresSequence(0x0028, 0x9110);
+const gdcm::Tag kPixelValueTransformationSequence(0x0028, 0x9145);
+const gdcm::Tag kFrameVoiLutSequence(0x0028, 0x9132);
+
+const char *const kMrImageStorage = "1.2.840.10008.5.1.4.1.1.4";
+const char *const kEnhancedMrImageStorage = "1.2.840.10008.5.1.4.1.1.4.1";
+
+// GDCM reports on stderr what the messages here say in a sentence (and warns
+// about rescale attributes in MR files, which are common and read here).
+void quietGdcm()
 {
-    return {};
+    static const bool once = [] {
+        gdcm::Trace::WarningOff();
+        gdcm::Trace::ErrorOff();
+        gdcm::Trace::DebugOff();
+        return true;
+    }();
+    (void)once;
 }
 
-ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::string &)
+std::string named(const fs::path &path)
 {
-    throw EngineError("Reading DICOM ('" + fileOrFolder.string() + "') is not available yet.");
+    return "'" + path.string() + "'";
 }
 
-void writeDerivedDicomSeries(const ScanVolume &, const ScanVolume &, const std::filesystem::path &targetFolder,
-                             const std::string &)
+std::string trimmed(std::string text)
 {
-    throw EngineError("Writing DICOM ('" + targetFolder.string() + "') is not available yet.");
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\0'))
+        text.pop_back();
+    std::size_t start = 0;
+    while (start < text.size() && text[start] == ' ')
+        ++start;
+    return text.substr(start);
+}
+
+// A string attribute's value (DS, IS, UI, CS, LO, DA, ...), trimmed; empty when absent.
+std::string stringOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag)
+{
+    if (!dataSet.FindDataElement(tag))
+        return {};
+    const gdcm::ByteValue *bytes = dataSet.GetDataElement(tag).GetByteValue();
+    if (!bytes || !bytes->GetPointer())
+        return {};
+    return trimmed(std::string(bytes->GetPointer(), bytes->GetLength()));
+}
+
+std::vector<double> numbersOf(const std::string &text)
+{
+    std::vector<double> numbers;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = std::min(text.find('\\', start), text.size());
+        const std::string part = trimmed(text.substr(start, end - start));
+        if (!part.empty()) {
+            char *rest = nullptr;
+            const double value = std::strtod(part.c_str(), &rest);
+            if (rest != part.c_str() && std::isfinite(value))
+                numbers.push_back(value);
+        }
+        start = end + 1;
+    }
+    return numbers;
+}
+
+// The nested data set of the first item of sequence `tag` in `dataSet`; null when absent.
+const gdcm::DataSet *firstItemOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag,
+                                 std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> &keepAlive)
+{
+    if (!dataSet.FindDataElement(tag))
+        return nullptr;
+    auto sequence = dataSet.GetDataElement(tag).GetValueAsSQ();
+    if (!sequence || sequence->GetNumberOfItems() == 0)
+        return nullptr;
+    keepAlive.push_back(sequence);
+    return &sequence->GetItem(1).GetNestedDataSet();
+}
+
+// The header facts an image needs, from its data set (a single-frame file, or
+// a multi-frame file's functional groups), per frame where they differ.
+struct FrameHeader
+{
+    std::optional<Vec3> position;
+    std::optional<std::array<double, 6>> orientation;
+};
+
+struct ImageHeader
+{
+    int rows = 0;
+    int columns = 0;
+    int frames = 1;
+    int samplesPerPixel = 1;
+    int bitsAllocated = 16;
+    int bitsStored = 16;
+    bool isSigned = false;
+    std::string photometric;
+    std::vector<FrameHeader> frameHeaders; // one per frame
+    std::vector<double> pixelSpacing;      // row spacing, column spacing
+    double sliceThickness = 0.0;
+    double spacingBetweenSlices = 0.0;
+    double rescaleSlope = 1.0;
+    double rescaleIntercept = 0.0;
+    double windowCenter = 0.0;
+    double windowWidth = 0.0;
+    int instanceNumber = 0;
+    bool hasInstanceNumber = false;
+};
+
+int unsignedShortOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag, int fallback)
+{
+    if (!dataSet.FindDataElement(tag))
+        return fallback;
+    const gdcm::ByteValue *bytes = dataSet.GetDataElement(tag).GetByteValue();
+    if (!bytes || bytes->GetLength() < 2)
+        return fallback;
+    // Data sets read by GDCM hold binary values in little-endian order.
+    const auto *raw = reinterpret_cast<const unsigned char *>(bytes->GetPointer());
+    return raw[0] | (raw[1] << 8);
+}
+
+// Reads an attribute from the data set itself, else from the frame's or the
+// shared functional group macro `macro` (enhanced multi-frame objects).
+class GroupLookup
+{
+public:
+    explicit GroupLookup(const gdcm::DataSet &dataSet) : m_dataSet(dataSet)
+    {
+        m_shared = firstItemOf(dataSet, kSharedGroups, m_keepAlive);
+        if (dataSet.FindDataElement(kPerFrameGroups)) {
+            m_perFrame = dataSet.GetDataElement(kPerFrameGroups).GetValueAsSQ();
+        }
+    }
+    int perFrameCount() const { return m_perFrame ? static_cast<int>(m_perFrame->GetNumberOfItems()) : 0; }
+
+    std::string value(const gdcm::Tag &macro, const gdcm::Tag &tag, int frame)
+    {
+        std::string text = stringOf(m_dataSet, tag);
+        if (!text.empty())
+            return text;
+        if (m_perFrame && frame < perFrameCount()) {
+            const auto &frameSet = m_perFrame->GetItem(static_cast<gdcm::SequenceOfItems::SizeType>(frame) + 1)
+                                       .GetNestedDataSet();
+            if (const gdcm::DataSet *item = firstItemOf(frameSet, macro, m_keepAlive)) {
+                text = stringOf(*item, tag);
+                m_keepAlive.clear();
+                if (!text.empty())
+                    return text;
+            }
+        }
+        if (m_shared) {
+            std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> keep;
+            if (const gdcm::DataSet *item = firstItemOf(*m_shared, macro, keep))
+                return stringOf(*item, tag);
+        }
+        return {};
+    }
+
+private:
+    const gdcm::DataSet &m_dataSet;
+    const gdcm::DataSet *m_shared = nullptr;
+    gdcm::SmartPointer<gdcm::SequenceOfItems> m_perFrame;
+    std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> m_keepAlive;
+};
+
+std::optional<Vec3> vec3Of(const std::string &text)
+{
+    const auto numbers = numbersOf(text);
+    if (numbers.size() < 3)
+        return std::nullopt;
+    return Vec3{numbers[0], numbers[1], numbers[2]};
+}
+
+std::optional<std::array<double, 6>> orientationOf(const std::string &text)
+{
+    const auto numbers = numbersOf(text);
+    if (numbers.size() < 6)
+        return std::nullopt;
+    std::array<double, 6> cosines{};
+    std::copy_n(numbers.begin(), 6, cosines.begin());
+    return cosines;
+}
+
+ImageHeader headerOf(const gdcm::DataSet &dataSet)
+{
+    ImageHeader header;
+    header.rows = unsignedShortOf(dataSet, kRows, 0);
+    header.columns = unsignedShortOf(dataSet, kColumns, 0);
+    header.samplesPerPixel = unsignedShortOf(dataSet, kSamplesPerPixel, 1);
+    header.bitsAllocated = unsignedShortOf(dataSet, kBitsAllocated, 16);
+    header.bitsStored = unsignedShortOf(dataSet, kBitsStored, header.bitsAllocated);
+    header.isSigned = unsignedShortOf(dataSet, kPixelRepresentation, 0) == 1;
+    header.photometric = stringOf(dataSet, kPhotometric);
+    const auto frames = numbersOf(stringOf(dataSet, kNumberOfFrames));
+    header.frames = frames.empty() ? 1 : std::max(1, static_cast<int>(frames[0]));
+    const auto instance = numbersOf(stringOf(dataSet, kInstanceNumber));
+    header.hasInstanceNumber = !instance.empty();
+    header.instanceNumber = instance.empty() ? 0 : static_cast<int>(instance[0]);
+
+    GroupLookup groups(dataSet);
+    header.frameHeaders.resize(static_cast<std::size_t>(header.frames));
+    for (int frame = 0; frame < header.frames; ++frame) {
+        auto &frameHeader = header.frameHeaders[static_cast<std::size_t>(frame)];
+        // Per-frame positions only where the file has them for every frame.
+        if (frame == 0 || groups.perFrameCount() >= header.frames) {
+            frameHeader.position = vec3Of(groups.value(kPlanePositionSequence, kImagePosition, frame));
+            frameHeader.orientation = orientationOf(groups.value(kPlaneOrientationSequence, kImageOrientation, frame));
+        } else {
+            frameHeader.orientation = header.frameHeaders[0].orientation;
+        }
+    }
+    header.pixelSpacing = numbersOf(groups.value(kPixelMeasuresSequence, kPixelSpacing, 0));
+    const auto thickness = numbersOf(groups.value(kPixelMeasuresSequence, kSliceThickness, 0));
+    header.sliceThickness = thickness.empty() ? 0.0 : thickness[0];
+    const auto between = numbersOf(groups.value(kPixelMeasuresSequence, kSpacingBetweenSlices, 0));
+    header.spacingBetweenSlices = between.empty() ? 0.0 : between[0];
+    const auto slope = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleSlope, 0));
+    const auto intercept = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleIntercept, 0));
+    header.rescaleSlope = slope.empty() || slope[0] == 0.0 ? 1.0 : slope[0];
+    header.rescaleIntercept = intercept.empty() ? 0.0 : intercept[0];
+    const auto center = numbersOf(groups.value(kFrameVoiLutSequence, kWindowCenter, 0));
+    const auto width = numbersOf(groups.value(kFrameVoiLutSequence, kWindowWidth, 0));
+    if (!center.empty() && !width.empty() && width[0] > 0) {
+        header.windowCenter = center[0];
+        header.windowWidth = width[0];
+    }
+    return header;
+}
+
+Vec3 cross(const Vec3 &a, const Vec3 &b)
+{
+    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+
+double dot(const Vec3 &a, const Vec3 &b)
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+double norm(const Vec3 &a)
+{
+    return std::sqrt(dot(a, a));
+}
+
+bool sameOrientation(const std::array<double, 6> &a, const std::array<double, 6> &b)
+{
+    for (std::size_t i = 0; i < 6; ++i) {
+        if (std::abs(a[i] - b[i]) > 1e-3)
+            return false;
+    }
+    return true;
+}
+
+// One slice of the volume to be: a file (and a frame of it) with its header facts.
+struct SliceSource
+{
+    fs::path file;
+    int frame = 0;
+    FrameHeader geometry;
+    int instanceNumber = 0;
+};
+
+std::string decimal(double value);
+
+// The slices in position order along the slice normal (instance order without
+// positions), checked for duplicates and gaps. Returns the slice distance, 0
+// when unknown.
+double sortSlices(std::vector<SliceSource> &slices, const fs::path &source, double fallbackSpacing)
+{
+    const bool positioned = std::all_of(slices.begin(), slices.end(), [](const SliceSource &slice) {
+        return slice.geometry.position && slice.geometry.orientation;
+    });
+    if (!positioned) {
+        std::stable_sort(slices.begin(), slices.end(), [](const SliceSource &a, const SliceSource &b) {
+            return a.instanceNumber < b.instanceNumber;
+        });
+        return fallbackSpacing;
+    }
+    const auto &cosines = *slices.front().geometry.orientation;
+    const Vec3 normal = cross({cosines[0], cosines[1], cosines[2]}, {cosines[3], cosines[4], cosines[5]});
+    std::vector<std::pair<double, std::size_t>> keys;
+    for (std::size_t i = 0; i < slices.size(); ++i)
+        keys.emplace_back(dot(*slices[i].geometry.position, normal), i);
+    std::stable_sort(keys.begin(), keys.end());
+    std::vector<SliceSource> sorted;
+    for (const auto &key : keys)
+        sorted.push_back(slices[key.second]);
+    slices = std::move(sorted);
+    if (slices.size() < 2)
+        return fallbackSpacing;
+
+    std::vector<double> steps;
+    for (std::size_t i = 1; i < keys.size(); ++i)
+        steps.push_back(keys[i].first - keys[i - 1].first);
+    const auto describe = [&](std::size_t i) {
+        const auto &slice = slices[i];
+        std::string text = named(slice.file);
+        if (slice.frame > 0 || slices.front().file == slices.back().file)
+            text = "frame " + std::to_string(slice.frame + 1) + " of " + text;
+        return text;
+    };
+    const std::string what = fs::is_directory(source) ? "The DICOM series " : "The multi-frame DICOM file ";
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i] < 1e-3)
+            throw EngineError(what + named(source) + " has two slices at the same position ("
+                              + describe(i) + " and " + describe(i + 1) + ").");
+    }
+    std::vector<double> ordered = steps;
+    std::nth_element(ordered.begin(), ordered.begin() + static_cast<std::ptrdiff_t>(ordered.size() / 2), ordered.end());
+    const double median = ordered[ordered.size() / 2];
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i] > 1.5 * median)
+            throw EngineError(what + named(source) + " misses slices between " + describe(i)
+                              + " and " + describe(i + 1) + " (" + decimal(steps[i]) + " mm apart, "
+                              + decimal(median) + " mm elsewhere).");
+    }
+    return (keys.back().first - keys.front().first) / static_cast<double>(keys.size() - 1);
+}
+
+// For each array axis, the RAS axis it runs along most closely (one each).
+std::array<AxisOrientation, 3> orientationOf(const std::array<std::array<double, 4>, 3> &matrix)
+{
+    std::array<int, 3> best{0, 1, 2};
+    double bestScore = -1.0;
+    std::array<int, 3> permutation{0, 1, 2};
+    do {
+        double score = 0.0;
+        for (int axis = 0; axis < 3; ++axis) {
+            Vec3 column{matrix[0][axis], matrix[1][axis], matrix[2][axis]};
+            const double length = norm(column);
+            if (length > 0)
+                score += std::abs(column[static_cast<std::size_t>(permutation[static_cast<std::size_t>(axis)])]) / length;
+        }
+        if (score > bestScore + 1e-9) {
+            bestScore = score;
+            best = permutation;
+        }
+    } while (std::next_permutation(permutation.begin(), permutation.end()));
+    std::array<AxisOrientation, 3> orientation;
+    for (std::size_t axis = 0; axis < 3; ++axis) {
+        const double component = matrix[static_cast<std::size_t>(best[axis])][axis];
+        orientation[axis] = AxisOrientation{best[axis], component < 0 ? -1 : 1};
+    }
+    return orientation;
+}
+
+// Fills size, spacing, voxelToPatient and orientation from sorted slices.
+void fillGeometry(ScanVolume &volume, const ImageHeader &header, const std::vector<SliceSource> &slices,
+                  double sliceDistance)
+{
+    volume.size = {header.columns, header.rows, static_cast<int>(slices.size()), 1};
+    const double rowSpacing = header.pixelSpacing.size() >= 2 ? header.pixelSpacing[0] : 1.0;
+    const double columnSpacing = header.pixelSpacing.size() >= 2 ? header.pixelSpacing[1] : 1.0;
+    double zSpacing = sliceDistance > 0 ? sliceDistance
+        : header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices
+        : header.sliceThickness > 0 ? header.sliceThickness : 1.0;
+    volume.spacing = {columnSpacing, rowSpacing, zSpacing};
+
+    const auto &first = slices.front().geometry;
+    if (!first.orientation) {
+        volume.voxelToPatient = {{{columnSpacing, 0, 0, 0}, {0, rowSpacing, 0, 0}, {0, 0, zSpacing, 0}}};
+        volume.orientation = {AxisOrientation{0, 1}, AxisOrientation{1, 1}, AxisOrientation{2, 1}};
+        return;
+    }
+    const auto &cosines = *first.orientation;
+    const Vec3 rowDirection{cosines[0], cosines[1], cosines[2]};    // along a row: growing column index
+    const Vec3 columnDirection{cosines[3], cosines[4], cosines[5]}; // down a column: growing row index
+    const Vec3 origin = first.position.value_or(Vec3{0, 0, 0});
+    Vec3 sliceStep;
+    if (slices.size() >= 2 && first.position && slices.back().geometry.position) {
+        for (std::size_t i = 0; i < 3; ++i)
+            sliceStep[i] = ((*slices.back().geometry.position)[i] - origin[i]) / static_cast<double>(slices.size() - 1);
+    } else {
+        const Vec3 normal = cross(rowDirection, columnDirection);
+        for (std::size_t i = 0; i < 3; ++i)
+            sliceStep[i] = normal[i] * zSpacing;
+    }
+    volume.spacing[2] = norm(sliceStep) > 0 ? norm(sliceStep) : zSpacing;
+    for (std::size_t i = 0; i < 3; ++i) {
+        // LPS+ -> RAS+: x and y change sign.
+        const double sign = i < 2 ? -1.0 : 1.0;
+        volume.voxelToPatient[i] = {sign * rowDirection[i] * columnSpacing, sign * columnDirection[i] * rowSpacing,
+                                    sign * sliceStep[i], sign * origin[i]};
+    }
+    volume.orientation = orientationOf(volume.voxelToPatient);
+}
+
+// Stored values of a decoded frame buffer, BitsStored applied (masked, sign extended).
+void appendStoredValues(const char *buffer, std::size_t count, const ImageHeader &header, float *out,
+                        const fs::path &file)
+{
+    const int bits = header.bitsStored;
+    const auto convert = [&](auto raw) -> float {
+        using Raw = decltype(raw);
+        std::int64_t value = static_cast<std::int64_t>(raw);
+        if (bits < static_cast<int>(8 * sizeof(Raw))) {
+            const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+            std::uint64_t bitsValue = static_cast<std::uint64_t>(value) & mask;
+            if (header.isSigned && (bitsValue >> (bits - 1)) & 1)
+                value = static_cast<std::int64_t>(bitsValue) - (std::int64_t{1} << bits);
+            else
+                value = static_cast<std::int64_t>(bitsValue);
+        }
+        return static_cast<float>(value);
+    };
+    switch (header.bitsAllocated) {
+    case 8:
+        for (std::size_t i = 0; i < count; ++i)
+            out[i] = header.isSigned ? convert(reinterpret_cast<const std::int8_t *>(buffer)[i])
+                                     : convert(reinterpret_cast<const std::uint8_t *>(buffer)[i]);
+        return;
+    case 16: {
+        for (std::size_t i = 0; i < count; ++i) {
+            std::uint16_t raw;
+            std::memcpy(&raw, buffer + 2 * i, 2);
+            out[i] = header.isSigned ? convert(static_cast<std::int16_t>(raw)) : convert(raw);
+        }
+        return;
+    }
+    case 32: {
+        for (std::size_t i = 0; i < count; ++i) {
+            std::uint32_t raw;
+            std::memcpy(&raw, buffer + 4 * i, 4);
+            out[i] = header.isSigned ? convert(static_cast<std::int32_t>(raw)) : convert(raw);
+        }
+        return;
+    }
+    default: break;
+    }
+    throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
+                      + "-bit pixels; 8, 16 and 32 bits are supported.");
+}
+
+// Why GDCM's ImageReader refused `file`, as one sentence.
+[[noreturn]] void throwUnreadable(const fs::path &file)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    std::error_code error;
+    if (!fs::exists(file, error))
+        throw EngineError("The DICOM file " + named(file) + " does not exist.");
+    if (!reader.Read() || reader.GetFile().GetDataSet().IsEmpty())
+        throw EngineError(named(file) + " is not a DICOM file (or is damaged).");
+    const auto &dataSet = reader.GetFile().GetDataSet();
+    if (!dataSet.FindDataElement(kPixelData))
+        throw EngineError("The DICOM file " + named(file) + " holds no pixel data (it is not an image).");
+    const char *syntax = gdcm::TransferSyntax::GetTSString(reader.GetFile().GetHeader().GetDataSetTransferSyntax());
+    throw EngineError("The pixel data of the DICOM file " + named(file) + " cannot be decoded (transfer syntax "
+                      + (syntax ? syntax : "unknown") + ").");
+}
+
+void fillFacts(ScanVolume &volume, const gdcm::DataSet &dataSet, const ImageHeader &header)
+{
+    volume.format = ScanFormat::Dicom;
+    volume.rescaleSlope = header.rescaleSlope;
+    volume.rescaleIntercept = header.rescaleIntercept;
+    volume.windowCenter = header.windowCenter;
+    volume.windowWidth = header.windowWidth;
+    volume.monochrome1 = header.photometric == "MONOCHROME1";
+    volume.dataRange = std::ldexp(1.0, header.bitsStored) - 1.0;
+    volume.patientId = stringOf(dataSet, kPatientId);
+    volume.studyDate = stringOf(dataSet, kStudyDate);
+    volume.seriesDescription = stringOf(dataSet, kSeriesDescription);
+    volume.seriesInstanceUid = stringOf(dataSet, kSeriesInstanceUid);
+}
+
+// GDCM 3.0.21 aborts (a failed assertion) on a Frame Increment Pointer
+// without Number of Frames: refused here before GDCM reads the pixels.
+void checkFrameHeader(bool hasIncrementPointer, bool hasFrames, const fs::path &file)
+{
+    if (hasIncrementPointer && !hasFrames)
+        throw EngineError("The DICOM file " + named(file)
+                          + " has a Frame Increment Pointer but no Number of Frames (a damaged multi-frame header).");
+}
+
+// One file's frames (all of them), decoded: frame-major stored values. Kept
+// from file to file of a series so that its buffers are allocated once (fresh
+// large allocations cost a page fault per page).
+struct DecodedFile
+{
+    ImageHeader header;
+    std::vector<float> values;
+    std::vector<char> buffer;
+};
+
+// `facts`, when given, receives the header facts (fillFacts()).
+void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
+{
+    gdcm::ImageReader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.Read())
+        throwUnreadable(file);
+    decoded.header = headerOf(reader.GetFile().GetDataSet());
+    auto &header = decoded.header;
+    const gdcm::Image &image = reader.GetImage();
+    const gdcm::PixelFormat &format = image.GetPixelFormat();
+    if (format.GetSamplesPerPixel() != 1 || header.samplesPerPixel != 1)
+        throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
+                          + ") image; only greyscale scans can be enhanced.");
+    // The buffer's layout is GDCM's; the header's BitsStored and sign say what
+    // the values mean (a JPEG 2000 stream may declare other ones, as pydicom
+    // also goes by the header).
+    header.bitsAllocated = format.GetBitsAllocated();
+    if (header.bitsStored <= 0 || header.bitsStored > header.bitsAllocated)
+        header.bitsStored = format.GetBitsStored();
+    header.columns = static_cast<int>(image.GetDimension(0));
+    header.rows = static_cast<int>(image.GetDimension(1));
+    const int frames = image.GetNumberOfDimensions() > 2 ? static_cast<int>(image.GetDimension(2)) : 1;
+    if (frames != header.frames) {
+        header.frames = frames;
+        header.frameHeaders.resize(static_cast<std::size_t>(frames), header.frameHeaders.front());
+    }
+    if (header.rows <= 0 || header.columns <= 0)
+        throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+    if (header.bitsAllocated != 8 && header.bitsAllocated != 16 && header.bitsAllocated != 32)
+        throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
+                          + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
+    const std::size_t count = static_cast<std::size_t>(header.rows) * header.columns * frames;
+    const std::size_t bytes = count * static_cast<std::size_t>(header.bitsAllocated / 8);
+    const gdcm::TransferSyntax syntax = image.GetTransferSyntax();
+    const gdcm::ByteValue *raw = image.GetDataElement().GetByteValue();
+    const char *pixels = nullptr;
+    if (raw && raw->GetLength() >= bytes && !syntax.IsEncapsulated() && syntax.GetSwapCode() == gdcm::SwapCode::LittleEndian
+        && image.GetPhotometricInterpretation() != gdcm::PhotometricInterpretation::PALETTE_COLOR) {
+        pixels = raw->GetPointer(); // little-endian and uncompressed: GDCM's buffer would be a copy
+    } else {
+        if (decoded.buffer.size() < image.GetBufferLength())
+            decoded.buffer.resize(image.GetBufferLength());
+        if (image.GetBufferLength() < bytes || !image.GetBuffer(decoded.buffer.data()))
+            throwUnreadable(file);
+        pixels = decoded.buffer.data();
+    }
+    decoded.values.resize(count);
+    appendStoredValues(pixels, count, header, decoded.values.data(), file);
+    if (facts)
+        fillFacts(*facts, reader.GetFile().GetDataSet(), header);
+}
+
+double fallbackSliceSpacing(const ImageHeader &header)
+{
+    return header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices : header.sliceThickness;
+}
+
+// A single DICOM file: one slice, or every frame of a multi-frame file.
+ScanVolume readDicomFile(const fs::path &file)
+{
+    {
+        // The header alone first: what would make GDCM abort is refused here.
+        gdcm::Reader reader;
+        reader.SetFileName(file.c_str());
+        if (reader.ReadUpToTag(kPixelData)) {
+            const auto &dataSet = reader.GetFile().GetDataSet();
+            checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
+        }
+    }
+    ScanVolume volume;
+    DecodedFile decoded;
+    decodeFile(file, decoded, &volume);
+    const auto &header = decoded.header;
+    std::vector<SliceSource> slices;
+    for (int frame = 0; frame < header.frames; ++frame) {
+        const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
+        const auto &first = header.frameHeaders.front().orientation;
+        if (geometry.orientation.has_value() != first.has_value()
+            || (first && !sameOrientation(*first, *geometry.orientation)))
+            throw EngineError("The multi-frame DICOM file " + named(file) + " has frames of different orientations (frame "
+                              + std::to_string(frame + 1) + " and frame 1).");
+        slices.push_back({file, frame, geometry, frame});
+    }
+    const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
+
+    volume.source = file;
+    fillGeometry(volume, header, slices, distance);
+    const std::size_t frameSize = static_cast<std::size_t>(header.rows) * header.columns;
+    volume.voxels.resize(frameSize * slices.size());
+    for (std::size_t z = 0; z < slices.size(); ++z)
+        std::copy_n(decoded.values.begin() + static_cast<std::ptrdiff_t>(frameSize * slices[z].frame), frameSize,
+                    volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * z));
+    volume.sliceFiles = {file};
+    return volume;
+}
+
+bool isHidden(const fs::path &path)
+{
+    const std::string name = path.filename().string();
+    return !name.empty() && name[0] == '.';
+}
+
+bool looksLikeOtherFormat(const fs::path &path)
+{
+    static const std::set<std::string> others = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".nii", ".gz",
+                                                 ".csv", ".txt", ".json", ".pt", ".xml", ".html", ".md", ".zip"};
+    std::string extension = path.extension().string();
+    for (char &c : extension)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return others.count(extension) > 0;
+}
+
+// The header tags readDicom() and findDicomSeries() look at.
+void addScanTags(gdcm::Scanner &scanner)
+{
+    for (const auto &tag : {kSeriesInstanceUid, kRows, kColumns, kImagePosition, kImageOrientation, kInstanceNumber,
+                            kNumberOfFrames, kFrameIncrementPointer, kPatientId, kStudyDate, kSeriesDescription, kModality, kSopClassUid})
+        scanner.AddTag(tag);
+}
+
+std::string scannedValue(const gdcm::Scanner &scanner, const std::string &file, const gdcm::Tag &tag)
+{
+    const char *value = scanner.GetValue(file.c_str(), tag);
+    return value ? trimmed(value) : std::string();
+}
+
+ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+{
+    std::vector<std::string> files;
+    std::error_code error;
+    for (fs::directory_iterator it(folder, fs::directory_options::skip_permission_denied, error), end;
+         !error && it != end; it.increment(error)) {
+        if (it->is_regular_file(error) && !isHidden(it->path()) && !looksLikeOtherFormat(it->path()))
+            files.push_back(it->path().string());
+    }
+    if (error)
+        throw EngineError("The DICOM folder " + named(folder) + " cannot be read (" + error.message() + ").");
+    std::sort(files.begin(), files.end());
+    gdcm::Scanner scanner;
+    addScanTags(scanner);
+    scanner.Scan(files);
+
+    // Image files (they have Rows) grouped by series.
+    std::map<std::string, std::vector<std::string>> series;
+    int dicomFiles = 0;
+    for (const auto &file : files) {
+        if (!scanner.IsKey(file.c_str()))
+            continue;
+        ++dicomFiles;
+        if (scannedValue(scanner, file, kRows).empty())
+            continue;
+        series[scannedValue(scanner, file, kSeriesInstanceUid)].push_back(file);
+    }
+    if (dicomFiles == 0)
+        throw EngineError("The folder " + named(folder) + " holds no DICOM files.");
+    if (series.empty())
+        throw EngineError("The DICOM files in " + named(folder) + " hold no images (no pixel data).");
+    std::vector<std::string> chosen;
+    if (!seriesUid.empty()) {
+        const auto found = series.find(seriesUid);
+        if (found == series.end())
+            throw EngineError("The folder " + named(folder) + " holds no DICOM series with SeriesInstanceUID "
+                              + seriesUid + " (it holds " + std::to_string(series.size()) + ").");
+        chosen = found->second;
+    } else if (series.size() > 1) {
+        throw EngineError("The folder " + named(folder) + " holds " + std::to_string(series.size())
+                          + " DICOM series; name one in a series_uid column or put each series in its own folder.");
+    } else {
+        chosen = series.begin()->second;
+    }
+    if (chosen.size() == 1) {
+        ScanVolume volume = readDicomFile(chosen.front());
+        volume.source = folder;
+        return volume;
+    }
+
+    // Header checks before any pixel is decoded.
+    std::vector<SliceSource> slices;
+    const std::string &first = chosen.front();
+    const std::string size = scannedValue(scanner, first, kColumns) + "x" + scannedValue(scanner, first, kRows);
+    const auto firstOrientation = orientationOf(scannedValue(scanner, first, kImageOrientation));
+    for (const auto &file : chosen) {
+        const auto frames = numbersOf(scannedValue(scanner, file, kNumberOfFrames));
+        checkFrameHeader(scanner.GetValue(file.c_str(), kFrameIncrementPointer) != nullptr,
+                         scanner.GetValue(file.c_str(), kNumberOfFrames) != nullptr, file);
+        if (!frames.empty() && frames[0] > 1)
+            throw EngineError("The DICOM series in " + named(folder) + " mixes the multi-frame file " + named(file)
+                              + " with other files; read it on its own.");
+        const std::string fileSize = scannedValue(scanner, file, kColumns) + "x" + scannedValue(scanner, file, kRows);
+        if (fileSize != size)
+            throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: " + named(file)
+                              + " is " + fileSize + ", " + named(first) + " is " + size + ".");
+        SliceSource slice;
+        slice.file = file;
+        slice.geometry.position = vec3Of(scannedValue(scanner, file, kImagePosition));
+        slice.geometry.orientation = orientationOf(scannedValue(scanner, file, kImageOrientation));
+        if (firstOrientation.has_value() != slice.geometry.orientation.has_value()
+            || (firstOrientation && !sameOrientation(*firstOrientation, *slice.geometry.orientation)))
+            throw EngineError("The DICOM series in " + named(folder) + " has slices of different orientations: "
+                              + named(file) + " and " + named(first) + ".");
+        const auto instance = numbersOf(scannedValue(scanner, file, kInstanceNumber));
+        slice.instanceNumber = instance.empty() ? 0 : static_cast<int>(instance[0]);
+        slices.push_back(slice);
+    }
+
+    // Pixels, in slice order (the slice distance falls back to the header's in fillGeometry()).
+    const double distance = sortSlices(slices, folder, 0.0);
+    ScanVolume volume;
+    volume.source = folder;
+    ImageHeader firstHeader;
+    std::size_t frameSize = 0;
+    DecodedFile decoded;
+    for (std::size_t z = 0; z < slices.size(); ++z) {
+        decodeFile(slices[z].file, decoded, z == 0 ? &volume : nullptr);
+        if (z == 0) {
+            firstHeader = decoded.header;
+            frameSize = static_cast<std::size_t>(firstHeader.rows) * firstHeader.columns;
+            volume.voxels.resize(frameSize * slices.size());
+        } else if (decoded.header.bitsAllocated != firstHeader.bitsAllocated
+                   || decoded.header.bitsStored != firstHeader.bitsStored
+                   || decoded.header.isSigned != firstHeader.isSigned) {
+            throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(slices[z].file)
+                              + " differs from " + named(slices[0].file) + ".");
+        }
+        if (decoded.values.size() != frameSize)
+            throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
+                              + named(slices[z].file) + ".");
+        std::copy(decoded.values.begin(), decoded.values.end(),
+                  volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * z));
+    }
+    fillGeometry(volume, firstHeader, slices, distance);
+    for (const auto &slice : slices)
+        volume.sliceFiles.push_back(slice.file);
+    return volume;
+}
+
+// ---- writing ----
+
+std::string newUid()
+{
+    gdcm::UIDGenerator generator;
+    return generator.Generate();
+}
+
+// A decimal string of at most 16 characters (DICOM's DS).
+std::string decimal(double value)
+{
+    if (std::abs(value) < 1e-12)
+        value = 0.0;
+    char text[32];
+    for (int precision = 12; precision > 3; --precision) {
+        std::snprintf(text, sizeof text, "%.*g", precision, value);
+        if (std::strlen(text) <= 16)
+            break;
+    }
+    return text;
+}
+
+std::string decimals(const std::vector<double> &values)
+{
+    std::string text;
+    for (std::size_t i = 0; i < values.size(); ++i)
+        text += (i ? "\\" : "") + decimal(values[i]);
+    return text;
+}
+
+void setString(gdcm::DataSet &dataSet, const gdcm::Tag &tag, const gdcm::VR &vr, std::string value)
+{
+    if (value.size() % 2)
+        value.push_back(vr == gdcm::VR::UI ? '\0' : ' ');
+    gdcm::DataElement element(tag);
+    element.SetVR(vr);
+    element.SetByteValue(value.data(), static_cast<gdcm::VL::Type>(value.size()));
+    dataSet.Replace(element);
+}
+
+void setUnsignedShort(gdcm::DataSet &dataSet, const gdcm::Tag &tag, int value)
+{
+    const unsigned char bytes[2] = {static_cast<unsigned char>(value & 0xff), static_cast<unsigned char>((value >> 8) & 0xff)};
+    gdcm::DataElement element(tag);
+    element.SetVR(gdcm::VR::US);
+    element.SetByteValue(reinterpret_cast<const char *>(bytes), 2);
+    dataSet.Replace(element);
+}
+
+gdcm::DataElement sequenceOf(const gdcm::Tag &tag, const std::vector<gdcm::DataSet> &items)
+{
+    gdcm::SmartPointer<gdcm::SequenceOfItems> sequence = new gdcm::SequenceOfItems;
+    sequence->SetLengthToUndefined();
+    for (const auto &nested : items) {
+        gdcm::Item item;
+        item.SetVLToUndefined();
+        item.SetNestedDataSet(nested);
+        sequence->AddItem(item);
+    }
+    gdcm::DataElement element(tag);
+    element.SetVR(gdcm::VR::SQ);
+    element.SetValue(*sequence);
+    element.SetVLToUndefined();
+    return element;
+}
+
+struct StoredRange
+{
+    double low = 0.0;
+    double high = 65535.0;
+};
+
+StoredRange storedRangeOf(int bitsStored, bool isSigned)
+{
+    if (isSigned)
+        return {-std::ldexp(1.0, bitsStored - 1), std::ldexp(1.0, bitsStored - 1) - 1.0};
+    return {0.0, std::ldexp(1.0, bitsStored) - 1.0};
+}
+
+// Values rounded and clamped to the range, packed little-endian in `bitsAllocated` bits.
+void packValues(const float *values, std::size_t count, int bitsAllocated, int bitsStored, bool isSigned,
+                std::vector<char> &out)
+{
+    const StoredRange range = storedRangeOf(bitsStored, isSigned);
+    const std::size_t bytes = static_cast<std::size_t>(bitsAllocated / 8);
+    const std::size_t start = out.size();
+    out.resize(start + count * bytes);
+    for (std::size_t i = 0; i < count; ++i) {
+        const double value = std::isnan(values[i]) ? range.low : std::clamp(std::nearbyint(double(values[i])), range.low, range.high);
+        const auto integer = static_cast<std::int64_t>(value);
+        const auto bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(integer));
+        for (std::size_t b = 0; b < bytes; ++b)
+            out[start + i * bytes + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
+    }
+}
+
+gdcm::TransferSyntax::TSType syntaxOf(DicomWriteOptions::Compression compression)
+{
+    switch (compression) {
+    case DicomWriteOptions::Compression::None: return gdcm::TransferSyntax::ExplicitVRLittleEndian;
+    case DicomWriteOptions::Compression::JpegLossless: return gdcm::TransferSyntax::JPEGLosslessProcess14_1;
+    case DicomWriteOptions::Compression::JpegLs: return gdcm::TransferSyntax::JPEGLSLossless;
+    case DicomWriteOptions::Compression::Jpeg2000Lossless: return gdcm::TransferSyntax::JPEG2000Lossless;
+    case DicomWriteOptions::Compression::Rle: return gdcm::TransferSyntax::RLELossless;
+    }
+    return gdcm::TransferSyntax::ExplicitVRLittleEndian;
+}
+
+// PackBits, as DICOM's RLE uses it (one row at a time).
+void packBits(const unsigned char *in, std::size_t count, std::vector<char> &out)
+{
+    std::size_t i = 0;
+    while (i < count) {
+        std::size_t run = 1;
+        while (i + run < count && run < 128 && in[i + run] == in[i])
+            ++run;
+        if (run >= 2) {
+            out.push_back(static_cast<char>(1 - static_cast<int>(run)));
+            out.push_back(static_cast<char>(in[i]));
+            i += run;
+            continue;
+        }
+        const std::size_t start = i;
+        std::size_t length = 0;
+        while (i < count && length < 128 && !(i + 1 < count && in[i + 1] == in[i])) {
+            ++i;
+            ++length;
+        }
+        out.push_back(static_cast<char>(length - 1));
+        out.insert(out.end(), in + start, in + start + length);
+    }
+}
+
+// DICOM RLE Lossless, written here: GDCM 3.0.21's RLE encoder asserts on some
+// image sizes. One fragment per frame; one segment per byte of a sample, the
+// most significant first.
+gdcm::DataElement encodeRle(const std::vector<char> &raw, int columns, int rows, int frames, int bitsAllocated)
+{
+    const std::size_t bytes = static_cast<std::size_t>(bitsAllocated / 8);
+    const std::size_t pixels = static_cast<std::size_t>(columns) * rows;
+    gdcm::SmartPointer<gdcm::SequenceOfFragments> fragments = new gdcm::SequenceOfFragments;
+    std::vector<unsigned char> plane(static_cast<std::size_t>(columns));
+    for (int frame = 0; frame < frames; ++frame) {
+        std::vector<char> fragment(64, 0);
+        const auto putUint32 = [&](std::size_t offset, std::uint32_t value) {
+            for (int b = 0; b < 4; ++b)
+                fragment[offset + static_cast<std::size_t>(b)] = static_cast<char>((value >> (8 * b)) & 0xff);
+        };
+        putUint32(0, static_cast<std::uint32_t>(bytes));
+        const char *frameData = raw.data() + static_cast<std::size_t>(frame) * pixels * bytes;
+        for (std::size_t segment = 0; segment < bytes; ++segment) {
+            putUint32(4 + 4 * segment, static_cast<std::uint32_t>(fragment.size()));
+            const std::size_t byteIndex = bytes - 1 - segment; // little-endian samples, high byte first
+            for (int row = 0; row < rows; ++row) {
+                for (int column = 0; column < columns; ++column)
+                    plane[static_cast<std::size_t>(column)] = static_cast<unsigned char>(
+                        frameData[(static_cast<std::size_t>(row) * columns + column) * bytes + byteIndex]);
+                packBits(plane.data(), plane.size(), fragment);
+            }
+            if (fragment.size() % 2)
+                fragment.push_back(0);
+        }
+        gdcm::Fragment item;
+        item.SetByteValue(fragment.data(), static_cast<gdcm::VL::Type>(fragment.size()));
+        fragments->AddFragment(item);
+    }
+    gdcm::DataElement pixelData(kPixelData);
+    pixelData.SetValue(*fragments);
+    pixelData.SetVLToUndefined(); // before the VR: GDCM asserts on an OB of undefined length
+    pixelData.SetVR(gdcm::VR::OB);
+    return pixelData;
+}
+
+// The pixel data element for `raw` (uncompressed little-endian frames), encoded in `syntax`.
+gdcm::DataElement encodePixelData(std::vector<char> &raw, int columns, int rows, int frames, int bitsAllocated,
+                                  int bitsStored, bool isSigned, bool monochrome1, gdcm::TransferSyntax::TSType syntax,
+                                  const fs::path &file)
+{
+    gdcm::DataElement pixelData(kPixelData);
+    pixelData.SetVR(bitsAllocated == 8 ? gdcm::VR::OB : gdcm::VR::OW);
+    pixelData.SetByteValue(raw.data(), static_cast<gdcm::VL::Type>(raw.size()));
+    if (syntax == gdcm::TransferSyntax::ExplicitVRLittleEndian)
+        return pixelData;
+    if (syntax == gdcm::TransferSyntax::RLELossless)
+        return encodeRle(raw, columns, rows, frames, bitsAllocated);
+    // GDCM filters hold their input by a reference-counted pointer: never a stack object.
+    gdcm::SmartPointer<gdcm::Image> image = new gdcm::Image;
+    image->SetNumberOfDimensions(frames > 1 ? 3 : 2);
+    image->SetDimension(0, static_cast<unsigned int>(columns));
+    image->SetDimension(1, static_cast<unsigned int>(rows));
+    if (frames > 1)
+        image->SetDimension(2, static_cast<unsigned int>(frames));
+    gdcm::PixelFormat format(1, static_cast<unsigned short>(bitsAllocated), static_cast<unsigned short>(bitsStored),
+                             static_cast<unsigned short>(bitsStored - 1), isSigned ? 1 : 0);
+    image->SetPixelFormat(format);
+    image->SetPhotometricInterpretation(monochrome1 ? gdcm::PhotometricInterpretation::MONOCHROME1
+                                                   : gdcm::PhotometricInterpretation::MONOCHROME2);
+    image->SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+    image->SetDataElement(pixelData);
+    gdcm::ImageChangeTransferSyntax change;
+    change.SetTransferSyntax(syntax);
+    change.SetInput(*image);
+    if (!change.Change())
+        throw EngineError("GDCM cannot compress " + named(file) + " as "
+                          + gdcm::TransferSyntax::GetTSString(syntax) + ".");
+    return change.GetOutput().GetDataElement();
+}
+
+void writeDataSet(gdcm::File &file, gdcm::TransferSyntax::TSType syntax, const fs::path &path)
+{
+    auto &meta = file.GetHeader();
+    meta.Remove(gdcm::Tag(0x0002, 0x0003));
+    meta.Remove(gdcm::Tag(0x0002, 0x0010));
+    meta.SetDataSetTransferSyntax(syntax);
+    writeFileAtomically(path, [&](const fs::path &temporary) {
+        gdcm::Writer writer;
+        writer.SetFile(file);
+        writer.SetFileName(temporary.c_str());
+        if (!writer.Write())
+            throw EngineError("The DICOM file " + named(path) + " could not be written.");
+    });
+}
+
+std::string fileNameOf(int index, int count)
+{
+    std::string number = std::to_string(index + 1);
+    const std::size_t width = std::max<std::size_t>(4, std::to_string(count).size());
+    number.insert(0, width - number.size(), '0');
+    return "IM" + number + ".dcm";
+}
+
+// Writes into a hidden sibling folder that replaces `target` at the end.
+class FolderSwap
+{
+public:
+    explicit FolderSwap(fs::path target) : m_target(std::move(target))
+    {
+        if (m_target.filename().empty())
+            m_target = m_target.parent_path();
+        const std::string suffix = std::to_string(::getpid());
+        m_temporary = m_target.parent_path() / ("." + m_target.filename().string() + ".partial-" + suffix);
+        m_old = m_target.parent_path() / ("." + m_target.filename().string() + ".old-" + suffix);
+        std::error_code error;
+        fs::remove_all(m_temporary, error);
+        fs::create_directories(m_temporary, error);
+        if (error)
+            throw EngineError("The DICOM folder " + named(m_target) + " cannot be created (" + error.message() + ").");
+    }
+    ~FolderSwap()
+    {
+        std::error_code error;
+        if (!m_done)
+            fs::remove_all(m_temporary, error);
+    }
+    const fs::path &temporary() const { return m_temporary; }
+    void commit()
+    {
+        std::error_code error;
+        fs::remove_all(m_old, error);
+        const bool replacing = fs::exists(m_target, error);
+        if (replacing) {
+            fs::rename(m_target, m_old, error);
+            if (error)
+                throw EngineError("The earlier DICOM series " + named(m_target) + " cannot be replaced ("
+                                  + error.message() + ").");
+        }
+        fs::rename(m_temporary, m_target, error);
+        if (error) {
+            std::error_code ignored;
+            if (replacing)
+                fs::rename(m_old, m_target, ignored);
+            throw EngineError("The DICOM series " + named(m_target) + " cannot be put in place (" + error.message() + ").");
+        }
+        m_done = true;
+        fs::remove_all(m_old, error);
+    }
+
+private:
+    fs::path m_target;
+    fs::path m_temporary;
+    fs::path m_old;
+    bool m_done = false;
+};
+
+} // namespace
+
+std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
+{
+    quietGdcm();
+    std::vector<std::string> files;
+    std::error_code error;
+    fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, error);
+    if (error)
+        throw EngineError("The folder " + named(folder) + " cannot be read (" + error.message() + ").");
+    for (const fs::recursive_directory_iterator end; it != end; it.increment(error)) {
+        if (error)
+            break;
+        if (isHidden(it->path())) {
+            if (it->is_directory(error))
+                it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_directory(error)) {
+            if (it.depth() >= 4)
+                it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file(error) && !looksLikeOtherFormat(it->path()))
+            files.push_back(it->path().string());
+    }
+    std::sort(files.begin(), files.end());
+    gdcm::Scanner scanner;
+    addScanTags(scanner);
+    scanner.Scan(files);
+
+    std::map<std::pair<std::string, std::string>, DicomSeriesEntry> found;
+    for (const auto &file : files) {
+        if (!scanner.IsKey(file.c_str()) || scannedValue(scanner, file, kRows).empty())
+            continue;
+        const fs::path parent = fs::path(file).parent_path();
+        const std::string uid = scannedValue(scanner, file, kSeriesInstanceUid);
+        auto &entry = found[{parent.string(), uid}];
+        if (entry.fileCount == 0) {
+            entry.folder = parent;
+            entry.seriesInstanceUid = uid;
+            entry.patientId = scannedValue(scanner, file, kPatientId);
+            entry.studyDate = scannedValue(scanner, file, kStudyDate);
+            entry.seriesDescription = scannedValue(scanner, file, kSeriesDescription);
+            entry.modality = scannedValue(scanner, file, kModality);
+        }
+        ++entry.fileCount;
+    }
+    std::vector<DicomSeriesEntry> entries;
+    for (auto &item : found)
+        entries.push_back(std::move(item.second));
+    std::sort(entries.begin(), entries.end(), [](const DicomSeriesEntry &a, const DicomSeriesEntry &b) {
+        return std::tie(a.folder, a.seriesDescription, a.seriesInstanceUid)
+            < std::tie(b.folder, b.seriesDescription, b.seriesInstanceUid);
+    });
+    return entries;
+}
+
+ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
+{
+    quietGdcm();
+    std::error_code error;
+    if (fs::is_directory(fileOrFolder, error))
+        return readDicomFolder(fileOrFolder, seriesUid);
+    if (!fs::exists(fileOrFolder, error))
+        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
+    return readDicomFile(fileOrFolder);
+}
+
+void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhanced, const fs::path &targetFolder,
+                             const std::string &seriesDescription)
+{
+    quietGdcm();
+    if (enhanced.size[0] != source.size[0] || enhanced.size[1] != source.size[1] || enhanced.size[2] != source.size[2]
+        || enhanced.voxels.size() < source.voxelsPerVolume())
+        throw EngineError("The enhanced volume does not match the DICOM series " + named(source.source) + ".");
+    if (source.sliceFiles.empty())
+        throw EngineError("The scan " + named(source.source) + " was not read from DICOM files.");
+    FolderSwap swap(targetFolder);
+    const std::string seriesUid = newUid();
+    const std::size_t frameSize = static_cast<std::size_t>(source.size[0]) * source.size[1];
+    const bool multiFrame = source.sliceFiles.size() == 1 && source.size[2] > 1;
+    for (std::size_t index = 0; index < source.sliceFiles.size(); ++index) {
+        const fs::path &sourceFile = source.sliceFiles[index];
+        gdcm::Reader reader;
+        reader.SetFileName(sourceFile.c_str());
+        if (!reader.Read())
+            throwUnreadable(sourceFile);
+        gdcm::File &file = reader.GetFile();
+        gdcm::DataSet &dataSet = file.GetDataSet();
+        const gdcm::TransferSyntax sourceSyntax = file.GetHeader().GetDataSetTransferSyntax();
+        if (sourceSyntax.GetSwapCode() == gdcm::SwapCode::BigEndian)
+            throw EngineError("The DICOM file " + named(sourceFile)
+                              + " uses the retired big-endian transfer syntax; convert the series (gdcmconv --raw) first.");
+        if (sourceSyntax.IsImplicit()) {
+            gdcm::FileExplicitFilter explicitFilter;
+            explicitFilter.SetFile(file);
+            explicitFilter.SetChangePrivateTags(false);
+            if (!explicitFilter.Change())
+                throw EngineError("The DICOM file " + named(sourceFile) + " could not be converted to explicit VR.");
+        }
+        const ImageHeader header = headerOf(dataSet);
+        // Frames in file order: a multi-frame file's frames were sorted by position on reading.
+        std::vector<std::size_t> sliceOfFrame(static_cast<std::size_t>(header.frames));
+        if (multiFrame) {
+            std::vector<SliceSource> slices;
+            for (int frame = 0; frame < header.frames; ++frame)
+                slices.push_back({sourceFile, frame, header.frameHeaders[static_cast<std::size_t>(frame)], frame});
+            sortSlices(slices, sourceFile, 0.0);
+            if (static_cast<int>(slices.size()) != source.size[2])
+                throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
+            for (std::size_t z = 0; z < slices.size(); ++z)
+                sliceOfFrame[static_cast<std::size_t>(slices[z].frame)] = z;
+        } else {
+            sliceOfFrame.assign(1, index);
+        }
+        if (header.rows != source.size[1] || header.columns != source.size[0])
+            throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
+        std::vector<char> raw;
+        const int bitsAllocated = header.bitsAllocated == 8 || header.bitsAllocated == 32 ? header.bitsAllocated : 16;
+        for (std::size_t frame = 0; frame < sliceOfFrame.size(); ++frame)
+            packValues(enhanced.voxels.data() + frameSize * sliceOfFrame[frame], frameSize, bitsAllocated,
+                       header.bitsStored, header.isSigned, raw);
+        gdcm::DataElement pixelData(kPixelData);
+        pixelData.SetVR(bitsAllocated == 8 ? gdcm::VR::OB : gdcm::VR::OW);
+        pixelData.SetByteValue(raw.data(), static_cast<gdcm::VL::Type>(raw.size()));
+        dataSet.Replace(pixelData);
+        setUnsignedShort(dataSet, kBitsAllocated, bitsAllocated);
+        setUnsignedShort(dataSet, kHighBit, header.bitsStored - 1);
+        // Decoders may have turned a YBR or palette colour model into MONOCHROME; keep the greyscale sense.
+        if (header.photometric != "MONOCHROME1" && header.photometric != "MONOCHROME2")
+            setString(dataSet, kPhotometric, gdcm::VR::CS, "MONOCHROME2");
+        setString(dataSet, kSeriesInstanceUid, gdcm::VR::UI, seriesUid);
+        setString(dataSet, kSopInstanceUid, gdcm::VR::UI, newUid());
+        std::string imageType = "DERIVED\\SECONDARY";
+        const std::string oldType = stringOf(dataSet, kImageType);
+        std::size_t cut = oldType.find('\\');
+        if (cut != std::string::npos)
+            cut = oldType.find('\\', cut + 1);
+        if (cut != std::string::npos)
+            imageType += oldType.substr(cut);
+        setString(dataSet, kImageType, gdcm::VR::CS, imageType);
+        setString(dataSet, kSeriesDescription, gdcm::VR::LO, seriesDescription.substr(0, 64));
+        setString(dataSet, kDerivationDescription, gdcm::VR::ST, "Denoised by MRI Enhance Studio: " + seriesDescription);
+        writeDataSet(file, gdcm::TransferSyntax::ExplicitVRLittleEndian, swap.temporary() / sourceFile.filename());
+    }
+    swap.commit();
+}
+
+void writeDicomSeries(const ScanVolume &volume, const fs::path &folder, const DicomWriteOptions &options)
+{
+    quietGdcm();
+    const int columns = volume.size[0], rows = volume.size[1], slices = volume.size[2];
+    if (columns <= 0 || rows <= 0 || slices <= 0 || volume.voxels.size() < volume.voxelsPerVolume())
+        throw EngineError("An empty volume cannot be written as DICOM to " + named(folder) + ".");
+    std::error_code error;
+    fs::create_directories(folder, error);
+    if (error)
+        throw EngineError("The DICOM folder " + named(folder) + " cannot be created (" + error.message() + ").");
+
+    const std::size_t frameSize = static_cast<std::size_t>(columns) * rows;
+    const auto [lowest, highest] = std::minmax_element(volume.voxels.begin(),
+                                                       volume.voxels.begin() + static_cast<std::ptrdiff_t>(volume.voxelsPerVolume()));
+    const bool eightBit = options.bitsAllocated == 8;
+    const bool isSigned = !eightBit && *lowest < -0.5f;
+    int bitsStored = 16;
+    if (eightBit)
+        bitsStored = 8;
+    else if (isSigned)
+        bitsStored = *lowest >= -2048.5f && *highest <= 2047.5f ? 12 : 16;
+    else
+        bitsStored = *highest <= 4095.5f ? 12 : 16;
+    const int bitsAllocated = eightBit ? 8 : 16;
+    const auto syntax = syntaxOf(options.compression);
+
+    // Geometry in LPS: the columns of voxelToPatient with x and y negated.
+    const auto &m = volume.voxelToPatient;
+    const auto lpsColumn = [&](int axis) {
+        return Vec3{-m[0][static_cast<std::size_t>(axis)], -m[1][static_cast<std::size_t>(axis)], m[2][static_cast<std::size_t>(axis)]};
+    };
+    const Vec3 xStep = lpsColumn(0), yStep = lpsColumn(1), zStep = lpsColumn(2), origin = lpsColumn(3);
+    const double columnSpacing = norm(xStep) > 0 ? norm(xStep) : 1.0;
+    const double rowSpacing = norm(yStep) > 0 ? norm(yStep) : 1.0;
+    const double sliceSpacing = norm(zStep) > 0 ? norm(zStep) : 1.0;
+    const std::vector<double> orientation{xStep[0] / columnSpacing, xStep[1] / columnSpacing, xStep[2] / columnSpacing,
+                                          yStep[0] / rowSpacing,    yStep[1] / rowSpacing,    yStep[2] / rowSpacing};
+    const auto positionOf = [&](int z) {
+        return std::vector<double>{origin[0] + z * zStep[0], origin[1] + z * zStep[1], origin[2] + z * zStep[2]};
+    };
+
+    const std::string studyUid = newUid(), seriesUid = newUid(), frameOfReferenceUid = newUid();
+    const auto commonAttributes = [&](gdcm::DataSet &dataSet, const char *sopClass) {
+        setString(dataSet, kSopClassUid, gdcm::VR::UI, sopClass);
+        setString(dataSet, kSopInstanceUid, gdcm::VR::UI, newUid());
+        setString(dataSet, kStudyInstanceUid, gdcm::VR::UI, studyUid);
+        setString(dataSet, kSeriesInstanceUid, gdcm::VR::UI, seriesUid);
+        setString(dataSet, kFrameOfReferenceUid, gdcm::VR::UI, frameOfReferenceUid);
+        setString(dataSet, kPatientId, gdcm::VR::LO, options.patientId);
+        setString(dataSet, kPatientName, gdcm::VR::PN, options.patientName);
+        setString(dataSet, kStudyDate, gdcm::VR::DA, options.studyDate);
+        setString(dataSet, kModality, gdcm::VR::CS, "MR");
+        setString(dataSet, kSeriesDescription, gdcm::VR::LO, options.seriesDescription.substr(0, 64));
+        setString(dataSet, kSeriesNumber, gdcm::VR::IS, "1");
+        setUnsignedShort(dataSet, kSamplesPerPixel, 1);
+        setString(dataSet, kPhotometric, gdcm::VR::CS, volume.monochrome1 ? "MONOCHROME1" : "MONOCHROME2");
+        setUnsignedShort(dataSet, kRows, rows);
+        setUnsignedShort(dataSet, kColumns, columns);
+        setUnsignedShort(dataSet, kBitsAllocated, bitsAllocated);
+        setUnsignedShort(dataSet, kBitsStored, bitsStored);
+        setUnsignedShort(dataSet, kHighBit, bitsStored - 1);
+        setUnsignedShort(dataSet, kPixelRepresentation, isSigned ? 1 : 0);
+    };
+    const auto rescaleAttributes = [&](gdcm::DataSet &dataSet) {
+        setString(dataSet, kRescaleIntercept, gdcm::VR::DS, decimal(volume.rescaleIntercept));
+        setString(dataSet, kRescaleSlope, gdcm::VR::DS, decimal(volume.rescaleSlope));
+    };
+    const auto windowAttributes = [&](gdcm::DataSet &dataSet) {
+        setString(dataSet, kWindowCenter, gdcm::VR::DS, decimal(volume.windowCenter));
+        setString(dataSet, kWindowWidth, gdcm::VR::DS, decimal(volume.windowWidth));
+    };
+
+    if (options.multiFrame) {
+        const fs::path path = folder / fileNameOf(0, 1);
+        // GDCM's writer holds the file by a reference-counted pointer: never a stack object.
+        gdcm::SmartPointer<gdcm::File> file = new gdcm::File;
+        gdcm::DataSet &dataSet = file->GetDataSet();
+        commonAttributes(dataSet, kEnhancedMrImageStorage);
+        setString(dataSet, kImageType, gdcm::VR::CS, "ORIGINAL\\PRIMARY\\OTHER\\NONE");
+        setString(dataSet, kInstanceNumber, gdcm::VR::IS, "1");
+        setString(dataSet, kNumberOfFrames, gdcm::VR::IS, std::to_string(slices));
+        gdcm::DataSet measures, planeOrientation, transformation, voi;
+        setString(measures, kPixelSpacing, gdcm::VR::DS, decimals({rowSpacing, columnSpacing}));
+        setString(measures, kSliceThickness, gdcm::VR::DS, decimal(sliceSpacing));
+        setString(measures, kSpacingBetweenSlices, gdcm::VR::DS, decimal(sliceSpacing));
+        setString(planeOrientation, kImageOrientation, gdcm::VR::DS, decimals(orientation));
+        rescaleAttributes(transformation);
+        setString(transformation, kRescaleType, gdcm::VR::LO, "US");
+        gdcm::DataSet shared;
+        shared.Replace(sequenceOf(kPixelMeasuresSequence, {measures}));
+        shared.Replace(sequenceOf(kPlaneOrientationSequence, {planeOrientation}));
+        shared.Replace(sequenceOf(kPixelValueTransformationSequence, {transformation}));
+        if (volume.windowWidth > 0) {
+            windowAttributes(voi);
+            shared.Replace(sequenceOf(kFrameVoiLutSequence, {voi}));
+        }
+        dataSet.Replace(sequenceOf(kSharedGroups, {shared}));
+        std::vector<gdcm::DataSet> perFrame;
+        for (int z = 0; z < slices; ++z) {
+            gdcm::DataSet position, frameGroups;
+            setString(position, kImagePosition, gdcm::VR::DS, decimals(positionOf(z)));
+            frameGroups.Replace(sequenceOf(kPlanePositionSequence, {position}));
+            perFrame.push_back(frameGroups);
+        }
+        dataSet.Replace(sequenceOf(kPerFrameGroups, perFrame));
+        std::vector<char> raw;
+        packValues(volume.voxels.data(), frameSize * static_cast<std::size_t>(slices), bitsAllocated, bitsStored,
+                   isSigned, raw);
+        dataSet.Replace(encodePixelData(raw, columns, rows, slices, bitsAllocated, bitsStored, isSigned,
+                                        volume.monochrome1, syntax, path));
+        writeDataSet(*file, syntax, path);
+        return;
+    }
+    for (int z = 0; z < slices; ++z) {
+        const fs::path path = folder / fileNameOf(z, slices);
+        // GDCM's writer holds the file by a reference-counted pointer: never a stack object.
+        gdcm::SmartPointer<gdcm::File> file = new gdcm::File;
+        gdcm::DataSet &dataSet = file->GetDataSet();
+        commonAttributes(dataSet, kMrImageStorage);
+        setString(dataSet, kImageType, gdcm::VR::CS, "ORIGINAL\\PRIMARY");
+        setString(dataSet, kInstanceNumber, gdcm::VR::IS, std::to_string(z + 1));
+        setString(dataSet, kImagePosition, gdcm::VR::DS, decimals(positionOf(z)));
+        setString(dataSet, kImageOrientation, gdcm::VR::DS, decimals(orientation));
+        setString(dataSet, kPixelSpacing, gdcm::VR::DS, decimals({rowSpacing, columnSpacing}));
+        setString(dataSet, kSliceThickness, gdcm::VR::DS, decimal(sliceSpacing));
+        setString(dataSet, kSpacingBetweenSlices, gdcm::VR::DS, decimal(sliceSpacing));
+        rescaleAttributes(dataSet);
+        if (volume.windowWidth > 0)
+            windowAttributes(dataSet);
+        std::vector<char> raw;
+        packValues(volume.voxels.data() + frameSize * static_cast<std::size_t>(z), frameSize, bitsAllocated,
+                   bitsStored, isSigned, raw);
+        dataSet.Replace(encodePixelData(raw, columns, rows, 1, bitsAllocated, bitsStored, isSigned, volume.monochrome1,
+                                        syntax, path));
+        writeDataSet(*file, syntax, path);
+    }
 }
 
 } // namespace mri

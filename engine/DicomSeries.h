@@ -48,4 +48,27 @@ ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::strin
 void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhanced,
                              const std::filesystem::path &targetFolder, const std::string &seriesDescription);
 
+// How writeDicomSeries() writes a new series.
+struct DicomWriteOptions
+{
+    std::string patientId = "ANON";
+    std::string patientName;
+    std::string studyDate;         // YYYYMMDD; empty: none
+    std::string seriesDescription;
+    bool multiFrame = false;       // one Enhanced MR file instead of one MR file per slice
+    // 16: unsigned with BitsStored 12 when every voxel is within 0..4095, else
+    // 16; signed (BitsStored 12 or 16) when a voxel is negative. 8: unsigned
+    // bytes, BitsStored 8. Values are rounded and clamped to the range.
+    int bitsAllocated = 16;
+    enum class Compression { None, JpegLossless, JpegLs, Jpeg2000Lossless, Rle } compression = Compression::None;
+};
+
+// Writes `volume` (its first volume, t = 0) as a new DICOM series in `folder`
+// (created; files IM0001.dcm, ... or the one multi-frame file IM0001.dcm,
+// each written under a temporary name and renamed): MR Image Storage or
+// Enhanced MR Image Storage, geometry from voxelToPatient (converted to LPS),
+// the volume's rescale, window and MONOCHROME1, new study, series, frame of
+// reference and SOP instance UIDs. Throws EngineError naming the folder.
+void writeDicomSeries(const ScanVolume &volume, const std::filesystem::path &folder, const DicomWriteOptions &options);
+
 } // namespace mri

@@ -1,0 +1,619 @@
+#include "DicomSeries.h"
+#include "EngineError.h"
+
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <gdcmDataSet.h>
+#include <gdcmReader.h>
+#include <gdcmTransferSyntax.h>
+#include <gdcmWriter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace mri;
+namespace fs = std::filesystem;
+
+Q_DECLARE_METATYPE(DicomWriteOptions::Compression)
+
+namespace {
+
+enum class PixelKind { Unsigned12, Signed16, Unsigned8 };
+
+// A small oblique volume (rotated about the superior axis, unequal spacing)
+// whose values use the range of `kind`.
+ScanVolume makeVolume(PixelKind kind, int columns = 17, int rows = 13, int slices = 5)
+{
+    ScanVolume volume;
+    volume.format = ScanFormat::Dicom;
+    volume.size = {columns, rows, slices, 1};
+    const double angle = 0.3, c = std::cos(angle), s = std::sin(angle);
+    const double dx = 0.8, dy = 0.9, dz = 2.5;
+    volume.spacing = {dx, dy, dz};
+    volume.voxelToPatient = {{{c * dx, -s * dy, 0, -40.25}, {s * dx, c * dy, 0, 12.5}, {0, 0, dz, -30.0}}};
+    volume.voxels.resize(volume.voxelsPerVolume());
+    for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
+        const auto v = static_cast<int>((i * 7919) % 4001);
+        switch (kind) {
+        case PixelKind::Unsigned12: volume.voxels[i] = static_cast<float>(v); break;
+        case PixelKind::Signed16: volume.voxels[i] = static_cast<float>(v * 3 - 2000); break; // -2000..10000
+        case PixelKind::Unsigned8: volume.voxels[i] = static_cast<float>(v % 256); break;
+        }
+    }
+    if (kind == PixelKind::Signed16)
+        volume.rescaleIntercept = -1024.0;
+    volume.rescaleSlope = kind == PixelKind::Unsigned12 ? 1.5 : 1.0;
+    volume.windowCenter = 300;
+    volume.windowWidth = 800;
+    return volume;
+}
+
+DicomWriteOptions optionsFor(PixelKind kind, DicomWriteOptions::Compression compression, bool multiFrame)
+{
+    DicomWriteOptions options;
+    options.patientId = "P-17";
+    options.patientName = "Test^Patient";
+    options.studyDate = "20240131";
+    options.seriesDescription = "T1 test";
+    options.multiFrame = multiFrame;
+    options.compression = compression;
+    options.bitsAllocated = kind == PixelKind::Unsigned8 ? 8 : 16;
+    return options;
+}
+
+void compareGeometry(const ScanVolume &read, const ScanVolume &expected)
+{
+    QCOMPARE(read.size, expected.size);
+    for (int row = 0; row < 3; ++row) {
+        for (int column = 0; column < 4; ++column)
+            QVERIFY2(std::abs(read.voxelToPatient[row][column] - expected.voxelToPatient[row][column]) < 1e-4,
+                     qPrintable(QString("voxelToPatient[%1][%2]: %3 vs %4").arg(row).arg(column)
+                                    .arg(read.voxelToPatient[row][column]).arg(expected.voxelToPatient[row][column])));
+    }
+    for (int axis = 0; axis < 3; ++axis) {
+        QVERIFY(std::abs(read.spacing[axis] - expected.spacing[axis]) < 1e-4);
+        QCOMPARE(read.orientation[axis].patientAxis, expected.orientation[axis].patientAxis);
+        QCOMPARE(read.orientation[axis].sign, expected.orientation[axis].sign);
+    }
+}
+
+gdcm::DataSet dataSetOf(const fs::path &file)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.Read())
+        return {};
+    return reader.GetFile().GetDataSet();
+}
+
+std::string stringOf(const gdcm::DataSet &dataSet, uint16_t group, uint16_t element)
+{
+    const gdcm::Tag tag(group, element);
+    if (!dataSet.FindDataElement(tag) || !dataSet.GetDataElement(tag).GetByteValue())
+        return {};
+    const auto *bytes = dataSet.GetDataElement(tag).GetByteValue();
+    std::string text(bytes->GetPointer(), bytes->GetLength());
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\0'))
+        text.pop_back();
+    return text;
+}
+
+std::string metaStringOf(const fs::path &file, uint16_t element)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    reader.Read();
+    return stringOf(reader.GetFile().GetHeader(), 0x0002, element);
+}
+
+// Rewrites one file's data set through GDCM after `edit`.
+void editFile(const fs::path &file, const std::function<void(gdcm::DataSet &)> &edit)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    QVERIFY(reader.Read());
+    edit(reader.GetFile().GetDataSet());
+    gdcm::Writer writer;
+    writer.SetFile(reader.GetFile());
+    writer.SetFileName(file.c_str());
+    QVERIFY(writer.Write());
+}
+
+void setString(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, const gdcm::VR &vr, std::string value)
+{
+    if (value.size() % 2)
+        value.push_back(vr == gdcm::VR::UI ? '\0' : ' ');
+    gdcm::DataElement data(gdcm::Tag(group, element));
+    data.SetVR(vr);
+    data.SetByteValue(value.data(), static_cast<gdcm::VL::Type>(value.size()));
+    dataSet.Replace(data);
+}
+
+void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, uint16_t value)
+{
+    gdcm::DataElement data(gdcm::Tag(group, element));
+    data.SetVR(gdcm::VR::US);
+    data.SetByteValue(reinterpret_cast<const char *>(&value), 2);
+    dataSet.Replace(data);
+}
+
+std::vector<fs::path> filesIn(const fs::path &folder)
+{
+    std::vector<fs::path> files;
+    for (const auto &entry : fs::directory_iterator(folder))
+        files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+} // namespace
+
+class TestDicom : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void roundTrip_data();
+    void roundTrip();
+    void shuffledFilesComeBackInPositionOrder();
+    void descendingSlices_data();
+    void descendingSlices();
+    void derivedSeries_data();
+    void derivedSeries();
+    void derivedSeriesReplacesEarlierResult();
+    void monochrome1();
+    void badInput_data();
+    void badInput();
+    void severalSeriesInOneFolder();
+    void findsSeries();
+    void readsFiveHundredFilesQuickly();
+
+private:
+    fs::path dir() const { return fs::path(m_dir.path().toStdString()); }
+    QTemporaryDir m_dir;
+    int m_counter = 0;
+    fs::path freshFolder()
+    {
+        return dir() / ("case" + std::to_string(++m_counter));
+    }
+};
+
+void TestDicom::roundTrip_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("multiFrame");
+    const std::pair<const char *, DicomWriteOptions::Compression> compressions[] = {
+        {"raw", DicomWriteOptions::Compression::None},
+        {"jpeg-lossless", DicomWriteOptions::Compression::JpegLossless},
+        {"jpeg-ls", DicomWriteOptions::Compression::JpegLs},
+        {"jpeg2000", DicomWriteOptions::Compression::Jpeg2000Lossless},
+        {"rle", DicomWriteOptions::Compression::Rle}};
+    const std::pair<const char *, PixelKind> kinds[] = {
+        {"u12", PixelKind::Unsigned12}, {"s16", PixelKind::Signed16}, {"u8", PixelKind::Unsigned8}};
+    for (const auto &compression : compressions) {
+        for (const auto &kind : kinds) {
+            for (const bool multiFrame : {false, true}) {
+                const std::string name = std::string(compression.first) + " " + kind.first
+                    + (multiFrame ? " multi-frame" : " series");
+                QTest::newRow(name.c_str()) << compression.second << static_cast<int>(kind.second) << multiFrame;
+            }
+        }
+    }
+}
+
+void TestDicom::roundTrip()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    QFETCH(int, kind);
+    QFETCH(bool, multiFrame);
+    const auto pixelKind = static_cast<PixelKind>(kind);
+    const ScanVolume volume = makeVolume(pixelKind);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(volume, folder, optionsFor(pixelKind, compression, multiFrame));
+    QCOMPARE(filesIn(folder).size(), multiFrame ? std::size_t{1} : std::size_t{5});
+
+    const ScanVolume read = readDicom(folder);
+    QCOMPARE(read.format, ScanFormat::Dicom);
+    QCOMPARE(read.source, folder);
+    compareGeometry(read, volume);
+    QVERIFY(read.voxels == volume.voxels);
+    QCOMPARE(read.rescaleSlope, volume.rescaleSlope);
+    QCOMPARE(read.rescaleIntercept, volume.rescaleIntercept);
+    QCOMPARE(read.windowCenter, 300.0);
+    QCOMPARE(read.windowWidth, 800.0);
+    QCOMPARE(read.monochrome1, false);
+    const double range = pixelKind == PixelKind::Unsigned12 ? 4095.0 : pixelKind == PixelKind::Signed16 ? 65535.0 : 255.0;
+    QCOMPARE(read.dataRange, range);
+    QCOMPARE(read.patientId, std::string("P-17"));
+    QCOMPARE(read.studyDate, std::string("20240131"));
+    QCOMPARE(read.seriesDescription, std::string("T1 test"));
+    QVERIFY(!read.seriesInstanceUid.empty());
+    QCOMPARE(read.sliceFiles.size(), multiFrame ? std::size_t{1} : std::size_t{5});
+
+    // The single multi-frame file reads the same on its own.
+    if (multiFrame) {
+        const ScanVolume file = readDicom(read.sliceFiles.front());
+        QCOMPARE(file.source, read.sliceFiles.front());
+        QVERIFY(file.voxels == volume.voxels);
+    }
+    // The transfer syntax asked for is the one written.
+    const std::string syntax = metaStringOf(filesIn(folder).front(), 0x0010);
+    const char *expected[] = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80",
+                              "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.5"};
+    QCOMPARE(syntax, std::string(expected[static_cast<int>(compression)]));
+}
+
+void TestDicom::shuffledFilesComeBackInPositionOrder()
+{
+    const ScanVolume volume = makeVolume(PixelKind::Unsigned12, 9, 7, 6);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, false));
+    // File names and instance numbers in an order unrelated to the positions.
+    const auto files = filesIn(folder);
+    const int order[] = {3, 0, 5, 1, 4, 2};
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        editFile(files[i], [&](gdcm::DataSet &dataSet) {
+            setString(dataSet, 0x0020, 0x0013, gdcm::VR::IS, std::to_string(order[i] + 1));
+        });
+        fs::rename(files[i], folder / ("tmp" + std::to_string(i)));
+    }
+    for (std::size_t i = 0; i < files.size(); ++i)
+        fs::rename(folder / ("tmp" + std::to_string(i)), folder / ("slice" + std::to_string(order[i]) + ".dcm"));
+
+    const ScanVolume read = readDicom(folder);
+    compareGeometry(read, volume);
+    QVERIFY(read.voxels == volume.voxels);
+    QCOMPARE(read.sliceFiles.size(), std::size_t{6});
+    QCOMPARE(read.sliceFiles.front().filename().string(), std::string("slice3.dcm"));
+    QCOMPARE(read.sliceFiles.back().filename().string(), std::string("slice2.dcm"));
+}
+
+void TestDicom::descendingSlices_data()
+{
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("series") << false;
+    QTest::newRow("multi-frame") << true;
+}
+
+// Slices written from superior to inferior come back in position order (the
+// reverse of the files' or frames' order), and a derived series puts each
+// value back where it came from.
+void TestDicom::descendingSlices()
+{
+    QFETCH(bool, multiFrame);
+    ScanVolume volume = makeVolume(PixelKind::Unsigned12, 6, 5, 4);
+    volume.voxelToPatient[2][2] = -2.5;
+    const fs::path folder = freshFolder();
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, multiFrame));
+    const ScanVolume read = readDicom(folder);
+    QCOMPARE(read.size, volume.size);
+    for (int z = 0; z < 4; ++z) {
+        for (int y = 0; y < 5; ++y) {
+            for (int x = 0; x < 6; ++x)
+                QCOMPARE(read.at(x, y, z), volume.at(x, y, 3 - z));
+        }
+    }
+    QVERIFY(std::abs(read.voxelToPatient[2][2] - 2.5) < 1e-6);
+    QVERIFY(std::abs(read.voxelToPatient[2][3] - (volume.voxelToPatient[2][3] - 3 * 2.5)) < 1e-6);
+    QCOMPARE(read.orientation[2].sign, 1);
+
+    ScanVolume enhanced = read;
+    for (float &value : enhanced.voxels)
+        value += 1.0f;
+    const fs::path target = dir() / ("descending-derived" + std::to_string(m_counter));
+    writeDerivedDicomSeries(read, enhanced, target, "plus one");
+    const ScanVolume derived = readDicom(target);
+    compareGeometry(derived, read);
+    QVERIFY(derived.voxels == enhanced.voxels);
+}
+
+void TestDicom::derivedSeries_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("raw u12 series") << DicomWriteOptions::Compression::None << int(PixelKind::Unsigned12) << false;
+    QTest::newRow("jpeg-lossless s16 series") << DicomWriteOptions::Compression::JpegLossless << int(PixelKind::Signed16) << false;
+    QTest::newRow("jpeg2000 u12 multi-frame") << DicomWriteOptions::Compression::Jpeg2000Lossless << int(PixelKind::Unsigned12) << true;
+    QTest::newRow("rle s16 multi-frame") << DicomWriteOptions::Compression::Rle << int(PixelKind::Signed16) << true;
+    QTest::newRow("jpeg-ls u8 series") << DicomWriteOptions::Compression::JpegLs << int(PixelKind::Unsigned8) << false;
+}
+
+void TestDicom::derivedSeries()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    QFETCH(int, kind);
+    QFETCH(bool, multiFrame);
+    const auto pixelKind = static_cast<PixelKind>(kind);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(makeVolume(pixelKind), folder, optionsFor(pixelKind, compression, multiFrame));
+    const ScanVolume source = readDicom(folder);
+
+    // "Enhanced": shifted, with values beyond the stored range and fractions to round.
+    ScanVolume enhanced = source;
+    for (std::size_t i = 0; i < enhanced.voxels.size(); ++i)
+        enhanced.voxels[i] = source.voxels[i] * 1.3f + 0.4f - (i % 11 == 0 ? 1e6f : 0.0f) + (i % 13 == 0 ? 1e6f : 0.0f);
+    const fs::path target = dir() / ("derived" + std::to_string(m_counter));
+    writeDerivedDicomSeries(source, enhanced, target, "T1 test denoised");
+
+    const ScanVolume derived = readDicom(target);
+    compareGeometry(derived, source);
+    QCOMPARE(derived.rescaleSlope, source.rescaleSlope);
+    QCOMPARE(derived.rescaleIntercept, source.rescaleIntercept);
+    QCOMPARE(derived.dataRange, source.dataRange);
+    QCOMPARE(derived.windowCenter, source.windowCenter);
+    QCOMPARE(derived.patientId, source.patientId);
+    QCOMPARE(derived.studyDate, source.studyDate);
+    QCOMPARE(derived.seriesDescription, std::string("T1 test denoised"));
+    QVERIFY(derived.seriesInstanceUid != source.seriesInstanceUid);
+    QCOMPARE(derived.sliceFiles.size(), source.sliceFiles.size());
+    const double low = pixelKind == PixelKind::Signed16 ? -32768 : 0;
+    const double high = pixelKind == PixelKind::Signed16 ? 32767 : source.dataRange;
+    for (std::size_t i = 0; i < enhanced.voxels.size(); ++i) {
+        const double expected = std::clamp(std::nearbyint(double(enhanced.voxels[i])), low, high);
+        if (derived.voxels[i] != expected)
+            QFAIL(qPrintable(QString("voxel %1: %2, expected %3").arg(i).arg(derived.voxels[i]).arg(expected)));
+    }
+
+    std::set<std::string> sopUids;
+    for (std::size_t i = 0; i < source.sliceFiles.size(); ++i) {
+        const fs::path &written = derived.sliceFiles[i];
+        QCOMPARE(written.filename(), source.sliceFiles[i].filename());
+        const auto before = dataSetOf(source.sliceFiles[i]);
+        const auto after = dataSetOf(written);
+        for (const auto tag : {std::pair<uint16_t, uint16_t>{0x0020, 0x000d}, {0x0020, 0x0052}, {0x0010, 0x0020},
+                               {0x0010, 0x0010}, {0x0028, 0x0101}, {0x0028, 0x0103}, {0x0028, 0x0100}})
+            QCOMPARE(stringOf(after, tag.first, tag.second), stringOf(before, tag.first, tag.second));
+        const std::string sop = stringOf(after, 0x0008, 0x0018);
+        QVERIFY(sop != stringOf(before, 0x0008, 0x0018));
+        QCOMPARE(metaStringOf(written, 0x0003), sop);
+        QCOMPARE(metaStringOf(written, 0x0010), std::string("1.2.840.10008.1.2.1"));
+        sopUids.insert(sop);
+        QVERIFY(stringOf(after, 0x0008, 0x0008).rfind("DERIVED\\SECONDARY", 0) == 0);
+        QVERIFY(!stringOf(after, 0x0008, 0x2111).empty());
+    }
+    QCOMPARE(sopUids.size(), source.sliceFiles.size());
+}
+
+void TestDicom::derivedSeriesReplacesEarlierResult()
+{
+    const fs::path folder = freshFolder();
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder,
+                     optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, false));
+    const ScanVolume source = readDicom(folder);
+    const fs::path results = dir() / "results";
+    fs::create_directories(results);
+    const fs::path target = results / "series-enhanced";
+    writeDerivedDicomSeries(source, source, target, "first");
+    std::ofstream(target / "stale.dcm") << "left from before";
+    writeDerivedDicomSeries(source, source, target, "second");
+    QCOMPARE(filesIn(target).size(), std::size_t{5});
+    QCOMPARE(readDicom(target).seriesDescription, std::string("second"));
+    // Nothing temporary left beside it.
+    QCOMPARE(filesIn(results).size(), std::size_t{1});
+}
+
+void TestDicom::monochrome1()
+{
+    ScanVolume volume = makeVolume(PixelKind::Unsigned12);
+    volume.monochrome1 = true;
+    for (const bool multiFrame : {false, true}) {
+        const fs::path folder = freshFolder();
+        writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::JpegLs, multiFrame));
+        const ScanVolume read = readDicom(folder);
+        QVERIFY(read.monochrome1);
+        QVERIFY(read.voxels == volume.voxels);
+        const fs::path target = dir() / ("mono1-derived" + std::to_string(m_counter));
+        writeDerivedDicomSeries(read, read, target, "derived");
+        QVERIFY(readDicom(target).monochrome1);
+    }
+}
+
+void TestDicom::badInput_data()
+{
+    QTest::addColumn<QString>("what");
+    for (const char *what : {"not dicom", "no pixel data", "rgb", "different sizes", "different orientations",
+                             "duplicated positions", "missing slice", "no dicom files", "empty folder", "missing path",
+                             "multi-frame duplicated positions", "multi-frame missing slice"})
+        QTest::newRow(what) << QString(what);
+}
+
+void TestDicom::badInput()
+{
+    QFETCH(QString, what);
+    const fs::path folder = freshFolder();
+    const auto series = [&](bool multiFrame = false) {
+        writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder,
+                         optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, multiFrame));
+        return filesIn(folder);
+    };
+    fs::path named = folder; // the path the message must name
+    fs::path readPath = folder;
+    if (what == "not dicom") {
+        fs::create_directories(folder);
+        readPath = named = folder / "scan.dcm";
+        std::ofstream(readPath) << "This is a text file, not a DICOM file at all.\n";
+    } else if (what == "no pixel data") {
+        const auto files = series();
+        editFile(files[0], [](gdcm::DataSet &dataSet) { dataSet.Remove(gdcm::Tag(0x7fe0, 0x0010)); });
+        readPath = named = files[0];
+    } else if (what == "rgb") {
+        const auto files = series();
+        editFile(files[0], [](gdcm::DataSet &dataSet) {
+            setUnsignedShort(dataSet, 0x0028, 0x0002, 3);
+            setUnsignedShort(dataSet, 0x0028, 0x0006, 0);
+            setUnsignedShort(dataSet, 0x0028, 0x0100, 8);
+            setUnsignedShort(dataSet, 0x0028, 0x0101, 8);
+            setUnsignedShort(dataSet, 0x0028, 0x0102, 7);
+            setString(dataSet, 0x0028, 0x0004, gdcm::VR::CS, "RGB");
+            std::vector<char> pixels(17 * 13 * 3, 'x');
+            pixels.push_back(0);
+            gdcm::DataElement data(gdcm::Tag(0x7fe0, 0x0010));
+            data.SetVR(gdcm::VR::OB);
+            data.SetByteValue(pixels.data(), static_cast<gdcm::VL::Type>(pixels.size()));
+            dataSet.Replace(data);
+        });
+        readPath = named = files[0];
+    } else if (what == "different sizes") {
+        const auto files = series();
+        const fs::path other = dir() / ("other" + std::to_string(m_counter));
+        writeDicomSeries(makeVolume(PixelKind::Unsigned12, 9, 9, 5), other,
+                         optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, false));
+        const std::string uid = stringOf(dataSetOf(files[0]), 0x0020, 0x000e);
+        const auto otherFiles = filesIn(other);
+        editFile(otherFiles[2], [&](gdcm::DataSet &dataSet) { setString(dataSet, 0x0020, 0x000e, gdcm::VR::UI, uid); });
+        fs::copy_file(otherFiles[2], files[2], fs::copy_options::overwrite_existing);
+    } else if (what == "different orientations") {
+        const auto files = series();
+        editFile(files[3], [](gdcm::DataSet &dataSet) {
+            setString(dataSet, 0x0020, 0x0037, gdcm::VR::DS, "1\\0\\0\\0\\0\\-1");
+        });
+    } else if (what == "duplicated positions") {
+        const auto files = series();
+        const std::string position = stringOf(dataSetOf(files[1]), 0x0020, 0x0032);
+        editFile(files[2], [&](gdcm::DataSet &dataSet) { setString(dataSet, 0x0020, 0x0032, gdcm::VR::DS, position); });
+    } else if (what == "missing slice") {
+        const auto files = series();
+        fs::remove(files[2]);
+    } else if (what == "no dicom files") {
+        fs::create_directories(folder);
+        std::ofstream(folder / "notes") << "nothing to see";
+    } else if (what == "empty folder") {
+        fs::create_directories(folder);
+    } else if (what == "missing path") {
+        readPath = named = folder / "IM0001.dcm";
+    } else if (what == "multi-frame duplicated positions" || what == "multi-frame missing slice") {
+        ScanVolume volume = makeVolume(PixelKind::Unsigned12);
+        const bool duplicate = what == "multi-frame duplicated positions";
+        // Two frames at one place, or a frame twice as far.
+        fs::create_directories(folder);
+        writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, true));
+        const fs::path file = filesIn(folder).front();
+        editFile(file, [&](gdcm::DataSet &dataSet) {
+            const gdcm::Tag perFrame(0x5200, 0x9230);
+            auto sequence = dataSet.GetDataElement(perFrame).GetValueAsSQ();
+            auto &frame = sequence->GetItem(duplicate ? 4 : 5).GetNestedDataSet();
+            auto positions = frame.GetDataElement(gdcm::Tag(0x0020, 0x9113)).GetValueAsSQ();
+            auto &position = positions->GetItem(1).GetNestedDataSet();
+            // Frame 3 (duplicate) or frame 5 moved by one more slice along z (LPS z = RAS z).
+            const std::string text = stringOf(position, 0x0020, 0x0032);
+            const auto cut = text.rfind('\\');
+            const double z = std::stod(text.substr(cut + 1)) + (duplicate ? -2.5 : 2.5);
+            setString(position, 0x0020, 0x0032, gdcm::VR::DS, text.substr(0, cut + 1) + std::to_string(z));
+            gdcm::DataElement positionElement(gdcm::Tag(0x0020, 0x9113));
+            positionElement.SetVR(gdcm::VR::SQ);
+            positionElement.SetValue(*positions);
+            positionElement.SetVLToUndefined();
+            frame.Replace(positionElement);
+            gdcm::DataElement frames(perFrame);
+            frames.SetVR(gdcm::VR::SQ);
+            frames.SetValue(*sequence);
+            frames.SetVLToUndefined();
+            dataSet.Replace(frames);
+        });
+        readPath = named = file;
+    }
+    try {
+        readDicom(readPath);
+        QFAIL("no error");
+    } catch (const EngineError &error) {
+        const std::string message = error.what();
+        qInfo().noquote() << QString::fromStdString(message);
+        QVERIFY2(message.find(named.string()) != std::string::npos, error.what());
+        QVERIFY2(message.back() == '.', error.what());
+    }
+}
+
+void TestDicom::severalSeriesInOneFolder()
+{
+    const fs::path folder = freshFolder();
+    const fs::path second = dir() / "second-series";
+    const auto options = optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, false);
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder, options);
+    ScanVolume other = makeVolume(PixelKind::Unsigned12, 8, 8, 3);
+    writeDicomSeries(other, second, options);
+    for (const auto &file : filesIn(second))
+        fs::copy_file(file, folder / ("B" + file.filename().string()));
+    try {
+        readDicom(folder);
+        QFAIL("no error");
+    } catch (const EngineError &error) {
+        const std::string message = error.what();
+        QVERIFY2(message.find(folder.string()) != std::string::npos && message.find("2 DICOM series") != std::string::npos
+                     && message.find("series_uid") != std::string::npos,
+                 error.what());
+    }
+    const std::string uid = readDicom(second).seriesInstanceUid;
+    const ScanVolume picked = readDicom(folder, uid);
+    QCOMPARE(picked.size, other.size);
+    QVERIFY(picked.voxels == other.voxels);
+    QVERIFY_THROWS_EXCEPTION(EngineError, readDicom(folder, "1.2.3.4"));
+}
+
+void TestDicom::findsSeries()
+{
+    const fs::path root = dir() / "tree";
+    auto options = optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::JpegLossless, false);
+    options.seriesDescription = "A";
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), root / "patient1" / "study" / "a", options);
+    options.seriesDescription = "B";
+    options.multiFrame = true;
+    options.patientId = "P-2";
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), root / "patient2", options);
+    options.multiFrame = false;
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), root / "1" / "2" / "3" / "4" / "5" / "too-deep", options);
+    std::ofstream(root / "patient2" / "readme.txt") << "not DICOM";
+    std::ofstream(root / "patient2" / "junk") << "not DICOM either";
+
+    const auto entries = findDicomSeries(root);
+    QCOMPARE(entries.size(), std::size_t{2});
+    QCOMPARE(entries[0].folder, root / "patient1" / "study" / "a");
+    QCOMPARE(entries[0].fileCount, 5);
+    QCOMPARE(entries[0].seriesDescription, std::string("A"));
+    QCOMPARE(entries[0].patientId, std::string("P-17"));
+    QCOMPARE(entries[0].studyDate, std::string("20240131"));
+    QCOMPARE(entries[0].modality, std::string("MR"));
+    QCOMPARE(entries[0].seriesInstanceUid, readDicom(entries[0].folder).seriesInstanceUid);
+    QCOMPARE(entries[1].folder, root / "patient2");
+    QCOMPARE(entries[1].fileCount, 1);
+    QCOMPARE(entries[1].patientId, std::string("P-2"));
+}
+
+void TestDicom::readsFiveHundredFilesQuickly()
+{
+    ScanVolume volume = makeVolume(PixelKind::Unsigned12, 256, 256, 500);
+    const fs::path folder = freshFolder();
+    QElapsedTimer timer;
+    timer.start();
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, false));
+    const qint64 writeMs = timer.elapsed();
+    qint64 best = std::numeric_limits<qint64>::max();
+    for (int repeat = 0; repeat < 3; ++repeat) {
+        timer.restart();
+        const ScanVolume read = readDicom(folder);
+        best = std::min(best, timer.elapsed());
+        QCOMPARE(read.size[2], 500);
+        if (repeat == 0)
+            QVERIFY(read.voxels == volume.voxels);
+    }
+    timer.restart();
+    const auto entries = findDicomSeries(dir());
+    const qint64 findMs = timer.elapsed();
+    QVERIFY(!entries.empty());
+    qInfo("500 files of 256x256: written in %lld ms, readDicom %lld ms (best of 3), findDicomSeries %lld ms",
+          static_cast<long long>(writeMs), static_cast<long long>(best), static_cast<long long>(findMs));
+    // The goal is 2 s; the bound leaves room for a loaded test machine.
+    QVERIFY2(best < 10000, qPrintable(QString("%1 ms").arg(best)));
+}
+
+QTEST_GUILESS_MAIN(TestDicom)
+#include "tst_dicom.moc"
