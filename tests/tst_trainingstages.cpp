@@ -80,7 +80,7 @@ std::vector<TrainingSlice> TestTrainingStages::tinySlices(int count, bool withCl
     std::vector<TrainingSlice> slices;
     for (int i = 0; i < count; ++i) {
         const cv::Mat clean = test::syntheticSlice(40, 36, 10 + i);
-        slices.push_back({"s" + std::to_string(i), clean * 0.9 + 0.05, withClean ? clean : cv::Mat()});
+        slices.push_back({"s" + std::to_string(i), clean * 0.9 + 0.05, withClean ? clean : cv::Mat(), {}});
     }
     return slices;
 }
