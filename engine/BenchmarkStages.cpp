@@ -46,7 +46,7 @@ std::vector<BenchmarkSlice> loadSlices(const std::filesystem::path &folder)
     const Dataset dataset = openDataset(folder);
     std::vector<BenchmarkSlice> slices;
     for (const auto &row : dataset.rows)
-        slices.push_back({row.imagePath.filename().string(), loadGrayscaleImage(row.imagePath), {}, {}});
+        slices.push_back({row.imagePath.filename().string(), loadGrayscaleImage(row.imagePath)});
     return slices;
 }
 
