@@ -6,7 +6,7 @@
 //
 //   bench_neighbours [--volume FILE]... [--sigma 0.05] [--sigma 0.10] [--seeds 3]
 //                    [--slab 24] [--epochs 4] [--patches-per-image 64] [--threads 2]
-//                    [--markdown FILE]
+//                    [--without-floor] [--markdown FILE]
 //
 // Held-out: within a slab of `slab` central axial slices, the even slices
 // train and the odd ones are scored. Scored slices were never a training
@@ -111,6 +111,7 @@ int main(int argc, char **argv)
     int patchesPerImage = 64;
     int threads = 2;
     std::string markdown;
+    bool withoutFloor = false;
     std::string work = (fs::temp_directory_path() / "bench_neighbours").string();
     app.add_option("--volume", volumes, "Clean NIfTI volumes")->take_all();
     app.add_option("--sigma", sigmas, "Rician sigma as a fraction of the range")->take_all();
@@ -120,6 +121,7 @@ int main(int argc, char **argv)
     app.add_option("--patches-per-image", patchesPerImage, "Patches per training slice per epoch");
     app.add_option("--threads", threads, "CPU threads");
     app.add_option("--markdown", markdown, "Append the table to this file");
+    app.add_flag("--without-floor", withoutFloor, "Also score the network's output without noise-floor removal");
     app.add_option("--work", work, "Folder for the model files");
     CLI11_PARSE(app, argc, argv);
     fs::create_directories(work);
@@ -128,6 +130,7 @@ int main(int argc, char **argv)
     table << "| volume | sigma | noisy PSNR | single PSNR | 2.5-D PSNR | diff dB | single SSIM | 2.5-D SSIM | train s (single / 2.5-D) |\n"
           << "|---|---|---|---|---|---|---|---|---|\n";
     std::vector<double> allDifferences;
+    std::vector<double> allDifferencesWithoutFloor;
     for (const auto &volumePath : volumes) {
         const auto volume = mri::readScan(volumePath);
         const auto range = mri::networkRangeOf(volume);
@@ -147,6 +150,7 @@ int main(int argc, char **argv)
             std::map<int, std::vector<double>> trainSeconds;
             std::vector<double> noisyPsnr;
             std::vector<double> differences;
+            std::vector<double> differencesWithoutFloor;
             for (int seed = 1; seed <= seeds; ++seed) {
                 std::vector<cv::Mat> noisy(slices);
                 for (int z = first - 1; z <= last + 1; ++z)
@@ -182,41 +186,62 @@ int main(int argc, char **argv)
                     const auto start = Clock::now();
                     const auto result = mri::trainOnSlices(training, options, {}, cancel);
                     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-                    const auto enhancer = mri::Enhancer::load(options.modelFile);
-                    std::vector<cv::Mat> enhanced;
-                    for (const int z : scored)
-                        enhanced.push_back(enhancer.enhanceUnit(noisy[z], {noisy[z - 1], noisy[z + 1]}));
-                    const auto score = scoreSlices(scoredClean, enhanced);
-                    psnr[neighbours].push_back(score.psnr);
-                    ssim[neighbours].push_back(score.ssim);
-                    trainSeconds[neighbours].push_back(seconds);
+                    auto enhancer = mri::Enhancer::load(options.modelFile);
                     const auto steps = result.history.empty() ? 0LL : result.history.back().globalStep;
-                    std::printf("  sigma %.2f seed %d neighbour_slices %d: %lld steps in %.0f s, PSNR %.2f dB, SSIM %.4f\n",
-                                sigma, seed, neighbours, steps, seconds, score.psnr, score.ssim);
+                    trainSeconds[neighbours].push_back(seconds);
+                    // As a user enhances (noise-floor removal, the model's default), and the network alone.
+                    for (const bool floor : {true, false}) {
+                        if (!floor && !withoutFloor)
+                            continue;
+                        enhancer.setRicianCorrection(floor);
+                        std::vector<cv::Mat> enhanced;
+                        for (const int z : scored)
+                            enhanced.push_back(enhancer.enhanceUnit(noisy[z], {noisy[z - 1], noisy[z + 1]}));
+                        const auto score = scoreSlices(scoredClean, enhanced);
+                        const int key = neighbours + (floor ? 0 : 2);
+                        psnr[key].push_back(score.psnr);
+                        ssim[key].push_back(score.ssim);
+                        std::printf("  sigma %.2f seed %d neighbour_slices %d%s: %lld steps in %.0f s, PSNR %.2f dB, SSIM %.4f\n",
+                                    sigma, seed, neighbours, floor ? "" : " (no floor removal)", steps, seconds,
+                                    score.psnr, score.ssim);
+                    }
                     std::fflush(stdout);
                 }
                 differences.push_back(psnr[1].back() - psnr[0].back());
                 allDifferences.push_back(differences.back());
+                if (withoutFloor) {
+                    differencesWithoutFloor.push_back(psnr[3].back() - psnr[2].back());
+                    allDifferencesWithoutFloor.push_back(differencesWithoutFloor.back());
+                }
             }
             const auto noisyStats = statsOf(noisyPsnr);
-            const auto p0 = statsOf(psnr[0]);
-            const auto p1 = statsOf(psnr[1]);
-            const auto d = statsOf(differences);
-            const auto s0 = statsOf(ssim[0]);
-            const auto s1 = statsOf(ssim[1]);
-            table << "| " << name << " | " << format("%.0f %%", sigma * 100.0, 0.0)
+            for (const bool floor : {true, false}) {
+            if (!floor && !withoutFloor)
+                continue;
+            const int offset = floor ? 0 : 2;
+            const auto p0 = statsOf(psnr[offset]);
+            const auto p1 = statsOf(psnr[offset + 1]);
+            const auto d = statsOf(floor ? differences : differencesWithoutFloor);
+            const auto s0 = statsOf(ssim[offset]);
+            const auto s1 = statsOf(ssim[offset + 1]);
+            table << "| " << name << (floor ? "" : " (no floor removal)") << " | " << format("%.0f %%", sigma * 100.0, 0.0)
                   << " | " << format("%.2f ± %.2f", noisyStats.mean, noisyStats.sd)
                   << " | " << format("%.2f ± %.2f", p0.mean, p0.sd) << " | " << format("%.2f ± %.2f", p1.mean, p1.sd)
                   << " | " << format("%+.2f ± %.2f", d.mean, d.sd)
                   << " | " << format("%.4f ± %.4f", s0.mean, s0.sd) << " | " << format("%.4f ± %.4f", s1.mean, s1.sd)
                   << " | " << format("%.0f / %.0f", statsOf(trainSeconds[0]).mean, statsOf(trainSeconds[1]).mean) << " |\n";
+            }
             std::printf("%s", table.str().c_str());
             std::fflush(stdout);
         }
     }
     const auto overall = statsOf(allDifferences);
-    table << "\nMean difference over all runs (2.5-D minus single): " << format("%+.2f dB (sd %.2f)", overall.mean, overall.sd)
-          << "; the default changes only at +0.5 dB or more.\n";
+    table << "\nMean difference over all runs (2.5-D minus single): " << format("%+.2f dB (sd %.2f)", overall.mean, overall.sd);
+    if (withoutFloor) {
+        const auto network = statsOf(allDifferencesWithoutFloor);
+        table << "; without floor removal " << format("%+.2f dB (sd %.2f)", network.mean, network.sd);
+    }
+    table << ".\n";
     std::printf("\n%s", table.str().c_str());
     if (!markdown.empty()) {
         std::ofstream out(markdown, std::ios::app);
