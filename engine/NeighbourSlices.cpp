@@ -29,4 +29,15 @@ std::vector<cv::Mat> inputChannelsOf(const cv::Mat &slice, const std::vector<cv:
     return channels;
 }
 
+std::vector<cv::Mat> neighboursOf(const std::vector<cv::Mat> &slices, int index, int neighbourSlices)
+{
+    std::vector<cv::Mat> neighbours;
+    const int last = static_cast<int>(slices.size()) - 1;
+    for (int d = neighbourSlices; d >= 1; --d)
+        neighbours.push_back(slices.at(static_cast<std::size_t>(std::clamp(index - d, 0, last))));
+    for (int d = 1; d <= neighbourSlices; ++d)
+        neighbours.push_back(slices.at(static_cast<std::size_t>(std::clamp(index + d, 0, last))));
+    return neighbours;
+}
+
 } // namespace mri

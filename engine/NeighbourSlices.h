@@ -18,4 +18,10 @@ namespace mri {
 std::vector<cv::Mat> inputChannelsOf(const cv::Mat &slice, const std::vector<cv::Mat> &neighbours, int neighbourSlices,
                                      const std::string &what);
 
+// The neighbours of slices[index] for a network with `neighbourSlices` on each
+// side, in the order above: slices[index - n] .. slices[index - 1], then
+// slices[index + 1] .. slices[index + n], clamped to the first and last slice
+// (a volume's end repeats its end slice). Shares the Mats; empty for n = 0.
+std::vector<cv::Mat> neighboursOf(const std::vector<cv::Mat> &slices, int index, int neighbourSlices);
+
 } // namespace mri

@@ -5,6 +5,7 @@
 
 #include "EngineError.h"
 #include "Metrics.h"
+#include "NeighbourSlices.h"
 #include "TestDatasets.h"
 #include "TrainingSettings.h"
 
@@ -54,6 +55,7 @@ private Q_SLOTS:
     void blindSpotsHideTheCentreChannelOnly();
     void syntheticNoiseIsIndependentPerChannel();
     void aThreeChannelNetworkTrains();
+    void neighboursAreClampedAtTheVolumeEnds();
 
 private:
     TrainingOptions tinyOptions() const;
@@ -750,6 +752,27 @@ void TestTrainingStages::aThreeChannelNetworkTrains()
     const auto score = validate(run.learner, drawValidationSet(images.validation, withValidation), withValidation,
                                 run.cancel);
     QVERIFY(std::isfinite(score.loss) && std::isfinite(score.psnr));
+}
+
+void TestTrainingStages::neighboursAreClampedAtTheVolumeEnds()
+{
+    std::vector<cv::Mat> volume;
+    for (int z = 0; z < 5; ++z)
+        volume.push_back(cv::Mat(4, 4, CV_32FC1, cv::Scalar(z)));
+    const auto values = [](const std::vector<cv::Mat> &slices) {
+        std::vector<int> result;
+        for (const auto &slice : slices)
+            result.push_back(static_cast<int>(slice.at<float>(0, 0)));
+        return result;
+    };
+    QCOMPARE(values(neighboursOf(volume, 2, 1)), (std::vector<int>{1, 3}));
+    QCOMPARE(values(neighboursOf(volume, 0, 1)), (std::vector<int>{0, 1}));
+    QCOMPARE(values(neighboursOf(volume, 4, 2)), (std::vector<int>{2, 3, 4, 4}));
+    QVERIFY(neighboursOf(volume, 2, 0).empty());
+    // Channels for a network of 2 from neighbours of 1 repeat the farthest given; none repeat the slice.
+    QCOMPARE(values(inputChannelsOf(volume[2], neighboursOf(volume, 2, 1), 2, "s")), (std::vector<int>{1, 1, 2, 3, 3}));
+    QCOMPARE(values(inputChannelsOf(volume[2], {}, 1, "s")), (std::vector<int>{2, 2, 2}));
+    QCOMPARE(values(inputChannelsOf(volume[2], neighboursOf(volume, 2, 2), 1, "s")), (std::vector<int>{1, 2, 3}));
 }
 
 QTEST_GUILESS_MAIN(TestTrainingStages)
