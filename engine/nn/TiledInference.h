@@ -11,7 +11,7 @@
 
 namespace mri::nn {
 
-// Runs the network on a [N, 1, H, W] batch of any H, W: reflect-pads to a
+// Runs the network on a [N, C, H, W] batch of any H, W: reflect-pads to a
 // multiple of the down-sampling factor and crops back.
 torch::Tensor forwardPadded(UNet &net, const torch::Tensor &input);
 
