@@ -108,7 +108,7 @@ TrainedModel trainModel(const std::filesystem::path &folder, int patchesPerImage
 {
     std::vector<mri::TrainingSlice> slices;
     for (int i = 0; i < 8; ++i)
-        slices.push_back({"s" + std::to_string(i), syntheticSlice(256, 256), {}});
+        slices.push_back({"s" + std::to_string(i), syntheticSlice(256, 256), {}, {}});
     TrainedModel model;
     auto &options = model.options;
     options.modelFile = folder / "bench.pt";

@@ -451,7 +451,7 @@ TrainedModel trainMethod(const TrainedMethod &method, const QualityBenchmarkOpti
     const auto &source = method.trainsOnClean ? set.clean : set.noisy;
     std::vector<TrainingSlice> slices;
     for (std::size_t i = 0; i < source.size(); ++i)
-        slices.push_back({set.names[i], source[i], cv::Mat()});
+        slices.push_back({set.names[i], source[i], cv::Mat(), {}});
     const auto trainingOptions = trainingOptionsFor(method, options, sigma, options.trainOnTest ? set.set : "");
     say(onMessage, "sigma " + formatPercent(sigma) + ", " + method.name + ": training"
                        + (options.trainOnTest ? " on " + set.set : std::string()) + " for "

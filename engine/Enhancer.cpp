@@ -4,6 +4,7 @@
 #include "ImageIO.h"
 #include "NoiseFloor.h"
 #include "MemoryPolicy.h"
+#include "NeighbourSlices.h"
 #include "ThreadPolicy.h"
 #include "nn/Checkpoint.h"
 #include "nn/TiledInference.h"
@@ -128,29 +129,35 @@ nn::SliceReader levelReader(const cv::Mat &image, const std::vector<float> &leve
 
 } // namespace
 
-cv::Mat Enhancer::infer(const cv::Mat &image, const std::atomic_bool *cancel) const
+cv::Mat Enhancer::infer(const cv::Mat &image, const std::vector<cv::Mat> &neighbours,
+                        const std::atomic_bool *cancel) const
 {
     torch::NoGradGuard noGrad;
     std::vector<float> levels;
-    nn::SliceReader reader;
-    switch (image.depth()) {
-    case CV_8U:
-        levels = unitLevels(CV_8U);
-        reader = levelReader<unsigned char>(image, levels);
-        break;
-    case CV_16U:
-        levels = unitLevels(CV_16U);
-        reader = levelReader<unsigned short>(image, levels);
-        break;
-    default:
-        reader = [&](float *out, int64_t row, int64_t column, int64_t count) {
-            std::copy_n(image.ptr<float>(static_cast<int>(row)) + column, count, out);
-        };
+    if (image.depth() == CV_8U || image.depth() == CV_16U)
+        levels = unitLevels(image.depth());
+    // One reader per input channel, each reading its slice (the Mats outlive the readers).
+    const int wanted = m_impl->info.network.neighbourSlices;
+    const auto channels = wanted == 0 ? std::vector<cv::Mat>{image} : inputChannelsOf(image, neighbours, wanted, "slice");
+    std::vector<nn::SliceReader> readers;
+    for (const auto &channel : channels) {
+        switch (channel.depth()) {
+        case CV_8U:
+            readers.push_back(levelReader<unsigned char>(channel, levels));
+            break;
+        case CV_16U:
+            readers.push_back(levelReader<unsigned short>(channel, levels));
+            break;
+        default:
+            readers.push_back([&channel](float *out, int64_t row, int64_t column, int64_t count) {
+                std::copy_n(channel.ptr<float>(static_cast<int>(row)) + column, count, out);
+            });
+        }
     }
     cv::Mat output(image.rows, image.cols, CV_32FC1);
     bool finished = false;
     try {
-        finished = nn::inferSlice(m_impl->net, image.rows, image.cols, reader, output.ptr<float>(),
+        finished = nn::inferSlice(m_impl->net, image.rows, image.cols, readers, output.ptr<float>(),
                                   static_cast<int64_t>(output.step1()), m_impl->tileSize, cancel, m_impl->device,
                                   m_impl->tileProgress);
     } catch (const c10::Error &error) {
@@ -173,11 +180,22 @@ void Enhancer::finish(cv::Mat &prediction, const cv::Mat &noisyInput, NoiseEstim
     }
 }
 
+int Enhancer::neighbourSlices() const
+{
+    return m_impl->info.network.neighbourSlices;
+}
+
 cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel, NoiseEstimate *noise) const
+{
+    return enhanceUnit(unitImage, {}, cancel, noise);
+}
+
+cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::vector<cv::Mat> &neighbours,
+                              const std::atomic_bool *cancel, NoiseEstimate *noise) const
 {
     if (unitImage.empty() || unitImage.type() != CV_32FC1)
         throw EngineError("Enhancement needs a non-empty single-channel float image.");
-    cv::Mat unit = infer(unitImage, cancel);
+    cv::Mat unit = infer(unitImage, neighbours, cancel);
     if (unit.empty())
         return {};
     finish(unit, unitImage, noise);
@@ -190,7 +208,7 @@ cv::Mat Enhancer::enhance(const cv::Mat &image, const std::atomic_bool *cancel, 
         throw EngineError("Enhancement needs a non-empty 8- or 16-bit single-channel image.");
     // No float copy of the input: tiles are converted as the network needs them,
     // the noise is measured on the integer slice (NoiseFloor.h).
-    cv::Mat unit = infer(image, cancel);
+    cv::Mat unit = infer(image, {}, cancel);
     if (unit.empty())
         return {};
     finish(unit, image, noise);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace mri {
 
@@ -61,9 +62,22 @@ public:
     cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr,
                         NoiseEstimate *noise = nullptr) const;
 
+    // 2.5-D: the input channels a model trained with neighbour_slices = n
+    // takes; info().network.neighbourSlices.
+    int neighbourSlices() const;
+    // A volume's slice with the slices around it, all unit float (CV_32FC1,
+    // the slice's size), `neighbours` ordered below..above without the slice:
+    // k below (farthest first), then k above (nearest first), e.g. {z-1, z+1};
+    // at the volume's ends repeat the end slice. A model with neighbour slices
+    // given none (or fewer) repeats the slice (or the farthest given); a
+    // single-slice model ignores them. The noise floor is measured in the slice.
+    cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::vector<cv::Mat> &neighbours,
+                        const std::atomic_bool *cancel = nullptr, NoiseEstimate *noise = nullptr) const;
+
 private:
-    // The network's output for an 8-, 16-bit or unit float slice; empty when cancelled.
-    cv::Mat infer(const cv::Mat &image, const std::atomic_bool *cancel) const;
+    // The network's output for an 8-, 16-bit or unit float slice (with its
+    // neighbours, see enhanceUnit()); empty when cancelled.
+    cv::Mat infer(const cv::Mat &image, const std::vector<cv::Mat> &neighbours, const std::atomic_bool *cancel) const;
     // Noise floor removal (in place) or the noise measurement alone.
     void finish(cv::Mat &prediction, const cv::Mat &noisyInput, NoiseEstimate *noise) const;
 

@@ -61,11 +61,17 @@ struct TrainingResult
 
 // One training image in memory: 8/16-bit, or CV_32F in [0, 1]. `clean` is
 // optional ground truth, used only to report validation PSNR.
+// `neighbours`: for a network with neighbour_slices = n (2.5-D), the noisy
+// slices around this one in its volume, of noisy's size and type, ordered
+// below..above: n below (farthest first), then n above (nearest first), e.g.
+// {z-1, z+1} for n = 1, {z-2, z-1, z+1, z+2} for n = 2; at the volume's ends
+// repeat the end slice. Empty (a picture): the slice is repeated in their place.
 struct TrainingSlice
 {
     std::string name;
     cv::Mat noisy;
     cv::Mat clean;
+    std::vector<cv::Mat> neighbours;
 };
 
 // The slices of a volume row (NIfTI, DICOM) along `plane`, each volume scaled

@@ -36,12 +36,18 @@ struct NetworkConfig
     bool topSkip = false;     // skip connection at full resolution (N2V2 drops it)
     bool blurPool = true;     // max-blur-pool instead of max-pool (N2V2)
     bool batchNorm = true;    // batch normalisation after each convolution (as in Noise2Void's U-Net)
+    // 2.5-D: the slices on either side of a volume's slice as extra input
+    // channels, ordered below..centre..above: 1 + 2 * neighbourSlices channels.
+    int neighbourSlices = 0;
+
+    int inputChannels() const { return 1 + 2 * neighbourSlices; }
 
     bool operator==(const NetworkConfig &other) const
     {
         return depth == other.depth && baseChannels == other.baseChannels && residualOutput == other.residualOutput
             && linearOutput == other.linearOutput
-            && topSkip == other.topSkip && blurPool == other.blurPool && batchNorm == other.batchNorm;
+            && topSkip == other.topSkip && blurPool == other.blurPool && batchNorm == other.batchNorm
+            && neighbourSlices == other.neighbourSlices;
     }
     bool operator!=(const NetworkConfig &other) const { return !(*this == other); }
 };

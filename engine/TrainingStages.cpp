@@ -6,6 +6,7 @@
 #include "Noise.h"
 #include "NoiseFloor.h"
 #include "MemoryPolicy.h"
+#include "NeighbourSlices.h"
 #include "ThreadPolicy.h"
 #include "TrainingSettings.h"
 
@@ -55,15 +56,22 @@ torch::Tensor padToAtLeast(const torch::Tensor &image, int64_t size)
         .view({image.size(0) + padHeight, image.size(1) + padWidth});
 }
 
-TrainingImage toTrainingImage(const TrainingSlice &slice, int patchSize)
+TrainingImage toTrainingImage(const TrainingSlice &slice, int patchSize, int neighbourSlices)
 {
     const auto unit = [](const cv::Mat &image) {
         return image.depth() == CV_32F ? image : toUnitFloat(image);
     };
     TrainingImage image;
     image.name = slice.name;
-    const auto pixels = matToTensor(unit(slice.noisy));
-    image.pixels = padToAtLeast(pixels, patchSize);
+    if (neighbourSlices == 0) {
+        image.pixels = padToAtLeast(matToTensor(unit(slice.noisy)), patchSize);
+    } else {
+        std::vector<torch::Tensor> channels;
+        for (const auto &channel : inputChannelsOf(slice.noisy, slice.neighbours, neighbourSlices, slice.name))
+            channels.push_back(padToAtLeast(matToTensor(unit(channel)), patchSize));
+        image.channels = torch::stack(channels);
+        image.pixels = image.channels[neighbourSlices]; // a view: no second copy
+    }
     if (!slice.clean.empty() && slice.clean.size() == slice.noisy.size())
         image.clean = padToAtLeast(matToTensor(unit(slice.clean)), patchSize);
     return image;
@@ -247,20 +255,28 @@ struct Batch
     torch::Tensor mask; // undefined: loss over all pixels
 };
 
-// What the network sees and learns for the objective: [N, 1, H, W] clean in.
+// What the network sees and learns for the objective: [N, C, H, W] clean in
+// (C = 1 + 2 neighbour slices), the target is the centre channel. Noise2Void
+// hides pixels of the centre channel only: the neighbours' noise is
+// independent of the centre's, so they cannot give its noise away. Synthetic
+// noise is drawn independently for every channel.
 Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
 {
+    const int64_t centreIndex = clean.size(1) / 2;
+    const auto centre = clean.size(1) == 1 ? clean : clean.narrow(1, centreIndex, 1);
     switch (options.objective) {
     case TrainingObjective::Noise2Void: {
-        auto [input, mask] = noise2VoidInput(clean, options);
-        return {input, clean, mask};
+        auto [input, mask] = noise2VoidInput(centre, options);
+        if (clean.size(1) > 1)
+            input = torch::cat({clean.narrow(1, 0, centreIndex), input, clean.narrow(1, centreIndex + 1, centreIndex)}, 1);
+        return {input, centre, mask};
     }
     case TrainingObjective::Identity:
-        return {clean, clean, {}};
+        return {clean, centre, {}};
     case TrainingObjective::Synthetic:
-        return {addTensorNoise(clean, syntheticNoiseSpec(options), options.syntheticSigma), clean, {}};
+        return {addTensorNoise(clean, syntheticNoiseSpec(options), options.syntheticSigma), centre, {}};
     }
-    return {clean, clean, {}};
+    return {clean, centre, {}};
 }
 
 torch::Tensor lossOf(const torch::Tensor &output, const Batch &batch)
@@ -458,9 +474,9 @@ ImageSets prepareImages(const std::vector<TrainingSlice> &slices, const Training
     const auto split = splitSlices(slices.size(), options.seed, options.validationFraction);
     ImageSets sets;
     for (const auto index : split.validation)
-        sets.validation.push_back(toTrainingImage(slices[index], options.patchSize));
+        sets.validation.push_back(toTrainingImage(slices[index], options.patchSize, options.network.neighbourSlices));
     for (const auto index : split.training)
-        sets.training.push_back(toTrainingImage(slices[index], options.patchSize));
+        sets.training.push_back(toTrainingImage(slices[index], options.patchSize, options.network.neighbourSlices));
     return sets;
 }
 
@@ -574,15 +590,15 @@ torch::Tensor PatchSampler::draw(int count)
     std::vector<torch::Tensor> patches;
     patches.reserve(count);
     for (int b = 0; b < count; ++b) {
-        const auto &image = m_images[m_pickImage(m_random)].pixels;
-        const int y = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(0)) - m_patchSize)(m_random);
-        const int x = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(1)) - m_patchSize)(m_random);
-        auto cut = image.slice(0, y, y + m_patchSize).slice(1, x, x + m_patchSize);
+        const auto image = m_images[m_pickImage(m_random)].networkInput(); // [C, H, W]
+        const int y = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(1)) - m_patchSize)(m_random);
+        const int x = std::uniform_int_distribution<int>(0, static_cast<int>(image.size(2)) - m_patchSize)(m_random);
+        auto cut = image.slice(1, y, y + m_patchSize).slice(2, x, x + m_patchSize);
         const int transform = m_pickTransform(m_random); // 4 rotations x optional flip
-        cut = torch::rot90(cut, transform % 4, {0, 1});
+        cut = torch::rot90(cut, transform % 4, {1, 2});
         if (transform >= 4)
-            cut = torch::flip(cut, {1});
-        patches.push_back(cut.unsqueeze(0));
+            cut = torch::flip(cut, {2});
+        patches.push_back(cut);
     }
     return torch::stack(patches);
 }
@@ -718,9 +734,13 @@ ValidationSet drawValidationSet(const std::vector<TrainingImage> &validation, co
         && std::all_of(validation.begin(), validation.end(), [](const TrainingImage &i) { return i.clean.defined(); });
     torch::manual_seed(options.seed ^ 0x5eedULL);
     for (const auto &image : validation) {
-        const auto batch = makeBatch(image.pixels.view({1, 1, image.pixels.size(0), image.pixels.size(1)}), options);
-        ValidationSample sample{batch.input[0][0], batch.target[0][0],
-                                batch.mask.defined() ? batch.mask[0][0] : torch::Tensor(), image.pixels,
+        // [H, W] for a single-slice network, [C, H, W] with neighbour slices.
+        const auto squeezed = [](const torch::Tensor &channels) {
+            return channels.size(0) == 1 ? channels[0] : channels;
+        };
+        const auto batch = makeBatch(image.networkInput().unsqueeze(0), options);
+        ValidationSample sample{squeezed(batch.input[0]), batch.target[0][0],
+                                batch.mask.defined() ? batch.mask[0][0] : torch::Tensor(), squeezed(image.networkInput()),
                                 set.groundTruth ? image.clean : image.pixels};
         // The synthetic objective's noisy input is what enhancement would see.
         if (options.objective == TrainingObjective::Synthetic)
@@ -761,7 +781,11 @@ ValidationScore validate(Learner &learner, const ValidationSet &set, const Train
         const auto enhanced = sample.enhanceInput.is_same(sample.input) ? output : infer(sample.enhanceInput);
         if (!enhanced.defined())
             break;
-        psnrTotal += psnrOfUnit(options.ricianCorrection ? withoutNoiseFloor(enhanced, sample.enhanceInput, options) : enhanced,
+        // The noise floor is measured in the centre slice (the one enhanced).
+        const auto enhancedSlice = sample.enhanceInput.dim() == 3
+            ? sample.enhanceInput[sample.enhanceInput.size(0) / 2]
+            : sample.enhanceInput;
+        psnrTotal += psnrOfUnit(options.ricianCorrection ? withoutNoiseFloor(enhanced, enhancedSlice, options) : enhanced,
                                 sample.reference);
     }
     score.cancelled = cancel;

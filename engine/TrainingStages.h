@@ -62,6 +62,12 @@ struct TrainingImage
     std::string name;
     torch::Tensor pixels; // [H, W] float in [0, 1], at least patch x patch
     torch::Tensor clean;  // same size, or undefined when the slice has no ground truth
+    // A network with neighbour slices: its [C, H, W] input channels (see
+    // inputChannelsOf(), NeighbourSlices.h), `pixels` the centre one; undefined otherwise.
+    torch::Tensor channels;
+
+    // [C, H, W] what the network sees of this image ([1, H, W] without neighbours).
+    torch::Tensor networkInput() const { return channels.defined() ? channels : pixels.unsqueeze(0); }
 };
 
 // Indices into the slices. The split depends on the seed only, so a resumed
@@ -79,6 +85,9 @@ struct ImageSets
     std::vector<TrainingImage> validation;
 };
 // The slices as tensors (padded to the patch size), split by splitSlices().
+// With options.network.neighbourSlices > 0 each image carries its input
+// channels (a slice without neighbours repeats itself). Throws EngineError
+// when neighbours do not match their slice.
 ImageSets prepareImages(const std::vector<TrainingSlice> &slices, const TrainingOptions &options);
 
 // Mean and standard deviation of the pixels of `images`, which set a new
@@ -101,7 +110,9 @@ IntensityStatistics intensityStatistics(const std::vector<TrainingImage> &images
 std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Tensor &batch, double fraction,
                                                                  int radius, bool median);
 
-// The input Noise2Void trains on and its blind spots (the loss pixels):
+// The input Noise2Void trains on and its blind spots (the loss pixels), of a
+// [N, 1, H, W] batch (a multi-channel batch is masked in its centre channel
+// only, by the training steps):
 // single pixels replaced by a random neighbour or (N2V2) their window's
 // median, or with n2v_blind_radius > 0 the structured blind spots above.
 // Windows at the patch's edge use only pixels of the patch.
@@ -164,12 +175,13 @@ private:
 };
 
 // Draws training patches: each from a random image at a random position, in
-// one of the 8 rotations and flips.
+// one of the 8 rotations and flips, cut at the same place from all its
+// input channels.
 class PatchSampler
 {
 public:
     PatchSampler(const std::vector<TrainingImage> &images, int patchSize, std::mt19937_64 random);
-    torch::Tensor draw(int count); // [count, 1, patch, patch]
+    torch::Tensor draw(int count); // [count, C, patch, patch]
 
 private:
     const std::vector<TrainingImage> &m_images;
@@ -207,8 +219,9 @@ int chooseBlindSpotRadius(const std::vector<TrainingImage> &images, const Traini
 
 struct ValidationSample
 {
+    // Network inputs are [H, W], or [C, H, W] for a network with neighbour slices.
     torch::Tensor input;        // what the network sees for the loss
-    torch::Tensor target;
+    torch::Tensor target;       // [H, W]
     torch::Tensor mask;         // loss pixels (n2v); undefined: all pixels
     torch::Tensor enhanceInput; // what enhancement would see
     torch::Tensor reference;    // what the enhanced output is scored against

@@ -32,6 +32,8 @@ private Q_SLOTS:
     void version1FixtureStillLoads();
     void version1ResavedAsVersion2EnhancesIdentically();
     void settingsNewerThanTheFileTakeTheOldBehaviour();
+    void neighbourSlicesSurviveTheModelFile();
+    void oldModelsTakeSingleSlices();
     void everySettingSurvivesTheModelFile();
     void readModelInfoDoesNotLoadTheWeights();
     void damagedFilesAreOneSentence_data();
@@ -273,6 +275,56 @@ void TestModelFile::settingsNewerThanTheFileTakeTheOldBehaviour()
     // Stored values are read as stored.
     header.settings.noiseCoils = 8;
     QCOMPARE(decodeModelHeader(encodeModelHeader(header), "new.pt").settings.noiseCoils, 8);
+}
+
+// A model trained with neighbour_slices = 1 reloads as a 3-channel network,
+// and the Enhancer feeds it a slice with its neighbours (or the slice repeated).
+void TestModelFile::neighbourSlicesSurviveTheModelFile()
+{
+    TrainingOptions settings;
+    settings.network.baseChannels = 4;
+    settings.network.neighbourSlices = 1;
+    const QString file = m_dir.filePath(QStringLiteral("neighbours.pt"));
+    writeModel(file, settings);
+    QCOMPARE(readModelInfo(file.toStdString()).network.neighbourSlices, 1);
+    const auto loaded = nn::loadCheckpoint(file.toStdString(), torch::Device(torch::kCPU));
+    QCOMPARE(loaded.meta.network.neighbourSlices, 1);
+    QCOMPARE(loaded.meta.network.inputChannels(), 3);
+    QCOMPARE(loaded.net->named_parameters()["encoders.0.first.weight"].size(1), int64_t(3));
+
+    const auto enhancer = Enhancer::load(file.toStdString());
+    QCOMPARE(enhancer.neighbourSlices(), 1);
+    const cv::Mat slice = test::syntheticSlice(48, 40, 11);
+    const cv::Mat below = test::syntheticSlice(48, 40, 12);
+    const cv::Mat above = test::syntheticSlice(48, 40, 13);
+    const cv::Mat withNeighbours = enhancer.enhanceUnit(slice, {below, above});
+    QCOMPARE(withNeighbours.size(), slice.size());
+    QVERIFY(cv::checkRange(withNeighbours));
+    QVERIFY(cv::norm(withNeighbours, enhancer.enhanceUnit(slice, {above, below}), cv::NORM_INF) > 0.0);
+    // No neighbours: the slice stands in for them.
+    QCOMPARE(cv::norm(enhancer.enhanceUnit(slice), enhancer.enhanceUnit(slice, {slice, slice}), cv::NORM_INF), 0.0);
+    QVERIFY_THROWS_EXCEPTION(EngineError, enhancer.enhanceUnit(slice, {below}));
+    QVERIFY_THROWS_EXCEPTION(EngineError, enhancer.enhanceUnit(slice, {below, cv::Mat(20, 20, CV_32FC1, 0.5)}));
+}
+
+// Files written before neighbour_slices existed (no key, or version 1) load
+// as single-slice networks, and a single-slice model ignores neighbours.
+void TestModelFile::oldModelsTakeSingleSlices()
+{
+    ModelFileHeader header;
+    header.settings = TrainingOptions{};
+    auto json = nlohmann::json::parse(encodeModelHeader(header));
+    QVERIFY(json["settings"].contains("neighbour_slices"));
+    json["settings"].erase("neighbour_slices");
+    QCOMPARE(decodeModelHeader(json.dump(), "old.pt").settings.network.neighbourSlices, 0);
+    const auto loaded = nn::loadCheckpoint(fixture().toStdString(), torch::Device(torch::kCPU));
+    QCOMPARE(loaded.meta.network.neighbourSlices, 0);
+    QCOMPARE(loaded.net->named_parameters()["encoders.0.first.weight"].size(1), int64_t(1));
+    const auto enhancer = Enhancer::load(fixture().toStdString());
+    QCOMPARE(enhancer.neighbourSlices(), 0);
+    const cv::Mat slice = test::syntheticSlice(48, 40, 11);
+    const cv::Mat other = test::syntheticSlice(48, 40, 12);
+    QCOMPARE(cv::norm(enhancer.enhanceUnit(slice), enhancer.enhanceUnit(slice, {other, other}), cv::NORM_INF), 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestModelFile)

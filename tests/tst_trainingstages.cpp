@@ -5,6 +5,7 @@
 
 #include "EngineError.h"
 #include "Metrics.h"
+#include "NeighbourSlices.h"
 #include "TestDatasets.h"
 #include "TrainingSettings.h"
 
@@ -50,6 +51,11 @@ private Q_SLOTS:
     void blindSpotRadiusFollowsTheNoiseCorrelation_data();
     void blindSpotRadiusFollowsTheNoiseCorrelation();
     void recalibrationForgetsTheLastBatches();
+    void neighbourChannelsAreCutTogether();
+    void blindSpotsHideTheCentreChannelOnly();
+    void syntheticNoiseIsIndependentPerChannel();
+    void aThreeChannelNetworkTrains();
+    void neighboursAreClampedAtTheVolumeEnds();
 
 private:
     TrainingOptions tinyOptions() const;
@@ -80,7 +86,7 @@ std::vector<TrainingSlice> TestTrainingStages::tinySlices(int count, bool withCl
     std::vector<TrainingSlice> slices;
     for (int i = 0; i < count; ++i) {
         const cv::Mat clean = test::syntheticSlice(40, 36, 10 + i);
-        slices.push_back({"s" + std::to_string(i), clean * 0.9 + 0.05, withClean ? clean : cv::Mat()});
+        slices.push_back({"s" + std::to_string(i), clean * 0.9 + 0.05, withClean ? clean : cv::Mat(), {}});
     }
     return slices;
 }
@@ -530,7 +536,7 @@ void TestTrainingStages::linearOutputLearnsTheScaleFast()
 {
     torch::manual_seed(5);
     const auto image = 0.08 + 0.02 * torch::rand({64, 64});
-    std::vector<TrainingImage> images{{"dark", image, torch::Tensor()}};
+    std::vector<TrainingImage> images{{"dark", image, torch::Tensor(), torch::Tensor()}};
     const auto statistics = intensityStatistics(images);
     QVERIFY(std::abs(statistics.mean - image.mean().item<double>()) < 1e-6);
     QVERIFY(std::abs(statistics.deviation - image.std(false).item<double>()) < 1e-6);
@@ -607,7 +613,7 @@ void TestTrainingStages::recalibrationForgetsTheLastBatches()
     auto options = tinyOptions();
     torch::manual_seed(2);
     Learner learner(options, torch::kCPU);
-    std::vector<TrainingImage> images{{"a", torch::rand({48, 48}) * 0.5, torch::Tensor()}};
+    std::vector<TrainingImage> images{{"a", torch::rand({48, 48}) * 0.5, torch::Tensor(), torch::Tensor()}};
     const auto statistics = [&] {
         std::vector<torch::Tensor> buffers;
         for (const auto &buffer : learner.net->named_buffers()) {
@@ -635,6 +641,138 @@ void TestTrainingStages::recalibrationForgetsTheLastBatches()
     PatchSampler second(images, 32, std::mt19937_64(9));
     recalibrateBatchNorm(learner, second, options, 4);
     QVERIFY(equal(statistics(), reference));
+}
+
+namespace {
+
+// Slices with neighbours half and a quarter as bright (below, above), so that
+// every channel of a patch is known from its centre.
+std::vector<TrainingSlice> slicesWithNeighbours(int count)
+{
+    std::vector<TrainingSlice> slices;
+    for (int i = 0; i < count; ++i) {
+        const cv::Mat slice = test::syntheticSlice(40, 36, 30 + i) * 0.9 + 0.05;
+        slices.push_back({"v" + std::to_string(i), slice, cv::Mat(), {slice * 0.5, slice * 0.25}});
+    }
+    return slices;
+}
+
+} // namespace
+
+void TestTrainingStages::neighbourChannelsAreCutTogether()
+{
+    auto options = tinyOptions();
+    options.network.neighbourSlices = 1;
+    const auto images = prepareImages(slicesWithNeighbours(2), options);
+    QCOMPARE(images.training.front().channels.sizes().vec(), (std::vector<int64_t>{3, 36, 40}));
+    QVERIFY(torch::equal(images.training.front().pixels, images.training.front().channels[1]));
+    PatchSampler sampler(images.training, options.patchSize, std::mt19937_64(4));
+    const auto patches = sampler.draw(8);
+    QCOMPARE(patches.sizes().vec(), (std::vector<int64_t>{8, 3, 32, 32}));
+    const auto centre = patches.narrow(1, 1, 1);
+    QVERIFY(torch::allclose(patches.narrow(1, 0, 1), centre * 0.5, 1e-5, 1e-6));
+    QVERIFY(torch::allclose(patches.narrow(1, 2, 1), centre * 0.25, 1e-5, 1e-6));
+
+    // A picture (no neighbours) repeats itself; neighbours of another size are refused.
+    const auto pictures = prepareImages(tinySlices(1, false), options);
+    const auto &channels = pictures.training.front().channels;
+    QVERIFY(torch::equal(channels[0], channels[1]) && torch::equal(channels[2], channels[1]));
+    auto bad = slicesWithNeighbours(1);
+    bad.front().neighbours.back() = cv::Mat(20, 20, CV_32FC1, 0.5);
+    QVERIFY_THROWS_EXCEPTION(EngineError, prepareImages(bad, options));
+    // A single-slice network keeps single-channel images whatever the slices carry.
+    options.network.neighbourSlices = 0;
+    const auto single = prepareImages(slicesWithNeighbours(1), options);
+    QVERIFY(!single.training.front().channels.defined());
+    QCOMPARE(PatchSampler(single.training, 32, std::mt19937_64(4)).draw(2).size(1), int64_t(1));
+}
+
+// Noise2Void hides pixels of the centre channel only and predicts the centre.
+void TestTrainingStages::blindSpotsHideTheCentreChannelOnly()
+{
+    auto options = tinyOptions();
+    options.network.neighbourSlices = 1;
+    options.validationFraction = 0.5;
+    for (const int radius : {0, 1}) {
+        options.n2vBlindRadius = radius;
+        const auto images = prepareImages(slicesWithNeighbours(4), options);
+        const auto set = drawValidationSet(images.validation, options);
+        QVERIFY(!set.samples.empty());
+        for (std::size_t i = 0; i < set.samples.size(); ++i) {
+            const auto &sample = set.samples[i];
+            const auto &image = images.validation[i];
+            QCOMPARE(sample.input.sizes().vec(), (std::vector<int64_t>{3, 36, 40}));
+            QVERIFY(torch::equal(sample.input[0], image.channels[0]));
+            QVERIFY(torch::equal(sample.input[2], image.channels[2]));
+            QVERIFY(torch::equal(sample.target, image.pixels));
+            QVERIFY(sample.mask.sum().item<int64_t>() > 0);
+            QVERIFY(!torch::equal(sample.input[1], image.pixels));
+            QVERIFY(torch::equal(sample.enhanceInput, image.channels));
+        }
+    }
+}
+
+void TestTrainingStages::syntheticNoiseIsIndependentPerChannel()
+{
+    auto options = tinyOptions();
+    options.network.neighbourSlices = 1;
+    options.objective = TrainingObjective::Synthetic;
+    options.syntheticNoise = NoiseModel::Gaussian; // no Rician bias, which follows the (equal) clean values
+    options.validationFraction = 0.5;
+    // Pictures: three equal clean channels, so equal noise would show as equal channels.
+    const auto images = prepareImages(tinySlices(2, true), options);
+    const auto set = drawValidationSet(images.validation, options);
+    const auto &sample = set.samples.front();
+    QCOMPARE(sample.input.size(0), int64_t(3));
+    const auto noise = sample.input - images.validation.front().channels;
+    QVERIFY(noise.abs().mean().item<double>() > 0.01);
+    const auto correlation = [](const torch::Tensor &a, const torch::Tensor &b) {
+        const auto x = a - a.mean();
+        const auto y = b - b.mean();
+        return ((x * y).sum() / (x.norm() * y.norm())).item<double>();
+    };
+    QVERIFY(std::abs(correlation(noise[0], noise[1])) < 0.2);
+    QVERIFY(std::abs(correlation(noise[2], noise[1])) < 0.2);
+    QVERIFY(torch::equal(sample.target, images.validation.front().pixels));
+}
+
+// A 2.5-D network trains an epoch, recalibrates and validates.
+void TestTrainingStages::aThreeChannelNetworkTrains()
+{
+    auto options = tinyOptions();
+    options.network.neighbourSlices = 1;
+    EpochRun run(options, slicesWithNeighbours(3));
+    const auto summary = run.train({});
+    QCOMPARE(summary.globalStep, 5LL);
+    QVERIFY(std::isfinite(summary.trainLoss) && summary.trainLoss > 0.0);
+    recalibrateBatchNorm(run.learner, run.sampler, run.options, 2);
+    auto withValidation = options;
+    withValidation.validationFraction = 0.5;
+    const auto images = prepareImages(slicesWithNeighbours(4), withValidation);
+    const auto score = validate(run.learner, drawValidationSet(images.validation, withValidation), withValidation,
+                                run.cancel);
+    QVERIFY(std::isfinite(score.loss) && std::isfinite(score.psnr));
+}
+
+void TestTrainingStages::neighboursAreClampedAtTheVolumeEnds()
+{
+    std::vector<cv::Mat> volume;
+    for (int z = 0; z < 5; ++z)
+        volume.push_back(cv::Mat(4, 4, CV_32FC1, cv::Scalar(z)));
+    const auto values = [](const std::vector<cv::Mat> &slices) {
+        std::vector<int> result;
+        for (const auto &slice : slices)
+            result.push_back(static_cast<int>(slice.at<float>(0, 0)));
+        return result;
+    };
+    QCOMPARE(values(neighboursOf(volume, 2, 1)), (std::vector<int>{1, 3}));
+    QCOMPARE(values(neighboursOf(volume, 0, 1)), (std::vector<int>{0, 1}));
+    QCOMPARE(values(neighboursOf(volume, 4, 2)), (std::vector<int>{2, 3, 4, 4}));
+    QVERIFY(neighboursOf(volume, 2, 0).empty());
+    // Channels for a network of 2 from neighbours of 1 repeat the farthest given; none repeat the slice.
+    QCOMPARE(values(inputChannelsOf(volume[2], neighboursOf(volume, 2, 1), 2, "s")), (std::vector<int>{1, 1, 2, 3, 3}));
+    QCOMPARE(values(inputChannelsOf(volume[2], {}, 1, "s")), (std::vector<int>{2, 2, 2}));
+    QCOMPARE(values(inputChannelsOf(volume[2], neighboursOf(volume, 2, 2), 1, "s")), (std::vector<int>{1, 2, 3}));
 }
 
 QTEST_GUILESS_MAIN(TestTrainingStages)

@@ -22,6 +22,9 @@ private Q_SLOTS:
     void foldedNetworkMatchesEvalForward();
     void foldedNetworkFollowsChangedWeights();
     void maxBlurPoolMatchesReference_data();
+    void neighbourSlicesTrainAndFoldedMatchesEval_data();
+    void neighbourSlicesTrainAndFoldedMatchesEval();
+    void tiledInferenceWithNeighboursMatchesWholeSlice();
     void maxBlurPoolMatchesReference();
 };
 
@@ -336,6 +339,111 @@ void TestUNet::maxBlurPoolMatchesReference()
     const auto pooled = mri::nn::maxBlurPool(input);
     QCOMPARE(pooled.sizes().vec(), reference.sizes().vec());
     QVERIFY(torch::allclose(pooled, reference, 1e-5, 1e-6));
+}
+
+void TestUNet::neighbourSlicesTrainAndFoldedMatchesEval_data()
+{
+    QTest::addColumn<int>("neighbours");
+    QTest::addColumn<bool>("residual");
+    QTest::newRow("one each side") << 1 << false;
+    QTest::newRow("one each side, residual") << 1 << true;
+    QTest::newRow("two each side") << 2 << false;
+}
+
+// A 2.5-D network takes 1 + 2n channels, returns one, trains, and its
+// inference network computes the same as its eval forward pass.
+void TestUNet::neighbourSlicesTrainAndFoldedMatchesEval()
+{
+    QFETCH(int, neighbours);
+    QFETCH(bool, residual);
+    torch::manual_seed(11);
+    mri::NetworkConfig config;
+    config.baseChannels = 8;
+    config.neighbourSlices = neighbours;
+    config.residualOutput = residual;
+    QCOMPARE(config.inputChannels(), 1 + 2 * neighbours);
+    mri::nn::UNet net(config);
+    net->setDataStatistics(0.4, 0.2);
+    const int64_t channels = config.inputChannels();
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
+    net->train();
+    for (int step = 0; step < 4; ++step) {
+        const auto input = torch::rand({4, channels, 32, 32});
+        const auto target = input.narrow(1, neighbours, 1);
+        optimizer.zero_grad();
+        const auto output = net->forward(input);
+        QCOMPARE(output.sizes().vec(), (std::vector<int64_t>{4, 1, 32, 32}));
+        const auto loss = (output - target).pow(2).mean();
+        loss.backward();
+        optimizer.step();
+        QVERIFY(std::isfinite(loss.item<double>()));
+    }
+    torch::NoGradGuard noGrad;
+    net->eval();
+    const auto input = torch::rand({2, channels, 32, 48});
+    const auto reference = net->forward(input);
+    const auto folded = net->infer(input);
+    QCOMPARE(folded.sizes().vec(), (std::vector<int64_t>{2, 1, 32, 48}));
+    const double difference = (folded - reference).abs().max().item<double>();
+    QVERIFY2(difference <= 1e-5 * std::max(1.0, reference.abs().max().item<double>()),
+             qPrintable(QStringLiteral("max difference %1").arg(difference)));
+    // The neighbours matter: changing one changes the output.
+    auto changed = input.clone();
+    changed.narrow(1, 0, 1).fill_(0.9);
+    QVERIFY((net->infer(changed) - folded).abs().max().item<double>() > 1e-4);
+    // A single-slice input is refused, not misread.
+    QVERIFY_THROWS_EXCEPTION(c10::Error, net->infer(torch::rand({1, 1, 32, 32})));
+}
+
+// Tiles are cut at the same place from every channel: tiled inference with
+// neighbours equals whole-slice inference, through tensors and through one
+// reader per channel.
+void TestUNet::tiledInferenceWithNeighboursMatchesWholeSlice()
+{
+    mri::NetworkConfig config;
+    config.depth = 2;
+    config.baseChannels = 4;
+    config.neighbourSlices = 1;
+    config.residualOutput = true;
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    for (auto &parameter : net->parameters()) {
+        if (parameter.dim() == 4)
+            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
+    }
+    const auto y = torch::linspace(0, 6.28, 203).view({1, 203, 1});
+    const auto x = torch::linspace(0, 9.42, 171).view({1, 1, 171});
+    const auto phase = torch::tensor({0.0f, 0.4f, 0.8f}).view({3, 1, 1});
+    const auto slices = (0.5 + 0.3 * torch::sin(y + phase) * torch::cos(x) + 0.05 * torch::rand({3, 203, 171})).contiguous();
+
+    const auto whole = mri::nn::inferSlice(net, slices, 4096, nullptr, torch::kCPU);
+    const auto tiled = mri::nn::inferSlice(net, slices, 96, nullptr, torch::kCPU);
+    QCOMPARE(whole.sizes().vec(), (std::vector<int64_t>{203, 171}));
+    QCOMPARE(tiled.sizes().vec(), whole.sizes().vec());
+    const double difference = (whole - tiled).abs().max().item<double>();
+    QVERIFY2(difference < 1e-3, qPrintable(QStringLiteral("max difference %1").arg(difference)));
+    // The same as the batched forward pass of the three channels.
+    const auto direct = mri::nn::forwardPadded(net, slices.unsqueeze(0))[0][0];
+    QVERIFY((direct - whole).abs().max().item<double>() < 1e-4);
+
+    std::vector<mri::nn::SliceReader> readers;
+    for (int64_t c = 0; c < 3; ++c) {
+        const float *pixels = slices[c].data_ptr<float>();
+        readers.push_back([pixels](float *out, int64_t row, int64_t column, int64_t count) {
+            std::copy_n(pixels + row * 171 + column, count, out);
+        });
+    }
+    auto output = torch::empty({203, 171});
+    int tiles = 0;
+    QVERIFY(mri::nn::inferSlice(net, 203, 171, readers, output.data_ptr<float>(), 171, 96, nullptr, torch::kCPU,
+                                [&](int done, int) { tiles = done; }));
+    QVERIFY(tiles > 1);
+    QCOMPARE((output - tiled).abs().max().item<double>(), 0.0);
+    readers.pop_back();
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             mri::nn::inferSlice(net, 203, 171, readers, output.data_ptr<float>(), 171, 96, nullptr,
+                                                 torch::kCPU));
 }
 
 QTEST_APPLESS_MAIN(TestUNet)

@@ -104,9 +104,13 @@ torch::Tensor FoldedUNet::forward(const torch::Tensor &input) const
         x = doubleConvolution(x, m_decoders[step]);
     }
     const auto correction = F::conv2d(x, m_output.weight, F::Conv2dFuncOptions().bias(m_output.bias)).contiguous();
+    // A residual output corrects the centre slice; neighbours are context only.
+    const auto centre = [&](const torch::Tensor &channels) {
+        return m_config.neighbourSlices == 0 ? channels : channels.narrow(1, m_config.neighbourSlices, 1);
+    };
     if (linear)
-        return m_dataMean + m_dataDeviation * (m_config.residualOutput ? standardised + correction : correction);
-    return m_config.residualOutput ? input + correction : torch::sigmoid(correction);
+        return m_dataMean + m_dataDeviation * (m_config.residualOutput ? centre(standardised) + correction : correction);
+    return m_config.residualOutput ? centre(input) + correction : torch::sigmoid(correction);
 }
 
 torch::Tensor maxBlurPool(const torch::Tensor &input)

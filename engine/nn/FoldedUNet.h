@@ -29,7 +29,9 @@ class FoldedUNet final
 public:
     explicit FoldedUNet(const UNetImpl &net);
 
-    // [N, 1, H, W] float, H and W multiples of 2^depth; returns [N, 1, H, W].
+    // [N, C, H, W] float, C = NetworkConfig::inputChannels() (neighbour
+    // slices below, the slice, neighbours above), H and W multiples of
+    // 2^depth; returns [N, 1, H, W], the centre slice enhanced.
     torch::Tensor forward(const torch::Tensor &input) const;
 
 private:

@@ -1,6 +1,8 @@
 #include "nn/TiledInference.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace F = torch::nn::functional;
@@ -75,6 +77,18 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
                 int64_t outputStride, int tileSize, const std::atomic_bool *cancel, const torch::Device &device,
                 const TileProgress &progress)
 {
+    return inferSlice(net, height, width, std::vector<SliceReader>{reader}, output, outputStride, tileSize, cancel,
+                      device, progress);
+}
+
+bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<SliceReader> &channelReaders,
+                float *output, int64_t outputStride, int tileSize, const std::atomic_bool *cancel,
+                const torch::Device &device, const TileProgress &progress)
+{
+    const int64_t channels = net->config().inputChannels();
+    if (static_cast<int64_t>(channelReaders.size()) != channels)
+        throw std::invalid_argument("inferSlice: " + std::to_string(channelReaders.size()) + " channel readers for a "
+                                    + std::to_string(channels) + "-channel network");
     const int64_t factor = net->downsamplingFactor();
     const int64_t paddedHeight = roundUp(height, factor);
     const int64_t paddedWidth = roundUp(width, factor);
@@ -123,7 +137,7 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
 
     for (int64_t y = 0; y < height; ++y)
         std::fill_n(output + y * outputStride, width, 0.0f);
-    auto input = torch::empty({1, 1, tileHeight, tileWidth}, torch::kFloat32);
+    auto input = torch::empty({1, channels, tileHeight, tileWidth}, torch::kFloat32);
     int done = 0;
     for (std::size_t row = 0; row < rowStarts.size(); ++row) {
         for (std::size_t column = 0; column < columnStarts.size(); ++column) {
@@ -133,15 +147,18 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
             const auto x0 = columnStarts[column];
             // The tile of the virtually padded slice: the part inside read in one
             // go per row, the padded columns pixel by pixel.
-            float *tilePixels = input.data_ptr<float>();
             const int64_t inside = std::min(tileWidth, width - x0);
-            for (int64_t ty = 0; ty < tileHeight; ++ty) {
-                float *line = tilePixels + ty * tileWidth;
-                const int64_t sourceRow = source(y0 + ty, height);
-                if (inside > 0)
-                    reader(line, sourceRow, x0, inside);
-                for (int64_t tx = std::max<int64_t>(inside, 0); tx < tileWidth; ++tx)
-                    reader(line + tx, sourceRow, source(x0 + tx, width), 1);
+            for (int64_t c = 0; c < channels; ++c) {
+                const SliceReader &reader = channelReaders[static_cast<std::size_t>(c)];
+                float *tilePixels = input.data_ptr<float>() + c * tileHeight * tileWidth;
+                for (int64_t ty = 0; ty < tileHeight; ++ty) {
+                    float *line = tilePixels + ty * tileWidth;
+                    const int64_t sourceRow = source(y0 + ty, height);
+                    if (inside > 0)
+                        reader(line, sourceRow, x0, inside);
+                    for (int64_t tx = std::max<int64_t>(inside, 0); tx < tileWidth; ++tx)
+                        reader(line + tx, sourceRow, source(x0 + tx, width), 1);
+                }
             }
             const auto result = net->infer(input.to(device)).to(torch::kCPU).contiguous();
             const float *values = result.data_ptr<float>();
@@ -178,15 +195,19 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
                          const torch::Device &device, const TileProgress &progress)
 {
-    const auto height = slice.size(0);
-    const auto width = slice.size(1);
+    const auto height = slice.size(-2);
+    const auto width = slice.size(-1);
     const auto input = slice.to(torch::kCPU, torch::kFloat32).contiguous();
-    const float *pixels = input.data_ptr<float>();
-    const SliceReader reader = [pixels, width](float *out, int64_t row, int64_t column, int64_t count) {
-        std::copy_n(pixels + row * width + column, count, out);
-    };
+    const int64_t channels = slice.dim() == 3 ? slice.size(0) : 1;
+    std::vector<SliceReader> readers;
+    for (int64_t c = 0; c < channels; ++c) {
+        const float *pixels = input.data_ptr<float>() + c * height * width;
+        readers.push_back([pixels, width](float *out, int64_t row, int64_t column, int64_t count) {
+            std::copy_n(pixels + row * width + column, count, out);
+        });
+    }
     auto output = torch::empty({height, width}, torch::kFloat32);
-    if (!inferSlice(net, height, width, reader, output.data_ptr<float>(), width, tileSize, cancel, device, progress))
+    if (!inferSlice(net, height, width, readers, output.data_ptr<float>(), width, tileSize, cancel, device, progress))
         return {};
     return output;
 }

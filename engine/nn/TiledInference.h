@@ -7,10 +7,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace mri::nn {
 
-// Runs the network on a [N, 1, H, W] batch of any H, W: reflect-pads to a
+// Runs the network on a [N, C, H, W] batch of any H, W: reflect-pads to a
 // multiple of the down-sampling factor and crops back.
 torch::Tensor forwardPadded(UNet &net, const torch::Tensor &input);
 
@@ -34,8 +35,16 @@ using TileProgress = std::function<void(int done, int total)>;
 bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &reader, float *output,
                 int64_t outputStride, int tileSize, const std::atomic_bool *cancel, const torch::Device &device,
                 const TileProgress &progress = {});
+// The same with one reader per input channel of the network (2.5-D:
+// NetworkConfig::inputChannels() readers, the slices below, the slice, the
+// slices above, all height x width); every tile is cut at the same place
+// from all of them. Throws std::invalid_argument on a wrong reader count.
+bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<SliceReader> &channelReaders,
+                float *output, int64_t outputStride, int tileSize, const std::atomic_bool *cancel,
+                const torch::Device &device, const TileProgress &progress = {});
 
-// The same on a [H, W] float tensor; returns an undefined tensor when cancelled.
+// The same on a [H, W] float tensor, or [C, H, W] for a network of C input
+// channels; returns an undefined [H, W] tensor when cancelled.
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
                          const torch::Device &device, const TileProgress &progress = {});
 

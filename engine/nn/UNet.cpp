@@ -40,7 +40,8 @@ UNetImpl::UNetImpl(const NetworkConfig &config)
     m_upsamplers = register_module("upsamplers", torch::nn::ModuleList());
     m_decoders = register_module("decoders", torch::nn::ModuleList());
     for (int level = 0; level < config.depth; ++level)
-        m_encoders->push_back(DoubleConv(level == 0 ? 1 : channels(level - 1), channels(level), config.batchNorm));
+        m_encoders->push_back(
+            DoubleConv(level == 0 ? config.inputChannels() : channels(level - 1), channels(level), config.batchNorm));
     m_bottleneck = register_module("bottleneck", DoubleConv(channels(config.depth - 1), channels(config.depth), config.batchNorm));
     for (int level = config.depth - 1; level >= 0; --level) {
         m_upsamplers->push_back(torch::nn::ConvTranspose2d(
@@ -154,9 +155,13 @@ torch::Tensor UNetImpl::forward(const torch::Tensor &input)
         x = m_decoders[step]->as<DoubleConv>()->forward(x);
     }
     const auto correction = m_output(x);
+    // A residual output corrects the centre slice; neighbours are context only.
+    const auto centre = [&](const torch::Tensor &channels) {
+        return m_config.neighbourSlices == 0 ? channels : channels.narrow(1, m_config.neighbourSlices, 1);
+    };
     if (linear)
-        return m_dataMean + m_dataDeviation * (m_config.residualOutput ? standardised + correction : correction);
-    return m_config.residualOutput ? input + correction : torch::sigmoid(correction);
+        return m_dataMean + m_dataDeviation * (m_config.residualOutput ? centre(standardised) + correction : correction);
+    return m_config.residualOutput ? centre(input) + correction : torch::sigmoid(correction);
 }
 
 } // namespace mri::nn

@@ -32,6 +32,9 @@ TORCH_MODULE(DoubleConv);
 // input plus it (residual), or with a linear output the data's mean plus its
 // deviation times it, the input standardised the same way. Padded
 // convolutions keep the size; inputs must be a multiple of downsamplingFactor().
+// Input [N, C, H, W] with C = config.inputChannels(): with neighbour slices
+// (2.5-D) the channels are the slices below, the slice itself, the slices
+// above; the output [N, 1, H, W] is the centre slice's.
 class UNetImpl final : public torch::nn::Module
 {
 public:
