@@ -7,6 +7,7 @@
 #include "ImageIO.h"
 #include "Metrics.h"
 #include "DicomSeries.h"
+#include "NeighbourSlices.h"
 #include "NiftiFile.h"
 #include "ResultsLocation.h"
 #include "ScanVolume.h"
@@ -246,15 +247,20 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
     ScanVolume enhanced = volume;
     int done = 0;
     for (int frame = 0; frame < volume.size[3]; ++frame) {
+        // The frame's slices scaled once: a 2.5-D network reads each slice's neighbours too.
+        std::vector<cv::Mat> unit(static_cast<std::size_t>(count));
+        for (int index = 0; index < count; ++index)
+            unit[static_cast<std::size_t>(index)] = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
         for (int index = 0; index < count; ++index, ++done) {
             if (progress) {
                 enhancer.setTileProgress([&progress, done, total](int tiles, int tilesTotal) {
                     progress(done * tilesTotal + tiles, total * tilesTotal);
                 });
             }
-            const cv::Mat unit = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
             NoiseEstimate noise;
-            const cv::Mat result = enhancer.enhanceUnit(unit, &cancel, &noise);
+            const cv::Mat result = enhancer.enhanceUnit(unit[static_cast<std::size_t>(index)],
+                                                        neighboursOf(unit, index, enhancer.neighbourSlices()),
+                                                        &cancel, &noise);
             if (result.empty())
                 return false;
             if (frame == 0 && index == count / 2)

@@ -7,6 +7,9 @@
 
 namespace mri {
 
+// The most neighbour slices on each side a network can take (the setting's range).
+inline constexpr int kMostNeighbourSlices = 2;
+
 // The input channels of a network with `neighbourSlices` = n slices on each
 // side (2.5-D): n below (farthest first), the slice, n above (nearest first).
 // `neighbours` are ordered the same way without the slice: k below, then k

@@ -2,6 +2,7 @@
 
 #include "EngineError.h"
 #include "ImageIO.h"
+#include "NeighbourSlices.h"
 #include "ScanVolume.h"
 #include "TrainingStages.h"
 
@@ -53,16 +54,22 @@ std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::siz
     const int count = sliceCountOf(volume, plane);
     std::vector<TrainingSlice> slices;
     for (int frame = 0; frame < volume.size[3]; ++frame) {
+        std::vector<cv::Mat> unit(static_cast<std::size_t>(count));
+        for (int index = 0; index < count; ++index)
+            unit[static_cast<std::size_t>(index)] = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
         for (int index = 0; index < count; ++index) {
             TrainingSlice slice;
-            slice.noisy = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
-            // A constant slice (padding outside the field of view) teaches nothing.
+            slice.noisy = unit[static_cast<std::size_t>(index)];
+            // A constant slice (padding outside the field of view) teaches
+            // nothing as a centre; it still serves as a neighbour.
             double lowest = 0.0, highest = 0.0;
             cv::minMaxLoc(slice.noisy, &lowest, &highest);
             if (highest - lowest < 1e-6)
                 continue;
             slice.name = row.patientId + " " + slicePlaneName(plane) + " slice " + std::to_string(index + 1)
                 + (volume.size[3] > 1 ? " of volume " + std::to_string(frame + 1) : std::string());
+            // Shared Mats: as many neighbours as any network takes; each uses the nearest it wants.
+            slice.neighbours = neighboursOf(unit, index, kMostNeighbourSlices);
             if (!clean.voxels.empty())
                 slice.clean = toNetworkUnit(extractSlice(clean, plane, index, frame), range);
             slices.push_back(std::move(slice));
