@@ -115,6 +115,14 @@ void ComparisonPage::refresh()
     m_session->requestComparison(m_seed);
 }
 
+QStringList ComparisonPage::titles() const
+{
+    QStringList texts;
+    for (const auto *title : m_titles)
+        texts << title->text();
+    return texts;
+}
+
 void ComparisonPage::showComparison(const ComparisonSet &set)
 {
     m_rows = set.rows;
@@ -123,8 +131,12 @@ void ComparisonPage::showComparison(const ComparisonSet &set)
         if (i < set.items.size()) {
             const auto &item = set.items[i];
             m_patientIds << item.patientId;
-            m_titles[i]->setText(tr("%1 · PSNR %2 dB · SSIM %3")
-                                     .arg(item.patientId, formatting::psnr(item.psnr), formatting::ssim(item.ssim)));
+            QString title = tr("%1 · PSNR %2 dB · SSIM %3")
+                                .arg(item.patientId, formatting::psnr(item.psnr), formatting::ssim(item.ssim));
+            // Volumes: which slice; the metrics stay the row's, over the whole volume.
+            if (!item.sliceNote.isEmpty())
+                title += QStringLiteral("\n") + item.sliceNote;
+            m_titles[i]->setText(title);
             m_originals[i]->setImage(item.original);
             m_originals[i]->setCaption(tr("Original"));
             m_enhanced[i]->setImage(item.enhanced);

@@ -10,7 +10,10 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -31,7 +34,81 @@ QImage eightBitOf(const cv::Mat &slice, double low, double high)
     return sliceimage::fromMat(mri::mapToEightBit(slice, low, high));
 }
 
+// Original and enhanced volume of the row being viewed, plus the previous row's.
+constexpr std::size_t kCachedVolumes = 4;
+
+// What identifies a volume on disk: rewritten files (a new enhancement) are read again.
+std::string stampOf(const std::filesystem::path &path)
+{
+    std::error_code error;
+    const auto time = std::filesystem::last_write_time(path, error).time_since_epoch().count();
+    const auto size = std::filesystem::is_regular_file(path, error) ? std::filesystem::file_size(path, error) : 0;
+    return std::to_string(time) + ":" + std::to_string(size);
+}
+
 } // namespace
+
+// A volume read once, with its display mapping: the engine's window and the
+// 16-bit encoding of its values (SlicePair::valueOffset/valueScale).
+struct ImageWorker::CachedVolume
+{
+    QString path;
+    QString seriesUid;
+    std::string stamp;
+    mri::ScanVolume volume;
+    mri::DisplayWindow window;
+    double offset = 0.0;
+    double scale = 1.0;
+    int maximumPixel = 1;
+};
+
+std::shared_ptr<const ImageWorker::CachedVolume> ImageWorker::volumeAt(const QString &path, const QString &seriesUid)
+{
+    const std::string stamp = stampOf(toPath(path));
+    for (auto it = m_volumes.begin(); it != m_volumes.end(); ++it) {
+        if ((*it)->path == path && (*it)->seriesUid == seriesUid && (*it)->stamp == stamp) {
+            auto found = *it;
+            m_volumes.erase(it);
+            m_volumes.insert(m_volumes.begin(), found);
+            return found;
+        }
+    }
+    auto entry = std::make_shared<CachedVolume>();
+    entry->path = path;
+    entry->seriesUid = seriesUid;
+    entry->stamp = stamp;
+    entry->volume = mri::readScan(toPath(path), seriesUid.toStdString());
+    entry->window = mri::displayWindowOf(entry->volume);
+
+    // Integer voxels spanning at most 65536 values are encoded exactly; others
+    // are spread over the 16 bits. MONOCHROME1 runs from the maximum down.
+    double minimum = 0.0;
+    double maximum = 0.0;
+    bool first = true;
+    bool integral = true;
+    for (const float value : entry->volume.voxels) {
+        if (!std::isfinite(value))
+            continue;
+        if (first || value < minimum)
+            minimum = value;
+        if (first || value > maximum)
+            maximum = value;
+        first = false;
+        integral = integral && value == std::round(value);
+    }
+    const double span = maximum - minimum;
+    double magnitude = integral && span <= 65535.0 ? 1.0 : span / 65535.0;
+    if (magnitude <= 0.0)
+        magnitude = 1.0;
+    entry->scale = entry->window.inverted ? -magnitude : magnitude;
+    entry->offset = entry->window.inverted ? maximum : minimum;
+    entry->maximumPixel = std::max(1, static_cast<int>(std::lround(span / magnitude)));
+
+    m_volumes.insert(m_volumes.begin(), entry);
+    if (m_volumes.size() > kCachedVolumes)
+        m_volumes.resize(kCachedVolumes);
+    return entry;
+}
 
 ImageWorker::ImageWorker(QObject *parent)
     : QObject(parent)
@@ -43,11 +120,77 @@ void ImageWorker::setLatestSliceToken(int token)
     m_latestSliceToken = token;
 }
 
+void ImageWorker::loadVolumeSlices(const SliceRequest &request)
+{
+    SlicePair pair;
+    pair.token = request.token;
+    pair.row = request.row;
+    pair.patientId = request.patientId;
+    pair.isVolume = true;
+    pair.plane = request.plane;
+
+    std::shared_ptr<const CachedVolume> original;
+    try {
+        original = volumeAt(request.originalPath, request.seriesUid);
+    } catch (const std::exception &problem) {
+        pair.originalError = sentenceOf(problem);
+    }
+    if (request.token < m_latestSliceToken)
+        return;
+    cv::Mat originalValues;
+    if (original) {
+        pair.sliceCount = mri::sliceCountOf(original->volume, request.plane);
+        pair.slice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
+        pair.valueOffset = original->offset;
+        pair.valueScale = original->scale;
+        pair.maximumValue = original->maximumPixel;
+        originalValues = mri::extractSlice(original->volume, request.plane, pair.slice);
+        cv::Mat pixels;
+        originalValues.convertTo(pixels, CV_16U, 1.0 / original->scale, -original->offset / original->scale);
+        pair.original = sliceimage::fromMat(pixels);
+        // The engine's display window, in pixel units.
+        const double a = (original->window.low - original->offset) / original->scale;
+        const double b = (original->window.high - original->offset) / original->scale;
+        pair.autoLow = std::clamp(static_cast<int>(std::lround(std::min(a, b))), 0, pair.maximumValue - 1);
+        pair.autoHigh = std::clamp(static_cast<int>(std::lround(std::max(a, b))), pair.autoLow + 1, pair.maximumValue);
+    }
+    if (!request.enhancedPath.isEmpty()) {
+        try {
+            const auto enhanced = volumeAt(request.enhancedPath, QString());
+            if (original) {
+                if (enhanced->volume.size != original->volume.size)
+                    throw mri::EngineError(tr("The enhanced volume '%1' does not match the size of the original.")
+                                               .arg(request.enhancedPath)
+                                               .toStdString());
+                // The original's mapping: the pair shares one window.
+                const cv::Mat enhancedValues = mri::extractSlice(enhanced->volume, request.plane, pair.slice);
+                cv::Mat pixels;
+                enhancedValues.convertTo(pixels, CV_16U, 1.0 / original->scale, -original->offset / original->scale);
+                pair.enhanced = sliceimage::fromMat(pixels);
+                cv::Mat difference;
+                cv::absdiff(originalValues, enhancedValues, difference);
+                difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->scale));
+                pair.difference = sliceimage::fromMat(pixels);
+                pair.differenceHigh = std::max(1, sliceimage::robustRange(pixels, 0.0, 0.995).second);
+            }
+        } catch (const std::exception &problem) {
+            pair.enhancedError = sentenceOf(problem);
+        }
+    }
+    if (request.token < m_latestSliceToken)
+        return;
+    emit slicesLoaded(pair);
+}
+
 void ImageWorker::loadSlices(const SliceRequest &request)
 {
     if (request.token < m_latestSliceToken)
         return; // the user already selected another patient
     try {
+        if (!request.originalPath.isEmpty() && mri::scanFormatOf(toPath(request.originalPath)) != mri::ScanFormat::Picture) {
+            loadVolumeSlices(request);
+            return;
+        }
         SlicePair pair;
         pair.token = request.token;
         pair.row = request.row;
@@ -121,7 +264,8 @@ void ImageWorker::loadSlices(const SliceRequest &request)
     }
 }
 
-void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const ResultList &results, quint64 seed)
+void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const ResultList &results, quint64 seed,
+                                 const ShownSliceMap &shown)
 {
     try {
         if (!dataset)
@@ -130,13 +274,15 @@ void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const 
         set.token = token;
         set.available = static_cast<int>(mri::pickRandomPatients(*dataset, results, 1 << 30, seed).size());
         set.rows = mri::pickRandomPatients(*dataset, results, 3, seed);
-        const auto entries = mri::loadComparisonEntries(*dataset, results, set.rows);
+        const auto entries = mri::loadComparisonEntries(*dataset, results, set.rows, shown);
         for (std::size_t i = 0; i < entries.size(); ++i) {
             const auto &entry = entries[i];
             double low = 0.0;
-            double high = 0.0;
-            cv::minMaxLoc(entry.original, &low, &high);
+            double high = 255.0; // volumes: already through the engine's display window
+            if (!entry.displayReady)
+                cv::minMaxLoc(entry.original, &low, &high);
             ComparisonItem item;
+            item.sliceNote = QString::fromStdString(entry.sliceNote);
             item.row = static_cast<int>(set.rows[i]);
             item.patientId = QString::fromStdString(entry.patientId);
             item.original = eightBitOf(entry.original, low, high);
@@ -154,12 +300,12 @@ void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const 
 }
 
 void ImageWorker::saveComparisonFigure(const DatasetHandle &dataset, const ResultList &results, const RowList &rows,
-                                       const QString &file)
+                                       const QString &file, const ShownSliceMap &shown)
 {
     try {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
-        const auto entries = mri::loadComparisonEntries(*dataset, results, rows);
+        const auto entries = mri::loadComparisonEntries(*dataset, results, rows, shown);
         mri::saveImageAtomically(toPath(file), mri::renderComparisonFigure(entries));
         emit comparisonSaved(file);
     } catch (const std::exception &problem) {

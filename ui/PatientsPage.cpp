@@ -94,6 +94,10 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
         m_view->showSlices(pair, m_session->results()[static_cast<std::size_t>(pair.row)]);
         emit slicesShown(pair.row);
     });
+    connect(m_view, &SideBySideView::sliceRequested, this, [this](mri::SlicePlane plane, int slice) {
+        if (m_currentRow >= 0)
+            m_session->requestSlices(m_currentRow, plane, slice);
+    });
     connect(m_session, &StudioSession::rowEnhanced, this, [this](int row) {
         if (row == m_currentRow)
             m_session->requestSlices(row);
