@@ -272,6 +272,7 @@ void TestGuiVolumes::comparisonShowsTheSliceShownLast()
     const QString title = window.comparisonPage()->titles().value(0);
     QVERIFY2(title.contains(QStringLiteral("axial slice 4 / 8")), qPrintable(title));
     QVERIFY2(title.contains(QStringLiteral("41.25")), qPrintable(title));
+    test::saveReviewShot(window, QStringLiteral("volume-comparison"));
 
     // The figure is the engine's, with the same slice.
     const QString figure = m_dir.filePath(QStringLiteral("volume-figure.png"));

@@ -491,7 +491,9 @@ void SideBySideView::updateAnnotations()
 void SideBySideView::showPixel(const QPoint &pixel)
 {
     if (pixel.x() < 0 || m_pair.original.isNull()) {
-        m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
+        m_pixelLabel->setText(m_pair.isVolume
+                                  ? tr("Wheel: zoom · Ctrl+wheel, Page Up/Down: slice · drag: pan · right drag: window/level · double click: fit")
+                                  : tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
         return;
     }
     QString text = tr("x %1, y %2 · original %3").arg(pixel.x()).arg(pixel.y()).arg(valueText(sliceimage::pixelValue(m_pair.original, pixel.x(), pixel.y())));
