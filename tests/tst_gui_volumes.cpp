@@ -21,6 +21,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSortFilterProxyModel>
@@ -152,6 +153,21 @@ void TestGuiVolumes::volumeRowShowsTheMiddleSliceWithASlider()
     QTRY_COMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("12 × 10 × 8 · NIfTI"));
     QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Enhanced"));
     test::saveReviewShot(window, QStringLiteral("volume-row"));
+
+    // The pixel readout gives voxel values: the enhanced twin is the original + 5.
+    auto *pixel = view->findChild<QLabel *>(QStringLiteral("pixelLabel"));
+    emit view->originalCanvas()->hovered(QPoint(3, 2));
+    const QRegularExpression readout(QStringLiteral("original (\\d+) · enhanced (\\d+) · difference (\\d+)"));
+    const auto match = readout.match(pixel->text());
+    QVERIFY2(match.hasMatch(), qPrintable(pixel->text()));
+    QCOMPARE(match.captured(2).toInt(), match.captured(1).toInt() + 5);
+    QCOMPARE(match.captured(3).toInt(), 5);
+    const int value = match.captured(1).toInt();
+    QVERIFY2((value - 100 - 3 - 140 * (kNz / 2)) % 13 == 0, qPrintable(pixel->text())); // x = 3 on the middle slice
+    // The difference view works on volume slices too.
+    view->setDifferenceShown(true);
+    QVERIFY(view->enhancedCanvas()->hasImage());
+    QCOMPARE(view->enhancedCanvas()->caption(), QStringLiteral("Difference |original − enhanced|"));
 }
 
 void TestGuiVolumes::pageUpAndCtrlWheelStepOriginalAndEnhanced()
