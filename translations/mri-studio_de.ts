@@ -760,6 +760,10 @@
         <source> · unreadable: %1</source>
         <translation> · nicht lesbar: %1</translation>
     </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>Lade %1…</translation>
+    </message>
 </context>
 <context>
     <name>studio::SettingsForm</name>

@@ -34,8 +34,11 @@ QImage eightBitOf(const cv::Mat &slice, double low, double high)
     return sliceimage::fromMat(mri::mapToEightBit(slice, low, high));
 }
 
-// Original and enhanced volume of the row being viewed, plus the previous row's.
+// Original and enhanced volume of the row being viewed, plus the previous
+// row's; beyond the first two, only while they hold 128 M voxels (512 MB) in all.
 constexpr std::size_t kCachedVolumes = 4;
+constexpr std::size_t kAlwaysCached = 2;
+constexpr std::size_t kCachedVoxelBudget = std::size_t(128) << 20;
 
 // What identifies a volume on disk: rewritten files (a new enhancement) are read again.
 std::string stampOf(const std::filesystem::path &path)
@@ -105,8 +108,15 @@ std::shared_ptr<const ImageWorker::CachedVolume> ImageWorker::volumeAt(const QSt
     entry->maximumPixel = std::max(1, static_cast<int>(std::lround(span / magnitude)));
 
     m_volumes.insert(m_volumes.begin(), entry);
-    if (m_volumes.size() > kCachedVolumes)
-        m_volumes.resize(kCachedVolumes);
+    std::size_t kept = 0;
+    std::size_t voxels = 0;
+    while (kept < m_volumes.size() && kept < kCachedVolumes) {
+        voxels += m_volumes[kept]->volume.voxels.size();
+        if (kept >= kAlwaysCached && voxels > kCachedVoxelBudget)
+            break;
+        ++kept;
+    }
+    m_volumes.resize(kept);
     return entry;
 }
 
