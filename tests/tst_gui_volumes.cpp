@@ -13,6 +13,7 @@
 #include "PatientsPage.h"
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
+#include "SliceImage.h"
 #include "StudioSession.h"
 #include "TestDatasets.h"
 
@@ -74,6 +75,7 @@ private slots:
     void comparisonShowsTheSliceShownLast();
     void headerColumnsReadWell();
     void scannedFolderListsTheVolume();
+    void volumeEncodingKeepsValuesAndInvertsMonochromeOne();
 
 private:
     // One NIfTI row (with an enhanced twin from an "earlier run") and one picture row.
@@ -346,6 +348,46 @@ void TestGuiVolumes::scannedFolderListsTheVolume()
     QCOMPARE(view->sliceCount(), kNz);
     QCOMPARE(view->currentSlice(), kNz / 2);
     QTRY_COMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("12 × 10 × 8 · NIfTI"));
+}
+
+void TestGuiVolumes::volumeEncodingKeepsValuesAndInvertsMonochromeOne()
+{
+    // Integer voxels (CT-like, negative too) are encoded exactly.
+    mri::ScanVolume volume;
+    volume.size = {4, 1, 1, 1};
+    volume.voxels = {-1024.0f, 0.0f, 40.0f, 3071.0f};
+    const auto exact = sliceimage::volumeEncodingOf(volume, false);
+    QCOMPARE(exact.offset, -1024.0);
+    QCOMPARE(exact.scale, 1.0);
+    QCOMPARE(exact.maximumPixel, 4095);
+    const cv::Mat values = mri::extractSlice(volume, mri::SlicePlane::Axial, 0);
+    const cv::Mat pixels = sliceimage::encodeSlice(values, exact);
+    QCOMPARE(pixels.type(), CV_16UC1);
+    QCOMPARE(int(pixels.at<quint16>(0, 0)), 0);
+    QCOMPARE(int(pixels.at<quint16>(0, 2)), 1064);
+    // The DICOM window (here 40 ± 200 in stored values) in pixels.
+    const auto window = sliceimage::windowInPixels(mri::DisplayWindow{-160.0, 240.0, false}, exact);
+    QCOMPARE(window.first, 864);
+    QCOMPARE(window.second, 1264);
+
+    // MONOCHROME1: the maximum is pixel 0, so a window shows it inverted.
+    const auto inverted = sliceimage::volumeEncodingOf(volume, true);
+    QCOMPARE(inverted.offset, 3071.0);
+    QCOMPARE(inverted.scale, -1.0);
+    const cv::Mat flipped = sliceimage::encodeSlice(values, inverted);
+    QCOMPARE(int(flipped.at<quint16>(0, 3)), 0);
+    QCOMPARE(int(flipped.at<quint16>(0, 0)), 4095);
+    const auto invertedWindow = sliceimage::windowInPixels(mri::DisplayWindow{-160.0, 240.0, true}, inverted);
+    QCOMPARE(invertedWindow.first, 3071 - 240);
+    QCOMPARE(invertedWindow.second, 3071 + 160);
+
+    // Float voxels spread over the 16 bits.
+    volume.voxels = {0.0f, 0.25f, 0.5f, 1.0f};
+    const auto spread = sliceimage::volumeEncodingOf(volume, false);
+    QCOMPARE(spread.maximumPixel, 65535);
+    const cv::Mat floats = sliceimage::encodeSlice(mri::extractSlice(volume, mri::SlicePlane::Axial, 0), spread);
+    QCOMPARE(int(floats.at<quint16>(0, 3)), 65535);
+    QVERIFY(std::abs(spread.offset + spread.scale * floats.at<quint16>(0, 1) - 0.25) < 1e-4);
 }
 
 int main(int argc, char *argv[])

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
 
 namespace studio {
 
@@ -60,9 +61,7 @@ struct ImageWorker::CachedVolume
     std::string stamp;
     mri::ScanVolume volume;
     mri::DisplayWindow window;
-    double offset = 0.0;
-    double scale = 1.0;
-    int maximumPixel = 1;
+    sliceimage::VolumeEncoding encoding;
 };
 
 std::shared_ptr<const ImageWorker::CachedVolume> ImageWorker::volumeAt(const QString &path, const QString &seriesUid)
@@ -83,29 +82,7 @@ std::shared_ptr<const ImageWorker::CachedVolume> ImageWorker::volumeAt(const QSt
     entry->volume = mri::readScan(toPath(path), seriesUid.toStdString());
     entry->window = mri::displayWindowOf(entry->volume);
 
-    // Integer voxels spanning at most 65536 values are encoded exactly; others
-    // are spread over the 16 bits. MONOCHROME1 runs from the maximum down.
-    double minimum = 0.0;
-    double maximum = 0.0;
-    bool first = true;
-    bool integral = true;
-    for (const float value : entry->volume.voxels) {
-        if (!std::isfinite(value))
-            continue;
-        if (first || value < minimum)
-            minimum = value;
-        if (first || value > maximum)
-            maximum = value;
-        first = false;
-        integral = integral && value == std::round(value);
-    }
-    const double span = maximum - minimum;
-    double magnitude = integral && span <= 65535.0 ? 1.0 : span / 65535.0;
-    if (magnitude <= 0.0)
-        magnitude = 1.0;
-    entry->scale = entry->window.inverted ? -magnitude : magnitude;
-    entry->offset = entry->window.inverted ? maximum : minimum;
-    entry->maximumPixel = std::max(1, static_cast<int>(std::lround(span / magnitude)));
+    entry->encoding = sliceimage::volumeEncodingOf(entry->volume, entry->window.inverted);
 
     m_volumes.insert(m_volumes.begin(), entry);
     std::size_t kept = 0;
@@ -151,18 +128,13 @@ void ImageWorker::loadVolumeSlices(const SliceRequest &request)
     if (original) {
         pair.sliceCount = mri::sliceCountOf(original->volume, request.plane);
         pair.slice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
-        pair.valueOffset = original->offset;
-        pair.valueScale = original->scale;
-        pair.maximumValue = original->maximumPixel;
+        pair.valueOffset = original->encoding.offset;
+        pair.valueScale = original->encoding.scale;
+        pair.maximumValue = original->encoding.maximumPixel;
         originalValues = mri::extractSlice(original->volume, request.plane, pair.slice);
-        cv::Mat pixels;
-        originalValues.convertTo(pixels, CV_16U, 1.0 / original->scale, -original->offset / original->scale);
-        pair.original = sliceimage::fromMat(pixels);
+        pair.original = sliceimage::fromMat(sliceimage::encodeSlice(originalValues, original->encoding));
         // The engine's display window, in pixel units.
-        const double a = (original->window.low - original->offset) / original->scale;
-        const double b = (original->window.high - original->offset) / original->scale;
-        pair.autoLow = std::clamp(static_cast<int>(std::lround(std::min(a, b))), 0, pair.maximumValue - 1);
-        pair.autoHigh = std::clamp(static_cast<int>(std::lround(std::max(a, b))), pair.autoLow + 1, pair.maximumValue);
+        std::tie(pair.autoLow, pair.autoHigh) = sliceimage::windowInPixels(original->window, original->encoding);
     }
     if (!request.enhancedPath.isEmpty()) {
         try {
@@ -174,12 +146,11 @@ void ImageWorker::loadVolumeSlices(const SliceRequest &request)
                                                .toStdString());
                 // The original's mapping: the pair shares one window.
                 const cv::Mat enhancedValues = mri::extractSlice(enhanced->volume, request.plane, pair.slice);
-                cv::Mat pixels;
-                enhancedValues.convertTo(pixels, CV_16U, 1.0 / original->scale, -original->offset / original->scale);
-                pair.enhanced = sliceimage::fromMat(pixels);
+                pair.enhanced = sliceimage::fromMat(sliceimage::encodeSlice(enhancedValues, original->encoding));
                 cv::Mat difference;
                 cv::absdiff(originalValues, enhancedValues, difference);
-                difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->scale));
+                cv::Mat pixels;
+                difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->encoding.scale));
                 pair.difference = sliceimage::fromMat(pixels);
                 pair.differenceHigh = std::max(1, sliceimage::robustRange(pixels, 0.0, 0.995).second);
             }
