@@ -292,6 +292,16 @@ void TestGuiVolumes::comparisonShowsTheSliceShownLast()
     QVERIFY2(title.contains(QStringLiteral("41.25")), qPrintable(title));
     test::saveReviewShot(window, QStringLiteral("volume-comparison"));
 
+    // Another slice viewed in the patients view: the comparison follows it.
+    window.showTab(QStringLiteral("patients"));
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageDown);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 3 / 8")), 10000);
+    shown.clear();
+    window.showTab(QStringLiteral("compare"));
+    QVERIFY(shown.wait(10000));
+    QVERIFY2(window.comparisonPage()->titles().value(0).contains(QStringLiteral("axial slice 3 / 8")),
+             qPrintable(window.comparisonPage()->titles().value(0)));
+
     // The figure is the engine's, with the same slice.
     const QString figure = m_dir.filePath(QStringLiteral("volume-figure.png"));
     QSignalSpy saved(window.session(), &StudioSession::comparisonSaved);

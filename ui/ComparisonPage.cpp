@@ -14,6 +14,8 @@
 #include <QRandomGenerator>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace studio {
 
 ComparisonPage::ComparisonPage(StudioSession *session, QWidget *parent)
@@ -79,6 +81,11 @@ ComparisonPage::ComparisonPage(StudioSession *session, QWidget *parent)
     connect(m_session, &StudioSession::datasetOpened, this, &ComparisonPage::markStale);
     connect(m_session, &StudioSession::enhanceFinished, this, &ComparisonPage::markStale);
     connect(m_session, &StudioSession::rowEnhanced, this, [this] { m_stale = true; });
+    // A volume shown here at the slice last viewed: another slice viewed since.
+    connect(m_session, &StudioSession::slicesLoaded, this, [this](const SlicePair &pair) {
+        if (pair.isVolume && std::find(m_rows.begin(), m_rows.end(), static_cast<std::size_t>(pair.row)) != m_rows.end())
+            m_stale = true;
+    });
     connect(m_session, &StudioSession::comparisonSaved, this, [this](const QString &file) {
         m_infoLabel->setText(tr("Figure saved to %1.").arg(QDir::toNativeSeparators(file)));
     });
