@@ -75,13 +75,16 @@ std::shared_ptr<const ImageWorker::CachedVolume> ImageWorker::volumeAt(const QSt
             return found;
         }
     }
+    // An older read of a file rewritten since (a new enhancement) goes.
+    m_volumes.erase(std::remove_if(m_volumes.begin(), m_volumes.end(),
+                                   [&](const auto &cached) { return cached->path == path && cached->seriesUid == seriesUid; }),
+                    m_volumes.end());
     auto entry = std::make_shared<CachedVolume>();
     entry->path = path;
     entry->seriesUid = seriesUid;
     entry->stamp = stamp;
     entry->volume = mri::readScan(toPath(path), seriesUid.toStdString());
     entry->window = mri::displayWindowOf(entry->volume);
-
     entry->encoding = sliceimage::volumeEncodingOf(entry->volume, entry->window.inverted);
 
     m_volumes.insert(m_volumes.begin(), entry);
