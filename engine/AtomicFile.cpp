@@ -77,6 +77,18 @@ fs::path prepareFolder(const fs::path &target)
 constexpr std::size_t kLongestFileName = 255; // NAME_MAX of Linux file systems
 constexpr const char *kTemporaryMarker = ".tmp-";
 
+// The ending a temporary name keeps: the extension, and for a compressed file
+// the one before it too (.nii.gz), because nifti_clib decides from the whole
+// ending whether to compress.
+std::string keptEnding(const fs::path &target)
+{
+    std::string ending = target.extension().string();
+    if (ending.size() == 3 && std::tolower(static_cast<unsigned char>(ending[1])) == 'g'
+        && std::tolower(static_cast<unsigned char>(ending[2])) == 'z')
+        ending = target.stem().extension().string() + ending;
+    return ending;
+}
+
 // ".<stem>.tmp-<pid>-<random><ext>": hidden, unique across processes and threads,
 // and it keeps the extension because OpenCV chooses the encoder from it. A long
 // stem is shortened so that the temporary name is never longer than the target
@@ -88,8 +100,10 @@ fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
     const unsigned long long token = generator() ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", token);
-    const std::string suffix = kTemporaryMarker + std::to_string(::getpid()) + "-" + hex + target.extension().string();
-    std::string stem = target.stem().string();
+    const std::string ending = keptEnding(target);
+    const std::string suffix = kTemporaryMarker + std::to_string(::getpid()) + "-" + hex + ending;
+    std::string name = target.filename().string();
+    std::string stem = name.substr(0, name.size() - ending.size());
     const std::size_t room = kLongestFileName > suffix.size() + 1 ? kLongestFileName - suffix.size() - 1 : 0;
     if (stem.size() > room)
         stem.resize(room);

@@ -1,9 +1,11 @@
 #include "Dataset.h"
 
 #include "CsvTable.h"
+#include "DicomSeries.h"
 #include "EngineError.h"
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <string_view>
 #include <system_error>
@@ -62,6 +64,7 @@ Dataset readCsvDataset(const fs::path &folder, const fs::path &csvFile)
     const CsvTable table = readCsvFile(csvFile);
     const int patientColumn = requiredColumn(table, "patient_id", csvFile);
     const int imageColumn = requiredColumn(table, "image_path", csvFile);
+    const int seriesColumn = table.columnIndex("series_uid");
 
     Dataset dataset;
     dataset.folder = folder;
@@ -75,6 +78,8 @@ Dataset readCsvDataset(const fs::path &folder, const fs::path &csvFile)
         row.imagePathText = trimmed(row.fields[static_cast<std::size_t>(imageColumn)]);
         row.imagePath = resolveDatasetPath(dataset, row.imagePathText);
         row.sourceLine = table.rowLines[i];
+        if (seriesColumn >= 0)
+            row.seriesUid = trimmed(row.fields[static_cast<std::size_t>(seriesColumn)]);
         dataset.rows.push_back(std::move(row));
     }
     if (dataset.rows.empty())
@@ -84,7 +89,7 @@ Dataset readCsvDataset(const fs::path &folder, const fs::path &csvFile)
 
 Dataset scanFolder(const fs::path &folder)
 {
-    std::vector<fs::path> images;
+    std::vector<fs::path> files;
     std::error_code ec;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
         const fs::path &file = it->path();
@@ -92,30 +97,59 @@ Dataset scanFolder(const fs::path &folder)
         if (file.filename().string().rfind('.', 0) == 0)
             continue;
         std::error_code statusError;
-        if (it->is_regular_file(statusError) && isSupportedImageFile(file))
-            images.push_back(file);
+        if (it->is_regular_file(statusError) && (isSupportedImageFile(file) || isNiftiFile(file)))
+            files.push_back(file);
     }
     if (ec)
         throw EngineError("Cannot list the folder " + quoted(folder) + ": " + ec.message() + ".");
-    if (images.empty()) {
-        throw EngineError("The folder " + quoted(folder) + " has no " + kDefaultCsvName
-                          + " and no PNG, JPEG, BMP or TIFF images.");
+    // DICOM series anywhere below, except in our own results.
+    const fs::path results = folder / kDefaultEnhancedDirName;
+    std::vector<DicomSeriesEntry> series;
+    for (auto &entry : findDicomSeries(folder)) {
+        const auto relative = entry.folder.lexically_relative(results);
+        if (!relative.empty() && *relative.begin() != "..")
+            continue;
+        series.push_back(std::move(entry));
     }
-    std::sort(images.begin(), images.end(),
-              [](const fs::path &a, const fs::path &b) { return a.filename().string() < b.filename().string(); });
+    if (files.empty() && series.empty()) {
+        throw EngineError("The folder " + quoted(folder) + " has no " + kDefaultCsvName
+                          + " and no PNG, JPEG, BMP, TIFF, NIfTI or DICOM images.");
+    }
 
     Dataset dataset;
     dataset.folder = folder;
     dataset.columns = {"patient_id", "image_path"};
-    dataset.rows.reserve(images.size());
-    for (const fs::path &image : images) {
+    if (!series.empty())
+        dataset.columns.insert(dataset.columns.end(), {"series_uid", "study_date", "series_description"});
+    for (const fs::path &file : files) {
         DatasetRow row;
-        row.patientId = image.stem().string();
-        row.imagePathText = image.filename().string();
-        row.imagePath = image;
+        row.patientId = isNiftiFile(file) ? niftiStem(file) : file.stem().string();
+        row.imagePathText = file.filename().string();
+        row.imagePath = file;
         row.fields = {row.patientId, row.imagePathText};
+        row.fields.resize(dataset.columns.size());
         dataset.rows.push_back(std::move(row));
     }
+    // A folder that holds several series names each by its UID.
+    std::map<fs::path, int> seriesPerFolder;
+    for (const auto &entry : series)
+        ++seriesPerFolder[entry.folder];
+    for (const auto &entry : series) {
+        DatasetRow row;
+        const auto relative = entry.folder.lexically_relative(folder);
+        row.imagePathText = relative.empty() || relative == "." ? "." : relative.generic_string();
+        row.imagePath = entry.folder;
+        row.patientId = !trimmed(entry.patientId).empty()
+            ? trimmed(entry.patientId)
+            : (row.imagePathText == "." ? folder.filename().string() : entry.folder.filename().string());
+        if (seriesPerFolder[entry.folder] > 1)
+            row.seriesUid = entry.seriesInstanceUid;
+        row.fields = {row.patientId, row.imagePathText, row.seriesUid, entry.studyDate, entry.seriesDescription};
+        dataset.rows.push_back(std::move(row));
+    }
+    std::stable_sort(dataset.rows.begin(), dataset.rows.end(), [](const DatasetRow &a, const DatasetRow &b) {
+        return a.imagePathText < b.imagePathText;
+    });
     return dataset;
 }
 
@@ -176,6 +210,23 @@ Dataset openDataset(const fs::path &folder, const fs::path &csvFile)
     if (fs::is_regular_file(defaultCsv, ec))
         return readCsvDataset(root, defaultCsv);
     return scanFolder(root);
+}
+
+std::string niftiStem(const fs::path &file)
+{
+    std::string name = file.filename().string();
+    const std::string lower = lowered(name);
+    const auto cut = lower.size() >= 7 && lower.compare(lower.size() - 7, 7, ".nii.gz") == 0 ? 7 : 4;
+    return name.substr(0, name.size() - cut);
+}
+
+bool isNiftiFile(const fs::path &file)
+{
+    const std::string name = lowered(file.filename().string());
+    const auto endsWith = [&](const std::string &suffix) {
+        return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return endsWith(".nii") || endsWith(".nii.gz");
 }
 
 bool isSupportedImageFile(const fs::path &file)

@@ -15,6 +15,7 @@ struct DatasetRow
     std::string patientId;
     std::string imagePathText;           // image_path exactly as written in the CSV
     std::filesystem::path imagePath;     // resolved: absolute, or relative to the CSV's folder
+    std::string seriesUid;               // series_uid column: one DICOM series of a folder that holds several
     std::vector<std::string> fields;     // every column of the CSV row, in header order
     int sourceLine = 0;                  // 1-based line of the row in the CSV (0 for scanned folders)
 };
@@ -31,8 +32,11 @@ struct Dataset
 };
 
 // Opens a dataset folder. `csvFile` empty: use folder/brain_tumor_info.csv when
-// it exists, otherwise scan the folder (not recursively) for PNG, JPEG, BMP and
-// TIFF images, sorted by name, patient_id = file stem. A relative `csvFile` is
+// it exists, otherwise scan the folder: its PNG, JPEG, BMP and TIFF images and
+// NIfTI files (patient_id = the name without extension), and the DICOM series
+// in it and its subfolders (one row each; patient_id = PatientID, else the
+// folder's name; columns series_uid, study_date and series_description),
+// sorted by path. The results folder (enhanced_images) is not scanned. A relative `csvFile` is
 // taken relative to `folder`. Throws EngineError when the folder is missing,
 // the CSV lacks patient_id or image_path, or no row is found. Rows with an
 // empty patient_id or image_path are kept (imagePath stays empty) so that they
@@ -47,7 +51,11 @@ std::filesystem::path resolveDatasetPath(const Dataset &dataset, const std::stri
 // the demo dataset); empty when the dataset has none for that row.
 std::filesystem::path cleanImagePathOf(const Dataset &dataset, std::size_t row);
 
-// True for the file extensions the tool reads (case-insensitive).
+// True for the picture file extensions the tool reads (case-insensitive).
 bool isSupportedImageFile(const std::filesystem::path &file);
+// True for .nii and .nii.gz (case-insensitive).
+bool isNiftiFile(const std::filesystem::path &file);
+// A NIfTI file's name without .nii or .nii.gz.
+std::string niftiStem(const std::filesystem::path &file);
 
 } // namespace mri

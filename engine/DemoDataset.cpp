@@ -5,7 +5,7 @@
 #include "Dataset.h"
 #include "EngineError.h"
 #include "ImageIO.h"
-#include "NiftiVolume.h"
+#include "NiftiFile.h"
 
 #include <opencv2/core.hpp>
 
@@ -71,7 +71,7 @@ int sliceAxis(SliceOrientation orientation)
 
 // The voxel at (row, column) of slice `index`, displayed the radiological way
 // round: axial with anterior up, coronal and sagittal with superior up.
-float sliceVoxel(const NiftiVolume &volume, SliceOrientation orientation, int index, int row, int column)
+float sliceVoxel(const ScanVolume &volume, SliceOrientation orientation, int index, int row, int column)
 {
     const auto &n = volume.size;
     switch (orientation) {
@@ -82,7 +82,7 @@ float sliceVoxel(const NiftiVolume &volume, SliceOrientation orientation, int in
     return 0.0f;
 }
 
-cv::Size sliceSize(const NiftiVolume &volume, SliceOrientation orientation)
+cv::Size sliceSize(const ScanVolume &volume, SliceOrientation orientation)
 {
     const auto &n = volume.size;
     switch (orientation) {
@@ -93,7 +93,7 @@ cv::Size sliceSize(const NiftiVolume &volume, SliceOrientation orientation)
     return {n[0], n[1]};
 }
 
-cv::Mat extractSlice(const NiftiVolume &volume, SliceOrientation orientation, int index, float maximum)
+cv::Mat demoSlice(const ScanVolume &volume, SliceOrientation orientation, int index, float maximum)
 {
     const cv::Size size = sliceSize(volume, orientation);
     cv::Mat image(size, CV_8UC1);
@@ -106,7 +106,7 @@ cv::Mat extractSlice(const NiftiVolume &volume, SliceOrientation orientation, in
     return image;
 }
 
-std::vector<int> pickSlices(const NiftiVolume &volume, SliceOrientation orientation, float maximum, int wanted,
+std::vector<int> pickSlices(const ScanVolume &volume, SliceOrientation orientation, float maximum, int wanted,
                             const std::filesystem::path &file)
 {
     const int count = volume.size[static_cast<std::size_t>(sliceAxis(orientation))];
@@ -142,7 +142,7 @@ std::vector<int> pickSlices(const NiftiVolume &volume, SliceOrientation orientat
     return slices;
 }
 
-std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &volume, int sliceCount)
+std::string readmeText(const DemoDatasetOptions &options, const ScanVolume &volume, int sliceCount)
 {
     const std::string sigma = shortestNumber(options.sigma);
     return "MRI Enhance Studio demo dataset\n"
@@ -154,8 +154,8 @@ std::string readmeText(const DemoDatasetOptions &options, const NiftiVolume &vol
                   : std::string())
            +
            "Volume size " + std::to_string(volume.size[0]) + " x " + std::to_string(volume.size[1]) + " x "
-           + std::to_string(volume.size[2]) + " voxels of " + shortestNumber(volume.spacing[0]) + " x "
-           + shortestNumber(volume.spacing[1]) + " x " + shortestNumber(volume.spacing[2]) + " mm.\n\n"
+           + std::to_string(volume.size[2]) + " voxels of " + shortestNumber(static_cast<float>(volume.spacing[0])) + " x "
+           + shortestNumber(static_cast<float>(volume.spacing[1])) + " x " + shortestNumber(static_cast<float>(volume.spacing[2])) + " mm.\n\n"
            "The " + std::to_string(sliceCount) + " \"patients\" (DEMO-001, ...) are " + orientationName(options.orientation)
            + " slices of that one volume,\n"
            "evenly spaced through the middle of the brain, shown with anterior up and scaled\n"
@@ -200,7 +200,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
     if (!(options.sigma >= 0.0) || !std::isfinite(options.sigma))
         throw EngineError("The demo noise level must be a finite, non-negative fraction of the intensity range.");
 
-    const NiftiVolume volume = readNiftiVolume(options.volumeFile);
+    const ScanVolume volume = readNiftiFile(options.volumeFile);
     const float maximum = *std::max_element(volume.voxels.begin(), volume.voxels.end());
     if (!(maximum > 0.0f))
         throw EngineError(quotedPath(options.volumeFile) + " contains no positive intensity.");
@@ -223,7 +223,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
     for (int i = 0; i < total; ++i) {
         const int z = slices[static_cast<std::size_t>(i)];
         const std::string name = sliceFileName(options.orientation, z);
-        const cv::Mat clean = extractSlice(volume, options.orientation, z, maximum);
+        const cv::Mat clean = demoSlice(volume, options.orientation, z, maximum);
         const cv::Mat noisy = addNoise(clean, options.noise, options.sigma, options.seed + static_cast<std::uint64_t>(z));
         saveImageAtomically(cleanDir / name, clean);
         saveImageAtomically(imagesDir / name, noisy);

@@ -6,7 +6,11 @@
 #include "FileLock.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "DicomSeries.h"
+#include "NiftiFile.h"
 #include "ResultsLocation.h"
+#include "ScanVolume.h"
+#include "VolumeMetrics.h"
 
 #include <unistd.h>
 
@@ -25,7 +29,8 @@ namespace {
 
 const std::vector<std::string> &resultColumns()
 {
-    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "error"};
+    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
+                                                  "format", "error"};
     return columns;
 }
 
@@ -111,7 +116,11 @@ void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> 
     for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
         if (dataset.rows[i].imagePathText.empty())
             continue;
-        inputFolders.insert(protect(dataset.rows[i].imagePath, "the input image of " + dataset.describeRow(i)).parent_path());
+        const auto input = protect(dataset.rows[i].imagePath, "the input image of " + dataset.describeRow(i));
+        inputFolders.insert(input.parent_path());
+        std::error_code folderError;
+        if (std::filesystem::is_directory(input, folderError))
+            inputFolders.insert(input); // a DICOM series: its folder holds the input files
         if (const auto clean = cleanImagePathOf(dataset, i); !clean.empty())
             inputFolders.insert(protect(clean, "the ground truth of " + dataset.describeRow(i)).parent_path());
     }
@@ -215,6 +224,80 @@ void mergeAndWriteMetrics(const Dataset &dataset, std::vector<EnhancedRow> &rows
     writeMetricsCsv(dataset, rows, metricsCsv);
 }
 
+// The series description of a derived DICOM series: what it was and what made it (64 characters at most).
+std::string derivedDescription(const ScanVolume &volume, const std::filesystem::path &modelFile)
+{
+    std::string text = (volume.seriesDescription.empty() ? std::string("Series") : volume.seriesDescription)
+        + " enhanced by " + modelFile.stem().string();
+    return text.size() > 64 ? text.substr(0, 64) : text;
+}
+
+// Enhances a volume row: every slice along `plane` through the network (one
+// scale for the whole volume), written in the input's format, then scored on
+// the volume as written. False when cancelled.
+bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::filesystem::path &target,
+                      SlicePlane plane, const EnhanceOptions &options, const std::function<void(int, int)> &progress,
+                      const std::atomic_bool &cancel, EnhancedRow &outcome)
+{
+    const ScanVolume volume = readScan(row.imagePath, row.seriesUid);
+    const auto range = networkRangeOf(volume);
+    const int count = sliceCountOf(volume, plane);
+    const int total = count * volume.size[3];
+    ScanVolume enhanced = volume;
+    int done = 0;
+    for (int frame = 0; frame < volume.size[3]; ++frame) {
+        for (int index = 0; index < count; ++index, ++done) {
+            if (progress) {
+                enhancer.setTileProgress([&progress, done, total](int tiles, int tilesTotal) {
+                    progress(done * tilesTotal + tiles, total * tilesTotal);
+                });
+            }
+            const cv::Mat unit = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
+            NoiseEstimate noise;
+            const cv::Mat result = enhancer.enhanceUnit(unit, &cancel, &noise);
+            if (result.empty())
+                return false;
+            if (frame == 0 && index == count / 2)
+                outcome.noise = noise;
+            insertSlice(enhanced, plane, index, frame, fromNetworkUnit(result, range));
+        }
+    }
+    enhancer.setTileProgress({});
+    // Voxels without a value (NaN outside a resampled field of view) stay so.
+    for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
+        if (std::isnan(volume.voxels[i]))
+            enhanced.voxels[i] = volume.voxels[i];
+    }
+    if (volume.format == ScanFormat::Nifti)
+        writeNiftiLike(row.imagePath, enhanced, target, "MRI Enhance Studio: " + options.modelFile.filename().string());
+    else
+        writeDerivedDicomSeries(volume, enhanced, target, derivedDescription(volume, options.modelFile));
+    // Scored as written: integer formats round the values.
+    const ScanVolume written = readScan(target);
+    const auto metrics = compareVolumes(volume, written);
+    outcome.psnr = metrics.psnr;
+    outcome.ssim = metrics.ssim;
+    outcome.format = scanFormatName(volume.format);
+    outcome.dataRange = volume.dataRange;
+    outcome.slices = total;
+    outcome.slicesPerVolume = count;
+    if (!options.perSliceCsv.empty()) {
+        for (int frame = 0; frame < volume.size[3]; ++frame) {
+            for (int index = 0; index < count; ++index) {
+                const cv::Mat original = extractSlice(volume, plane, index, frame);
+                const cv::Mat result = extractSlice(written, plane, index, frame);
+                QualityMetrics slice;
+                slice.psnr = peakSignalNoiseRatio(original, result, volume.dataRange);
+                slice.ssim = original.rows >= 7 && original.cols >= 7
+                    ? structuralSimilarity(original, result, volume.dataRange)
+                    : std::numeric_limits<double>::quiet_NaN();
+                outcome.sliceMetrics.push_back(slice);
+            }
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir)
@@ -236,12 +319,31 @@ std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const
             relative = std::filesystem::path("external") / (parent.filename().string() + "-" + shortPathHash(parent))
                 / input.filename();
         }
-        auto output = relative;
-        output.replace_extension(".png");
+        std::filesystem::path output;
+        switch (scanFormatOf(row.imagePath)) {
+        case ScanFormat::Nifti:
+            output = relative.parent_path() / (niftiStem(relative) + "_enhanced.nii.gz");
+            break;
+        case ScanFormat::Dicom: {
+            // A series becomes a folder; "." (the dataset folder itself) takes the folder's name.
+            output = relative == "." || relative.empty() ? std::filesystem::path(base.filename()) : relative;
+            std::error_code folderError;
+            if (!std::filesystem::is_directory(input, folderError))
+                output.replace_extension();
+            if (!row.seriesUid.empty())
+                output += "_" + shortPathHash(row.seriesUid);
+            break;
+        }
+        case ScanFormat::Picture:
+            output = relative;
+            output.replace_extension(".png");
+            break;
+        }
         // scan.png and scan.tif in one folder: the second keeps its extension in the name.
         const auto [owner, inserted] = inputOf.emplace(output, input);
         if (!inserted && owner->second != input) {
-            output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1) + ".png");
+            output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1)
+                                    + output.extension().string());
             inputOf.emplace(output, input);
         }
         targets.push_back(outputDir / output);
@@ -272,6 +374,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         enhancer.setTiling(options.tileSize);
     if (options.noiseCoils >= 0)
         enhancer.setNoiseCoils(options.noiseCoils);
+    const SlicePlane plane = options.plane.value_or(enhancer.info().settings.slicePlane);
     ensureWritableFolder(outputDir, "output folder");
     removeStaleTemporaryFiles(outputDir, true);
     if (options.writeCsv) {
@@ -308,6 +411,27 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         EnhancedRow outcome;
         outcome.rowIndex = index;
         try {
+            if (!row.imagePathText.empty() && scanFormatOf(row.imagePath) != ScanFormat::Picture) {
+                std::function<void(int, int)> volumeProgress;
+                if (callbacks.onSliceProgress) {
+                    SliceProgress slice;
+                    slice.rowIndex = index;
+                    slice.slice = progress.done + 1;
+                    slice.slices = progress.total;
+                    volumeProgress = [&callbacks, slice](int done, int total) mutable {
+                        slice.tilesDone = done;
+                        slice.tilesTotal = total;
+                        callbacks.onSliceProgress(slice);
+                    };
+                }
+                if (!enhanceVolumeRow(enhancer, row, targets[index], plane, options, volumeProgress, cancel, outcome)) {
+                    result.cancelled = true;
+                    break;
+                }
+                outcome.done = true;
+                outcome.enhancedImage = std::filesystem::absolute(targets[index]).lexically_normal();
+                ++result.succeeded;
+            } else {
             const cv::Mat original = loadGrayscaleImage(row.imagePath);
             // scikit-image refuses SSIM below its 7x7 window too; say so before the work.
             if (original.rows < 7 || original.cols < 7)
@@ -325,7 +449,11 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             outcome.enhancedImage = std::filesystem::absolute(targets[index]).lexically_normal();
             outcome.psnr = metrics.psnr;
             outcome.ssim = metrics.ssim;
+            outcome.format = scanFormatName(ScanFormat::Picture);
+            outcome.dataRange = dataRangeOf(original);
+            outcome.slices = 1;
             ++result.succeeded;
+            }
         } catch (const std::exception &error) {
             // EngineError is a sentence already; anything else (OpenCV, LibTorch,
             // memory) still fails only this row.
@@ -356,6 +484,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         mergeAndWriteMetrics(dataset, result.rows, attempted, metricsCsv, callbacks, result.notices);
         result.metricsCsv = metricsCsv;
     }
+    if (!options.perSliceCsv.empty())
+        writePerSliceCsv(dataset, result.rows, plane, options.perSliceCsv);
     return result;
 }
 
@@ -412,6 +542,10 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
         fields.push_back(enhancedPath);
         fields.push_back(outcome.done ? formatMetric(outcome.psnr, 4) : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.ssim, 6) : std::string());
+        fields.push_back(outcome.done ? formatMetric(outcome.dataRange, outcome.dataRange == std::floor(outcome.dataRange) ? 0 : 6)
+                                      : std::string());
+        fields.push_back(outcome.done ? std::to_string(outcome.slices) : std::string());
+        fields.push_back(outcome.format);
         fields.push_back(outcome.error);
         table.rows.push_back(std::move(fields));
     }
@@ -471,16 +605,57 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
         found->second.pop_back();
         const auto &enhanced = fields[enhancedColumn];
         outcome.error = errorColumn >= 0 ? fields[errorColumn] : std::string();
+        if (const int column = table.columnIndex("format"); column >= 0)
+            outcome.format = fields[static_cast<std::size_t>(column)];
         if (!enhanced.empty()) {
             const std::filesystem::path path(enhanced);
             outcome.enhancedImage = (path.is_absolute() ? path : csvFolder / path).lexically_normal();
             outcome.psnr = parseMetric(fields[psnrColumn]);
             outcome.ssim = parseMetric(fields[ssimColumn]);
+            if (const int column = table.columnIndex("data_range"); column >= 0)
+                outcome.dataRange = parseMetric(fields[static_cast<std::size_t>(column)]);
+            if (const int column = table.columnIndex("slices"); column >= 0)
+                outcome.slices = std::atoi(fields[static_cast<std::size_t>(column)].c_str());
             std::error_code error;
             outcome.done = outcome.error.empty() && std::filesystem::exists(outcome.enhancedImage, error);
         }
     }
     return results;
+}
+
+} // namespace mri
+
+namespace mri {
+
+void writePerSliceCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows, SlicePlane plane,
+                      const std::filesystem::path &file)
+{
+    CsvTable table;
+    table.header = {"patient_id", "image_path", "enhanced_image_path", "volume", "slice", "plane", "PSNR", "SSIM",
+                    "data_range"};
+    const auto csvFolder = std::filesystem::absolute(file).parent_path().lexically_normal();
+    for (const auto &outcome : rows) {
+        if (!outcome.done)
+            continue;
+        const auto &source = dataset.rows.at(outcome.rowIndex);
+        const auto relative = outcome.enhancedImage.lexically_relative(csvFolder);
+        const bool inside = !relative.empty() && *relative.begin() != "..";
+        const std::string enhancedPath = inside ? relative.generic_string() : outcome.enhancedImage.string();
+        const std::string range = formatMetric(outcome.dataRange, outcome.dataRange == std::floor(outcome.dataRange) ? 0 : 6);
+        if (outcome.sliceMetrics.empty()) { // a picture is its one slice
+            table.rows.push_back({source.patientId, source.imagePathText, enhancedPath, "1", "1", "",
+                                  formatMetric(outcome.psnr, 4), formatMetric(outcome.ssim, 6), range});
+            continue;
+        }
+        const auto perVolume = static_cast<std::size_t>(std::max(1, outcome.slicesPerVolume));
+        for (std::size_t i = 0; i < outcome.sliceMetrics.size(); ++i) {
+            table.rows.push_back({source.patientId, source.imagePathText, enhancedPath,
+                                  std::to_string(i / perVolume + 1), std::to_string(i % perVolume + 1),
+                                  slicePlaneName(plane), formatMetric(outcome.sliceMetrics[i].psnr, 4),
+                                  formatMetric(outcome.sliceMetrics[i].ssim, 6), range});
+        }
+    }
+    writeCsvFileAtomically(file, table);
 }
 
 } // namespace mri

@@ -2,11 +2,14 @@
 
 #include "CsvTable.h"
 #include "Dataset.h"
+#include "Metrics.h"
 #include "NoiseFloor.h"
+#include "SlicePlane.h"
 
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,8 @@ struct EnhanceOptions
     bool writeCsv = true;
     int tileSize = 0;                         // > 0: largest tile side (see Enhancer::setTiling)
     int noiseCoils = -1;                      // >= 0: overrides the model's noise_coils (0: estimate per slice)
+    std::optional<SlicePlane> plane;          // volumes are enhanced along it; empty: the model's plane
+    std::filesystem::path perSliceCsv;        // non-empty: one row per slice of every enhanced row, here
 };
 
 // Result for one dataset row.
@@ -32,7 +37,12 @@ struct EnhancedRow
     std::filesystem::path enhancedImage;       // absolute path of the written image
     double psnr = 0.0;
     double ssim = 0.0;
-    NoiseEstimate noise;                       // measured in the slice's background
+    NoiseEstimate noise;                       // measured in the slice's background (a volume's middle slice)
+    std::string format;                        // "picture", "nifti", "dicom" (scanFormatName)
+    double dataRange = 0.0;                    // data_range of PSNR and SSIM (ScanVolume::dataRange)
+    int slices = 0;                            // slices enhanced (1 for a picture; all volumes of a 4-D scan)
+    int slicesPerVolume = 1;                   // slices of one volume along the plane
+    std::vector<QualityMetrics> sliceMetrics;  // volumes: 2-D PSNR and SSIM per slice, volume after volume
     std::string error;                         // non-empty: why this row failed
 };
 
@@ -79,8 +89,11 @@ struct EnhanceRunResult
     std::vector<std::string> notices;         // sentences the user should read (a CSV kept aside)
 };
 
-// Enhances the selected rows, writes each image (PNG, same bit depth) to the
-// output folder and, when asked, the metrics CSV. Rows that fail keep their
+// Enhances the selected rows, writes each result in its input's format to the
+// output folder (pictures as PNG of the same bit depth, NIfTI with the input's
+// header, DICOM as a derived series; inputs are never touched) and, when
+// asked, the metrics CSV. A volume is enhanced slice by slice along the plane
+// and scored on the 3-D arrays as written (VolumeMetrics.h). Rows that fail keep their
 // line with an error. Before any work it refuses (EngineError) an output that
 // would overwrite an input, the ground truth, the dataset's table or the model,
 // an output folder that holds inputs, two rows with one output, an unwritable
@@ -92,19 +105,25 @@ struct EnhanceRunResult
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options,
                                 const EnhanceCallbacks &callbacks, const std::atomic_bool &cancel);
 
-// Where each row's enhanced image goes: the input's path relative to the
-// dataset (its CSV's folder) under `outputDir`, as PNG; inputs outside the
-// dataset under external/<folder>-<hash>/. Distinct inputs never share a path.
+// Where each row's result goes: the input's path relative to the dataset (its
+// CSV's folder) under `outputDir`: pictures as .png, NIfTI as
+// <name>_enhanced.nii.gz, a DICOM series as a folder named like the input's
+// folder (a single DICOM file: like the file); inputs outside the dataset
+// under external/<folder>-<hash>/. Distinct inputs never share a path.
 std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir);
 
-// The metrics table: every input column plus enhanced_image_path, PSNR, SSIM
-// and error (patient_id and image_path as read; an input column named like one
+// The metrics table: every input column plus enhanced_image_path, PSNR, SSIM,
+// data_range, slices, format and error (patient_id and image_path as read; an input column named like one
 // of these four keeps its values as "<name>_input"). Enhanced paths are written
 // relative to the CSV's folder when inside it.
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv);
 void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                      const std::filesystem::path &metricsCsv);
+// One row per slice of the enhanced rows: patient_id, image_path,
+// enhanced_image_path, volume, slice, plane, PSNR, SSIM, data_range.
+void writePerSliceCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows, SlicePlane plane,
+                      const std::filesystem::path &file);
 
 // Reads a metrics CSV written earlier back into per-row results (matched by
 // image_path). Rows without a result stay done = false. Throws EngineError.

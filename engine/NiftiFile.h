@@ -7,6 +7,17 @@
 
 namespace mri {
 
+// NIfTI datatype codes (NIFTI_TYPE_* of nifti1.h) for writeNiftiVolume(), so
+// that callers need not include nifti_clib's headers.
+inline constexpr int kNiftiUInt8 = 2;
+inline constexpr int kNiftiInt16 = 4;
+inline constexpr int kNiftiInt32 = 8;
+inline constexpr int kNiftiFloat32 = 16;
+inline constexpr int kNiftiFloat64 = 64;
+inline constexpr int kNiftiInt8 = 256;
+inline constexpr int kNiftiUInt16 = 512;
+inline constexpr int kNiftiUInt32 = 768;
+
 // Reads a NIfTI-1 or NIfTI-2 file (.nii or .nii.gz) with nifti_clib: a 3-D
 // volume, or a 4-D one (several volumes; dimensions 5 to 7 must be 1). Any
 // datatype of one channel; voxels are the scaled values (scl_slope and
@@ -24,5 +35,13 @@ ScanVolume readNiftiFile(const std::filesystem::path &file);
 // Written to a temporary name and renamed into place (.nii.gz: compressed).
 void writeNiftiLike(const std::filesystem::path &sourceFile, const ScanVolume &enhanced,
                     const std::filesystem::path &target, const std::string &description);
+
+// Writes `volume` as a new NIfTI-1 file (.nii, or .nii.gz compressed) in
+// `datatype` (kNifti*): sform and qform from voxelToPatient (code 1, scanner
+// anatomical), pixdim from spacing, millimetres; 4-D when size[3] > 1. Values
+// are rounded and clamped for integer datatypes, without scaling. Written to a
+// temporary name and renamed into place. Throws EngineError naming the target.
+void writeNiftiVolume(const ScanVolume &volume, const std::filesystem::path &target, const std::string &description,
+                      int datatype);
 
 } // namespace mri

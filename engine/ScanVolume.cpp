@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -151,26 +152,6 @@ ScanFormat scanFormatOf(const fs::path &path)
     return ScanFormat::Picture;
 }
 
-const char *slicePlaneName(SlicePlane plane)
-{
-    switch (plane) {
-    case SlicePlane::Axial: return "axial";
-    case SlicePlane::Coronal: return "coronal";
-    case SlicePlane::Sagittal: return "sagittal";
-    }
-    return "axial";
-}
-
-std::optional<SlicePlane> parseSlicePlane(const std::string &name)
-{
-    const std::string wanted = lowered(name);
-    for (const auto plane : {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}) {
-        if (wanted == slicePlaneName(plane))
-            return plane;
-    }
-    return std::nullopt;
-}
-
 int sliceCountOf(const ScanVolume &volume, SlicePlane plane)
 {
     return volume.size[static_cast<std::size_t>(geometryOf(volume, plane).sliceAxis)];
@@ -209,12 +190,51 @@ void insertSlice(ScanVolume &volume, SlicePlane plane, int slice, int frame, con
     }
 }
 
+int sliceAxisOf(const ScanVolume &volume, SlicePlane plane)
+{
+    return geometryOf(volume, plane).sliceAxis;
+}
+
+ScanVolume slabOf(const ScanVolume &volume, int axis, int first, int count)
+{
+    if (axis < 0 || axis > 2 || first < 0 || count < 1 || first + count > volume.size[static_cast<std::size_t>(axis)])
+        throw EngineError("Slices " + std::to_string(first + 1) + " to " + std::to_string(first + count)
+                          + " do not exist in '" + volume.source.string() + "'.");
+    ScanVolume slab = volume;
+    slab.size[static_cast<std::size_t>(axis)] = count;
+    slab.sliceFiles.clear();
+    slab.voxels.resize(static_cast<std::size_t>(slab.voxelsPerVolume()) * slab.size[3]);
+    std::size_t out = 0;
+    for (int t = 0; t < volume.size[3]; ++t)
+        for (int z = 0; z < slab.size[2]; ++z)
+            for (int y = 0; y < slab.size[1]; ++y)
+                for (int x = 0; x < slab.size[0]; ++x) {
+                    std::array<int, 3> at{x, y, z};
+                    at[static_cast<std::size_t>(axis)] += first;
+                    slab.voxels[out++] = volume.at(at[0], at[1], at[2], t);
+                }
+    // The slab's first voxel sits where voxel `first` along `axis` was.
+    for (auto &row : slab.voxelToPatient)
+        row[3] += row[static_cast<std::size_t>(axis)] * first;
+    return slab;
+}
+
 ValueRange networkRangeOf(const ScanVolume &volume)
 {
     if (volume.voxels.empty())
         return {};
-    const auto [lowest, highest] = std::minmax_element(volume.voxels.begin(), volume.voxels.end());
-    ValueRange range{*lowest, *highest};
+    // NaN voxels (outside a resampled field of view) take no part in the scale.
+    float lowest = std::numeric_limits<float>::infinity();
+    float highest = -std::numeric_limits<float>::infinity();
+    for (const float value : volume.voxels) {
+        if (value < lowest)
+            lowest = value;
+        if (value > highest)
+            highest = value;
+    }
+    if (!(lowest <= highest))
+        return {};
+    ValueRange range{lowest, highest};
     if (!(range.high > range.low))
         range.high = range.low + 1.0; // a constant volume: any scale will do
     if (volume.monochrome1)
@@ -227,6 +247,7 @@ cv::Mat toNetworkUnit(const cv::Mat &values, const ValueRange &range)
     cv::Mat unit;
     const double scale = 1.0 / (range.high - range.low);
     values.convertTo(unit, CV_32F, scale, -range.low * scale);
+    cv::patchNaNs(unit, 0.0); // no value: the network sees background
     return unit;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "SlicePlane.h"
+
 #include <opencv2/core/mat.hpp>
 
 #include <array>
@@ -21,12 +23,6 @@ const char *scanFormatName(ScanFormat format);
 // .nii.gz are NIfTI; a folder, .dcm, or a file with the DICOM preamble ("DICM"
 // at byte 128) is DICOM; everything else is a picture (ImageIO.h).
 ScanFormat scanFormatOf(const std::filesystem::path &path);
-
-// The anatomical planes a volume is cut into for the network.
-enum class SlicePlane { Axial, Coronal, Sagittal };
-
-const char *slicePlaneName(SlicePlane plane);                     // "axial", ...
-std::optional<SlicePlane> parseSlicePlane(const std::string &name); // case-insensitive
 
 // Patient axes in NIfTI's RAS+ convention: 0 = towards the patient's right,
 // 1 = anterior, 2 = superior (DICOM's LPS+ is converted on reading).
@@ -103,7 +99,7 @@ cv::Mat extractSlice(const ScanVolume &volume, SlicePlane plane, int slice, int 
 void insertSlice(ScanVolume &volume, SlicePlane plane, int slice, int frame, const cv::Mat &values);
 
 // The values that map to 0 and 1 for the network: the volume's minimum and
-// maximum (over all frames), so that a 12-bit scan using a tenth of its range
+// maximum (over all frames, NaN left out), so that a 12-bit scan using a tenth of its range
 // reaches the network as bright as a picture; swapped for MONOCHROME1, so that
 // tissue is bright for the network as in every other scan.
 struct ValueRange
@@ -113,9 +109,17 @@ struct ValueRange
 };
 ValueRange networkRangeOf(const ScanVolume &volume);
 
-// A slice's values scaled by `range` to [0, 1] (CV_32FC1), and back.
+// A slice's values scaled by `range` to [0, 1] (CV_32FC1; NaN, a voxel
+// without a value, becomes 0), and back.
 cv::Mat toNetworkUnit(const cv::Mat &values, const ValueRange &range);
 cv::Mat fromNetworkUnit(const cv::Mat &unit, const ValueRange &range);
+
+// Slices [first, first + count) of array axis `axis` (0 = x, 1 = y, 2 = z)
+// of every volume, with the geometry moved along: the slab overlays the
+// original where it was cut from.
+ScanVolume slabOf(const ScanVolume &volume, int axis, int first, int count);
+// The array axis that runs closest to `plane`'s normal.
+int sliceAxisOf(const ScanVolume &volume, SlicePlane plane);
 
 // Reads a NIfTI file or a DICOM file/series folder (`seriesUid` picks one
 // series in a folder that holds several). Throws EngineError naming the path.

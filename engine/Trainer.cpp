@@ -2,7 +2,12 @@
 
 #include "EngineError.h"
 #include "ImageIO.h"
+#include "ScanVolume.h"
 #include "TrainingStages.h"
+
+#include <opencv2/core.hpp>
+
+#include <iterator>
 
 namespace mri {
 
@@ -29,6 +34,45 @@ std::string describeRun(const TrainingResult &result, const training::Validation
 
 } // namespace
 
+std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::size_t rowIndex, SlicePlane plane)
+{
+    const auto &row = dataset.rows.at(rowIndex);
+    const ScanVolume volume = readScan(row.imagePath, row.seriesUid);
+    // A ground-truth volume of the same size scores validation; any other is ignored.
+    ScanVolume clean;
+    if (const auto cleanPath = cleanImagePathOf(dataset, rowIndex); !cleanPath.empty()) {
+        try {
+            clean = readScan(cleanPath);
+            if (clean.size != volume.size)
+                clean = ScanVolume();
+        } catch (const EngineError &) {
+        }
+    }
+    // One scale for the volume (and its ground truth), as enhancement uses.
+    const auto range = networkRangeOf(volume);
+    const int count = sliceCountOf(volume, plane);
+    std::vector<TrainingSlice> slices;
+    for (int frame = 0; frame < volume.size[3]; ++frame) {
+        for (int index = 0; index < count; ++index) {
+            TrainingSlice slice;
+            slice.noisy = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
+            // A constant slice (padding outside the field of view) teaches nothing.
+            double lowest = 0.0, highest = 0.0;
+            cv::minMaxLoc(slice.noisy, &lowest, &highest);
+            if (highest - lowest < 1e-6)
+                continue;
+            slice.name = row.patientId + " " + slicePlaneName(plane) + " slice " + std::to_string(index + 1)
+                + (volume.size[3] > 1 ? " of volume " + std::to_string(frame + 1) : std::string());
+            if (!clean.voxels.empty())
+                slice.clean = toNetworkUnit(extractSlice(clean, plane, index, frame), range);
+            slices.push_back(std::move(slice));
+        }
+    }
+    if (slices.empty())
+        throw EngineError("every " + slicePlaneName(plane) + " slice of '" + row.imagePathText + "' is constant");
+    return slices;
+}
+
 TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options, const TrainingCallbacks &callbacks,
                           const std::atomic_bool &cancel)
 {
@@ -37,6 +81,11 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options
     for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
         const auto &row = dataset.rows[i];
         try {
+            if (!row.imagePathText.empty() && scanFormatOf(row.imagePath) != ScanFormat::Picture) {
+                auto volumeSlices = volumeTrainingSlices(dataset, i, options.slicePlane);
+                std::move(volumeSlices.begin(), volumeSlices.end(), std::back_inserter(slices));
+                continue;
+            }
             TrainingSlice slice;
             slice.name = row.patientId;
             slice.noisy = loadGrayscaleImage(row.imagePath);

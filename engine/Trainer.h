@@ -68,6 +68,12 @@ struct TrainingSlice
     cv::Mat clean;
 };
 
+// The slices of a volume row (NIfTI, DICOM) along `plane`, each volume scaled
+// to [0, 1] by networkRangeOf() (ScanVolume.h); constant slices are left out.
+// With a clean_image_path volume of the same size, its slices are the ground
+// truth. Throws EngineError when the volume cannot be read.
+std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::size_t rowIndex, SlicePlane plane);
+
 // Trains a U-Net on the dataset's readable slices. Blocking: call it from a
 // worker thread. `cancel` is polled every step and during validation; on
 // cancellation the last completed epoch's checkpoint stays in

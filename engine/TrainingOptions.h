@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Noise.h"
+#include "SlicePlane.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -51,6 +52,9 @@ struct TrainingOptions
 {
     std::filesystem::path modelFile;       // written every epoch (checkpoint)
     TrainingObjective objective = TrainingObjective::Noise2Void;
+    // Volumes (NIfTI, DICOM) are cut into slices of this plane for training,
+    // and enhanced along it unless enhancement is told otherwise.
+    SlicePlane slicePlane = SlicePlane::Axial;
     NetworkConfig network;
     int epochs = 10;
     double learningRate = 4e-4;

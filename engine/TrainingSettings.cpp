@@ -111,6 +111,14 @@ std::vector<SettingDescription> makeTable()
                                                 "What the network learns: n2v needs noisy slices only; synthetic "
                                                 "adds noise to clean slices; identity learns to copy (for "
                                                 "comparison)")));
+    table.push_back(describe(choice(MEMBER(slicePlane), {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal},
+                                    slicePlaneName, parseSlicePlane),
+                             "plane", "plane", R::Checkpoint, kBasic,
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Volume plane"),
+                             MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                                "Plane that volumes (NIfTI, DICOM) are cut into, from their "
+                                                "orientation: training uses its slices and enhancement follows "
+                                                "it")));
     table.push_back(describe(ranged(field(MEMBER(epochs)), 1, 100000),
                              "epochs", "epochs", R::Request, kBasic,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Epochs"),

@@ -8,7 +8,7 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
   libqcustomplot-dev libtorch-dev libopencv-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   mricron-data fonts-dejavu-core
-  libjpeg-dev
+  libjpeg-dev libnifti2-dev
   # packaging/sanitize.sh and tests/fuzz/run.sh: libFuzzer and the sanitizer runtimes of clang 14
   clang-14 libclang-rt-14-dev
 )

@@ -1,5 +1,7 @@
 #include "EngineError.h"
 #include "Metrics.h"
+#include "ScanVolume.h"
+#include "VolumeMetrics.h"
 
 #include <QFile>
 #include <QTest>
@@ -7,6 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <vector>
 #include <limits>
 
 using namespace mri;
@@ -24,6 +28,10 @@ private slots:
     void rejectsMismatchedImages();
     void rejectsTooSmallImageForSsim();
     void formatsAndParsesMetrics();
+    void volumesMatchScikitImage_data();
+    void volumesMatchScikitImage();
+    void compareVolumesUsesDeclaredRangeAndFrames();
+    void rejectsVolumesOfDifferentSizes();
 };
 
 namespace {
@@ -157,6 +165,106 @@ void TestMetrics::formatsAndParsesMetrics()
         QCOMPARE(parseMetric(text), value);
     }
     QVERIFY(std::isnan(parseMetric(formatMetric(std::nan("")))));
+}
+
+namespace {
+
+std::vector<float> readFloats(const QString &file, std::size_t count)
+{
+    QFile in(file);
+    if (!in.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray bytes = in.readAll();
+    if (static_cast<std::size_t>(bytes.size()) != count * sizeof(float))
+        return {};
+    std::vector<float> values(count);
+    std::memcpy(values.data(), bytes.constData(), bytes.size());
+    return values;
+}
+
+} // namespace
+
+// Goldens written by tests/data/metrics/make_volume_goldens.py with python3-skimage.
+void TestMetrics::volumesMatchScikitImage_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<int>("nx");
+    QTest::addColumn<int>("ny");
+    QTest::addColumn<int>("nz");
+    QTest::addColumn<double>("dataRange");
+    QTest::addColumn<double>("psnr");
+    QTest::addColumn<double>("ssim");
+    QFile golden(metricsDir() + "golden_volumes.csv");
+    QVERIFY2(golden.open(QIODevice::ReadOnly | QIODevice::Text), qPrintable(golden.fileName()));
+    const QStringList lines = QString::fromUtf8(golden.readAll()).split('\n', Qt::SkipEmptyParts);
+    for (int i = 1; i < lines.size(); ++i) {
+        const QStringList f = lines[i].split(',');
+        QTest::newRow(qPrintable(f[0])) << f[0] << f[1].toInt() << f[2].toInt() << f[3].toInt() << f[4].toDouble()
+                                        << (f[5] == "inf" ? std::numeric_limits<double>::infinity() : f[5].toDouble())
+                                        << f[6].toDouble();
+    }
+}
+
+void TestMetrics::volumesMatchScikitImage()
+{
+    QFETCH(QString, name);
+    QFETCH(int, nx);
+    QFETCH(int, ny);
+    QFETCH(int, nz);
+    QFETCH(double, dataRange);
+    QFETCH(double, psnr);
+    QFETCH(double, ssim);
+    const std::size_t count = static_cast<std::size_t>(nx) * ny * nz;
+    const auto reference = readFloats(metricsDir() + name + "_ref.f32", count);
+    const auto test = readFloats(metricsDir() + name + "_test.f32", count);
+    QCOMPARE(reference.size(), count);
+    QCOMPARE(test.size(), count);
+    const double ourPsnr = mri::volumePeakSignalNoiseRatio(reference.data(), test.data(), count, dataRange);
+    if (std::isinf(psnr))
+        QVERIFY(std::isinf(ourPsnr) && ourPsnr > 0);
+    else
+        QVERIFY2(std::abs(ourPsnr - psnr) < 1e-9, qPrintable(QString::number(ourPsnr, 'g', 17)));
+    const double ourSsim = mri::volumeStructuralSimilarity(reference.data(), test.data(), {nx, ny, nz}, dataRange);
+    QVERIFY2(std::abs(ourSsim - ssim) < 1e-9, qPrintable(QString::number(ourSsim, 'g', 17)));
+}
+
+void TestMetrics::compareVolumesUsesDeclaredRangeAndFrames()
+{
+    // Two frames: PSNR over every voxel, SSIM the mean of the frames'.
+    const auto reference = readFloats(metricsDir() + "dicom12_ref.f32", 24 * 20 * 16);
+    const auto test = readFloats(metricsDir() + "dicom12_test.f32", 24 * 20 * 16);
+    QVERIFY(!reference.empty() && !test.empty());
+    mri::ScanVolume a;
+    a.size = {24, 20, 16, 2};
+    a.dataRange = 4095.0;
+    a.voxels = reference;
+    a.voxels.insert(a.voxels.end(), reference.begin(), reference.end());
+    mri::ScanVolume b = a;
+    b.voxels = test;
+    b.voxels.insert(b.voxels.end(), reference.begin(), reference.end()); // second frame identical
+    const auto metrics = mri::compareVolumes(a, b);
+    const double firstSsim = mri::volumeStructuralSimilarity(reference.data(), test.data(), {24, 20, 16}, 4095.0);
+    QVERIFY(std::abs(metrics.ssim - (firstSsim + 1.0) / 2.0) < 1e-12);
+    const double firstPsnr = mri::volumePeakSignalNoiseRatio(reference.data(), test.data(), reference.size(), 4095.0);
+    QVERIFY(std::abs(metrics.psnr - (firstPsnr + 10.0 * std::log10(2.0))) < 1e-9); // half the MSE
+}
+
+void TestMetrics::rejectsVolumesOfDifferentSizes()
+{
+    mri::ScanVolume a;
+    a.size = {8, 8, 8, 1};
+    a.voxels.assign(512, 1.0f);
+    a.source = "a.nii";
+    mri::ScanVolume b = a;
+    b.size = {8, 8, 4, 1};
+    b.voxels.resize(256);
+    b.source = "b.nii";
+    try {
+        mri::compareVolumes(a, b);
+        QFAIL("no error");
+    } catch (const mri::EngineError &error) {
+        QVERIFY(QString(error.what()).contains("b.nii"));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestMetrics)

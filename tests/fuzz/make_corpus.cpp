@@ -182,6 +182,37 @@ std::string nifti(const Volume &v)
     return bytes;
 }
 
+// A NIfTI-2 header (540 bytes, 64-bit sizes) and int16 voxels, little-endian,
+// with an sform whose array axes run L-S-P.
+std::string nifti2(std::int64_t nx, std::int64_t ny, std::int64_t nz, std::int64_t nt)
+{
+    std::string bytes(544, '\0');
+    put<std::int32_t>(bytes, 0, 540, false);
+    std::memcpy(bytes.data() + 4, "n+2\0\r\n\032\n", 8);
+    put<std::int16_t>(bytes, 12, 4, false);  // int16
+    put<std::int16_t>(bytes, 14, 16, false); // bitpix
+    const std::int64_t dims[8] = {nt > 1 ? 4 : 3, nx, ny, nz, nt, 1, 1, 1};
+    for (int i = 0; i < 8; ++i)
+        put<std::int64_t>(bytes, 16 + 8 * i, dims[i], false);
+    for (int i = 0; i < 4; ++i)
+        put<double>(bytes, 104 + 8 * i, i == 0 ? 1.0 : 1.0 + 0.5 * i, false);
+    put<std::int64_t>(bytes, 168, 544, false); // vox_offset
+    put<double>(bytes, 176, 2.0, false);       // scl_slope
+    put<double>(bytes, 184, -10.0, false);     // scl_inter
+    put<std::int32_t>(bytes, 348, 1, false);   // sform_code
+    const double srow[3][4] = {{-1.5, 0, 0, 10}, {0, 0, -2.5, 20}, {0, 2.0, 0, -30}};
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 4; ++c)
+            put<double>(bytes, 400 + 32 * r + 8 * c, srow[r][c], false);
+    put<std::int32_t>(bytes, 500, 2, false);   // xyzt_units: mm
+    const std::size_t voxels = static_cast<std::size_t>(nx * ny * nz * nt);
+    const std::size_t start = bytes.size();
+    bytes.resize(start + 2 * voxels);
+    for (std::size_t i = 0; i < voxels; ++i)
+        put<std::int16_t>(bytes, start + 2 * i, static_cast<std::int16_t>(i * 97 - 300), false);
+    return bytes;
+}
+
 void makeNifti()
 {
     write("nifti", "uint8.nii", nifti({}));
@@ -205,6 +236,23 @@ void makeNifti()
     // Two gzip members, as some tools write.
     const std::string whole = nifti({});
     write("nifti", "two-members.nii.gz", gzip(whole.substr(0, 200)) + gzip(whole.substr(200)));
+    // A series of three volumes.
+    Volume series;
+    series.rank = 4;
+    std::string seriesBytes = nifti(series);
+    put<std::int16_t>(seriesBytes, 48, 3, false); // dim[4]
+    seriesBytes.append(2 * 4 * 3 * 2, '\x11');
+    write("nifti", "uint8-series.nii", seriesBytes);
+    write("nifti", "nifti2-int16.nii", nifti2(4, 3, 2, 1));
+    write("nifti", "nifti2-series.nii.gz", gzip(nifti2(3, 2, 2, 2)));
+    // Near misses: RGB voxels, a 2-D image.
+    Volume rgb;
+    rgb.datatype = 128;
+    rgb.bitpix = 24;
+    write("nifti", "rgb24.nii", nifti(rgb));
+    Volume flat;
+    flat.nz = 1;
+    write("nifti", "flat.nii", nifti(flat));
 }
 
 // ---- model files --------------------------------------------------------------
