@@ -99,13 +99,8 @@ std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const
         entry.ssim = outcome.ssim;
         if (scanFormatOf(dataset.rows[index].imagePath) != ScanFormat::Picture) {
             const auto choice = shown.find(index);
-            // A folder of several DICOM series: the row's series_uid column picks one.
-            const int uidColumn = dataset.columnIndex("series_uid");
-            const auto &fields = dataset.rows[index].fields;
-            const std::string uid = uidColumn >= 0 && static_cast<std::size_t>(uidColumn) < fields.size()
-                ? fields[static_cast<std::size_t>(uidColumn)]
-                : std::string();
-            loadVolumeSlices(entry, dataset.rows[index].imagePath, uid, outcome.enhancedImage,
+            // A folder of several DICOM series: the row's series_uid picks one.
+            loadVolumeSlices(entry, dataset.rows[index].imagePath, dataset.rows[index].seriesUid, outcome.enhancedImage,
                              choice != shown.end() ? choice->second : ShownSlice{});
             entries.push_back(std::move(entry));
             continue;

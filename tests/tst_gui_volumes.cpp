@@ -358,6 +358,9 @@ void TestGuiVolumes::scannedFolderListsTheVolume()
     QCOMPARE(view->sliceCount(), kNz);
     QCOMPARE(view->currentSlice(), kNz / 2);
     QTRY_COMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("12 × 10 × 8 · NIfTI"));
+    QCOMPARE(model->index(0, PatientTableModel::PatientColumn).data().toString(), QStringLiteral("head"));
+    // NIfTI files have no study date or description: no empty columns for them.
+    QCOMPARE(model->columnCount(), int(PatientTableModel::ColumnCount));
 }
 
 void TestGuiVolumes::volumeEncodingKeepsValuesAndInvertsMonochromeOne()

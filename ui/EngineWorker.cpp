@@ -95,11 +95,7 @@ void EngineWorker::checkImages(const mri::Dataset &dataset)
                 const auto format = mri::scanFormatOf(row.imagePath);
                 if (format != mri::ScanFormat::Picture) {
                     // A volume is read whole: a truncated file shows up here, not later.
-                    const int uidColumn = dataset.columnIndex("series_uid");
-                    const std::string uid = uidColumn >= 0 && static_cast<std::size_t>(uidColumn) < row.fields.size()
-                        ? row.fields[static_cast<std::size_t>(uidColumn)]
-                        : std::string();
-                    const mri::ScanVolume volume = mri::readScan(row.imagePath, uid);
+                    const mri::ScanVolume volume = mri::readScan(row.imagePath, row.seriesUid);
                     check.width = volume.size[0];
                     check.height = volume.size[1];
                     check.depth = volume.size[2];

@@ -42,9 +42,15 @@ void PatientTableModel::setDataset(const DatasetHandle &dataset, const ResultLis
             QString header;
             bool isDate;
         } known[] = {{"study_date", tr("Study date"), true}, {"series_description", tr("Description"), false}};
+        // Only columns that say something: a scan of NIfTI files leaves them empty.
         for (const auto &column : known) {
             const int index = dataset->columnIndex(column.name);
-            if (index >= 0)
+            if (index < 0)
+                continue;
+            const bool filled = std::any_of(dataset->rows.begin(), dataset->rows.end(), [index](const mri::DatasetRow &row) {
+                return static_cast<std::size_t>(index) < row.fields.size() && !row.fields[static_cast<std::size_t>(index)].empty();
+            });
+            if (filled)
                 m_extraColumns.push_back({index, column.header, column.isDate});
         }
     }

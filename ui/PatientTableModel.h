@@ -9,8 +9,8 @@ namespace studio {
 
 // One line per dataset row: patient, image file, size, PSNR, SSIM and a
 // status that names why a row cannot be used; after these, the header facts
-// of scanned DICOM series when the dataset has them (study date, series
-// description). Filled from values the workers
+// of scanned DICOM series when the dataset has them filled (study date,
+// series description). Filled from values the workers
 // produced; never touches files itself.
 class PatientTableModel final : public QAbstractTableModel
 {

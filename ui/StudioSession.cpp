@@ -375,9 +375,7 @@ void StudioSession::requestSlices(int row, mri::SlicePlane plane, int slice)
     request.originalPath = source.imagePathText.empty() ? QString() : toQString(source.imagePath);
     request.enhancedPath = result.done ? toQString(result.enhancedImage) : QString();
     request.referencePath = referencePathOf(row);
-    const int uidColumn = dataset()->columnIndex("series_uid");
-    if (uidColumn >= 0 && static_cast<std::size_t>(uidColumn) < source.fields.size())
-        request.seriesUid = QString::fromStdString(source.fields[static_cast<std::size_t>(uidColumn)]);
+    request.seriesUid = QString::fromStdString(source.seriesUid);
     request.plane = plane;
     request.slice = slice;
     m_imageWorker->setLatestSliceToken(request.token);
