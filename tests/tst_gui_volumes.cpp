@@ -16,6 +16,7 @@
 #include "SliceImage.h"
 #include "StudioSession.h"
 #include "TestDatasets.h"
+#include "Trainer.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -31,6 +32,8 @@
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
+
+#include <atomic>
 
 using namespace studio;
 
@@ -76,6 +79,7 @@ private slots:
     void headerColumnsReadWell();
     void scannedFolderListsTheVolume();
     void volumeEncodingKeepsValuesAndInvertsMonochromeOne();
+    void enhancingAVolumeRowShowsTheEnhancedVolume();
 
 private:
     // One NIfTI row (with an enhanced twin from an "earlier run") and one picture row.
@@ -401,6 +405,53 @@ void TestGuiVolumes::volumeEncodingKeepsValuesAndInvertsMonochromeOne()
     const cv::Mat floats = sliceimage::encodeSlice(mri::extractSlice(volume, mri::SlicePlane::Axial, 0), spread);
     QCOMPARE(int(floats.at<quint16>(0, 3)), 65535);
     QVERIFY(std::abs(spread.offset + spread.scale * floats.at<quint16>(0, 1) - 0.25) < 1e-4);
+}
+
+void TestGuiVolumes::enhancingAVolumeRowShowsTheEnhancedVolume()
+{
+    // A tiny model, trained with the engine on pictures, enhances the volume's slices.
+    const QString pictures = m_dir.filePath(QStringLiteral("training-pictures"));
+    mri::test::writeSyntheticDataset(pictures, 4, 32, 32);
+    const QString modelFile = m_dir.filePath(QStringLiteral("tiny.pt"));
+    mri::TrainingOptions options;
+    options.modelFile = modelFile.toStdString();
+    options.network.depth = 2;
+    options.network.baseChannels = 4;
+    options.patchSize = 8;
+    options.batchSize = 4;
+    options.patchesPerImage = 2;
+    options.epochs = 1;
+    options.seed = 3;
+    options.threads = 1;
+    std::atomic_bool cancel{false};
+    const auto trained = mri::trainModel(mri::openDataset(pictures.toStdString()), options, {}, cancel);
+    QCOMPARE(trained.epochsCompleted, 1);
+
+    const QString folder = m_dir.filePath(QStringLiteral("to-enhance"));
+    QDir().mkpath(folder);
+    mri::test::writeTestNifti(folder + QStringLiteral("/head.nii"), kNx, kNy, kNz, voxelValues(0));
+    MainWindow window;
+    test::showAndOpen(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    window.session()->setModelFile(modelFile);
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+    auto *view = window.patientsPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->isVolumeShown() && view->originalCanvas()->hasImage(), 10000);
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageUp);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 6 / 8")), 10000);
+    QVERIFY(!view->enhancedCanvas()->hasImage());
+
+    QSignalSpy finished(window.session(), &StudioSession::enhanceFinished);
+    window.enhanceSelected();
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+    QCOMPARE(finished.first().first().value<EnhanceOutcome>().succeeded, 1);
+    // The enhanced volume is shown at the slice being viewed, with the row's metrics.
+    QTRY_VERIFY_WITH_TIMEOUT(view->enhancedCanvas()->hasImage(), 10000);
+    QCOMPARE(view->currentSlice(), kNz / 2 + 1);
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, kNy));
+    QVERIFY(view->enhancedCanvas()->annotations().join(QLatin1Char(' ')).contains(QStringLiteral("PSNR")));
 }
 
 int main(int argc, char *argv[])
