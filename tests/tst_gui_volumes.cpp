@@ -2,8 +2,10 @@
 // time with a slice slider (middle slice first), Page Up and Ctrl+wheel step
 // original and enhanced together, the plane switch changes the slider's range,
 // a picture row hides the slider, the three-patient comparison shows the slice
-// shown last, and DICOM header columns read well in the table. Every volume
-// is a small NIfTI-1 file written by hand (TestDatasets).
+// shown last, DICOM header columns read well in the table, a scanned folder
+// lists its NIfTI file, and enhancing a volume row shows the enhanced volume at
+// the slice being viewed. Every volume is a small NIfTI-1 file written by hand
+// (TestDatasets).
 
 #include "ComparisonPage.h"
 #include "Dataset.h"

@@ -243,6 +243,14 @@
         <source>Coils of a sum-of-squares reconstruction, whose noise floor is non-central chi (1: Rician); 0: estimated from each slice&apos;s background</source>
         <translation>Spulen einer Quadratsummen-Rekonstruktion, deren Rauschboden nichtzentral Chi-verteilt ist (1: Rice); 0: aus dem Hintergrund jeder Schicht geschätzt</translation>
     </message>
+    <message>
+        <source>Volume plane</source>
+        <translation>Volumenebene</translation>
+    </message>
+    <message>
+        <source>Plane that volumes (NIfTI, DICOM) are cut into, from their orientation: training uses its slices and enhancement follows it</source>
+        <translation>Ebene, in die Volumen (NIfTI, DICOM) nach ihrer Orientierung geschnitten werden: das Training nutzt ihre Schichten, die Verbesserung folgt ihr</translation>
+    </message>
 </context>
 <context>
     <name>studio::ComparisonPage</name>
