@@ -60,8 +60,33 @@ std::vector<std::size_t> pickRandomPatients(const Dataset &dataset, const std::v
     return candidates;
 }
 
+namespace {
+
+// Original and enhanced slice of a volume row, on 8 bits through the
+// original's display window so that the pair compares fairly.
+void loadVolumeSlices(ComparisonEntry &entry, const std::filesystem::path &originalPath, const std::string &seriesUid,
+                      const std::filesystem::path &enhancedPath, const ShownSlice &shown)
+{
+    const ScanVolume original = readScan(originalPath, seriesUid);
+    const ScanVolume enhanced = readScan(enhancedPath);
+    if (enhanced.size != original.size)
+        throw EngineError("The enhanced volume '" + enhancedPath.string() + "' does not have the size of '"
+                          + originalPath.string() + "'.");
+    const int count = sliceCountOf(original, shown.plane);
+    const int slice = shown.slice >= 0 && shown.slice < count ? shown.slice : count / 2;
+    const DisplayWindow window = displayWindowOf(original);
+    entry.original = volumeSliceForDisplay(original, shown.plane, slice, window);
+    entry.enhanced = volumeSliceForDisplay(enhanced, shown.plane, slice, window);
+    entry.sliceNote = std::string(slicePlaneName(shown.plane)) + " slice " + std::to_string(slice + 1) + " / "
+        + std::to_string(count);
+    entry.displayReady = true;
+}
+
+} // namespace
+
 std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const std::vector<EnhancedRow> &results,
-                                                   const std::vector<std::size_t> &rowIndices)
+                                                   const std::vector<std::size_t> &rowIndices,
+                                                   const std::map<std::size_t, ShownSlice> &shown)
 {
     std::vector<ComparisonEntry> entries;
     for (const auto index : rowIndices) {
@@ -70,6 +95,16 @@ std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const
             throw EngineError("Patient '" + dataset.rows.at(index).patientId + "' has no enhanced slice yet.");
         ComparisonEntry entry;
         entry.patientId = dataset.rows[index].patientId;
+        entry.psnr = outcome.psnr;
+        entry.ssim = outcome.ssim;
+        if (scanFormatOf(dataset.rows[index].imagePath) != ScanFormat::Picture) {
+            const auto choice = shown.find(index);
+            // A folder of several DICOM series: the row's series_uid picks one.
+            loadVolumeSlices(entry, dataset.rows[index].imagePath, dataset.rows[index].seriesUid, outcome.enhancedImage,
+                             choice != shown.end() ? choice->second : ShownSlice{});
+            entries.push_back(std::move(entry));
+            continue;
+        }
         entry.original = loadGrayscaleImage(dataset.rows[index].imagePath);
         entry.enhanced = loadGrayscaleImage(outcome.enhancedImage);
         if (entry.original.size() != entry.enhanced.size())
@@ -87,9 +122,10 @@ cv::Mat renderComparisonFigure(const std::vector<ComparisonEntry> &entries)
     std::vector<FigureRow> rows;
     for (const auto &entry : entries) {
         double low = 0.0;
-        double high = 0.0;
-        cv::minMaxLoc(entry.original, &low, &high);
-        rows.push_back({entry.patientId + "    PSNR " + formatMetric(entry.psnr, 2) + " dB    SSIM "
+        double high = 255.0;
+        if (!entry.displayReady)
+            cv::minMaxLoc(entry.original, &low, &high);
+        rows.push_back({entry.patientId + (entry.sliceNote.empty() ? "" : "  (" + entry.sliceNote + ")") + "    PSNR " + formatMetric(entry.psnr, 2) + " dB    SSIM "
                             + formatMetric(entry.ssim, 4),
                         {{"original", entry.original, low, high}, {"enhanced", entry.enhanced, low, high}}});
     }

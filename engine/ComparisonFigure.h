@@ -2,10 +2,12 @@
 
 #include "Dataset.h"
 #include "EnhanceJob.h"
+#include "ScanVolume.h"
 
 #include <opencv2/core/mat.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,18 @@ struct ComparisonEntry
     cv::Mat enhanced;
     double psnr = 0.0;
     double ssim = 0.0;
+    // Volumes: the slice shown ("axial slice 91 / 181"); original and enhanced
+    // are then already on 8 bits through the original's display window
+    // (DisplayMapping.h). Empty for pictures.
+    std::string sliceNote;
+    bool displayReady = false; // true: original and enhanced are shown as they are
+};
+
+// The slice of a volume row to show: plane, and the slice (-1: the middle).
+struct ShownSlice
+{
+    SlicePlane plane = SlicePlane::Axial;
+    int slice = -1;
 };
 
 // Picks up to `count` distinct patients, at random, among rows that have an
@@ -25,9 +39,12 @@ struct ComparisonEntry
 std::vector<std::size_t> pickRandomPatients(const Dataset &dataset, const std::vector<EnhancedRow> &results,
                                             int count, std::uint64_t seed);
 
-// Loads original and enhanced images of the given rows. Throws EngineError.
+// Loads original and enhanced images of the given rows; for a volume row (a
+// NIfTI file or DICOM series) one slice of each: the one in `shown` for that
+// row, else the middle axial slice. Throws EngineError.
 std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const std::vector<EnhancedRow> &results,
-                                                   const std::vector<std::size_t> &rowIndices);
+                                                   const std::vector<std::size_t> &rowIndices,
+                                                   const std::map<std::size_t, ShownSlice> &shown = {});
 
 // One row per entry: original | enhanced, labelled with patient_id, PSNR and
 // SSIM. 8-bit BGR image ready for PNG or display.

@@ -8,7 +8,10 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <stdexcept>
 
 namespace mri::test {
 
@@ -47,6 +50,35 @@ QString writeSyntheticDataset(const QString &folder, int count, int width, int h
     const auto csv = root / "brain_tumor_info.csv";
     writeCsvFileAtomically(csv, table);
     return QString::fromStdString(csv.string());
+}
+
+QString writeTestNifti(const QString &path, int nx, int ny, int nz, const std::vector<std::int16_t> &values)
+{
+    if (values.size() != static_cast<std::size_t>(nx) * ny * nz)
+        throw std::invalid_argument("writeTestNifti: values do not fill the volume");
+    // NIfTI-1 is little endian as written here (the machines this runs on are).
+    unsigned char header[352] = {};
+    const auto put16 = [&header](int offset, std::int16_t value) { std::memcpy(header + offset, &value, 2); };
+    const auto put32 = [&header](int offset, std::int32_t value) { std::memcpy(header + offset, &value, 4); };
+    const auto putFloat = [&header](int offset, float value) { std::memcpy(header + offset, &value, 4); };
+    put32(0, 348);                       // sizeof_hdr
+    const std::int16_t dims[8] = {3, static_cast<std::int16_t>(nx), static_cast<std::int16_t>(ny),
+                                  static_cast<std::int16_t>(nz), 1, 1, 1, 1};
+    for (int i = 0; i < 8; ++i)
+        put16(40 + 2 * i, dims[i]);      // dim
+    put16(70, 4);                        // datatype: DT_INT16
+    put16(72, 16);                       // bitpix
+    for (int i = 0; i < 8; ++i)
+        putFloat(76 + 4 * i, 1.0f);      // pixdim (pixdim[0] = qfac)
+    putFloat(108, 352.0f);               // vox_offset
+    header[123] = 2;                     // xyzt_units: mm
+    std::memcpy(header + 344, "n+1\0", 4); // magic: single file
+    std::ofstream out(path.toStdString(), std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char *>(header), sizeof header);
+    out.write(reinterpret_cast<const char *>(values.data()), static_cast<std::streamsize>(values.size() * 2));
+    if (!out)
+        throw std::runtime_error("writeTestNifti: cannot write " + path.toStdString());
+    return path;
 }
 
 } // namespace mri::test

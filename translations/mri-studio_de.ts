@@ -243,6 +243,14 @@
         <source>Coils of a sum-of-squares reconstruction, whose noise floor is non-central chi (1: Rician); 0: estimated from each slice&apos;s background</source>
         <translation>Spulen einer Quadratsummen-Rekonstruktion, deren Rauschboden nichtzentral Chi-verteilt ist (1: Rice); 0: aus dem Hintergrund jeder Schicht geschätzt</translation>
     </message>
+    <message>
+        <source>Volume plane</source>
+        <translation>Volumenebene</translation>
+    </message>
+    <message>
+        <source>Plane that volumes (NIfTI, DICOM) are cut into, from their orientation: training uses its slices and enhancement follows it</source>
+        <translation>Ebene, in die Volumen (NIfTI, DICOM) nach ihrer Orientierung geschnitten werden: das Training nutzt ihre Schichten, die Verbesserung folgt ihr</translation>
+    </message>
 </context>
 <context>
     <name>studio::ComparisonPage</name>
@@ -406,6 +414,10 @@
     <message>
         <source>The model could not be saved because of an unexpected error.</source>
         <translation>Das Modell konnte wegen eines unerwarteten Fehlers nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>The enhanced volume &apos;%1&apos; does not match the size of the original.</source>
+        <translation>Das verbesserte Volumen &apos;%1&apos; hat nicht die Größe des Originals.</translation>
     </message>
 </context>
 <context>
@@ -662,6 +674,10 @@
         <source>Model: %1 (%2, epochs: %3)</source>
         <translation>Modell: %1 (%2, Epochen: %3)</translation>
     </message>
+    <message>
+        <source>Enhancing slice %1/%2 · tile %3 of %4</source>
+        <translation>Verbessere Schicht %1/%2 · Kachel %3 von %4</translation>
+    </message>
 </context>
 <context>
     <name>studio::PatientTableModel</name>
@@ -717,6 +733,18 @@
         <source>Status</source>
         <translation>Status</translation>
     </message>
+    <message>
+        <source>Study date</source>
+        <translation>Studiendatum</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>%1 × %2 × %3 · %4</source>
+        <translation>%1 × %2 × %3 · %4</translation>
+    </message>
 </context>
 <context>
     <name>studio::PatientsPage</name>
@@ -739,6 +767,10 @@
     <message>
         <source> · unreadable: %1</source>
         <translation> · nicht lesbar: %1</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>Lade %1…</translation>
     </message>
 </context>
 <context>
@@ -907,6 +939,38 @@ Wählen Sie Ausführen ▸ Auswahl verbessern (Strg+E).</translation>
     <message>
         <source> · difference %1</source>
         <translation> · Differenz %1</translation>
+    </message>
+    <message>
+        <source>The plane the volume is cut in</source>
+        <translation>Die Ebene, in der das Volumen geschnitten wird</translation>
+    </message>
+    <message>
+        <source>Axial</source>
+        <translation>Axial</translation>
+    </message>
+    <message>
+        <source>Coronal</source>
+        <translation>Koronal</translation>
+    </message>
+    <message>
+        <source>Sagittal</source>
+        <translation>Sagittal</translation>
+    </message>
+    <message>
+        <source>Slice (Ctrl+wheel, Page Up/Page Down)</source>
+        <translation>Schicht (Strg+Mausrad, Bild auf/Bild ab)</translation>
+    </message>
+    <message>
+        <source>slice %1 / %2</source>
+        <translation>Schicht %1 / %2</translation>
+    </message>
+    <message>
+        <source>%1 × %2 · %3 slice %4 / %5</source>
+        <translation>%1 × %2 · %3, Schicht %4 / %5</translation>
+    </message>
+    <message>
+        <source>Wheel: zoom · Ctrl+wheel, Page Up/Down: slice · drag: pan · right drag: window/level · double click: fit</source>
+        <translation>Mausrad: Zoom · Strg+Mausrad, Bild auf/ab: Schicht · Ziehen: Verschieben · Rechts ziehen: Fenster/Level · Doppelklick: Einpassen</translation>
     </message>
 </context>
 <context>

@@ -14,6 +14,8 @@
 #include <QRandomGenerator>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace studio {
 
 ComparisonPage::ComparisonPage(StudioSession *session, QWidget *parent)
@@ -79,6 +81,11 @@ ComparisonPage::ComparisonPage(StudioSession *session, QWidget *parent)
     connect(m_session, &StudioSession::datasetOpened, this, &ComparisonPage::markStale);
     connect(m_session, &StudioSession::enhanceFinished, this, &ComparisonPage::markStale);
     connect(m_session, &StudioSession::rowEnhanced, this, [this] { m_stale = true; });
+    // A volume shown here at the slice last viewed: another slice viewed since.
+    connect(m_session, &StudioSession::slicesLoaded, this, [this](const SlicePair &pair) {
+        if (pair.isVolume && std::find(m_rows.begin(), m_rows.end(), static_cast<std::size_t>(pair.row)) != m_rows.end())
+            m_stale = true;
+    });
     connect(m_session, &StudioSession::comparisonSaved, this, [this](const QString &file) {
         m_infoLabel->setText(tr("Figure saved to %1.").arg(QDir::toNativeSeparators(file)));
     });
@@ -115,6 +122,14 @@ void ComparisonPage::refresh()
     m_session->requestComparison(m_seed);
 }
 
+QStringList ComparisonPage::titles() const
+{
+    QStringList texts;
+    for (const auto *title : m_titles)
+        texts << title->text();
+    return texts;
+}
+
 void ComparisonPage::showComparison(const ComparisonSet &set)
 {
     m_rows = set.rows;
@@ -123,8 +138,12 @@ void ComparisonPage::showComparison(const ComparisonSet &set)
         if (i < set.items.size()) {
             const auto &item = set.items[i];
             m_patientIds << item.patientId;
-            m_titles[i]->setText(tr("%1 · PSNR %2 dB · SSIM %3")
-                                     .arg(item.patientId, formatting::psnr(item.psnr), formatting::ssim(item.ssim)));
+            QString title = tr("%1 · PSNR %2 dB · SSIM %3")
+                                .arg(item.patientId, formatting::psnr(item.psnr), formatting::ssim(item.ssim));
+            // Volumes: which slice; the metrics stay the row's, over the whole volume.
+            if (!item.sliceNote.isEmpty())
+                title += QStringLiteral("\n") + item.sliceNote;
+            m_titles[i]->setText(title);
             m_originals[i]->setImage(item.original);
             m_originals[i]->setCaption(tr("Original"));
             m_enhanced[i]->setImage(item.enhanced);

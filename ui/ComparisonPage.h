@@ -34,6 +34,7 @@ public:
 
     QStringList patientIds() const;
     QString infoText() const;
+    QStringList titles() const; // above each pair: patient, metrics (and the slice of a volume)
     bool isStale() const { return m_stale; }
 
 signals:

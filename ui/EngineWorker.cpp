@@ -4,6 +4,7 @@
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "ResultsLocation.h"
+#include "ScanVolume.h"
 
 #include <QElapsedTimer>
 
@@ -91,10 +92,20 @@ void EngineWorker::checkImages(const mri::Dataset &dataset)
             check.error = tr("The CSV row has no image_path.");
         } else {
             try {
-                const cv::Mat slice = mri::loadGrayscaleImage(row.imagePath);
-                check.width = slice.cols;
-                check.height = slice.rows;
-                check.bitDepth = slice.depth() == CV_16U ? 16 : 8;
+                const auto format = mri::scanFormatOf(row.imagePath);
+                if (format != mri::ScanFormat::Picture) {
+                    // A volume is read whole: a truncated file shows up here, not later.
+                    const mri::ScanVolume volume = mri::readScan(row.imagePath, row.seriesUid);
+                    check.width = volume.size[0];
+                    check.height = volume.size[1];
+                    check.depth = volume.size[2];
+                    check.format = format == mri::ScanFormat::Nifti ? QStringLiteral("NIfTI") : QStringLiteral("DICOM");
+                } else {
+                    const cv::Mat slice = mri::loadGrayscaleImage(row.imagePath);
+                    check.width = slice.cols;
+                    check.height = slice.rows;
+                    check.bitDepth = slice.depth() == CV_16U ? 16 : 8;
+                }
             } catch (const std::exception &problem) {
                 check.error = sentenceOf(problem);
             }

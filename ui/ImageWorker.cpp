@@ -10,10 +10,14 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
 
 namespace studio {
 
@@ -31,7 +35,70 @@ QImage eightBitOf(const cv::Mat &slice, double low, double high)
     return sliceimage::fromMat(mri::mapToEightBit(slice, low, high));
 }
 
+// Original and enhanced volume of the row being viewed, plus the previous
+// row's; beyond the first two, only while they hold 128 M voxels (512 MB) in all.
+constexpr std::size_t kCachedVolumes = 4;
+constexpr std::size_t kAlwaysCached = 2;
+constexpr std::size_t kCachedVoxelBudget = std::size_t(128) << 20;
+
+// What identifies a volume on disk: rewritten files (a new enhancement) are read again.
+std::string stampOf(const std::filesystem::path &path)
+{
+    std::error_code error;
+    const auto time = std::filesystem::last_write_time(path, error).time_since_epoch().count();
+    const auto size = std::filesystem::is_regular_file(path, error) ? std::filesystem::file_size(path, error) : 0;
+    return std::to_string(time) + ":" + std::to_string(size);
+}
+
 } // namespace
+
+// A volume read once, with its display mapping: the engine's window and the
+// 16-bit encoding of its values (SlicePair::valueOffset/valueScale).
+struct ImageWorker::CachedVolume
+{
+    QString path;
+    QString seriesUid;
+    std::string stamp;
+    mri::ScanVolume volume;
+    mri::DisplayWindow window;
+    sliceimage::VolumeEncoding encoding;
+};
+
+std::shared_ptr<const ImageWorker::CachedVolume> ImageWorker::volumeAt(const QString &path, const QString &seriesUid)
+{
+    const std::string stamp = stampOf(toPath(path));
+    for (auto it = m_volumes.begin(); it != m_volumes.end(); ++it) {
+        if ((*it)->path == path && (*it)->seriesUid == seriesUid && (*it)->stamp == stamp) {
+            auto found = *it;
+            m_volumes.erase(it);
+            m_volumes.insert(m_volumes.begin(), found);
+            return found;
+        }
+    }
+    // An older read of a file rewritten since (a new enhancement) goes.
+    m_volumes.erase(std::remove_if(m_volumes.begin(), m_volumes.end(),
+                                   [&](const auto &cached) { return cached->path == path && cached->seriesUid == seriesUid; }),
+                    m_volumes.end());
+    auto entry = std::make_shared<CachedVolume>();
+    entry->path = path;
+    entry->seriesUid = seriesUid;
+    entry->stamp = stamp;
+    entry->volume = mri::readScan(toPath(path), seriesUid.toStdString());
+    entry->window = mri::displayWindowOf(entry->volume);
+    entry->encoding = sliceimage::volumeEncodingOf(entry->volume, entry->window.inverted);
+
+    m_volumes.insert(m_volumes.begin(), entry);
+    std::size_t kept = 0;
+    std::size_t voxels = 0;
+    while (kept < m_volumes.size() && kept < kCachedVolumes) {
+        voxels += m_volumes[kept]->volume.voxels.size();
+        if (kept >= kAlwaysCached && voxels > kCachedVoxelBudget)
+            break;
+        ++kept;
+    }
+    m_volumes.resize(kept);
+    return entry;
+}
 
 ImageWorker::ImageWorker(QObject *parent)
     : QObject(parent)
@@ -43,11 +110,71 @@ void ImageWorker::setLatestSliceToken(int token)
     m_latestSliceToken = token;
 }
 
+void ImageWorker::loadVolumeSlices(const SliceRequest &request)
+{
+    SlicePair pair;
+    pair.token = request.token;
+    pair.row = request.row;
+    pair.patientId = request.patientId;
+    pair.isVolume = true;
+    pair.plane = request.plane;
+
+    std::shared_ptr<const CachedVolume> original;
+    try {
+        original = volumeAt(request.originalPath, request.seriesUid);
+    } catch (const std::exception &problem) {
+        pair.originalError = sentenceOf(problem);
+    }
+    if (request.token < m_latestSliceToken)
+        return;
+    cv::Mat originalValues;
+    if (original) {
+        pair.sliceCount = mri::sliceCountOf(original->volume, request.plane);
+        pair.slice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
+        pair.valueOffset = original->encoding.offset;
+        pair.valueScale = original->encoding.scale;
+        pair.maximumValue = original->encoding.maximumPixel;
+        originalValues = mri::extractSlice(original->volume, request.plane, pair.slice);
+        pair.original = sliceimage::fromMat(sliceimage::encodeSlice(originalValues, original->encoding));
+        // The engine's display window, in pixel units.
+        std::tie(pair.autoLow, pair.autoHigh) = sliceimage::windowInPixels(original->window, original->encoding);
+    }
+    if (!request.enhancedPath.isEmpty()) {
+        try {
+            const auto enhanced = volumeAt(request.enhancedPath, QString());
+            if (original) {
+                if (enhanced->volume.size != original->volume.size)
+                    throw mri::EngineError(tr("The enhanced volume '%1' does not match the size of the original.")
+                                               .arg(request.enhancedPath)
+                                               .toStdString());
+                // The original's mapping: the pair shares one window.
+                const cv::Mat enhancedValues = mri::extractSlice(enhanced->volume, request.plane, pair.slice);
+                pair.enhanced = sliceimage::fromMat(sliceimage::encodeSlice(enhancedValues, original->encoding));
+                cv::Mat difference;
+                cv::absdiff(originalValues, enhancedValues, difference);
+                cv::Mat pixels;
+                difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->encoding.scale));
+                pair.difference = sliceimage::fromMat(pixels);
+                pair.differenceHigh = std::max(1, sliceimage::robustRange(pixels, 0.0, 0.995).second);
+            }
+        } catch (const std::exception &problem) {
+            pair.enhancedError = sentenceOf(problem);
+        }
+    }
+    if (request.token < m_latestSliceToken)
+        return;
+    emit slicesLoaded(pair);
+}
+
 void ImageWorker::loadSlices(const SliceRequest &request)
 {
     if (request.token < m_latestSliceToken)
         return; // the user already selected another patient
     try {
+        if (!request.originalPath.isEmpty() && mri::scanFormatOf(toPath(request.originalPath)) != mri::ScanFormat::Picture) {
+            loadVolumeSlices(request);
+            return;
+        }
         SlicePair pair;
         pair.token = request.token;
         pair.row = request.row;
@@ -121,7 +248,8 @@ void ImageWorker::loadSlices(const SliceRequest &request)
     }
 }
 
-void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const ResultList &results, quint64 seed)
+void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const ResultList &results, quint64 seed,
+                                 const ShownSliceMap &shown)
 {
     try {
         if (!dataset)
@@ -130,13 +258,15 @@ void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const 
         set.token = token;
         set.available = static_cast<int>(mri::pickRandomPatients(*dataset, results, 1 << 30, seed).size());
         set.rows = mri::pickRandomPatients(*dataset, results, 3, seed);
-        const auto entries = mri::loadComparisonEntries(*dataset, results, set.rows);
+        const auto entries = mri::loadComparisonEntries(*dataset, results, set.rows, shown);
         for (std::size_t i = 0; i < entries.size(); ++i) {
             const auto &entry = entries[i];
             double low = 0.0;
-            double high = 0.0;
-            cv::minMaxLoc(entry.original, &low, &high);
+            double high = 255.0; // volumes: already through the engine's display window
+            if (!entry.displayReady)
+                cv::minMaxLoc(entry.original, &low, &high);
             ComparisonItem item;
+            item.sliceNote = QString::fromStdString(entry.sliceNote);
             item.row = static_cast<int>(set.rows[i]);
             item.patientId = QString::fromStdString(entry.patientId);
             item.original = eightBitOf(entry.original, low, high);
@@ -154,12 +284,12 @@ void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const 
 }
 
 void ImageWorker::saveComparisonFigure(const DatasetHandle &dataset, const ResultList &results, const RowList &rows,
-                                       const QString &file)
+                                       const QString &file, const ShownSliceMap &shown)
 {
     try {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
-        const auto entries = mri::loadComparisonEntries(*dataset, results, rows);
+        const auto entries = mri::loadComparisonEntries(*dataset, results, rows, shown);
         mri::saveImageAtomically(toPath(file), mri::renderComparisonFigure(entries));
         emit comparisonSaved(file);
     } catch (const std::exception &problem) {

@@ -6,6 +6,8 @@
 #include <QString>
 
 #include <atomic>
+#include <memory>
+#include <vector>
 
 namespace studio {
 
@@ -14,6 +16,8 @@ namespace studio {
 // metrics CSV and the comparison figure, reading and copying model files.
 // Lives in its own QThread; each task ends with its success signal or
 // failed(). Slice requests superseded by a newer selection are skipped.
+// Volume rows (NIfTI, DICOM) are read once and kept (the last few volumes), so
+// that stepping through slices only cuts the next slice out.
 class ImageWorker final : public QObject
 {
     Q_OBJECT
@@ -26,9 +30,10 @@ public:
 
     void loadSlices(const studio::SliceRequest &request);
     void loadComparison(int token, const studio::DatasetHandle &dataset, const studio::ResultList &results,
-                        quint64 seed);
+                        quint64 seed, const studio::ShownSliceMap &shown = {});
     void saveComparisonFigure(const studio::DatasetHandle &dataset, const studio::ResultList &results,
-                              const studio::RowList &rows, const QString &file);
+                              const studio::RowList &rows, const QString &file,
+                              const studio::ShownSliceMap &shown = {});
     void exportCsv(const studio::DatasetHandle &dataset, const studio::ResultList &results, const QString &file);
     void inspectModel(const QString &file);
     void copyModel(const QString &from, const QString &to);
@@ -43,7 +48,12 @@ signals:
     void failed(studio::Task task, const QString &message);
 
 private:
+    struct CachedVolume;
+    std::shared_ptr<const CachedVolume> volumeAt(const QString &path, const QString &seriesUid);
+    void loadVolumeSlices(const studio::SliceRequest &request);
+
     std::atomic_int m_latestSliceToken{0};
+    std::vector<std::shared_ptr<const CachedVolume>> m_volumes; // most recently used first
 };
 
 } // namespace studio

@@ -8,8 +8,10 @@
 #include <QFileInfo>
 #include <QFont>
 #include <QIcon>
+#include <QRegularExpression>
 #include <QStyle>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -33,6 +35,25 @@ void PatientTableModel::setDataset(const DatasetHandle &dataset, const ResultLis
             m_results[result.rowIndex] = result;
     }
     m_checks = QVector<ImageCheck>(rows);
+    m_extraColumns.clear();
+    if (dataset) {
+        const struct {
+            const char *name;
+            QString header;
+            bool isDate;
+        } known[] = {{"study_date", tr("Study date"), true}, {"series_description", tr("Description"), false}};
+        // Only columns that say something: a scan of NIfTI files leaves them empty.
+        for (const auto &column : known) {
+            const int index = dataset->columnIndex(column.name);
+            if (index < 0)
+                continue;
+            const bool filled = std::any_of(dataset->rows.begin(), dataset->rows.end(), [index](const mri::DatasetRow &row) {
+                return static_cast<std::size_t>(index) < row.fields.size() && !row.fields[static_cast<std::size_t>(index)].empty();
+            });
+            if (filled)
+                m_extraColumns.push_back({index, column.header, column.isDate});
+        }
+    }
     endResetModel();
 }
 
@@ -108,7 +129,25 @@ int PatientTableModel::rowCount(const QModelIndex &parent) const
 
 int PatientTableModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    return parent.isValid() ? 0 : ColumnCount + static_cast<int>(m_extraColumns.size());
+}
+
+QString PatientTableModel::extraText(int row, int column) const
+{
+    const int extra = column - ColumnCount;
+    if (extra < 0 || extra >= m_extraColumns.size())
+        return {};
+    const auto &fields = m_dataset->rows[static_cast<std::size_t>(row)].fields;
+    const auto index = static_cast<std::size_t>(m_extraColumns[extra].datasetColumn);
+    QString text = index < fields.size() ? QString::fromStdString(fields[index]).trimmed() : QString();
+    // DICOM writes dates as YYYYMMDD.
+    static const QRegularExpression compactDate(QStringLiteral("^(\\d{4})(\\d{2})(\\d{2})$"));
+    if (m_extraColumns[extra].isDate) {
+        const auto match = compactDate.match(text);
+        if (match.hasMatch())
+            text = match.captured(1) + QLatin1Char('-') + match.captured(2) + QLatin1Char('-') + match.captured(3);
+    }
+    return text;
 }
 
 QString PatientTableModel::reasonOf(int row) const
@@ -154,6 +193,8 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
             if (!isChecked(row) || m_checks[row].width == 0)
                 return QString();
             const auto &check = m_checks[row];
+            if (check.depth > 0)
+                return tr("%1 × %2 × %3 · %4").arg(check.width).arg(check.height).arg(check.depth).arg(check.format);
             return tr("%1 × %2 · %3-bit").arg(check.width).arg(check.height).arg(check.bitDepth);
         }
         case PsnrColumn:
@@ -162,12 +203,16 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
             return result.done ? formatting::ssim(result.ssim) : QString();
         case StatusColumn:
             return statusText(row);
+        default:
+            return extraText(row, index.column());
         }
         break;
     case SortRole:
         switch (index.column()) {
         case SizeColumn:
-            return isChecked(row) ? static_cast<qlonglong>(m_checks[row].width) * m_checks[row].height : -1LL;
+            return isChecked(row)
+                ? static_cast<qlonglong>(m_checks[row].width) * m_checks[row].height * std::max(1, m_checks[row].depth)
+                : -1LL;
         case PsnrColumn:
             return result.done && !std::isnan(result.psnr) ? result.psnr : -std::numeric_limits<double>::max();
         case SsimColumn:
@@ -223,6 +268,8 @@ QVariant PatientTableModel::headerData(int section, Qt::Orientation orientation,
     case SsimColumn: return tr("SSIM");
     case StatusColumn: return tr("Status");
     }
+    if (section >= ColumnCount && section - ColumnCount < m_extraColumns.size())
+        return m_extraColumns[section - ColumnCount].header;
     return {};
 }
 

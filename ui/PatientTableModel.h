@@ -8,7 +8,9 @@
 namespace studio {
 
 // One line per dataset row: patient, image file, size, PSNR, SSIM and a
-// status that names why a row cannot be used. Filled from values the workers
+// status that names why a row cannot be used; after these, the header facts
+// of scanned DICOM series when the dataset has them filled (study date,
+// series description). Filled from values the workers
 // produced; never touches files itself.
 class PatientTableModel final : public QAbstractTableModel
 {
@@ -45,10 +47,18 @@ public:
 private:
     QString statusText(int row) const;
     QString reasonOf(int row) const;
+    QString extraText(int row, int column) const;
 
     studio::DatasetHandle m_dataset;
     studio::ResultList m_results;
     QVector<studio::ImageCheck> m_checks; // by row; row == -1 while unchecked
+    struct ExtraColumn
+    {
+        int datasetColumn = -1;
+        QString header;
+        bool isDate = false;
+    };
+    QVector<ExtraColumn> m_extraColumns; // shown from ColumnCount on
 };
 
 } // namespace studio

@@ -11,6 +11,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -94,6 +95,23 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
         m_view->showSlices(pair, m_session->results()[static_cast<std::size_t>(pair.row)]);
         emit slicesShown(pair.row);
     });
+    // Reading a large volume takes a moment: rather than the previous
+    // patient's slices, the view then says what it is loading.
+    m_loadingTimer = new QTimer(this);
+    m_loadingTimer->setSingleShot(true);
+    m_loadingTimer->setInterval(250);
+    connect(m_loadingTimer, &QTimer::timeout, this, [this] {
+        const auto &dataset = m_session->dataset();
+        if (m_currentRow < 0 || m_view->currentRow() == m_currentRow || !dataset
+            || m_currentRow >= static_cast<int>(dataset->rows.size()))
+            return;
+        m_view->showMessage(tr("Loading %1…")
+                                .arg(QString::fromStdString(dataset->rows[static_cast<std::size_t>(m_currentRow)].patientId)));
+    });
+    connect(m_view, &SideBySideView::sliceRequested, this, [this](mri::SlicePlane plane, int slice) {
+        if (m_currentRow >= 0)
+            m_session->requestSlices(m_currentRow, plane, slice);
+    });
     connect(m_session, &StudioSession::rowEnhanced, this, [this](int row) {
         if (row == m_currentRow)
             m_session->requestSlices(row);
@@ -155,8 +173,10 @@ void PatientsPage::onCurrentChanged()
     if (row == m_currentRow)
         return;
     m_currentRow = row;
-    if (row >= 0)
+    if (row >= 0) {
         m_session->requestSlices(row);
+        m_loadingTimer->start();
+    }
     emit currentRowChanged(row);
 }
 

@@ -9,6 +9,7 @@ class QLineEdit;
 class QSortFilterProxyModel;
 class QSplitter;
 class QTableView;
+class QTimer;
 
 namespace studio {
 
@@ -55,6 +56,7 @@ private:
     SideBySideView *m_view = nullptr;
     QSplitter *m_splitter = nullptr;
     int m_currentRow = -1;
+    QTimer *m_loadingTimer = nullptr; // a slow load (a large volume) says so
 };
 
 } // namespace studio

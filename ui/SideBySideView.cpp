@@ -4,7 +4,9 @@
 #include "SliceCanvas.h"
 #include "SliceImage.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QSignalBlocker>
 #include <QSlider>
@@ -111,6 +113,36 @@ SideBySideView::SideBySideView(QWidget *parent)
     canvases->addWidget(m_originalCanvas, 1);
     canvases->addWidget(m_enhancedCanvas, 1);
 
+    // Volume rows: plane | slice slider | "slice 91 / 181".
+    m_sliceBar = new QWidget(this);
+    m_sliceBar->setObjectName(QStringLiteral("sliceBar"));
+    auto *sliceLayout = new QHBoxLayout(m_sliceBar);
+    sliceLayout->setContentsMargins(0, 0, 0, 0);
+    m_planeCombo = new QComboBox(m_sliceBar);
+    m_planeCombo->setObjectName(QStringLiteral("planeCombo"));
+    m_planeCombo->setToolTip(tr("The plane the volume is cut in"));
+    m_planeCombo->addItem(tr("Axial"), static_cast<int>(mri::SlicePlane::Axial));
+    m_planeCombo->addItem(tr("Coronal"), static_cast<int>(mri::SlicePlane::Coronal));
+    m_planeCombo->addItem(tr("Sagittal"), static_cast<int>(mri::SlicePlane::Sagittal));
+    m_sliceSlider = new QSlider(Qt::Horizontal, m_sliceBar);
+    m_sliceSlider->setObjectName(QStringLiteral("sliceSlider"));
+    m_sliceSlider->setToolTip(tr("Slice (Ctrl+wheel, Page Up/Page Down)"));
+    m_sliceSlider->setPageStep(1);
+    m_sliceLabel = new QLabel(m_sliceBar);
+    m_sliceLabel->setObjectName(QStringLiteral("sliceLabel"));
+    m_sliceLabel->setMinimumWidth(m_sliceLabel->fontMetrics().horizontalAdvance(tr("slice %1 / %2").arg(9999).arg(9999)) + 4);
+    sliceLayout->addWidget(m_planeCombo);
+    sliceLayout->addWidget(m_sliceSlider, 1);
+    sliceLayout->addWidget(m_sliceLabel);
+    connect(m_planeCombo, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        setPlane(static_cast<mri::SlicePlane>(m_planeCombo->itemData(index).toInt()));
+    });
+    connect(m_sliceSlider, &QSlider::valueChanged, this, [this](int value) {
+        if (!m_updatingControls)
+            requestSlice(value);
+    });
+    m_sliceBar->hide();
+
     m_pixelLabel = new QLabel(this);
     m_pixelLabel->setObjectName(QStringLiteral("pixelLabel"));
     m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
@@ -120,6 +152,7 @@ SideBySideView::SideBySideView(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addLayout(canvases, 1);
+    layout->addWidget(m_sliceBar);
     layout->addWidget(m_pixelLabel);
 
     for (auto *canvas : {m_originalCanvas, m_enhancedCanvas}) {
@@ -135,6 +168,7 @@ SideBySideView::SideBySideView(QWidget *parent)
                 applyView();
         });
         connect(canvas, &SliceCanvas::hovered, this, &SideBySideView::showPixel);
+        connect(canvas, &SliceCanvas::sliceStepRequested, this, &SideBySideView::stepSlice);
         connect(canvas, &SliceCanvas::windowDragged, this, [this](int dx, int dy) {
             // Radiology convention: horizontal = width (contrast), vertical = level.
             const double step = std::max(1.0, (m_pair.autoHigh - m_pair.autoLow) / 256.0);
@@ -155,12 +189,18 @@ void SideBySideView::showMessage(const QString &message)
     m_enhancedCanvas->setCaption(QString());
     m_enhancedCanvas->setAnnotations({});
     updateWindowControls();
+    updateSliceControls();
 }
 
 void SideBySideView::showSlices(const SlicePair &pair, const mri::EnhancedRow &result)
 {
     const bool newGeometry = pair.original.size() != m_pair.original.size();
-    const bool newRange = pair.maximumValue != m_pair.maximumValue || m_pair.original.isNull();
+    // A volume keeps the user's window while scrolling through its slices; another
+    // volume starts from its own display window.
+    const bool newVolume = pair.isVolume
+        && (pair.row != m_pair.row || !m_pair.isVolume || pair.valueOffset != m_pair.valueOffset
+            || pair.valueScale != m_pair.valueScale);
+    const bool newRange = pair.maximumValue != m_pair.maximumValue || m_pair.original.isNull() || newVolume;
     m_pair = pair;
     m_result = result;
     if (newRange) {
@@ -172,9 +212,77 @@ void SideBySideView::showSlices(const SlicePair &pair, const mri::EnhancedRow &r
         m_center = QPointF(pair.original.width() / 2.0, pair.original.height() / 2.0);
     }
     updateWindowControls();
+    updateSliceControls();
     renderImages();
     updateAnnotations();
     applyView();
+}
+
+int SideBySideView::currentSlice() const
+{
+    return m_pair.isVolume ? m_sliceSlider->value() : 0;
+}
+
+void SideBySideView::requestSlice(int slice)
+{
+    if (!m_pair.isVolume || m_pair.sliceCount <= 0)
+        return;
+    slice = std::clamp(slice, 0, m_pair.sliceCount - 1);
+    m_sliceLabel->setText(tr("slice %1 / %2").arg(slice + 1).arg(m_pair.sliceCount));
+    emit sliceRequested(m_pair.plane, slice);
+}
+
+void SideBySideView::stepSlice(int delta)
+{
+    if (!m_pair.isVolume || m_pair.sliceCount <= 0)
+        return;
+    const int next = std::clamp(m_sliceSlider->value() + delta, 0, m_pair.sliceCount - 1);
+    if (next != m_sliceSlider->value())
+        m_sliceSlider->setValue(next); // valueChanged asks for the slice
+}
+
+void SideBySideView::setPlane(mri::SlicePlane plane)
+{
+    if (!m_pair.isVolume || plane == m_pair.plane)
+        return;
+    {
+        QSignalBlocker blocker(m_planeCombo);
+        m_planeCombo->setCurrentIndex(m_planeCombo->findData(static_cast<int>(plane)));
+    }
+    emit sliceRequested(plane, -1);
+}
+
+void SideBySideView::updateSliceControls()
+{
+    m_sliceBar->setVisible(m_pair.isVolume);
+    if (!m_pair.isVolume)
+        return;
+    m_updatingControls = true;
+    m_planeCombo->setCurrentIndex(m_planeCombo->findData(static_cast<int>(m_pair.plane)));
+    m_sliceSlider->setRange(0, std::max(0, m_pair.sliceCount - 1));
+    m_sliceSlider->setValue(m_pair.slice);
+    m_sliceLabel->setText(tr("slice %1 / %2").arg(m_pair.slice + 1).arg(m_pair.sliceCount));
+    m_updatingControls = false;
+}
+
+QString SideBySideView::valueText(double pixel) const
+{
+    if (!m_pair.isVolume)
+        return QString::number(qRound(pixel));
+    const double value = m_pair.valueOffset + m_pair.valueScale * pixel;
+    if (m_pair.valueScale == std::round(m_pair.valueScale) && m_pair.valueOffset == std::round(m_pair.valueOffset))
+        return QString::number(qRound64(value));
+    return QString::number(value, 'g', 5);
+}
+
+void SideBySideView::keyPressEvent(QKeyEvent *event)
+{
+    if (m_pair.isVolume && (event->key() == Qt::Key_PageUp || event->key() == Qt::Key_PageDown)) {
+        stepSlice(event->key() == Qt::Key_PageUp ? 1 : -1);
+        event->accept();
+        return;
+    }
+    QWidget::keyPressEvent(event);
 }
 
 double SideBySideView::zoom() const
@@ -294,8 +402,10 @@ void SideBySideView::updateWindowControls()
     m_widthSlider->setRange(1, maximum + 1);
     m_levelSlider->setValue(qRound(m_level));
     m_widthSlider->setValue(qRound(m_width));
-    m_levelValue->setText(QString::number(qRound(m_level)));
-    m_widthValue->setText(QString::number(qRound(m_width)));
+    m_levelValue->setText(valueText(m_level));
+    // A width is a difference: the scale's magnitude, no offset.
+    m_widthValue->setText(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * m_width, 'g', 5)
+                                          : QString::number(qRound(m_width)));
     const bool enabled = !m_pair.original.isNull();
     m_levelSlider->setEnabled(enabled);
     m_widthSlider->setEnabled(enabled);
@@ -332,7 +442,14 @@ void SideBySideView::renderImages()
 void SideBySideView::updateAnnotations()
 {
     QStringList original;
-    if (!m_pair.original.isNull()) {
+    if (!m_pair.original.isNull() && m_pair.isVolume) {
+        original << tr("%1 × %2 · %3 slice %4 / %5")
+                        .arg(m_pair.original.width())
+                        .arg(m_pair.original.height())
+                        .arg(QString::fromLatin1(mri::slicePlaneName(m_pair.plane)))
+                        .arg(m_pair.slice + 1)
+                        .arg(m_pair.sliceCount);
+    } else if (!m_pair.original.isNull()) {
         original << tr("%1 × %2 · %3-bit")
                         .arg(m_pair.original.width())
                         .arg(m_pair.original.height())
@@ -351,7 +468,9 @@ void SideBySideView::updateAnnotations()
     QString caption;
     if (m_showDifference && !m_pair.difference.isNull()) {
         caption = tr("Difference |original − enhanced|");
-        enhanced << tr("Black 0 · white %1 and above").arg(m_pair.differenceHigh);
+        enhanced << tr("Black 0 · white %1 and above")
+                        .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * m_pair.differenceHigh, 'g', 5)
+                                             : QString::number(m_pair.differenceHigh));
     } else if (!m_pair.enhanced.isNull()) {
         caption = tr("Enhanced");
         if (m_result.done) {
@@ -372,14 +491,20 @@ void SideBySideView::updateAnnotations()
 void SideBySideView::showPixel(const QPoint &pixel)
 {
     if (pixel.x() < 0 || m_pair.original.isNull()) {
-        m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
+        m_pixelLabel->setText(m_pair.isVolume
+                                  ? tr("Wheel: zoom · Ctrl+wheel, Page Up/Down: slice · drag: pan · right drag: window/level · double click: fit")
+                                  : tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
         return;
     }
-    QString text = tr("x %1, y %2 · original %3").arg(pixel.x()).arg(pixel.y()).arg(sliceimage::pixelValue(m_pair.original, pixel.x(), pixel.y()));
+    QString text = tr("x %1, y %2 · original %3").arg(pixel.x()).arg(pixel.y()).arg(valueText(sliceimage::pixelValue(m_pair.original, pixel.x(), pixel.y())));
     if (!m_pair.enhanced.isNull())
-        text += tr(" · enhanced %1").arg(sliceimage::pixelValue(m_pair.enhanced, pixel.x(), pixel.y()));
-    if (!m_pair.difference.isNull())
-        text += tr(" · difference %1").arg(sliceimage::pixelValue(m_pair.difference, pixel.x(), pixel.y()));
+        text += tr(" · enhanced %1").arg(valueText(sliceimage::pixelValue(m_pair.enhanced, pixel.x(), pixel.y())));
+    if (!m_pair.difference.isNull()) {
+        const int difference = sliceimage::pixelValue(m_pair.difference, pixel.x(), pixel.y());
+        text += tr(" · difference %1")
+                    .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * difference, 'g', 5)
+                                         : QString::number(difference));
+    }
     m_pixelLabel->setText(text);
 }
 

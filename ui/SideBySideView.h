@@ -5,6 +5,7 @@
 #include <QPointF>
 #include <QWidget>
 
+class QComboBox;
 class QLabel;
 class QSlider;
 class QToolButton;
@@ -16,7 +17,10 @@ class SliceCanvas;
 // Original and enhanced slice next to each other. Zoom (wheel, fit, 1:1) and
 // pan are linked between the two canvases; one window/level applies to both
 // and maps 8- or 16-bit values onto the screen's 8 bits. A toggle replaces the
-// enhanced image by the difference |original - enhanced|.
+// enhanced image by the difference |original - enhanced|. A volume row shows
+// one slice at a time: a plane switch and a slice slider (also Ctrl+wheel and
+// Page Up/Down) ask for another slice of original and enhanced together;
+// picture rows hide them.
 class SideBySideView final : public QWidget
 {
     Q_OBJECT
@@ -44,14 +48,25 @@ public:
     double windowLevel() const { return m_level; }
     double windowWidth() const { return m_width; }
 
+    // Volume rows (hidden otherwise): the slice shown and how many the plane has.
+    bool isVolumeShown() const { return m_pair.isVolume; }
+    int currentSlice() const;
+    int sliceCount() const { return m_pair.sliceCount; }
+    mri::SlicePlane plane() const { return m_pair.plane; }
+    // Ask for a slice `delta` away (clamped) or for the middle slice of `plane`.
+    void stepSlice(int delta);
+    void setPlane(mri::SlicePlane plane);
+
     SliceCanvas *originalCanvas() const { return m_originalCanvas; }
     SliceCanvas *enhancedCanvas() const { return m_enhancedCanvas; }
 
 signals:
     void differenceShownChanged(bool shown);
+    void sliceRequested(mri::SlicePlane plane, int slice); // slice -1: the middle
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     void zoomBy(double factor, const QPointF &anchor);
@@ -61,6 +76,9 @@ private:
     void updateAnnotations();
     void updateWindowControls();
     void showPixel(const QPoint &pixel);
+    void updateSliceControls();
+    QString valueText(double pixel) const; // a raw pixel value in the row's units
+    void requestSlice(int slice);
 
     SliceCanvas *m_originalCanvas = nullptr;
     SliceCanvas *m_enhancedCanvas = nullptr;
@@ -71,6 +89,10 @@ private:
     QLabel *m_pixelLabel = nullptr;
     QToolButton *m_differenceButton = nullptr;
     QToolButton *m_fitButton = nullptr;
+    QWidget *m_sliceBar = nullptr;
+    QComboBox *m_planeCombo = nullptr;
+    QSlider *m_sliceSlider = nullptr;
+    QLabel *m_sliceLabel = nullptr;
 
     studio::SlicePair m_pair;
     mri::EnhancedRow m_result;

@@ -168,6 +168,13 @@ void SliceCanvas::wheelEvent(QWheelEvent *event)
         return;
     }
     const double steps = event->angleDelta().y() / 120.0;
+    if (event->modifiers() & Qt::ControlModifier) {
+        // One slice per notch; a touchpad's small deltas still move by one.
+        const int slices = static_cast<int>(steps);
+        emit sliceStepRequested(slices != 0 ? slices : (steps > 0 ? 1 : -1));
+        event->accept();
+        return;
+    }
     emit zoomRequested(std::pow(1.25, steps), widgetToImage(event->position()));
     event->accept();
 }

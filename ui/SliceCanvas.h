@@ -11,7 +11,8 @@ namespace studio {
 // Paints one slice with a zoom and a centre given from outside (so that two
 // canvases stay linked), plus a caption and annotation lines. Mouse input is
 // turned into requests: wheel = zoom about the cursor, left drag = pan, right
-// drag = window/level; the owner decides and calls setView().
+// drag = window/level, Ctrl+wheel = next/previous slice of a volume; the
+// owner decides and calls setView().
 class SliceCanvas final : public QWidget
 {
     Q_OBJECT
@@ -29,6 +30,7 @@ public:
 
     bool hasImage() const { return !m_image.isNull(); }
     QSize imageSize() const { return m_image.size(); }
+    const QImage &image() const { return m_image; } // as displayed (windowed)
     QString caption() const { return m_caption; }
     QString message() const { return m_message; }
     QStringList annotations() const { return m_annotations; }
@@ -43,6 +45,7 @@ signals:
     void zoomRequested(double factor, const QPointF &imageAnchor);
     void panRequested(const QPointF &imageDelta);
     void windowDragged(int dx, int dy);
+    void sliceStepRequested(int steps); // Ctrl+wheel: +1 forward (wheel up), -1 back
     void hovered(const QPoint &imagePixel); // (-1, -1) when the cursor leaves the image
     void resized();
 

@@ -113,4 +113,47 @@ int maximumValueOf(const QImage &raw)
     return raw.format() == QImage::Format_Grayscale16 ? 65535 : 255;
 }
 
+VolumeEncoding volumeEncodingOf(const mri::ScanVolume &volume, bool inverted)
+{
+    double minimum = 0.0;
+    double maximum = 0.0;
+    bool first = true;
+    bool integral = true;
+    for (const float value : volume.voxels) {
+        if (!std::isfinite(value))
+            continue;
+        if (first || value < minimum)
+            minimum = value;
+        if (first || value > maximum)
+            maximum = value;
+        first = false;
+        integral = integral && value == std::round(value);
+    }
+    const double span = maximum - minimum;
+    double magnitude = integral && span <= 65535.0 ? 1.0 : span / 65535.0;
+    if (magnitude <= 0.0)
+        magnitude = 1.0;
+    VolumeEncoding encoding;
+    encoding.scale = inverted ? -magnitude : magnitude;
+    encoding.offset = inverted ? maximum : minimum;
+    encoding.maximumPixel = std::max(1, static_cast<int>(std::lround(span / magnitude)));
+    return encoding;
+}
+
+cv::Mat encodeSlice(const cv::Mat &values, const VolumeEncoding &encoding)
+{
+    cv::Mat pixels;
+    values.convertTo(pixels, CV_16U, 1.0 / encoding.scale, -encoding.offset / encoding.scale);
+    return pixels;
+}
+
+std::pair<int, int> windowInPixels(const mri::DisplayWindow &window, const VolumeEncoding &encoding)
+{
+    const double a = (window.low - encoding.offset) / encoding.scale;
+    const double b = (window.high - encoding.offset) / encoding.scale;
+    const int low = std::clamp(static_cast<int>(std::lround(std::min(a, b))), 0, encoding.maximumPixel - 1);
+    const int high = std::clamp(static_cast<int>(std::lround(std::max(a, b))), low + 1, encoding.maximumPixel);
+    return {low, high};
+}
+
 } // namespace studio::sliceimage

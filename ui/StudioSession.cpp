@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QThread>
 
+#include <algorithm>
+
 namespace studio {
 
 StudioSession::StudioSession(QObject *parent)
@@ -34,6 +36,7 @@ StudioSession::StudioSession(QObject *parent)
                 // Slices and comparisons still in flight belong to the previous dataset.
                 ++m_sliceToken;
                 ++m_comparisonToken;
+                m_shownSlices.clear();
                 m_model->setDataset(dataset, results);
                 if (!m_modelChosenByUser)
                     setModelFile(defaultModelFile(), false);
@@ -76,8 +79,11 @@ StudioSession::StudioSession(QObject *parent)
 
     // Image thread -> GUI thread.
     connect(m_imageWorker, &ImageWorker::slicesLoaded, this, [this](const SlicePair &pair) {
-        if (pair.token == m_sliceToken)
-            emit slicesLoaded(pair);
+        if (pair.token != m_sliceToken)
+            return;
+        if (pair.isVolume && pair.row >= 0)
+            m_shownSlices[static_cast<std::size_t>(pair.row)] = mri::ShownSlice{pair.plane, pair.slice};
+        emit slicesLoaded(pair);
     });
     connect(m_imageWorker, &ImageWorker::comparisonLoaded, this, [this](const ComparisonSet &set) {
         if (set.token == m_comparisonToken)
@@ -349,6 +355,15 @@ void StudioSession::cancelJob()
 
 void StudioSession::requestSlices(int row)
 {
+    const auto shown = m_shownSlices.find(static_cast<std::size_t>(std::max(0, row)));
+    if (shown != m_shownSlices.end())
+        requestSlices(row, shown->second.plane, shown->second.slice);
+    else
+        requestSlices(row, mri::SlicePlane::Axial, -1);
+}
+
+void StudioSession::requestSlices(int row, mri::SlicePlane plane, int slice)
+{
     if (m_shutDown || !dataset() || row < 0 || row >= static_cast<int>(dataset()->rows.size()))
         return;
     const auto &source = dataset()->rows[static_cast<std::size_t>(row)];
@@ -360,6 +375,9 @@ void StudioSession::requestSlices(int row)
     request.originalPath = source.imagePathText.empty() ? QString() : toQString(source.imagePath);
     request.enhancedPath = result.done ? toQString(result.enhancedImage) : QString();
     request.referencePath = referencePathOf(row);
+    request.seriesUid = QString::fromStdString(source.seriesUid);
+    request.plane = plane;
+    request.slice = slice;
     m_imageWorker->setLatestSliceToken(request.token);
     QMetaObject::invokeMethod(
         m_imageWorker, [worker = m_imageWorker, request] { worker->loadSlices(request); }, Qt::QueuedConnection);
@@ -372,8 +390,8 @@ void StudioSession::requestComparison(quint64 seed)
     const int token = ++m_comparisonToken;
     QMetaObject::invokeMethod(
         m_imageWorker,
-        [worker = m_imageWorker, token, dataset = dataset(), results = results(), seed] {
-            worker->loadComparison(token, dataset, results, seed);
+        [worker = m_imageWorker, token, dataset = dataset(), results = results(), seed, shown = m_shownSlices] {
+            worker->loadComparison(token, dataset, results, seed, shown);
         },
         Qt::QueuedConnection);
 }
@@ -384,8 +402,8 @@ void StudioSession::saveComparisonFigure(const QString &file, const RowList &row
         return;
     QMetaObject::invokeMethod(
         m_imageWorker,
-        [worker = m_imageWorker, dataset = dataset(), results = results(), rows, file] {
-            worker->saveComparisonFigure(dataset, results, rows, file);
+        [worker = m_imageWorker, dataset = dataset(), results = results(), rows, file, shown = m_shownSlices] {
+            worker->saveComparisonFigure(dataset, results, rows, file, shown);
         },
         Qt::QueuedConnection);
 }

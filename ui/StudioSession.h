@@ -79,7 +79,12 @@ public:
     void cancelJob();
 
     // --- tasks (image thread)
+    // Volume rows: the slice last shown (or, before any, the middle axial
+    // one); `slice` -1 shows the middle of `plane`. The slice asked for is
+    // remembered for the row (shownSlices()) and used by the comparison.
     void requestSlices(int row);
+    void requestSlices(int row, mri::SlicePlane plane, int slice);
+    const studio::ShownSliceMap &shownSlices() const { return m_shownSlices; }
     void requestComparison(quint64 seed);
     void saveComparisonFigure(const QString &file, const studio::RowList &rows);
     void exportMetricsCsv(const QString &file);
@@ -135,6 +140,7 @@ private:
     bool m_modelChosenByUser = false;
     std::optional<mri::ModelInfo> m_modelInfo;
     int m_sliceToken = 0;
+    studio::ShownSliceMap m_shownSlices;
     int m_comparisonToken = 0;
     bool m_shutDown = false;
 };

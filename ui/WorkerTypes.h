@@ -6,8 +6,10 @@
 // copy), so a value can be emitted in one thread and read in another.
 
 #include "Dataset.h"
+#include "ComparisonFigure.h"
 #include "EnhanceJob.h"
 #include "Enhancer.h"
+#include "ScanVolume.h"
 #include "Trainer.h"
 #include "TrainingOptions.h"
 
@@ -18,6 +20,7 @@
 #include <QVector>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -38,6 +41,8 @@ inline QString toQString(const std::filesystem::path &path)
 using DatasetHandle = std::shared_ptr<const mri::Dataset>;
 using ResultList = std::vector<mri::EnhancedRow>;
 using RowList = std::vector<std::size_t>;
+// Volume rows: the slice last shown in the patients view, by dataset row.
+using ShownSliceMap = std::map<std::size_t, mri::ShownSlice>;
 
 // The long jobs of the engine thread; one runs at a time.
 enum class Job { None, OpenDataset, BuildDemo, Training, Enhancement };
@@ -50,7 +55,9 @@ struct ImageCheck
     int row = -1;
     int width = 0;
     int height = 0;
-    int bitDepth = 0;   // 8 or 16
+    int bitDepth = 0;   // 8 or 16 (pictures)
+    int depth = 0;      // volumes: slices along z (0 for pictures)
+    QString format;     // volumes: "NIfTI" or "DICOM"
     QString error;      // non-empty: the engine's sentence why it cannot be read
 };
 using ImageCheckList = QVector<ImageCheck>;
@@ -103,6 +110,10 @@ struct SliceRequest
     QString originalPath;
     QString enhancedPath;   // empty when the row has no result
     QString referencePath;  // clean ground truth (demo datasets), may be empty
+    QString seriesUid;      // DICOM folder of several series: the row's series
+    // Volume rows: the slice to show (-1: the middle) along `plane`.
+    mri::SlicePlane plane = mri::SlicePlane::Axial;
+    int slice = -1;
 };
 
 // Raw slices (Format_Grayscale8 or Format_Grayscale16, pixel values as stored)
@@ -126,6 +137,19 @@ struct SlicePair
     double originalReferenceSsim = 0.0;
     double enhancedReferencePsnr = 0.0;
     double enhancedReferenceSsim = 0.0;
+
+    // Volume rows: one slice of the volume, encoded on 16 bits as
+    // voxel = valueOffset + valueScale * pixel with one mapping per volume (a
+    // negative scale shows MONOCHROME1 inverted), so that window/level stays
+    // a raw-value operation. autoLow/autoHigh are the engine's display window
+    // (DisplayMapping.h) in these pixel units; the enhanced slice uses the
+    // original's mapping, the difference valueScale's magnitude from 0.
+    bool isVolume = false;
+    mri::SlicePlane plane = mri::SlicePlane::Axial;
+    int slice = 0;
+    int sliceCount = 0;
+    double valueOffset = 0.0;
+    double valueScale = 1.0;
 };
 
 // One patient of the three-patient comparison, already mapped to 8 bits with
@@ -138,6 +162,7 @@ struct ComparisonItem
     QImage enhanced;
     double psnr = 0.0;
     double ssim = 0.0;
+    QString sliceNote;        // volumes: "axial slice 91 / 181"
 };
 
 struct ComparisonSet

@@ -1,0 +1,464 @@
+// GUI tests of volume rows in mri-studio: a NIfTI row shows one slice at a
+// time with a slice slider (middle slice first), Page Up and Ctrl+wheel step
+// original and enhanced together, the plane switch changes the slider's range,
+// a picture row hides the slider, the three-patient comparison shows the slice
+// shown last, DICOM header columns read well in the table, a scanned folder
+// lists its NIfTI file, and enhancing a volume row shows the enhanced volume at
+// the slice being viewed. Every volume is a small NIfTI-1 file written by hand
+// (TestDatasets).
+
+#include "ComparisonPage.h"
+#include "Dataset.h"
+#include "GuiTestSupport.h"
+#include "MainWindow.h"
+#include "PatientTableModel.h"
+#include "PatientsPage.h"
+#include "SideBySideView.h"
+#include "SliceCanvas.h"
+#include "SliceImage.h"
+#include "StudioSession.h"
+#include "TestDatasets.h"
+#include "Trainer.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSortFilterProxyModel>
+#include <QTemporaryDir>
+#include <QWheelEvent>
+#include <QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <atomic>
+
+using namespace studio;
+
+namespace {
+
+constexpr int kNx = 12;
+constexpr int kNy = 10;
+constexpr int kNz = 8;
+
+// Every voxel differs from its neighbours along every axis, so any other slice
+// looks different; `shift` makes the "enhanced" twin.
+std::vector<std::int16_t> voxelValues(int shift)
+{
+    std::vector<std::int16_t> values;
+    for (int z = 0; z < kNz; ++z)
+        for (int y = 0; y < kNy; ++y)
+            for (int x = 0; x < kNx; ++x)
+                values.push_back(static_cast<std::int16_t>(100 + x + 13 * y + 140 * z + shift));
+    return values;
+}
+
+void writeText(const QString &file, const QString &text)
+{
+    QDir().mkpath(QFileInfo(file).absolutePath());
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write(text.toUtf8());
+}
+
+} // namespace
+
+class TestGuiVolumes final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void volumeRowShowsTheMiddleSliceWithASlider();
+    void pageUpAndCtrlWheelStepOriginalAndEnhanced();
+    void planeSwitchChangesTheSliderRange();
+    void pictureRowHidesTheSlider();
+    void comparisonShowsTheSliceShownLast();
+    void headerColumnsReadWell();
+    void scannedFolderListsTheVolume();
+    void volumeEncodingKeepsValuesAndInvertsMonochromeOne();
+    void enhancingAVolumeRowShowsTheEnhancedVolume();
+
+private:
+    // One NIfTI row (with an enhanced twin from an "earlier run") and one picture row.
+    QString newDataset();
+    void openVolumeDataset(MainWindow &window);
+
+    QTemporaryDir m_dir;
+    int m_datasets = 0;
+};
+
+void TestGuiVolumes::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+QString TestGuiVolumes::newDataset()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("dataset-%1").arg(++m_datasets));
+    QDir().mkpath(folder + QStringLiteral("/scans"));
+    QDir().mkpath(folder + QStringLiteral("/enhanced"));
+    QDir().mkpath(folder + QStringLiteral("/images"));
+    mri::test::writeTestNifti(folder + QStringLiteral("/scans/head.nii"), kNx, kNy, kNz, voxelValues(0));
+    mri::test::writeTestNifti(folder + QStringLiteral("/enhanced/head.nii"), kNx, kNy, kNz, voxelValues(5));
+    cv::Mat picture(16, 20, CV_8UC1);
+    for (int y = 0; y < picture.rows; ++y)
+        for (int x = 0; x < picture.cols; ++x)
+            picture.at<uchar>(y, x) = static_cast<uchar>(10 * x + y);
+    cv::imwrite((folder + QStringLiteral("/images/pic.png")).toStdString(), picture);
+    writeText(folder + QStringLiteral("/brain_tumor_info.csv"),
+              QStringLiteral("patient_id,image_path\nVOL-1,scans/head.nii\nPIC-1,images/pic.png\n"));
+    // Results of an earlier run, as the metrics CSV the studio reads on opening.
+    writeText(folder + QStringLiteral("/brain_tumor_info_metrics.csv"),
+              QStringLiteral("patient_id,image_path,enhanced_image_path,PSNR,SSIM,error\n"
+                             "VOL-1,scans/head.nii,enhanced/head.nii,41.25,0.9712,\n"
+                             "PIC-1,images/pic.png,,,,\n"));
+    return folder;
+}
+
+void TestGuiVolumes::openVolumeDataset(MainWindow &window)
+{
+    test::showAndOpen(window, newDataset());
+    if (QTest::currentTestFailed())
+        return;
+    // Opening selects the first row: the volume.
+    auto *view = window.patientsPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->isVolumeShown() && view->originalCanvas()->hasImage()
+                                 && view->enhancedCanvas()->hasImage(),
+                             10000);
+}
+
+void TestGuiVolumes::volumeRowShowsTheMiddleSliceWithASlider()
+{
+    MainWindow window;
+    openVolumeDataset(window);
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    auto *bar = view->findChild<QWidget *>(QStringLiteral("sliceBar"));
+    auto *slider = view->findChild<QSlider *>(QStringLiteral("sliceSlider"));
+    auto *label = view->findChild<QLabel *>(QStringLiteral("sliceLabel"));
+    QVERIFY(bar && slider && label);
+    QVERIFY(bar->isVisible());
+    QCOMPARE(view->plane(), mri::SlicePlane::Axial);
+    QCOMPARE(view->sliceCount(), kNz);
+    QCOMPARE(slider->minimum(), 0);
+    QCOMPARE(slider->maximum(), kNz - 1);
+    QCOMPARE(view->currentSlice(), kNz / 2);
+    QCOMPARE(label->text(), QStringLiteral("slice 5 / 8"));
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(kNx, kNy));
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, kNy));
+    QVERIFY2(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 5 / 8")),
+             qPrintable(view->originalCanvas()->annotations().join(QLatin1Char('\n'))));
+    // The row's metrics stay those of the whole volume.
+    QVERIFY(view->enhancedCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("41.25")));
+    // The table gives the volume's size.
+    auto *model = window.session()->patientModel();
+    QTRY_COMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("12 × 10 × 8 · NIfTI"));
+    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Enhanced"));
+    test::saveReviewShot(window, QStringLiteral("volume-row"));
+
+    // The pixel readout gives voxel values: the enhanced twin is the original + 5.
+    auto *pixel = view->findChild<QLabel *>(QStringLiteral("pixelLabel"));
+    emit view->originalCanvas()->hovered(QPoint(3, 2));
+    const QRegularExpression readout(QStringLiteral("original (\\d+) · enhanced (\\d+) · difference (\\d+)"));
+    const auto match = readout.match(pixel->text());
+    QVERIFY2(match.hasMatch(), qPrintable(pixel->text()));
+    QCOMPARE(match.captured(2).toInt(), match.captured(1).toInt() + 5);
+    QCOMPARE(match.captured(3).toInt(), 5);
+    const int value = match.captured(1).toInt();
+    QVERIFY2((value - 100 - 3 - 140 * (kNz / 2)) % 13 == 0, qPrintable(pixel->text())); // x = 3 on the middle slice
+    // The difference view works on volume slices too.
+    view->setDifferenceShown(true);
+    QVERIFY(view->enhancedCanvas()->hasImage());
+    QCOMPARE(view->enhancedCanvas()->caption(), QStringLiteral("Difference |original − enhanced|"));
+}
+
+void TestGuiVolumes::pageUpAndCtrlWheelStepOriginalAndEnhanced()
+{
+    MainWindow window;
+    openVolumeDataset(window);
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    auto *label = view->findChild<QLabel *>(QStringLiteral("sliceLabel"));
+    const QImage originalBefore = view->originalCanvas()->image();
+    const QImage enhancedBefore = view->enhancedCanvas()->image();
+    const double levelBefore = view->windowLevel();
+
+    view->originalCanvas()->setFocus();
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageUp);
+    QCOMPARE(view->currentSlice(), kNz / 2 + 1);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 6 / 8")), 10000);
+    QCOMPARE(label->text(), QStringLiteral("slice 6 / 8"));
+    QVERIFY(view->originalCanvas()->image() != originalBefore);
+    QVERIFY(view->enhancedCanvas()->image() != enhancedBefore);
+    // Scrolling keeps the window the user had.
+    QCOMPARE(view->windowLevel(), levelBefore);
+
+    // Ctrl+wheel: one slice per notch, no zoom.
+    const QImage atSix = view->originalCanvas()->image();
+    const QPointF at(view->originalCanvas()->width() / 2.0, view->originalCanvas()->height() / 2.0);
+    QWheelEvent wheel(at, view->originalCanvas()->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton,
+                      Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(view->originalCanvas(), &wheel);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 7 / 8")), 10000);
+    QVERIFY(view->originalCanvas()->image() != atSix);
+    QVERIFY(view->isFit());
+
+    // Page Down goes back; the ends hold.
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageDown);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 6 / 8")), 10000);
+    QCOMPARE(view->originalCanvas()->image(), atSix);
+    for (int i = 0; i < 10; ++i)
+        QTest::keyClick(view->originalCanvas(), Qt::Key_PageUp);
+    QCOMPARE(view->currentSlice(), kNz - 1);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 8 / 8")), 10000);
+}
+
+void TestGuiVolumes::planeSwitchChangesTheSliderRange()
+{
+    MainWindow window;
+    openVolumeDataset(window);
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    auto *combo = view->findChild<QComboBox *>(QStringLiteral("planeCombo"));
+    auto *slider = view->findChild<QSlider *>(QStringLiteral("sliceSlider"));
+    QVERIFY(combo && slider);
+
+    combo->setCurrentIndex(1);
+    emit combo->activated(1); // as a user's choice
+    QTRY_VERIFY_WITH_TIMEOUT(view->plane() == mri::SlicePlane::Coronal, 10000);
+    QCOMPARE(view->sliceCount(), kNy);
+    QCOMPARE(slider->maximum(), kNy - 1);
+    QCOMPARE(view->currentSlice(), kNy / 2);
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(kNx, kNz));
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, kNz));
+
+    view->setPlane(mri::SlicePlane::Sagittal);
+    QTRY_VERIFY_WITH_TIMEOUT(view->plane() == mri::SlicePlane::Sagittal, 10000);
+    QCOMPARE(view->sliceCount(), kNx);
+    QCOMPARE(slider->maximum(), kNx - 1);
+    QCOMPARE(combo->currentIndex(), 2);
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(kNy, kNz));
+
+    // Selecting the row again keeps the plane and slice shown last.
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageDown);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("sagittal slice 6 / 12")), 10000);
+    window.patientsPage()->selectRow(1);
+    QTRY_VERIFY_WITH_TIMEOUT(view->currentRow() == 1, 10000);
+    window.patientsPage()->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(view->currentRow() == 0 && view->isVolumeShown(), 10000);
+    QCOMPARE(view->plane(), mri::SlicePlane::Sagittal);
+    QCOMPARE(view->currentSlice(), 5);
+}
+
+void TestGuiVolumes::pictureRowHidesTheSlider()
+{
+    MainWindow window;
+    openVolumeDataset(window);
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    auto *bar = view->findChild<QWidget *>(QStringLiteral("sliceBar"));
+    window.patientsPage()->selectRow(1);
+    QTRY_VERIFY_WITH_TIMEOUT(view->currentRow() == 1 && view->originalCanvas()->hasImage(), 10000);
+    QVERIFY(!view->isVolumeShown());
+    QVERIFY(bar->isHidden());
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(20, 16));
+    QVERIFY(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("8-bit")));
+    // Page Up on a picture does nothing.
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageUp);
+    QCOMPARE(view->currentRow(), 1);
+    QCOMPARE(window.session()->patientModel()->index(1, PatientTableModel::SizeColumn).data().toString(),
+             QStringLiteral("20 × 16 · 8-bit"));
+}
+
+void TestGuiVolumes::comparisonShowsTheSliceShownLast()
+{
+    MainWindow window;
+    openVolumeDataset(window);
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageDown);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 4 / 8")), 10000);
+
+    QSignalSpy shown(window.comparisonPage(), &ComparisonPage::comparisonShown);
+    window.showTab(QStringLiteral("compare"));
+    QVERIFY(shown.wait(10000));
+    QCOMPARE(window.comparisonPage()->patientIds(), QStringList{QStringLiteral("VOL-1")});
+    const QString title = window.comparisonPage()->titles().value(0);
+    QVERIFY2(title.contains(QStringLiteral("axial slice 4 / 8")), qPrintable(title));
+    QVERIFY2(title.contains(QStringLiteral("41.25")), qPrintable(title));
+    test::saveReviewShot(window, QStringLiteral("volume-comparison"));
+
+    // Another slice viewed in the patients view: the comparison follows it.
+    window.showTab(QStringLiteral("patients"));
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageDown);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 3 / 8")), 10000);
+    shown.clear();
+    window.showTab(QStringLiteral("compare"));
+    QVERIFY(shown.wait(10000));
+    QVERIFY2(window.comparisonPage()->titles().value(0).contains(QStringLiteral("axial slice 3 / 8")),
+             qPrintable(window.comparisonPage()->titles().value(0)));
+
+    // The figure is the engine's, with the same slice.
+    const QString figure = m_dir.filePath(QStringLiteral("volume-figure.png"));
+    QSignalSpy saved(window.session(), &StudioSession::comparisonSaved);
+    window.comparisonPage()->saveFigureTo(figure);
+    QVERIFY(saved.wait(10000));
+    const cv::Mat written = cv::imread(figure.toStdString());
+    QVERIFY(!written.empty());
+}
+
+void TestGuiVolumes::headerColumnsReadWell()
+{
+    // The columns a scan of DICOM series adds, here written in a CSV.
+    const QString folder = m_dir.filePath(QStringLiteral("dicom-like"));
+    QDir().mkpath(folder);
+    mri::test::writeTestNifti(folder + QStringLiteral("/series1.nii"), kNx, kNy, kNz, voxelValues(0));
+    writeText(folder + QStringLiteral("/brain_tumor_info.csv"),
+              QStringLiteral("patient_id,image_path,study_date,series_description,format,series_uid\n"
+                             "P-7,series1.nii,20240501,T1 MPRAGE SAG,nifti,\n"));
+    MainWindow window;
+    test::showAndOpen(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->columnCount(), PatientTableModel::ColumnCount + 2);
+    QCOMPARE(model->headerData(PatientTableModel::ColumnCount, Qt::Horizontal).toString(), QStringLiteral("Study date"));
+    QCOMPARE(model->headerData(PatientTableModel::ColumnCount + 1, Qt::Horizontal).toString(), QStringLiteral("Description"));
+    QCOMPARE(model->index(0, PatientTableModel::ColumnCount).data().toString(), QStringLiteral("2024-05-01"));
+    QCOMPARE(model->index(0, PatientTableModel::ColumnCount + 1).data().toString(), QStringLiteral("T1 MPRAGE SAG"));
+    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Not enhanced"));
+    // The filter finds rows by these columns too.
+    window.patientsPage()->filterEdit()->setText(QStringLiteral("MPRAGE"));
+    QCOMPARE(window.patientsPage()->proxy()->rowCount(), 1);
+}
+
+void TestGuiVolumes::scannedFolderListsTheVolume()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("scanned"));
+    QDir().mkpath(folder);
+    mri::test::writeTestNifti(folder + QStringLiteral("/head.nii"), kNx, kNy, kNz, voxelValues(0));
+    try {
+        if (mri::openDataset(folder.toStdString()).rows.empty())
+            QSKIP("This branch's Dataset scan does not list NIfTI files yet.");
+    } catch (const std::exception &) {
+        QSKIP("This branch's Dataset scan does not list NIfTI files yet.");
+    }
+    MainWindow window;
+    test::showAndOpen(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->rowCount(), 1);
+    auto *view = window.patientsPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->isVolumeShown() && view->originalCanvas()->hasImage(), 10000);
+    QCOMPARE(view->sliceCount(), kNz);
+    QCOMPARE(view->currentSlice(), kNz / 2);
+    QTRY_COMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("12 × 10 × 8 · NIfTI"));
+    QCOMPARE(model->index(0, PatientTableModel::PatientColumn).data().toString(), QStringLiteral("head"));
+    // NIfTI files have no study date or description: no empty columns for them.
+    QCOMPARE(model->columnCount(), int(PatientTableModel::ColumnCount));
+}
+
+void TestGuiVolumes::volumeEncodingKeepsValuesAndInvertsMonochromeOne()
+{
+    // Integer voxels (CT-like, negative too) are encoded exactly.
+    mri::ScanVolume volume;
+    volume.size = {4, 1, 1, 1};
+    volume.voxels = {-1024.0f, 0.0f, 40.0f, 3071.0f};
+    const auto exact = sliceimage::volumeEncodingOf(volume, false);
+    QCOMPARE(exact.offset, -1024.0);
+    QCOMPARE(exact.scale, 1.0);
+    QCOMPARE(exact.maximumPixel, 4095);
+    const cv::Mat values = mri::extractSlice(volume, mri::SlicePlane::Axial, 0);
+    const cv::Mat pixels = sliceimage::encodeSlice(values, exact);
+    QCOMPARE(pixels.type(), CV_16UC1);
+    QCOMPARE(int(pixels.at<quint16>(0, 0)), 0);
+    QCOMPARE(int(pixels.at<quint16>(0, 2)), 1064);
+    // The DICOM window (here 40 ± 200 in stored values) in pixels.
+    const auto window = sliceimage::windowInPixels(mri::DisplayWindow{-160.0, 240.0, false}, exact);
+    QCOMPARE(window.first, 864);
+    QCOMPARE(window.second, 1264);
+
+    // MONOCHROME1: the maximum is pixel 0, so a window shows it inverted.
+    const auto inverted = sliceimage::volumeEncodingOf(volume, true);
+    QCOMPARE(inverted.offset, 3071.0);
+    QCOMPARE(inverted.scale, -1.0);
+    const cv::Mat flipped = sliceimage::encodeSlice(values, inverted);
+    QCOMPARE(int(flipped.at<quint16>(0, 3)), 0);
+    QCOMPARE(int(flipped.at<quint16>(0, 0)), 4095);
+    const auto invertedWindow = sliceimage::windowInPixels(mri::DisplayWindow{-160.0, 240.0, true}, inverted);
+    QCOMPARE(invertedWindow.first, 3071 - 240);
+    QCOMPARE(invertedWindow.second, 3071 + 160);
+
+    // Float voxels spread over the 16 bits.
+    volume.voxels = {0.0f, 0.25f, 0.5f, 1.0f};
+    const auto spread = sliceimage::volumeEncodingOf(volume, false);
+    QCOMPARE(spread.maximumPixel, 65535);
+    const cv::Mat floats = sliceimage::encodeSlice(mri::extractSlice(volume, mri::SlicePlane::Axial, 0), spread);
+    QCOMPARE(int(floats.at<quint16>(0, 3)), 65535);
+    QVERIFY(std::abs(spread.offset + spread.scale * floats.at<quint16>(0, 1) - 0.25) < 1e-4);
+}
+
+void TestGuiVolumes::enhancingAVolumeRowShowsTheEnhancedVolume()
+{
+    // A tiny model, trained with the engine on pictures, enhances the volume's slices.
+    const QString pictures = m_dir.filePath(QStringLiteral("training-pictures"));
+    mri::test::writeSyntheticDataset(pictures, 4, 32, 32);
+    const QString modelFile = m_dir.filePath(QStringLiteral("tiny.pt"));
+    mri::TrainingOptions options;
+    options.modelFile = modelFile.toStdString();
+    options.network.depth = 2;
+    options.network.baseChannels = 4;
+    options.patchSize = 8;
+    options.batchSize = 4;
+    options.patchesPerImage = 2;
+    options.epochs = 1;
+    options.seed = 3;
+    options.threads = 1;
+    std::atomic_bool cancel{false};
+    const auto trained = mri::trainModel(mri::openDataset(pictures.toStdString()), options, {}, cancel);
+    QCOMPARE(trained.epochsCompleted, 1);
+
+    const QString folder = m_dir.filePath(QStringLiteral("to-enhance"));
+    QDir().mkpath(folder);
+    mri::test::writeTestNifti(folder + QStringLiteral("/head.nii"), kNx, kNy, kNz, voxelValues(0));
+    MainWindow window;
+    test::showAndOpen(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    window.session()->setModelFile(modelFile);
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+    auto *view = window.patientsPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->isVolumeShown() && view->originalCanvas()->hasImage(), 10000);
+    QTest::keyClick(view->originalCanvas(), Qt::Key_PageUp);
+    QTRY_VERIFY_WITH_TIMEOUT(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("axial slice 6 / 8")), 10000);
+    QVERIFY(!view->enhancedCanvas()->hasImage());
+
+    QSignalSpy finished(window.session(), &StudioSession::enhanceFinished);
+    window.enhanceSelected();
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+    QCOMPARE(finished.first().first().value<EnhanceOutcome>().succeeded, 1);
+    // The enhanced volume is shown at the slice being viewed, with the row's metrics.
+    QTRY_VERIFY_WITH_TIMEOUT(view->enhancedCanvas()->hasImage(), 10000);
+    QCOMPARE(view->currentSlice(), kNz / 2 + 1);
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, kNy));
+    QVERIFY(view->enhancedCanvas()->annotations().join(QLatin1Char(' ')).contains(QStringLiteral("PSNR")));
+}
+
+int main(int argc, char *argv[])
+{
+    return studio::test::runGuiTest<TestGuiVolumes>(argc, argv, QStringLiteral("tst_gui_volumes"));
+}
+
+#include "tst_gui_volumes.moc"
