@@ -3,6 +3,7 @@
 #include "AtomicFile.h"
 #include "CsvTable.h"
 #include "Dataset.h"
+#include "DicomSeries.h"
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "NiftiFile.h"
@@ -169,6 +170,112 @@ std::string readmeText(const DemoDatasetOptions &options, const ScanVolume &volu
            "         slice_index (z in the volume), noise, noise_sigma.\n";
 }
 
+// The demo's orientation as an anatomical plane (the template is stored in RAS order).
+SlicePlane planeOf(SliceOrientation orientation)
+{
+    switch (orientation) {
+    case SliceOrientation::Axial: return SlicePlane::Axial;
+    case SliceOrientation::Coronal: return SlicePlane::Coronal;
+    case SliceOrientation::Sagittal: return SlicePlane::Sagittal;
+    }
+    return SlicePlane::Axial;
+}
+
+std::string volumeReadmeText(const DemoDatasetOptions &options, const ScanVolume &volume, int patients)
+{
+    const bool nifti = options.format == DemoFormat::Nifti;
+    return "MRI Enhance Studio demo dataset (" + std::string(nifti ? "NIfTI volumes" : "DICOM series") + ")\n"
+           "================================================\n\n"
+           "Source: " + options.volumeFile.string() + ", " + std::to_string(volume.size[0]) + " x "
+           + std::to_string(volume.size[1]) + " x " + std::to_string(volume.size[2]) + " voxels.\n\n"
+           "The " + std::to_string(patients) + " \"patients\" (DEMO-001, ...) are slabs of "
+           + std::to_string(options.sliceCount) + " " + orientationName(options.orientation)
+           + " slices of that one volume,\n"
+           "from evenly spaced places in the brain, with the geometry of where they were cut.\n"
+           "They are not different people.\n\n"
+           "images/  " + std::string(nifti ? "DEMO-nnn.nii.gz: float32, the template scaled to 0..1000"
+                                           : "DEMO-nnn/: a 12-bit MR series, the template scaled to 0..4000")
+           + ",\n         with synthetic " + noiseSpecName(options.noise) + " noise, sigma = "
+           + shortestNumber(options.sigma) + " of the range, seed " + std::to_string(options.seed) + ".\n"
+           "clean/   the same volumes without noise: the ground truth.\n"
+           "brain_tumor_info.csv  one row per volume: patient_id, image_path, clean_image_path,\n"
+           "         slab_first, slab_slices, noise, noise_sigma.\n";
+}
+
+DemoDatasetResult buildVolumeDemo(const DemoDatasetOptions &options, const ScanVolume &volume, float maximum,
+                                  const std::function<void(int done, int total)> &progress)
+{
+    if (options.patientCount < 1)
+        throw EngineError("The demo dataset needs at least one patient.");
+    const bool nifti = options.format == DemoFormat::Nifti;
+    const double scale = nifti ? 1000.0 : 4000.0; // float NIfTI; 12-bit DICOM
+    const int axis = sliceAxisOf(volume, planeOf(options.orientation));
+    const int extent = volume.size[static_cast<std::size_t>(axis)];
+    const int slab = std::min(options.sliceCount, extent);
+    const auto centres = pickSlices(volume, options.orientation, maximum, options.patientCount, options.volumeFile);
+
+    const std::filesystem::path imagesDir = options.outputDir / "images";
+    const std::filesystem::path cleanDir = options.outputDir / "clean";
+    for (const auto &dir : {imagesDir, cleanDir}) {
+        std::error_code error;
+        std::filesystem::create_directories(dir, error);
+        if (error)
+            throw EngineError("The folder " + quotedPath(dir) + " cannot be created: " + error.message() + ".");
+    }
+    CsvTable table;
+    table.header = {"patient_id", "image_path", "clean_image_path", "slab_first", "slab_slices", "noise", "noise_sigma"};
+    const int total = static_cast<int>(centres.size());
+    if (progress)
+        progress(0, total);
+    for (int i = 0; i < total; ++i) {
+        char patient[32];
+        std::snprintf(patient, sizeof patient, "DEMO-%03d", i + 1);
+        const int first = std::clamp(centres[static_cast<std::size_t>(i)] - slab / 2, 0, extent - slab);
+        ScanVolume clean = slabOf(volume, axis, first, slab);
+        for (auto &value : clean.voxels)
+            value = value / maximum;
+        // Noise on unit slices (its sigma is a share of the range), one seed per slice.
+        ScanVolume noisy = clean;
+        const std::size_t plane = static_cast<std::size_t>(clean.size[0]) * clean.size[1];
+        for (int z = 0; z < clean.size[2]; ++z) {
+            const cv::Mat slice(clean.size[1], clean.size[0], CV_32FC1, clean.voxels.data() + z * plane);
+            const cv::Mat withNoise = addNoise(slice, options.noise, options.sigma,
+                                               options.seed + static_cast<std::uint64_t>(i) * 1000 + z);
+            std::copy_n(withNoise.ptr<float>(), plane, noisy.voxels.data() + z * plane);
+        }
+        for (auto *scan : {&clean, &noisy}) {
+            for (auto &value : scan->voxels)
+                value = static_cast<float>(std::clamp(value * scale, 0.0, scale));
+        }
+        std::string image, cleanImage;
+        if (nifti) {
+            image = "images/" + std::string(patient) + ".nii.gz";
+            cleanImage = "clean/" + std::string(patient) + ".nii.gz";
+            writeNiftiVolume(noisy, options.outputDir / image, "MRI Enhance Studio demo, noisy", kNiftiFloat32);
+            writeNiftiVolume(clean, options.outputDir / cleanImage, "MRI Enhance Studio demo, clean", kNiftiFloat32);
+        } else {
+            image = "images/" + std::string(patient);
+            cleanImage = "clean/" + std::string(patient);
+            DicomWriteOptions dicom;
+            dicom.patientId = patient;
+            dicom.patientName = std::string("DEMO^") + patient;
+            dicom.studyDate = "20261130";
+            dicom.seriesDescription = "Demo T1 " + orientationName(options.orientation) + ", noisy";
+            writeDicomSeries(noisy, options.outputDir / image, dicom);
+            dicom.seriesDescription = "Demo T1 " + orientationName(options.orientation) + ", clean";
+            writeDicomSeries(clean, options.outputDir / cleanImage, dicom);
+        }
+        table.rows.push_back({patient, image, cleanImage, std::to_string(first), std::to_string(slab),
+                              noiseSpecName(options.noise), shortestNumber(options.sigma)});
+        if (progress)
+            progress(i + 1, total);
+    }
+    const std::filesystem::path csvFile = options.outputDir / kDefaultCsvName;
+    writeCsvFileAtomically(csvFile, table);
+    writeFileAtomically(options.outputDir / "README.txt", volumeReadmeText(options, volume, total));
+    return {csvFile, total * slab, total};
+}
+
 } // namespace
 
 std::string orientationName(SliceOrientation orientation)
@@ -179,6 +286,25 @@ std::string orientationName(SliceOrientation orientation)
     case SliceOrientation::Sagittal: return "sagittal";
     }
     return "axial";
+}
+
+std::string demoFormatName(DemoFormat format)
+{
+    switch (format) {
+    case DemoFormat::Png: return "png";
+    case DemoFormat::Nifti: return "nifti";
+    case DemoFormat::Dicom: return "dicom";
+    }
+    return "png";
+}
+
+std::optional<DemoFormat> parseDemoFormat(const std::string &name)
+{
+    for (const auto format : {DemoFormat::Png, DemoFormat::Nifti, DemoFormat::Dicom}) {
+        if (demoFormatName(format) == name)
+            return format;
+    }
+    return std::nullopt;
 }
 
 std::optional<SliceOrientation> parseOrientation(const std::string &name)
@@ -204,6 +330,8 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
     const float maximum = *std::max_element(volume.voxels.begin(), volume.voxels.end());
     if (!(maximum > 0.0f))
         throw EngineError(quotedPath(options.volumeFile) + " contains no positive intensity.");
+    if (options.format != DemoFormat::Png)
+        return buildVolumeDemo(options, volume, maximum, progress);
     const std::vector<int> slices = pickSlices(volume, options.orientation, maximum, options.sliceCount, options.volumeFile);
 
     const std::filesystem::path imagesDir = options.outputDir / "images";
@@ -239,7 +367,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
     const std::filesystem::path csvFile = options.outputDir / kDefaultCsvName;
     writeCsvFileAtomically(csvFile, table);
     writeFileAtomically(options.outputDir / "README.txt", readmeText(options, volume, total));
-    return {csvFile, total};
+    return {csvFile, total, total};
 }
 
 } // namespace mri

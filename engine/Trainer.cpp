@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
 #include <iterator>
 
 namespace mri {
@@ -126,7 +127,12 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
                              const TrainingCallbacks &callbacks, const std::atomic_bool &cancel)
 {
     using namespace training;
-    auto start = startRun(requested, callbacks.onMessage);
+    // The automatic 2.5-D choice is made here, once, and saved as made.
+    TrainingOptions concrete = requested;
+    concrete.network = concreteNetwork(requested.network,
+                                       std::any_of(slices.begin(), slices.end(),
+                                                   [](const TrainingSlice &slice) { return !slice.neighbours.empty(); }));
+    auto start = startRun(concrete, callbacks.onMessage);
     TrainingOptions &options = start.options;
     auto result = initialResult(start);
     if (start.meta.epochsCompleted >= options.epochs) {

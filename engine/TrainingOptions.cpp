@@ -28,4 +28,11 @@ std::optional<TrainingObjective> parseObjective(const std::string &name)
     return std::nullopt;
 }
 
+NetworkConfig concreteNetwork(NetworkConfig network, bool fromVolumes)
+{
+    if (network.neighbourSlices < 0)
+        network.neighbourSlices = fromVolumes ? 1 : 0;
+    return network;
+}
+
 } // namespace mri

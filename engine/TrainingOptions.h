@@ -3,6 +3,7 @@
 #include "Noise.h"
 #include "SlicePlane.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -38,9 +39,12 @@ struct NetworkConfig
     bool batchNorm = true;    // batch normalisation after each convolution (as in Noise2Void's U-Net)
     // 2.5-D: the slices on either side of a volume's slice as extra input
     // channels, ordered below..centre..above: 1 + 2 * neighbourSlices channels.
-    int neighbourSlices = 0;
+    // -1 (automatic): 1 when training on volumes, 0 on pictures alone (the
+    // quality benchmark's finding; see concreteNetwork()).
+    int neighbourSlices = kAutomaticNeighbourSlices;
 
-    int inputChannels() const { return 1 + 2 * neighbourSlices; }
+    static constexpr int kAutomaticNeighbourSlices = -1;
+    int inputChannels() const { return 1 + 2 * std::max(0, neighbourSlices); }
 
     bool operator==(const NetworkConfig &other) const
     {
@@ -51,6 +55,10 @@ struct NetworkConfig
     }
     bool operator!=(const NetworkConfig &other) const { return !(*this == other); }
 };
+
+// The network with its automatic choices made: neighbourSlices -1 becomes 1
+// when the training slices come from volumes, else 0.
+NetworkConfig concreteNetwork(NetworkConfig network, bool fromVolumes);
 
 // Every member but modelFile and resume is a setting described in
 // TrainingSettings.cpp (key, range, help); the initialisers are the defaults.

@@ -203,13 +203,14 @@ std::vector<SettingDescription> makeTable()
                                     "learns the intensity scale in far fewer steps")),
         SettingValue(false)));
     // Older model files lack the key and load as 0, the default: single slices.
-    table.push_back(describe(ranged(field(MEMBER(network.neighbourSlices), kShape), 0, 2),
+    table.push_back(introducedLater(describe(ranged(field(MEMBER(network.neighbourSlices), kShape), -1, 2),
                              "neighbour_slices", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Neighbour slices"),
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "2.5-D: slices on each side of a volume's slice given to the "
-                                                "network as extra input channels (0: the slice alone); pictures "
-                                                "repeat their one slice")));
+                                                "network as extra input channels (0: the slice alone; -1: 1 when "
+                                                "training on volumes, 0 on pictures); pictures repeat their one "
+                                                "slice")), SettingValue(0LL)));
     table.push_back(describe(ranged(field(MEMBER(n2vMaskFraction)), 0.001, 0.5),
                              "n2v_mask_fraction", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Blind-spot fraction"),

@@ -125,7 +125,8 @@ void TestEndToEnd::trainEnhanceCompare()
 
     const auto table = readCsvFile(metrics.toStdString());
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "clean_image_path", "age",
-                                                     "enhanced_image_path", "PSNR", "SSIM", "error"}));
+                                                     "enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
+                                                     "format", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(7));
     int failed = 0;
     for (const auto &row : table.rows) {

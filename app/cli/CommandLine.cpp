@@ -8,6 +8,8 @@
 #include "Metrics.h"
 #include "QualityBenchmark.h"
 #include "ResultsLocation.h"
+#include "ScanVolume.h"
+#include "VolumeMetrics.h"
 #include "TerminalProgress.h"
 #include "Trainer.h"
 #include "TrainingSettingOptions.h"
@@ -216,6 +218,7 @@ struct EnhanceArguments
     std::string model;
     std::string outputDir;
     std::string metricsCsv;
+    std::string perSliceCsv;
 };
 
 struct CompareArguments
@@ -252,6 +255,13 @@ BenchmarkVariant parseVariant(const std::string &text)
     if (colon == std::string::npos || colon == 0)
         throw UsageError("'" + text + "' is not of the form name:key=value,key=value.");
     return {text.substr(0, colon), parseSettingOverrides(splitList(text.substr(colon + 1)))};
+}
+
+SlicePlane parsePlane(const std::string &text)
+{
+    if (const auto plane = parseSlicePlane(text))
+        return *plane;
+    throw UsageError("'" + text + "' is not a plane: axial, coronal or sagittal.");
 }
 
 std::vector<std::string> parsePatientIds(const std::string &text)
@@ -314,7 +324,13 @@ struct Commands
         auto &c = *demoCommand;
         auto &options = demo.options;
         addText(c, "--out", demo.out, "DIR", "Folder to write the dataset to")->required();
-        addNumber(c, "--slices", options.sliceCount, 1, 1000, "Slices, evenly spaced through the brain");
+        addChoice(c, "--format", options.format, {DemoFormat::Png, DemoFormat::Nifti, DemoFormat::Dicom}, demoFormatName,
+                  parseDemoFormat, "How the patients are stored: png slices, one NIfTI volume each or one DICOM "
+                                   "series each");
+        addNumber(c, "--slices", options.sliceCount, 1, 1000,
+                  "png: slices, evenly spaced through the brain; nifti, dicom: slices of each patient's volume");
+        addNumber(c, "--patients", options.patientCount, 1, 100,
+                  "nifti, dicom: volumes, cut from evenly spaced places in the brain");
         addNumber(c, "--sigma", options.sigma, 0.0, 1.0, "Noise standard deviation as a fraction of the intensity range");
         addNoiseSpec(c, options.noise);
         addNumber<std::uint64_t>(c, "--seed", options.seed, 0, kLargestSeed, "Seed of the noise");
@@ -353,6 +369,13 @@ struct Commands
         addNumber(c, "--tile", enhance.options.tileSize, 64, 16384,
                   "Largest tile side in pixels; larger slices are enhanced in overlapping tiles",
                   "chosen by the engine");
+        addParsedOption<SlicePlane>(c, "--plane",
+                                    "Plane along which volumes (NIfTI, DICOM) are enhanced: axial, coronal or "
+                                    "sagittal, from their orientation (default: the plane the model was trained on)",
+                                    parsePlane, [this](const SlicePlane &plane) { enhance.options.plane = plane; })
+            ->type_name("PLANE");
+        addText(c, "--per-slice-csv", enhance.perSliceCsv, "FILE",
+                "Also write PSNR and SSIM of every slice of the enhanced volumes (and pictures) to FILE");
         const auto &coils = trainingSetting("noise_coils");
         addNumber(c, "--coils", enhance.options.noiseCoils, static_cast<int>(coils.minimum),
                   static_cast<int>(coils.maximum), coils.help, "the model's setting");
@@ -374,7 +397,7 @@ struct Commands
     {
         metricsCommand = app.add_subcommand("metrics", "PSNR and SSIM of TEST against REFERENCE");
         // Not required here: a missing one gets the sentence of metricsCommand().
-        addText(*metricsCommand, "REFERENCE", metrics.reference, "FILE", "Reference image");
+        addText(*metricsCommand, "REFERENCE", metrics.reference, "FILE", "Reference image, or volume (NIfTI file, DICOM file or series folder)");
         addText(*metricsCommand, "TEST", metrics.test, "FILE", "Image to score");
     }
 
@@ -487,7 +510,12 @@ int demoDatasetCommand(const DemoArguments &arguments)
         progress.update("Writing slices", done, total, done > 0 ? elapsed / done * (total - done) : NAN);
     });
     progress.finish();
-    std::printf("Wrote %d slices and %s\n", result.sliceCount, result.csvFile.string().c_str());
+    if (options.format == DemoFormat::Png)
+        std::printf("Wrote %d slices and %s\n", result.sliceCount, result.csvFile.string().c_str());
+    else
+        std::printf("Wrote %d %s volumes of %d slices and %s\n", result.patientCount,
+                    options.format == DemoFormat::Nifti ? "NIfTI" : "DICOM", result.sliceCount / result.patientCount,
+                    result.csvFile.string().c_str());
     return kExitSuccess;
 }
 
@@ -532,6 +560,7 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
     options.modelFile = arguments.model;
     options.outputDir = arguments.outputDir;
     options.metricsCsv = arguments.metricsCsv;
+    options.perSliceCsv = arguments.perSliceCsv;
     const auto dataset = arguments.dataset.open();
     if (options.outputDir.empty() || options.metricsCsv.empty())
         noteResultsLocation(dataset);
@@ -565,8 +594,10 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
     callbacks.onMessage = [&](const std::string &line) { progress.message(line); };
     const auto result = enhanceDataset(dataset, options, callbacks, cancel);
     progress.finish();
-    std::printf("Enhanced %d of %d slices (%d failed); metrics written to %s\n", result.succeeded, result.requested,
+    std::printf("Enhanced %d of %d rows (%d failed); metrics written to %s\n", result.succeeded, result.requested,
                 result.failed, result.metricsCsv.string().c_str());
+    if (!options.perSliceCsv.empty())
+        std::printf("Per-slice metrics written to %s\n", options.perSliceCsv.string().c_str());
     if (result.cancelled) {
         std::fprintf(stderr, "Enhancement interrupted; the rows done so far are in '%s'.\n",
                      result.metricsCsv.string().c_str());
@@ -607,6 +638,15 @@ int metricsCommand(const MetricsArguments &arguments)
         throw UsageError("'metrics' needs exactly two image files: REFERENCE TEST.");
     const auto &referenceFile = arguments.reference;
     const auto &testFile = arguments.test;
+    if (scanFormatOf(referenceFile) != ScanFormat::Picture || scanFormatOf(testFile) != ScanFormat::Picture) {
+        // Volumes: the 3-D metrics with the reference's declared range.
+        const auto reference = readScan(referenceFile);
+        const auto test = readScan(testFile);
+        const auto metrics = compareVolumes(reference, test);
+        std::printf("PSNR=%s SSIM=%s data_range=%s\n", formatMetric(metrics.psnr, 4).c_str(),
+                    formatMetric(metrics.ssim, 6).c_str(), formatMetric(reference.dataRange, 6).c_str());
+        return kExitSuccess;
+    }
     const auto reference = loadGrayscaleImage(referenceFile);
     const auto test = loadGrayscaleImage(testFile);
     if (reference.size() != test.size())

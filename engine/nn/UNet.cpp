@@ -31,7 +31,7 @@ torch::Tensor DoubleConvImpl::forward(const torch::Tensor &input)
 }
 
 UNetImpl::UNetImpl(const NetworkConfig &config)
-    : m_config(config)
+    : m_config(concreteNetwork(config, false))
 {
     validateNetworkConfig(config);
     const auto channels = [&](int level) { return config.baseChannels << level; };
