@@ -348,8 +348,15 @@ std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const
         // scan.png and scan.tif in one folder: the second keeps its extension in the name.
         const auto [owner, inserted] = inputOf.emplace(output, input);
         if (!inserted && owner->second != input) {
-            output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1)
-                                    + output.extension().string());
+            if (isNiftiFile(relative)) {
+                // scan.nii and scan.nii.gz: scan_nii_gz_enhanced.nii.gz, still a NIfTI name.
+                std::string extension = relative.filename().string().substr(niftiStem(relative).size() + 1);
+                std::replace(extension.begin(), extension.end(), '.', '_');
+                output.replace_filename(niftiStem(relative) + "_" + extension + "_enhanced.nii.gz");
+            } else {
+                output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1)
+                                        + output.extension().string());
+            }
             inputOf.emplace(output, input);
         }
         targets.push_back(outputDir / output);

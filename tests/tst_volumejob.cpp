@@ -206,6 +206,7 @@ private slots:
     void enhancesDicomRows_data();
     void enhancesDicomRows();
     void anotherPlaneAndPerSliceMetrics();
+    void oneStemTwoNiftiFilesAndASeriesAtTheTop();
     void badVolumeRowsFailAlone_data();
     void badVolumeRowsFailAlone();
     void trainsOnAMixedDataset();
@@ -462,6 +463,35 @@ void TestVolumeJob::anotherPlaneAndPerSliceMetrics()
         QCOMPARE(fields[column(table, "SSIM")],
                  formatMetric(structuralSimilarity(original, enhanced, source.dataRange), 6));
     }
+}
+
+void TestVolumeJob::oneStemTwoNiftiFilesAndASeriesAtTheTop()
+{
+    // scan.nii and scan.nii.gz side by side: two outputs, both NIfTI; a series
+    // in the dataset folder itself (row "."), enhanced twice and scanned again.
+    const fs::path folder = fresh("stems");
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 500.0, 0.0), folder / "scan.nii", "test", kNiftiFloat32);
+    writeNiftiVolume(makeVolume(24, 20, 7, 1, 500.0, 0.0), folder / "scan.nii.gz", "test", kNiftiFloat32);
+    writeDicomSeries(makeVolume(24, 20, 5, 1, 3000.0, 0.0), folder, dicomOptions("TOP"));
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(3));
+    QCOMPARE(dataset.rows[0].imagePathText, std::string("."));
+    QCOMPARE(dataset.rows[0].patientId, std::string("TOP"));
+    for (int pass = 0; pass < 2; ++pass) {
+        const auto result = run(dataset);
+        for (const auto &row : result.rows)
+            QVERIFY2(row.done, row.error.c_str());
+        QCOMPARE(result.rows[1].enhancedImage, folder / "enhanced_images" / "scan_enhanced.nii.gz");
+        QCOMPARE(result.rows[2].enhancedImage, folder / "enhanced_images" / "scan_nii_gz_enhanced.nii.gz");
+        QCOMPARE(result.rows[0].enhancedImage, folder / "enhanced_images" / "stems");
+        for (std::size_t i = 1; i < 3; ++i) {
+            QVERIFY2(isNiftiFile(result.rows[i].enhancedImage), result.rows[i].enhancedImage.c_str());
+            QCOMPARE(readNiftiFile(result.rows[i].enhancedImage).size[2], i == 1 ? 6 : 7);
+        }
+        QCOMPARE(readDicom(result.rows[0].enhancedImage).patientId, std::string("TOP"));
+    }
+    const Dataset again = openDataset(folder);
+    QCOMPARE(again.rows.size(), std::size_t(3));
 }
 
 void TestVolumeJob::badVolumeRowsFailAlone_data()
