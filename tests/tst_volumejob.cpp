@@ -418,6 +418,14 @@ void TestVolumeJob::enhancesDicomRows()
     QCOMPARE(fields[column(table, "SSIM")], formatMetric(metrics.ssim, 6));
     QCOMPARE(table.rows[0][column(table, "format")], std::string("picture"));
     QCOMPARE(treeDigest(folder / "series"), before);
+
+    // A later run on the picture alone keeps the volume row as it was.
+    EnhanceOptions pictureOnly;
+    pictureOnly.patientIds = {"P0"};
+    run(openDataset(folder), pictureOnly);
+    const auto merged = readCsvFile(result.metricsCsv);
+    QCOMPARE(merged.rows.size(), std::size_t(2));
+    QCOMPARE(merged.rows[1], table.rows[1]);
 }
 
 void TestVolumeJob::anotherPlaneAndPerSliceMetrics()
@@ -605,7 +613,8 @@ void TestVolumeJob::trainsOnAMixedDataset()
     std::atomic_bool cancel{false};
     const auto trained = trainModel(dataset, options, {}, cancel);
     QCOMPARE(trained.epochsCompleted, 1);
-    QCOMPARE(trained.trainingImages + trained.validationImages, 1 + 4);
+    QCOMPARE(trained.trainingImages, 1 + 4);
+    QCOMPARE(trained.validationImages, 0);
     QVERIFY(trained.skippedImages.empty());
 
     // A 2.5-D model (neighbour_slices=1) trains and then enhances both rows.
