@@ -241,6 +241,11 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
                       const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
     const ScanVolume volume = readScan(row.imagePath, row.seriesUid);
+    // The volume's SSIM (VolumeMetrics.h) needs 7x7 in x and y; say so before the work and the output.
+    if (volume.size[0] < 7 || volume.size[1] < 7)
+        throw EngineError("The volume '" + row.imagePath.string() + "' is " + std::to_string(volume.size[0]) + "x"
+                          + std::to_string(volume.size[1])
+                          + " voxels across, smaller than the 7x7 window that SSIM needs");
     const auto range = networkRangeOf(volume);
     const int count = sliceCountOf(volume, plane);
     const int total = count * volume.size[3];

@@ -506,7 +506,8 @@ void TestVolumeJob::badVolumeRowsFailAlone_data()
 {
     QTest::addColumn<QString>("what");
     for (const char *what : {"dicom without pixel data", "duplicated slice", "mixed sizes", "nifti shorter than its header",
-                             "truncated nii.gz", "rgb dicom", "2-D nifti"})
+                             "truncated nii.gz", "rgb dicom", "2-D nifti", "two series without series_uid",
+                             "volume thinner than the SSIM window"})
         QTest::newRow(what) << QString(what);
 }
 
@@ -561,6 +562,15 @@ void TestVolumeJob::badVolumeRowsFailAlone()
             data.SetByteValue(pixels.data(), static_cast<gdcm::VL::Type>(pixels.size()));
             dataSet.Replace(data);
         });
+    } else if (what == "two series without series_uid") {
+        const auto files = series();
+        const fs::path other = fresh("other");
+        writeDicomSeries(makeVolume(17, 13, 5, 1, 4000.0, 0.0), other, dicomOptions("PAT-C"));
+        for (const auto &file : filesIn(other))
+            fs::rename(file, folder / "bad" / ("C" + file.filename().string()));
+    } else if (what == "volume thinner than the SSIM window") {
+        imagePath = "thin.nii.gz";
+        writeNiftiVolume(makeVolume(5, 20, 8, 1, 100.0, 0.0), folder / imagePath, "test", kNiftiFloat32);
     } else if (what == "2-D nifti") {
         imagePath = "flat.nii";
         test::writeTestNifti(QString::fromStdString((folder / imagePath).string()), 17, 13, 1,
@@ -586,6 +596,8 @@ void TestVolumeJob::badVolumeRowsFailAlone()
     QVERIFY(table.rows[0][column(table, "error")].empty());
     QVERIFY(!table.rows[2][column(table, "PSNR")].empty());
     QCOMPARE(treeDigest(folder / imagePath), before);
+    // Nothing written for the failed row.
+    QCOMPARE(filesIn(folder / "enhanced_images").size(), std::size_t(2));
 }
 
 void TestVolumeJob::trainsOnAMixedDataset()
