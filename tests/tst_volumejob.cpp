@@ -206,6 +206,8 @@ private slots:
     void enhancesDicomRows_data();
     void enhancesDicomRows();
     void anotherPlaneAndPerSliceMetrics();
+    void slicesGoBackWhereTheyCameFrom_data();
+    void slicesGoBackWhereTheyCameFrom();
     void oneStemTwoNiftiFilesAndASeriesAtTheTop();
     void badVolumeRowsFailAlone_data();
     void badVolumeRowsFailAlone();
@@ -500,6 +502,54 @@ void TestVolumeJob::oneStemTwoNiftiFilesAndASeriesAtTheTop()
     }
     const Dataset again = openDataset(folder);
     QCOMPARE(again.rows.size(), std::size_t(3));
+}
+
+using Matrix3 = std::array<std::array<double, 3>, 3>;
+Q_DECLARE_METATYPE(Matrix3)
+
+void TestVolumeJob::slicesGoBackWhereTheyCameFrom_data()
+{
+    // Array axes -> patient axes (RAS) as written in the sform: enhancement
+    // cuts slices with extractSlice and puts the results back with
+    // insertSlice, which must be its exact inverse in every plane.
+    QTest::addColumn<Matrix3>("axes");
+    QTest::newRow("array order") << Matrix3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+    QTest::newRow("x and y flipped") << Matrix3{{{-1, 0, 0}, {0, -1, 0}, {0, 0, 1}}};
+    QTest::newRow("sagittal acquisition") << Matrix3{{{0, 0, 1}, {1, 0, 0}, {0, 1, 0}}};
+    QTest::newRow("coronal acquisition, flipped") << Matrix3{{{-1, 0, 0}, {0, 0, 1}, {0, -1, 0}}};
+    QTest::newRow("oblique") << Matrix3{{{0.9, 0.3, 0}, {-0.3, 0.9, 0.1}, {0, -0.1, 1}}};
+}
+
+void TestVolumeJob::slicesGoBackWhereTheyCameFrom()
+{
+    QFETCH(Matrix3, axes);
+    const fs::path folder = fresh("slices");
+    ScanVolume made = makeVolume(9, 8, 7, 2, 100.0, 0.0, {1, 1, 1});
+    for (int r = 0; r < 3; ++r)
+        made.voxelToPatient[r] = {axes[r][0], axes[r][1], axes[r][2], 5.0 * r};
+    for (std::size_t i = 0; i < made.voxels.size(); ++i)
+        made.voxels[i] = static_cast<float>(i); // every voxel its own value
+    writeNiftiVolume(made, folder / "v.nii", "test", kNiftiFloat32);
+    const ScanVolume volume = readNiftiFile(folder / "v.nii");
+    QCOMPARE(volume.voxels, made.voxels);
+    int total = 0;
+    for (const SlicePlane plane : {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}) {
+        ScanVolume rebuilt = volume;
+        std::fill(rebuilt.voxels.begin(), rebuilt.voxels.end(), -1.0f);
+        const int count = sliceCountOf(volume, plane);
+        const int axis = sliceAxisOf(volume, plane);
+        QCOMPARE(count, volume.size[static_cast<std::size_t>(axis)]);
+        total += axis;
+        for (int frame = 0; frame < 2; ++frame) {
+            for (int slice = 0; slice < count; ++slice) {
+                const cv::Mat values = extractSlice(volume, plane, slice, frame);
+                QCOMPARE(static_cast<std::size_t>(values.total()), volume.voxelsPerVolume() / count);
+                insertSlice(rebuilt, plane, slice, frame, values);
+            }
+        }
+        QVERIFY2(rebuilt.voxels == volume.voxels, slicePlaneName(plane).c_str());
+    }
+    QCOMPARE(total, 0 + 1 + 2); // the three planes take the three array axes
 }
 
 void TestVolumeJob::badVolumeRowsFailAlone_data()
