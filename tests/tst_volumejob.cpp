@@ -211,6 +211,7 @@ private slots:
     void oneStemTwoNiftiFilesAndASeriesAtTheTop();
     void badVolumeRowsFailAlone_data();
     void badVolumeRowsFailAlone();
+    void cancellingInsideAVolumeWritesNothingForIt();
     void trainsOnAMixedDataset();
 
 private:
@@ -648,6 +649,32 @@ void TestVolumeJob::badVolumeRowsFailAlone()
     QCOMPARE(treeDigest(folder / imagePath), before);
     // Nothing written for the failed row.
     QCOMPARE(filesIn(folder / "enhanced_images").size(), std::size_t(2));
+}
+
+void TestVolumeJob::cancellingInsideAVolumeWritesNothingForIt()
+{
+    const fs::path folder = fresh("cancel");
+    writePicture(folder / "a.png", 1);
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 500.0, 0.0), folder / "v.nii.gz", "test", kNiftiFloat32);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1,a.png\nP2,v.nii.gz\n");
+    EnhanceOptions options;
+    options.modelFile = model();
+    std::atomic_bool cancel{false};
+    EnhanceCallbacks callbacks;
+    int volumeTiles = 0;
+    callbacks.onSliceProgress = [&](const SliceProgress &progress) {
+        if (progress.rowIndex == 1 && ++volumeTiles == 2) // within the volume's slices
+            cancel = true;
+    };
+    const auto result = enhanceDataset(openDataset(folder), options, callbacks, cancel);
+    QVERIFY(result.cancelled);
+    QVERIFY(result.rows[0].done);
+    QVERIFY(!result.rows[1].done);
+    QVERIFY(result.rows[1].error.empty());
+    QVERIFY(!fs::exists(folder / "enhanced_images" / "v_enhanced.nii.gz"));
+    QCOMPARE(filesIn(folder / "enhanced_images").size(), std::size_t(1)); // a.png, no temporary
+    const auto table = readCsvFile(result.metricsCsv);
+    QCOMPARE(table.rows.size(), std::size_t(1));
 }
 
 void TestVolumeJob::trainsOnAMixedDataset()
