@@ -557,7 +557,7 @@ void TestVolumeJob::badVolumeRowsFailAlone_data()
 {
     QTest::addColumn<QString>("what");
     for (const char *what : {"dicom without pixel data", "duplicated slice", "mixed sizes", "nifti shorter than its header",
-                             "truncated nii.gz", "rgb dicom", "2-D nifti", "two series without series_uid",
+                             "truncated nii.gz", "rgb dicom", "2-D nifti", "two series without series_uid", "unknown series_uid",
                              "volume thinner than the SSIM window"})
         QTest::newRow(what) << QString(what);
 }
@@ -573,6 +573,7 @@ void TestVolumeJob::badVolumeRowsFailAlone()
         return filesIn(folder / "bad");
     };
     std::string imagePath = "bad";
+    std::string seriesUid;
     if (what == "dicom without pixel data") {
         const auto files = series();
         editFile(files[0], [](gdcm::DataSet &dataSet) { dataSet.Remove(gdcm::Tag(0x7fe0, 0x0010)); });
@@ -619,6 +620,9 @@ void TestVolumeJob::badVolumeRowsFailAlone()
         writeDicomSeries(makeVolume(17, 13, 5, 1, 4000.0, 0.0), other, dicomOptions("PAT-C"));
         for (const auto &file : filesIn(other))
             fs::rename(file, folder / "bad" / ("C" + file.filename().string()));
+    } else if (what == "unknown series_uid") {
+        series();
+        seriesUid = "1.2.3.4.5";
     } else if (what == "volume thinner than the SSIM window") {
         imagePath = "thin.nii.gz";
         writeNiftiVolume(makeVolume(5, 20, 8, 1, 100.0, 0.0), folder / imagePath, "test", kNiftiFloat32);
@@ -628,7 +632,7 @@ void TestVolumeJob::badVolumeRowsFailAlone()
                              std::vector<std::int16_t>(17 * 13, 5));
     }
     writeText(folder / "brain_tumor_info.csv",
-              "patient_id,image_path\nP1,a.png\nP2," + imagePath + "\nP3,z.png\n");
+              "patient_id,image_path,series_uid\nP1,a.png,\nP2," + imagePath + "," + seriesUid + "\nP3,z.png,\n");
     const QByteArray before = treeDigest(folder / imagePath);
 
     const auto result = run(openDataset(folder));
