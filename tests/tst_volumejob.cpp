@@ -213,6 +213,7 @@ private slots:
     void badVolumeRowsFailAlone();
     void cancellingInsideAVolumeWritesNothingForIt();
     void trainsOnAMixedDataset();
+    void trainingSkipsUnusableVolumes();
 
 private:
     static fs::path model() { return MRI_TEST_DATA_DIR "/models/model-v1.pt"; }
@@ -724,6 +725,38 @@ void TestVolumeJob::trainsOnAMixedDataset()
         QVERIFY2(row.done, row.error.c_str());
     const ScanVolume written = readNiftiFile(folder / "enhanced_images" / "vol_enhanced.nii.gz");
     QCOMPARE(written.size, (std::array<int, 4>{40, 32, 5, 1}));
+}
+
+void TestVolumeJob::trainingSkipsUnusableVolumes()
+{
+    const fs::path folder = fresh("trainbad");
+    writePicture(folder / "pic.png", 5);
+    writeNiftiVolume(makeVolume(40, 32, 5, 1, 600.0, 0.0), folder / "cut.nii.gz", "test", kNiftiFloat32);
+    fs::resize_file(folder / "cut.nii.gz", fs::file_size(folder / "cut.nii.gz") / 2);
+    writeNiftiVolume(makeVolume(40, 32, 5, 1, 0.0, 3.0), folder / "flat.nii.gz", "test", kNiftiFloat32);
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(3));
+    TrainingOptions options;
+    options.modelFile = fresh("models-bad") / "m.pt";
+    options.epochs = 1;
+    options.patchSize = 32;
+    options.batchSize = 4;
+    options.patchesPerImage = 2;
+    options.validationFraction = 0.0;
+    options.seed = 3;
+    options.threads = 1;
+    options.network.baseChannels = 8;
+    std::atomic_bool cancel{false};
+    const auto trained = trainModel(dataset, options, {}, cancel);
+    QCOMPARE(trained.trainingImages, 1);
+    QCOMPARE(trained.skippedImages.size(), std::size_t(2));
+    for (const auto &sentence : trained.skippedImages) {
+        qInfo().noquote() << QString::fromStdString(sentence);
+        QVERIFY2(sentence.back() == '.' && sentence.find('\n') == std::string::npos, sentence.c_str());
+    }
+    QVERIFY(trained.skippedImages[0].find("cut.nii.gz") != std::string::npos);
+    QVERIFY(trained.skippedImages[1].find("flat.nii.gz") != std::string::npos);
+    QVERIFY(trained.skippedImages[1].find("constant") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestVolumeJob)
