@@ -209,6 +209,7 @@ private slots:
     void slicesGoBackWhereTheyCameFrom_data();
     void slicesGoBackWhereTheyCameFrom();
     void oneStemTwoNiftiFilesAndASeriesAtTheTop();
+    void upperCaseNiftiNames();
     void badVolumeRowsFailAlone_data();
     void badVolumeRowsFailAlone();
     void cancellingInsideAVolumeWritesNothingForIt();
@@ -504,6 +505,20 @@ void TestVolumeJob::oneStemTwoNiftiFilesAndASeriesAtTheTop()
     }
     const Dataset again = openDataset(folder);
     QCOMPARE(again.rows.size(), std::size_t(3));
+}
+
+void TestVolumeJob::upperCaseNiftiNames()
+{
+    const fs::path folder = fresh("upper");
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 500.0, 0.0), folder / "lower.nii.gz", "test", kNiftiFloat32);
+    fs::rename(folder / "lower.nii.gz", folder / "HEAD.NII.GZ");
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(1));
+    QCOMPARE(dataset.rows[0].patientId, std::string("HEAD"));
+    const auto result = run(dataset);
+    QVERIFY2(result.rows[0].done, result.rows[0].error.c_str());
+    QCOMPARE(result.rows[0].enhancedImage, folder / "enhanced_images" / "HEAD_enhanced.nii.gz");
+    QCOMPARE(result.rows[0].format, std::string("nifti"));
 }
 
 using Matrix3 = std::array<std::array<double, 3>, 3>;
