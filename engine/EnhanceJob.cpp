@@ -241,6 +241,11 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
                       const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
     const ScanVolume volume = readScan(row.imagePath, row.seriesUid);
+    // The volume's SSIM (VolumeMetrics.h) needs 7x7 in x and y; say so before the work and the output.
+    if (volume.size[0] < 7 || volume.size[1] < 7)
+        throw EngineError("The volume '" + row.imagePath.string() + "' is " + std::to_string(volume.size[0]) + "x"
+                          + std::to_string(volume.size[1])
+                          + " voxels across, smaller than the 7x7 window that SSIM needs");
     const auto range = networkRangeOf(volume);
     const int count = sliceCountOf(volume, plane);
     const int total = count * volume.size[3];
@@ -348,8 +353,15 @@ std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const
         // scan.png and scan.tif in one folder: the second keeps its extension in the name.
         const auto [owner, inserted] = inputOf.emplace(output, input);
         if (!inserted && owner->second != input) {
-            output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1)
-                                    + output.extension().string());
+            if (isNiftiFile(relative)) {
+                // scan.nii and scan.nii.gz: scan_nii_gz_enhanced.nii.gz, still a NIfTI name.
+                std::string extension = relative.filename().string().substr(niftiStem(relative).size() + 1);
+                std::replace(extension.begin(), extension.end(), '.', '_');
+                output.replace_filename(niftiStem(relative) + "_" + extension + "_enhanced.nii.gz");
+            } else {
+                output.replace_filename(relative.stem().string() + "_" + relative.extension().string().substr(1)
+                                        + output.extension().string());
+            }
             inputOf.emplace(output, input);
         }
         targets.push_back(outputDir / output);

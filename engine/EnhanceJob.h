@@ -114,7 +114,7 @@ std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const
 
 // The metrics table: every input column plus enhanced_image_path, PSNR, SSIM,
 // data_range, slices, format and error (patient_id and image_path as read; an input column named like one
-// of these four keeps its values as "<name>_input"). Enhanced paths are written
+// of these seven keeps its values as "<name>_input"). Enhanced paths are written
 // relative to the CSV's folder when inside it.
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv);

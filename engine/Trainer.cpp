@@ -77,7 +77,7 @@ std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::siz
         }
     }
     if (slices.empty())
-        throw EngineError("every " + slicePlaneName(plane) + " slice of '" + row.imagePathText + "' is constant");
+        throw EngineError("every " + slicePlaneName(plane) + " slice of '" + row.imagePathText + "' is constant.");
     return slices;
 }
 

@@ -259,21 +259,24 @@ void TestEnhanceJob::userColumnsNamedLikeOursAreKept()
     QTemporaryDir dir;
     writeSlice(dir.filePath("images/s1.png"), 1);
     writeSlice(dir.filePath("images/s2.png"), 2);
-    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path,Error,psnr,enhanced_image_path\n"
-                                                   "P1,images/s1.png,none,31.5,old/s1.png\nP2,images/s2.png,x,29,old/s2.png\n");
+    writeCsv(dir.filePath("brain_tumor_info.csv"), "patient_id,image_path,Error,psnr,enhanced_image_path,Format\n"
+                                                   "P1,images/s1.png,none,31.5,old/s1.png,png\n"
+                                                   "P2,images/s2.png,x,29,old/s2.png,png\n");
     QCOMPARE(run(dir.path()).succeeded, 2);
     EnhanceOptions options;
     options.patientIds = {"P2"};
     run(dir.path(), options); // the earlier row of P1 is found again through the renamed columns
     const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "Error_input", "psnr_input",
-                                                     "enhanced_image_path_input", "enhanced_image_path", "PSNR", "SSIM",
-                                                     "data_range", "slices", "format", "error"}));
+                                                     "enhanced_image_path_input", "Format_input", "enhanced_image_path",
+                                                     "PSNR", "SSIM", "data_range", "slices", "format", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(2));
     QCOMPARE(table.rows[0][2], std::string("none"));
     QCOMPARE(table.rows[0][3], std::string("31.5"));
     QCOMPARE(table.rows[0][4], std::string("old/s1.png"));
-    QCOMPARE(table.rows[0][5], std::string("enhanced_images/images/s1.png"));
+    QCOMPARE(table.rows[0][5], std::string("png"));
+    QCOMPARE(table.rows[0][6], std::string("enhanced_images/images/s1.png"));
+    QCOMPARE(table.rows[0][11], std::string("picture"));
 }
 
 void TestEnhanceJob::longFileNamesAndStaleTemporaryFiles()

@@ -1,0 +1,778 @@
+// Volumes (NIfTI, DICOM) at the dataset and job level: scanning a folder of
+// mixed scans, enhancing each kind of volume row (outputs, geometry, metrics,
+// inputs untouched), enhancing along another plane with per-slice metrics,
+// bad volume rows failing alone with one sentence, and training on a mixed
+// dataset. Data is written by the engine's own writers; enhancement uses the
+// small committed model of tests/data/models, training a tiny run.
+
+#include "CsvTable.h"
+#include "Dataset.h"
+#include "DicomSeries.h"
+#include "EngineError.h"
+#include "EnhanceJob.h"
+#include "ImageIO.h"
+#include "Metrics.h"
+#include "NiftiFile.h"
+#include "ScanVolume.h"
+#include "TestDatasets.h"
+#include "Trainer.h"
+#include "TrainingSettings.h"
+#include "VolumeMetrics.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <gdcmDataSet.h>
+#include <gdcmReader.h>
+#include <gdcmWriter.h>
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <set>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+using namespace mri;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A volume of synthetic slices: values offset + scale * [0, 1], spacing and an
+// origin so that the geometry is not the identity.
+ScanVolume makeVolume(int nx, int ny, int nz, int nt, double scale, double offset,
+                      std::array<double, 3> spacing = {0.9, 1.1, 2.5})
+{
+    ScanVolume volume;
+    volume.size = {nx, ny, nz, nt};
+    volume.spacing = spacing;
+    volume.voxelToPatient = {{{spacing[0], 0, 0, -10.0}, {0, spacing[1], 0, 20.0}, {0, 0, spacing[2], -30.0}}};
+    volume.voxels.resize(static_cast<std::size_t>(nx) * ny * nz * nt);
+    std::size_t i = 0;
+    for (int t = 0; t < nt; ++t) {
+        for (int z = 0; z < nz; ++z) {
+            const cv::Mat slice = test::syntheticSlice(nx, ny, 100 + 10 * t + z);
+            for (int y = 0; y < ny; ++y) {
+                for (int x = 0; x < nx; ++x)
+                    volume.voxels[i++] = static_cast<float>(offset + scale * slice.at<float>(y, x));
+            }
+        }
+    }
+    return volume;
+}
+
+QByteArray treeDigest(const fs::path &path)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QStringList files;
+    const QString root = QString::fromStdString(path.string());
+    if (QFileInfo(root).isDir()) {
+        QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        while (it.hasNext())
+            files.push_back(it.next());
+    } else {
+        files.push_back(root);
+    }
+    files.sort();
+    for (const auto &name : files) {
+        QFile file(name);
+        if (file.open(QIODevice::ReadOnly)) {
+            hash.addData(name.toUtf8());
+            hash.addData(file.readAll());
+        }
+    }
+    return hash.result();
+}
+
+void writeText(const fs::path &file, const std::string &text)
+{
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+}
+
+void writePicture(const fs::path &file, std::uint64_t seed)
+{
+    fs::create_directories(file.parent_path());
+    saveImageAtomically(file, fromUnitFloat(test::syntheticSlice(40, 32, seed), CV_8U));
+}
+
+std::vector<fs::path> filesIn(const fs::path &folder)
+{
+    std::vector<fs::path> files;
+    for (const auto &entry : fs::directory_iterator(folder))
+        files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// GDCM edits, as tests/tst_dicom.cpp makes broken files.
+void editFile(const fs::path &file, const std::function<void(gdcm::DataSet &)> &edit)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    QVERIFY(reader.Read());
+    edit(reader.GetFile().GetDataSet());
+    gdcm::Writer writer;
+    writer.SetFile(reader.GetFile());
+    writer.SetFileName(file.c_str());
+    QVERIFY(writer.Write());
+}
+
+std::string stringOf(const fs::path &file, uint16_t group, uint16_t element)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    reader.Read();
+    const auto &dataSet = reader.GetFile().GetDataSet();
+    const gdcm::Tag tag(group, element);
+    if (!dataSet.FindDataElement(tag) || !dataSet.GetDataElement(tag).GetByteValue())
+        return {};
+    const auto *bytes = dataSet.GetDataElement(tag).GetByteValue();
+    std::string text(bytes->GetPointer(), bytes->GetLength());
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\0'))
+        text.pop_back();
+    return text;
+}
+
+void setString(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, const gdcm::VR &vr, std::string value)
+{
+    if (value.size() % 2)
+        value.push_back(vr == gdcm::VR::UI ? '\0' : ' ');
+    gdcm::DataElement data(gdcm::Tag(group, element));
+    data.SetVR(vr);
+    data.SetByteValue(value.data(), static_cast<gdcm::VL::Type>(value.size()));
+    dataSet.Replace(data);
+}
+
+void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, uint16_t value)
+{
+    gdcm::DataElement data(gdcm::Tag(group, element));
+    data.SetVR(gdcm::VR::US);
+    data.SetByteValue(reinterpret_cast<const char *>(&value), 2);
+    dataSet.Replace(data);
+}
+
+DicomWriteOptions dicomOptions(const std::string &patient, DicomWriteOptions::Compression compression = {},
+                               bool multiFrame = false)
+{
+    DicomWriteOptions options;
+    options.patientId = patient;
+    options.studyDate = "20240102";
+    options.seriesDescription = "T1 " + patient;
+    options.compression = compression;
+    options.multiFrame = multiFrame;
+    return options;
+}
+
+int column(const CsvTable &table, const char *name)
+{
+    const int index = table.columnIndex(name);
+    if (index < 0)
+        qFatal("no column %s", name);
+    return index;
+}
+
+void compareGeometry(const ScanVolume &read, const ScanVolume &expected)
+{
+    QCOMPARE(read.size, expected.size);
+    for (int a = 0; a < 3; ++a)
+        QVERIFY2(std::abs(read.spacing[a] - expected.spacing[a]) < 1e-4, qPrintable(QString::number(a)));
+    for (int r = 0; r < 3; ++r) {
+        for (int c = 0; c < 4; ++c)
+            QVERIFY2(std::abs(read.voxelToPatient[r][c] - expected.voxelToPatient[r][c]) < 1e-3,
+                     qPrintable(QString("voxelToPatient[%1][%2]").arg(r).arg(c)));
+    }
+}
+
+} // namespace
+
+class TestVolumeJob final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void scannedFolderOfMixedScans();
+    void enhancesNiftiRows_data();
+    void enhancesNiftiRows();
+    void enhancesDicomRows_data();
+    void enhancesDicomRows();
+    void anotherPlaneAndPerSliceMetrics();
+    void slicesGoBackWhereTheyCameFrom_data();
+    void slicesGoBackWhereTheyCameFrom();
+    void oneStemTwoNiftiFilesAndASeriesAtTheTop();
+    void upperCaseNiftiNames();
+    void badVolumeRowsFailAlone_data();
+    void badVolumeRowsFailAlone();
+    void cancellingInsideAVolumeWritesNothingForIt();
+    void trainsOnAMixedDataset();
+    void trainingSkipsUnusableVolumes();
+
+private:
+    static fs::path model() { return MRI_TEST_DATA_DIR "/models/model-v1.pt"; }
+    fs::path fresh(const std::string &name) const;
+    static EnhanceRunResult run(const Dataset &dataset, EnhanceOptions options = {});
+
+    QTemporaryDir m_dir;
+};
+
+void TestVolumeJob::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+fs::path TestVolumeJob::fresh(const std::string &name) const
+{
+    const fs::path path = fs::path(m_dir.path().toStdString()) / name;
+    fs::remove_all(path);
+    fs::create_directories(path);
+    return path;
+}
+
+EnhanceRunResult TestVolumeJob::run(const Dataset &dataset, EnhanceOptions options)
+{
+    if (options.modelFile.empty())
+        options.modelFile = model();
+    std::atomic_bool cancel{false};
+    return enhanceDataset(dataset, options, {}, cancel);
+}
+
+void TestVolumeJob::scannedFolderOfMixedScans()
+{
+    const fs::path folder = fresh("scanned");
+    writePicture(folder / "pic.png", 1);
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 800.0, 0.0), folder / "head.nii.gz", "test", kNiftiFloat32);
+    writeDicomSeries(makeVolume(24, 20, 5, 1, 3000.0, 50.0), folder / "sub" / "deep", dicomOptions("PAT-D"));
+    // Two series in one folder: written apart, then moved together.
+    for (const char *name : {"A", "B"}) {
+        const fs::path apart = fresh(std::string("apart") + name);
+        writeDicomSeries(makeVolume(24, 20, 5, 1, 2000.0, 10.0), apart, dicomOptions(std::string("PAT-") + name));
+        fs::create_directories(folder / "two");
+        for (const auto &file : filesIn(apart))
+            fs::rename(file, folder / "two" / (std::string(name) + file.filename().string()));
+    }
+
+    const Dataset dataset = openDataset(folder);
+    QVERIFY(dataset.csvFile.empty());
+    QCOMPARE(dataset.columns, (std::vector<std::string>{"patient_id", "image_path", "series_uid", "study_date",
+                                                       "series_description"}));
+    QCOMPARE(dataset.rows.size(), std::size_t(5));
+    const auto &rows = dataset.rows;
+    QCOMPARE(rows[0].imagePathText, std::string("head.nii.gz"));
+    QCOMPARE(rows[0].patientId, std::string("head"));
+    QCOMPARE(rows[1].imagePathText, std::string("pic.png"));
+    QCOMPARE(rows[1].patientId, std::string("pic"));
+    QCOMPARE(rows[2].imagePathText, std::string("sub/deep"));
+    QCOMPARE(rows[2].patientId, std::string("PAT-D"));
+    QCOMPARE(rows[3].imagePathText, std::string("two"));
+    QCOMPARE(rows[4].imagePathText, std::string("two"));
+    QCOMPARE((std::set<std::string>{rows[3].patientId, rows[4].patientId}), (std::set<std::string>{"PAT-A", "PAT-B"}));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        QCOMPARE(rows[i].fields.size(), dataset.columns.size());
+        const bool twoSeries = i >= 3;
+        QCOMPARE(rows[i].seriesUid.empty(), !twoSeries);
+        QCOMPARE(rows[i].fields[2], rows[i].seriesUid);
+        const bool dicom = i >= 2;
+        QCOMPARE(rows[i].fields[3], std::string(dicom ? "20240102" : ""));
+        QCOMPARE(rows[i].fields[4], dicom ? "T1 " + rows[i].patientId : std::string());
+    }
+    QVERIFY(rows[3].seriesUid != rows[4].seriesUid);
+    // The series_uid picks each row's own series.
+    QCOMPARE(readScan(rows[3].imagePath, rows[3].seriesUid).patientId, rows[3].patientId);
+    QCOMPARE(readScan(rows[4].imagePath, rows[4].seriesUid).patientId, rows[4].patientId);
+
+    const auto result = run(dataset);
+    for (const auto &row : result.rows)
+        QVERIFY2(row.done, row.error.c_str());
+    QCOMPARE(result.succeeded, 5);
+    QVERIFY(fs::exists(folder / "enhanced_images" / "head_enhanced.nii.gz"));
+    QVERIFY(fs::is_directory(folder / "enhanced_images" / "sub" / "deep"));
+    QVERIFY(result.rows[3].enhancedImage != result.rows[4].enhancedImage);
+
+    // The results (DICOM series among them) are not scanned as inputs.
+    const Dataset again = openDataset(folder);
+    QCOMPARE(again.rows.size(), dataset.rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        QCOMPARE(again.rows[i].imagePathText, rows[i].imagePathText);
+        QCOMPARE(again.rows[i].patientId, rows[i].patientId);
+        QCOMPARE(again.rows[i].seriesUid, rows[i].seriesUid);
+    }
+}
+
+void TestVolumeJob::enhancesNiftiRows_data()
+{
+    QTest::addColumn<int>("datatype");
+    QTest::addColumn<int>("frames");
+    QTest::addColumn<double>("slope"); // 0: no scaling
+    QTest::newRow("float32 3-D") << kNiftiFloat32 << 1 << 0.0;
+    QTest::newRow("int16 scaled") << kNiftiInt16 << 1 << 0.5;
+    QTest::newRow("int16 4-D unscaled") << kNiftiInt16 << 2 << 0.0;
+}
+
+void TestVolumeJob::enhancesNiftiRows()
+{
+    QFETCH(int, datatype);
+    QFETCH(int, frames);
+    QFETCH(double, slope);
+    const fs::path folder = fresh("nifti");
+    const ScanVolume made = makeVolume(24, 20, 6, frames, 1500.0, 20.0);
+    // Scaling: written as a plain .nii, then scl_slope and scl_inter patched
+    // in (NIfTI-1 header offsets 112 and 116).
+    const fs::path input = folder / (slope != 0.0 ? "scan.nii" : "scan.nii.gz");
+    writeNiftiVolume(made, input, "test", datatype);
+    if (slope != 0.0) {
+        std::fstream file(input, std::ios::in | std::ios::out | std::ios::binary);
+        const float values[2] = {static_cast<float>(slope), 7.0f};
+        file.seekp(112);
+        file.write(reinterpret_cast<const char *>(values), sizeof values);
+    }
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1," + input.filename().string() + "\n");
+    const ScanVolume source = readNiftiFile(input);
+    const QByteArray before = treeDigest(input);
+
+    double expectedRange = 0.0;
+    if (datatype == kNiftiInt16 && slope == 0.0) {
+        expectedRange = 65535.0;
+    } else {
+        const auto [low, high] = std::minmax_element(source.voxels.begin(), source.voxels.end());
+        expectedRange = static_cast<double>(*high) - *low;
+        if (slope != 0.0) // the scaled values are read
+            QVERIFY(std::abs(source.voxels[0] - (7.0 + slope * std::round(made.voxels[0]))) < 1e-3);
+    }
+    QCOMPARE(source.dataRange, expectedRange);
+
+    const auto result = run(openDataset(folder));
+    QCOMPARE(result.succeeded, 1);
+    const auto &row = result.rows[0];
+    QVERIFY2(row.done, row.error.c_str());
+    const fs::path output = folder / "enhanced_images" / "scan_enhanced.nii.gz";
+    QCOMPARE(row.enhancedImage, output);
+    const ScanVolume written = readNiftiFile(output);
+    compareGeometry(written, source);
+    QCOMPARE(written.size[3], frames);
+
+    const auto metrics = compareVolumes(source, written);
+    const auto table = readCsvFile(result.metricsCsv);
+    QCOMPARE(table.rows.size(), std::size_t(1));
+    const auto &fields = table.rows[0];
+    QCOMPARE(fields[column(table, "format")], std::string("nifti"));
+    QCOMPARE(fields[column(table, "slices")], std::to_string(6 * frames));
+    QCOMPARE(fields[column(table, "enhanced_image_path")], std::string("enhanced_images/scan_enhanced.nii.gz"));
+    QVERIFY(std::abs(parseMetric(fields[column(table, "data_range")]) - expectedRange) < 1e-6 * expectedRange);
+    QCOMPARE(fields[column(table, "PSNR")], formatMetric(metrics.psnr, 4));
+    QCOMPARE(fields[column(table, "SSIM")], formatMetric(metrics.ssim, 6));
+    QVERIFY(fields[column(table, "error")].empty());
+    // The committed model is barely trained: only that the numbers are real numbers.
+    QVERIFY(std::isfinite(metrics.psnr) && std::isfinite(metrics.ssim));
+    QCOMPARE(treeDigest(input), before);
+}
+
+void TestVolumeJob::enhancesDicomRows_data()
+{
+    QTest::addColumn<int>("compression");
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("12-bit series") << int(DicomWriteOptions::Compression::None) << false;
+    QTest::newRow("JPEG-LS series") << int(DicomWriteOptions::Compression::JpegLs) << false;
+    QTest::newRow("multi-frame file") << int(DicomWriteOptions::Compression::None) << true;
+}
+
+void TestVolumeJob::enhancesDicomRows()
+{
+    QFETCH(int, compression);
+    QFETCH(bool, multiFrame);
+    const fs::path folder = fresh("dicom");
+    writeDicomSeries(makeVolume(24, 20, 6, 1, 4000.0, 30.0), folder / "series",
+                     dicomOptions("PAT-7", static_cast<DicomWriteOptions::Compression>(compression), multiFrame));
+    const std::string imagePath = multiFrame ? "series/IM0001.dcm" : "series";
+    writePicture(folder / "pic.png", 3);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP0,pic.png\nPAT-7," + imagePath + "\n");
+    const fs::path input = folder / imagePath;
+    const ScanVolume source = readDicom(input);
+    QCOMPARE(source.dataRange, 4095.0);
+    const QByteArray before = treeDigest(folder / "series");
+
+    const auto result = run(openDataset(folder));
+    QCOMPARE(result.succeeded, 2);
+    const auto &row = result.rows[1];
+    QVERIFY2(row.done, row.error.c_str());
+    const fs::path output = folder / "enhanced_images" / (multiFrame ? "series/IM0001" : "series");
+    QCOMPARE(row.enhancedImage, output);
+    QVERIFY(fs::is_directory(output));
+    const ScanVolume written = readDicom(output);
+    compareGeometry(written, source);
+    QCOMPARE(written.patientId, source.patientId);
+    QVERIFY(!written.seriesInstanceUid.empty());
+    QVERIFY(written.seriesInstanceUid != source.seriesInstanceUid);
+
+    const auto metrics = compareVolumes(source, written);
+    const auto table = readCsvFile(result.metricsCsv);
+    QCOMPARE(table.rows.size(), std::size_t(2));
+    const auto &fields = table.rows[1];
+    QCOMPARE(fields[column(table, "format")], std::string("dicom"));
+    QCOMPARE(fields[column(table, "data_range")], std::string("4095"));
+    QCOMPARE(fields[column(table, "slices")], std::string("6"));
+    QCOMPARE(fields[column(table, "PSNR")], formatMetric(metrics.psnr, 4));
+    QCOMPARE(fields[column(table, "SSIM")], formatMetric(metrics.ssim, 6));
+    QCOMPARE(table.rows[0][column(table, "format")], std::string("picture"));
+    QCOMPARE(treeDigest(folder / "series"), before);
+
+    // A later run on the picture alone keeps the volume row as it was.
+    EnhanceOptions pictureOnly;
+    pictureOnly.patientIds = {"P0"};
+    run(openDataset(folder), pictureOnly);
+    const auto merged = readCsvFile(result.metricsCsv);
+    QCOMPARE(merged.rows.size(), std::size_t(2));
+    QCOMPARE(merged.rows[1], table.rows[1]);
+}
+
+void TestVolumeJob::anotherPlaneAndPerSliceMetrics()
+{
+    const fs::path folder = fresh("plane");
+    // Anisotropic: thick axial slices; two volumes for the volume numbering.
+    const ScanVolume made = makeVolume(24, 20, 10, 2, 900.0, 0.0, {1.0, 1.0, 3.0});
+    writeNiftiVolume(made, folder / "aniso.nii.gz", "test", kNiftiFloat32);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nA1,aniso.nii.gz\n");
+    const ScanVolume source = readNiftiFile(folder / "aniso.nii.gz");
+    const int coronal = sliceCountOf(source, SlicePlane::Coronal);
+    QCOMPARE(coronal, 20);
+    QCOMPARE(sliceCountOf(source, SlicePlane::Axial), 10);
+
+    EnhanceOptions options;
+    options.plane = SlicePlane::Coronal;
+    options.perSliceCsv = folder / "slices.csv";
+    const auto result = run(openDataset(folder), options);
+    const auto &row = result.rows[0];
+    QVERIFY2(row.done, row.error.c_str());
+    QCOMPARE(row.slices, 2 * coronal);
+    QCOMPARE(row.slicesPerVolume, coronal);
+    const auto metrics = readCsvFile(result.metricsCsv);
+    QCOMPARE(metrics.rows[0][column(metrics, "slices")], std::to_string(2 * coronal));
+
+    const ScanVolume written = readNiftiFile(row.enhancedImage);
+    const auto table = readCsvFile(options.perSliceCsv);
+    QCOMPARE(table.rows.size(), std::size_t(2 * coronal));
+    for (int i = 0; i < 2 * coronal; ++i) {
+        const auto &fields = table.rows[static_cast<std::size_t>(i)];
+        const int volume = i / coronal;
+        const int slice = i % coronal;
+        QCOMPARE(fields[column(table, "patient_id")], std::string("A1"));
+        QCOMPARE(fields[column(table, "volume")], std::to_string(volume + 1));
+        QCOMPARE(fields[column(table, "slice")], std::to_string(slice + 1));
+        QCOMPARE(fields[column(table, "plane")], std::string("coronal"));
+        const cv::Mat original = extractSlice(source, SlicePlane::Coronal, slice, volume);
+        const cv::Mat enhanced = extractSlice(written, SlicePlane::Coronal, slice, volume);
+        QCOMPARE(original.cols, 24);
+        QCOMPARE(original.rows, 10);
+        QCOMPARE(fields[column(table, "PSNR")],
+                 formatMetric(peakSignalNoiseRatio(original, enhanced, source.dataRange), 4));
+        QCOMPARE(fields[column(table, "SSIM")],
+                 formatMetric(structuralSimilarity(original, enhanced, source.dataRange), 6));
+    }
+}
+
+void TestVolumeJob::oneStemTwoNiftiFilesAndASeriesAtTheTop()
+{
+    // scan.nii and scan.nii.gz side by side: two outputs, both NIfTI; a series
+    // in the dataset folder itself (row "."), enhanced twice and scanned again.
+    const fs::path folder = fresh("stems");
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 500.0, 0.0), folder / "scan.nii", "test", kNiftiFloat32);
+    writeNiftiVolume(makeVolume(24, 20, 7, 1, 500.0, 0.0), folder / "scan.nii.gz", "test", kNiftiFloat32);
+    writeDicomSeries(makeVolume(24, 20, 5, 1, 3000.0, 0.0), folder, dicomOptions("TOP"));
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(3));
+    QCOMPARE(dataset.rows[0].imagePathText, std::string("."));
+    QCOMPARE(dataset.rows[0].patientId, std::string("TOP"));
+    for (int pass = 0; pass < 2; ++pass) {
+        const auto result = run(dataset);
+        for (const auto &row : result.rows)
+            QVERIFY2(row.done, row.error.c_str());
+        QCOMPARE(result.rows[1].enhancedImage, folder / "enhanced_images" / "scan_enhanced.nii.gz");
+        QCOMPARE(result.rows[2].enhancedImage, folder / "enhanced_images" / "scan_nii_gz_enhanced.nii.gz");
+        QCOMPARE(result.rows[0].enhancedImage, folder / "enhanced_images" / "stems");
+        for (std::size_t i = 1; i < 3; ++i) {
+            QVERIFY2(isNiftiFile(result.rows[i].enhancedImage), result.rows[i].enhancedImage.c_str());
+            QCOMPARE(readNiftiFile(result.rows[i].enhancedImage).size[2], i == 1 ? 6 : 7);
+        }
+        QCOMPARE(readDicom(result.rows[0].enhancedImage).patientId, std::string("TOP"));
+    }
+    const Dataset again = openDataset(folder);
+    QCOMPARE(again.rows.size(), std::size_t(3));
+}
+
+void TestVolumeJob::upperCaseNiftiNames()
+{
+    const fs::path folder = fresh("upper");
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 500.0, 0.0), folder / "lower.nii.gz", "test", kNiftiFloat32);
+    fs::rename(folder / "lower.nii.gz", folder / "HEAD.NII.GZ");
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(1));
+    QCOMPARE(dataset.rows[0].patientId, std::string("HEAD"));
+    const auto result = run(dataset);
+    QVERIFY2(result.rows[0].done, result.rows[0].error.c_str());
+    QCOMPARE(result.rows[0].enhancedImage, folder / "enhanced_images" / "HEAD_enhanced.nii.gz");
+    QCOMPARE(result.rows[0].format, std::string("nifti"));
+}
+
+using Matrix3 = std::array<std::array<double, 3>, 3>;
+Q_DECLARE_METATYPE(Matrix3)
+
+void TestVolumeJob::slicesGoBackWhereTheyCameFrom_data()
+{
+    // Array axes -> patient axes (RAS) as written in the sform: enhancement
+    // cuts slices with extractSlice and puts the results back with
+    // insertSlice, which must be its exact inverse in every plane.
+    QTest::addColumn<Matrix3>("axes");
+    QTest::newRow("array order") << Matrix3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+    QTest::newRow("x and y flipped") << Matrix3{{{-1, 0, 0}, {0, -1, 0}, {0, 0, 1}}};
+    QTest::newRow("sagittal acquisition") << Matrix3{{{0, 0, 1}, {1, 0, 0}, {0, 1, 0}}};
+    QTest::newRow("coronal acquisition, flipped") << Matrix3{{{-1, 0, 0}, {0, 0, 1}, {0, -1, 0}}};
+    QTest::newRow("oblique") << Matrix3{{{0.9, 0.3, 0}, {-0.3, 0.9, 0.1}, {0, -0.1, 1}}};
+}
+
+void TestVolumeJob::slicesGoBackWhereTheyCameFrom()
+{
+    QFETCH(Matrix3, axes);
+    const fs::path folder = fresh("slices");
+    ScanVolume made = makeVolume(9, 8, 7, 2, 100.0, 0.0, {1, 1, 1});
+    for (int r = 0; r < 3; ++r)
+        made.voxelToPatient[r] = {axes[r][0], axes[r][1], axes[r][2], 5.0 * r};
+    for (std::size_t i = 0; i < made.voxels.size(); ++i)
+        made.voxels[i] = static_cast<float>(i); // every voxel its own value
+    writeNiftiVolume(made, folder / "v.nii", "test", kNiftiFloat32);
+    const ScanVolume volume = readNiftiFile(folder / "v.nii");
+    QCOMPARE(volume.voxels, made.voxels);
+    int total = 0;
+    for (const SlicePlane plane : {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}) {
+        ScanVolume rebuilt = volume;
+        std::fill(rebuilt.voxels.begin(), rebuilt.voxels.end(), -1.0f);
+        const int count = sliceCountOf(volume, plane);
+        const int axis = sliceAxisOf(volume, plane);
+        QCOMPARE(count, volume.size[static_cast<std::size_t>(axis)]);
+        total += axis;
+        for (int frame = 0; frame < 2; ++frame) {
+            for (int slice = 0; slice < count; ++slice) {
+                const cv::Mat values = extractSlice(volume, plane, slice, frame);
+                QCOMPARE(static_cast<std::size_t>(values.total()), volume.voxelsPerVolume() / count);
+                insertSlice(rebuilt, plane, slice, frame, values);
+            }
+        }
+        QVERIFY2(rebuilt.voxels == volume.voxels, slicePlaneName(plane).c_str());
+    }
+    QCOMPARE(total, 0 + 1 + 2); // the three planes take the three array axes
+}
+
+void TestVolumeJob::badVolumeRowsFailAlone_data()
+{
+    QTest::addColumn<QString>("what");
+    for (const char *what : {"dicom without pixel data", "duplicated slice", "mixed sizes", "nifti shorter than its header",
+                             "truncated nii.gz", "rgb dicom", "2-D nifti", "two series without series_uid", "unknown series_uid",
+                             "volume thinner than the SSIM window"})
+        QTest::newRow(what) << QString(what);
+}
+
+void TestVolumeJob::badVolumeRowsFailAlone()
+{
+    QFETCH(QString, what);
+    const fs::path folder = fresh("bad");
+    writePicture(folder / "a.png", 1);
+    writePicture(folder / "z.png", 2);
+    const auto series = [&] {
+        writeDicomSeries(makeVolume(17, 13, 5, 1, 4000.0, 0.0), folder / "bad", dicomOptions("PAT-B"));
+        return filesIn(folder / "bad");
+    };
+    std::string imagePath = "bad";
+    std::string seriesUid;
+    if (what == "dicom without pixel data") {
+        const auto files = series();
+        editFile(files[0], [](gdcm::DataSet &dataSet) { dataSet.Remove(gdcm::Tag(0x7fe0, 0x0010)); });
+    } else if (what == "duplicated slice") {
+        const auto files = series();
+        const std::string position = stringOf(files[1], 0x0020, 0x0032);
+        editFile(files[2], [&](gdcm::DataSet &dataSet) { setString(dataSet, 0x0020, 0x0032, gdcm::VR::DS, position); });
+    } else if (what == "mixed sizes") {
+        const auto files = series();
+        const fs::path other = fresh("other");
+        writeDicomSeries(makeVolume(9, 9, 5, 1, 4000.0, 0.0), other, dicomOptions("PAT-B"));
+        const std::string uid = stringOf(files[0], 0x0020, 0x000e);
+        const auto otherFiles = filesIn(other);
+        editFile(otherFiles[2], [&](gdcm::DataSet &dataSet) { setString(dataSet, 0x0020, 0x000e, gdcm::VR::UI, uid); });
+        fs::copy_file(otherFiles[2], files[2], fs::copy_options::overwrite_existing);
+    } else if (what == "nifti shorter than its header") {
+        imagePath = "short.nii";
+        writeNiftiVolume(makeVolume(17, 13, 5, 1, 100.0, 0.0), folder / imagePath, "test", kNiftiInt16);
+        fs::resize_file(folder / imagePath, fs::file_size(folder / imagePath) - 200);
+    } else if (what == "truncated nii.gz") {
+        imagePath = "cut.nii.gz";
+        writeNiftiVolume(makeVolume(17, 13, 5, 1, 100.0, 0.0), folder / imagePath, "test", kNiftiFloat32);
+        fs::resize_file(folder / imagePath, fs::file_size(folder / imagePath) / 2);
+    } else if (what == "rgb dicom") {
+        const auto files = series();
+        imagePath = "bad/" + files[0].filename().string();
+        editFile(files[0], [](gdcm::DataSet &dataSet) {
+            setUnsignedShort(dataSet, 0x0028, 0x0002, 3);
+            setUnsignedShort(dataSet, 0x0028, 0x0006, 0);
+            setUnsignedShort(dataSet, 0x0028, 0x0100, 8);
+            setUnsignedShort(dataSet, 0x0028, 0x0101, 8);
+            setUnsignedShort(dataSet, 0x0028, 0x0102, 7);
+            setString(dataSet, 0x0028, 0x0004, gdcm::VR::CS, "RGB");
+            std::vector<char> pixels(17 * 13 * 3, 'x');
+            pixels.push_back(0);
+            gdcm::DataElement data(gdcm::Tag(0x7fe0, 0x0010));
+            data.SetVR(gdcm::VR::OB);
+            data.SetByteValue(pixels.data(), static_cast<gdcm::VL::Type>(pixels.size()));
+            dataSet.Replace(data);
+        });
+    } else if (what == "two series without series_uid") {
+        const auto files = series();
+        const fs::path other = fresh("other");
+        writeDicomSeries(makeVolume(17, 13, 5, 1, 4000.0, 0.0), other, dicomOptions("PAT-C"));
+        for (const auto &file : filesIn(other))
+            fs::rename(file, folder / "bad" / ("C" + file.filename().string()));
+    } else if (what == "unknown series_uid") {
+        series();
+        seriesUid = "1.2.3.4.5";
+    } else if (what == "volume thinner than the SSIM window") {
+        imagePath = "thin.nii.gz";
+        writeNiftiVolume(makeVolume(5, 20, 8, 1, 100.0, 0.0), folder / imagePath, "test", kNiftiFloat32);
+    } else if (what == "2-D nifti") {
+        imagePath = "flat.nii";
+        test::writeTestNifti(QString::fromStdString((folder / imagePath).string()), 17, 13, 1,
+                             std::vector<std::int16_t>(17 * 13, 5));
+    }
+    writeText(folder / "brain_tumor_info.csv",
+              "patient_id,image_path,series_uid\nP1,a.png,\nP2," + imagePath + "," + seriesUid + "\nP3,z.png,\n");
+    const QByteArray before = treeDigest(folder / imagePath);
+
+    const auto result = run(openDataset(folder));
+    QCOMPARE(result.succeeded, 2);
+    QCOMPARE(result.failed, 1);
+    QVERIFY(result.rows[0].done && result.rows[2].done);
+    const std::string error = result.rows[1].error;
+    qInfo().noquote() << QString::fromStdString(error);
+    QVERIFY(!result.rows[1].done);
+    QVERIFY2(error.find((folder / imagePath).string()) != std::string::npos, error.c_str());
+    QVERIFY2(error.find('\n') == std::string::npos, error.c_str());
+    const auto table = readCsvFile(result.metricsCsv);
+    QCOMPARE(table.rows.size(), std::size_t(3));
+    QCOMPARE(table.rows[1][column(table, "error")], error);
+    QVERIFY(table.rows[1][column(table, "PSNR")].empty());
+    QVERIFY(table.rows[0][column(table, "error")].empty());
+    QVERIFY(!table.rows[2][column(table, "PSNR")].empty());
+    QCOMPARE(treeDigest(folder / imagePath), before);
+    // Nothing written for the failed row.
+    QCOMPARE(filesIn(folder / "enhanced_images").size(), std::size_t(2));
+}
+
+void TestVolumeJob::cancellingInsideAVolumeWritesNothingForIt()
+{
+    const fs::path folder = fresh("cancel");
+    writePicture(folder / "a.png", 1);
+    writeNiftiVolume(makeVolume(24, 20, 6, 1, 500.0, 0.0), folder / "v.nii.gz", "test", kNiftiFloat32);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1,a.png\nP2,v.nii.gz\n");
+    EnhanceOptions options;
+    options.modelFile = model();
+    std::atomic_bool cancel{false};
+    EnhanceCallbacks callbacks;
+    int volumeTiles = 0;
+    callbacks.onSliceProgress = [&](const SliceProgress &progress) {
+        if (progress.rowIndex == 1 && ++volumeTiles == 2) // within the volume's slices
+            cancel = true;
+    };
+    const auto result = enhanceDataset(openDataset(folder), options, callbacks, cancel);
+    QVERIFY(result.cancelled);
+    QVERIFY(result.rows[0].done);
+    QVERIFY(!result.rows[1].done);
+    QVERIFY(result.rows[1].error.empty());
+    QVERIFY(!fs::exists(folder / "enhanced_images" / "v_enhanced.nii.gz"));
+    QCOMPARE(filesIn(folder / "enhanced_images").size(), std::size_t(1)); // a.png, no temporary
+    const auto table = readCsvFile(result.metricsCsv);
+    QCOMPARE(table.rows.size(), std::size_t(1));
+}
+
+void TestVolumeJob::trainsOnAMixedDataset()
+{
+    const fs::path folder = fresh("train");
+    writePicture(folder / "pic.png", 4);
+    ScanVolume volume = makeVolume(40, 32, 5, 1, 600.0, 0.0);
+    // One constant slice: left out of training.
+    std::fill(volume.voxels.begin() + 2 * 40 * 32, volume.voxels.begin() + 3 * 40 * 32, 0.0f);
+    writeNiftiVolume(volume, folder / "vol.nii.gz", "test", kNiftiFloat32);
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(2));
+    QCOMPARE(volumeTrainingSlices(dataset, 1, SlicePlane::Axial).size(), std::size_t(4));
+
+    TrainingOptions options;
+    options.modelFile = fresh("models") / "mixed.pt";
+    options.epochs = 1;
+    options.patchSize = 32;
+    options.batchSize = 4;
+    options.patchesPerImage = 2;
+    options.validationFraction = 0.0;
+    options.seed = 7;
+    options.threads = 1;
+    options.network.baseChannels = 8;
+    std::atomic_bool cancel{false};
+    const auto trained = trainModel(dataset, options, {}, cancel);
+    QCOMPARE(trained.epochsCompleted, 1);
+    QCOMPARE(trained.trainingImages, 1 + 4);
+    QCOMPARE(trained.validationImages, 0);
+    QVERIFY(trained.skippedImages.empty());
+
+    // A 2.5-D model (neighbour_slices=1) trains and then enhances both rows.
+    options.modelFile = options.modelFile.parent_path() / "neighbours.pt";
+    applyTrainingSetting(options, "neighbour_slices=1");
+    QCOMPARE(options.network.neighbourSlices, 1);
+    const auto trained25 = trainModel(dataset, options, {}, cancel);
+    QCOMPARE(trained25.epochsCompleted, 1);
+    QCOMPARE(trained25.trainingImages + trained25.validationImages, 1 + 4);
+    EnhanceOptions enhance;
+    enhance.modelFile = options.modelFile;
+    const auto result = run(dataset, enhance);
+    for (const auto &row : result.rows)
+        QVERIFY2(row.done, row.error.c_str());
+    const ScanVolume written = readNiftiFile(folder / "enhanced_images" / "vol_enhanced.nii.gz");
+    QCOMPARE(written.size, (std::array<int, 4>{40, 32, 5, 1}));
+}
+
+void TestVolumeJob::trainingSkipsUnusableVolumes()
+{
+    const fs::path folder = fresh("trainbad");
+    writePicture(folder / "pic.png", 5);
+    writeNiftiVolume(makeVolume(40, 32, 5, 1, 600.0, 0.0), folder / "cut.nii.gz", "test", kNiftiFloat32);
+    fs::resize_file(folder / "cut.nii.gz", fs::file_size(folder / "cut.nii.gz") / 2);
+    writeNiftiVolume(makeVolume(40, 32, 5, 1, 0.0, 3.0), folder / "flat.nii.gz", "test", kNiftiFloat32);
+    const Dataset dataset = openDataset(folder);
+    QCOMPARE(dataset.rows.size(), std::size_t(3));
+    TrainingOptions options;
+    options.modelFile = fresh("models-bad") / "m.pt";
+    options.epochs = 1;
+    options.patchSize = 32;
+    options.batchSize = 4;
+    options.patchesPerImage = 2;
+    options.validationFraction = 0.0;
+    options.seed = 3;
+    options.threads = 1;
+    options.network.baseChannels = 8;
+    std::atomic_bool cancel{false};
+    const auto trained = trainModel(dataset, options, {}, cancel);
+    QCOMPARE(trained.trainingImages, 1);
+    QCOMPARE(trained.skippedImages.size(), std::size_t(2));
+    for (const auto &sentence : trained.skippedImages) {
+        qInfo().noquote() << QString::fromStdString(sentence);
+        QVERIFY2(sentence.back() == '.' && sentence.find('\n') == std::string::npos, sentence.c_str());
+    }
+    QVERIFY(trained.skippedImages[0].find("cut.nii.gz") != std::string::npos);
+    QVERIFY(trained.skippedImages[1].find("flat.nii.gz") != std::string::npos);
+    QVERIFY(trained.skippedImages[1].find("constant") != std::string::npos);
+}
+
+QTEST_GUILESS_MAIN(TestVolumeJob)
+#include "tst_volumejob.moc"
