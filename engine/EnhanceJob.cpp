@@ -429,6 +429,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         EnhancedRow outcome;
         outcome.rowIndex = index;
         try {
+            if (!row.imagePathText.empty())
+                outcome.format = scanFormatName(scanFormatOf(row.imagePath)); // failed rows say it too
             if (!row.imagePathText.empty() && scanFormatOf(row.imagePath) != ScanFormat::Picture) {
                 std::function<void(int, int)> volumeProgress;
                 if (callbacks.onSliceProgress) {

@@ -472,11 +472,13 @@ ImageSets prepareImages(const std::vector<TrainingSlice> &slices, const Training
     if (slices.empty())
         throw EngineError("No usable image to train on.");
     const auto split = splitSlices(slices.size(), options.seed, options.validationFraction);
+    // The network's channels as built (an automatic choice not yet made builds single slices).
+    const int neighbours = std::max(0, options.network.neighbourSlices);
     ImageSets sets;
     for (const auto index : split.validation)
-        sets.validation.push_back(toTrainingImage(slices[index], options.patchSize, options.network.neighbourSlices));
+        sets.validation.push_back(toTrainingImage(slices[index], options.patchSize, neighbours));
     for (const auto index : split.training)
-        sets.training.push_back(toTrainingImage(slices[index], options.patchSize, options.network.neighbourSlices));
+        sets.training.push_back(toTrainingImage(slices[index], options.patchSize, neighbours));
     return sets;
 }
 

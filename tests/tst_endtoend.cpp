@@ -132,11 +132,14 @@ void TestEndToEnd::trainEnhanceCompare()
     for (const auto &row : table.rows) {
         if (row[0] == "P-201, broken") {
             ++failed;
-            QVERIFY(row[4].empty() && row[5].empty() && row[6].empty());
-            QVERIFY(QString::fromStdString(row[7]).contains("broken.png"));
+            QVERIFY(row[4].empty() && row[5].empty() && row[6].empty() && row[7].empty() && row[8].empty());
+            QVERIFY(QString::fromStdString(row[10]).contains("broken.png"));
             continue;
         }
-        QVERIFY(row[7].empty());
+        QVERIFY2(row[7] == "255" || row[7] == "65535", row[7].c_str()); // the picture's bit depth
+        QCOMPARE(row[8], std::string("1"));
+        QCOMPARE(row[9], std::string("picture"));
+        QVERIFY(row[10].empty());
         const QString enhancedPath = QDir(m_work).filePath(QString::fromStdString(row[4]));
         QVERIFY2(QFile::exists(enhancedPath), qPrintable(enhancedPath));
         const auto original = loadGrayscaleImage(QDir(m_input).filePath(QString::fromStdString(row[1])).toStdString());
