@@ -170,6 +170,17 @@ std::string readmeText(const DemoDatasetOptions &options, const ScanVolume &volu
            "         slice_index (z in the volume), noise, noise_sigma.\n";
 }
 
+// images/ (noisy) and clean/ (ground truth) under the demo's folder.
+void createDemoFolders(const std::filesystem::path &outputDir)
+{
+    for (const auto &dir : {outputDir / "images", outputDir / "clean"}) {
+        std::error_code error;
+        std::filesystem::create_directories(dir, error);
+        if (error)
+            throw EngineError("The folder " + quotedPath(dir) + " cannot be created: " + error.message() + ".");
+    }
+}
+
 // The demo's orientation as an anatomical plane (the template is stored in RAS order).
 SlicePlane planeOf(SliceOrientation orientation)
 {
@@ -214,14 +225,7 @@ DemoDatasetResult buildVolumeDemo(const DemoDatasetOptions &options, const ScanV
     const int slab = std::min(options.sliceCount, extent);
     const auto centres = pickSlices(volume, options.orientation, maximum, options.patientCount, options.volumeFile);
 
-    const std::filesystem::path imagesDir = options.outputDir / "images";
-    const std::filesystem::path cleanDir = options.outputDir / "clean";
-    for (const auto &dir : {imagesDir, cleanDir}) {
-        std::error_code error;
-        std::filesystem::create_directories(dir, error);
-        if (error)
-            throw EngineError("The folder " + quotedPath(dir) + " cannot be created: " + error.message() + ".");
-    }
+    createDemoFolders(options.outputDir);
     CsvTable table;
     table.header = {"patient_id", "image_path", "clean_image_path", "slab_first", "slab_slices", "noise", "noise_sigma"};
     const int total = static_cast<int>(centres.size());
@@ -336,12 +340,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
 
     const std::filesystem::path imagesDir = options.outputDir / "images";
     const std::filesystem::path cleanDir = options.outputDir / "clean";
-    for (const auto &dir : {imagesDir, cleanDir}) {
-        std::error_code error;
-        std::filesystem::create_directories(dir, error);
-        if (error)
-            throw EngineError("The folder " + quotedPath(dir) + " cannot be created: " + error.message() + ".");
-    }
+    createDemoFolders(options.outputDir);
 
     CsvTable table;
     table.header = {"patient_id", "image_path", "clean_image_path", "slice_index", "noise", "noise_sigma"};
