@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "DicomTestSupport.h"
+
 #include <gdcmDataSet.h>
 #include <gdcmReader.h>
 #include <gdcmTransferSyntax.h>
@@ -115,45 +117,6 @@ std::string metaStringOf(const fs::path &file, uint16_t element)
 }
 
 // Rewrites one file's data set through GDCM after `edit`.
-void editFile(const fs::path &file, const std::function<void(gdcm::DataSet &)> &edit)
-{
-    gdcm::Reader reader;
-    reader.SetFileName(file.c_str());
-    QVERIFY(reader.Read());
-    edit(reader.GetFile().GetDataSet());
-    gdcm::Writer writer;
-    writer.SetFile(reader.GetFile());
-    writer.SetFileName(file.c_str());
-    QVERIFY(writer.Write());
-}
-
-void setString(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, const gdcm::VR &vr, std::string value)
-{
-    if (value.size() % 2)
-        value.push_back(vr == gdcm::VR::UI ? '\0' : ' ');
-    gdcm::DataElement data(gdcm::Tag(group, element));
-    data.SetVR(vr);
-    data.SetByteValue(value.data(), static_cast<gdcm::VL::Type>(value.size()));
-    dataSet.Replace(data);
-}
-
-void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, uint16_t value)
-{
-    gdcm::DataElement data(gdcm::Tag(group, element));
-    data.SetVR(gdcm::VR::US);
-    data.SetByteValue(reinterpret_cast<const char *>(&value), 2);
-    dataSet.Replace(data);
-}
-
-std::vector<fs::path> filesIn(const fs::path &folder)
-{
-    std::vector<fs::path> files;
-    for (const auto &entry : fs::directory_iterator(folder))
-        files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 } // namespace
 
 class TestDicom : public QObject

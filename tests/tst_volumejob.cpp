@@ -14,6 +14,7 @@
 #include "Metrics.h"
 #include "NiftiFile.h"
 #include "ScanVolume.h"
+#include "DicomTestSupport.h"
 #include "TestDatasets.h"
 #include "Trainer.h"
 #include "TrainingSettings.h"
@@ -104,28 +105,7 @@ void writePicture(const fs::path &file, std::uint64_t seed)
     saveImageAtomically(file, fromUnitFloat(test::syntheticSlice(40, 32, seed), CV_8U));
 }
 
-std::vector<fs::path> filesIn(const fs::path &folder)
-{
-    std::vector<fs::path> files;
-    for (const auto &entry : fs::directory_iterator(folder))
-        files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 // GDCM edits, as tests/tst_dicom.cpp makes broken files.
-void editFile(const fs::path &file, const std::function<void(gdcm::DataSet &)> &edit)
-{
-    gdcm::Reader reader;
-    reader.SetFileName(file.c_str());
-    QVERIFY(reader.Read());
-    edit(reader.GetFile().GetDataSet());
-    gdcm::Writer writer;
-    writer.SetFile(reader.GetFile());
-    writer.SetFileName(file.c_str());
-    QVERIFY(writer.Write());
-}
-
 std::string stringOf(const fs::path &file, uint16_t group, uint16_t element)
 {
     gdcm::Reader reader;
@@ -140,24 +120,6 @@ std::string stringOf(const fs::path &file, uint16_t group, uint16_t element)
     while (!text.empty() && (text.back() == ' ' || text.back() == '\0'))
         text.pop_back();
     return text;
-}
-
-void setString(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, const gdcm::VR &vr, std::string value)
-{
-    if (value.size() % 2)
-        value.push_back(vr == gdcm::VR::UI ? '\0' : ' ');
-    gdcm::DataElement data(gdcm::Tag(group, element));
-    data.SetVR(vr);
-    data.SetByteValue(value.data(), static_cast<gdcm::VL::Type>(value.size()));
-    dataSet.Replace(data);
-}
-
-void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, uint16_t value)
-{
-    gdcm::DataElement data(gdcm::Tag(group, element));
-    data.SetVR(gdcm::VR::US);
-    data.SetByteValue(reinterpret_cast<const char *>(&value), 2);
-    dataSet.Replace(data);
 }
 
 DicomWriteOptions dicomOptions(const std::string &patient, DicomWriteOptions::Compression compression = {},
