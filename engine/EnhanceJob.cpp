@@ -3,6 +3,7 @@
 #include "AtomicFile.h"
 #include "EngineError.h"
 #include "Enhancer.h"
+#include "FileDigest.h"
 #include "FileLock.h"
 #include "ImageIO.h"
 #include "Metrics.h"
@@ -11,6 +12,7 @@
 #include "NiftiFile.h"
 #include "ResultsLocation.h"
 #include "ScanVolume.h"
+#include "ThreadPolicy.h"
 #include "VolumeMetrics.h"
 
 #include <unistd.h>
@@ -21,7 +23,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace mri {
@@ -31,7 +35,7 @@ namespace {
 const std::vector<std::string> &resultColumns()
 {
     static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
-                                                  "format", "error"};
+                                                  "format", "model_sha256", "error"};
     return columns;
 }
 
@@ -225,6 +229,49 @@ void mergeAndWriteMetrics(const Dataset &dataset, std::vector<EnhancedRow> &rows
     writeMetricsCsv(dataset, rows, metricsCsv);
 }
 
+// A rerun of a part: rows of `selected` that the part's CSV lists as done by
+// the same model, with their output present, are kept in `result` (skipped);
+// returns the rows still to do. A malformed CSV is kept aside.
+std::vector<std::size_t> keepFinishedShardRows(const Dataset &dataset, const std::filesystem::path &shardCsv,
+                                               const std::vector<std::size_t> &selected,
+                                               const EnhanceCallbacks &callbacks, EnhanceRunResult &result)
+{
+    std::error_code error;
+    if (!std::filesystem::exists(shardCsv, error))
+        return selected;
+    std::vector<EnhancedRow> earlier;
+    try {
+        earlier = readMetricsCsv(dataset, shardCsv);
+    } catch (const EngineError &problem) {
+        result.notices.push_back(backUpMalformedCsv(shardCsv, withoutFullStop(problem.what())));
+        if (callbacks.onMessage)
+            callbacks.onMessage(result.notices.back());
+        return selected;
+    }
+    std::vector<std::size_t> toDo;
+    int otherModel = 0;
+    for (const auto index : selected) {
+        const auto &row = earlier[index];
+        if (row.done && row.modelSha256 == result.modelSha256) {
+            result.rows[index] = row;
+            ++result.skipped;
+            continue;
+        }
+        if (row.done)
+            ++otherModel;
+        toDo.push_back(index);
+    }
+    if (callbacks.onMessage) {
+        if (result.skipped > 0)
+            callbacks.onMessage("Keeping " + std::to_string(result.skipped) + " rows that an earlier run of this part "
+                                "finished ('" + shardCsv.string() + "'); " + std::to_string(toDo.size()) + " to do.");
+        if (otherModel > 0)
+            callbacks.onMessage(std::to_string(otherModel) + " rows of '" + shardCsv.string()
+                                + "' were made with another model; they are enhanced again.");
+    }
+    return toDo;
+}
+
 // The series description of a derived DICOM series: what it was and what made it (64 characters at most).
 std::string derivedDescription(const ScanVolume &volume, const std::filesystem::path &modelFile)
 {
@@ -382,11 +429,19 @@ std::filesystem::path defaultEnhancedDir(const Dataset &dataset)
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options, const EnhanceCallbacks &callbacks,
                                 const std::atomic_bool &cancel)
 {
-    const auto selected = selectRows(dataset, options);
+    auto selected = selectRows(dataset, options);
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
-    const auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
+    auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
+    const bool writeCsv = options.writeCsv || options.shard.has_value();
+    if (options.shard) {
+        const auto part = rowsOfShard(dataset, *options.shard);
+        std::vector<std::size_t> inPart;
+        std::set_intersection(selected.begin(), selected.end(), part.begin(), part.end(), std::back_inserter(inPart));
+        selected = inPart;
+        metricsCsv = shardMetricsCsv(metricsCsv, *options.shard);
+    }
     const auto targets = planOutputPaths(dataset, outputDir);
-    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, options.modelFile, options.writeCsv);
+    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, options.modelFile, writeCsv);
     auto enhancer = Enhancer::load(options.modelFile);
     if (options.tileSize > 0)
         enhancer.setTiling(options.tileSize);
@@ -395,21 +450,38 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     const SlicePlane plane = options.plane.value_or(enhancer.info().settings.slicePlane);
     ensureWritableFolder(outputDir, "output folder");
     removeStaleTemporaryFiles(outputDir, true);
-    if (options.writeCsv) {
+    if (writeCsv) {
         ensureWritableFolder(metricsCsv.parent_path(), "folder of the metrics CSV");
         removeStaleTemporaryFiles(metricsCsv.parent_path().empty() ? std::filesystem::path(".") : metricsCsv.parent_path());
     }
 
     EnhanceRunResult result;
+    result.modelSha256 = sha256OfFile(options.modelFile);
+    result.device = enhancer.deviceName();
+    result.threads = useThreads(options.threads);
     result.rows.resize(dataset.rows.size());
     for (std::size_t i = 0; i < dataset.rows.size(); ++i)
         result.rows[i].rowIndex = i;
     std::vector<bool> attempted(dataset.rows.size(), false);
+    result.requested = static_cast<int>(selected.size());
+
+    // A part holds its CSV's lock for the whole run (a second task on the same
+    // part waits) and keeps what an earlier run of it finished.
+    std::optional<FileLock> shardLock;
+    auto toDo = selected;
+    if (options.shard) {
+        shardLock.emplace(metricsCsv, [&] {
+            if (callbacks.onMessage)
+                callbacks.onMessage("Waiting for another run of part " + shardName(*options.shard) + " that is writing '"
+                                    + metricsCsv.string() + "'.");
+        });
+        toDo = keepFinishedShardRows(dataset, metricsCsv, selected, callbacks, result);
+    }
 
     const auto start = std::chrono::steady_clock::now();
     EnhanceProgress progress;
-    progress.total = static_cast<int>(selected.size());
-    for (const auto index : selected) {
+    progress.total = static_cast<int>(toDo.size());
+    for (const auto index : toDo) {
         if (cancel) {
             result.cancelled = true;
             break;
@@ -428,6 +500,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         }
         EnhancedRow outcome;
         outcome.rowIndex = index;
+        outcome.modelSha256 = result.modelSha256;
+        const auto rowStart = std::chrono::steady_clock::now();
         try {
             if (!row.imagePathText.empty())
                 outcome.format = scanFormatName(scanFormatOf(row.imagePath)); // failed rows say it too
@@ -484,8 +558,11 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             ++result.failed;
             ++progress.failed;
         }
+        outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - rowStart).count();
         result.rows[index] = outcome;
         attempted[index] = true;
+        if (options.shard) // after every row: a crash or a preemption loses at most the row in work
+            writeCsvFileAtomically(metricsCsv, buildMetricsTable(dataset, result.rows, metricsCsv));
         ++progress.done;
         progress.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         progress.etaSeconds = progress.elapsedSeconds / progress.done * (progress.total - progress.done);
@@ -494,13 +571,16 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         if (callbacks.onProgress)
             callbacks.onProgress(progress);
     }
-    result.requested = progress.total;
+    result.elapsedSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (const auto noise = describeMeasuredNoise(result.rows); !noise.empty()) {
         result.notices.push_back(noise);
         if (callbacks.onMessage)
             callbacks.onMessage(noise);
     }
-    if (options.writeCsv) {
+    if (options.shard) {
+        writeCsvFileAtomically(metricsCsv, buildMetricsTable(dataset, result.rows, metricsCsv));
+        result.metricsCsv = metricsCsv;
+    } else if (options.writeCsv) {
         mergeAndWriteMetrics(dataset, result.rows, attempted, metricsCsv, callbacks, result.notices);
         result.metricsCsv = metricsCsv;
     }
@@ -566,6 +646,7 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
                                       : std::string());
         fields.push_back(outcome.done ? std::to_string(outcome.slices) : std::string());
         fields.push_back(outcome.format);
+        fields.push_back(outcome.modelSha256);
         fields.push_back(outcome.error);
         table.rows.push_back(std::move(fields));
     }
@@ -583,7 +664,8 @@ void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &row
     writeCsvFileAtomically(metricsCsv, buildMetricsTable(dataset, rows, metricsCsv));
 }
 
-std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv)
+std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv,
+                                        std::vector<std::size_t> *unmatched)
 {
     const auto table = readCsvFile(metricsCsv);
     const int enhancedColumn = table.columnIndex("enhanced_image_path");
@@ -614,19 +696,25 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
     for (std::size_t i = 0; i < results.size(); ++i)
         results[i].rowIndex = i;
     const auto csvFolder = std::filesystem::absolute(metricsCsv).parent_path();
-    for (const auto &fields : table.rows) {
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+        const auto &fields = table.rows[r];
         std::vector<std::string> key;
         for (const auto &[c, column] : keyColumns)
             key.push_back(fields[static_cast<std::size_t>(column)]);
         auto found = rowsByKey.find(key);
-        if (found == rowsByKey.end() || found->second.empty())
+        if (found == rowsByKey.end() || found->second.empty()) {
+            if (unmatched)
+                unmatched->push_back(r);
             continue;
+        }
         auto &outcome = results[found->second.back()];
         found->second.pop_back();
         const auto &enhanced = fields[enhancedColumn];
         outcome.error = errorColumn >= 0 ? fields[errorColumn] : std::string();
         if (const int column = table.columnIndex("format"); column >= 0)
             outcome.format = fields[static_cast<std::size_t>(column)];
+        if (const int column = table.columnIndex("model_sha256"); column >= 0)
+            outcome.modelSha256 = fields[static_cast<std::size_t>(column)];
         if (!enhanced.empty()) {
             const std::filesystem::path path(enhanced);
             outcome.enhancedImage = (path.is_absolute() ? path : csvFolder / path).lexically_normal();

@@ -4,6 +4,7 @@
 #include "Dataset.h"
 #include "Metrics.h"
 #include "NoiseFloor.h"
+#include "ShardPlan.h"
 #include "SlicePlane.h"
 
 #include <atomic>
@@ -25,8 +26,13 @@ struct EnhanceOptions
     bool writeCsv = true;
     int tileSize = 0;                         // > 0: largest tile side (see Enhancer::setTiling)
     int noiseCoils = -1;                      // >= 0: overrides the model's noise_coils (0: estimate per slice)
+    int threads = 0;                          // CPU threads of the network; 0: every CPU this process may use
     std::optional<SlicePlane> plane;          // volumes are enhanced along it; empty: the model's plane
     std::filesystem::path perSliceCsv;        // non-empty: one row per slice of every enhanced row, here
+    // Set: only this part's rows (ShardPlan.h), its own metrics CSV
+    // (shardMetricsCsv of metricsCsv) rewritten after every row, and rows that
+    // an earlier run of the part finished with the same model are kept, not redone.
+    std::optional<ShardSpec> shard;
 };
 
 // Result for one dataset row.
@@ -43,6 +49,8 @@ struct EnhancedRow
     int slices = 0;                            // slices enhanced (1 for a picture; all volumes of a 4-D scan)
     int slicesPerVolume = 1;                   // slices of one volume along the plane
     std::vector<QualityMetrics> sliceMetrics;  // volumes: 2-D PSNR and SSIM per slice, volume after volume
+    std::string modelSha256;                   // of the model file that enhanced (or tried to enhance) the row
+    double seconds = 0.0;                      // time this run spent on the row
     std::string error;                         // non-empty: why this row failed
 };
 
@@ -84,7 +92,12 @@ struct EnhanceRunResult
     int succeeded = 0;
     int failed = 0;
     bool cancelled = false;
-    int requested = 0;                        // rows selected for this run
+    int requested = 0;                        // rows selected for this run (with a shard: of the part)
+    int skipped = 0;                          // shard rows an earlier run finished with this model: kept
+    std::string modelSha256;                  // of options.modelFile
+    std::string device;                       // "cpu" or "cuda" (Enhancer::deviceName)
+    int threads = 0;                          // CPU threads of the network
+    double elapsedSeconds = 0.0;
     std::filesystem::path metricsCsv;         // written CSV (empty when writeCsv was false)
     std::vector<std::string> notices;         // sentences the user should read (a CSV kept aside)
 };
@@ -113,8 +126,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
 std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir);
 
 // The metrics table: every input column plus enhanced_image_path, PSNR, SSIM,
-// data_range, slices, format and error (patient_id and image_path as read; an input column named like one
-// of these seven keeps its values as "<name>_input"). Enhanced paths are written
+// data_range, slices, format, model_sha256 and error (patient_id and image_path as read; an input column named like one
+// of these eight keeps its values as "<name>_input"). Only rows done or failed are written. Enhanced paths are written
 // relative to the CSV's folder when inside it.
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv);
@@ -126,8 +139,11 @@ void writePerSliceCsv(const Dataset &dataset, const std::vector<EnhancedRow> &ro
                       const std::filesystem::path &file);
 
 // Reads a metrics CSV written earlier back into per-row results (matched by
-// image_path). Rows without a result stay done = false. Throws EngineError.
-std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv);
+// the input columns it repeats). Rows without a result stay done = false; a
+// row is done only when its enhanced file exists. `unmatched` (optional)
+// receives the CSV's rows that match no dataset row. Throws EngineError.
+std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::filesystem::path &metricsCsv,
+                                        std::vector<std::size_t> *unmatched = nullptr);
 
 // In the dataset's results folder (ResultsLocation.h): the dataset folder when writable.
 std::filesystem::path defaultMetricsCsv(const Dataset &dataset);

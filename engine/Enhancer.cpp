@@ -53,6 +53,11 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     return Enhancer(std::move(impl));
 }
 
+std::string Enhancer::deviceName() const
+{
+    return m_impl->device.is_cuda() ? "cuda" : "cpu";
+}
+
 const ModelInfo &Enhancer::info() const
 {
     return m_impl->info;

@@ -27,6 +27,8 @@ public:
     Enhancer &operator=(Enhancer &&) noexcept;
 
     const ModelInfo &info() const;
+    // "cpu" or "cuda": where the network runs (chosen once, at load).
+    std::string deviceName() const;
 
     // Largest tile side in pixels (rounded up to a multiple of 2^depth). Tiles
     // overlap by the network's receptive radius plus a blending band.

@@ -134,11 +134,17 @@ std::vector<EpochSummary> historyFromJson(const Json &list, int epochs, const st
 
 } // namespace
 
-std::string encodeModelHeader(const ModelFileHeader &header)
+std::string trainingSettingsJson(const TrainingOptions &options)
 {
     Json settings = Json::object();
     for (const auto &setting : trainingSettings())
-        settings[setting.key] = settingToJson(setting, setting.get(header.settings));
+        settings[setting.key] = settingToJson(setting, setting.get(options));
+    return settings.dump();
+}
+
+std::string encodeModelHeader(const ModelFileHeader &header)
+{
+    const Json settings = Json::parse(trainingSettingsJson(header.settings));
     const Json json{{"format", kMagic},
                     {"schema_version", kModelFileVersion},
                     {"written_by", std::string("mri-enhance ") + programVersion()},

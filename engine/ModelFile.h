@@ -37,6 +37,8 @@ struct ModelFileHeader
 };
 
 std::string encodeModelHeader(const ModelFileHeader &header);
+// Every training setting of `settings` as a JSON object (key: typed value), as the header stores them.
+std::string trainingSettingsJson(const TrainingOptions &settings);
 // Throws EngineError naming `file` for malformed JSON, a newer schema, a
 // missing field or a stored setting out of its range.
 ModelFileHeader decodeModelHeader(const std::string &json, const std::filesystem::path &file);

@@ -9,8 +9,12 @@ packages=(
   libqcustomplot-dev libtorch-dev libopencv-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   mricron-data fonts-dejavu-core
   libjpeg-dev
+  # SHA-256 of model files (engine/FileDigest.cpp)
+  libssl-dev
   # NIfTI (engine/NiftiFile.cpp) and DICOM (engine/DicomSeries.cpp)
   libnifti2-dev libgdcm-dev
+  # tests/tst_cluster runs the README's GNU parallel recipe
+  parallel
   # packaging/sanitize.sh and tests/fuzz/run.sh: libFuzzer and the sanitizer runtimes of clang 14
   clang-14 libclang-rt-14-dev
 )

@@ -269,7 +269,7 @@ void TestEnhanceJob::userColumnsNamedLikeOursAreKept()
     const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "Error_input", "psnr_input",
                                                      "enhanced_image_path_input", "Format_input", "enhanced_image_path",
-                                                     "PSNR", "SSIM", "data_range", "slices", "format", "error"}));
+                                                     "PSNR", "SSIM", "data_range", "slices", "format", "model_sha256", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(2));
     QCOMPARE(table.rows[0][2], std::string("none"));
     QCOMPARE(table.rows[0][3], std::string("31.5"));

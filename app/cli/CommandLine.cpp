@@ -7,12 +7,19 @@
 #include "ImageIO.h"
 #include "Metrics.h"
 #include "QualityBenchmark.h"
+#include "ModelFile.h"
+#include "ModelInfo.h"
 #include "ResultsLocation.h"
+#include "RunReport.h"
 #include "ScanVolume.h"
+#include "ShardMerge.h"
+#include "ShardPlan.h"
 #include "VolumeMetrics.h"
 #include "TerminalProgress.h"
 #include "Trainer.h"
+#include "ThreadPolicy.h"
 #include "TrainingSettingOptions.h"
+#include "TrainingSettings.h"
 #include "Version.h"
 
 #include <CLI/CLI.hpp>
@@ -43,6 +50,7 @@ const char *kDescription = "mri-enhance: denoise and enhance 2-D MRI slices with
 const char *kFooter = R"(A dataset is a folder with brain_tumor_info.csv (columns patient_id and image_path, others kept), or a
 folder of images. Results go into the dataset folder, or into the user's data folder when it is not writable.
 Run 'mri-enhance COMMAND --help' for the options of a command.
+Cluster: 'enhance --shard I/N' on each of N tasks, then 'merge' (see the README, "Running on a cluster").
 Exit status: 0 success, 1 failure, 2 usage error, 3 some rows failed, 130 interrupted.)";
 
 std::vector<std::string> splitList(const std::string &text)
@@ -221,6 +229,13 @@ struct EnhanceArguments
     std::string perSliceCsv;
 };
 
+struct MergeArguments
+{
+    DatasetArguments dataset;
+    std::string metricsCsv;
+    bool allowMissing = false;
+};
+
 struct CompareArguments
 {
     DatasetArguments dataset;
@@ -296,7 +311,12 @@ struct Commands
     CompareArguments compare;
     MetricsArguments metrics;
     BenchmarkArguments benchmark;
+    MergeArguments merge;
+    std::string jsonReport;      // --json FILE of train, enhance, benchmark and merge
+    bool quiet = false;          // --quiet of every command
+    bool verbose = false;        // --verbose of every command
     CLI::App *demoCommand = nullptr;
+    CLI::App *mergeCommand = nullptr;
     CLI::App *trainCommand = nullptr;
     CLI::App *enhanceCommand = nullptr;
     CLI::App *compareCommand = nullptr;
@@ -314,7 +334,39 @@ struct Commands
         defineCompare();
         defineMetrics();
         defineBenchmark();
+        defineMerge();
+        for (auto *command : app.get_subcommands({})) {
+            auto *quietFlag = command->add_flag("--quiet", quiet, "Print only errors (and the answer of 'metrics')");
+            auto *verboseFlag = command->add_flag("--verbose", verbose,
+                                                  "Print details too: settings, every row's result, timings");
+            quietFlag->excludes(verboseFlag);
+        }
         app.footer(kFooter); // after the commands, which would inherit it
+    }
+
+    Verbosity verbosity() const
+    {
+        return quiet ? Verbosity::Quiet : verbose ? Verbosity::Verbose : Verbosity::Normal;
+    }
+
+    void addJsonReport(CLI::App &c)
+    {
+        addText(c, "--json", jsonReport, "FILE",
+                "Also write a machine-readable report: version, model and its SHA-256, settings, rows done, failed "
+                "and skipped, errors, timings, machine");
+    }
+
+    void defineMerge()
+    {
+        mergeCommand = app.add_subcommand("merge", "Join the metrics CSVs of the parts of 'enhance --shard I/N' into "
+                                                   "the dataset's metrics CSV, in the dataset's row order");
+        auto &c = *mergeCommand;
+        addDatasetOptions(c, merge.dataset);
+        addText(c, "--csv-out", merge.metricsCsv, "FILE", "Metrics CSV to write; the parts lie beside it (default: "
+                                                          "brain_tumor_info_metrics.csv in the dataset's results folder)");
+        c.add_flag("--allow-missing", merge.allowMissing,
+                   "Write what exists when a part is missing or unfinished; its rows say so in the error column");
+        addJsonReport(c);
     }
 
     void defineDemo()
@@ -349,6 +401,7 @@ struct Commands
         addText(c, "--model", train.model, "FILE", "Model file to write (and to resume from)")->required();
         c.add_flag("--resume", train.resume, "Continue from the model file's checkpoint, with its own settings");
         train.settings.emplace(c);
+        addJsonReport(c);
     }
 
     void defineEnhance()
@@ -374,8 +427,28 @@ struct Commands
                                     "sagittal, from their orientation (default: the plane the model was trained on)",
                                     parsePlane, [this](const SlicePlane &plane) { enhance.options.plane = plane; })
             ->type_name("PLANE");
+        addParsedOption<ShardSpec>(
+            c, "--shard",
+            "Only part I of N (I from 0): patients are kept whole and parts balanced by rows; I and N may name "
+            "environment variables (SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX/N). The part "
+            "writes its own metrics CSV (NAME.shard-I-of-N.csv) after every row, and a rerun redoes only unfinished "
+            "rows; 'merge' joins the parts",
+            [](const std::string &text) {
+                try {
+                    return parseShardSpec(text);
+                } catch (const EngineError &error) {
+                    throw UsageError(error.what());
+                }
+            },
+            [this](const ShardSpec &shard) { enhance.options.shard = shard; })
+            ->type_name("I/N");
+        addJsonReport(c);
         addText(c, "--per-slice-csv", enhance.perSliceCsv, "FILE",
                 "Also write PSNR and SSIM of every slice of the enhanced volumes (and pictures) to FILE");
+        const auto &threads = trainingSetting("threads");
+        addNumber(c, "--threads", enhance.options.threads, static_cast<int>(threads.minimum),
+                  static_cast<int>(threads.maximum), "CPU threads of the network; 0: every CPU this process may use "
+                  "(several parts on one machine: CPUs / parts each)");
         const auto &coils = trainingSetting("noise_coils");
         addNumber(c, "--coils", enhance.options.noiseCoils, static_cast<int>(coils.minimum),
                   static_cast<int>(coils.maximum), coils.help, "the model's setting");
@@ -445,12 +518,13 @@ struct Commands
                                  "--help'); repeatable");
         addText(c, "--out", benchmark.out, "REPORT", "Report to write (default " + benchmark.out + ")");
         addText(c, "--work-dir", benchmark.workDir, "DIR", "Folder for the trained models (default: REPORT-models)");
+        addJsonReport(c);
     }
 
     // The command named first, or nullptr.
-    CLI::App *commandNamed(const std::string &name) const
+    CLI::App *commandNamed(const std::string &name)
     {
-        for (auto *command : {demoCommand, trainCommand, enhanceCommand, compareCommand, metricsCommand, benchmarkCommand}) {
+        for (auto *command : app.get_subcommands({})) {
             if (command->get_name() == name)
                 return command;
         }
@@ -490,20 +564,72 @@ std::string lossText(double loss)
 }
 
 // Results that do not go into the dataset folder are announced, so the user knows where to find them.
-void noteResultsLocation(const Dataset &dataset)
+void noteResultsLocation(const Dataset &dataset, TerminalProgress &progress)
 {
     const auto location = resultsLocationFor(dataset.folder);
     if (!location.insideDataset)
-        std::fprintf(stderr, "%s\n", location.notice().c_str());
+        progress.warning(location.notice());
 }
 
-int demoDatasetCommand(const DemoArguments &arguments)
+// What a command prints to and records in: the verbosity and the --json report (or nullptr).
+struct Output
+{
+    Verbosity verbosity = Verbosity::Normal;
+    RunReport *report = nullptr;
+};
+
+std::string secondsText(double seconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f s", seconds);
+    return text;
+}
+
+// A JSON number, or null where JSON has none (an infinite PSNR of identical images, NaN).
+ReportJson jsonNumber(double value)
+{
+    return std::isfinite(value) ? ReportJson(value) : ReportJson(nullptr);
+}
+
+ReportJson datasetJson(const Dataset &dataset)
+{
+    return {{"folder", std::filesystem::absolute(dataset.folder).lexically_normal().string()},
+            {"csv", dataset.csvFile.empty() ? ReportJson(nullptr) : ReportJson(dataset.csvFile.string())},
+            {"rows", dataset.rows.size()}};
+}
+
+// One row of a report: which row, and its outcome.
+ReportJson rowJson(const Dataset &dataset, const EnhancedRow &row, const std::string &status)
+{
+    const auto &source = dataset.rows[row.rowIndex];
+    ReportJson json{{"row", row.rowIndex + 1},
+                        {"patient_id", source.patientId},
+                        {"image_path", source.imagePathText},
+                        {"status", status}};
+    if (source.sourceLine > 0)
+        json["line"] = source.sourceLine;
+    if (row.done) {
+        json["enhanced_image_path"] = row.enhancedImage.string();
+        json["PSNR"] = jsonNumber(row.psnr);
+        json["SSIM"] = jsonNumber(row.ssim);
+        json["data_range"] = jsonNumber(row.dataRange);
+        json["slices"] = row.slices;
+        json["format"] = row.format;
+    }
+    if (status != "kept")
+        json["seconds"] = row.seconds;
+    if (!row.error.empty())
+        json["error"] = row.error;
+    return json;
+}
+
+int demoDatasetCommand(const DemoArguments &arguments, const Output &output)
 {
     DemoDatasetOptions options = arguments.options;
     options.outputDir = arguments.out;
     if (!arguments.volume.empty())
         options.volumeFile = arguments.volume;
-    TerminalProgress progress;
+    TerminalProgress progress(output.verbosity);
     const auto start = std::chrono::steady_clock::now();
     const auto result = buildDemoDataset(options, [&](int done, int total) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -511,20 +637,21 @@ int demoDatasetCommand(const DemoArguments &arguments)
     });
     progress.finish();
     if (options.format == DemoFormat::Png)
-        std::printf("Wrote %d slices and %s\n", result.sliceCount, result.csvFile.string().c_str());
+        progress.result("Wrote " + std::to_string(result.sliceCount) + " slices and " + result.csvFile.string());
     else
-        std::printf("Wrote %d %s volumes of %d slices and %s\n", result.patientCount,
-                    options.format == DemoFormat::Nifti ? "NIfTI" : "DICOM", result.sliceCount / result.patientCount,
-                    result.csvFile.string().c_str());
+        progress.result("Wrote " + std::to_string(result.patientCount) + " "
+                        + (options.format == DemoFormat::Nifti ? "NIfTI" : "DICOM") + " volumes of "
+                        + std::to_string(result.sliceCount / result.patientCount) + " slices and "
+                        + result.csvFile.string());
     return kExitSuccess;
 }
 
-int trainCommand(const TrainArguments &arguments, std::atomic_bool &cancel)
+int trainCommand(const TrainArguments &arguments, std::atomic_bool &cancel, const Output &output)
 {
     const auto options = arguments.options();
     const auto dataset = arguments.dataset.open();
 
-    TerminalProgress progress;
+    TerminalProgress progress(output.verbosity);
     TrainingCallbacks callbacks;
     callbacks.onMessage = [&](const std::string &line) { progress.message(line); };
     callbacks.onStep = [&](const TrainingStep &step) {
@@ -539,22 +666,98 @@ int trainCommand(const TrainArguments &arguments, std::atomic_bool &cancel)
                       TerminalProgress::formatDuration(epoch.elapsedSeconds).c_str());
         progress.message(line);
     };
+    if (output.verbosity == Verbosity::Verbose) {
+        for (const auto &setting : trainingSettings())
+            progress.detail("  " + setting.key + " = " + formatSettingValue(setting, setting.get(options)));
+    }
     const auto result = trainModel(dataset, options, callbacks, cancel);
     progress.finish();
+    if (output.report) {
+        auto &report = *output.report;
+        report["dataset"] = datasetJson(dataset);
+        report["settings"] = ReportJson::parse(trainingSettingsJson(result.settings));
+        report["seed"] = result.seed;
+        report["epochs_completed"] = result.epochsCompleted;
+        report["cancelled"] = result.cancelled;
+        report["time_budget_reached"] = result.timeBudgetReached;
+        report["counts"] = {{"training_images", result.trainingImages},
+                            {"validation_images", result.validationImages},
+                            {"skipped", result.skippedImages.size()}};
+        report["errors"] = result.skippedImages;
+        auto history = ReportJson::array();
+        for (const auto &epoch : result.history)
+            history.push_back({{"epoch", epoch.epoch},
+                               {"train_loss", jsonNumber(epoch.trainLoss)},
+                               {"validation_loss", jsonNumber(epoch.validationLoss)},
+                               {"validation_psnr", jsonNumber(epoch.validationPsnr)},
+                               {"elapsed_seconds", epoch.elapsedSeconds}});
+        report["history"] = history;
+        report.setCompute(resolveThreadCount(result.settings.threads), result.device);
+        if (result.epochsCompleted > 0)
+            report.setModel(options.modelFile);
+    }
     if (result.cancelled) {
         if (result.epochsCompleted > 0)
-            std::fprintf(stderr, "Training interrupted after %d completed epochs; the model in '%s' can be resumed with --resume.\n",
-                         result.epochsCompleted, options.modelFile.string().c_str());
+            progress.warning("Training interrupted after " + std::to_string(result.epochsCompleted)
+                             + " completed epochs; the model in '" + options.modelFile.string()
+                             + "' can be resumed with --resume.");
         else
-            std::fprintf(stderr, "Training interrupted before the first epoch was complete; no model was written.\n");
+            progress.warning("Training interrupted before the first epoch was complete; no model was written.");
         return kExitInterrupted;
     }
-    std::printf("Trained %d epochs (seed %llu); model saved to %s\n", result.epochsCompleted,
-                static_cast<unsigned long long>(result.seed), options.modelFile.string().c_str());
+    progress.result("Trained " + std::to_string(result.epochsCompleted) + " epochs (seed " + std::to_string(result.seed)
+                    + "); model saved to " + options.modelFile.string());
     return kExitSuccess;
 }
 
-int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
+void reportEnhancement(RunReport &report, const Dataset &dataset, const EnhanceOptions &options,
+                       const EnhanceRunResult &result, const std::vector<bool> &ranNow)
+{
+    report["dataset"] = datasetJson(dataset);
+    report.setModel(options.modelFile);
+    report.setCompute(result.threads, result.device);
+    try {
+        report["model"]["settings"] = ReportJson::parse(trainingSettingsJson(readModelInfo(options.modelFile).settings));
+    } catch (const EngineError &) {
+        report["model"]["settings"] = nullptr;
+    }
+    ReportJson settings{{"tile", options.tileSize > 0 ? ReportJson(options.tileSize) : ReportJson("auto")},
+                            {"plane", options.plane ? ReportJson(slicePlaneName(*options.plane))
+                                                    : ReportJson("model")},
+                            {"coils", options.noiseCoils >= 0 ? ReportJson(options.noiseCoils)
+                                                              : ReportJson("model")},
+                            {"patients", options.patientIds},
+                            {"output_dir", options.outputDir.string()}};
+    report["settings"] = settings;
+    if (options.shard)
+        report["shard"] = {{"index", options.shard->index}, {"count", options.shard->count}, {"rows", result.requested}};
+    report["metrics_csv"] = result.metricsCsv.empty() ? ReportJson(nullptr) : ReportJson(result.metricsCsv.string());
+    const int notRun = result.requested - result.succeeded - result.failed - result.skipped;
+    report["counts"] = {{"requested", result.requested}, {"done", result.succeeded}, {"failed", result.failed},
+                        {"skipped", result.skipped}, {"not_run", notRun}};
+    auto rows = ReportJson::array();
+    auto errors = ReportJson::array();
+    double rowSeconds = 0.0;
+    for (const auto &row : result.rows) {
+        const bool kept = !ranNow[row.rowIndex] && row.done;
+        if (!ranNow[row.rowIndex] && !kept)
+            continue;
+        const std::string status = kept ? "kept" : row.done ? "done" : "failed";
+        rows.push_back(rowJson(dataset, row, status));
+        if (status == "failed")
+            errors.push_back(rows.back());
+        if (!kept)
+            rowSeconds += row.seconds;
+    }
+    report["rows"] = rows;
+    report["errors"] = errors;
+    const int ran = result.succeeded + result.failed;
+    report["timings"] = {{"enhancing_seconds", result.elapsedSeconds},
+                         {"seconds_per_row", ran > 0 ? ReportJson(rowSeconds / ran) : ReportJson(nullptr)}};
+    report["cancelled"] = result.cancelled;
+}
+
+int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel, const Output &output)
 {
     EnhanceOptions options = arguments.options;
     options.modelFile = arguments.model;
@@ -562,14 +765,20 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
     options.metricsCsv = arguments.metricsCsv;
     options.perSliceCsv = arguments.perSliceCsv;
     const auto dataset = arguments.dataset.open();
+    TerminalProgress progress(output.verbosity);
     if (options.outputDir.empty() || options.metricsCsv.empty())
-        noteResultsLocation(dataset);
+        noteResultsLocation(dataset, progress);
 
-    TerminalProgress progress;
+    std::vector<bool> ranNow(dataset.rows.size(), false);
     EnhanceCallbacks callbacks;
     callbacks.onRow = [&](const EnhancedRow &row) {
+        ranNow[row.rowIndex] = true;
         if (!row.error.empty())
-            progress.message("Failed: " + dataset.describeRow(row.rowIndex) + ": " + row.error + ".");
+            progress.warning("Failed: " + dataset.describeRow(row.rowIndex) + ": " + row.error + ".");
+        else
+            progress.detail(dataset.describeRow(row.rowIndex) + ": PSNR " + formatMetric(row.psnr, 4) + " dB, SSIM "
+                            + formatMetric(row.ssim, 6) + ", " + secondsText(row.seconds) + " -> "
+                            + row.enhancedImage.string());
     };
     callbacks.onProgress = [&](const EnhanceProgress &p) {
         progress.update("Enhancing", p.done, p.total, p.etaSeconds,
@@ -592,25 +801,77 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel)
                         p.tilesDone, p.tilesTotal, eta);
     };
     callbacks.onMessage = [&](const std::string &line) { progress.message(line); };
+    if (options.shard) {
+        const auto part = rowsOfShard(dataset, *options.shard);
+        progress.detail("Part " + shardName(*options.shard) + ": " + std::to_string(part.size()) + " of "
+                        + std::to_string(dataset.rows.size()) + " rows");
+    }
     const auto result = enhanceDataset(dataset, options, callbacks, cancel);
     progress.finish();
-    std::printf("Enhanced %d of %d rows (%d failed); metrics written to %s\n", result.succeeded, result.requested,
-                result.failed, result.metricsCsv.string().c_str());
+    progress.detail("Model " + options.modelFile.string() + " (SHA-256 " + result.modelSha256 + "), " + result.device + ", "
+                    + std::to_string(result.threads) + " threads, " + secondsText(result.elapsedSeconds));
+    if (output.report)
+        reportEnhancement(*output.report, dataset, options, result, ranNow);
+    progress.result("Enhanced " + std::to_string(result.succeeded) + " of " + std::to_string(result.requested) + " rows ("
+                    + std::to_string(result.failed) + " failed"
+                    + (result.skipped > 0 ? ", " + std::to_string(result.skipped) + " done by an earlier run" : std::string())
+                    + "); metrics written to " + result.metricsCsv.string());
     if (!options.perSliceCsv.empty())
-        std::printf("Per-slice metrics written to %s\n", options.perSliceCsv.string().c_str());
+        progress.result("Per-slice metrics written to " + options.perSliceCsv.string());
     if (result.cancelled) {
-        std::fprintf(stderr, "Enhancement interrupted; the rows done so far are in '%s'.\n",
-                     result.metricsCsv.string().c_str());
+        progress.warning("Enhancement interrupted; the rows done so far are in '" + result.metricsCsv.string() + "'.");
         return kExitInterrupted;
     }
     return result.failed > 0 ? kExitSomeRowsFailed : kExitSuccess;
 }
 
-int compareCommand(const CompareArguments &arguments)
+int mergeCommand(const MergeArguments &arguments, const Output &output)
 {
     const auto dataset = arguments.dataset.open();
+    TerminalProgress progress(output.verbosity);
     if (arguments.metricsCsv.empty())
-        noteResultsLocation(dataset);
+        noteResultsLocation(dataset, progress);
+    MergeOptions options;
+    options.metricsCsv = arguments.metricsCsv;
+    options.allowMissing = arguments.allowMissing;
+    const auto result = mergeShardMetrics(dataset, options);
+    for (const auto &part : result.parts)
+        progress.detail("Part " + shardName(part.shard) + ": " + part.file.string());
+    if (output.report) {
+        auto &report = *output.report;
+        report["dataset"] = datasetJson(dataset);
+        report["settings"] = {{"allow_missing", arguments.allowMissing}};
+        report["metrics_csv"] = result.metricsCsv.string();
+        auto parts = ReportJson::array();
+        for (const auto &part : result.parts)
+            parts.push_back({{"index", part.shard.index}, {"count", part.shard.count}, {"file", part.file.string()}});
+        report["parts"] = parts;
+        report["missing_parts"] = result.missingParts;
+        report["model"] = {{"sha256", result.modelSha256s.empty() ? ReportJson(nullptr)
+                                                                  : ReportJson(result.modelSha256s.front())}};
+        report["counts"] = {{"done", result.done}, {"failed", result.failed}, {"missing", result.missing}};
+        auto errors = ReportJson::array();
+        for (const auto &row : result.rows) {
+            if (!row.error.empty())
+                errors.push_back(rowJson(dataset, row, row.done ? "done" : "failed"));
+        }
+        report["errors"] = errors;
+    }
+    if (result.missing > 0)
+        progress.warning(std::to_string(result.missing) + " rows were not enhanced (missing parts "
+                         + std::to_string(result.missingParts.size()) + "); the error column says so.");
+    progress.result("Merged " + std::to_string(result.parts.size()) + " of " + std::to_string(result.partCount)
+                    + " parts: " + std::to_string(result.done) + " rows done, " + std::to_string(result.failed)
+                    + " failed, " + std::to_string(result.missing) + " missing; wrote " + result.metricsCsv.string());
+    return result.failed > 0 || result.missing > 0 ? kExitSomeRowsFailed : kExitSuccess;
+}
+
+int compareCommand(const CompareArguments &arguments, const Output &output)
+{
+    const auto dataset = arguments.dataset.open();
+    TerminalProgress progress(output.verbosity);
+    if (arguments.metricsCsv.empty())
+        noteResultsLocation(dataset, progress);
     const auto metricsCsv = arguments.metricsCsv.empty() ? defaultMetricsCsv(dataset)
                                                          : std::filesystem::path(arguments.metricsCsv);
     if (!std::filesystem::exists(metricsCsv))
@@ -622,13 +883,13 @@ int compareCommand(const CompareArguments &arguments)
     if (rows.empty())
         throw EngineError("No patient in '" + metricsCsv.string() + "' has an enhanced slice.");
     if (static_cast<int>(rows.size()) < count)
-        std::fprintf(stderr, "Only %zu patients have enhanced slices; showing them all.\n", rows.size());
+        progress.message("Only " + std::to_string(rows.size()) + " patients have enhanced slices; showing them all.");
     const auto figure = renderComparisonFigure(loadComparisonEntries(dataset, results, rows));
     saveImageAtomically(arguments.out, figure);
     for (const auto row : rows)
-        std::printf("%s\tPSNR=%s\tSSIM=%s\n", dataset.rows[row].patientId.c_str(),
-                    formatMetric(results[row].psnr).c_str(), formatMetric(results[row].ssim).c_str());
-    std::printf("Wrote %s\n", arguments.out.c_str());
+        progress.result(dataset.rows[row].patientId + "\tPSNR=" + formatMetric(results[row].psnr) + "\tSSIM="
+                        + formatMetric(results[row].ssim));
+    progress.result("Wrote " + arguments.out);
     return kExitSuccess;
 }
 
@@ -675,31 +936,80 @@ QualityBenchmarkOptions benchmarkOptions(const BenchmarkArguments &arguments)
     return options;
 }
 
-int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &cancel)
+int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &cancel, const Output &output)
 {
     const QualityBenchmarkOptions options = benchmarkOptions(arguments);
     const std::filesystem::path out = arguments.out;
-    TerminalProgress progress;
+    TerminalProgress progress(output.verbosity);
     QualityBenchmarkReport report;
     try {
         report = runQualityBenchmark(options, [&](const std::string &line) { progress.message(line); }, cancel);
     } catch (const EngineError &) {
         if (!cancel)
             throw;
-        std::fprintf(stderr, "Benchmark interrupted; no report was written.\n");
+        progress.warning("Benchmark interrupted; no report was written.");
         return kExitInterrupted;
     }
     writeBenchmarkReport(report, out);
-    std::fputs(formatBenchmarkMarkdown(report).c_str(), stdout);
     auto base = out;
     base.replace_extension();
-    std::printf("\nWrote %s.md, %s.csv and %s.png\n", base.c_str(), base.c_str(), base.c_str());
+    if (output.report) {
+        auto &json = *output.report;
+        const auto table = benchmarkCsv(report);
+        auto rows = ReportJson::array();
+        for (const auto &fields : table.rows) {
+            ReportJson row = ReportJson::object();
+            for (std::size_t c = 0; c < table.header.size() && c < fields.size(); ++c)
+                row[table.header[c]] = fields[c];
+            rows.push_back(row);
+        }
+        auto sigmas = ReportJson::array();
+        for (const auto sigma : options.sigmas)
+            sigmas.push_back(sigma);
+        json["settings"] = {{"clean", options.cleanDir.string()},
+                            {"sigmas", sigmas},
+                            {"noise", noiseSpecName(options.noise)},
+                            {"train_minutes", options.trainMinutes},
+                            {"ablation_minutes", options.ablationMinutes},
+                            {"methods", options.methods},
+                            {"seed", options.seed},
+                            {"repeats", options.repeats},
+                            {"train_on_test", options.trainOnTest}};
+        json["counts"] = {{"training_slices", report.trainingSlices},
+                          {"held_out_slices", report.heldOutSlices},
+                          {"unseen_slices", report.unseenSlices}};
+        json["results"] = rows;
+        json["report_files"] = {base.string() + ".md", base.string() + ".csv", base.string() + ".png"};
+    }
+    if (output.verbosity != Verbosity::Quiet)
+        std::fputs(formatBenchmarkMarkdown(report).c_str(), stdout);
+    progress.result("\nWrote " + base.string() + ".md, " + base.string() + ".csv and " + base.string() + ".png");
     return kExitSuccess;
 }
 
 bool asksForHelp(const std::vector<std::string> &arguments)
 {
     return std::any_of(arguments.begin(), arguments.end(), [](const std::string &a) { return a == "--help" || a == "-h"; });
+}
+
+int runParsedCommand(Commands &commands, std::atomic_bool &cancel, const Output &output)
+{
+    if (commands.app.got_subcommand(commands.demoCommand))
+        return demoDatasetCommand(commands.demo, output);
+    if (commands.app.got_subcommand(commands.trainCommand))
+        return trainCommand(commands.train, cancel, output);
+    if (commands.app.got_subcommand(commands.enhanceCommand))
+        return enhanceCommand(commands.enhance, cancel, output);
+    if (commands.app.got_subcommand(commands.compareCommand))
+        return compareCommand(commands.compare, output);
+    if (commands.app.got_subcommand(commands.metricsCommand))
+        return metricsCommand(commands.metrics);
+    if (commands.app.got_subcommand(commands.benchmarkCommand))
+        return benchmarkCommand(commands.benchmark, cancel, output);
+    if (commands.app.got_subcommand(commands.mergeCommand))
+        return mergeCommand(commands.merge, output);
+    std::fputs(commands.app.help().c_str(), stderr);
+    return kExitUsage;
 }
 
 // Parses and runs; usage errors are thrown (CLI::ParseError, UsageError).
@@ -715,20 +1025,31 @@ int parseAndRun(Commands &commands, const std::vector<std::string> &arguments, s
     if (!named && first.rfind("-", 0) != 0)
         throw UsageError("Unknown command '" + first + "'; run 'mri-enhance --help'.");
     commands.parse(arguments);
-    if (commands.app.got_subcommand(commands.demoCommand))
-        return demoDatasetCommand(commands.demo);
-    if (commands.app.got_subcommand(commands.trainCommand))
-        return trainCommand(commands.train, cancel);
-    if (commands.app.got_subcommand(commands.enhanceCommand))
-        return enhanceCommand(commands.enhance, cancel);
-    if (commands.app.got_subcommand(commands.compareCommand))
-        return compareCommand(commands.compare);
-    if (commands.app.got_subcommand(commands.metricsCommand))
-        return metricsCommand(commands.metrics);
-    if (commands.app.got_subcommand(commands.benchmarkCommand))
-        return benchmarkCommand(commands.benchmark, cancel);
-    std::fputs(commands.app.help().c_str(), stderr);
-    return kExitUsage;
+    Output output;
+    output.verbosity = commands.verbosity();
+    if (commands.jsonReport.empty())
+        return runParsedCommand(commands, cancel, output);
+    // The report is written however the command ends, with its exit status and sentence.
+    RunReport report(first, std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+    output.report = &report;
+    const std::filesystem::path reportFile = commands.jsonReport;
+    int status = kExitFailure;
+    try {
+        status = runParsedCommand(commands, cancel, output);
+    } catch (const UsageError &error) {
+        report.write(reportFile, kExitUsage, error.what());
+        throw;
+    } catch (const EngineError &error) {
+        report.write(reportFile, kExitFailure, error.what());
+        throw;
+    } catch (const std::exception &error) {
+        report.write(reportFile, kExitFailure, std::string("unexpected failure: ") + error.what());
+        throw;
+    }
+    report.write(reportFile, status, {});
+    if (output.verbosity == Verbosity::Verbose)
+        std::fprintf(stderr, "Report written to %s\n", reportFile.c_str());
+    return status;
 }
 
 } // namespace

@@ -12,8 +12,9 @@ constexpr auto kPlainInterval = std::chrono::seconds(5);
 constexpr int kBarWidth = 28;
 } // namespace
 
-TerminalProgress::TerminalProgress(std::FILE *stream)
-    : m_stream(stream)
+TerminalProgress::TerminalProgress(Verbosity verbosity, std::FILE *stream)
+    : m_verbosity(verbosity)
+    , m_stream(stream)
     , m_interactive(isatty(fileno(stream)) != 0)
 {
 }
@@ -39,6 +40,8 @@ std::string TerminalProgress::formatDuration(double seconds)
 void TerminalProgress::update(const std::string &label, long long done, long long total, double etaSeconds,
                               const std::string &detail)
 {
+    if (m_verbosity == Verbosity::Quiet)
+        return;
     const auto now = std::chrono::steady_clock::now();
     const bool last = done >= total;
     if (!last && m_barShown && now - m_lastDraw < (m_interactive ? kInteractiveInterval : kPlainInterval))
@@ -61,6 +64,32 @@ void TerminalProgress::update(const std::string &label, long long done, long lon
 }
 
 void TerminalProgress::message(const std::string &line)
+{
+    if (m_verbosity != Verbosity::Quiet)
+        print(line);
+}
+
+void TerminalProgress::warning(const std::string &line)
+{
+    print(line);
+}
+
+void TerminalProgress::detail(const std::string &line)
+{
+    if (m_verbosity == Verbosity::Verbose)
+        print(line);
+}
+
+void TerminalProgress::result(const std::string &line)
+{
+    if (m_verbosity == Verbosity::Quiet)
+        return;
+    finish();
+    std::fprintf(stdout, "%s\n", line.c_str());
+    std::fflush(stdout);
+}
+
+void TerminalProgress::print(const std::string &line)
 {
     if (m_interactive && m_barShown)
         std::fprintf(m_stream, "\r\033[K");
