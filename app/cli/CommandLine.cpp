@@ -6,6 +6,7 @@
 #include "EnhanceJob.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "ModelExchange.h"
 #include "QualityBenchmark.h"
 #include "ResultsLocation.h"
 #include "ScanVolume.h"
@@ -248,6 +249,21 @@ struct BenchmarkArguments
     std::vector<std::string> settings;
 };
 
+struct ExportModelArguments
+{
+    std::string model;
+    ExchangeFormat format = ExchangeFormat::PyTorch;
+    std::string out;
+};
+
+struct ImportModelArguments
+{
+    std::string stateDict;
+    std::string out;
+    std::string settingsFile;
+    std::optional<TrainingSettingOptions> settings;
+};
+
 // "name:key=value,key=value". Throws UsageError.
 BenchmarkVariant parseVariant(const std::string &text)
 {
@@ -296,12 +312,16 @@ struct Commands
     CompareArguments compare;
     MetricsArguments metrics;
     BenchmarkArguments benchmark;
+    ExportModelArguments exportModel;
+    ImportModelArguments importModel;
     CLI::App *demoCommand = nullptr;
     CLI::App *trainCommand = nullptr;
     CLI::App *enhanceCommand = nullptr;
     CLI::App *compareCommand = nullptr;
     CLI::App *metricsCommand = nullptr;
     CLI::App *benchmarkCommand = nullptr;
+    CLI::App *exportModelCommand = nullptr;
+    CLI::App *importModelCommand = nullptr;
 
     Commands()
     {
@@ -314,6 +334,7 @@ struct Commands
         defineCompare();
         defineMetrics();
         defineBenchmark();
+        defineModelExchange();
         app.footer(kFooter); // after the commands, which would inherit it
     }
 
@@ -447,10 +468,37 @@ struct Commands
         addText(c, "--work-dir", benchmark.workDir, "DIR", "Folder for the trained models (default: REPORT-models)");
     }
 
+    void defineModelExchange()
+    {
+        exportModelCommand = app.add_subcommand("export-model", "Write a model's weights as a PyTorch state dict "
+                                                                "(OUT) and its settings (OUT.json) for "
+                                                                "python/mri_enhance_network.py");
+        auto &e = *exportModelCommand;
+        addText(e, "MODEL", exportModel.model, "FILE", "Trained model file")->required();
+        addText(e, "OUT", exportModel.out, "FILE", "State dict to write (torch.load reads it); the settings go to "
+                                                   "OUT.json")
+            ->required();
+        addChoice(e, "--format", exportModel.format, {ExchangeFormat::PyTorch}, exchangeFormatName,
+                  parseExchangeFormat, "Format of OUT");
+
+        importModelCommand = app.add_subcommand("import-model", "Make a model file from a PyTorch state dict of "
+                                                                "python/mri_enhance_network.py's network");
+        auto &i = *importModelCommand;
+        addText(i, "STATE_DICT", importModel.stateDict, "FILE", "State dict saved by torch.save (a dict of tensors)")
+            ->required();
+        addText(i, "--out", importModel.out, "FILE", "Model file to write")->required();
+        addText(i, "--settings", importModel.settingsFile, "FILE",
+                "Settings of the network (JSON with a \"settings\" object; default: STATE_DICT.json when it "
+                "exists, else the default network); --set and the flags below apply on top");
+        // The network's shape by its dedicated flags (from the table of settings); any setting by --set.
+        importModel.settings.emplace(i, [](const SettingDescription &setting) { return setting.networkShape; });
+    }
+
     // The command named first, or nullptr.
     CLI::App *commandNamed(const std::string &name) const
     {
-        for (auto *command : {demoCommand, trainCommand, enhanceCommand, compareCommand, metricsCommand, benchmarkCommand}) {
+        for (auto *command : {demoCommand, trainCommand, enhanceCommand, compareCommand, metricsCommand, benchmarkCommand,
+                              exportModelCommand, importModelCommand}) {
             if (command->get_name() == name)
                 return command;
         }
@@ -697,6 +745,30 @@ int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &canc
     return kExitSuccess;
 }
 
+int exportModelCommand(const ExportModelArguments &arguments)
+{
+    const auto exported = exportModel(arguments.model, arguments.out, arguments.format);
+    std::printf("Wrote %d tensors to %s and the settings to %s\n", exported.tensors,
+                exported.stateDict.string().c_str(), exported.settingsFile.string().c_str());
+    return kExitSuccess;
+}
+
+int importModelCommand(const ImportModelArguments &arguments)
+{
+    // Settings: defaults, then the settings file, then --set, then the flags.
+    std::filesystem::path settingsFile = arguments.settingsFile;
+    if (settingsFile.empty() && std::filesystem::exists(settingsFileOf(arguments.stateDict)))
+        settingsFile = settingsFileOf(arguments.stateDict);
+    TrainingOptions options = settingsFile.empty() ? TrainingOptions() : readExchangeSettings(settingsFile);
+    arguments.settings->applyTo(options);
+    const auto imported = importModel(arguments.stateDict, options, arguments.out);
+    const std::string source = settingsFile.empty() ? "default settings" : "settings from " + settingsFile.string();
+    std::printf("Imported %d tensors (depth %d, %d base channels, %d neighbour slices; %s) into %s\n",
+                imported.tensors, imported.network.depth, imported.network.baseChannels,
+                imported.network.neighbourSlices, source.c_str(), arguments.out.c_str());
+    return kExitSuccess;
+}
+
 bool asksForHelp(const std::vector<std::string> &arguments)
 {
     return std::any_of(arguments.begin(), arguments.end(), [](const std::string &a) { return a == "--help" || a == "-h"; });
@@ -727,6 +799,10 @@ int parseAndRun(Commands &commands, const std::vector<std::string> &arguments, s
         return metricsCommand(commands.metrics);
     if (commands.app.got_subcommand(commands.benchmarkCommand))
         return benchmarkCommand(commands.benchmark, cancel);
+    if (commands.app.got_subcommand(commands.exportModelCommand))
+        return exportModelCommand(commands.exportModel);
+    if (commands.app.got_subcommand(commands.importModelCommand))
+        return importModelCommand(commands.importModel);
     std::fputs(commands.app.help().c_str(), stderr);
     return kExitUsage;
 }
