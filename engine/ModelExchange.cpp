@@ -7,12 +7,14 @@
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <nlohmann/json.hpp>
 #include <torch/serialize.h>
 
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -89,6 +91,57 @@ bool contains(const std::vector<char> &bytes, const std::string &text)
     return std::search(bytes.begin(), bytes.end(), text.begin(), text.end()) != bytes.end();
 }
 
+// The key under which ordinaryDictOf() keeps the OrderedDict class the tensors refer to.
+constexpr const char *kOrderedKey = "__mri_enhance_ordered_dict__";
+
+// LibTorch 1.13's unpickler cannot build the OrderedDict of
+// torch.save(net.state_dict()) (pytorch/pytorch#100741, fixed in later
+// releases): the archive rewritten so that its pickle builds a plain dict
+// instead (the OrderedDict class kept under kOrderedKey, since the tensors'
+// backward hooks refer to it) without the _metadata state that follows it.
+// std::nullopt when the pickle is not laid out as torch.save writes it.
+std::optional<std::vector<char>> ordinaryDictOf(const std::vector<char> &bytes)
+{
+    const std::string prefix("\x80\x02" "ccollections\nOrderedDict\nq\x00)Rq\x01(", 34);
+    const std::string metadata("X\x09\x00\x00\x00_metadata", 14);
+    std::string input(bytes.begin(), bytes.end());
+    std::istringstream stream(input);
+    caffe2::serialize::PyTorchStreamReader reader(&stream);
+    std::vector<char> rewritten;
+    caffe2::serialize::PyTorchStreamWriter writer([&rewritten](const void *data, size_t size) {
+        const auto *begin = static_cast<const char *>(data);
+        rewritten.insert(rewritten.end(), begin, begin + size);
+        return size;
+    });
+    bool patched = false;
+    for (const auto &name : reader.getAllRecords()) {
+        auto [data, size] = reader.getRecord(name);
+        std::string record(static_cast<const char *>(data.get()), size);
+        if (name == "data.pkl") {
+            // The state of the OrderedDict ({"_metadata": ...}, BUILD) follows the
+            // last SETITEMS ('u'): an EMPTY_DICT, its BINPUT, then the key.
+            const auto key = record.rfind(metadata);
+            if (record.compare(0, prefix.size(), prefix) != 0 || key == std::string::npos || key < 7)
+                return std::nullopt;
+            const auto brace = record[key - 5] == 'r' && record[key - 6] == '}' ? key - 6 : key - 3; // LONG_BINPUT or BINPUT
+            if (record[brace] != '}' || record[brace - 1] != 'u')
+                return std::nullopt;
+            const std::string orderedKey(kOrderedKey);
+            std::string head("\x80\x02}q\x01(X", 7);
+            const auto length = static_cast<std::uint32_t>(orderedKey.size());
+            head.append(reinterpret_cast<const char *>(&length), 4); // little-endian, as the pickle
+            head += orderedKey + std::string("ccollections\nOrderedDict\nq\x00", 27);
+            record = head + record.substr(prefix.size(), brace - prefix.size()) + ".";
+            patched = true;
+        }
+        writer.writeRecord(name, record.data(), record.size());
+    }
+    writer.writeEndOfFile();
+    if (!patched)
+        return std::nullopt;
+    return rewritten;
+}
+
 // The tensors of a state dict file, by name. Throws EngineError naming the file.
 std::map<std::string, torch::Tensor> readStateDict(const std::filesystem::path &file)
 {
@@ -98,11 +151,22 @@ std::map<std::string, torch::Tensor> readStateDict(const std::filesystem::path &
         value = torch::pickle_load(bytes);
     } catch (const std::exception &error) {
         // LibTorch 1.13's unpickler cannot build the OrderedDict that state_dict() returns.
-        if (contains(bytes, "collections\nOrderedDict"))
-            throw EngineError(quoted(file) + " holds an OrderedDict (torch.save(net.state_dict(), ...)), which "
-                              "this program cannot read; save a plain dict instead: torch.save(dict(net.state_dict()), "
-                              "...) or mri_enhance_network.save_model().");
-        throw EngineError(quoted(file) + " is not a PyTorch state dict file (" + firstLine(error.what()) + ").");
+        try {
+            if (const auto rewritten = ordinaryDictOf(bytes)) {
+                value = torch::pickle_load(*rewritten);
+                if (value.isGenericDict())
+                    static_cast<void>(value.toGenericDict().erase(kOrderedKey));
+            }
+        } catch (const std::exception &) {
+            value = c10::IValue();
+        }
+        if (!value.isGenericDict()) {
+            if (contains(bytes, "collections\nOrderedDict"))
+                throw EngineError(quoted(file) + " holds an OrderedDict this program cannot read; save a plain dict "
+                                                 "instead: torch.save(dict(net.state_dict()), ...) or "
+                                                 "mri_enhance_network.save_model().");
+            throw EngineError(quoted(file) + " is not a PyTorch state dict file (" + firstLine(error.what()) + ").");
+        }
     }
     if (!value.isGenericDict())
         throw EngineError(quoted(file) + " holds a " + value.tagKind()

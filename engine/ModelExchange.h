@@ -57,7 +57,8 @@ struct ImportedModel
 
 // Builds the network `settings` describe (automatic neighbour slices: read
 // from the first convolution's input channels), fills it with the tensors of
-// the state dict `stateDict` and writes `modelFile` (atomically), which
+// the state dict `stateDict` (torch.save of a dict of tensors, or of
+// state_dict()'s OrderedDict) and writes `modelFile` (atomically), which
 // `enhance` and `train --resume` read. Throws EngineError with one sentence
 // naming the file (and the key) when it is not a state dict, lacks a tensor
 // the network needs, has one it does not, or one of another shape.

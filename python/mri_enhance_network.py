@@ -12,8 +12,10 @@ and enhances a slice as `mri-enhance enhance` does:
     enhanced = mri.enhance_slice(net, image)   # a 2-D numpy array
 
 The other way: train `build_network(settings)` in Python, then
-`save_model(net, "mine.pt", settings)` (a plain dict of tensors and
-mine.pt.json) and `mri-enhance import-model mine.pt --out mine.model`.
+`save_model(net, "mine.pt", settings)` (the weights and mine.pt.json; a plain
+`torch.save(net.state_dict(), "mine.pt")` is read too, with the settings given
+to import-model as options) and `mri-enhance import-model mine.pt --out
+mine.model`.
 
 Every network setting of the engine is covered (engine/nn/UNet.cpp;
 engine/TrainingOptions.h, NetworkConfig): depth, base_channels, batch_norm,
@@ -218,9 +220,9 @@ def load_model(state_dict_path, settings_path=None):
 
 def save_model(net, path, settings=None):
     """Writes what `mri-enhance import-model` reads: the weights as a plain dict
-    of tensors (LibTorch 1.13 cannot read the OrderedDict of state_dict()) and
-    the settings beside it in path + ".json". `settings` may add engine
-    settings that are not the network's, e.g. {"rician_correction": False}."""
+    of tensors (as export-model writes them) and the settings beside it in
+    path + ".json". `settings` may add engine settings that are not the
+    network's, e.g. {"rician_correction": False}."""
     all_settings = dict(getattr(net, "all_settings", {}))
     all_settings.update(settings or {})
     all_settings.update(net.settings)

@@ -484,7 +484,7 @@ struct Commands
         importModelCommand = app.add_subcommand("import-model", "Make a model file from a PyTorch state dict of "
                                                                 "python/mri_enhance_network.py's network");
         auto &i = *importModelCommand;
-        addText(i, "STATE_DICT", importModel.stateDict, "FILE", "State dict saved by torch.save (a dict of tensors)")
+        addText(i, "STATE_DICT", importModel.stateDict, "FILE", "Weights saved by torch.save (net.state_dict(), or a dict of tensors)")
             ->required();
         addText(i, "--out", importModel.out, "FILE", "Model file to write")->required();
         addText(i, "--settings", importModel.settingsFile, "FILE",
@@ -762,7 +762,7 @@ int importModelCommand(const ImportModelArguments &arguments)
     TrainingOptions options = settingsFile.empty() ? TrainingOptions() : readExchangeSettings(settingsFile);
     arguments.settings->applyTo(options);
     const auto imported = importModel(arguments.stateDict, options, arguments.out);
-    const std::string source = settingsFile.empty() ? "default settings" : "settings from " + settingsFile.string();
+    const std::string source = settingsFile.empty() ? "no settings file" : "settings from " + settingsFile.string();
     std::printf("Imported %d tensors (depth %d, %d base channels, %d neighbour slices; %s) into %s\n",
                 imported.tensors, imported.network.depth, imported.network.baseChannels,
                 imported.network.neighbourSlices, source.c_str(), arguments.out.c_str());
