@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <sstream>
@@ -270,7 +271,21 @@ TrainingOptions readExchangeSettings(const std::filesystem::path &settingsFile, 
                       {"epochs_completed", 0},
                       {"global_step", 0},
                       {"history", Json::array()}};
-    return decodeModelHeader(header.dump(), settingsFile).settings;
+    try {
+        return decodeModelHeader(header.dump(), settingsFile).settings;
+    } catch (const EngineError &error) {
+        // The model file's sentences ("Model file 'x' is damaged: ..."), said of a settings file.
+        std::string sentence = error.what();
+        const std::string modelFile = "Model file ";
+        if (sentence.rfind(modelFile, 0) == 0)
+            sentence = "Settings file " + sentence.substr(modelFile.size());
+        const std::string damaged = " is damaged: ";
+        if (const auto at = sentence.find(damaged); at != std::string::npos) {
+            sentence.replace(at, damaged.size(), ": ");
+            sentence[at + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[at + 2])));
+        }
+        throw EngineError(sentence);
+    }
 }
 
 ImportedModel importModel(const std::filesystem::path &stateDict, const TrainingOptions &settings,

@@ -123,6 +123,9 @@ def bad(args):
         torch.save(state, path)
     elif kind == "settings":
         mri.save_model(net, path)  # base_channels 8, imported with --base-channels 16
+    elif kind == "badsettings":
+        mri.save_model(net, path)
+        open(path + ".json", "w").write('{"settings": {"depth": 9}}')
 
 {"enhance": enhance, "make": make, "bad": bad}[sys.argv[1]](sys.argv[2:])
 )PY";
@@ -331,6 +334,7 @@ void TestModelExchange::badStateDicts_data()
     QTest::newRow("extra key") << "extra" << QStringList{"--base-channels", "8"} << "'extra.weight'";
     QTest::newRow("wrong shape") << "shape" << QStringList{"--base-channels", "8"} << "'output.weight'";
     QTest::newRow("settings against weights") << "settings" << QStringList{"--base-channels", "16"} << "base_channels 16";
+    QTest::newRow("settings file out of range") << "badsettings" << QStringList() << "'depth'";
     QTest::newRow("missing file") << "" << QStringList() << "does not exist";
 }
 
