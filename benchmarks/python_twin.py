@@ -12,7 +12,8 @@ Never used at run time: a benchmark only. Run with the system Python
                                the engine's output and this network's with the
                                engine's weights on the same input
 
-The network follows engine/nn/UNet.cpp with the defaults of
+The network is python/mri_enhance_network.py's (imported from there), which
+follows engine/nn/UNet.cpp; here with the defaults of
 engine/TrainingOptions.h (NetworkConfig): depth 2, 16 base channels doubled per
 level, two 3x3 convolutions per level each followed by batch normalisation and
 ReLU, max-blur-pool down (max-pool 2 stride 1, replicate pad 1, depthwise
@@ -29,66 +30,21 @@ import statistics
 import sys
 import time
 
+import os
+
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+# The network itself lives in python/mri_enhance_network.py (models that travel).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from mri_enhance_network import build_network  # noqa: E402
 
 
-class DoubleConv(nn.Module):
-    def __init__(self, in_channels, out_channels):
-        super().__init__()
-        self.first = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.first_norm = nn.BatchNorm2d(out_channels)
-        self.second = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        self.second_norm = nn.BatchNorm2d(out_channels)
-
-    def forward(self, x):
-        x = F.relu(self.first_norm(self.first(x)))
-        return F.relu(self.second_norm(self.second(x)))
-
-
-class UNet(nn.Module):
-    def __init__(self, depth=2, base_channels=16, data_mean=0.0, data_deviation=1.0):
-        super().__init__()
-        self.depth = depth
-        ch = [base_channels << level for level in range(depth + 1)]
-        self.encoders = nn.ModuleList(
-            [DoubleConv(1 if level == 0 else ch[level - 1], ch[level]) for level in range(depth)])
-        self.bottleneck = DoubleConv(ch[depth - 1], ch[depth])
-        self.upsamplers = nn.ModuleList()
-        self.decoders = nn.ModuleList()
-        for level in reversed(range(depth)):
-            self.upsamplers.append(nn.ConvTranspose2d(ch[level + 1], ch[level], 2, stride=2))
-            # No skip connection at full resolution (N2V2).
-            self.decoders.append(DoubleConv(2 * ch[level] if level > 0 else ch[level], ch[level]))
-        self.output = nn.Conv2d(ch[0], 1, 1)
-        taps = torch.tensor([1.0, 2.0, 1.0])
-        self.register_buffer("blur_kernel", (taps[:, None] * taps[None, :] / 16.0).view(1, 1, 3, 3))
-        self.register_buffer("data_mean", torch.tensor([float(data_mean)]))
-        self.register_buffer("data_deviation", torch.tensor([float(data_deviation)]))
-
-    def downsample(self, x):
-        # Max-blur-pool (Zhang 2019, N2V2): dense max, then an anti-aliased stride.
-        x = F.max_pool2d(x, 2, stride=1)
-        x = F.pad(x, (1, 1, 1, 1), mode="replicate")
-        channels = x.shape[1]
-        return F.conv2d(x, self.blur_kernel.expand(channels, 1, 3, 3), stride=2, groups=channels)
-
-    def forward(self, image):
-        x = (image - self.data_mean) / self.data_deviation
-        skips = []
-        for encoder in self.encoders:
-            x = encoder(x)
-            skips.append(x)
-            x = self.downsample(x)
-        x = self.bottleneck(x)
-        for step, (up, decoder) in enumerate(zip(self.upsamplers, self.decoders)):
-            level = self.depth - 1 - step
-            x = up(x)
-            if level > 0:
-                x = torch.cat([x, skips[level]], 1)
-            x = decoder(x)
-        return self.data_mean + self.data_deviation * self.output(x)
+def make_network(depth, base_channels, data_mean=0.0, data_deviation=1.0):
+    """The engine's network from the committed module (python/mri_enhance_network.py)."""
+    model = build_network({"depth": depth, "base_channels": base_channels, "neighbour_slices": 0})
+    model.set_data_statistics(data_mean, data_deviation)
+    return model
 
 
 def load_engine_weights(model, model_file):
@@ -107,7 +63,7 @@ def load_engine_weights(model, model_file):
 
 
 def check_against_engine(args):
-    model = UNet(args.depth, args.base_channels)
+    model = make_network(args.depth, args.base_channels)
     load_engine_weights(model, args.check_model)
     model.eval()
     size = args.check_size
@@ -149,11 +105,10 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     else:
-        import os
         torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(1)
 
-    model = UNet(args.depth, args.base_channels, data_mean=0.4, data_deviation=0.2)
+    model = make_network(args.depth, args.base_channels, data_mean=0.4, data_deviation=0.2)
     parameters = sum(p.numel() for p in model.parameters())
     emit({"kind": "info", "torch": torch.__version__, "python": sys.version.split()[0],
           "threads": torch.get_num_threads(), "parameters": parameters,

@@ -17,6 +17,8 @@ packages=(
   parallel
   # packaging/sanitize.sh and tests/fuzz/run.sh: libFuzzer and the sanitizer runtimes of clang 14
   clang-14 libclang-rt-14-dev
+  # tests/tst_modelexchange and python/mri_enhance_network.py: models that travel to and from PyTorch
+  python3-torch python3-numpy
 )
 
 missing=()

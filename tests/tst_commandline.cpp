@@ -223,8 +223,15 @@ void TestCommandLine::helpAnywhereShowsTheCommandsHelp()
     }
     const auto top = runCaptured({"--help"});
     QCOMPARE(top.exitCode, 0);
-    for (const auto *command : {"demo-dataset", "train", "enhance", "compare", "metrics", "benchmark"})
+    for (const auto *command : {"demo-dataset", "train", "enhance", "compare", "metrics", "benchmark", "export-model",
+                                "import-model"})
         QVERIFY2(top.out.contains(command), command);
+    // import-model: the network's shape by dedicated flags (from the table), anything else by --set.
+    const auto import = runCaptured({"import-model", "--help"});
+    QCOMPARE(import.exitCode, 0);
+    for (const auto *option : {"--depth", "--base-channels", "--set", "--settings", "--out"})
+        QVERIFY2(import.out.contains(option), option);
+    QVERIFY2(!import.out.contains("--epochs "), qPrintable(import.out));
 }
 
 void TestCommandLine::versionIsTheProgramVersion()
@@ -303,6 +310,14 @@ void TestCommandLine::badCommandLinesExitTwo_data()
                                 << "poisson";
     QTest::newRow("demo noise correlated:9")
         << std::vector<std::string>{"demo-dataset", "--out", "x", "--noise", "correlated:9"} << "correlated:9";
+    QTest::newRow("export-model format")
+        << std::vector<std::string>{"export-model", "m.model", "m.pt", "--format", "onnx"} << "onnx";
+    QTest::newRow("export-model without OUT") << std::vector<std::string>{"export-model", "m.model"} << "OUT";
+    QTest::newRow("import-model without --out") << std::vector<std::string>{"import-model", "m.pt"} << "--out";
+    QTest::newRow("import-model depth")
+        << std::vector<std::string>{"import-model", "m.pt", "--out", "m.model", "--depth", "9"} << "depth";
+    QTest::newRow("import-model not a shape flag")
+        << std::vector<std::string>{"import-model", "m.pt", "--out", "m.model", "--epochs", "3"} << "--epochs";
 }
 
 void TestCommandLine::badCommandLinesExitTwo()

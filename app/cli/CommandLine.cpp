@@ -6,6 +6,7 @@
 #include "EnhanceJob.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "ModelExchange.h"
 #include "QualityBenchmark.h"
 #include "ModelFile.h"
 #include "ModelInfo.h"
@@ -263,6 +264,21 @@ struct BenchmarkArguments
     std::vector<std::string> settings;
 };
 
+struct ExportModelArguments
+{
+    std::string model;
+    ExchangeFormat format = ExchangeFormat::PyTorch;
+    std::string out;
+};
+
+struct ImportModelArguments
+{
+    std::string stateDict;
+    std::string out;
+    std::string settingsFile;
+    std::optional<TrainingSettingOptions> settings;
+};
+
 // "name:key=value,key=value". Throws UsageError.
 BenchmarkVariant parseVariant(const std::string &text)
 {
@@ -315,6 +331,8 @@ struct Commands
     std::string jsonReport;      // --json FILE of train, enhance, benchmark and merge
     bool quiet = false;          // --quiet of every command
     bool verbose = false;        // --verbose of every command
+    ExportModelArguments exportModel;
+    ImportModelArguments importModel;
     CLI::App *demoCommand = nullptr;
     CLI::App *mergeCommand = nullptr;
     CLI::App *trainCommand = nullptr;
@@ -322,6 +340,8 @@ struct Commands
     CLI::App *compareCommand = nullptr;
     CLI::App *metricsCommand = nullptr;
     CLI::App *benchmarkCommand = nullptr;
+    CLI::App *exportModelCommand = nullptr;
+    CLI::App *importModelCommand = nullptr;
 
     Commands()
     {
@@ -334,6 +354,7 @@ struct Commands
         defineCompare();
         defineMetrics();
         defineBenchmark();
+        defineModelExchange();
         defineMerge();
         for (auto *command : app.get_subcommands({})) {
             auto *quietFlag = command->add_flag("--quiet", quiet, "Print only errors (and the answer of 'metrics')");
@@ -519,6 +540,32 @@ struct Commands
         addText(c, "--out", benchmark.out, "REPORT", "Report to write (default " + benchmark.out + ")");
         addText(c, "--work-dir", benchmark.workDir, "DIR", "Folder for the trained models (default: REPORT-models)");
         addJsonReport(c);
+    }
+
+    void defineModelExchange()
+    {
+        exportModelCommand = app.add_subcommand("export-model", "Write a model's weights as a PyTorch state dict "
+                                                                "(OUT) and its settings (OUT.json) for "
+                                                                "python/mri_enhance_network.py");
+        auto &e = *exportModelCommand;
+        addText(e, "MODEL", exportModel.model, "FILE", "Trained model file")->required();
+        addText(e, "OUT", exportModel.out, "FILE", "State dict to write (torch.load reads it); the settings go to "
+                                                   "OUT.json")
+            ->required();
+        addChoice(e, "--format", exportModel.format, {ExchangeFormat::PyTorch}, exchangeFormatName,
+                  parseExchangeFormat, "Format of OUT");
+
+        importModelCommand = app.add_subcommand("import-model", "Make a model file from a PyTorch state dict of "
+                                                                "python/mri_enhance_network.py's network");
+        auto &i = *importModelCommand;
+        addText(i, "STATE_DICT", importModel.stateDict, "FILE", "Weights saved by torch.save (net.state_dict(), or a dict of tensors)")
+            ->required();
+        addText(i, "--out", importModel.out, "FILE", "Model file to write")->required();
+        addText(i, "--settings", importModel.settingsFile, "FILE",
+                "Settings of the network (JSON with a \"settings\" object; default: STATE_DICT.json when it "
+                "exists, else the default network); --set and the flags below apply on top");
+        // The network's shape by its dedicated flags (from the table of settings); any setting by --set.
+        importModel.settings.emplace(i, [](const SettingDescription &setting) { return setting.networkShape; });
     }
 
     // The command named first, or nullptr.
@@ -987,6 +1034,33 @@ int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &canc
     return kExitSuccess;
 }
 
+int exportModelCommand(const ExportModelArguments &arguments, const Output &output)
+{
+    const auto exported = exportModel(arguments.model, arguments.out, arguments.format);
+    TerminalProgress(output.verbosity)
+        .result("Wrote " + std::to_string(exported.tensors) + " tensors to " + exported.stateDict.string()
+                + " and the settings to " + exported.settingsFile.string());
+    return kExitSuccess;
+}
+
+int importModelCommand(const ImportModelArguments &arguments, const Output &output)
+{
+    // Settings: defaults, then the settings file, then --set, then the flags.
+    std::filesystem::path settingsFile = arguments.settingsFile;
+    if (settingsFile.empty() && std::filesystem::exists(settingsFileOf(arguments.stateDict)))
+        settingsFile = settingsFileOf(arguments.stateDict);
+    TrainingOptions options = settingsFile.empty() ? TrainingOptions() : readExchangeSettings(settingsFile);
+    arguments.settings->applyTo(options);
+    const auto imported = importModel(arguments.stateDict, options, arguments.out);
+    const std::string source = settingsFile.empty() ? "no settings file" : "settings from " + settingsFile.string();
+    TerminalProgress(output.verbosity)
+        .result("Imported " + std::to_string(imported.tensors) + " tensors (depth "
+                + std::to_string(imported.network.depth) + ", " + std::to_string(imported.network.baseChannels)
+                + " base channels, " + std::to_string(imported.network.neighbourSlices) + " neighbour slices; "
+                + source + ") into " + arguments.out);
+    return kExitSuccess;
+}
+
 bool asksForHelp(const std::vector<std::string> &arguments)
 {
     return std::any_of(arguments.begin(), arguments.end(), [](const std::string &a) { return a == "--help" || a == "-h"; });
@@ -1008,6 +1082,10 @@ int runParsedCommand(Commands &commands, std::atomic_bool &cancel, const Output 
         return benchmarkCommand(commands.benchmark, cancel, output);
     if (commands.app.got_subcommand(commands.mergeCommand))
         return mergeCommand(commands.merge, output);
+    if (commands.app.got_subcommand(commands.exportModelCommand))
+        return exportModelCommand(commands.exportModel, output);
+    if (commands.app.got_subcommand(commands.importModelCommand))
+        return importModelCommand(commands.importModel, output);
     std::fputs(commands.app.help().c_str(), stderr);
     return kExitUsage;
 }

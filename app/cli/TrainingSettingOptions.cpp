@@ -44,10 +44,11 @@ CLI::Validator checkedBy(std::function<void(const std::string &)> parse)
         std::string());
 }
 
-TrainingSettingOptions::TrainingSettingOptions(CLI::App &command)
+TrainingSettingOptions::TrainingSettingOptions(CLI::App &command,
+                                               const std::function<bool(const SettingDescription &)> &withFlag)
 {
     for (const auto &setting : trainingSettings()) {
-        if (setting.flag.empty())
+        if (setting.flag.empty() || (withFlag && !withFlag(setting)))
             continue;
         const auto *described = &setting;
         auto *option = command.add_option("--" + setting.flag, m_flagTexts[setting.key],
@@ -58,7 +59,7 @@ TrainingSettingOptions::TrainingSettingOptions(CLI::App &command)
     }
     addSettingOverrideOption(command, m_overrides,
                              "A training setting by its key (listed below), e.g. --set blur_pool=false; repeatable");
-    command.footer(settingsHelp());
+    command.footer(settingsHelp(withFlag));
 }
 
 void TrainingSettingOptions::applyTo(TrainingOptions &options) const
@@ -77,7 +78,7 @@ void TrainingSettingOptions::applyTo(TrainingOptions &options) const
     }
 }
 
-std::string TrainingSettingOptions::settingsHelp()
+std::string TrainingSettingOptions::settingsHelp(const std::function<bool(const SettingDescription &)> &withFlag)
 {
     std::size_t width = 0;
     for (const auto &setting : trainingSettings())
@@ -87,7 +88,7 @@ std::string TrainingSettingOptions::settingsHelp()
     for (const auto &setting : trainingSettings()) {
         const std::string indent(width + 4, ' ');
         text += "  " + setting.key + std::string(width + 2 - setting.key.size(), ' ') + rangeAndDefault(setting);
-        if (!setting.flag.empty())
+        if (!setting.flag.empty() && (!withFlag || withFlag(setting)))
             text += " (--" + setting.flag + ")";
         text += "\n" + indent + setting.help + "\n";
     }

@@ -28,15 +28,18 @@ namespace mri::cli {
 class TrainingSettingOptions final
 {
 public:
-    explicit TrainingSettingOptions(CLI::App &command);
+    // `withFlag`, when given, picks the settings that get their dedicated
+    // flag here (others only --set), e.g. those of the network's shape.
+    explicit TrainingSettingOptions(CLI::App &command,
+                                    const std::function<bool(const SettingDescription &)> &withFlag = {});
     TrainingSettingOptions(const TrainingSettingOptions &) = delete;
     TrainingSettingOptions &operator=(const TrainingSettingOptions &) = delete;
 
     // After parsing. Throws UsageError when a setting is given both ways.
     void applyTo(TrainingOptions &options) const;
 
-    // Every table key with its range, default, flag and help: the footer of the command's help.
-    static std::string settingsHelp();
+    // Every table key with its range, default, flag (those `withFlag` picks) and help: the footer of the command's help.
+    static std::string settingsHelp(const std::function<bool(const SettingDescription &)> &withFlag = {});
 
 private:
     std::vector<std::pair<const SettingDescription *, CLI::Option *>> m_flags;

@@ -1,0 +1,68 @@
+#pragma once
+
+// Models that travel: the weights of a model file as a PyTorch state dict that
+// Python's torch.load reads, and back. The network in Python is
+// python/mri_enhance_network.py (the same module names, so the keys match).
+//
+// A state dict file holds only tensors (a dict of name -> tensor, written as
+// Python's torch.save writes it), so that
+//   net.load_state_dict(torch.load(OUT))
+// works as is. The settings travel beside it in settingsFileOf(OUT) (OUT +
+// ".json"): the model file's JSON header (engine/ModelFile.h), whose
+// "settings" object holds every training setting by its key.
+
+#include "TrainingOptions.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace mri {
+
+enum class ExchangeFormat
+{
+    PyTorch, // "pytorch": a state dict for torch.load, settings in OUT.json
+};
+
+std::string exchangeFormatName(ExchangeFormat format);
+std::optional<ExchangeFormat> parseExchangeFormat(const std::string &name);
+
+// The settings file that goes with a state dict: the same name with ".json" appended.
+std::filesystem::path settingsFileOf(const std::filesystem::path &stateDict);
+
+struct ExportedModel
+{
+    std::filesystem::path stateDict;
+    std::filesystem::path settingsFile;
+    int tensors = 0;
+    NetworkConfig network;
+};
+
+// Writes the weights and buffers of `modelFile` to `out` and its settings to
+// settingsFileOf(out), each atomically. Throws EngineError naming the file.
+ExportedModel exportModel(const std::filesystem::path &modelFile, const std::filesystem::path &out,
+                          ExchangeFormat format = ExchangeFormat::PyTorch);
+
+// The settings of a settings file: a JSON object whose "settings" object holds
+// training settings by key (an exported OUT.json, or one Python wrote; keys
+// it lacks keep `defaults`' values). Throws EngineError naming the file and
+// the setting for bad JSON or a value of the wrong type or out of range.
+TrainingOptions readExchangeSettings(const std::filesystem::path &settingsFile, const TrainingOptions &defaults = {});
+
+struct ImportedModel
+{
+    int tensors = 0;
+    NetworkConfig network; // concrete: neighbour slices decided
+};
+
+// Builds the network `settings` describe (automatic neighbour slices: read
+// from the first convolution's input channels), fills it with the tensors of
+// the state dict `stateDict` (torch.save of a dict of tensors, or of
+// state_dict()'s OrderedDict) and writes `modelFile` (atomically), which
+// `enhance` and `train --resume` read. Throws EngineError with one sentence
+// naming the file (and the key) when it is not a state dict, lacks a tensor
+// the network needs, has one it does not, or one of another shape.
+ImportedModel importModel(const std::filesystem::path &stateDict, const TrainingOptions &settings,
+                          const std::filesystem::path &modelFile);
+
+} // namespace mri
