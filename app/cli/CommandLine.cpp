@@ -46,7 +46,7 @@ constexpr const char *kProgram = "mri-enhance";
 // Seeds of the demo data, the comparison and the benchmark (2^62: exact in a double and a long long).
 constexpr std::uint64_t kLargestSeed = std::uint64_t(1) << 62;
 
-const char *kDescription = "mri-enhance: denoise and enhance 2-D MRI slices with a U-Net, score them with PSNR and SSIM.";
+const char *kDescription = "mri-enhance: denoise and enhance MRI (slices, NIfTI volumes, DICOM series) with a U-Net, score them with PSNR and SSIM.";
 
 const char *kFooter = R"(A dataset is a folder with brain_tumor_info.csv (columns patient_id and image_path, others kept), or a
 folder of images. Results go into the dataset folder, or into the user's data folder when it is not writable.
