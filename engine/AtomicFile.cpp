@@ -6,10 +6,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -89,8 +91,27 @@ std::string keptEnding(const fs::path &target)
     return ending;
 }
 
-// ".<stem>.tmp-<pid>-<random><ext>": hidden, unique across processes and threads,
-// and it keeps the extension because OpenCV chooses the encoder from it. A long
+// Eight hex digits of this machine's host name. Temporary names carry it: on a
+// file system that several machines share (a cluster's), a process id says
+// nothing about another machine's processes, so only this machine's leftovers
+// are removed (containers of one machine have host names of their own too).
+std::string hostTag()
+{
+    static const std::string tag = [] {
+        char name[256] = {};
+        ::gethostname(name, sizeof name - 1);
+        std::uint32_t hash = 2166136261u; // FNV-1a
+        for (const char *c = name; *c; ++c)
+            hash = (hash ^ static_cast<unsigned char>(*c)) * 16777619u;
+        char text[9];
+        std::snprintf(text, sizeof text, "%08x", hash);
+        return std::string(text);
+    }();
+    return tag;
+}
+
+// ".<stem>.tmp-<pid>-<random>@<host><ext>": hidden, unique across processes,
+// threads and machines, and it keeps the extension because OpenCV chooses the encoder from it. A long
 // stem is shortened so that the temporary name is never longer than the target
 // may be.
 fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
@@ -101,7 +122,7 @@ fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", token);
     const std::string ending = keptEnding(target);
-    const std::string suffix = kTemporaryMarker + std::to_string(::getpid()) + "-" + hex + ending;
+    const std::string suffix = kTemporaryMarker + std::to_string(::getpid()) + "-" + hex + "@" + hostTag() + ending;
     std::string name = target.filename().string();
     std::string stem = name.substr(0, name.size() - ending.size());
     const std::size_t room = kLongestFileName > suffix.size() + 1 ? kLongestFileName - suffix.size() - 1 : 0;
@@ -110,7 +131,8 @@ fs::path temporaryPathFor(const fs::path &folder, const fs::path &target)
     return folder / ("." + stem + suffix);
 }
 
-// The process id in one of our temporary names, or 0 when the name is not one.
+// The process id in one of our temporary names, or 0 when the name is not one
+// or another machine's (names without a host tag are of releases before it: this machine's).
 long temporaryOwner(const std::string &name)
 {
     if (name.empty() || name[0] != '.')
@@ -127,6 +149,8 @@ long temporaryOwner(const std::string &name)
         if (!std::isxdigit(static_cast<unsigned char>(end[i])))
             return 0;
     }
+    if (end[17] == '@' && std::string(end + 18, std::min<std::size_t>(8, std::strlen(end + 18))) != hostTag())
+        return 0;
     return pid;
 }
 

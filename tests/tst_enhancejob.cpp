@@ -294,11 +294,30 @@ void TestEnhanceJob::longFileNamesAndStaleTemporaryFiles()
     writeCsv(stale, "half");
     const QString live = dir.filePath(QStringLiteral("enhanced_images/images/.mine.tmp-%1-0123456789abcdef.png").arg(QCoreApplication::applicationPid()));
     writeCsv(live, "in progress");
+    // This machine's tag, from a temporary name of ours; another machine's
+    // file on a shared file system is left alone whatever its process id.
+    std::string ours;
+    writeFileAtomically(dir.filePath("probe.png").toStdString(),
+                        [&](const std::filesystem::path &temporary) { ours = temporary.filename().string(); std::ofstream(temporary) << "x"; });
+    const auto at = ours.rfind('@');
+    QVERIFY2(at != std::string::npos && ours.size() >= at + 9, ours.c_str());
+    std::string otherTag = ours.substr(at + 1, 8);
+    otherTag[0] = otherTag[0] == '0' ? '1' : '0';
+    const QString staleHere = dir.filePath(QStringLiteral("enhanced_images/images/.here.tmp-%1-0123456789abcdef@%2.png")
+                                               .arg(deadPid)
+                                               .arg(QString::fromStdString(ours.substr(at + 1, 8))));
+    writeCsv(staleHere, "half");
+    const QString otherMachine = dir.filePath(QStringLiteral("enhanced_images/images/.there.tmp-%1-0123456789abcdef@%2.png")
+                                                  .arg(deadPid)
+                                                  .arg(QString::fromStdString(otherTag)));
+    writeCsv(otherMachine, "in progress elsewhere");
     const auto result = run(dir.path());
     QCOMPARE(result.succeeded, 1);
     QVERIFY(QFile::exists(dir.filePath("enhanced_images/images/" + longName)));
     QVERIFY(!QFile::exists(stale));
+    QVERIFY(!QFile::exists(staleHere));
     QVERIFY(QFile::exists(live)); // a running process's file is left alone
+    QVERIFY(QFile::exists(otherMachine));
 }
 
 void TestEnhanceJob::anUnwritableOutputFolderIsFoundBeforeWork()
