@@ -528,6 +528,18 @@ private slots:
                          + kTinyNetwork)
                      .exitCode,
                  0);
+        // benchmark reports its rows, numbers as numbers.
+        const QString benchmarkReport = folder + "/benchmark.json";
+        QCOMPARE(runTool({"benchmark", "--clean", folder + "/clean", "--methods", "noisy", "--sigma", "0.1",
+                          "--out", folder + "/bench/report.md", "--quiet", "--json", benchmarkReport})
+                     .exitCode,
+                 0);
+        const auto benchmark = readJson(benchmarkReport);
+        QCOMPARE(benchmark["command"].toString(), QString("benchmark"));
+        QVERIFY(!benchmark["results"].toArray().isEmpty());
+        QVERIFY(benchmark["results"].toArray()[0].toObject()["PSNR"].isDouble());
+        QCOMPARE(benchmark["results"].toArray()[0].toObject()["method"].toString(), QString("noisy"));
+
         const auto train = readJson(trainReport);
         QCOMPARE(train["settings"].toObject()["depth"].toInt(), 2);
         QCOMPARE(train["history"].toArray().size(), 1);

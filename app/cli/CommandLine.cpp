@@ -1006,8 +1006,10 @@ int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &canc
         auto rows = ReportJson::array();
         for (const auto &fields : table.rows) {
             ReportJson row = ReportJson::object();
-            for (std::size_t c = 0; c < table.header.size() && c < fields.size(); ++c)
-                row[table.header[c]] = fields[c];
+            for (std::size_t c = 0; c < table.header.size() && c < fields.size(); ++c) {
+                const auto number = readNumber<double>(fields[c]); // numbers as numbers, names as text
+                row[table.header[c]] = number && std::isfinite(*number) ? ReportJson(*number) : ReportJson(fields[c]);
+            }
             rows.push_back(row);
         }
         auto sigmas = ReportJson::array();
