@@ -13,6 +13,9 @@ packages=(
   libnifti2-dev libgdcm-dev
   # packaging/sanitize.sh and tests/fuzz/run.sh: libFuzzer and the sanitizer runtimes of clang 14
   clang-14 libclang-rt-14-dev
+  # The Debian package (packaging/build-deb.sh) and tests/tst_package: man pages
+  # from --help, the validators of the package, desktop entry and metainfo, dpkg-shlibdeps
+  help2man lintian desktop-file-utils appstream dpkg-dev
 )
 
 missing=()
