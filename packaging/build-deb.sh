@@ -11,7 +11,19 @@ launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMRI_BUILD_TESTS=OFF "${launcher[@]}" "$@" >&2
+# Debian's hardening flags, as its own packages are built (dpkg-buildflags):
+# fortified functions, stack protector, read-only relocations bound at start.
+# Without -g (the package is stripped) and -O2 (Release's -O3 stays).
+cxxflags=""
+ldflags=""
+if command -v dpkg-buildflags >/dev/null; then
+  export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+  cxxflags="$(cd "$root" && dpkg-buildflags --get CPPFLAGS) $(cd "$root" && dpkg-buildflags --get CXXFLAGS)"
+  cxxflags="$(sed -e 's/\(^\| \)-g\( \|$\)/ /; s/\(^\| \)-O2\( \|$\)/ /' <<<"$cxxflags")"
+  ldflags="$(dpkg-buildflags --get LDFLAGS)"
+fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMRI_BUILD_TESTS=OFF "${launcher[@]}" \
+  "-DCMAKE_CXX_FLAGS=$cxxflags" "-DCMAKE_EXE_LINKER_FLAGS=$ldflags" "$@" >&2
 cmake --build "$build" -j "$(nproc)" >&2
 out="$build/package"
 rm -f "$out"/mri-enhance-studio_*.deb
