@@ -273,6 +273,8 @@ void TestPackage::completionOffersSubcommandsAndChoices()
     QCOMPARE(lines(complete({program, QStringLiteral("train"), QStringLiteral("--plane"), QString()})), planes);
     QCOMPARE(lines(complete({program, QStringLiteral("enhance"), QStringLiteral("--plane"), QStringLiteral("c")})),
              QStringList{QStringLiteral("coronal")});
+    // --plane=VALUE, which bash splits at "=".
+    QCOMPARE(lines(complete({program, QStringLiteral("train"), QStringLiteral("--plane"), QStringLiteral("="), QString()})), planes);
     QVERIFY(lines(complete({program, QStringLiteral("train"), QStringLiteral("--ep")})).contains(QStringLiteral("--epochs")));
     QVERIFY(lines(complete({program, QStringLiteral("train"), QStringLiteral("--set"), QStringLiteral("blur")}))
                 .contains(QStringLiteral("blur_pool=")));
