@@ -19,6 +19,9 @@ packages=(
   clang-14 libclang-rt-14-dev
   # tests/tst_modelexchange and python/mri_enhance_network.py: models that travel to and from PyTorch
   python3-torch python3-numpy
+  # The Debian package (packaging/build-deb.sh) and tests/tst_package: man pages
+  # from --help, the validators of the package, desktop entry and metainfo, dpkg-shlibdeps
+  help2man lintian desktop-file-utils appstream dpkg-dev
 )
 
 missing=()

@@ -16,6 +16,8 @@ void setApplicationMetadata(QApplication &application)
     QApplication::setApplicationName(QStringLiteral("mri-studio"));
     QApplication::setApplicationDisplayName(QStringLiteral("MRI Enhance Studio"));
     QApplication::setApplicationVersion(QString::fromLatin1(mri::programVersion()));
+    // The installed desktop entry (packaging/): lets Wayland shells match windows to it.
+    QApplication::setDesktopFileName(QStringLiteral("org.mri_enhance_studio.MriStudio"));
     QIcon icon;
     for (const int size : {16, 32, 48, 64, 128, 256})
         icon.addFile(QStringLiteral(":/icons/app-%1.png").arg(size), QSize(size, size));
