@@ -21,12 +21,6 @@ std::string shortDigest(const std::string &sha256)
     return sha256.empty() ? std::string("(none)") : sha256.substr(0, 12);
 }
 
-// The row's name for a sentence: its line in the CSV, or its image.
-std::string rowName(const Dataset &dataset, std::size_t index)
-{
-    return dataset.describeRow(index);
-}
-
 } // namespace
 
 MergeResult mergeShardMetrics(const Dataset &dataset, const MergeOptions &options)
@@ -67,7 +61,7 @@ MergeResult mergeShardMetrics(const Dataset &dataset, const MergeOptions &option
             if (!hasResult(rows[i]))
                 continue;
             if (shardOf[i] != part.shard.index)
-                throw EngineError("The part '" + part.file.string() + "' holds " + rowName(dataset, i)
+                throw EngineError("The part '" + part.file.string() + "' holds " + dataset.describeRow(i)
                                   + ", which belongs to part " + std::to_string(shardOf[i]) + " of "
                                   + std::to_string(result.partCount)
                                   + ": the dataset's table changed since the parts were made; enhance the parts again.");
@@ -113,7 +107,7 @@ MergeResult mergeShardMetrics(const Dataset &dataset, const MergeOptions &option
         }
         if (!unfinished.empty())
             throw EngineError("Part " + std::to_string(shardOf[unfinished.front()]) + " of "
-                              + std::to_string(result.partCount) + " has not finished " + rowName(dataset, unfinished.front())
+                              + std::to_string(result.partCount) + " has not finished " + dataset.describeRow(unfinished.front())
                               + (unfinished.size() > 1 ? " (and " + std::to_string(unfinished.size() - 1) + " more rows)"
                                                        : std::string())
                               + "; run the part again (it redoes only unfinished rows), or merge with --allow-missing.");

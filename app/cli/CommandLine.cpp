@@ -761,7 +761,7 @@ void reportEnhancement(RunReport &report, const Dataset &dataset, const EnhanceO
                        const EnhanceRunResult &result, const std::vector<bool> &ranNow)
 {
     report["dataset"] = datasetJson(dataset);
-    report.setModel(options.modelFile);
+    report.setModel(options.modelFile, result.modelSha256);
     report.setCompute(result.threads, result.device);
     try {
         report["model"]["settings"] = ReportJson::parse(trainingSettingsJson(readModelInfo(options.modelFile).settings));
@@ -848,13 +848,11 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel, 
                         p.tilesDone, p.tilesTotal, eta);
     };
     callbacks.onMessage = [&](const std::string &line) { progress.message(line); };
-    if (options.shard) {
-        const auto part = rowsOfShard(dataset, *options.shard);
-        progress.detail("Part " + shardName(*options.shard) + ": " + std::to_string(part.size()) + " of "
-                        + std::to_string(dataset.rows.size()) + " rows");
-    }
     const auto result = enhanceDataset(dataset, options, callbacks, cancel);
     progress.finish();
+    if (options.shard)
+        progress.detail("Part " + shardName(*options.shard) + ": " + std::to_string(result.requested) + " of "
+                        + std::to_string(dataset.rows.size()) + " rows");
     progress.detail("Model " + options.modelFile.string() + " (SHA-256 " + result.modelSha256 + "), " + result.device + ", "
                     + std::to_string(result.threads) + " threads, " + secondsText(result.elapsedSeconds));
     if (output.report)

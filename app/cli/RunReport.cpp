@@ -64,9 +64,14 @@ ReportJson &RunReport::operator[](const std::string &key)
     return m_report[key];
 }
 
-void RunReport::setModel(const std::filesystem::path &file)
+void RunReport::setModel(const std::filesystem::path &file, const std::string &sha256)
 {
     ReportJson model{{"file", std::filesystem::absolute(file).lexically_normal().string()}};
+    if (!sha256.empty()) {
+        model["sha256"] = sha256;
+        m_report["model"] = model;
+        return;
+    }
     try {
         model["sha256"] = sha256OfFile(file);
     } catch (const EngineError &) {

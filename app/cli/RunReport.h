@@ -24,8 +24,9 @@ public:
 
     // The command's own fields.
     ReportJson &operator[](const std::string &key);
-    // "model": path and SHA-256 of `file` (no digest when it cannot be read).
-    void setModel(const std::filesystem::path &file);
+    // "model": path and SHA-256 of `file`: `sha256` when the command has it
+    // already, else computed (null when the file cannot be read).
+    void setModel(const std::filesystem::path &file, const std::string &sha256 = {});
     // machine.threads and machine.device.
     void setCompute(int threads, const std::string &device);
 
