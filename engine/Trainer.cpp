@@ -128,10 +128,9 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
 {
     using namespace training;
     // The automatic 2.5-D choice is made here, once, and saved as made.
-    TrainingOptions concrete = requested;
-    concrete.network = concreteNetwork(requested.network,
-                                       std::any_of(slices.begin(), slices.end(),
-                                                   [](const TrainingSlice &slice) { return !slice.neighbours.empty(); }));
+    const TrainingOptions concrete = concreteOptions(
+        requested, std::any_of(slices.begin(), slices.end(),
+                               [](const TrainingSlice &slice) { return !slice.neighbours.empty(); }));
     auto start = startRun(concrete, callbacks.onMessage);
     TrainingOptions &options = start.options;
     auto result = initialResult(start);

@@ -13,6 +13,7 @@ std::string objectiveName(TrainingObjective objective)
     case TrainingObjective::Noise2Void: return "n2v";
     case TrainingObjective::Identity: return "identity";
     case TrainingObjective::Synthetic: return "synthetic";
+    case TrainingObjective::SuperResolution: return "superres";
     }
     return "n2v";
 }
@@ -21,7 +22,8 @@ std::optional<TrainingObjective> parseObjective(const std::string &name)
 {
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    for (const auto objective : {TrainingObjective::Noise2Void, TrainingObjective::Identity, TrainingObjective::Synthetic}) {
+    for (const auto objective : {TrainingObjective::Noise2Void, TrainingObjective::Identity, TrainingObjective::Synthetic,
+                                 TrainingObjective::SuperResolution}) {
         if (objectiveName(objective) == lower)
             return objective;
     }
@@ -33,6 +35,21 @@ NetworkConfig concreteNetwork(NetworkConfig network, bool fromVolumes)
     if (network.neighbourSlices < 0)
         network.neighbourSlices = fromVolumes ? 1 : 0;
     return network;
+}
+
+TrainingOptions concreteOptions(TrainingOptions options, bool fromVolumes)
+{
+    if (options.objective == TrainingObjective::SuperResolution) {
+        options.network.residualOutput = true;
+        options.network.topSkip = true;
+        options.network.neighbourSlices = 0;
+        options.ricianCorrection = false;
+        options.n2vBlindRadius = 0;
+        if (options.superresAxes == 0)
+            options.superresAxes = fromVolumes ? 1 : 2;
+    }
+    options.network = concreteNetwork(options.network, fromVolumes);
+    return options;
 }
 
 } // namespace mri

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Noise.h"
+#include "SliceProfile.h"
 #include "SlicePlane.h"
 
 #include <algorithm>
@@ -16,6 +17,11 @@ enum class TrainingObjective
     Noise2Void, // "n2v": blind-spot self-reconstruction (default)
     Identity,   // "identity": plain input = target, learns to copy; for comparison
     Synthetic,  // "synthetic": extra noise added to the input, target is the image
+    // "superres": super-resolution learnt from the slices themselves (SMORE,
+    // Zhao et al. 2021): each patch degraded by superres_scale along one or
+    // both axes and interpolated back (cubic B-spline) is the input, the patch
+    // the target. The network is residual with a full-resolution skip.
+    SuperResolution,
 };
 
 std::string objectiveName(TrainingObjective objective);
@@ -96,8 +102,21 @@ struct TrainingOptions
     double maxTrainingSeconds = 0.0;       // > 0: stop once this time is spent; the epoch in progress
                                            // is cut short, validated, saved and counted
     bool ricianCorrection = true;          // enhancement removes the Rician noise floor (stored in the model)
+    // The superres objective: factor, the thick sample's profile, and the axes
+    // degraded: 1 (one, at random per patch: through-plane for volumes), 2
+    // (both: in-plane for pictures), 0 (automatic: 1 when training on
+    // volumes, 2 on pictures alone; see concreteSuperResolutionAxes()).
+    int superresScale = 2;
+    SliceProfile superresProfile = SliceProfile::Area;
+    int superresAxes = 0;
     bool resume = false;                   // continue from modelFile's checkpoint
     int threads = 0;                       // 0: all cores
 };
+
+// The settings of a run with their automatic choices made. Super-resolution
+// needs the slice itself at full resolution: a residual output with a top skip
+// and no neighbour slices, and no noise-floor removal; superres_axes 0 becomes
+// 1 (volumes) or 2 (pictures).
+TrainingOptions concreteOptions(TrainingOptions options, bool fromVolumes);
 
 } // namespace mri

@@ -103,13 +103,14 @@ std::vector<SettingDescription> makeTable()
     // Accessor and range, key, flag, resume rule, form group, label, help.
     table.push_back(describe(choice(MEMBER(objective),
                                     {TrainingObjective::Noise2Void, TrainingObjective::Identity,
-                                     TrainingObjective::Synthetic},
+                                     TrainingObjective::Synthetic, TrainingObjective::SuperResolution},
                                     objectiveName, parseObjective),
                              "objective", "objective", R::Checkpoint, kBasic,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Objective"),
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "What the network learns: n2v needs noisy slices only; synthetic "
-                                                "adds noise to clean slices; identity learns to copy (for "
+                                                "adds noise to clean slices; superres learns to undo a coarser "
+                                                "sampling from the slices themselves; identity learns to copy (for "
                                                 "comparison)")));
     table.push_back(describe(choice(MEMBER(slicePlane), {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal},
                                     slicePlaneName, parseSlicePlane),
@@ -267,6 +268,33 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "JPEG quality the noisy synthetic patches are compressed with; 0: "
                                                 "no JPEG")));
+    table.push_back(introducedLater(
+        describe(ranged(field(MEMBER(superresScale)), 2, 4),
+                 "superres_scale", "scale", R::Checkpoint, kBasic,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Super-resolution factor"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "The superres objective: how many times finer the result samples than the "
+                                    "input (a volume's slice thickness over its in-plane pixel size)")),
+        SettingValue(2LL)));
+    table.push_back(introducedLater(
+        describe(choice(MEMBER(superresProfile), {SliceProfile::Area, SliceProfile::Gaussian}, sliceProfileName,
+                        parseSliceProfile),
+                 "superres_profile", "profile", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Slice profile"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "How a thick slice averages the fine ones, for the superres objective: area "
+                                    "(the mean of the factor's slices) or gaussian (full width at half maximum "
+                                    "the factor)")),
+        SettingValue(std::string("area"))));
+    table.push_back(introducedLater(
+        describe(ranged(field(MEMBER(superresAxes)), 0, 2),
+                 "superres_axes", "", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Super-resolution axes"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "Axes the superres objective degrades: 1 (through-plane, for volumes with "
+                                    "thick slices), 2 (in-plane, for pictures); 0: 1 when training on volumes, "
+                                    "2 on pictures")),
+        SettingValue(0LL)));
     table.push_back(describe(field(MEMBER(cosineSchedule)),
                              "cosine_schedule", "", R::Checkpoint, kAdvanced,
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Cosine schedule"),

@@ -7,6 +7,7 @@
 #include "NoiseFloor.h"
 #include "MemoryPolicy.h"
 #include "NeighbourSlices.h"
+#include "Resampling.h"
 #include "ThreadPolicy.h"
 #include "TrainingSettings.h"
 
@@ -248,6 +249,38 @@ std::pair<torch::Tensor, torch::Tensor> noise2VoidInput(const torch::Tensor &bat
 
 namespace {
 
+// The superres objective's input: each [H, W] patch degraded along one axis
+// (x or y at random: the network then serves either orientation of a
+// through-plane slice) or both, and interpolated back to its size, as
+// enhancement interpolates a coarse scan before the network sharpens it.
+torch::Tensor coarserSampled(const torch::Tensor &batch, const TrainingOptions &options)
+{
+    const auto source = batch.to(torch::kCPU).to(torch::kFloat).contiguous();
+    auto result = torch::empty_like(source);
+    const auto height = static_cast<int>(source.size(-2));
+    const auto width = static_cast<int>(source.size(-1));
+    const auto patches = source.numel() / (static_cast<int64_t>(height) * width);
+    const auto flatSource = source.view({patches, height, width});
+    auto flatResult = result.view({patches, height, width});
+    const int factor = options.superresScale;
+    // Drawn from LibTorch's generator, so that a seed repeats the run.
+    const auto axes = torch::randint(0, 2, {patches}, torch::kLong);
+    for (int64_t p = 0; p < patches; ++p) {
+        const cv::Mat patch(height, width, CV_32F, flatSource[p].data_ptr<float>());
+        cv::Mat coarse;
+        if (options.superresAxes == 2) {
+            coarse = bsplineUpsampleInPlane(degradeInPlane(patch, factor, options.superresProfile), factor, patch.size());
+        } else {
+            const int axis = static_cast<int>(axes[p].item<int64_t>());
+            coarse = bsplineUpsampleAlongAxis(degradeAlongAxis(patch, axis, factor, options.superresProfile), axis,
+                                              factor, axis == 0 ? width : height);
+        }
+        cv::Mat target(height, width, CV_32F, flatResult[p].data_ptr<float>());
+        coarse.copyTo(target);
+    }
+    return result.to(batch.device()).to(batch.dtype());
+}
+
 struct Batch
 {
     torch::Tensor input;
@@ -275,8 +308,15 @@ Batch makeBatch(const torch::Tensor &clean, const TrainingOptions &options)
         return {clean, centre, {}};
     case TrainingObjective::Synthetic:
         return {addTensorNoise(clean, syntheticNoiseSpec(options), options.syntheticSigma), centre, {}};
+    case TrainingObjective::SuperResolution:
+        return {coarserSampled(centre, options), centre, {}};
     }
     return {clean, centre, {}};
+}
+
+bool seesDegradedInput(const TrainingOptions &options)
+{
+    return options.objective == TrainingObjective::Synthetic || options.objective == TrainingObjective::SuperResolution;
 }
 
 torch::Tensor lossOf(const torch::Tensor &output, const Batch &batch)
@@ -686,9 +726,8 @@ void recalibrateBatchNorm(Learner &learner, PatchSampler &sampler, const Trainin
     learner.net->train();
     for (int i = 0; i < batches; ++i) {
         const auto patches = sampler.draw(options.batchSize).to(learner.device);
-        // The synthetic objective's network sees noisy input, the others the slice itself.
-        learner.net->forward(options.objective == TrainingObjective::Synthetic ? makeBatch(patches, options).input
-                                                                                 : patches);
+        // The synthetic and superres objectives' network sees degraded input, the others the slice itself.
+        learner.net->forward(seesDegradedInput(options) ? makeBatch(patches, options).input : patches);
     }
     for (auto *norm : norms)
         norm->options.momentum(0.1);
@@ -744,8 +783,8 @@ ValidationSet drawValidationSet(const std::vector<TrainingImage> &validation, co
         ValidationSample sample{squeezed(batch.input[0]), batch.target[0][0],
                                 batch.mask.defined() ? batch.mask[0][0] : torch::Tensor(), squeezed(image.networkInput()),
                                 set.groundTruth ? image.clean : image.pixels};
-        // The synthetic objective's noisy input is what enhancement would see.
-        if (options.objective == TrainingObjective::Synthetic)
+        // The synthetic objective's noisy input (superres: the coarse one) is what enhancement would see.
+        if (seesDegradedInput(options))
             sample.enhanceInput = sample.input;
         set.samples.push_back(std::move(sample));
     }
