@@ -49,6 +49,12 @@ struct EnhancedRow
     int slices = 0;                            // slices enhanced (1 for a picture; all volumes of a 4-D scan)
     int slicesPerVolume = 1;                   // slices of one volume along the plane
     std::vector<QualityMetrics> sliceMetrics;  // volumes: 2-D PSNR and SSIM per slice, volume after volume
+    // Super-resolution: the result's grid is `scale` times finer than the
+    // input's along `upsampledAxis` (-1: both axes of a picture; 0, 1, 2: a
+    // volume's array axis), and PSNR/SSIM compare the result brought back to
+    // the input's grid (area down-sampling by `scale`) with the input.
+    int scale = 1;
+    int upsampledAxis = -1;
     std::string modelSha256;                   // of the model file that enhanced (or tried to enhance) the row
     double seconds = 0.0;                      // time this run spent on the row
     std::string error;                         // non-empty: why this row failed
