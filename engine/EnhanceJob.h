@@ -18,7 +18,13 @@ namespace mri {
 
 struct EnhanceOptions
 {
+    // A denoising model, or a super-resolution one (objective superres) alone.
     std::filesystem::path modelFile;
+    // Non-empty: a super-resolution model applied after modelFile's denoising,
+    // in the same run (SuperResolution.h).
+    std::filesystem::path resolutionModel;
+    int scale = 0;                            // > 0: the factor asked for; the super-resolution model must have it
+    bool throughPlane = false;                // asked for through-plane: refuse a model trained on pictures
     std::filesystem::path outputDir;          // empty: <dataset>/enhanced_images
     std::filesystem::path metricsCsv;         // empty: <dataset>/brain_tumor_info_metrics.csv
     std::vector<std::string> patientIds;      // empty: every row
@@ -132,9 +138,14 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
 std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir);
 
 // The metrics table: every input column plus enhanced_image_path, PSNR, SSIM,
-// data_range, slices, format, model_sha256 and error (patient_id and image_path as read; an input column named like one
-// of these eight keeps its values as "<name>_input"). Only rows done or failed are written. Enhanced paths are written
-// relative to the CSV's folder when inside it.
+// data_range, slices, format, scale, upsampled_along ("x y" for a picture, a
+// volume's array axis, empty without super-resolution), metrics_grid
+// ("enhanced": PSNR and SSIM compare the result itself; "input": the result
+// area-down-sampled back to the input's grid), model_sha256 (two digests
+// joined by "+" when a super-resolution model followed the denoiser) and
+// error (patient_id and image_path as read; an input column named like one
+// of these keeps its values as "<name>_input"). Only rows done or failed are
+// written. Enhanced paths are written relative to the CSV's folder when inside it.
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv);
 void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
