@@ -13,6 +13,7 @@
 #include "ResultsLocation.h"
 #include "ScanVolume.h"
 #include "ThreadPolicy.h"
+#include "TissueContrast.h"
 #include "VolumeMetrics.h"
 
 #include <unistd.h>
@@ -34,8 +35,8 @@ namespace {
 
 const std::vector<std::string> &resultColumns()
 {
-    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
-                                                  "format", "model_sha256", "error"};
+    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast",
+                                                  "data_range", "slices", "format", "model_sha256", "error"};
     return columns;
 }
 
@@ -280,6 +281,35 @@ std::string derivedDescription(const ScanVolume &volume, const std::filesystem::
     return text.size() > 64 ? text.substr(0, 64) : text;
 }
 
+// The contrast step on a picture's result (8 or 16 bits, back in its depth);
+// `cnr` receives the grey/white CNR of the returned image with the classes of
+// `enhanced` (before the step).
+cv::Mat contrastPicture(const cv::Mat &enhanced, const ContrastStep &step, double &cnr)
+{
+    cv::Mat result = enhanced;
+    if (step.kind != ContrastKind::None)
+        result = fromUnitFloat(applyContrast(toUnitFloat(enhanced), step), enhanced.depth());
+    cnr = greyWhiteCnr(result, enhanced);
+    return result;
+}
+
+// The contrast step on every slice of a volume along `plane`, on the
+// network's unit scale (so MONOCHROME1 is stepped as displayed). Voxels
+// without a value stay NaN.
+void contrastVolume(ScanVolume &volume, SlicePlane plane, const ValueRange &range, const ContrastStep &step)
+{
+    if (step.kind == ContrastKind::None)
+        return;
+    for (int frame = 0; frame < volume.size[3]; ++frame) {
+        for (int index = 0; index < sliceCountOf(volume, plane); ++index) {
+            const cv::Mat values = extractSlice(volume, plane, index, frame);
+            cv::Mat stepped = fromNetworkUnit(applyContrast(toNetworkUnit(values, range), step), range);
+            stepped.setTo(std::numeric_limits<float>::quiet_NaN(), values != values);
+            insertSlice(volume, plane, index, frame, stepped);
+        }
+    }
+}
+
 // Enhances a volume row: every slice along `plane` through the network (one
 // scale for the whole volume), written in the input's format, then scored on
 // the volume as written. False when cancelled.
@@ -326,6 +356,8 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
         if (std::isnan(volume.voxels[i]))
             enhanced.voxels[i] = volume.voxels[i];
     }
+    const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
+    contrastVolume(enhanced, plane, range, options.contrast);
     if (volume.format == ScanFormat::Nifti)
         writeNiftiLike(row.imagePath, enhanced, target, "MRI Enhance Studio: " + options.modelFile.filename().string());
     else
@@ -335,6 +367,8 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
     const auto metrics = compareVolumes(volume, written);
     outcome.psnr = metrics.psnr;
     outcome.ssim = metrics.ssim;
+    outcome.cnr = greyWhiteCnr(sampleVoxels(written), classes);
+    outcome.contrast = contrastStepText(options.contrast);
     outcome.format = scanFormatName(volume.format);
     outcome.dataRange = volume.dataRange;
     outcome.slices = total;
@@ -429,6 +463,7 @@ std::filesystem::path defaultEnhancedDir(const Dataset &dataset)
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options, const EnhanceCallbacks &callbacks,
                                 const std::atomic_bool &cancel)
 {
+    checkContrastStep(options.contrast);
     auto selected = selectRows(dataset, options);
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
     auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
@@ -532,11 +567,13 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
                                   + std::to_string(original.rows)
                                   + " pixels, smaller than the 7x7 window that SSIM needs");
-            const cv::Mat enhanced = enhancer.enhance(original, &cancel, &outcome.noise);
-            if (enhanced.empty()) {
+            const cv::Mat network = enhancer.enhance(original, &cancel, &outcome.noise);
+            if (network.empty()) {
                 result.cancelled = true;
                 break;
             }
+            const cv::Mat enhanced = contrastPicture(network, options.contrast, outcome.cnr);
+            outcome.contrast = contrastStepText(options.contrast);
             const auto metrics = compareImages(original, enhanced);
             saveImageAtomically(targets[index], enhanced);
             outcome.done = true;
@@ -642,6 +679,8 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
         fields.push_back(enhancedPath);
         fields.push_back(outcome.done ? formatMetric(outcome.psnr, 4) : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.ssim, 6) : std::string());
+        fields.push_back(outcome.done ? formatMetric(outcome.cnr, 4) : std::string());
+        fields.push_back(outcome.done ? outcome.contrast : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.dataRange, outcome.dataRange == std::floor(outcome.dataRange) ? 0 : 6)
                                       : std::string());
         fields.push_back(outcome.done ? std::to_string(outcome.slices) : std::string());
@@ -720,6 +759,10 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
             outcome.enhancedImage = (path.is_absolute() ? path : csvFolder / path).lexically_normal();
             outcome.psnr = parseMetric(fields[psnrColumn]);
             outcome.ssim = parseMetric(fields[ssimColumn]);
+            if (const int column = table.columnIndex("CNR"); column >= 0)
+                outcome.cnr = parseMetric(fields[static_cast<std::size_t>(column)]);
+            if (const int column = table.columnIndex("contrast"); column >= 0)
+                outcome.contrast = fields[static_cast<std::size_t>(column)];
             if (const int column = table.columnIndex("data_range"); column >= 0)
                 outcome.dataRange = parseMetric(fields[static_cast<std::size_t>(column)]);
             if (const int column = table.columnIndex("slices"); column >= 0)
