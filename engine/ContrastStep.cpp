@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -38,16 +39,12 @@ const ContrastParameter &parameter(const std::string &name)
     throw std::logic_error("no contrast parameter " + name);
 }
 
-// Shortest text that reads back to the same double.
+// Shortest text that reads back to the same double, locale-free ("40", "0.1").
 std::string numberText(double value)
 {
-    char text[32];
-    for (int digits = 1; digits <= 17; ++digits) {
-        std::snprintf(text, sizeof text, "%.*g", digits, value);
-        if (std::strtod(text, nullptr) == value)
-            break;
-    }
-    return text;
+    char text[64];
+    const auto result = std::to_chars(text, text + sizeof text, value);
+    return std::string(text, result.ptr);
 }
 
 bool parseNumber(const std::string &text, double &value)
@@ -71,33 +68,42 @@ std::string rangeText(const ContrastParameter &p)
 }
 
 // One tile's mapping: the clipped histogram's cumulative sum at the 257 bin
-// edges, as a fraction of the tile's area.
-void tileMapping(const cv::Mat &tile, double clipCount, float *edges)
+// edges, as a fraction of the tile's area. Clip and redistribution exactly as
+// OpenCV's 8-bit CLAHE (integer clip; the excess spread evenly, its remainder
+// one count each to every (256 / remainder)-th bin from the darkest).
+void tileMapping(const cv::Mat &tile, int clipCount, float *edges)
 {
     constexpr int bins = 256;
-    double histogram[bins] = {};
+    int histogram[bins] = {};
     for (int y = 0; y < tile.rows; ++y) {
         const float *row = tile.ptr<float>(y);
         for (int x = 0; x < tile.cols; ++x)
-            histogram[std::min(bins - 1, static_cast<int>(row[x] * bins))] += 1.0;
+            ++histogram[std::min(bins - 1, static_cast<int>(row[x] * bins))];
     }
-    if (clipCount > 0.0) {
-        double excess = 0.0;
-        for (double &count : histogram) {
+    if (clipCount > 0) {
+        int excess = 0;
+        for (int &count : histogram) {
             if (count > clipCount) {
                 excess += count - clipCount;
                 count = clipCount;
             }
         }
-        for (double &count : histogram)
-            count += excess / bins;
+        const int batch = excess / bins;
+        int remainder = excess - batch * bins;
+        for (int &count : histogram)
+            count += batch;
+        if (remainder > 0) {
+            const int step = std::max(bins / remainder, 1);
+            for (int i = 0; i < bins && remainder > 0; i += step, --remainder)
+                ++histogram[i];
+        }
     }
     const double area = static_cast<double>(tile.rows) * tile.cols;
-    double sum = 0.0;
+    long sum = 0;
     edges[0] = 0.0f;
     for (int i = 0; i < bins; ++i) {
         sum += histogram[i];
-        edges[i + 1] = static_cast<float>(std::min(1.0, sum / area));
+        edges[i + 1] = static_cast<float>(std::min(1.0, static_cast<double>(sum) / area));
     }
 }
 
@@ -111,7 +117,7 @@ cv::Mat clahe(const cv::Mat &unit, double clipLimit, int tiles)
         cv::copyMakeBorder(unit, padded, 0, padY, 0, padX, unit.rows > 1 && unit.cols > 1 ? cv::BORDER_REFLECT_101 : cv::BORDER_REPLICATE);
     const int tileW = padded.cols / tiles;
     const int tileH = padded.rows / tiles;
-    const double clipCount = std::max(1.0, clipLimit * tileW * tileH / 256.0);
+    const int clipCount = std::max(1, static_cast<int>(clipLimit * tileW * tileH / 256.0));
     std::vector<float> edges(static_cast<std::size_t>(tiles * tiles * 257));
     for (int ty = 0; ty < tiles; ++ty)
         for (int tx = 0; tx < tiles; ++tx)
@@ -229,7 +235,7 @@ ContrastStep parseContrastStep(const std::string &text)
         std::string part;
         while (std::getline(stream, part, ','))
             arguments.push_back(part);
-        if (lowered.back() == ',')
+        if (arguments.empty() || lowered.back() == ',')
             arguments.emplace_back();
     }
     ContrastStep step;
@@ -239,9 +245,9 @@ ContrastStep parseContrastStep(const std::string &text)
         if (!parseNumber(argument, value))
             refuse(text, "has '" + trimmedLower(argument) + "' where " + name + " should be a number");
         if (!(value >= p.minimum && value <= p.maximum))
-            refuse(text, "has " + name + " " + numberText(value) + ", outside " + rangeText(p));
+            refuse(text, std::string("has ") + name + " " + numberText(value) + ", outside " + rangeText(p));
         if (p.decimals == 0 && value != std::floor(value))
-            refuse(text, "has " + name + " " + numberText(value) + ", which should be a whole number");
+            refuse(text, std::string("has ") + name + " " + numberText(value) + ", which should be a whole number");
         return value;
     };
     if (kind == "none") {
@@ -289,9 +295,16 @@ cv::Mat applyContrast(const cv::Mat &unitFloat, const ContrastStep &step)
     if (unitFloat.type() != CV_32FC1)
         throw EngineError("The contrast step needs a single-channel float image in [0, 1].");
     checkContrastStep(step);
-    cv::Mat nans;
-    cv::compare(unitFloat, unitFloat, nans, cv::CMP_NE); // NaN != NaN
-    const bool hasNan = cv::countNonZero(nans) > 0;
+    cv::Mat nans(unitFloat.size(), CV_8UC1);
+    bool hasNan = false; // cv::compare does not see NaN
+    for (int y = 0; y < unitFloat.rows; ++y) {
+        const float *v = unitFloat.ptr<float>(y);
+        unsigned char *n = nans.ptr<unsigned char>(y);
+        for (int x = 0; x < unitFloat.cols; ++x) {
+            n[x] = std::isnan(v[x]) ? 255 : 0;
+            hasNan = hasNan || n[x];
+        }
+    }
     cv::Mat clamped = unitFloat.clone();
     if (hasNan)
         clamped.setTo(0.0f, nans);

@@ -54,9 +54,9 @@ void checkContrastStep(const ContrastStep &step);
 
 // CV_32FC1 in [0, 1] in (values outside are clamped), CV_32FC1 in [0, 1] out;
 // None returns the input itself. CLAHE follows OpenCV's 8-bit createCLAHE
-// (256-bin tile histograms, clip at clipLimit x area / 256, excess spread
-// evenly, tiles blended bilinearly, borders reflected when the size is not a
-// multiple of the grid) but maps each value through the tile's cumulative
+// (256-bin tile histograms, clip at clipLimit x area / 256 counts, the excess
+// redistributed as OpenCV does, tiles blended bilinearly, borders reflected
+// when the size is not a multiple of the grid) but maps each value through the tile's cumulative
 // histogram interpolated within its bin, so the output is continuous (no
 // 8-bit bands). OpenCV's 16-bit CLAHE is not used: its 65536-bin histogram
 // rounds the clip to one count per bin, which equalises fully at any clip.

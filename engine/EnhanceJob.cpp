@@ -295,7 +295,7 @@ cv::Mat contrastPicture(const cv::Mat &enhanced, const ContrastStep &step, doubl
 
 // The contrast step on every slice of a volume along `plane`, on the
 // network's unit scale (so MONOCHROME1 is stepped as displayed). Voxels
-// without a value stay NaN.
+// without a value become numbers: the caller puts NaN back.
 void contrastVolume(ScanVolume &volume, SlicePlane plane, const ValueRange &range, const ContrastStep &step)
 {
     if (step.kind == ContrastKind::None)
@@ -303,9 +303,8 @@ void contrastVolume(ScanVolume &volume, SlicePlane plane, const ValueRange &rang
     for (int frame = 0; frame < volume.size[3]; ++frame) {
         for (int index = 0; index < sliceCountOf(volume, plane); ++index) {
             const cv::Mat values = extractSlice(volume, plane, index, frame);
-            cv::Mat stepped = fromNetworkUnit(applyContrast(toNetworkUnit(values, range), step), range);
-            stepped.setTo(std::numeric_limits<float>::quiet_NaN(), values != values);
-            insertSlice(volume, plane, index, frame, stepped);
+            insertSlice(volume, plane, index, frame,
+                        fromNetworkUnit(applyContrast(toNetworkUnit(values, range), step), range));
         }
     }
 }
@@ -352,12 +351,18 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
     }
     enhancer.setTileProgress({});
     // Voxels without a value (NaN outside a resampled field of view) stay so.
-    for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
-        if (std::isnan(volume.voxels[i]))
-            enhanced.voxels[i] = volume.voxels[i];
-    }
+    const auto keepNan = [&] {
+        for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
+            if (std::isnan(volume.voxels[i]))
+                enhanced.voxels[i] = volume.voxels[i];
+        }
+    };
+    keepNan();
     const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
-    contrastVolume(enhanced, plane, range, options.contrast);
+    if (options.contrast.kind != ContrastKind::None) {
+        contrastVolume(enhanced, plane, range, options.contrast);
+        keepNan();
+    }
     if (volume.format == ScanFormat::Nifti)
         writeNiftiLike(row.imagePath, enhanced, target, "MRI Enhance Studio: " + options.modelFile.filename().string());
     else
