@@ -528,7 +528,8 @@ private slots:
             if (row["status"].toString() != "done")
                 continue;
             QCOMPARE(row["contrast"].toString(), QString("clahe:3,4"));
-            QVERIFY(row["CNR"].isDouble() && row["CNR"].toDouble() > 0.0);
+            // A number, or null where the result has no three tissue classes.
+            QVERIFY(row.contains("CNR") && (row["CNR"].isNull() || row["CNR"].toDouble() >= 0.0));
             ++measured;
         }
         QCOMPARE(measured, 11);
