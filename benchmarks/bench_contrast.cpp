@@ -1,14 +1,16 @@
 // Issue 13 (contrast): what the contrast step does to grey/white contrast and
 // what it costs in fidelity, on real MRI with ground truth.
 //
-//   bench_contrast [--volume /usr/share/mricron/templates/ch2.nii.gz] [--sigma 0.05]
+//   bench_contrast [--volume /usr/share/mricron/templates/ch2.nii.gz] [--sigma 0.05] [--bias 0.2]
 //                  [--slab 24] [--epochs 3] [--threads 2] [--step none --step clahe ...]
 //                  [--markdown FILE]
 //
 // Colin27 (ch2.nii.gz, 181x217x181, 1 mm), a slab of `slab` central axial
 // slices scaled to the network's unit by the volume's min..max. Rician noise
 // (engine/Noise.h) of sigma as a fraction of that range, its own seed per
-// slice. Denoiser: trained here as a user would (Noise2Void, default
+// slice. --bias B: before the noise, a smooth multiplicative field (a bias
+// field, as in scans without inhomogeneity correction) from 1 - B at the
+// left to 1 + B at the right; the scores stay against the unbiased clean slices. Denoiser: trained here as a user would (Noise2Void, default
 // settings, 2.5-D neighbour_slices=1) on the even slices of the noisy slab;
 // the odd (held-out) slices are scored. For the clean, the noisy and the
 // denoised slices, each contrast step is applied slice by slice (as
@@ -29,6 +31,7 @@
 
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -79,6 +82,7 @@ int main(int argc, char **argv)
     CLI::App app{"Contrast steps on clean, noisy and denoised Colin27 slices: grey/white CNR and PSNR/SSIM (issue 13)"};
     std::string volumePath = "/usr/share/mricron/templates/ch2.nii.gz";
     double sigma = 0.05;
+    double bias = 0.0;
     int slab = 24;
     int epochs = 3;
     int patchesPerImage = 64;
@@ -89,6 +93,7 @@ int main(int argc, char **argv)
     std::string work = (fs::temp_directory_path() / "bench_contrast").string();
     app.add_option("--volume", volumePath, "Clean NIfTI volume");
     app.add_option("--sigma", sigma, "Rician sigma as a fraction of the range");
+    app.add_option("--bias", bias, "Multiplicative bias field from 1 - B to 1 + B across the slice (0: none)");
     app.add_option("--slab", slab, "Central axial slices: even ones train, odd ones are scored");
     app.add_option("--epochs", epochs, "Epochs of the denoiser's training (0: no denoiser)");
     app.add_option("--patches-per-image", patchesPerImage, "Patches per training slice per epoch");
@@ -107,9 +112,15 @@ int main(int argc, char **argv)
     const int last = std::min(slices - 2, first + slab - 1);
     std::vector<cv::Mat> clean(static_cast<std::size_t>(slices));
     std::vector<cv::Mat> noisy(static_cast<std::size_t>(slices));
+    std::vector<cv::Mat> biasedClean; // from slice first - 1
     for (int z = first - 1; z <= last + 1; ++z) {
         clean[z] = mri::toNetworkUnit(mri::extractSlice(volume, mri::SlicePlane::Axial, z), range);
-        noisy[z] = mri::addNoise(clean[z], mri::NoiseModel::Rician, sigma,
+        cv::Mat biased = clean[z].clone();
+        for (int y = 0; y < biased.rows; ++y)
+            for (int x = 0; x < biased.cols; ++x)
+                biased.at<float>(y, x) *= static_cast<float>(1.0 + bias * (2.0 * x / std::max(1, biased.cols - 1) - 1.0));
+        biasedClean.push_back(biased);
+        noisy[z] = mri::addNoise(biased, mri::NoiseModel::Rician, sigma,
                                  static_cast<std::uint64_t>(seed) * 100003u + static_cast<std::uint64_t>(z));
     }
     std::vector<int> scored;
@@ -127,7 +138,14 @@ int main(int argc, char **argv)
         scoredNoisy.push_back(noisy[z]);
     }
     sources.emplace_back("clean", scoredClean);
-    sources.emplace_back("noisy (Rician " + format("%.0f", sigma * 100) + " %)", scoredNoisy);
+    if (bias > 0.0) {
+        std::vector<cv::Mat> scoredBiased;
+        for (const int z : scored)
+            scoredBiased.push_back(biasedClean[static_cast<std::size_t>(z - (first - 1))]);
+        sources.emplace_back("clean with bias field", scoredBiased);
+    }
+    sources.emplace_back("noisy (Rician " + format("%.0f", sigma * 100) + " %" + (bias > 0.0 ? ", bias field" : "") + ")",
+                         scoredNoisy);
     std::string trainingNote = "no denoiser (--epochs 0)";
     if (epochs > 0) {
         std::vector<mri::TrainingSlice> training;
@@ -152,7 +170,7 @@ int main(int argc, char **argv)
         std::vector<cv::Mat> denoised;
         for (const int z : scored)
             denoised.push_back(enhancer.enhanceUnit(noisy[z], {noisy[z - 1], noisy[z + 1]}));
-        sources.emplace_back("denoised", denoised);
+        sources.emplace_back(bias > 0.0 ? "denoised (bias field)" : "denoised", denoised);
         trainingNote = "denoiser: Noise2Void, default settings, neighbour_slices=1, " + std::to_string(training.size())
             + " noisy slices x " + std::to_string(epochs) + " epochs x " + std::to_string(patchesPerImage)
             + " patches = " + std::to_string(stepsDone) + " steps in " + format("%.0f", seconds) + " s";
@@ -180,14 +198,33 @@ int main(int argc, char **argv)
                   << " | " << format("%.4f", score.ssim) << " | " << format("%.2f", ms) << " |\n";
         }
     }
+    // What the studio's live preview costs per change (ContrastPanel: the step,
+    // the clustering, two CNRs) on a slice brought to 256, 512 and 1024 pixels.
+    std::string previewCost;
+    for (const int side : {256, 512, 1024}) {
+        cv::Mat slice;
+        cv::resize(scoredClean[scoredClean.size() / 2], slice, cv::Size(side, side), 0, 0, cv::INTER_LINEAR);
+        double best = 1e9;
+        for (int repeat = 0; repeat < 5; ++repeat) {
+            const auto start = std::chrono::steady_clock::now();
+            const cv::Mat stepped = mri::applyContrast(slice, mri::parseContrastStep("clahe"));
+            const auto masks = mri::classifyTissue(slice);
+            mri::contrastToNoiseRatio(slice, masks.grey, masks.white);
+            mri::contrastToNoiseRatio(stepped, masks.grey, masks.white);
+            best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        }
+        previewCost += (previewCost.empty() ? "" : ", ") + std::to_string(side) + "x" + std::to_string(side) + ": "
+            + format("%.1f ms", best);
+    }
     std::string command;
     for (int i = 0; i < argc; ++i)
         command += (i ? " " : "") + std::string(i ? argv[i] : "bench_contrast");
     std::ostringstream out;
     out << "Volume " << name << ", axial slices " << first << ".." << last << " (" << scored.size()
         << " odd ones scored), Rician sigma " << format("%.0f", sigma * 100) << " % of the range, seed " << seed << "; "
+        << (bias > 0.0 ? "bias field x" + format("%.2f", 1 - bias) + " to x" + format("%.2f", 1 + bias) + " across; " : std::string())
         << trainingNote << ".\n\nCommand: `" << command << "`\n\n"
-        << table.str();
+        << table.str() << "\nLive preview in the studio (CLAHE, clustering, two CNRs; min of 5): " << previewCost << ".\n";
     std::printf("\n%s", out.str().c_str());
     if (!markdown.empty()) {
         std::ofstream file(markdown);

@@ -106,39 +106,80 @@ TissueMasks classifyTissue(const cv::Mat &clean)
                 finite.push_back(v[x]);
     }
     masks.foregroundThreshold = 0.1 * quantile(finite, 0.99);
-    std::vector<float> foreground;
-    for (const float v : finite)
-        if (v > masks.foregroundThreshold)
-            foreground.push_back(v);
-    if (foreground.size() < 6)
+    // Lloyd's k-means in 1-D on a fine histogram of the foreground (each
+    // bin's count and sum of values, so the means are exact; a value belongs
+    // to the nearest centre, i.e. the boundaries are the midpoints, resolved
+    // to a bin): O(pixels + bins x iterations).
+    float low = std::numeric_limits<float>::max();
+    float high = std::numeric_limits<float>::lowest();
+    std::size_t foreground = 0;
+    for (const float v : finite) {
+        if (v > masks.foregroundThreshold) {
+            low = std::min(low, v);
+            high = std::max(high, v);
+            ++foreground;
+        }
+    }
+    if (foreground < 6 || !(high > low))
         return masks;
-    double centre[3] = {quantile(foreground, 1.0 / 6), quantile(foreground, 0.5), quantile(foreground, 5.0 / 6)};
-    // Lloyd's iterations in 1-D: a value belongs to the nearest centre, i.e.
-    // the boundaries are the midpoints.
+    constexpr int bins = 4096;
+    std::vector<double> count(bins, 0.0);
+    std::vector<double> sum(bins, 0.0);
+    const double width = (static_cast<double>(high) - low) / bins;
+    const auto binOf = [&](double v) { return std::min(bins - 1, static_cast<int>((v - low) / width)); };
+    for (const float v : finite) {
+        if (v > masks.foregroundThreshold) {
+            const int b = binOf(v);
+            count[b] += 1.0;
+            sum[b] += v;
+        }
+    }
+    // Deterministic start: the foreground's 1/6, 1/2 and 5/6 quantiles (bin means).
+    double centre[3] = {0.0, 0.0, 0.0};
+    {
+        const double targets[3] = {foreground / 6.0, foreground / 2.0, foreground * 5.0 / 6.0};
+        double cumulative = 0.0;
+        int k = 0;
+        for (int b = 0; b < bins && k < 3; ++b) {
+            cumulative += count[b];
+            while (k < 3 && cumulative >= targets[k] && count[b] > 0) {
+                centre[k++] = sum[b] / count[b];
+            }
+        }
+    }
     for (int iteration = 0; iteration < 200; ++iteration) {
-        const double low = (centre[0] + centre[1]) / 2.0;
-        const double high = (centre[1] + centre[2]) / 2.0;
-        double sum[3] = {0, 0, 0};
-        std::size_t count[3] = {0, 0, 0};
-        for (const float v : foreground) {
-            const int k = v <= low ? 0 : (v <= high ? 1 : 2);
-            sum[k] += v;
-            ++count[k];
+        const double lowMid = (centre[0] + centre[1]) / 2.0;
+        const double highMid = (centre[1] + centre[2]) / 2.0;
+        double classSum[3] = {0, 0, 0};
+        double classCount[3] = {0, 0, 0};
+        for (int b = 0; b < bins; ++b) {
+            if (count[b] == 0.0)
+                continue;
+            const double mean = sum[b] / count[b];
+            const int k = mean <= lowMid ? 0 : (mean <= highMid ? 1 : 2);
+            classSum[k] += sum[b];
+            classCount[k] += count[b];
         }
         bool moved = false;
         for (int k = 0; k < 3; ++k) {
-            if (count[k] == 0)
+            if (classCount[k] == 0.0)
                 continue;
-            const double next = sum[k] / static_cast<double>(count[k]);
-            moved = moved || next != centre[k];
+            const double next = classSum[k] / classCount[k];
+            moved = moved || std::abs(next - centre[k]) > 1e-12 * (std::abs(next) + 1.0);
             centre[k] = next;
         }
         if (!moved)
             break;
     }
     std::copy(centre, centre + 3, masks.centres);
-    const double low = (centre[0] + centre[1]) / 2.0;
-    const double high = (centre[1] + centre[2]) / 2.0;
+    const double lowMid = (centre[0] + centre[1]) / 2.0;
+    const double highMid = (centre[1] + centre[2]) / 2.0;
+    // Pixels take their bin's class, as in the iterations.
+    std::vector<unsigned char> classOfBin(bins, 0);
+    for (int b = 0; b < bins; ++b) {
+        const double mean = count[b] > 0.0 ? sum[b] / count[b] : low + (b + 0.5) * width;
+        classOfBin[b] = static_cast<unsigned char>(mean <= lowMid ? 0 : (mean <= highMid ? 1 : 2));
+    }
     int counts[3] = {0, 0, 0};
     for (int y = 0; y < values.rows; ++y) {
         const float *v = values.ptr<float>(y);
@@ -148,7 +189,7 @@ TissueMasks classifyTissue(const cv::Mat &clean)
         for (int x = 0; x < values.cols; ++x) {
             if (!std::isfinite(v[x]) || v[x] <= masks.foregroundThreshold)
                 continue;
-            const int k = v[x] <= low ? 0 : (v[x] <= high ? 1 : 2);
+            const int k = classOfBin[binOf(v[x])];
             (k == 0 ? c : k == 1 ? g : w)[x] = 255;
             ++counts[k];
         }

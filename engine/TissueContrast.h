@@ -22,8 +22,10 @@ double contrastToNoiseRatio(const cv::Mat &image, const cv::Mat &maskA, const cv
 // Foreground: finite values above a tenth of the 99th percentile of the finite
 // values (background and air are dark in every MR contrast of the brain; a
 // fixed fraction keeps dark CSF in, which Otsu's threshold would cut).
-// The foreground is clustered into three classes by 1-D k-means (Lloyd),
-// deterministic: the centres start at its 1/6, 1/2 and 5/6 quantiles. Classes
+// The foreground is clustered into three classes by 1-D k-means (Lloyd, on
+// a 4096-bin histogram of the foreground with each bin's exact sum, so a
+// boundary is resolved to 1/4096 of the foreground's range), deterministic:
+// the centres start at its 1/6, 1/2 and 5/6 quantiles. Classes
 // ordered by mean: darkest CSF, middle grey matter, brightest white matter
 // (T1 order; in a T2 image "white" is the brightest class, i.e. CSF).
 struct TissueMasks

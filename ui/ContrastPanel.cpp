@@ -9,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPixmap>
+#include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -27,6 +28,17 @@ QString cnrText(double cnr)
 }
 
 } // namespace
+
+struct ContrastPanel::Preview
+{
+    int token = 0;
+    QImage image;
+    double milliseconds = 0.0;
+    double cnrBefore = 0.0;
+    double cnrAfter = 0.0;
+    bool enhanced = false;
+    mri::ContrastStep step;
+};
 
 ContrastPanel::ContrastPanel(QWidget *parent)
     : QWidget(parent)
@@ -80,8 +92,21 @@ ContrastPanel::ContrastPanel(QWidget *parent)
     m_previewTimer = new QTimer(this);
     m_previewTimer->setSingleShot(true);
     m_previewTimer->setInterval(0);
-    connect(m_previewTimer, &QTimer::timeout, this, &ContrastPanel::updatePreview);
+    connect(m_previewTimer, &QTimer::timeout, this, &ContrastPanel::requestPreview);
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("contrastPreview"));
+    m_worker = new QObject;
+    m_worker->moveToThread(m_thread);
+    m_thread->start();
     onControlsChanged();
+}
+
+ContrastPanel::~ContrastPanel()
+{
+    m_latest->store(-1); // queued requests are skipped
+    m_thread->quit();
+    m_thread->wait();
+    delete m_worker;
 }
 
 mri::ContrastStep ContrastPanel::step() const
@@ -143,43 +168,74 @@ void ContrastPanel::onControlsChanged()
     m_previewTimer->start();
 }
 
-void ContrastPanel::updatePreview()
+void ContrastPanel::requestPreview()
 {
     if (m_raw.isNull()) {
+        m_latest->fetch_add(1); // a preview still in work is dropped
         m_preview = QImage();
         m_previewLabel->clear();
         m_note->setText(tr("Select a patient to preview the contrast step."));
         emit previewUpdated();
         return;
     }
-    QElapsedTimer clock;
-    clock.start();
-    const bool sixteen = m_raw.format() == QImage::Format_Grayscale16;
-    const QImage raw = sixteen || m_raw.format() == QImage::Format_Grayscale8
-        ? m_raw
-        : m_raw.convertToFormat(QImage::Format_Grayscale8);
-    const cv::Mat view(raw.height(), raw.width(), sixteen ? CV_16UC1 : CV_8UC1, const_cast<uchar *>(raw.constBits()),
-                       static_cast<std::size_t>(raw.bytesPerLine()));
-    cv::Mat unit;
-    view.convertTo(unit, CV_32F, 1.0 / m_maximumValue);
-    const double scale = static_cast<double>(kPreviewSide) / std::max(unit.cols, unit.rows);
-    if (scale < 1.0)
-        cv::resize(unit, unit, cv::Size(), scale, scale, cv::INTER_AREA);
+    const int token = m_latest->fetch_add(1) + 1;
+    const auto latest = m_latest;
+    const QImage raw = m_raw;
+    const double maximum = m_maximumValue;
+    const bool enhanced = m_enhanced;
     const auto current = step();
-    const cv::Mat stepped = mri::applyContrast(unit, current);
-    const auto masks = mri::classifyTissue(unit);
-    m_cnrBefore = masks.found ? mri::contrastToNoiseRatio(unit, masks.grey, masks.white) : std::nan("");
-    m_cnrAfter = masks.found ? mri::contrastToNoiseRatio(stepped, masks.grey, masks.white) : std::nan("");
-    cv::Mat eight;
-    stepped.convertTo(eight, CV_8U, 255.0);
-    m_preview = QImage(eight.data, eight.cols, eight.rows, static_cast<int>(eight.step), QImage::Format_Grayscale8).copy();
-    m_previewMilliseconds = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [this, latest, token, raw, maximum, enhanced, current] {
+            if (latest->load() != token)
+                return; // a newer request follows
+            QElapsedTimer clock;
+            clock.start();
+            const bool sixteen = raw.format() == QImage::Format_Grayscale16;
+            const QImage gray = sixteen || raw.format() == QImage::Format_Grayscale8
+                ? raw
+                : raw.convertToFormat(QImage::Format_Grayscale8);
+            const cv::Mat view(gray.height(), gray.width(), sixteen ? CV_16UC1 : CV_8UC1,
+                               const_cast<uchar *>(gray.constBits()), static_cast<std::size_t>(gray.bytesPerLine()));
+            cv::Mat unit;
+            view.convertTo(unit, CV_32F, 1.0 / maximum);
+            const double scale = static_cast<double>(kPreviewSide) / std::max(unit.cols, unit.rows);
+            if (scale < 1.0)
+                cv::resize(unit, unit, cv::Size(), scale, scale, cv::INTER_AREA);
+            Preview preview;
+            preview.token = token;
+            preview.enhanced = enhanced;
+            preview.step = current;
+            const cv::Mat stepped = mri::applyContrast(unit, current);
+            const auto masks = mri::classifyTissue(unit);
+            preview.cnrBefore = masks.found ? mri::contrastToNoiseRatio(unit, masks.grey, masks.white) : std::nan("");
+            preview.cnrAfter = masks.found ? mri::contrastToNoiseRatio(stepped, masks.grey, masks.white) : std::nan("");
+            cv::Mat eight;
+            stepped.convertTo(eight, CV_8U, 255.0);
+            preview.image = QImage(eight.data, eight.cols, eight.rows, static_cast<int>(eight.step),
+                                   QImage::Format_Grayscale8)
+                                .copy();
+            preview.milliseconds = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+            // The panel outlives this thread (its destructor joins it); a
+            // result posted to a panel being destroyed is discarded with it.
+            QMetaObject::invokeMethod(this, [this, preview] { showPreview(preview); }, Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
+}
 
+void ContrastPanel::showPreview(const Preview &preview)
+{
+    if (preview.token != m_latest->load())
+        return; // the slice or the step changed since
+    m_preview = preview.image;
+    m_previewMilliseconds = preview.milliseconds;
+    m_cnrBefore = preview.cnrBefore;
+    m_cnrAfter = preview.cnrAfter;
     m_previewLabel->setPixmap(QPixmap::fromImage(m_preview).scaled(m_previewLabel->minimumSize() * 1.5,
                                                                    Qt::KeepAspectRatio, Qt::SmoothTransformation));
-    m_note->setText(tr("%1 with %2: grey/white CNR %3 → %4 (%5 ms).")
-                        .arg(m_enhanced ? tr("Enhanced slice") : tr("Original slice (not enhanced yet)"),
-                             QString::fromStdString(mri::contrastStepText(current)), cnrText(m_cnrBefore),
+    m_note->setText(tr("%1 with %2: grey/white CNR %3 → %4 (%5 ms, off the GUI thread).")
+                        .arg(preview.enhanced ? tr("Enhanced slice") : tr("Original slice (not enhanced yet)"),
+                             QString::fromStdString(mri::contrastStepText(preview.step)), cnrText(m_cnrBefore),
                              cnrText(m_cnrAfter), QString::number(m_previewMilliseconds, 'f', 1)));
     emit previewUpdated();
 }
