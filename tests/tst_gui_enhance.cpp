@@ -438,6 +438,7 @@ void TestGuiEnhance::contrastChoicePreviewsAndReachesTheJob()
     qInfo("contrast preview of a %dx%d slice: %.2f ms", clahe.width(), clahe.height(), panel->previewMilliseconds());
     QVERIFY(panel->previewMilliseconds() < 1000.0);
     QCOMPARE(mri::contrastStepText(window.session()->contrastStep()), std::string("clahe:4,4"));
+    test::saveReviewShot(window, QStringLiteral("contrast-preview"));
 
     kind->setCurrentIndex(kind->findData(static_cast<int>(mri::ContrastKind::Gamma)));
     gamma->setValue(0.5);

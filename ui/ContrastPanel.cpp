@@ -53,7 +53,7 @@ ContrastPanel::ContrastPanel(QWidget *parent)
 
     auto *form = new QFormLayout;
     form->setContentsMargins(0, 0, 0, 0);
-    form->addRow(tr("Contrast:"), m_kind);
+    form->addRow(tr("Contrast after enhancing:"), m_kind);
     for (const auto &parameter : mri::contrastParameters()) {
         auto *spin = new QDoubleSpinBox(this);
         spin->setObjectName(QStringLiteral("contrast_") + QString::fromStdString(parameter.name));
