@@ -15,6 +15,7 @@
 #include "ScanVolume.h"
 #include "SuperResolution.h"
 #include "ThreadPolicy.h"
+#include "TissueContrast.h"
 #include "VolumeMetrics.h"
 
 #include <unistd.h>
@@ -36,9 +37,9 @@ namespace {
 
 const std::vector<std::string> &resultColumns()
 {
-    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
-                                                  "format", "scale", "upsampled_along", "metrics_grid", "model_sha256",
-                                                  "error"};
+    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast",
+                                                  "data_range", "slices", "format", "scale", "upsampled_along",
+                                                  "metrics_grid", "model_sha256", "error"};
     return columns;
 }
 
@@ -297,6 +298,34 @@ std::string derivedDescription(const ScanVolume &volume, const std::filesystem::
     return text.size() > 64 ? text.substr(0, 64) : text;
 }
 
+// The contrast step on a picture's result (8 or 16 bits, back in its depth);
+// `cnr` receives the grey/white CNR of the returned image with the classes of
+// `enhanced` (before the step).
+cv::Mat contrastPicture(const cv::Mat &enhanced, const ContrastStep &step, double &cnr)
+{
+    cv::Mat result = enhanced;
+    if (step.kind != ContrastKind::None)
+        result = fromUnitFloat(applyContrast(toUnitFloat(enhanced), step), enhanced.depth());
+    cnr = greyWhiteCnr(result, enhanced);
+    return result;
+}
+
+// The contrast step on every slice of a volume along `plane`, on the
+// network's unit scale (so MONOCHROME1 is stepped as displayed). Voxels
+// without a value become numbers: the caller puts NaN back.
+void contrastVolume(ScanVolume &volume, SlicePlane plane, const ValueRange &range, const ContrastStep &step)
+{
+    if (step.kind == ContrastKind::None)
+        return;
+    for (int frame = 0; frame < volume.size[3]; ++frame) {
+        for (int index = 0; index < sliceCountOf(volume, plane); ++index) {
+            const cv::Mat values = extractSlice(volume, plane, index, frame);
+            insertSlice(volume, plane, index, frame,
+                        fromNetworkUnit(applyContrast(toNetworkUnit(values, range), step), range));
+        }
+    }
+}
+
 // The models of a run: a denoiser, a super-resolution model after it, or either alone.
 struct RunModels
 {
@@ -414,7 +443,7 @@ std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &vo
 }
 
 // Enhances a volume row: denoised along `plane`, then (with a super-resolution
-// model) up-sampled along the plane's slice axis; written in the input's
+// model) up-sampled along the plane's slice axis, then the contrast step; written in the input's
 // format (NIfTI float on the finer grid), then scored on the volume as written,
 // brought back to the input's grid when it changed. False when cancelled.
 bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::filesystem::path &target,
@@ -427,6 +456,7 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
         throw EngineError("The volume '" + row.imagePath.string() + "' is " + std::to_string(volume.size[0]) + "x"
                           + std::to_string(volume.size[1])
                           + " voxels across, smaller than the 7x7 window that SSIM needs");
+    const auto range = networkRangeOf(volume);
     const int axis = sliceAxisOf(volume, plane);
     checkUpscalerFits(models, true, options.resolutionModel.empty() ? options.modelFile : options.resolutionModel,
                       row.imagePath.string());
@@ -449,27 +479,37 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
         enhanced = std::move(*denoised);
     }
     // Voxels without a value (NaN outside a resampled field of view) stay so.
-    for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
-        if (std::isnan(volume.voxels[i]))
-            enhanced.voxels[i] = volume.voxels[i];
-    }
+    const auto keepNan = [&] {
+        for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
+            if (std::isnan(volume.voxels[i]))
+                enhanced.voxels[i] = volume.voxels[i];
+        }
+    };
+    keepNan();
+    const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
     const std::string description = "MRI Enhance Studio: " + models.description;
     if (models.upscaler) {
-        const auto sharp = superResolveVolume(*models.upscaler, enhanced, axis, networkRangeOf(volume), &cancel,
-                                              [&](int done, int) {
-                                                  if (progress)
-                                                      progress(denoiseWork + done, totalWork);
-                                              });
+        auto sharp = superResolveVolume(*models.upscaler, enhanced, axis, range, &cancel, [&](int done, int) {
+            if (progress)
+                progress(denoiseWork + done, totalWork);
+        });
         if (!sharp)
             return false;
+        // The contrast step last, on the finer grid.
+        contrastVolume(*sharp, plane, range, options.contrast);
         // Float: the finer grid's values lie between the input's levels.
         writeNiftiVolume(*sharp, target, description, kNiftiFloat32);
         outcome.scale = models.scale;
         outcome.upsampledAxis = axis;
-    } else if (volume.format == ScanFormat::Nifti) {
-        writeNiftiLike(row.imagePath, enhanced, target, description);
     } else {
-        writeDerivedDicomSeries(volume, enhanced, target, derivedDescription(volume, options.modelFile));
+        if (options.contrast.kind != ContrastKind::None) {
+            contrastVolume(enhanced, plane, range, options.contrast);
+            keepNan();
+        }
+        if (volume.format == ScanFormat::Nifti)
+            writeNiftiLike(row.imagePath, enhanced, target, description);
+        else
+            writeDerivedDicomSeries(volume, enhanced, target, derivedDescription(volume, options.modelFile));
     }
     // Scored as written (integer formats round the values), on the input's grid.
     ScanVolume written = readScan(target);
@@ -478,6 +518,8 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     const auto metrics = compareVolumes(volume, written);
     outcome.psnr = metrics.psnr;
     outcome.ssim = metrics.ssim;
+    outcome.cnr = greyWhiteCnr(sampleVoxels(written), classes);
+    outcome.contrast = contrastStepText(options.contrast);
     outcome.format = scanFormatName(volume.format);
     outcome.dataRange = volume.dataRange;
     outcome.slices = count * volume.size[3];
@@ -499,10 +541,12 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     return true;
 }
 
-// A picture: denoised, then (with a super-resolution model) up-sampled in-plane;
-// scored against the input on its grid. Empty when cancelled.
-cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const std::atomic_bool &cancel,
-                       EnhancedRow &outcome, const std::filesystem::path &upscalerFile, const std::string &input)
+// A picture: denoised, then (with a super-resolution model) up-sampled
+// in-plane, then the contrast step; scored against the input on its grid.
+// Empty when cancelled.
+cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const ContrastStep &contrast,
+                       const std::atomic_bool &cancel, EnhancedRow &outcome, const std::filesystem::path &upscalerFile,
+                       const std::string &input)
 {
     checkUpscalerFits(models, false, upscalerFile, input);
     cv::Mat enhanced = original;
@@ -511,12 +555,16 @@ cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const std::at
         if (enhanced.empty())
             return {};
     }
-    QualityMetrics metrics;
     if (models.upscaler) {
         const cv::Mat sharp = superResolveUnit(*models.upscaler, toUnitFloat(enhanced), -1, &cancel);
         if (sharp.empty())
             return {};
         enhanced = fromUnitFloat(sharp, original.depth());
+    }
+    enhanced = contrastPicture(enhanced, contrast, outcome.cnr);
+    outcome.contrast = contrastStepText(contrast);
+    QualityMetrics metrics;
+    if (models.upscaler) {
         outcome.scale = models.scale;
         outcome.upsampledAxis = -1;
         const cv::Mat back = fromUnitFloat(degradeInPlane(toUnitFloat(enhanced), models.scale, SliceProfile::Area),
@@ -605,6 +653,7 @@ std::filesystem::path defaultEnhancedDir(const Dataset &dataset)
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options, const EnhanceCallbacks &callbacks,
                                 const std::atomic_bool &cancel)
 {
+    checkContrastStep(options.contrast);
     auto selected = selectRows(dataset, options);
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
     auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
@@ -714,7 +763,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
                                   + std::to_string(original.rows)
                                   + " pixels, smaller than the 7x7 window that SSIM needs");
-            const cv::Mat enhanced = enhancePicture(models, original, cancel, outcome,
+            const cv::Mat enhanced = enhancePicture(models, original, options.contrast, cancel, outcome,
                                                     options.resolutionModel.empty() ? options.modelFile
                                                                                     : options.resolutionModel,
                                                     row.imagePathText);
@@ -824,6 +873,8 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
         fields.push_back(enhancedPath);
         fields.push_back(outcome.done ? formatMetric(outcome.psnr, 4) : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.ssim, 6) : std::string());
+        fields.push_back(outcome.done ? formatMetric(outcome.cnr, 4) : std::string());
+        fields.push_back(outcome.done ? outcome.contrast : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.dataRange, outcome.dataRange == std::floor(outcome.dataRange) ? 0 : 6)
                                       : std::string());
         fields.push_back(outcome.done ? std::to_string(outcome.slices) : std::string());
@@ -905,6 +956,10 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
             outcome.enhancedImage = (path.is_absolute() ? path : csvFolder / path).lexically_normal();
             outcome.psnr = parseMetric(fields[psnrColumn]);
             outcome.ssim = parseMetric(fields[ssimColumn]);
+            if (const int column = table.columnIndex("CNR"); column >= 0)
+                outcome.cnr = parseMetric(fields[static_cast<std::size_t>(column)]);
+            if (const int column = table.columnIndex("contrast"); column >= 0)
+                outcome.contrast = fields[static_cast<std::size_t>(column)];
             if (const int column = table.columnIndex("data_range"); column >= 0)
                 outcome.dataRange = parseMetric(fields[static_cast<std::size_t>(column)]);
             if (const int column = table.columnIndex("slices"); column >= 0)
