@@ -126,7 +126,8 @@ void TestEndToEnd::trainEnhanceCompare()
     const auto table = readCsvFile(metrics.toStdString());
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "clean_image_path", "age",
                                                      "enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast", "data_range",
-                                                     "slices", "format", "model_sha256", "error"}));
+                                                     "slices", "format", "scale", "upsampled_along", "metrics_grid",
+                                                     "model_sha256", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(7));
     int failed = 0;
     for (const auto &row : table.rows) {
@@ -134,15 +135,18 @@ void TestEndToEnd::trainEnhanceCompare()
             ++failed;
             QVERIFY(row[4].empty() && row[5].empty() && row[6].empty() && row[7].empty() && row[8].empty()
                     && row[9].empty() && row[10].empty());
-            QVERIFY(QString::fromStdString(row[13]).contains("broken.png"));
+            QVERIFY(QString::fromStdString(row[16]).contains("broken.png"));
             continue;
         }
         QCOMPARE(row[8], std::string("none")); // contrast
         QVERIFY2(row[9] == "255" || row[9] == "65535", row[9].c_str()); // the picture's bit depth
         QCOMPARE(row[10], std::string("1"));
         QCOMPARE(row[11], std::string("picture"));
-        QCOMPARE(row[12].size(), std::size_t(64)); // model_sha256
-        QVERIFY(row[13].empty());
+        QCOMPARE(row[12], std::string("1"));        // scale
+        QVERIFY(row[13].empty());                   // upsampled_along
+        QCOMPARE(row[14], std::string("enhanced")); // metrics_grid
+        QCOMPARE(row[15].size(), std::size_t(64)); // model_sha256
+        QVERIFY(row[16].empty());
         const QString enhancedPath = QDir(m_work).filePath(QString::fromStdString(row[4]));
         QVERIFY2(QFile::exists(enhancedPath), qPrintable(enhancedPath));
         const auto original = loadGrayscaleImage(QDir(m_input).filePath(QString::fromStdString(row[1])).toStdString());

@@ -272,7 +272,7 @@ void TestEnhanceJob::userColumnsNamedLikeOursAreKept()
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "Error_input", "psnr_input",
                                                      "enhanced_image_path_input", "Format_input", "enhanced_image_path",
                                                      "PSNR", "SSIM", "CNR", "contrast", "data_range", "slices", "format",
-                                                     "model_sha256", "error"}));
+                                                     "scale", "upsampled_along", "metrics_grid", "model_sha256", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(2));
     QCOMPARE(table.rows[0][2], std::string("none"));
     QCOMPARE(table.rows[0][3], std::string("31.5"));
