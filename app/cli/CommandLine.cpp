@@ -693,6 +693,10 @@ ReportJson rowJson(const Dataset &dataset, const EnhancedRow &row, const std::st
         json["data_range"] = jsonNumber(row.dataRange);
         json["slices"] = row.slices;
         json["format"] = row.format;
+        json["scale"] = row.scale;
+        if (row.scale > 1)
+            json["upsampled"] = describeUpsampling(row.scale, row.upsampledAxis, row.format != "picture");
+        json["metrics_grid"] = row.scale > 1 ? "input" : "enhanced";
     }
     if (status != "kept")
         json["seconds"] = row.seconds;
@@ -805,6 +809,10 @@ void reportEnhancement(RunReport &report, const Dataset &dataset, const EnhanceO
                             {"coils", options.noiseCoils >= 0 ? ReportJson(options.noiseCoils)
                                                               : ReportJson("model")},
                             {"contrast", contrastStepText(options.contrast)},
+                            {"resolution_model", options.resolutionModel.empty()
+                                                     ? ReportJson(nullptr)
+                                                     : ReportJson(options.resolutionModel.string())},
+                            {"scale", options.scale > 0 ? ReportJson(options.scale) : ReportJson("model")},
                             {"patients", options.patientIds},
                             {"output_dir", options.outputDir.string()}};
     report["settings"] = settings;
