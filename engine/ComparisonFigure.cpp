@@ -204,7 +204,15 @@ cv::Mat renderFigure(const std::vector<FigureRow> &rows)
         for (std::size_t p = 0; p < images[r].size(); ++p) {
             const auto &image = images[r][p];
             image.copyTo(canvas(cv::Rect(left, imageTop, image.cols, image.rows)));
-            putLabel(canvas, rows[r].panels[p].label, cv::Point(left + 6, imageTop + 18), 0.5);
+            // On a dark box: a label stays readable over a bright image.
+            const auto &label = rows[r].panels[p].label;
+            int baseline = 0;
+            const auto text = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, 0.5, 1, &baseline);
+            const cv::Rect box = cv::Rect(left, imageTop, text.width + 12, text.height + baseline + 10)
+                & cv::Rect(0, 0, canvas.cols, canvas.rows);
+            cv::Mat shade = canvas(box);
+            shade.convertTo(shade, -1, 0.35); // darkened in place
+            putLabel(canvas, label, cv::Point(left + 6, imageTop + 18), 0.5);
             left += image.cols + kGap;
         }
     }

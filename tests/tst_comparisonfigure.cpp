@@ -242,9 +242,14 @@ void TestComparisonFigure::superResolvedVolumeEntryHasPanelsOfOneSize()
     QCOMPARE(cv::countNonZero(axial[0].original != mri::volumeSliceForDisplay(m_thick, mri::SlicePlane::Axial, 3, window)), 0);
 
     // The rendered figure: both panels as wide as each other, one row.
-    const cv::Mat figure = mri::renderComparisonFigure(entries);
+    auto both = entries;
+    both.push_back(mri::loadComparisonEntries(m_dataset, m_results, {1}).at(0));
+    const cv::Mat figure = mri::renderComparisonFigure(both);
     QVERIFY(!figure.empty());
     QCOMPARE(figure.type(), CV_8UC3);
+    // MRI_STUDIO_TEST_SHOTS=<folder>: keep the figure for a visual review.
+    if (const QString shots = qEnvironmentVariable("MRI_STUDIO_TEST_SHOTS"); !shots.isEmpty())
+        cv::imwrite((fs::path(shots.toStdString()) / "superres-figure.png").string(), figure);
 }
 
 void TestComparisonFigure::superResolvedPictureEntryHasPanelsOfOneSize()

@@ -237,7 +237,7 @@ QSizeF SideBySideView::displaySize() const
 QString SideBySideView::sliceText() const
 {
     QString text = tr("slice %1 / %2").arg(m_sliceSlider->value() + 1).arg(m_pair.sliceCount);
-    if (m_pair.sliceOnEnhancedGrid)
+    if (m_pair.sliceOnEnhancedGrid && m_pair.originalSliceCount != m_pair.sliceCount)
         text += tr(" · original %1 / %2").arg(m_pair.originalSlice + 1).arg(m_pair.originalSliceCount);
     return text;
 }
