@@ -494,9 +494,9 @@ QString TestGuiVolumes::newSuperResolvedDataset()
     writeText(folder + QStringLiteral("/brain_tumor_info.csv"),
               QStringLiteral("patient_id,image_path\nVOL-SR,scans/thick.nii\nPIC-SR,images/pic.png\n"));
     writeText(folder + QStringLiteral("/brain_tumor_info_metrics.csv"),
-              QStringLiteral("patient_id,image_path,enhanced_image_path,PSNR,SSIM,scale,error\n"
-                             "VOL-SR,scans/thick.nii,enhanced/thick.nii,36.50,0.9400,4,\n"
-                             "PIC-SR,images/pic.png,enhanced/pic.png,33.25,0.9100,2,\n"));
+              QStringLiteral("patient_id,image_path,enhanced_image_path,PSNR,SSIM,scale,upsampled_along,error\n"
+                             "VOL-SR,scans/thick.nii,enhanced/thick.nii,36.50,0.9400,4,z,\n"
+                             "PIC-SR,images/pic.png,enhanced/pic.png,33.25,0.9100,2,x y,\n"));
     return folder;
 }
 
