@@ -10,9 +10,12 @@
 #include "DicomSeries.h"
 #include "NeighbourSlices.h"
 #include "NiftiFile.h"
+#include "Resampling.h"
 #include "ResultsLocation.h"
 #include "ScanVolume.h"
+#include "SuperResolution.h"
 #include "ThreadPolicy.h"
+#include "TissueContrast.h"
 #include "VolumeMetrics.h"
 
 #include <unistd.h>
@@ -34,9 +37,24 @@ namespace {
 
 const std::vector<std::string> &resultColumns()
 {
-    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
-                                                  "format", "model_sha256", "error"};
+    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast",
+                                                  "data_range", "slices", "format", "scale", "upsampled_along",
+                                                  "metrics_grid", "model_sha256", "error"};
     return columns;
+}
+
+// "x y" (a picture, both axes), "x", "y" or "z" (a volume's array axis); "" at scale 1.
+std::string upsampledAlongText(const EnhancedRow &row)
+{
+    if (row.scale <= 1)
+        return {};
+    static const char *const kAxes[] = {"x", "y", "z"};
+    return row.upsampledAxis < 0 || row.upsampledAxis > 2 ? "x y" : kAxes[row.upsampledAxis];
+}
+
+int upsampledAxisOf(const std::string &text)
+{
+    return text == "x" ? 0 : text == "y" ? 1 : text == "z" ? 2 : -1;
 }
 
 std::string lowered(std::string text)
@@ -280,10 +298,155 @@ std::string derivedDescription(const ScanVolume &volume, const std::filesystem::
     return text.size() > 64 ? text.substr(0, 64) : text;
 }
 
-// Enhances a volume row: every slice along `plane` through the network (one
-// scale for the whole volume), written in the input's format, then scored on
-// the volume as written. False when cancelled.
-bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::filesystem::path &target,
+// The contrast step on a picture's result (8 or 16 bits, back in its depth);
+// `cnr` receives the grey/white CNR of the returned image with the classes of
+// `enhanced` (before the step).
+cv::Mat contrastPicture(const cv::Mat &enhanced, const ContrastStep &step, double &cnr)
+{
+    cv::Mat result = enhanced;
+    if (step.kind != ContrastKind::None)
+        result = fromUnitFloat(applyContrast(toUnitFloat(enhanced), step), enhanced.depth());
+    cnr = greyWhiteCnr(result, enhanced);
+    return result;
+}
+
+// The contrast step on every slice of a volume along `plane`, on the
+// network's unit scale (so MONOCHROME1 is stepped as displayed). Voxels
+// without a value become numbers: the caller puts NaN back.
+void contrastVolume(ScanVolume &volume, SlicePlane plane, const ValueRange &range, const ContrastStep &step)
+{
+    if (step.kind == ContrastKind::None)
+        return;
+    for (int frame = 0; frame < volume.size[3]; ++frame) {
+        for (int index = 0; index < sliceCountOf(volume, plane); ++index) {
+            const cv::Mat values = extractSlice(volume, plane, index, frame);
+            insertSlice(volume, plane, index, frame,
+                        fromNetworkUnit(applyContrast(toNetworkUnit(values, range), step), range));
+        }
+    }
+}
+
+// The models of a run: a denoiser, a super-resolution model after it, or either alone.
+struct RunModels
+{
+    std::optional<Enhancer> denoiser;
+    std::optional<Enhancer> upscaler;
+    int scale = 1;
+    std::string description; // for the files' descriptions: the model files' names
+
+    // The model whose tile progress the user sees first.
+    Enhancer &first() { return denoiser ? *denoiser : *upscaler; }
+};
+
+void setTileProgress(RunModels &models, const std::function<void(int, int)> &progress)
+{
+    if (models.denoiser)
+        models.denoiser->setTileProgress(progress);
+    if (models.upscaler)
+        models.upscaler->setTileProgress(progress);
+}
+
+RunModels loadModels(const EnhanceOptions &options)
+{
+    RunModels models;
+    auto first = Enhancer::load(options.modelFile);
+    models.description = options.modelFile.filename().string();
+    if (superResolutionScale(first.info()) > 1) {
+        if (!options.resolutionModel.empty())
+            throw EngineError("The model '" + options.modelFile.string()
+                              + "' is a super-resolution model; give the denoising model first and the "
+                                "super-resolution model second.");
+        models.upscaler.emplace(std::move(first));
+    } else {
+        models.denoiser.emplace(std::move(first));
+        if (!options.resolutionModel.empty()) {
+            models.upscaler.emplace(Enhancer::load(options.resolutionModel));
+            if (superResolutionScale(models.upscaler->info()) < 2)
+                throw EngineError("The model '" + options.resolutionModel.string()
+                                  + "' is not a super-resolution model (train one with the superres objective).");
+            models.description += " + " + options.resolutionModel.filename().string();
+        }
+    }
+    models.scale = models.upscaler ? superResolutionScale(models.upscaler->info()) : 1;
+    const auto &upscalerFile = options.resolutionModel.empty() ? options.modelFile : options.resolutionModel;
+    if (options.throughPlane && !models.upscaler)
+        throw EngineError("Through-plane super-resolution needs a super-resolution model; '" + options.modelFile.string()
+                          + "' denoises only.");
+    if (options.throughPlane && models.upscaler->info().settings.superresAxes == 2)
+        throw EngineError("The super-resolution model '" + upscalerFile.string()
+                          + "' was trained on pictures (in-plane); through-plane needs one trained on volumes.");
+    if (options.scale > 0 && options.scale != models.scale) {
+        const auto &file = models.upscaler ? (options.resolutionModel.empty() ? options.modelFile : options.resolutionModel)
+                                           : options.modelFile;
+        throw EngineError(models.upscaler
+                              ? "The super-resolution model '" + file.string() + "' was trained for x"
+                                    + std::to_string(models.scale) + ", not x" + std::to_string(options.scale)
+                                    + "; train one with superres_scale " + std::to_string(options.scale) + "."
+                              : "A scale of " + std::to_string(options.scale) + " needs a super-resolution model; '"
+                                    + file.string() + "' denoises only.");
+    }
+    return models;
+}
+
+// A model trained on volumes (one axis degraded) serves volumes, one trained
+// on pictures (both axes) pictures: each learnt the other's blur only in part.
+void checkUpscalerFits(const RunModels &models, bool volume, const std::filesystem::path &file,
+                       const std::string &input)
+{
+    if (!models.upscaler)
+        return;
+    const int axes = models.upscaler->info().settings.superresAxes;
+    if (volume && axes == 2)
+        throw EngineError("The super-resolution model '" + file.string()
+                          + "' was trained on pictures (in-plane); the volume '" + input
+                          + "' needs one trained on volumes (through-plane).");
+    if (!volume && axes == 1)
+        throw EngineError("The super-resolution model '" + file.string()
+                          + "' was trained on volumes (through-plane); the picture '" + input
+                          + "' needs one trained on pictures (in-plane).");
+}
+
+// Every slice along `plane` through the denoiser (one scale for the whole
+// volume). Empty when cancelled.
+std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &volume, SlicePlane plane,
+                                        const std::function<void(int, int)> &progress, int workBefore, int workTotal,
+                                        const std::atomic_bool &cancel, EnhancedRow &outcome)
+{
+    const auto range = networkRangeOf(volume);
+    const int count = sliceCountOf(volume, plane);
+    ScanVolume enhanced = volume;
+    int done = workBefore;
+    for (int frame = 0; frame < volume.size[3]; ++frame) {
+        // The frame's slices scaled once: a 2.5-D network reads each slice's neighbours too.
+        std::vector<cv::Mat> unit(static_cast<std::size_t>(count));
+        for (int index = 0; index < count; ++index)
+            unit[static_cast<std::size_t>(index)] = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
+        for (int index = 0; index < count; ++index, ++done) {
+            if (progress) {
+                enhancer.setTileProgress([&progress, done, workTotal](int tiles, int tilesTotal) {
+                    progress(done * tilesTotal + tiles, workTotal * tilesTotal);
+                });
+            }
+            NoiseEstimate noise;
+            const cv::Mat result = enhancer.enhanceUnit(unit[static_cast<std::size_t>(index)],
+                                                        neighboursOf(unit, index, enhancer.neighbourSlices()),
+                                                        &cancel, &noise);
+            if (result.empty())
+                return std::nullopt;
+            if (frame == 0 && index == count / 2)
+                outcome.noise = noise;
+            insertSlice(enhanced, plane, index, frame, fromNetworkUnit(result, range));
+        }
+    }
+    enhancer.setTileProgress({});
+    return enhanced;
+}
+
+// Enhances a volume row: denoised along `plane`, then (with a super-resolution
+// model) up-sampled along the plane's slice axis, then the contrast step; written in the input's
+// format (NIfTI float on the finer grid), then scored on the volume as written,
+// brought back to the input's grid when it changed. False when cancelled.
+bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::filesystem::path &target,
                       SlicePlane plane, const EnhanceOptions &options, const std::function<void(int, int)> &progress,
                       const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
@@ -294,50 +457,72 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
                           + std::to_string(volume.size[1])
                           + " voxels across, smaller than the 7x7 window that SSIM needs");
     const auto range = networkRangeOf(volume);
+    const int axis = sliceAxisOf(volume, plane);
+    checkUpscalerFits(models, true, options.resolutionModel.empty() ? options.modelFile : options.resolutionModel,
+                      row.imagePath.string());
+    if (models.upscaler && volume.format != ScanFormat::Nifti)
+        throw EngineError("Super-resolution writes NIfTI volumes; the DICOM series '" + row.imagePath.string()
+                          + "' can be converted to NIfTI first (for example with dcm2niix)");
     const int count = sliceCountOf(volume, plane);
-    const int total = count * volume.size[3];
+    const int denoiseWork = models.denoiser ? count * volume.size[3] : 0;
+    int upscaleWork = 0;
+    if (models.upscaler) {
+        for (int a = 0; a < 3; ++a)
+            upscaleWork += a == axis ? 0 : volume.size[static_cast<std::size_t>(a)] * volume.size[3];
+    }
+    const int totalWork = denoiseWork + upscaleWork;
     ScanVolume enhanced = volume;
-    int done = 0;
-    for (int frame = 0; frame < volume.size[3]; ++frame) {
-        // The frame's slices scaled once: a 2.5-D network reads each slice's neighbours too.
-        std::vector<cv::Mat> unit(static_cast<std::size_t>(count));
-        for (int index = 0; index < count; ++index)
-            unit[static_cast<std::size_t>(index)] = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
-        for (int index = 0; index < count; ++index, ++done) {
-            if (progress) {
-                enhancer.setTileProgress([&progress, done, total](int tiles, int tilesTotal) {
-                    progress(done * tilesTotal + tiles, total * tilesTotal);
-                });
-            }
-            NoiseEstimate noise;
-            const cv::Mat result = enhancer.enhanceUnit(unit[static_cast<std::size_t>(index)],
-                                                        neighboursOf(unit, index, enhancer.neighbourSlices()),
-                                                        &cancel, &noise);
-            if (result.empty())
-                return false;
-            if (frame == 0 && index == count / 2)
-                outcome.noise = noise;
-            insertSlice(enhanced, plane, index, frame, fromNetworkUnit(result, range));
-        }
+    if (models.denoiser) {
+        auto denoised = denoiseVolume(*models.denoiser, volume, plane, progress, 0, totalWork, cancel, outcome);
+        if (!denoised)
+            return false;
+        enhanced = std::move(*denoised);
     }
-    enhancer.setTileProgress({});
     // Voxels without a value (NaN outside a resampled field of view) stay so.
-    for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
-        if (std::isnan(volume.voxels[i]))
-            enhanced.voxels[i] = volume.voxels[i];
+    const auto keepNan = [&] {
+        for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
+            if (std::isnan(volume.voxels[i]))
+                enhanced.voxels[i] = volume.voxels[i];
+        }
+    };
+    keepNan();
+    const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
+    const std::string description = "MRI Enhance Studio: " + models.description;
+    if (models.upscaler) {
+        auto sharp = superResolveVolume(*models.upscaler, enhanced, axis, range, &cancel, [&](int done, int) {
+            if (progress)
+                progress(denoiseWork + done, totalWork);
+        });
+        if (!sharp)
+            return false;
+        // The contrast step last, on the finer grid.
+        contrastVolume(*sharp, plane, range, options.contrast);
+        // Float: the finer grid's values lie between the input's levels.
+        writeNiftiVolume(*sharp, target, description, kNiftiFloat32);
+        outcome.scale = models.scale;
+        outcome.upsampledAxis = axis;
+    } else {
+        if (options.contrast.kind != ContrastKind::None) {
+            contrastVolume(enhanced, plane, range, options.contrast);
+            keepNan();
+        }
+        if (volume.format == ScanFormat::Nifti)
+            writeNiftiLike(row.imagePath, enhanced, target, description);
+        else
+            writeDerivedDicomSeries(volume, enhanced, target, derivedDescription(volume, options.modelFile));
     }
-    if (volume.format == ScanFormat::Nifti)
-        writeNiftiLike(row.imagePath, enhanced, target, "MRI Enhance Studio: " + options.modelFile.filename().string());
-    else
-        writeDerivedDicomSeries(volume, enhanced, target, derivedDescription(volume, options.modelFile));
-    // Scored as written: integer formats round the values.
-    const ScanVolume written = readScan(target);
+    // Scored as written (integer formats round the values), on the input's grid.
+    ScanVolume written = readScan(target);
+    if (outcome.scale > 1)
+        written = degradeVolumeAlongAxis(written, axis, outcome.scale, SliceProfile::Area);
     const auto metrics = compareVolumes(volume, written);
     outcome.psnr = metrics.psnr;
     outcome.ssim = metrics.ssim;
+    outcome.cnr = greyWhiteCnr(sampleVoxels(written), classes);
+    outcome.contrast = contrastStepText(options.contrast);
     outcome.format = scanFormatName(volume.format);
     outcome.dataRange = volume.dataRange;
-    outcome.slices = total;
+    outcome.slices = count * volume.size[3];
     outcome.slicesPerVolume = count;
     if (!options.perSliceCsv.empty()) {
         for (int frame = 0; frame < volume.size[3]; ++frame) {
@@ -354,6 +539,45 @@ bool enhanceVolumeRow(Enhancer &enhancer, const DatasetRow &row, const std::file
         }
     }
     return true;
+}
+
+// A picture: denoised, then (with a super-resolution model) up-sampled
+// in-plane, then the contrast step; scored against the input on its grid.
+// Empty when cancelled.
+cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const ContrastStep &contrast,
+                       const std::atomic_bool &cancel, EnhancedRow &outcome, const std::filesystem::path &upscalerFile,
+                       const std::string &input)
+{
+    checkUpscalerFits(models, false, upscalerFile, input);
+    cv::Mat enhanced = original;
+    if (models.denoiser) {
+        enhanced = models.denoiser->enhance(original, &cancel, &outcome.noise);
+        if (enhanced.empty())
+            return {};
+    }
+    if (models.upscaler) {
+        const cv::Mat sharp = superResolveUnit(*models.upscaler, toUnitFloat(enhanced), -1, &cancel);
+        if (sharp.empty())
+            return {};
+        enhanced = fromUnitFloat(sharp, original.depth());
+    }
+    enhanced = contrastPicture(enhanced, contrast, outcome.cnr);
+    outcome.contrast = contrastStepText(contrast);
+    QualityMetrics metrics;
+    if (models.upscaler) {
+        outcome.scale = models.scale;
+        outcome.upsampledAxis = -1;
+        const cv::Mat back = fromUnitFloat(degradeInPlane(toUnitFloat(enhanced), models.scale, SliceProfile::Area),
+                                           original.depth());
+        // A side not divisible by the factor: compare the part both grids cover.
+        const cv::Rect common(0, 0, back.cols, back.rows);
+        metrics = compareImages(original(common).clone(), back);
+    } else {
+        metrics = compareImages(original, enhanced);
+    }
+    outcome.psnr = metrics.psnr;
+    outcome.ssim = metrics.ssim;
+    return enhanced;
 }
 
 } // namespace
@@ -429,6 +653,7 @@ std::filesystem::path defaultEnhancedDir(const Dataset &dataset)
 EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &options, const EnhanceCallbacks &callbacks,
                                 const std::atomic_bool &cancel)
 {
+    checkContrastStep(options.contrast);
     auto selected = selectRows(dataset, options);
     const auto outputDir = options.outputDir.empty() ? defaultEnhancedDir(dataset) : options.outputDir;
     auto metricsCsv = options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv;
@@ -442,12 +667,16 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     }
     const auto targets = planOutputPaths(dataset, outputDir);
     checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, options.modelFile, writeCsv);
-    auto enhancer = Enhancer::load(options.modelFile);
-    if (options.tileSize > 0)
-        enhancer.setTiling(options.tileSize);
-    if (options.noiseCoils >= 0)
-        enhancer.setNoiseCoils(options.noiseCoils);
-    const SlicePlane plane = options.plane.value_or(enhancer.info().settings.slicePlane);
+    if (!options.resolutionModel.empty())
+        checkOutputsAreSafe(dataset, selected, outputDir, targets, {}, options.resolutionModel, false);
+    auto models = loadModels(options);
+    for (auto *model : {models.denoiser ? &*models.denoiser : nullptr, models.upscaler ? &*models.upscaler : nullptr}) {
+        if (model && options.tileSize > 0)
+            model->setTiling(options.tileSize);
+    }
+    if (models.denoiser && options.noiseCoils >= 0)
+        models.denoiser->setNoiseCoils(options.noiseCoils);
+    const SlicePlane plane = options.plane.value_or(models.first().info().settings.slicePlane);
     ensureWritableFolder(outputDir, "output folder");
     removeStaleTemporaryFiles(outputDir, true);
     if (writeCsv) {
@@ -457,7 +686,9 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
 
     EnhanceRunResult result;
     result.modelSha256 = sha256OfFile(options.modelFile);
-    result.device = enhancer.deviceName();
+    if (!options.resolutionModel.empty())
+        result.modelSha256 += "+" + sha256OfFile(options.resolutionModel);
+    result.device = models.first().deviceName();
     result.threads = useThreads(options.threads);
     result.rows.resize(dataset.rows.size());
     for (std::size_t i = 0; i < dataset.rows.size(); ++i)
@@ -492,7 +723,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             slice.rowIndex = index;
             slice.slice = progress.done + 1;
             slice.slices = progress.total;
-            enhancer.setTileProgress([&callbacks, slice](int done, int total) mutable {
+            setTileProgress(models, [&callbacks, slice](int done, int total) mutable {
                 slice.tilesDone = done;
                 slice.tilesTotal = total;
                 callbacks.onSliceProgress(slice);
@@ -518,7 +749,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                         callbacks.onSliceProgress(slice);
                     };
                 }
-                if (!enhanceVolumeRow(enhancer, row, targets[index], plane, options, volumeProgress, cancel, outcome)) {
+                if (!enhanceVolumeRow(models, row, targets[index], plane, options, volumeProgress, cancel, outcome)) {
                     result.cancelled = true;
                     break;
                 }
@@ -532,17 +763,17 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
                                   + std::to_string(original.rows)
                                   + " pixels, smaller than the 7x7 window that SSIM needs");
-            const cv::Mat enhanced = enhancer.enhance(original, &cancel, &outcome.noise);
+            const cv::Mat enhanced = enhancePicture(models, original, options.contrast, cancel, outcome,
+                                                    options.resolutionModel.empty() ? options.modelFile
+                                                                                    : options.resolutionModel,
+                                                    row.imagePathText);
             if (enhanced.empty()) {
                 result.cancelled = true;
                 break;
             }
-            const auto metrics = compareImages(original, enhanced);
             saveImageAtomically(targets[index], enhanced);
             outcome.done = true;
             outcome.enhancedImage = std::filesystem::absolute(targets[index]).lexically_normal();
-            outcome.psnr = metrics.psnr;
-            outcome.ssim = metrics.ssim;
             outcome.format = scanFormatName(ScanFormat::Picture);
             outcome.dataRange = dataRangeOf(original);
             outcome.slices = 1;
@@ -642,10 +873,15 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
         fields.push_back(enhancedPath);
         fields.push_back(outcome.done ? formatMetric(outcome.psnr, 4) : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.ssim, 6) : std::string());
+        fields.push_back(outcome.done ? formatMetric(outcome.cnr, 4) : std::string());
+        fields.push_back(outcome.done ? outcome.contrast : std::string());
         fields.push_back(outcome.done ? formatMetric(outcome.dataRange, outcome.dataRange == std::floor(outcome.dataRange) ? 0 : 6)
                                       : std::string());
         fields.push_back(outcome.done ? std::to_string(outcome.slices) : std::string());
         fields.push_back(outcome.format);
+        fields.push_back(outcome.done ? std::to_string(outcome.scale) : std::string());
+        fields.push_back(outcome.done ? upsampledAlongText(outcome) : std::string());
+        fields.push_back(outcome.done ? (outcome.scale > 1 ? "input" : "enhanced") : std::string());
         fields.push_back(outcome.modelSha256);
         fields.push_back(outcome.error);
         table.rows.push_back(std::move(fields));
@@ -720,10 +956,18 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
             outcome.enhancedImage = (path.is_absolute() ? path : csvFolder / path).lexically_normal();
             outcome.psnr = parseMetric(fields[psnrColumn]);
             outcome.ssim = parseMetric(fields[ssimColumn]);
+            if (const int column = table.columnIndex("CNR"); column >= 0)
+                outcome.cnr = parseMetric(fields[static_cast<std::size_t>(column)]);
+            if (const int column = table.columnIndex("contrast"); column >= 0)
+                outcome.contrast = fields[static_cast<std::size_t>(column)];
             if (const int column = table.columnIndex("data_range"); column >= 0)
                 outcome.dataRange = parseMetric(fields[static_cast<std::size_t>(column)]);
             if (const int column = table.columnIndex("slices"); column >= 0)
                 outcome.slices = std::atoi(fields[static_cast<std::size_t>(column)].c_str());
+            if (const int column = table.columnIndex("scale"); column >= 0)
+                outcome.scale = std::max(1, std::atoi(fields[static_cast<std::size_t>(column)].c_str()));
+            if (const int column = table.columnIndex("upsampled_along"); column >= 0)
+                outcome.upsampledAxis = upsampledAxisOf(fields[static_cast<std::size_t>(column)]);
             std::error_code error;
             outcome.done = outcome.error.empty() && std::filesystem::exists(outcome.enhancedImage, error);
         }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ContrastStep.h"
 #include "CsvTable.h"
 #include "Dataset.h"
 #include "Metrics.h"
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +20,13 @@ namespace mri {
 
 struct EnhanceOptions
 {
+    // A denoising model, or a super-resolution one (objective superres) alone.
     std::filesystem::path modelFile;
+    // Non-empty: a super-resolution model applied after modelFile's denoising,
+    // in the same run (SuperResolution.h).
+    std::filesystem::path resolutionModel;
+    int scale = 0;                            // > 0: the factor asked for; the super-resolution model must have it
+    bool throughPlane = false;                // asked for through-plane: refuse a model trained on pictures
     std::filesystem::path outputDir;          // empty: <dataset>/enhanced_images
     std::filesystem::path metricsCsv;         // empty: <dataset>/brain_tumor_info_metrics.csv
     std::vector<std::string> patientIds;      // empty: every row
@@ -29,6 +37,9 @@ struct EnhanceOptions
     int threads = 0;                          // CPU threads of the network; 0: every CPU this process may use
     std::optional<SlicePlane> plane;          // volumes are enhanced along it; empty: the model's plane
     std::filesystem::path perSliceCsv;        // non-empty: one row per slice of every enhanced row, here
+    // After the network, before writing: pictures on the unit result, volumes
+    // slice by slice along the plane (ContrastStep.h). None: the network's output as it is.
+    ContrastStep contrast;
     // Set: only this part's rows (ShardPlan.h), its own metrics CSV
     // (shardMetricsCsv of metricsCsv) rewritten after every row, and rows that
     // an earlier run of the part finished with the same model are kept, not redone.
@@ -43,6 +54,13 @@ struct EnhancedRow
     std::filesystem::path enhancedImage;       // absolute path of the written image
     double psnr = 0.0;
     double ssim = 0.0;
+    // Grey/white contrast-to-noise ratio (TissueContrast.h) of the result as
+    // written. There is no ground truth at enhance time: the tissue classes
+    // come from the enhanced result before the contrast step, so the figure
+    // says what the contrast step did to the separation of grey and white
+    // matter. NaN (written "nan") when no three classes are found.
+    double cnr = std::numeric_limits<double>::quiet_NaN();
+    std::string contrast;                      // contrastStepText of the step applied ("none")
     NoiseEstimate noise;                       // measured in the slice's background (a volume's middle slice)
     std::string format;                        // "picture", "nifti", "dicom" (scanFormatName)
     double dataRange = 0.0;                    // data_range of PSNR and SSIM (ScanVolume::dataRange)
@@ -132,9 +150,14 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
 std::vector<std::filesystem::path> planOutputPaths(const Dataset &dataset, const std::filesystem::path &outputDir);
 
 // The metrics table: every input column plus enhanced_image_path, PSNR, SSIM,
-// data_range, slices, format, model_sha256 and error (patient_id and image_path as read; an input column named like one
-// of these eight keeps its values as "<name>_input"). Only rows done or failed are written. Enhanced paths are written
-// relative to the CSV's folder when inside it.
+// CNR, contrast, data_range, slices, format, scale, upsampled_along ("x y"
+// for a picture, a volume's array axis, empty without super-resolution),
+// metrics_grid ("enhanced": PSNR and SSIM compare the result itself; "input":
+// the result area-down-sampled back to the input's grid), model_sha256 (two
+// digests joined by "+" when a super-resolution model followed the denoiser)
+// and error (patient_id and image_path as read; an input column named like
+// one of these keeps its values as "<name>_input"). Only rows done or failed
+// are written. Enhanced paths are written relative to the CSV's folder when inside it.
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv);
 void writeMetricsCsv(const Dataset &dataset, const std::vector<EnhancedRow> &rows,

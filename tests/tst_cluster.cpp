@@ -513,6 +513,32 @@ private slots:
         QVERIFY(report["timings"].toObject()["enhancing_seconds"].toDouble() > 0.0);
         QVERIFY(report["seconds"].toDouble() > 0.0);
 
+        // --contrast: the step and each row's grey/white CNR are in the report; a bad step is a usage error.
+        const QString contrastReport = folder + "/contrast.json";
+        const auto contrasted = runTool({"enhance", "--dataset", folder, "--model", m_model, "--json", contrastReport,
+                                         "--quiet", "--contrast", "CLAHE:3,4", "--out-dir", folder + "/contrast",
+                                         "--csv-out", folder + "/contrast.csv"});
+        QCOMPARE(contrasted.exitCode, 3);
+        const auto withContrast = readJson(contrastReport);
+        QCOMPARE(withContrast["settings"].toObject()["contrast"].toString(), QString("clahe:3,4"));
+        QCOMPARE(report["settings"].toObject()["contrast"].toString(), QString("none"));
+        int measured = 0;
+        for (const auto &value : withContrast["rows"].toArray()) {
+            const auto row = value.toObject();
+            if (row["status"].toString() != "done")
+                continue;
+            QCOMPARE(row["contrast"].toString(), QString("clahe:3,4"));
+            // A number, or null where the result has no three tissue classes.
+            QVERIFY(row.contains("CNR") && (row["CNR"].isNull() || row["CNR"].toDouble() >= 0.0));
+            ++measured;
+        }
+        QCOMPARE(measured, 11);
+        const auto badStep = runTool({"enhance", "--dataset", folder, "--model", m_model, "--contrast", "clahe:99"});
+        QCOMPARE(badStep.exitCode, 2);
+        QVERIFY2(badStep.err.contains("The contrast step 'clahe:99' has clip 99, outside 0.1..40"), qPrintable(badStep.err));
+        const auto help = runTool({"enhance", "--help"});
+        QVERIFY2(help.out.contains("--contrast") && help.out.contains("CLIP 0.1..40"), qPrintable(help.out));
+
         // A failing command still reports, with its sentence.
         const QString failed = folder + "/failed.json";
         const auto missing = runTool({"enhance", "--dataset", folder, "--model", folder + "/absent.pt", "--json", failed});

@@ -125,22 +125,28 @@ void TestEndToEnd::trainEnhanceCompare()
 
     const auto table = readCsvFile(metrics.toStdString());
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "clean_image_path", "age",
-                                                     "enhanced_image_path", "PSNR", "SSIM", "data_range", "slices",
-                                                     "format", "model_sha256", "error"}));
+                                                     "enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast", "data_range",
+                                                     "slices", "format", "scale", "upsampled_along", "metrics_grid",
+                                                     "model_sha256", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(7));
     int failed = 0;
     for (const auto &row : table.rows) {
         if (row[0] == "P-201, broken") {
             ++failed;
-            QVERIFY(row[4].empty() && row[5].empty() && row[6].empty() && row[7].empty() && row[8].empty());
-            QVERIFY(QString::fromStdString(row[11]).contains("broken.png"));
+            QVERIFY(row[4].empty() && row[5].empty() && row[6].empty() && row[7].empty() && row[8].empty()
+                    && row[9].empty() && row[10].empty());
+            QVERIFY(QString::fromStdString(row[16]).contains("broken.png"));
             continue;
         }
-        QVERIFY2(row[7] == "255" || row[7] == "65535", row[7].c_str()); // the picture's bit depth
-        QCOMPARE(row[8], std::string("1"));
-        QCOMPARE(row[9], std::string("picture"));
-        QCOMPARE(row[10].size(), std::size_t(64)); // model_sha256
-        QVERIFY(row[11].empty());
+        QCOMPARE(row[8], std::string("none")); // contrast
+        QVERIFY2(row[9] == "255" || row[9] == "65535", row[9].c_str()); // the picture's bit depth
+        QCOMPARE(row[10], std::string("1"));
+        QCOMPARE(row[11], std::string("picture"));
+        QCOMPARE(row[12], std::string("1"));        // scale
+        QVERIFY(row[13].empty());                   // upsampled_along
+        QCOMPARE(row[14], std::string("enhanced")); // metrics_grid
+        QCOMPARE(row[15].size(), std::size_t(64)); // model_sha256
+        QVERIFY(row[16].empty());
         const QString enhancedPath = QDir(m_work).filePath(QString::fromStdString(row[4]));
         QVERIFY2(QFile::exists(enhancedPath), qPrintable(enhancedPath));
         const auto original = loadGrayscaleImage(QDir(m_input).filePath(QString::fromStdString(row[1])).toStdString());

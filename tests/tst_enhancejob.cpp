@@ -12,6 +12,7 @@
 #include "Metrics.h"
 #include "Noise.h"
 #include "TestDatasets.h"
+#include "TissueContrast.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -49,6 +50,7 @@ private slots:
     void aSliceSmallerThanTheSsimWindowIsOneRowsSentence();
     void theNoiseOfEverySliceIsMeasuredAndReported();
     void tilesOfALargeSliceReportProgressAndCancelPromptly();
+    void theContrastStepIsAppliedAndMeasured();
 
 private:
     static QString model() { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
@@ -269,14 +271,16 @@ void TestEnhanceJob::userColumnsNamedLikeOursAreKept()
     const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
     QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "Error_input", "psnr_input",
                                                      "enhanced_image_path_input", "Format_input", "enhanced_image_path",
-                                                     "PSNR", "SSIM", "data_range", "slices", "format", "model_sha256", "error"}));
+                                                     "PSNR", "SSIM", "CNR", "contrast", "data_range", "slices", "format",
+                                                     "scale", "upsampled_along", "metrics_grid", "model_sha256", "error"}));
     QCOMPARE(table.rows.size(), std::size_t(2));
     QCOMPARE(table.rows[0][2], std::string("none"));
     QCOMPARE(table.rows[0][3], std::string("31.5"));
     QCOMPARE(table.rows[0][4], std::string("old/s1.png"));
     QCOMPARE(table.rows[0][5], std::string("png"));
     QCOMPARE(table.rows[0][6], std::string("enhanced_images/images/s1.png"));
-    QCOMPARE(table.rows[0][11], std::string("picture"));
+    QCOMPARE(table.rows[0][10], std::string("none"));
+    QCOMPARE(table.rows[0][13], std::string("picture"));
 }
 
 void TestEnhanceJob::longFileNamesAndStaleTemporaryFiles()
@@ -424,6 +428,65 @@ void TestEnhanceJob::tilesOfALargeSliceReportProgressAndCancelPromptly()
     QCOMPARE(tilesRun, 3);
     QVERIFY2(seconds < 1.0, qPrintable(QString::number(seconds)));
     QVERIFY(!QFile::exists(dir.filePath("second/big.png")));
+}
+
+// --contrast: the written picture is the network's result through the step;
+// the CSV names the step and gives the grey/white CNR of what was written
+// with the classes of the result before the step. The test model's output is
+// nearly flat (no three classes): its CNR is "nan", as documented; the
+// figure's values on real slices are checked in tst_contrast and measured by
+// bench_contrast.
+void TestEnhanceJob::theContrastStepIsAppliedAndMeasured()
+{
+    QTemporaryDir plainDir;
+    QTemporaryDir claheDir;
+    for (const auto *dir : {&plainDir, &claheDir}) {
+        for (int i = 0; i < 3; ++i)
+            writeSlice(dir->filePath(QString("images/s%1.png").arg(i)), 40 + i);
+        writeCsv(dir->filePath("brain_tumor_info.csv"),
+                 "patient_id,image_path\nP0,images/s0.png\nP1,images/s1.png\nP2,images/s2.png\n");
+    }
+    const auto plain = run(plainDir.path());
+    EnhanceOptions options;
+    options.contrast = parseContrastStep("clahe:3,4");
+    const auto clahe = run(claheDir.path(), options);
+    QCOMPARE(plain.succeeded, 3);
+    QCOMPARE(clahe.succeeded, 3);
+    const auto plainTable = readCsvFile(plainDir.filePath("brain_tumor_info_metrics.csv").toStdString());
+    const auto claheTable = readCsvFile(claheDir.filePath("brain_tumor_info_metrics.csv").toStdString());
+    const int cnr = claheTable.columnIndex("CNR");
+    const int contrast = claheTable.columnIndex("contrast");
+    QCOMPARE(cnr, claheTable.columnIndex("SSIM") + 1);
+    QCOMPARE(contrast, cnr + 1);
+    for (std::size_t r = 0; r < 3; ++r) {
+        QCOMPARE(plainTable.rows[r][static_cast<std::size_t>(contrast)], std::string("none"));
+        QCOMPARE(claheTable.rows[r][static_cast<std::size_t>(contrast)], std::string("clahe:3,4"));
+        // The written picture is the plain result through the step.
+        const cv::Mat plainImage = loadGrayscaleImage(plain.rows[r].enhancedImage);
+        const cv::Mat claheImage = loadGrayscaleImage(clahe.rows[r].enhancedImage);
+        const cv::Mat expected = fromUnitFloat(applyContrast(toUnitFloat(plainImage), options.contrast), CV_8U);
+        QCOMPARE(cv::norm(claheImage, expected, cv::NORM_INF), 0.0);
+        // The CNR columns: the written image with the classes of the network's result.
+        for (const auto &[table, image] : {std::pair{&plainTable, plainImage}, std::pair{&claheTable, claheImage}}) {
+            const std::string written = table->rows[r][static_cast<std::size_t>(cnr)];
+            const double value = greyWhiteCnr(image, plainImage);
+            QCOMPARE(written, formatMetric(value, 4));
+            QVERIFY2(written == "nan" || (value >= 0.0 && value < 1000.0), written.c_str());
+        }
+        QCOMPARE(formatMetric(clahe.rows[r].cnr, 4), claheTable.rows[r][static_cast<std::size_t>(cnr)]);
+        // PSNR/SSIM are the written image's against the input.
+        const auto metrics = compareImages(loadGrayscaleImage(claheDir.filePath(QString("images/s%1.png").arg(r)).toStdString()), claheImage);
+        QVERIFY(std::abs(clahe.rows[r].psnr - metrics.psnr) < 1e-9);
+    }
+    // Read back.
+    const auto again = readMetricsCsv(openDataset(claheDir.path().toStdString()), claheDir.filePath("brain_tumor_info_metrics.csv").toStdString());
+    QCOMPARE(again[1].contrast, std::string("clahe:3,4"));
+    QCOMPARE(formatMetric(again[1].cnr, 4), formatMetric(clahe.rows[1].cnr, 4));
+    // An out-of-range step is refused before any work.
+    EnhanceOptions bad;
+    bad.contrast.kind = ContrastKind::Gamma;
+    bad.contrast.gamma = 9.0;
+    QVERIFY_THROWS_EXCEPTION(EngineError, run(claheDir.path(), bad));
 }
 
 QTEST_GUILESS_MAIN(TestEnhanceJob)

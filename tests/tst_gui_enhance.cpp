@@ -7,6 +7,7 @@
 // where it needs them), so any of them can run alone.
 
 #include "ComparisonPage.h"
+#include "ContrastPanel.h"
 #include "CsvTable.h"
 #include "Dataset.h"
 #include "EnhanceJob.h"
@@ -21,6 +22,8 @@
 #include "Trainer.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPushButton>
@@ -51,6 +54,7 @@ private slots:
     void earlierResultsAreLoadedOnOpen();
     void aFileThatIsNoModelIsOneSentence();
     void closingDuringEnhancementKeepsWhatWasWritten();
+    void contrastChoicePreviewsAndReachesTheJob();
 
 private:
     QString newDataset();
@@ -387,6 +391,75 @@ void TestGuiEnhance::closingDuringEnhancementKeepsWhatWasWritten()
         QVERIFY2(!QFileInfo(file).fileName().contains(QStringLiteral(".tmp-")), qPrintable(file));
     }
 }
+
+// The contrast choice under the view: changing it recomputes the preview of
+// the shown slice, and "Enhance" passes it to the job (the CSV says which).
+void TestGuiEnhance::contrastChoicePreviewsAndReachesTheJob()
+{
+    const QString dataset = newDataset();
+    enhanceWithEngine(dataset, {0});
+    if (QTest::currentTestFailed())
+        return;
+    MainWindow window;
+    test::showAndOpen(window, dataset);
+    if (QTest::currentTestFailed())
+        return;
+    window.session()->setModelFile(m_model);
+    QTRY_VERIFY_WITH_TIMEOUT(window.session()->modelInfo().has_value(), 10000);
+    auto *panel = window.findChild<ContrastPanel *>(QStringLiteral("contrastPanel"));
+    QVERIFY(panel);
+    auto *kind = panel->findChild<QComboBox *>(QStringLiteral("contrastKind"));
+    auto *clip = panel->findChild<QDoubleSpinBox *>(QStringLiteral("contrast_clip"));
+    auto *tiles = panel->findChild<QDoubleSpinBox *>(QStringLiteral("contrast_tiles"));
+    auto *gamma = panel->findChild<QDoubleSpinBox *>(QStringLiteral("contrast_gamma"));
+    QVERIFY(kind && clip && tiles && gamma);
+    // The widgets come from the engine's table.
+    QCOMPARE(clip->minimum(), 0.1);
+    QCOMPARE(clip->maximum(), 40.0);
+    QCOMPARE(clip->value(), 2.0);
+    QCOMPARE(tiles->maximum(), 64.0);
+
+    // Row 0 has a result: its enhanced slice is previewed, first without a step.
+    QSignalSpy previews(panel, &ContrastPanel::previewUpdated);
+    window.patientsPage()->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->previewImage().isNull(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->findChild<QLabel *>(QStringLiteral("contrastPreviewNote"))->text().startsWith("Enhanced slice"), 10000);
+    const QImage plain = panel->previewImage();
+    QVERIFY(clip->isHidden() && gamma->isHidden());
+
+    previews.clear();
+    kind->setCurrentIndex(kind->findData(static_cast<int>(mri::ContrastKind::Clahe)));
+    QVERIFY(!clip->isHidden() && !tiles->isHidden() && gamma->isHidden());
+    clip->setValue(4.0);
+    tiles->setValue(4);
+    QTRY_VERIFY(previews.count() >= 1);
+    QTRY_VERIFY(panel->previewImage() != plain);
+    const QImage clahe = panel->previewImage();
+    qInfo("contrast preview of a %dx%d slice: %.2f ms", clahe.width(), clahe.height(), panel->previewMilliseconds());
+    QVERIFY(panel->previewMilliseconds() < 1000.0);
+    QCOMPARE(mri::contrastStepText(window.session()->contrastStep()), std::string("clahe:4,4"));
+    test::saveReviewShot(window, QStringLiteral("contrast-preview"));
+
+    kind->setCurrentIndex(kind->findData(static_cast<int>(mri::ContrastKind::Gamma)));
+    gamma->setValue(0.5);
+    QTRY_VERIFY(panel->previewImage() != clahe);
+    kind->setCurrentIndex(kind->findData(static_cast<int>(mri::ContrastKind::Clahe)));
+    QCOMPARE(mri::contrastStepText(panel->step()), std::string("clahe:4,4"));
+
+    // Enhance: the job gets the step; the CSV names it and measures the CNR.
+    selectRows(window, {1});
+    QSignalSpy finished(window.session(), &StudioSession::enhanceFinished);
+    window.enhanceSelected();
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+    const auto table = mri::readCsvFile(QDir(dataset).filePath(QStringLiteral("brain_tumor_info_metrics.csv")).toStdString());
+    const int contrast = table.columnIndex("contrast");
+    QVERIFY(contrast >= 0 && table.columnIndex("CNR") == table.columnIndex("SSIM") + 1);
+    QCOMPARE(table.rows.size(), std::size_t(2));
+    QCOMPARE(table.rows[0][static_cast<std::size_t>(contrast)], std::string("none")); // the earlier run
+    QCOMPARE(table.rows[1][static_cast<std::size_t>(contrast)], std::string("clahe:4,4"));
+}
+
 
 int main(int argc, char *argv[])
 {

@@ -14,6 +14,7 @@
 #include "Metrics.h"
 #include "NiftiFile.h"
 #include "ScanVolume.h"
+#include "TissueContrast.h"
 #include "DicomTestSupport.h"
 #include "TestDatasets.h"
 #include "Trainer.h"
@@ -168,6 +169,7 @@ private slots:
     void enhancesDicomRows_data();
     void enhancesDicomRows();
     void anotherPlaneAndPerSliceMetrics();
+    void theContrastStepGoesSliceBySliceAlongThePlane();
     void slicesGoBackWhereTheyCameFrom_data();
     void slicesGoBackWhereTheyCameFrom();
     void oneStemTwoNiftiFilesAndASeriesAtTheTop();
@@ -438,6 +440,39 @@ void TestVolumeJob::anotherPlaneAndPerSliceMetrics()
         QCOMPARE(fields[column(table, "SSIM")],
                  formatMetric(structuralSimilarity(original, enhanced, source.dataRange), 6));
     }
+}
+
+// --contrast on a volume: each slice along the plane, on the network's unit
+// scale of the input; CNR with the classes of the volume before the step.
+void TestVolumeJob::theContrastStepGoesSliceBySliceAlongThePlane()
+{
+    const fs::path folder = fresh("contrast");
+    writeNiftiVolume(makeVolume(24, 20, 10, 1, 900.0, 0.0, {1.0, 1.0, 3.0}), folder / "scan.nii.gz", "test", kNiftiFloat32);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nA1,scan.nii.gz\n");
+    const auto dataset = openDataset(folder);
+    EnhanceOptions plainOptions;
+    plainOptions.plane = SlicePlane::Coronal;
+    const auto plain = run(dataset, plainOptions);
+    EnhanceOptions options = plainOptions;
+    options.contrast = parseContrastStep("clahe:2,2");
+    options.outputDir = folder / "with-contrast";
+    options.metricsCsv = folder / "with-contrast.csv";
+    const auto stepped = run(dataset, options);
+    QVERIFY2(plain.rows[0].done && stepped.rows[0].done, stepped.rows[0].error.c_str());
+    const ScanVolume source = readNiftiFile(folder / "scan.nii.gz");
+    const ScanVolume plainVolume = readNiftiFile(plain.rows[0].enhancedImage);
+    const ScanVolume steppedVolume = readNiftiFile(stepped.rows[0].enhancedImage);
+    const auto range = networkRangeOf(source);
+    for (int slice = 0; slice < sliceCountOf(source, SlicePlane::Coronal); ++slice) {
+        const cv::Mat expected = fromNetworkUnit(
+            applyContrast(toNetworkUnit(extractSlice(plainVolume, SlicePlane::Coronal, slice), range), options.contrast), range);
+        const cv::Mat actual = extractSlice(steppedVolume, SlicePlane::Coronal, slice);
+        QVERIFY2(cv::norm(expected, actual, cv::NORM_INF) < 1e-3 * (range.high - range.low), qPrintable(QString::number(slice)));
+    }
+    const auto table = readCsvFile(options.metricsCsv);
+    QCOMPARE(table.rows[0][column(table, "contrast")], std::string("clahe:2,2"));
+    QCOMPARE(table.rows[0][column(table, "CNR")], formatMetric(greyWhiteCnr(steppedVolume, plainVolume), 4));
+    QCOMPARE(readCsvFile(plain.metricsCsv).rows[0][column(table, "contrast")], std::string("none"));
 }
 
 void TestVolumeJob::oneStemTwoNiftiFilesAndASeriesAtTheTop()

@@ -1,5 +1,6 @@
 #include "PatientsPage.h"
 
+#include "ContrastPanel.h"
 #include "PatientTableModel.h"
 #include "SideBySideView.h"
 #include "StudioSession.h"
@@ -66,7 +67,17 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("patientsSplitter"));
     m_splitter->addWidget(left);
-    m_splitter->addWidget(m_view);
+    // Under the view: the contrast step of "Enhance", previewed on the slice shown.
+    m_contrast = new ContrastPanel(this);
+    m_contrast->setObjectName(QStringLiteral("contrastPanel"));
+    m_contrast->setStep(m_session->contrastStep());
+    connect(m_contrast, &ContrastPanel::stepChanged, m_session, &StudioSession::setContrastStep);
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_view, 1);
+    rightLayout->addWidget(m_contrast);
+    m_splitter->addWidget(right);
     m_splitter->setStretchFactor(0, 2);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setChildrenCollapsible(false);
@@ -93,6 +104,8 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
         if (pair.row != m_currentRow || pair.row >= static_cast<int>(m_session->results().size()))
             return;
         m_view->showSlices(pair, m_session->results()[static_cast<std::size_t>(pair.row)]);
+        const bool enhanced = !pair.enhanced.isNull();
+        m_contrast->setSlice(enhanced ? pair.enhanced : pair.original, pair.maximumValue, enhanced);
         emit slicesShown(pair.row);
     });
     // Reading a large volume takes a moment: rather than the previous

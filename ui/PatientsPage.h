@@ -13,6 +13,7 @@ class QTimer;
 
 namespace studio {
 
+class ContrastPanel;
 class SideBySideView;
 class StudioSession;
 
@@ -29,6 +30,7 @@ public:
     QTableView *table() const { return m_table; }
     QSortFilterProxyModel *proxy() const { return m_proxy; }
     SideBySideView *view() const { return m_view; }
+    ContrastPanel *contrastPanel() const { return m_contrast; }
     QLineEdit *filterEdit() const { return m_filter; }
     QSplitter *splitter() const { return m_splitter; }
 
@@ -54,6 +56,7 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QLabel *m_countLabel = nullptr;
     SideBySideView *m_view = nullptr;
+    ContrastPanel *m_contrast = nullptr; // the contrast step of the next enhancement, previewed on the shown slice
     QSplitter *m_splitter = nullptr;
     int m_currentRow = -1;
     QTimer *m_loadingTimer = nullptr; // a slow load (a large volume) says so

@@ -336,6 +336,7 @@ bool StudioSession::enhance(const RowList &rows)
     params.dataset = dataset();
     params.options.modelFile = toPath(m_modelFile);
     params.options.rowIndices = rows;
+    params.options.contrast = m_contrastStep;
     // Output folder and metrics CSV: the engine's defaults, the same as the command line's.
     params.options.writeCsv = true;
     QMetaObject::invokeMethod(

@@ -76,6 +76,9 @@ public:
     bool buildDemoDataset(const QString &outputDir);
     bool startTraining(mri::TrainingOptions options);
     bool enhance(const studio::RowList &rows); // empty: every row
+    // The contrast step every later enhance() applies (EnhanceOptions::contrast).
+    const mri::ContrastStep &contrastStep() const { return m_contrastStep; }
+    void setContrastStep(const mri::ContrastStep &step) { m_contrastStep = step; }
     void cancelJob();
 
     // --- tasks (image thread)
@@ -124,6 +127,8 @@ signals:
     void statusMessage(const QString &message);
 
 private:
+    mri::ContrastStep m_contrastStep;
+
     bool beginJob(studio::Job job);
     void endJob(studio::Job job);
     void onJobFailed(studio::Job job, const QString &message);

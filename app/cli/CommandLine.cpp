@@ -20,6 +20,7 @@
 #include "Trainer.h"
 #include "ThreadPolicy.h"
 #include "TrainingSettingOptions.h"
+#include "SuperResolution.h"
 #include "TrainingSettings.h"
 #include "Version.h"
 
@@ -225,6 +226,7 @@ struct EnhanceArguments
     DatasetArguments dataset;
     EnhanceOptions options;
     std::string model;
+    std::string resolutionModel;
     std::string outputDir;
     std::string metricsCsv;
     std::string perSliceCsv;
@@ -430,7 +432,19 @@ struct Commands
         enhanceCommand = app.add_subcommand("enhance", "Enhance the slices of a dataset and write the metrics CSV");
         auto &c = *enhanceCommand;
         addDatasetOptions(c, enhance.dataset);
-        addText(c, "--model", enhance.model, "FILE", "Trained model file")->required();
+        addText(c, "--model", enhance.model, "FILE",
+                "Trained model file: a denoising model, or a super-resolution one (objective superres) alone")
+            ->required();
+        addText(c, "--resolution-model", enhance.resolutionModel, "FILE",
+                "A super-resolution model applied after --model's denoising, in the same run");
+        const auto &scale = trainingSetting("superres_scale");
+        addNumber(c, "--scale", enhance.options.scale, static_cast<int>(scale.minimum), static_cast<int>(scale.maximum),
+                  "Super-resolution factor asked for; the super-resolution model must have been trained for it. "
+                  "Pictures are up-sampled in-plane, volumes along their slice axis (NIfTI out, voxel size / F)",
+                  "the model's");
+        c.add_flag("--through-plane", enhance.options.throughPlane,
+                   "Volumes: up-sample along the slice axis of --plane (what super-resolution does to volumes); "
+                   "refused for a model trained on pictures");
         addText(c, "--out-dir", enhance.outputDir, "DIR", "Folder for the enhanced slices (default: enhanced_images "
                                                           "in the dataset's results folder)");
         addText(c, "--csv-out", enhance.metricsCsv, "FILE", "Metrics CSV to write (default: brain_tumor_info_metrics.csv "
@@ -464,6 +478,21 @@ struct Commands
             [this](const ShardSpec &shard) { enhance.options.shard = shard; })
             ->type_name("I/N");
         addJsonReport(c);
+        addParsedOption<ContrastStep>(
+            c, "--contrast",
+            "Contrast step after the network, before writing: " + contrastFormsText()
+                + ". CLAHE equalises the histogram in TILES x TILES tiles, clipped at CLIP times the mean bin; gamma "
+                  "maps x to x^G (below 1 brightens the darks). Default none; the metrics CSV's CNR column is the "
+                  "grey/white contrast-to-noise ratio of what was written",
+            [](const std::string &text) {
+                try {
+                    return parseContrastStep(text);
+                } catch (const EngineError &error) {
+                    throw UsageError(error.what());
+                }
+            },
+            [this](const ContrastStep &step) { enhance.options.contrast = step; })
+            ->type_name("STEP");
         addText(c, "--per-slice-csv", enhance.perSliceCsv, "FILE",
                 "Also write PSNR and SSIM of every slice of the enhanced volumes (and pictures) to FILE");
         const auto &threads = trainingSetting("threads");
@@ -659,6 +688,8 @@ ReportJson rowJson(const Dataset &dataset, const EnhancedRow &row, const std::st
         json["enhanced_image_path"] = row.enhancedImage.string();
         json["PSNR"] = jsonNumber(row.psnr);
         json["SSIM"] = jsonNumber(row.ssim);
+        json["CNR"] = jsonNumber(row.cnr);
+        json["contrast"] = row.contrast;
         json["data_range"] = jsonNumber(row.dataRange);
         json["slices"] = row.slices;
         json["format"] = row.format;
@@ -773,6 +804,7 @@ void reportEnhancement(RunReport &report, const Dataset &dataset, const EnhanceO
                                                     : ReportJson("model")},
                             {"coils", options.noiseCoils >= 0 ? ReportJson(options.noiseCoils)
                                                               : ReportJson("model")},
+                            {"contrast", contrastStepText(options.contrast)},
                             {"patients", options.patientIds},
                             {"output_dir", options.outputDir.string()}};
     report["settings"] = settings;
@@ -808,6 +840,7 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel, 
 {
     EnhanceOptions options = arguments.options;
     options.modelFile = arguments.model;
+    options.resolutionModel = arguments.resolutionModel;
     options.outputDir = arguments.outputDir;
     options.metricsCsv = arguments.metricsCsv;
     options.perSliceCsv = arguments.perSliceCsv;
@@ -824,8 +857,13 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel, 
             progress.warning("Failed: " + dataset.describeRow(row.rowIndex) + ": " + row.error + ".");
         else
             progress.detail(dataset.describeRow(row.rowIndex) + ": PSNR " + formatMetric(row.psnr, 4) + " dB, SSIM "
-                            + formatMetric(row.ssim, 6) + ", " + secondsText(row.seconds) + " -> "
-                            + row.enhancedImage.string());
+                            + formatMetric(row.ssim, 6)
+                            + (row.scale > 1 ? " (on the input's grid; " + describeUpsampling(row.scale, row.upsampledAxis,
+                                                                                           row.format != "picture") + ")"
+                                             : std::string())
+                            + ", grey/white CNR " + formatMetric(row.cnr, 2)
+                            + (row.contrast == "none" ? std::string() : " after " + row.contrast) + ", "
+                            + secondsText(row.seconds) + " -> " + row.enhancedImage.string());
     };
     callbacks.onProgress = [&](const EnhanceProgress &p) {
         progress.update("Enhancing", p.done, p.total, p.etaSeconds,
