@@ -33,6 +33,7 @@
 #include "ScanVolume.h"
 #include "SuperResolution.h"
 #include "Trainer.h"
+#include "TrainingSettings.h"
 #include "VolumeMetrics.h"
 
 #include <CLI/CLI.hpp>
@@ -70,6 +71,8 @@ std::string format(const char *pattern, double value)
 
 struct Settings
 {
+    std::vector<std::string> overrides; // key=value training settings of the super-resolution models
+    bool quick = false;
     int factor = 4;
     double minutes = 9.0;
     double pictureMinutes = 3.0;
@@ -91,6 +94,11 @@ mri::TrainingOptions superResolutionOptions(const Settings &settings, int factor
     options.validationInterval = 5;
     options.seed = seed;
     options.threads = settings.threads;
+    for (const auto &pair : settings.overrides) {
+        const auto equals = pair.find('=');
+        const auto &setting = mri::trainingSetting(pair.substr(0, equals));
+        setting.set(options, mri::parseSettingValue(setting, equals == std::string::npos ? "" : pair.substr(equals + 1)));
+    }
     return options;
 }
 
@@ -192,6 +200,8 @@ void throughPlane(const Settings &settings, const std::string &volumePath, const
                     + std::to_string(seed), {}, trainSeconds});
     const auto enhancer = mri::Enhancer::load(model);
     scoreVolume(fs::path(volumePath).stem().stem().string(), original, 2, enhancer, factor, trainedThick * factor, rows);
+    if (settings.quick)
+        return;
     // Another orientation of the same head: thick coronal slices.
     scoreVolume(fs::path(volumePath).stem().stem().string(), original, 1, enhancer, factor, -1, rows);
     for (const auto &other : unseen)
@@ -366,6 +376,8 @@ int main(int argc, char **argv)
     app.add_option("--threads", settings.threads, "CPU threads");
     app.add_option("--only", only, "through, inplane, chained (default: all)")->take_all();
     app.add_option("--markdown", markdown, "Write the table to this file");
+    app.add_option("--set", settings.overrides, "KEY=VALUE training setting of the super-resolution models")->take_all();
+    app.add_flag("--quick", settings.quick, "Through-plane: score only the trained volume along z");
     app.add_option("--work", settings.work, "Folder for the model files");
     CLI11_PARSE(app, argc, argv);
     fs::create_directories(settings.work);

@@ -9,8 +9,16 @@
 #include "Resampling.h"
 #include "ScanVolume.h"
 #include "SuperResolution.h"
+#include "CsvTable.h"
+#include "Dataset.h"
+#include "EnhanceJob.h"
+#include "ImageIO.h"
+#include "NiftiFile.h"
+#include "TestDatasets.h"
 #include "Trainer.h"
 
+#include <QDir>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -41,8 +49,14 @@ private slots:
     void badFactorsAreOneSentence();
     void superResolvedVolumeHasTheFinerGrid();
     void learnsSharpEdgesBetterThanBicubic();
+    void enhancesPicturesAndVolumesOnTheFinerGrid();
+    void refusesModelsThatDoNotFit();
+    void commandLineTrainsAndEnhances();
 
 private:
+    // Two 8-bit pictures and a NIfTI volume of 2 mm slices (1 mm in-plane) in a dataset folder.
+    std::filesystem::path writeMixedDataset(const QString &name, bool withVolume = true) const;
+
     QTemporaryDir m_dir;
     std::filesystem::path m_edgeModel;
 };
@@ -377,6 +391,185 @@ void TestSuperResolution::learnsSharpEdgesBetterThanBicubic()
           gainOverBspline / 3);
     QCOMPARE_GT(gainOverBicubic / 3, 1.0);
     QCOMPARE_GT(gainOverBspline / 3, 1.0);
+}
+
+std::filesystem::path TestSuperResolution::writeMixedDataset(const QString &name, bool withVolume) const
+{
+    const QDir folder(m_dir.filePath(name));
+    QDir().mkpath(folder.filePath("images"));
+    const auto root = std::filesystem::path(folder.path().toStdString());
+    for (int i = 0; i < 2; ++i) {
+        const cv::Mat slice = test::syntheticSlice(64, 48, 20 + i);
+        cv::Mat bytes;
+        slice.convertTo(bytes, CV_8U, 255.0);
+        saveImageAtomically(root / "images" / ("p" + std::to_string(i) + ".png"), bytes);
+    }
+    ScanVolume volume;
+    volume.size = {40, 36, 6, 1};
+    volume.spacing = {1.0, 1.0, 2.0};
+    volume.voxelToPatient = {{{1, 0, 0, -20}, {0, 1, 0, -18}, {0, 0, 2, -6}}};
+    for (int z = 0; z < 6; ++z) {
+        const cv::Mat slice = test::syntheticSlice(40, 36, 30 + z);
+        volume.voxels.insert(volume.voxels.end(), slice.ptr<float>(), slice.ptr<float>() + slice.total());
+    }
+    for (auto &voxel : volume.voxels)
+        voxel = std::round(voxel * 1000.0f);
+    writeNiftiVolume(volume, root / "images" / "head.nii.gz", "test", kNiftiInt16);
+    CsvTable table{{"patient_id", "image_path"}, {{"P0", "images/p0.png"}, {"P1", "images/p1.png"}}};
+    if (withVolume)
+        table.rows.push_back({"P2", "images/head.nii.gz"});
+    writeCsvFileAtomically(root / "brain_tumor_info.csv", table);
+    return root;
+}
+
+// Pictures come out twice as large, volumes with twice the slices at half
+// the thickness; the CSV says so and scores them on the input's grid; a
+// denoiser and a super-resolution model chain in one run.
+void TestSuperResolution::enhancesPicturesAndVolumesOnTheFinerGrid()
+{
+    QVERIFY(!m_edgeModel.empty());
+    const auto root = writeMixedDataset("mixed");
+    const auto dataset = openDataset(root);
+    // A through-plane model trained on the volume row: its axial slices, one axis degraded.
+    TrainingOptions training;
+    training.objective = TrainingObjective::SuperResolution;
+    training.modelFile = root.parent_path() / "through.pt";
+    training.network.baseChannels = 4;
+    training.epochs = 1;
+    training.patchSize = 16;
+    training.patchesPerImage = 4;
+    training.validationFraction = 0.0;
+    training.seed = 3;
+    Dataset volumes = dataset;
+    volumes.rows = {dataset.rows[2]};
+    const std::atomic_bool cancel{false};
+    const auto trained = trainModel(volumes, training, {}, cancel);
+    QCOMPARE(trained.settings.superresAxes, 1);
+
+    EnhanceOptions pictures;
+    pictures.modelFile = m_edgeModel;
+    pictures.patientIds = {"P0", "P1"};
+    pictures.scale = 2;
+    auto result = enhanceDataset(dataset, pictures, {}, cancel);
+    QCOMPARE(result.succeeded, 2);
+    for (const int row : {0, 1}) {
+        const auto &outcome = result.rows[static_cast<std::size_t>(row)];
+        QCOMPARE(outcome.scale, 2);
+        QCOMPARE(outcome.upsampledAxis, -1);
+        QCOMPARE(loadGrayscaleImage(outcome.enhancedImage).size(), cv::Size(128, 96));
+        QVERIFY(outcome.psnr > 20.0 && outcome.ssim > 0.5);
+    }
+    EnhanceOptions throughPlane;
+    throughPlane.modelFile = training.modelFile;
+    throughPlane.patientIds = {"P2"};
+    throughPlane.throughPlane = true;
+    result = enhanceDataset(dataset, throughPlane, {}, cancel);
+    QCOMPARE(result.succeeded, 1);
+    const auto written = readScan(result.rows[2].enhancedImage);
+    QCOMPARE(written.size, (std::array<int, 4>{40, 36, 12, 1}));
+    QCOMPARE(written.spacing[2], 1.0);
+    QCOMPARE(result.rows[2].upsampledAxis, 2);
+    QVERIFY(std::isfinite(result.rows[2].psnr));
+
+    // The CSV keeps both runs' rows and says how each was scored.
+    const auto table = readCsvFile(root / "brain_tumor_info_metrics.csv");
+    const auto column = [&](const char *name) { return static_cast<std::size_t>(table.columnIndex(name)); };
+    QCOMPARE(table.rows.size(), std::size_t(3));
+    QCOMPARE(table.rows[0][column("scale")], std::string("2"));
+    QCOMPARE(table.rows[0][column("upsampled_along")], std::string("x y"));
+    QCOMPARE(table.rows[0][column("metrics_grid")], std::string("input"));
+    QCOMPARE(table.rows[2][column("upsampled_along")], std::string("z"));
+    // Read back, for the comparison view.
+    const auto reread = readMetricsCsv(dataset, root / "brain_tumor_info_metrics.csv");
+    QCOMPARE(reread[2].scale, 2);
+    QCOMPARE(reread[2].upsampledAxis, 2);
+    QCOMPARE(reread[0].upsampledAxis, -1);
+
+    // Denoise, then x2, in one run: both models' digests on the row.
+    EnhanceOptions chained;
+    chained.modelFile = QFINDTESTDATA("data/models/model-v1.pt").toStdString();
+    chained.resolutionModel = m_edgeModel;
+    chained.patientIds = {"P0"};
+    chained.outputDir = root / "chained";
+    chained.metricsCsv = root / "chained.csv";
+    result = enhanceDataset(dataset, chained, {}, cancel);
+    QCOMPARE(result.succeeded, 1);
+    QCOMPARE(result.rows[0].scale, 2);
+    QVERIFY(result.modelSha256.find('+') == 64);
+    QCOMPARE(loadGrayscaleImage(result.rows[0].enhancedImage).size(), cv::Size(128, 96));
+}
+
+// Each refusal is one sentence before any work, or the row's own error.
+void TestSuperResolution::refusesModelsThatDoNotFit()
+{
+    QVERIFY(!m_edgeModel.empty());
+    const auto root = writeMixedDataset("refusals");
+    const auto dataset = openDataset(root);
+    const std::atomic_bool cancel{false};
+    const auto refusal = [&](EnhanceOptions options) -> std::string {
+        try {
+            enhanceDataset(dataset, options, {}, cancel);
+        } catch (const EngineError &error) {
+            return error.what();
+        }
+        return {};
+    };
+    EnhanceOptions wrongScale;
+    wrongScale.modelFile = m_edgeModel;
+    wrongScale.scale = 3;
+    QVERIFY2(refusal(wrongScale).find("trained for x2, not x3") != std::string::npos, refusal(wrongScale).c_str());
+    EnhanceOptions denoiserScaled;
+    denoiserScaled.modelFile = QFINDTESTDATA("data/models/model-v1.pt").toStdString();
+    denoiserScaled.scale = 2;
+    QVERIFY(refusal(denoiserScaled).find("denoises only") != std::string::npos);
+    EnhanceOptions swapped;
+    swapped.modelFile = m_edgeModel;
+    swapped.resolutionModel = m_edgeModel;
+    QVERIFY(refusal(swapped).find("give the denoising model first") != std::string::npos);
+    EnhanceOptions notUpscaler;
+    notUpscaler.modelFile = denoiserScaled.modelFile;
+    notUpscaler.resolutionModel = denoiserScaled.modelFile;
+    QVERIFY(refusal(notUpscaler).find("is not a super-resolution model") != std::string::npos);
+    EnhanceOptions throughPictures;
+    throughPictures.modelFile = m_edgeModel;
+    throughPictures.throughPlane = true;
+    QVERIFY(refusal(throughPictures).find("trained on pictures") != std::string::npos);
+    // An in-plane model fails the volume row alone, with a sentence; the pictures are done.
+    EnhanceOptions inPlane;
+    inPlane.modelFile = m_edgeModel;
+    const auto result = enhanceDataset(dataset, inPlane, {}, cancel);
+    QCOMPARE(result.succeeded, 2);
+    QCOMPARE(result.failed, 1);
+    QVERIFY2(result.rows[2].error.find("needs one trained on volumes") != std::string::npos, result.rows[2].error.c_str());
+}
+
+// The user's commands: train --objective superres --scale 2, enhance --scale 2.
+void TestSuperResolution::commandLineTrainsAndEnhances()
+{
+#ifndef MRI_ENHANCE_EXECUTABLE
+    QSKIP("mri-enhance is not built");
+#else
+    const auto root = writeMixedDataset("cli", false);
+    const QString folder = QString::fromStdString(root.string());
+    const QString model = QDir(folder).filePath("sr.pt");
+    const auto run = [](const QStringList &arguments) {
+        QProcess process;
+        process.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), arguments);
+        process.waitForFinished(240000);
+        return std::make_pair(process.exitCode(), QString::fromUtf8(process.readAllStandardOutput() + process.readAllStandardError()));
+    };
+    auto [code, text] = run({"train", "--dataset", folder, "--model", model, "--objective", "superres", "--scale", "2",
+                             "--epochs", "1", "--patch", "16", "--patches-per-image", "4",
+                             "--base-channels", "4", "--validation", "0", "--quiet"});
+    QVERIFY2(code == 0, qPrintable(text));
+    std::tie(code, text) = run({"enhance", "--dataset", folder, "--model", model, "--scale", "2", "--patients", "P0",
+                                "--quiet"});
+    QVERIFY2(code == 0, qPrintable(text));
+    QCOMPARE(loadGrayscaleImage(root / "enhanced_images" / "images" / "p0.png").size(), cv::Size(128, 96));
+    std::tie(code, text) = run({"enhance", "--dataset", folder, "--model", model, "--scale", "4", "--patients", "P0"});
+    QCOMPARE(code, 1); // refused before any work, as every engine refusal
+    QVERIFY2(text.contains("trained for x2, not x4"), qPrintable(text));
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestSuperResolution)
