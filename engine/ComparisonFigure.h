@@ -25,6 +25,14 @@ struct ComparisonEntry
     // (DisplayMapping.h). Empty for pictures.
     std::string sliceNote;
     bool displayReady = false; // true: original and enhanced are shown as they are
+    // Super-resolution: the enhanced image is on a grid `scale` times finer
+    // (a picture in both axes, a volume along one array axis; EnhancedRow). The
+    // original is then stretched by nearest neighbour to the enhanced image's
+    // size, so that both show the same physical extent with the original's
+    // blocks visible, and the volume's enhanced slice is the one at the
+    // original slice's position. PSNR/SSIM were measured on the input's grid.
+    int scale = 1;
+    std::string scaleNote; // "×2 in-plane", "×4 through-plane (z): 2 mm → 0.5 mm"; empty at scale 1
 };
 
 // The slice of a volume row to show: plane, and the slice (-1: the middle).
@@ -41,13 +49,16 @@ std::vector<std::size_t> pickRandomPatients(const Dataset &dataset, const std::v
 
 // Loads original and enhanced images of the given rows; for a volume row (a
 // NIfTI file or DICOM series) one slice of each: the one in `shown` for that
-// row, else the middle axial slice. Throws EngineError.
+// row, else the middle axial slice (the slice counts on the original's grid;
+// a finer enhanced volume shows its slice nearest that one's position).
+// Throws EngineError.
 std::vector<ComparisonEntry> loadComparisonEntries(const Dataset &dataset, const std::vector<EnhancedRow> &results,
                                                    const std::vector<std::size_t> &rowIndices,
                                                    const std::map<std::size_t, ShownSlice> &shown = {});
 
 // One row per entry: original | enhanced, labelled with patient_id, PSNR and
-// SSIM. 8-bit BGR image ready for PNG or display.
+// SSIM (and a super-resolved entry's scale, the metrics marked as measured on
+// the input's grid). 8-bit BGR image ready for PNG or display.
 cv::Mat renderComparisonFigure(const std::vector<ComparisonEntry> &entries);
 
 // A labelled image of a figure; [low, high] is mapped to black..white.
@@ -57,6 +68,7 @@ struct FigurePanel
     cv::Mat image; // CV_8UC1, CV_16UC1 or CV_32FC1
     double low = 0.0;
     double high = 255.0;
+    bool nearest = false; // enlarged by nearest neighbour (a coarser grid's blocks stay visible)
 };
 
 struct FigureRow
@@ -67,5 +79,8 @@ struct FigureRow
 
 // Rows of panels scaled to a common height, each row under its title. 8-bit BGR.
 cv::Mat renderFigure(const std::vector<FigureRow> &rows);
+
+// The rows renderComparisonFigure() draws: titles, panel labels and images.
+std::vector<FigureRow> comparisonFigureRows(const std::vector<ComparisonEntry> &entries);
 
 } // namespace mri

@@ -4,6 +4,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <string>
+
 namespace mri {
 
 // How a slice is shown on 8 bits, on screen and in figures: the intensity
@@ -39,5 +41,45 @@ cv::Mat mapToEightBit(const cv::Mat &slice, const DisplayWindow &window);
 // orientation, `window` as above), CV_8UC1.
 cv::Mat volumeSliceForDisplay(const ScanVolume &volume, SlicePlane plane, int slice, const DisplayWindow &window,
                               int frame = 0);
+
+// Slices on grids of different resolution (super-resolution): a volume shown
+// next to its enhanced twin on a finer grid is matched by physical position.
+
+// The array axes (0 = x, 1 = y, 2 = z) of `plane`'s slices as extractSlice()
+// cuts them: the slice normal, the image rows (vertical) and columns.
+struct SliceAxes
+{
+    int slice = 2;
+    int rows = 1;
+    int columns = 0;
+};
+SliceAxes sliceAxesOf(const ScanVolume &volume, SlicePlane plane);
+
+// Millimetres per pixel of `plane`'s slices: across a column (width) and down a row (height).
+struct PixelSize
+{
+    double width = 1.0;
+    double height = 1.0;
+};
+PixelSize slicePixelSizeOf(const ScanVolume &volume, SlicePlane plane);
+
+// The slice of `to` along `plane` whose centre lies nearest the centre of
+// slice `slice` of `from` in patient space (voxelToPatient), clamped to `to`'s
+// slices: how two overlaying grids of different spacing show the same anatomy.
+int matchingSliceOf(const ScanVolume &from, SlicePlane plane, int slice, const ScanVolume &to);
+
+// How an enhanced volume's grid relates to its original's: the same grid
+// (factor 1, axis -1), or `factor` times finer along array axis `axis`
+// (super-resolution: spacing / factor, about factor times the slices).
+// Throws EngineError naming the enhanced file when it is neither.
+struct GridRefinement
+{
+    int axis = -1;
+    int factor = 1;
+};
+GridRefinement gridRefinementOf(const ScanVolume &original, const ScanVolume &enhanced);
+
+// "×4 through-plane (z): 2 mm → 0.5 mm" for a refinement; empty for factor 1.
+std::string refinementNote(const ScanVolume &original, const GridRefinement &refinement);
 
 } // namespace mri

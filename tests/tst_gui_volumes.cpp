@@ -5,12 +5,17 @@
 // shown last, DICOM header columns read well in the table, a scanned folder
 // lists its NIfTI file, and enhancing a volume row shows the enhanced volume at
 // the slice being viewed. Every volume is a small NIfTI-1 file written by hand
-// (TestDatasets).
+// (TestDatasets). A super-resolved volume (4 times finer along z) and picture
+// (2 times larger) are shown at the original's physical size, the slider
+// stepping through the finer slices with the original following by position.
 
 #include "ComparisonPage.h"
 #include "Dataset.h"
 #include "GuiTestSupport.h"
+#include "ImageTile.h"
 #include "MainWindow.h"
+#include "NiftiFile.h"
+#include "Resampling.h"
 #include "PatientTableModel.h"
 #include "PatientsPage.h"
 #include "SideBySideView.h"
@@ -34,6 +39,7 @@
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <atomic>
 
@@ -82,8 +88,14 @@ private slots:
     void scannedFolderListsTheVolume();
     void volumeEncodingKeepsValuesAndInvertsMonochromeOne();
     void enhancingAVolumeRowShowsTheEnhancedVolume();
+    void superResolvedVolumeShowsTheSamePhysicalExtent();
+    void superResolvedPictureShowsTheSameSize();
+    void superResolvedComparisonNamesTheScale();
 
 private:
+    // A thick-sliced volume (1 x 1 x 4 mm) with its x4 through-plane result and
+    // a picture with its x2 result, as an earlier run's metrics CSV lists them.
+    QString newSuperResolvedDataset();
     // One NIfTI row (with an enhanced twin from an "earlier run") and one picture row.
     QString newDataset();
     void openVolumeDataset(MainWindow &window);
@@ -454,6 +466,189 @@ void TestGuiVolumes::enhancingAVolumeRowShowsTheEnhancedVolume()
     QCOMPARE(view->currentSlice(), kNz / 2 + 1);
     QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, kNy));
     QVERIFY(view->enhancedCanvas()->annotations().join(QLatin1Char(' ')).contains(QStringLiteral("PSNR")));
+}
+
+QString TestGuiVolumes::newSuperResolvedDataset()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("superres-%1").arg(++m_datasets));
+    QDir().mkpath(folder + QStringLiteral("/scans"));
+    QDir().mkpath(folder + QStringLiteral("/enhanced"));
+    QDir().mkpath(folder + QStringLiteral("/images"));
+    mri::ScanVolume thick;
+    thick.size = {kNx, kNy, kNz, 1};
+    thick.spacing = {1.0, 1.0, 4.0};
+    thick.voxelToPatient = {{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 4, 0}}};
+    for (const auto value : voxelValues(0))
+        thick.voxels.push_back(value);
+    mri::writeNiftiVolume(thick, (folder + QStringLiteral("/scans/thick.nii")).toStdString(), "thick", mri::kNiftiInt16);
+    const auto fine = mri::bsplineUpsampleVolumeAlongAxis(thick, 2, 4, 4 * kNz);
+    mri::writeNiftiVolume(fine, (folder + QStringLiteral("/enhanced/thick.nii")).toStdString(), "x4", mri::kNiftiFloat32);
+    cv::Mat picture(16, 20, CV_8UC1);
+    for (int y = 0; y < picture.rows; ++y)
+        for (int x = 0; x < picture.cols; ++x)
+            picture.at<uchar>(y, x) = static_cast<uchar>(10 * x + y);
+    cv::Mat twice;
+    cv::resize(picture, twice, cv::Size(40, 32), 0, 0, cv::INTER_CUBIC);
+    cv::imwrite((folder + QStringLiteral("/images/pic.png")).toStdString(), picture);
+    cv::imwrite((folder + QStringLiteral("/enhanced/pic.png")).toStdString(), twice);
+    writeText(folder + QStringLiteral("/brain_tumor_info.csv"),
+              QStringLiteral("patient_id,image_path\nVOL-SR,scans/thick.nii\nPIC-SR,images/pic.png\n"));
+    writeText(folder + QStringLiteral("/brain_tumor_info_metrics.csv"),
+              QStringLiteral("patient_id,image_path,enhanced_image_path,PSNR,SSIM,scale,upsampled_along,error\n"
+                             "VOL-SR,scans/thick.nii,enhanced/thick.nii,36.50,0.9400,4,z,\n"
+                             "PIC-SR,images/pic.png,enhanced/pic.png,33.25,0.9100,2,x y,\n"));
+    return folder;
+}
+
+void TestGuiVolumes::superResolvedVolumeShowsTheSamePhysicalExtent()
+{
+    MainWindow window;
+    window.resize(1100, 760);
+    test::showAndOpen(window, newSuperResolvedDataset());
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    auto *slider = view->findChild<QSlider *>(QStringLiteral("sliceSlider"));
+    auto *label = view->findChild<QLabel *>(QStringLiteral("sliceLabel"));
+    QTRY_VERIFY_WITH_TIMEOUT(view->isVolumeShown() && view->originalCanvas()->hasImage()
+                                 && view->enhancedCanvas()->hasImage(),
+                             10000);
+    // Axial: the slider steps through the 32 fine slices; the original follows.
+    QCOMPARE(view->scale(), 4);
+    QVERIFY(view->isSliceOnEnhancedGrid());
+    QCOMPARE(view->sliceCount(), 4 * kNz);
+    QCOMPARE(slider->maximum(), 4 * kNz - 1);
+    QCOMPARE(view->originalSliceCount(), kNz);
+    QCOMPARE(view->originalSlice(), kNz / 2);
+    QVERIFY(std::abs(4 * view->originalSlice() + 1.5 - view->currentSlice()) <= 0.5); // the original's centre
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(kNx, kNy));
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, kNy));
+    const QString caption = view->enhancedCanvas()->caption();
+    QVERIFY2(caption.contains(QStringLiteral("×4 through-plane (z): 4 mm → 1 mm")), qPrintable(caption));
+    QVERIFY2(view->enhancedCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("on its grid")),
+             qPrintable(view->enhancedCanvas()->annotations().join(QLatin1Char('\n'))));
+
+    // Scrolling: every fine slice shows the thick slice that contains its position.
+    int lastOriginal = -1;
+    int originalChanges = 0;
+    for (int step = 0; step < 6; ++step) {
+        const int before = view->currentSlice();
+        QTest::keyClick(view->originalCanvas(), Qt::Key_PageUp);
+        const int wanted = before + 1;
+        QTRY_VERIFY_WITH_TIMEOUT(view->enhancedCanvas()->annotations().join(QLatin1Char('\n'))
+                                     .contains(QStringLiteral("axial slice %1 / %2").arg(wanted + 1).arg(4 * kNz)),
+                                 10000);
+        QCOMPARE(view->currentSlice(), wanted);
+        const int original = view->originalSlice();
+        QVERIFY2(std::abs(4 * original + 1.5 - wanted) <= 2.0,
+                 qPrintable(QStringLiteral("fine %1 shows thick %2").arg(wanted).arg(original)));
+        QVERIFY(view->originalCanvas()->annotations().join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("axial slice %1 / %2").arg(original + 1).arg(kNz)));
+        QVERIFY2(label->text().contains(QStringLiteral("original %1 / %2").arg(original + 1).arg(kNz)), qPrintable(label->text()));
+        if (original != lastOriginal)
+            ++originalChanges;
+        lastOriginal = original;
+    }
+    QVERIFY(originalChanges >= 2 && originalChanges <= 3); // 6 fine steps cross 1 or 2 thick boundaries
+
+    // Coronal: the thick original (12 x 8 pixels of 1 x 4 mm) is stretched to the enhanced 12 x 32.
+    view->setPlane(mri::SlicePlane::Coronal);
+    QTRY_VERIFY_WITH_TIMEOUT(view->plane() == mri::SlicePlane::Coronal && view->enhancedCanvas()->imageSize() == QSize(kNx, 4 * kNz), 10000);
+    QCOMPARE(view->sliceCount(), kNy);
+    QCOMPARE(view->originalSlice(), view->currentSlice()); // slices across y are the same on both grids
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(kNx, kNz));
+    QCOMPARE(view->originalCanvas()->pixelScale(), QSizeF(1.0, 4.0));
+    QCOMPARE(view->enhancedCanvas()->pixelScale(), QSizeF(1.0, 1.0));
+    QCOMPARE(view->displaySize(), QSizeF(kNx, 4 * kNz));
+    QCOMPARE(view->originalCanvas()->imageRect(), view->enhancedCanvas()->imageRect());
+    QVERIFY(view->originalCanvas()->imageRect().height() > 2.6 * view->originalCanvas()->imageRect().width()); // 32 mm tall, 12 mm wide
+    test::saveReviewShot(window, QStringLiteral("superres-volume-coronal"));
+    // Zoomed and panned, the two stay on the same physical extent.
+    view->zoomIn();
+    view->zoomIn();
+    emit view->enhancedCanvas()->panRequested(QPointF(1.5, -2.0));
+    QCOMPARE(view->originalCanvas()->imageRect(), view->enhancedCanvas()->imageRect());
+    QCOMPARE(view->originalCanvas()->widgetToImage(QPointF(100, 100)).y() * 4.0,
+             view->enhancedCanvas()->widgetToImage(QPointF(100, 100)).y());
+    view->fitToWindow();
+
+    // The pixel readout: one thick voxel under four fine ones.
+    auto *pixel = view->findChild<QLabel *>(QStringLiteral("pixelLabel"));
+    emit view->enhancedCanvas()->hovered(QPoint(3, 9));
+    QVERIFY2(pixel->text().contains(QStringLiteral("original x 3, y 2:")) && pixel->text().contains(QStringLiteral("enhanced x 3, y 9:")),
+             qPrintable(pixel->text()));
+    emit view->originalCanvas()->hovered(QPoint(3, 2));
+    QVERIFY2(pixel->text().contains(QStringLiteral("original x 3, y 2:")) && pixel->text().contains(QStringLiteral("enhanced x 3, y 10:")),
+             qPrintable(pixel->text()));
+    // The difference compares on the fine grid.
+    view->setDifferenceShown(true);
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(kNx, 4 * kNz));
+    view->setDifferenceShown(false);
+
+    // Back to axial and away and back: the slice comes back by position.
+    view->setPlane(mri::SlicePlane::Axial);
+    QTRY_VERIFY_WITH_TIMEOUT(view->plane() == mri::SlicePlane::Axial && view->sliceCount() == 4 * kNz, 10000);
+    QCOMPARE(view->originalCanvas()->pixelScale(), QSizeF(1.0, 1.0));
+    QCOMPARE(view->originalCanvas()->imageRect(), view->enhancedCanvas()->imageRect());
+}
+
+void TestGuiVolumes::superResolvedPictureShowsTheSameSize()
+{
+    MainWindow window;
+    test::showAndOpen(window, newSuperResolvedDataset());
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    window.patientsPage()->selectRow(1);
+    QTRY_VERIFY_WITH_TIMEOUT(view->currentRow() == 1 && view->enhancedCanvas()->hasImage(), 10000);
+    QVERIFY(!view->isVolumeShown());
+    QCOMPARE(view->scale(), 2);
+    QCOMPARE(view->originalCanvas()->imageSize(), QSize(20, 16));
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(40, 32));
+    QCOMPARE(view->originalCanvas()->pixelScale(), QSizeF(2.0, 2.0));
+    QCOMPARE(view->originalCanvas()->imageRect(), view->enhancedCanvas()->imageRect());
+    QVERIFY(view->enhancedCanvas()->caption().contains(QStringLiteral("×2 in-plane")));
+    QVERIFY(view->originalCanvas()->annotations().join(QLatin1Char('\n')).contains(QStringLiteral("nearest neighbour")));
+    test::saveReviewShot(window, QStringLiteral("superres-picture"));
+    auto *pixel = view->findChild<QLabel *>(QStringLiteral("pixelLabel"));
+    emit view->enhancedCanvas()->hovered(QPoint(11, 7));
+    QVERIFY2(pixel->text().contains(QStringLiteral("original x 5, y 3: %1").arg(10 * 5 + 3)), qPrintable(pixel->text()));
+    view->setDifferenceShown(true);
+    QCOMPARE(view->enhancedCanvas()->imageSize(), QSize(40, 32));
+}
+
+void TestGuiVolumes::superResolvedComparisonNamesTheScale()
+{
+    MainWindow window;
+    window.resize(1100, 760);
+    test::showAndOpen(window, newSuperResolvedDataset());
+    if (QTest::currentTestFailed())
+        return;
+    auto *view = window.patientsPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->isVolumeShown() && view->enhancedCanvas()->hasImage(), 10000);
+    view->setPlane(mri::SlicePlane::Coronal);
+    QTRY_VERIFY_WITH_TIMEOUT(view->plane() == mri::SlicePlane::Coronal && view->enhancedCanvas()->imageSize() == QSize(kNx, 4 * kNz), 10000);
+
+    QSignalSpy shown(window.comparisonPage(), &ComparisonPage::comparisonShown);
+    window.showTab(QStringLiteral("compare"));
+    QVERIFY(shown.wait(10000));
+    QCOMPARE(window.comparisonPage()->patientIds().size(), 2);
+    const QString titles = window.comparisonPage()->titles().join(QLatin1Char('\n'));
+    QVERIFY2(titles.contains(QStringLiteral("on the input grid")), qPrintable(titles));
+    QVERIFY2(titles.contains(QStringLiteral("coronal slice 6 / 10")), qPrintable(titles));
+    const auto tiles = window.comparisonPage()->findChildren<ImageTile *>();
+    QStringList captions;
+    for (const auto *tile : tiles)
+        captions << tile->caption();
+    QVERIFY2(captions.join(QLatin1Char('\n')).contains(QStringLiteral("×4 through-plane")), qPrintable(captions.join(QLatin1Char('\n'))));
+    QVERIFY2(captions.join(QLatin1Char('\n')).contains(QStringLiteral("×2 in-plane")), qPrintable(captions.join(QLatin1Char('\n'))));
+    test::saveReviewShot(window, QStringLiteral("superres-comparison"));
+
+    const QString figure = m_dir.filePath(QStringLiteral("superres-figure.png"));
+    QSignalSpy saved(window.session(), &StudioSession::comparisonSaved);
+    window.comparisonPage()->saveFigureTo(figure);
+    QVERIFY(saved.wait(10000));
+    QVERIFY(!cv::imread(figure.toStdString()).empty());
 }
 
 int main(int argc, char *argv[])

@@ -141,13 +141,15 @@ void ComparisonPage::showComparison(const ComparisonSet &set)
             QString title = tr("%1 · PSNR %2 dB · SSIM %3")
                                 .arg(item.patientId, formatting::psnr(item.psnr), formatting::ssim(item.ssim));
             // Volumes: which slice; the metrics stay the row's, over the whole volume.
+            if (item.scale > 1)
+                title += tr(" (on the input grid)");
             if (!item.sliceNote.isEmpty())
                 title += QStringLiteral("\n") + item.sliceNote;
             m_titles[i]->setText(title);
             m_originals[i]->setImage(item.original);
-            m_originals[i]->setCaption(tr("Original"));
+            m_originals[i]->setCaption(item.scale > 1 ? tr("Original (nearest ×%1)").arg(item.scale) : tr("Original"));
             m_enhanced[i]->setImage(item.enhanced);
-            m_enhanced[i]->setCaption(tr("Enhanced"));
+            m_enhanced[i]->setCaption(item.scale > 1 ? tr("Enhanced %1").arg(item.scaleNote) : tr("Enhanced"));
         } else {
             m_titles[i]->clear();
             m_originals[i]->setImage(QImage());

@@ -9,6 +9,7 @@
 #include "SliceImage.h"
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -127,39 +128,74 @@ void ImageWorker::loadVolumeSlices(const SliceRequest &request)
     }
     if (request.token < m_latestSliceToken)
         return;
-    cv::Mat originalValues;
-    if (original) {
-        pair.sliceCount = mri::sliceCountOf(original->volume, request.plane);
-        pair.slice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
-        pair.valueOffset = original->encoding.offset;
-        pair.valueScale = original->encoding.scale;
-        pair.maximumValue = original->encoding.maximumPixel;
-        originalValues = mri::extractSlice(original->volume, request.plane, pair.slice);
-        pair.original = sliceimage::fromMat(sliceimage::encodeSlice(originalValues, original->encoding));
-        // The engine's display window, in pixel units.
-        std::tie(pair.autoLow, pair.autoHigh) = sliceimage::windowInPixels(original->window, original->encoding);
-    }
+    std::shared_ptr<const CachedVolume> enhanced;
+    mri::GridRefinement refinement;
     if (!request.enhancedPath.isEmpty()) {
         try {
-            const auto enhanced = volumeAt(request.enhancedPath, QString());
-            if (original) {
-                if (enhanced->volume.size != original->volume.size)
-                    throw mri::EngineError(tr("The enhanced volume '%1' does not match the size of the original.")
-                                               .arg(request.enhancedPath)
-                                               .toStdString());
-                // The original's mapping: the pair shares one window.
-                const cv::Mat enhancedValues = mri::extractSlice(enhanced->volume, request.plane, pair.slice);
-                pair.enhanced = sliceimage::fromMat(sliceimage::encodeSlice(enhancedValues, original->encoding));
-                cv::Mat difference;
-                cv::absdiff(originalValues, enhancedValues, difference);
-                cv::Mat pixels;
-                difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->encoding.scale));
-                pair.difference = sliceimage::fromMat(pixels);
-                pair.differenceHigh = std::max(1, sliceimage::robustRange(pixels, 0.0, 0.995).second);
-            }
+            enhanced = volumeAt(request.enhancedPath, QString());
+            if (original)
+                refinement = mri::gridRefinementOf(original->volume, enhanced->volume);
         } catch (const std::exception &problem) {
             pair.enhancedError = sentenceOf(problem);
+            enhanced.reset();
         }
+    }
+    if (request.token < m_latestSliceToken)
+        return;
+    if (!original) {
+        emit slicesLoaded(pair);
+        return;
+    }
+    const auto &originalVolume = original->volume;
+    pair.originalSliceCount = mri::sliceCountOf(originalVolume, request.plane);
+    const bool finer = enhanced && refinement.factor > 1;
+    int enhancedSlice = 0;
+    if (finer) {
+        // The slider steps through the finer grid; the original shows its
+        // slice nearest in position, so both show the same anatomy.
+        const auto &enhancedVolume = enhanced->volume;
+        pair.sliceCount = mri::sliceCountOf(enhancedVolume, request.plane);
+        if (request.sliceOnEnhancedGrid && request.slice >= 0 && request.slice < pair.sliceCount) {
+            enhancedSlice = request.slice;
+            pair.originalSlice = mri::matchingSliceOf(enhancedVolume, request.plane, enhancedSlice, originalVolume);
+        } else {
+            pair.originalSlice = request.slice >= 0 && request.slice < pair.originalSliceCount ? request.slice
+                                                                                              : pair.originalSliceCount / 2;
+            enhancedSlice = mri::matchingSliceOf(originalVolume, request.plane, pair.originalSlice, enhancedVolume);
+        }
+        pair.slice = enhancedSlice;
+        pair.sliceOnEnhancedGrid = true;
+        pair.scale = refinement.factor;
+        pair.scaleNote = QString::fromStdString(mri::refinementNote(originalVolume, refinement));
+        const auto before = mri::slicePixelSizeOf(originalVolume, request.plane);
+        const auto after = mri::slicePixelSizeOf(enhancedVolume, request.plane);
+        pair.originalPixelScale = QSizeF(before.width / after.width, before.height / after.height);
+    } else {
+        pair.sliceCount = pair.originalSliceCount;
+        pair.originalSlice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
+        pair.slice = enhancedSlice = pair.originalSlice;
+    }
+    pair.valueOffset = original->encoding.offset;
+    pair.valueScale = original->encoding.scale;
+    pair.maximumValue = original->encoding.maximumPixel;
+    const cv::Mat originalValues = mri::extractSlice(originalVolume, request.plane, pair.originalSlice);
+    pair.original = sliceimage::fromMat(sliceimage::encodeSlice(originalValues, original->encoding));
+    // The engine's display window, in pixel units.
+    std::tie(pair.autoLow, pair.autoHigh) = sliceimage::windowInPixels(original->window, original->encoding);
+    if (enhanced) {
+        // The original's mapping: the pair shares one window.
+        const cv::Mat enhancedValues = mri::extractSlice(enhanced->volume, request.plane, enhancedSlice);
+        pair.enhanced = sliceimage::fromMat(sliceimage::encodeSlice(enhancedValues, original->encoding));
+        // On a finer grid: against the original as shown, stretched by nearest neighbour.
+        cv::Mat reference = originalValues;
+        if (reference.size() != enhancedValues.size())
+            cv::resize(originalValues, reference, enhancedValues.size(), 0, 0, cv::INTER_NEAREST);
+        cv::Mat difference;
+        cv::absdiff(reference, enhancedValues, difference);
+        cv::Mat pixels;
+        difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->encoding.scale));
+        pair.difference = sliceimage::fromMat(pixels);
+        pair.differenceHigh = std::max(1, sliceimage::robustRange(pixels, 0.0, 0.995).second);
     }
     if (request.token < m_latestSliceToken)
         return;
@@ -192,13 +228,23 @@ void ImageWorker::loadSlices(const SliceRequest &request)
         if (!request.enhancedPath.isEmpty()) {
             try {
                 enhanced = mri::loadGrayscaleImage(toPath(request.enhancedPath));
-                if (!original.empty() && (enhanced.size() != original.size() || enhanced.depth() != original.depth()))
+                // Super-resolution: the same picture F times larger in both axes.
+                const int factor = original.empty() || original.cols <= 0 ? 1 : enhanced.cols / original.cols;
+                if (!original.empty() && enhanced.depth() == original.depth() && factor >= 2
+                    && enhanced.cols == original.cols * factor && enhanced.rows == original.rows * factor) {
+                    pair.scale = factor;
+                    pair.scaleNote = tr("×%1 in-plane").arg(factor);
+                    pair.originalPixelScale = QSizeF(factor, factor);
+                } else if (!original.empty() && (enhanced.size() != original.size() || enhanced.depth() != original.depth()))
                     throw mri::EngineError(tr("The enhanced slice '%1' does not match the size or bit depth of the original.")
                                                .arg(request.enhancedPath)
                                                .toStdString());
             } catch (const std::exception &problem) {
                 pair.enhancedError = sentenceOf(problem);
                 enhanced.release();
+                pair.scale = 1;
+                pair.scaleNote.clear();
+                pair.originalPixelScale = QSizeF(1.0, 1.0);
             }
         }
 
@@ -212,8 +258,11 @@ void ImageWorker::loadSlices(const SliceRequest &request)
         if (!enhanced.empty()) {
             pair.enhanced = sliceimage::fromMat(enhanced);
             if (!original.empty()) {
+                cv::Mat reference = original;
+                if (reference.size() != enhanced.size())
+                    cv::resize(original, reference, enhanced.size(), 0, 0, cv::INTER_NEAREST);
                 cv::Mat difference;
-                cv::absdiff(original, enhanced, difference);
+                cv::absdiff(reference, enhanced, difference);
                 pair.difference = sliceimage::fromMat(difference);
                 pair.differenceHigh = std::max(1, sliceimage::robustRange(difference, 0.0, 0.995).second);
             }
@@ -228,7 +277,7 @@ void ImageWorker::loadSlices(const SliceRequest &request)
                     pair.originalReferencePsnr = before.psnr;
                     pair.originalReferenceSsim = before.ssim;
                     pair.hasReference = true;
-                    if (!enhanced.empty()) {
+                    if (!enhanced.empty() && enhanced.size() == reference.size()) {
                         const auto after = mri::compareImages(reference, enhanced);
                         pair.enhancedReferencePsnr = after.psnr;
                         pair.enhancedReferenceSsim = after.ssim;
@@ -267,6 +316,8 @@ void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const 
                 cv::minMaxLoc(entry.original, &low, &high);
             ComparisonItem item;
             item.sliceNote = QString::fromStdString(entry.sliceNote);
+            item.scale = entry.scale;
+            item.scaleNote = QString::fromStdString(entry.scaleNote);
             item.row = static_cast<int>(set.rows[i]);
             item.patientId = QString::fromStdString(entry.patientId);
             item.original = eightBitOf(entry.original, low, high);

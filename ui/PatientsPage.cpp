@@ -121,9 +121,9 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
         m_view->showMessage(tr("Loading %1…")
                                 .arg(QString::fromStdString(dataset->rows[static_cast<std::size_t>(m_currentRow)].patientId)));
     });
-    connect(m_view, &SideBySideView::sliceRequested, this, [this](mri::SlicePlane plane, int slice) {
+    connect(m_view, &SideBySideView::sliceRequested, this, [this](mri::SlicePlane plane, int slice, bool onEnhancedGrid) {
         if (m_currentRow >= 0)
-            m_session->requestSlices(m_currentRow, plane, slice);
+            m_session->requestSlices(m_currentRow, plane, slice, onEnhancedGrid);
     });
     connect(m_session, &StudioSession::rowEnhanced, this, [this](int row) {
         if (row == m_currentRow)

@@ -167,7 +167,12 @@ SideBySideView::SideBySideView(QWidget *parent)
             if (m_fit)
                 applyView();
         });
-        connect(canvas, &SliceCanvas::hovered, this, &SideBySideView::showPixel);
+        connect(canvas, &SliceCanvas::hovered, this, [this, canvas](const QPoint &pixel) {
+            // The pixel's centre in view units: both canvases may differ in grid.
+            const QSizeF scale = canvas->pixelScale();
+            showPixel(pixel.x() < 0 ? QPointF(-1.0, -1.0)
+                                    : QPointF((pixel.x() + 0.5) * scale.width(), (pixel.y() + 0.5) * scale.height()));
+        });
         connect(canvas, &SliceCanvas::sliceStepRequested, this, &SideBySideView::stepSlice);
         connect(canvas, &SliceCanvas::windowDragged, this, [this](int dx, int dy) {
             // Radiology convention: horizontal = width (contrast), vertical = level.
@@ -194,7 +199,10 @@ void SideBySideView::showMessage(const QString &message)
 
 void SideBySideView::showSlices(const SlicePair &pair, const mri::EnhancedRow &result)
 {
-    const bool newGeometry = pair.original.size() != m_pair.original.size();
+    const auto sizeOf = [](const SlicePair &p) {
+        return QSizeF(p.original.width() * p.originalPixelScale.width(), p.original.height() * p.originalPixelScale.height());
+    };
+    const bool newGeometry = sizeOf(pair) != sizeOf(m_pair);
     // A volume keeps the user's window while scrolling through its slices; another
     // volume starts from its own display window.
     const bool newVolume = pair.isVolume
@@ -207,15 +215,31 @@ void SideBySideView::showSlices(const SlicePair &pair, const mri::EnhancedRow &r
         m_level = (pair.autoLow + pair.autoHigh) / 2.0;
         m_width = std::max(1, pair.autoHigh - pair.autoLow);
     }
+    m_originalCanvas->setPixelScale(pair.originalPixelScale);
+    m_enhancedCanvas->setPixelScale(QSizeF(1.0, 1.0));
     if (newGeometry) {
         m_fit = true;
-        m_center = QPointF(pair.original.width() / 2.0, pair.original.height() / 2.0);
+        m_center = QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0);
     }
     updateWindowControls();
     updateSliceControls();
     renderImages();
     updateAnnotations();
     applyView();
+}
+
+QSizeF SideBySideView::displaySize() const
+{
+    return {m_pair.original.width() * m_pair.originalPixelScale.width(),
+            m_pair.original.height() * m_pair.originalPixelScale.height()};
+}
+
+QString SideBySideView::sliceText() const
+{
+    QString text = tr("slice %1 / %2").arg(m_sliceSlider->value() + 1).arg(m_pair.sliceCount);
+    if (m_pair.sliceOnEnhancedGrid && m_pair.originalSliceCount != m_pair.sliceCount)
+        text += tr(" · original %1 / %2").arg(m_pair.originalSlice + 1).arg(m_pair.originalSliceCount);
+    return text;
 }
 
 int SideBySideView::currentSlice() const
@@ -229,7 +253,7 @@ void SideBySideView::requestSlice(int slice)
         return;
     slice = std::clamp(slice, 0, m_pair.sliceCount - 1);
     m_sliceLabel->setText(tr("slice %1 / %2").arg(slice + 1).arg(m_pair.sliceCount));
-    emit sliceRequested(m_pair.plane, slice);
+    emit sliceRequested(m_pair.plane, slice, m_pair.sliceOnEnhancedGrid);
 }
 
 void SideBySideView::stepSlice(int delta)
@@ -249,7 +273,7 @@ void SideBySideView::setPlane(mri::SlicePlane plane)
         QSignalBlocker blocker(m_planeCombo);
         m_planeCombo->setCurrentIndex(m_planeCombo->findData(static_cast<int>(plane)));
     }
-    emit sliceRequested(plane, -1);
+    emit sliceRequested(plane, -1, false);
 }
 
 void SideBySideView::updateSliceControls()
@@ -261,7 +285,7 @@ void SideBySideView::updateSliceControls()
     m_planeCombo->setCurrentIndex(m_planeCombo->findData(static_cast<int>(m_pair.plane)));
     m_sliceSlider->setRange(0, std::max(0, m_pair.sliceCount - 1));
     m_sliceSlider->setValue(m_pair.slice);
-    m_sliceLabel->setText(tr("slice %1 / %2").arg(m_pair.slice + 1).arg(m_pair.sliceCount));
+    m_sliceLabel->setText(sliceText());
     m_updatingControls = false;
 }
 
@@ -293,9 +317,10 @@ double SideBySideView::zoom() const
     if (m_pair.original.isNull())
         return 1.0;
     double fit = kMaximumZoom;
+    const QSizeF size = displaySize();
     for (const auto *canvas : {m_originalCanvas, m_enhancedCanvas}) {
-        fit = std::min({fit, static_cast<double>(canvas->width()) / m_pair.original.width(),
-                        static_cast<double>(canvas->height()) / m_pair.original.height()});
+        fit = std::min({fit, static_cast<double>(canvas->width()) / size.width(),
+                        static_cast<double>(canvas->height()) / size.height()});
     }
     return std::max(kMinimumZoom, fit);
 }
@@ -305,7 +330,7 @@ void SideBySideView::zoomBy(double factor, const QPointF &anchor)
     if (m_pair.original.isNull())
         return;
     const double current = zoom();
-    const QPointF center = m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center;
+    const QPointF center = m_fit ? QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0) : m_center;
     const double next = std::clamp(current * factor, kMinimumZoom, kMaximumZoom);
     // Keep the image point under the cursor where it is.
     m_center = anchor - (anchor - center) * (current / next);
@@ -320,7 +345,7 @@ void SideBySideView::panBy(const QPointF &delta)
         return;
     if (m_fit) {
         m_zoom = zoom();
-        m_center = QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0);
+        m_center = QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0);
         m_fit = false;
     }
     m_center += delta;
@@ -329,18 +354,18 @@ void SideBySideView::panBy(const QPointF &delta)
 
 void SideBySideView::zoomIn()
 {
-    zoomBy(1.25, m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center);
+    zoomBy(1.25, m_fit ? QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0) : m_center);
 }
 
 void SideBySideView::zoomOut()
 {
-    zoomBy(0.8, m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center);
+    zoomBy(0.8, m_fit ? QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0) : m_center);
 }
 
 void SideBySideView::fitToWindow()
 {
     m_fit = true;
-    m_center = QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0);
+    m_center = QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0);
     applyView();
 }
 
@@ -349,7 +374,7 @@ void SideBySideView::actualSize()
     if (m_pair.original.isNull())
         return;
     if (m_fit)
-        m_center = QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0);
+        m_center = QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0);
     m_zoom = 1.0;
     m_fit = false;
     applyView();
@@ -359,7 +384,7 @@ void SideBySideView::applyView()
 {
     // The canvases always get an explicit zoom: in fit mode the common one.
     const double zoomNow = zoom();
-    const QPointF center = m_fit ? QPointF(m_pair.original.width() / 2.0, m_pair.original.height() / 2.0) : m_center;
+    const QPointF center = m_fit ? QPointF(displaySize().width() / 2.0, displaySize().height() / 2.0) : m_center;
     m_originalCanvas->setView(zoomNow, center);
     m_enhancedCanvas->setView(zoomNow, center);
     QSignalBlocker blocker(m_fitButton);
@@ -441,19 +466,24 @@ void SideBySideView::renderImages()
 
 void SideBySideView::updateAnnotations()
 {
+    const bool finer = m_pair.scale > 1;
     QStringList original;
     if (!m_pair.original.isNull() && m_pair.isVolume) {
         original << tr("%1 × %2 · %3 slice %4 / %5")
                         .arg(m_pair.original.width())
                         .arg(m_pair.original.height())
                         .arg(QString::fromLatin1(mri::slicePlaneName(m_pair.plane)))
-                        .arg(m_pair.slice + 1)
-                        .arg(m_pair.sliceCount);
+                        .arg(m_pair.originalSlice + 1)
+                        .arg(m_pair.originalSliceCount);
     } else if (!m_pair.original.isNull()) {
         original << tr("%1 × %2 · %3-bit")
                         .arg(m_pair.original.width())
                         .arg(m_pair.original.height())
                         .arg(m_pair.maximumValue > 255 ? 16 : 8);
+    }
+    if (finer && !m_pair.original.isNull()) {
+        original << (m_pair.isVolume ? tr("Shown at its physical size (nearest neighbour)")
+                                     : tr("Shown ×%1, nearest neighbour, at the enhanced size").arg(m_pair.scale));
     }
     if (m_pair.hasReference) {
         original << tr("PSNR %1 dB · SSIM %2 against the clean slice")
@@ -471,13 +501,28 @@ void SideBySideView::updateAnnotations()
         enhanced << tr("Black 0 · white %1 and above")
                         .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * m_pair.differenceHigh, 'g', 5)
                                              : QString::number(m_pair.differenceHigh));
+        if (finer)
+            enhanced << tr("Against the original stretched ×%1 (nearest neighbour)").arg(m_pair.scale);
     } else if (!m_pair.enhanced.isNull()) {
-        caption = tr("Enhanced");
-        if (m_result.done) {
-            enhanced << tr("PSNR %1 dB · SSIM %2 against the original")
-                            .arg(formatting::psnr(m_result.psnr), formatting::ssim(m_result.ssim));
+        caption = finer ? tr("Enhanced %1").arg(m_pair.scaleNote) : tr("Enhanced");
+        if (finer && m_pair.isVolume) {
+            enhanced << tr("%1 × %2 · %3 slice %4 / %5")
+                            .arg(m_pair.enhanced.width())
+                            .arg(m_pair.enhanced.height())
+                            .arg(QString::fromLatin1(mri::slicePlaneName(m_pair.plane)))
+                            .arg(m_pair.slice + 1)
+                            .arg(m_pair.sliceCount);
+        } else if (finer) {
+            enhanced << tr("%1 × %2").arg(m_pair.enhanced.width()).arg(m_pair.enhanced.height());
         }
-        if (m_pair.hasReference) {
+        if (m_result.done) {
+            enhanced << (finer ? tr("PSNR %1 dB · SSIM %2 against the original, on its grid (down-sampled ×%3)")
+                                     .arg(formatting::psnr(m_result.psnr), formatting::ssim(m_result.ssim))
+                                     .arg(m_pair.scale)
+                               : tr("PSNR %1 dB · SSIM %2 against the original")
+                                     .arg(formatting::psnr(m_result.psnr), formatting::ssim(m_result.ssim)));
+        }
+        if (m_pair.hasReference && !finer) {
             enhanced << tr("PSNR %1 dB · SSIM %2 against the clean slice")
                             .arg(formatting::psnr(m_pair.enhancedReferencePsnr), formatting::ssim(m_pair.enhancedReferenceSsim));
         }
@@ -488,19 +533,34 @@ void SideBySideView::updateAnnotations()
     m_enhancedCanvas->setAnnotations(enhanced);
 }
 
-void SideBySideView::showPixel(const QPoint &pixel)
+void SideBySideView::showPixel(const QPointF &viewPoint)
 {
-    if (pixel.x() < 0 || m_pair.original.isNull()) {
+    if (viewPoint.x() < 0 || m_pair.original.isNull()) {
         m_pixelLabel->setText(m_pair.isVolume
                                   ? tr("Wheel: zoom · Ctrl+wheel, Page Up/Down: slice · drag: pan · right drag: window/level · double click: fit")
                                   : tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
         return;
     }
-    QString text = tr("x %1, y %2 · original %3").arg(pixel.x()).arg(pixel.y()).arg(valueText(sliceimage::pixelValue(m_pair.original, pixel.x(), pixel.y())));
-    if (!m_pair.enhanced.isNull())
-        text += tr(" · enhanced %1").arg(valueText(sliceimage::pixelValue(m_pair.enhanced, pixel.x(), pixel.y())));
+    // Each image's pixel under the same point: they differ on a finer grid.
+    const QSizeF scale = m_pair.originalPixelScale;
+    const QPoint originalPixel(static_cast<int>(std::floor(viewPoint.x() / scale.width())),
+                               static_cast<int>(std::floor(viewPoint.y() / scale.height())));
+    const QPoint fine(static_cast<int>(std::floor(viewPoint.x())), static_cast<int>(std::floor(viewPoint.y())));
+    QString text;
+    if (m_pair.scale > 1) {
+        text = tr("original x %1, y %2: %3")
+                   .arg(originalPixel.x())
+                   .arg(originalPixel.y())
+                   .arg(valueText(sliceimage::pixelValue(m_pair.original, originalPixel.x(), originalPixel.y())));
+        if (!m_pair.enhanced.isNull())
+            text += tr(" · enhanced x %1, y %2: %3").arg(fine.x()).arg(fine.y()).arg(valueText(sliceimage::pixelValue(m_pair.enhanced, fine.x(), fine.y())));
+    } else {
+        text = tr("x %1, y %2 · original %3").arg(fine.x()).arg(fine.y()).arg(valueText(sliceimage::pixelValue(m_pair.original, fine.x(), fine.y())));
+        if (!m_pair.enhanced.isNull())
+            text += tr(" · enhanced %1").arg(valueText(sliceimage::pixelValue(m_pair.enhanced, fine.x(), fine.y())));
+    }
     if (!m_pair.difference.isNull()) {
-        const int difference = sliceimage::pixelValue(m_pair.difference, pixel.x(), pixel.y());
+        const int difference = sliceimage::pixelValue(m_pair.difference, fine.x(), fine.y());
         text += tr(" · difference %1")
                     .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * difference, 'g', 5)
                                          : QString::number(difference));

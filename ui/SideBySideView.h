@@ -3,6 +3,7 @@
 #include "WorkerTypes.h"
 
 #include <QPointF>
+#include <QSizeF>
 #include <QWidget>
 
 class QComboBox;
@@ -20,7 +21,11 @@ class SliceCanvas;
 // enhanced image by the difference |original - enhanced|. A volume row shows
 // one slice at a time: a plane switch and a slice slider (also Ctrl+wheel and
 // Page Up/Down) ask for another slice of original and enhanced together;
-// picture rows hide them.
+// picture rows hide them. A super-resolved result (a finer grid) is shown
+// with its original at the same physical size: the view's units are the
+// enhanced image's pixels, the original stretched to them nearest neighbour,
+// and the slider steps through the finer slices, the original following to
+// its slice nearest in position.
 class SideBySideView final : public QWidget
 {
     Q_OBJECT
@@ -52,6 +57,14 @@ public:
     bool isVolumeShown() const { return m_pair.isVolume; }
     int currentSlice() const;
     int sliceCount() const { return m_pair.sliceCount; }
+    // Super-resolution: the slider is on the enhanced volume's finer grid and
+    // the original shows slice originalSlice() of originalSliceCount().
+    bool isSliceOnEnhancedGrid() const { return m_pair.sliceOnEnhancedGrid; }
+    int originalSlice() const { return m_pair.isVolume ? m_pair.originalSlice : 0; }
+    int originalSliceCount() const { return m_pair.originalSliceCount; }
+    int scale() const { return m_pair.scale; } // 1, or the super-resolution factor
+    // The slices' common extent in view units (the enhanced image's pixels).
+    QSizeF displaySize() const;
     mri::SlicePlane plane() const { return m_pair.plane; }
     // Ask for a slice `delta` away (clamped) or for the middle slice of `plane`.
     void stepSlice(int delta);
@@ -62,7 +75,8 @@ public:
 
 signals:
     void differenceShownChanged(bool shown);
-    void sliceRequested(mri::SlicePlane plane, int slice); // slice -1: the middle
+    // slice -1: the middle; counted on the enhanced volume's grid when onEnhancedGrid.
+    void sliceRequested(mri::SlicePlane plane, int slice, bool onEnhancedGrid);
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
@@ -75,9 +89,10 @@ private:
     void renderImages();
     void updateAnnotations();
     void updateWindowControls();
-    void showPixel(const QPoint &pixel);
+    void showPixel(const QPointF &viewPoint); // (-1, -1): none
     void updateSliceControls();
     QString valueText(double pixel) const; // a raw pixel value in the row's units
+    QString sliceText() const;
     void requestSlice(int slice);
 
     SliceCanvas *m_originalCanvas = nullptr;

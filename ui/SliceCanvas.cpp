@@ -63,6 +63,12 @@ void SliceCanvas::setView(double zoom, const QPointF &center)
     update();
 }
 
+void SliceCanvas::setPixelScale(const QSizeF &scale)
+{
+    m_pixelScale = scale.width() > 0.0 && scale.height() > 0.0 ? scale : QSizeF(1.0, 1.0);
+    update();
+}
+
 double SliceCanvas::effectiveZoom() const
 {
     return m_zoom;
@@ -73,11 +79,27 @@ QPointF SliceCanvas::effectiveCenter() const
     return m_image.isNull() ? QPointF() : m_center;
 }
 
-QPointF SliceCanvas::widgetToImage(const QPointF &point) const
+QPointF SliceCanvas::widgetToView(const QPointF &point) const
 {
     const double zoom = effectiveZoom();
     const QPointF widgetCenter(width() / 2.0, height() / 2.0);
     return effectiveCenter() + (point - widgetCenter) / zoom;
+}
+
+QPointF SliceCanvas::widgetToImage(const QPointF &point) const
+{
+    const QPointF view = widgetToView(point);
+    return {view.x() / m_pixelScale.width(), view.y() / m_pixelScale.height()};
+}
+
+QRectF SliceCanvas::imageRect() const
+{
+    if (m_image.isNull())
+        return {};
+    const double zoom = effectiveZoom();
+    const QPointF widgetCenter(width() / 2.0, height() / 2.0);
+    return {widgetCenter - effectiveCenter() * zoom,
+            QSizeF(m_image.width() * m_pixelScale.width() * zoom, m_image.height() * m_pixelScale.height() * zoom)};
 }
 
 QSize SliceCanvas::sizeHint() const
@@ -101,11 +123,12 @@ void SliceCanvas::paintEvent(QPaintEvent *)
         painter.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, m_message);
     } else {
         const double zoom = effectiveZoom();
-        const QPointF widgetCenter(width() / 2.0, height() / 2.0);
-        const QPointF topLeft = widgetCenter - effectiveCenter() * zoom;
-        const QRectF target(topLeft, QSizeF(m_image.width() * zoom, m_image.height() * zoom));
+        const QRectF target = imageRect();
         // Smooth when shrinking or mildly enlarging; crisp pixels when inspecting.
-        painter.setRenderHint(QPainter::SmoothPixmapTransform, zoom < 3.0);
+        // A stretched (coarser) image keeps its blocks unless it is shrunk.
+        const bool stretched = m_pixelScale != QSizeF(1.0, 1.0);
+        const double shown = zoom * std::max(m_pixelScale.width(), m_pixelScale.height());
+        painter.setRenderHint(QPainter::SmoothPixmapTransform, stretched ? shown < 1.0 : zoom < 3.0);
         painter.drawImage(target, m_image);
     }
 
@@ -175,7 +198,7 @@ void SliceCanvas::wheelEvent(QWheelEvent *event)
         event->accept();
         return;
     }
-    emit zoomRequested(std::pow(1.25, steps), widgetToImage(event->position()));
+    emit zoomRequested(std::pow(1.25, steps), widgetToView(event->position()));
     event->accept();
 }
 

@@ -3,6 +3,8 @@
 #include <QImage>
 #include <QPoint>
 #include <QPointF>
+#include <QRectF>
+#include <QSizeF>
 #include <QStringList>
 #include <QWidget>
 
@@ -24,9 +26,14 @@ public:
     void clearImage(const QString &message);    // placeholder sentence instead of an image
     void setCaption(const QString &caption);
     void setAnnotations(const QStringList &lines);
-    // zoom: screen pixels per image pixel; center: the image point shown in
-    // the middle of the canvas. The owner computes the fit zoom itself.
+    // zoom: screen pixels per view unit; center: the point (in view units)
+    // shown in the middle of the canvas. The owner computes the fit zoom itself.
     void setView(double zoom, const QPointF &center);
+    // View units per image pixel along x and y: 1 normally; an image on a
+    // coarser grid than its neighbour's (super-resolution) is stretched to its
+    // physical size and then painted nearest neighbour, its pixels visible.
+    void setPixelScale(const QSizeF &scale);
+    QSizeF pixelScale() const { return m_pixelScale; }
 
     bool hasImage() const { return !m_image.isNull(); }
     QSize imageSize() const { return m_image.size(); }
@@ -36,7 +43,9 @@ public:
     QStringList annotations() const { return m_annotations; }
     double effectiveZoom() const;
     QPointF effectiveCenter() const;
-    QPointF widgetToImage(const QPointF &point) const;
+    QPointF widgetToView(const QPointF &point) const;
+    QPointF widgetToImage(const QPointF &point) const; // image pixels
+    QRectF imageRect() const; // where the image is painted, in widget coordinates
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -68,6 +77,7 @@ private:
     QStringList m_annotations;
     double m_zoom = 1.0;
     QPointF m_center;
+    QSizeF m_pixelScale{1.0, 1.0};
     Qt::MouseButton m_dragButton = Qt::NoButton;
     QPointF m_lastMouse;
 };

@@ -82,7 +82,8 @@ StudioSession::StudioSession(QObject *parent)
         if (pair.token != m_sliceToken)
             return;
         if (pair.isVolume && pair.row >= 0)
-            m_shownSlices[static_cast<std::size_t>(pair.row)] = mri::ShownSlice{pair.plane, pair.slice};
+            // On the original's grid: the comparison figure counts slices there.
+            m_shownSlices[static_cast<std::size_t>(pair.row)] = mri::ShownSlice{pair.plane, pair.originalSlice};
         emit slicesLoaded(pair);
     });
     connect(m_imageWorker, &ImageWorker::comparisonLoaded, this, [this](const ComparisonSet &set) {
@@ -363,7 +364,7 @@ void StudioSession::requestSlices(int row)
         requestSlices(row, mri::SlicePlane::Axial, -1);
 }
 
-void StudioSession::requestSlices(int row, mri::SlicePlane plane, int slice)
+void StudioSession::requestSlices(int row, mri::SlicePlane plane, int slice, bool onEnhancedGrid)
 {
     if (m_shutDown || !dataset() || row < 0 || row >= static_cast<int>(dataset()->rows.size()))
         return;
@@ -379,6 +380,7 @@ void StudioSession::requestSlices(int row, mri::SlicePlane plane, int slice)
     request.seriesUid = QString::fromStdString(source.seriesUid);
     request.plane = plane;
     request.slice = slice;
+    request.sliceOnEnhancedGrid = onEnhancedGrid;
     m_imageWorker->setLatestSliceToken(request.token);
     QMetaObject::invokeMethod(
         m_imageWorker, [worker = m_imageWorker, request] { worker->loadSlices(request); }, Qt::QueuedConnection);

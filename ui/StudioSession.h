@@ -86,7 +86,8 @@ public:
     // one); `slice` -1 shows the middle of `plane`. The slice asked for is
     // remembered for the row (shownSlices()) and used by the comparison.
     void requestSlices(int row);
-    void requestSlices(int row, mri::SlicePlane plane, int slice);
+    // onEnhancedGrid: `slice` counts on a super-resolved volume's finer grid.
+    void requestSlices(int row, mri::SlicePlane plane, int slice, bool onEnhancedGrid = false);
     const studio::ShownSliceMap &shownSlices() const { return m_shownSlices; }
     void requestComparison(quint64 seed);
     void saveComparisonFigure(const QString &file, const studio::RowList &rows);

@@ -15,6 +15,7 @@
 
 #include <QImage>
 #include <QMetaType>
+#include <QSizeF>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -111,9 +112,12 @@ struct SliceRequest
     QString enhancedPath;   // empty when the row has no result
     QString referencePath;  // clean ground truth (demo datasets), may be empty
     QString seriesUid;      // DICOM folder of several series: the row's series
-    // Volume rows: the slice to show (-1: the middle) along `plane`.
+    // Volume rows: the slice to show (-1: the middle) along `plane`, counted
+    // on the original's grid, or on the enhanced volume's when
+    // `sliceOnEnhancedGrid` and that one is finer (super-resolution).
     mri::SlicePlane plane = mri::SlicePlane::Axial;
     int slice = -1;
+    bool sliceOnEnhancedGrid = false;
 };
 
 // Raw slices (Format_Grayscale8 or Format_Grayscale16, pixel values as stored)
@@ -150,6 +154,21 @@ struct SlicePair
     int sliceCount = 0;
     double valueOffset = 0.0;
     double valueScale = 1.0;
+
+    // Super-resolution: the enhanced image is on a grid `scale` times finer
+    // (a picture in both axes, a volume along one array axis). The view's
+    // units are then the enhanced image's pixels: an original pixel covers
+    // originalPixelScale of them (its physical size, shown nearest neighbour),
+    // and the difference compares the original stretched so. A volume's
+    // slider steps through the finer grid (slice/sliceCount above,
+    // sliceOnEnhancedGrid), the original showing its slice nearest in
+    // position (originalSlice of originalSliceCount).
+    int scale = 1;
+    QString scaleNote;        // "×4 through-plane (z): 2 mm → 0.5 mm", "×2 in-plane"
+    QSizeF originalPixelScale{1.0, 1.0};
+    bool sliceOnEnhancedGrid = false;
+    int originalSlice = 0;
+    int originalSliceCount = 0;
 };
 
 // One patient of the three-patient comparison, already mapped to 8 bits with
@@ -163,6 +182,10 @@ struct ComparisonItem
     double psnr = 0.0;
     double ssim = 0.0;
     QString sliceNote;        // volumes: "axial slice 91 / 181"
+    // Super-resolution: the factor and "×2 in-plane"; the original is then
+    // stretched (nearest neighbour) to the enhanced image's size.
+    int scale = 1;
+    QString scaleNote;
 };
 
 struct ComparisonSet
