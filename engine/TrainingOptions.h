@@ -20,7 +20,8 @@ enum class TrainingObjective
     // "superres": super-resolution learnt from the slices themselves (SMORE,
     // Zhao et al. 2021): each patch degraded by superres_scale along one or
     // both axes and interpolated back (cubic B-spline) is the input, the patch
-    // the target. The network is residual with a full-resolution skip.
+    // the target. The network is residual with a full-resolution skip and
+    // without batch normalisation (concreteOptions()).
     SuperResolution,
 };
 
@@ -114,9 +115,9 @@ struct TrainingOptions
 };
 
 // The settings of a run with their automatic choices made. Super-resolution
-// needs the slice itself at full resolution: a residual output with a top skip
-// and no neighbour slices, and no noise-floor removal; superres_axes 0 becomes
-// 1 (volumes) or 2 (pictures).
+// needs the slice itself at full resolution: a residual output with a top skip,
+// no batch normalisation or blur pool, no neighbour slices, and no noise-floor
+// removal; superres_axes 0 becomes 1 (volumes) or 2 (pictures).
 TrainingOptions concreteOptions(TrainingOptions options, bool fromVolumes);
 
 } // namespace mri

