@@ -122,7 +122,8 @@ bool samePath(const std::filesystem::path &a, const std::filesystem::path &b)
 // a folder of inputs, or give two rows one output. One sentence each.
 void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> &selected,
                          const std::filesystem::path &outputDir, const std::vector<std::filesystem::path> &targets,
-                         const std::filesystem::path &metricsCsv, const std::filesystem::path &modelFile, bool writeCsv)
+                         const std::filesystem::path &metricsCsv, const std::vector<std::filesystem::path> &modelFiles,
+                         bool writeCsv)
 {
     std::map<std::filesystem::path, std::string> protectedFiles; // comparable path -> what it is
     std::set<std::filesystem::path> inputFolders;
@@ -135,7 +136,8 @@ void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> 
         return key;
     };
     protect(dataset.csvFile, "the dataset's table");
-    protect(modelFile, "the model file");
+    for (const auto &modelFile : modelFiles)
+        protect(modelFile, "the model file");
     for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
         if (dataset.rows[i].imagePathText.empty())
             continue;
@@ -666,9 +668,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         metricsCsv = shardMetricsCsv(metricsCsv, *options.shard);
     }
     const auto targets = planOutputPaths(dataset, outputDir);
-    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, options.modelFile, writeCsv);
-    if (!options.resolutionModel.empty())
-        checkOutputsAreSafe(dataset, selected, outputDir, targets, {}, options.resolutionModel, false);
+    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, {options.modelFile, options.resolutionModel},
+                        writeCsv);
     auto models = loadModels(options);
     for (auto *model : {models.denoiser ? &*models.denoiser : nullptr, models.upscaler ? &*models.upscaler : nullptr}) {
         if (model && options.tileSize > 0)
