@@ -1,9 +1,11 @@
 #include "AtomicFile.h"
 
 #include "EngineError.h"
+#include "OutputPolicy.h"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +16,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <system_error>
@@ -163,7 +167,7 @@ void moveIntoPlace(const fs::path &temporary, const fs::path &target, TemporaryG
     guard.commit();
 }
 
-void writeAll(int fd, std::string_view bytes, const fs::path &target)
+void writeAll(int fd, std::string_view bytes, const fs::path &target, bool durable = true)
 {
     const char *data = bytes.data();
     std::size_t left = bytes.size();
@@ -179,8 +183,83 @@ void writeAll(int fd, std::string_view bytes, const fs::path &target)
     }
     // fsync reports write-back errors (disk full on some file systems) that
     // write() did not, and makes the rename durable.
-    if (::fsync(fd) != 0 && errno != EINVAL)
+    if (durable && ::fsync(fd) != 0 && errno != EINVAL)
         failWrite(target, std::strerror(errno));
+}
+
+// Where a write goes. A stream (/dev/stdout) or a device node or FIFO is
+// written where it is: renaming onto it would replace the node. A symbolic
+// link is followed, so the link stays and its target gets the new file.
+struct WriteTarget
+{
+    fs::path path;
+    bool inPlace = false;
+    int descriptor = -1; // >= 0: a stream of this process, written through it
+};
+
+WriteTarget resolveWriteTarget(const fs::path &target)
+{
+    WriteTarget resolved{target};
+    for (int hop = 0; hop < 40; ++hop) {
+        resolved.descriptor = streamDescriptorOf(resolved.path);
+        if (resolved.descriptor >= 0) {
+            resolved.inPlace = true;
+            return resolved;
+        }
+        struct stat status{};
+        if (::lstat(resolved.path.c_str(), &status) != 0)
+            return resolved; // a new file
+        if (!S_ISLNK(status.st_mode)) {
+            resolved.inPlace = !S_ISREG(status.st_mode) && !S_ISDIR(status.st_mode);
+            return resolved;
+        }
+        std::error_code error;
+        const auto link = fs::read_symlink(resolved.path, error);
+        if (error)
+            failWrite(target, error.message());
+        resolved.path = link.is_absolute() ? link : resolved.path.parent_path() / link;
+    }
+    failWrite(target, "too many levels of symbolic links");
+}
+
+void writeInPlace(const WriteTarget &where, std::string_view bytes, const fs::path &target)
+{
+    if (where.descriptor >= 0) {
+        writeAll(where.descriptor, bytes, target, false);
+        return;
+    }
+    const int fd = ::open(where.path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        failWrite(target, std::strerror(errno));
+    try {
+        writeAll(fd, bytes, target, false);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    if (::close(fd) != 0)
+        failWrite(target, std::strerror(errno));
+}
+
+// A writer's own exceptions become the one sentence of a failed write.
+void runWriter(const std::function<void(const fs::path &)> &writeTo, const fs::path &temporary, const fs::path &target)
+{
+    try {
+        writeTo(temporary);
+    } catch (const EngineError &) {
+        throw;
+    } catch (const std::exception &error) {
+        failWrite(target, error.what());
+    }
+}
+
+std::string readWholeFile(const fs::path &file, const fs::path &target)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad())
+        failWrite(target, "the writer's temporary file could not be read back");
+    return bytes;
 }
 
 } // namespace
@@ -224,8 +303,14 @@ void ensureWritableFolder(const fs::path &folder, const std::string &what)
         throw EngineError("The " + what + " '" + where.string() + "' is not writable: " + sentenceFragment(std::strerror(errno)) + ".");
 }
 
-void writeFileAtomically(const fs::path &target, std::string_view bytes)
+void writeFileAtomically(const fs::path &given, std::string_view bytes)
 {
+    const auto where = resolveWriteTarget(given);
+    if (where.inPlace) {
+        writeInPlace(where, bytes, given);
+        return;
+    }
+    const fs::path &target = where.path;
     const fs::path folder = prepareFolder(target);
     fs::path temporary;
     int fd = -1;
@@ -250,18 +335,23 @@ void writeFileAtomically(const fs::path &target, std::string_view bytes)
     moveIntoPlace(temporary, target, guard);
 }
 
-void writeFileAtomically(const fs::path &target, const std::function<void(const fs::path &temporary)> &writeTo)
+void writeFileAtomically(const fs::path &given, const std::function<void(const fs::path &temporary)> &writeTo)
 {
+    const auto where = resolveWriteTarget(given);
+    if (where.inPlace) {
+        // The writer needs a file: it writes one in the temporary folder, which is then copied in.
+        std::error_code error;
+        const fs::path temporary = temporaryPathFor(fs::temp_directory_path(error), given);
+        TemporaryGuard guard(temporary);
+        runWriter(writeTo, temporary, given);
+        writeInPlace(where, readWholeFile(temporary, given), given);
+        return;
+    }
+    const fs::path &target = where.path;
     const fs::path folder = prepareFolder(target);
     const fs::path temporary = temporaryPathFor(folder, target);
     TemporaryGuard guard(temporary);
-    try {
-        writeTo(temporary);
-    } catch (const EngineError &) {
-        throw;
-    } catch (const std::exception &error) {
-        failWrite(target, error.what());
-    }
+    runWriter(writeTo, temporary, target);
     std::error_code ec;
     if (!fs::is_regular_file(temporary, ec))
         failWrite(target, "the writer produced no file");

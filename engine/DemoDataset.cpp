@@ -1,6 +1,7 @@
 #include "DemoDataset.h"
 
 #include "AtomicFile.h"
+#include "OutputPolicy.h"
 #include "CsvTable.h"
 #include "Dataset.h"
 #include "DicomSeries.h"
@@ -11,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -320,6 +322,32 @@ std::optional<SliceOrientation> parseOrientation(const std::string &name)
     return std::nullopt;
 }
 
+// The demo writes brain_tumor_info.csv, README.txt, images/ and clean/ into
+// its folder: a folder that holds anything but an earlier demo (another
+// dataset, the user's pictures), or the volume it reads, is refused before
+// anything is written.
+static void checkDemoFolderIsOurs(const DemoDatasetOptions &options)
+{
+    const auto &folder = options.outputDir;
+    std::error_code error;
+    if (std::filesystem::is_directory(folder, error) && !std::filesystem::is_empty(folder, error)) {
+        std::ifstream readme(folder / "README.txt");
+        std::string firstLine;
+        std::getline(readme, firstLine);
+        if (firstLine.rfind("MRI Enhance Studio demo dataset", 0) != 0)
+            throw EngineError("The folder '" + folder.string() + "' already holds files that are not a demo dataset"
+                              + (std::filesystem::exists(folder / kDefaultCsvName, error)
+                                     ? " (it holds a dataset, " + std::string(kDefaultCsvName) + ")"
+                                     : std::string())
+                              + "; choose an empty folder for the demo.");
+    }
+    OutputPolicy policy;
+    policy.protectFile(options.volumeFile, "the volume the demo is cut from");
+    for (const char *name : {kDefaultCsvName, "README.txt"})
+        policy.addOutput(folder / name, "the demo's " + std::string(name));
+    policy.check();
+}
+
 DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
                                    const std::function<void(int done, int total)> &progress)
 {
@@ -330,6 +358,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
     if (!(options.sigma >= 0.0) || !std::isfinite(options.sigma))
         throw EngineError("The demo noise level must be a finite, non-negative fraction of the intensity range.");
 
+    checkDemoFolderIsOurs(options);
     const ScanVolume volume = readNiftiFile(options.volumeFile);
     const float maximum = *std::max_element(volume.voxels.begin(), volume.voxels.end());
     if (!(maximum > 0.0f))

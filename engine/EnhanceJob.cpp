@@ -10,6 +10,7 @@
 #include "DicomSeries.h"
 #include "NeighbourSlices.h"
 #include "NiftiFile.h"
+#include "OutputPolicy.h"
 #include "Resampling.h"
 #include "ResultsLocation.h"
 #include "ScanVolume.h"
@@ -118,45 +119,49 @@ bool samePath(const std::filesystem::path &a, const std::filesystem::path &b)
 }
 
 // Refuses, before any work, a run that would write over something the user
-// gave us (an input, the ground truth, the dataset's table, the model) or into
-// a folder of inputs, or give two rows one output. One sentence each.
+// gave us (OutputPolicy: an input, the ground truth, the dataset's table, the
+// models), put results into a folder of inputs, or give two rows one output.
 void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> &selected,
                          const std::filesystem::path &outputDir, const std::vector<std::filesystem::path> &targets,
-                         const std::filesystem::path &metricsCsv, const std::vector<std::filesystem::path> &modelFiles,
-                         bool writeCsv)
+                         const std::filesystem::path &metricsCsv, const EnhanceOptions &options, bool writeCsv)
 {
-    std::map<std::filesystem::path, std::string> protectedFiles; // comparable path -> what it is
+    OutputPolicy policy;
+    policy.protectDataset(dataset);
+    policy.protectFile(options.modelFile, "the model file");
+    policy.protectFile(options.resolutionModel, "the resolution model file");
     std::set<std::filesystem::path> inputFolders;
-    // Returns the comparable path it protected (empty for an empty path).
-    const auto protect = [&](const std::filesystem::path &path, const std::string &what) {
-        if (path.empty())
-            return std::filesystem::path();
-        auto key = comparable(path);
-        protectedFiles.emplace(key, what);
-        return key;
-    };
-    protect(dataset.csvFile, "the dataset's table");
-    for (const auto &modelFile : modelFiles)
-        protect(modelFile, "the model file");
     for (std::size_t i = 0; i < dataset.rows.size(); ++i) {
         if (dataset.rows[i].imagePathText.empty())
             continue;
-        const auto input = protect(dataset.rows[i].imagePath, "the input image of " + dataset.describeRow(i));
+        const auto input = comparable(dataset.rows[i].imagePath);
         inputFolders.insert(input.parent_path());
         std::error_code folderError;
         if (std::filesystem::is_directory(input, folderError))
             inputFolders.insert(input); // a DICOM series: its folder holds the input files
         if (const auto clean = cleanImagePathOf(dataset, i); !clean.empty())
-            inputFolders.insert(protect(clean, "the ground truth of " + dataset.describeRow(i)).parent_path());
+            inputFolders.insert(comparable(clean).parent_path());
     }
     std::map<std::filesystem::path, std::size_t> writer; // output -> first row writing it
-    const auto top = comparable(outputDir);
     for (const auto index : selected) {
-        const auto target = comparable(targets[index]);
-        if (const auto found = protectedFiles.find(target); found != protectedFiles.end())
-            throw EngineError("The output '" + targets[index].string() + "' of " + dataset.describeRow(index)
-                              + " would overwrite " + found->second + "; choose another output folder.");
-        // Neither the output folder nor a folder made below it may hold inputs.
+        const auto [other, inserted] = writer.emplace(comparable(targets[index]), index);
+        if (!inserted && !samePath(dataset.rows[other->second].imagePath, dataset.rows[index].imagePath))
+            throw EngineError(dataset.describeRow(index) + " and " + dataset.describeRow(other->second)
+                              + " would both be written to '" + targets[index].string() + "'.");
+        std::error_code folderError;
+        if (inserted && std::filesystem::is_directory(targets[index], folderError))
+            policy.addOutputFolder(targets[index], "the output of " + dataset.describeRow(index)); // a derived series
+        else if (inserted)
+            policy.addOutput(targets[index], "the output of " + dataset.describeRow(index));
+    }
+    if (writeCsv)
+        policy.addOutput(metricsCsv, "the metrics CSV");
+    policy.addOutput(options.perSliceCsv, "the per-slice CSV");
+    for (const auto &[file, what] : options.otherOutputs)
+        policy.addOutput(file, what);
+    policy.check();
+    // Neither the output folder nor a folder made below it may hold inputs.
+    const auto top = comparable(outputDir);
+    for (const auto &[target, index] : writer) {
         for (auto folder = target.parent_path(); !folder.empty(); folder = folder.parent_path()) {
             if (inputFolders.count(folder))
                 throw EngineError("The output folder '" + outputDir.string()
@@ -164,19 +169,7 @@ void checkOutputsAreSafe(const Dataset &dataset, const std::vector<std::size_t> 
             if (folder == top || folder == folder.parent_path())
                 break;
         }
-        const auto [other, inserted] = writer.emplace(target, index);
-        if (!inserted && !samePath(dataset.rows[other->second].imagePath, dataset.rows[index].imagePath))
-            throw EngineError(dataset.describeRow(index) + " and " + dataset.describeRow(other->second)
-                              + " would both be written to '" + targets[index].string() + "'.");
     }
-    if (!writeCsv)
-        return;
-    const auto csv = comparable(metricsCsv);
-    if (const auto found = protectedFiles.find(csv); found != protectedFiles.end())
-        throw EngineError("The metrics CSV '" + metricsCsv.string() + "' would overwrite " + found->second
-                          + "; choose another file for the metrics.");
-    if (writer.count(csv))
-        throw EngineError("The metrics CSV '" + metricsCsv.string() + "' is also an enhanced image's path.");
 }
 
 // The header of the metrics CSV: every input column, then ours. A user's column
@@ -228,6 +221,10 @@ void mergeAndWriteMetrics(const Dataset &dataset, std::vector<EnhancedRow> &rows
                           const std::filesystem::path &metricsCsv, const EnhanceCallbacks &callbacks,
                           std::vector<std::string> &notices)
 {
+    if (isStreamOrNode(metricsCsv)) { // /dev/stdout: nothing to merge with, no lock beside it
+        writeMetricsCsv(dataset, rows, metricsCsv);
+        return;
+    }
     const FileLock lock(metricsCsv, [&] {
         if (callbacks.onMessage)
             callbacks.onMessage("Waiting for another run that is writing '" + metricsCsv.string() + "'.");
@@ -410,6 +407,27 @@ void checkUpscalerFits(const RunModels &models, bool volume, const std::filesyst
 
 // Every slice along `plane` through the denoiser (one scale for the whole
 // volume). Empty when cancelled.
+// Puts the input's non-finite voxels (NaN, Inf) back into `result`, which
+// lies on the input's grid or on one `factor` times finer along `axis`.
+void restoreNonFiniteVoxels(const ScanVolume &input, ScanVolume &result, int axis, int factor)
+{
+    if (std::all_of(input.voxels.begin(), input.voxels.end(), [](float v) { return std::isfinite(v); }))
+        return;
+    const auto &in = input.size;
+    const auto &out = result.size;
+    for (int t = 0; t < in[3]; ++t)
+        for (int z = 0; z < out[2]; ++z)
+            for (int y = 0; y < out[1]; ++y)
+                for (int x = 0; x < out[0]; ++x) {
+                    const int source[3] = {axis == 0 ? x / factor : x, axis == 1 ? y / factor : y,
+                                           axis == 2 ? z / factor : z};
+                    const float value = input.voxels[((static_cast<std::size_t>(t) * in[2] + source[2]) * in[1]
+                                                      + source[1]) * in[0] + source[0]];
+                    if (!std::isfinite(value))
+                        result.voxels[((static_cast<std::size_t>(t) * out[2] + z) * out[1] + y) * out[0] + x] = value;
+                }
+}
+
 std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &volume, SlicePlane plane,
                                         const std::function<void(int, int)> &progress, int workBefore, int workTotal,
                                         const std::atomic_bool &cancel, EnhancedRow &outcome)
@@ -480,13 +498,9 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
             return false;
         enhanced = std::move(*denoised);
     }
-    // Voxels without a value (NaN outside a resampled field of view) stay so.
-    const auto keepNan = [&] {
-        for (std::size_t i = 0; i < volume.voxels.size(); ++i) {
-            if (std::isnan(volume.voxels[i]))
-                enhanced.voxels[i] = volume.voxels[i];
-        }
-    };
+    // Voxels without a finite value (NaN outside a resampled field of view, an
+    // Inf) were background to the network; they are written back as they were.
+    const auto keepNan = [&] { restoreNonFiniteVoxels(volume, enhanced, -1, 1); };
     keepNan();
     const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
     const std::string description = "MRI Enhance Studio: " + models.description;
@@ -499,6 +513,7 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
             return false;
         // The contrast step last, on the finer grid.
         contrastVolume(*sharp, plane, range, options.contrast);
+        restoreNonFiniteVoxels(volume, *sharp, axis, models.scale);
         // Float: the finer grid's values lie between the input's levels.
         writeNiftiVolume(*sharp, target, description, kNiftiFloat32);
         outcome.scale = models.scale;
@@ -518,6 +533,9 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     if (outcome.scale > 1)
         written = degradeVolumeAlongAxis(written, axis, outcome.scale, SliceProfile::Area);
     const auto metrics = compareVolumes(volume, written);
+    if (std::isnan(metrics.psnr) || std::isnan(metrics.ssim))
+        throw EngineError("The enhanced volume '" + target.string() + "' of '" + row.imagePath.string()
+                          + "' could not be scored: its PSNR or SSIM is not a number");
     outcome.psnr = metrics.psnr;
     outcome.ssim = metrics.ssim;
     outcome.cnr = greyWhiteCnr(sampleVoxels(written), classes);
@@ -668,8 +686,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         metricsCsv = shardMetricsCsv(metricsCsv, *options.shard);
     }
     const auto targets = planOutputPaths(dataset, outputDir);
-    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, {options.modelFile, options.resolutionModel},
-                        writeCsv);
+    checkOutputsAreSafe(dataset, selected, outputDir, targets, metricsCsv, options, writeCsv);
     auto models = loadModels(options);
     for (auto *model : {models.denoiser ? &*models.denoiser : nullptr, models.upscaler ? &*models.upscaler : nullptr}) {
         if (model && options.tileSize > 0)

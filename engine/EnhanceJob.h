@@ -14,6 +14,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mri {
@@ -37,6 +38,9 @@ struct EnhanceOptions
     int threads = 0;                          // CPU threads of the network; 0: every CPU this process may use
     std::optional<SlicePlane> plane;          // volumes are enhanced along it; empty: the model's plane
     std::filesystem::path perSliceCsv;        // non-empty: one row per slice of every enhanced row, here
+    // Files the caller writes too (a report): checked with the run's outputs
+    // before any work (OutputPolicy), with the option that names each.
+    std::vector<std::pair<std::filesystem::path, std::string>> otherOutputs;
     // After the network, before writing: pictures on the unit result, volumes
     // slice by slice along the plane (ContrastStep.h). None: the network's output as it is.
     ContrastStep contrast;

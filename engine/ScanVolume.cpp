@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <limits>
@@ -223,10 +224,12 @@ ValueRange networkRangeOf(const ScanVolume &volume)
 {
     if (volume.voxels.empty())
         return {};
-    // NaN voxels (outside a resampled field of view) take no part in the scale.
+    // Non-finite voxels (NaN outside a resampled field of view, an Inf) take no part in the scale.
     float lowest = std::numeric_limits<float>::infinity();
     float highest = -std::numeric_limits<float>::infinity();
     for (const float value : volume.voxels) {
+        if (!std::isfinite(value))
+            continue;
         if (value < lowest)
             lowest = value;
         if (value > highest)
@@ -247,7 +250,11 @@ cv::Mat toNetworkUnit(const cv::Mat &values, const ValueRange &range)
     cv::Mat unit;
     const double scale = 1.0 / (range.high - range.low);
     values.convertTo(unit, CV_32F, scale, -range.low * scale);
-    cv::patchNaNs(unit, 0.0); // no value: the network sees background
+    // No value (NaN, Inf): the network sees background; the caller puts the value back.
+    unit.forEach<float>([](float &value, const int *) {
+        if (!std::isfinite(value))
+            value = 0.0f;
+    });
     return unit;
 }
 

@@ -3,8 +3,10 @@
 #include "CsvTable.h"
 #include "EngineError.h"
 #include "FileLock.h"
+#include "OutputPolicy.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace mri {
@@ -125,7 +127,9 @@ MergeResult mergeShardMetrics(const Dataset &dataset, const MergeOptions &option
             ++result.missing;
         }
     }
-    const FileLock lock(target);
+    std::optional<FileLock> lock; // none beside a stream or device node (/dev/stdout)
+    if (!isStreamOrNode(target))
+        lock.emplace(target);
     writeCsvFileAtomically(target, buildMetricsTable(dataset, result.rows, target));
     return result;
 }

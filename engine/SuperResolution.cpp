@@ -55,7 +55,7 @@ std::optional<ScanVolume> superResolveVolume(const Enhancer &model, const ScanVo
     const double span = range.high - range.low; // negative for MONOCHROME1
     const double scale = span != 0.0 ? 1.0 / span : 1.0;
     for (auto &voxel : unit.voxels)
-        voxel = std::isnan(voxel) ? 0.0f : static_cast<float>((voxel - range.low) * scale);
+        voxel = std::isfinite(voxel) ? static_cast<float>((voxel - range.low) * scale) : 0.0f;
     const int length = volume.size[static_cast<std::size_t>(axis)] * factor;
     const ScanVolume coarse = bsplineUpsampleVolumeAlongAxis(unit, axis, factor, length);
     ScanVolume sum = coarse;

@@ -214,8 +214,9 @@ cv::Mat sampleVoxels(const ScanVolume &volume, std::size_t maxSamples)
     const std::size_t stride = std::max<std::size_t>(1, (total + maxSamples - 1) / std::max<std::size_t>(1, maxSamples));
     cv::Mat sample(1, static_cast<int>((total + stride - 1) / stride), CV_32FC1);
     float *out = sample.ptr<float>(0);
+    // A voxel without a finite value counts as background (0), keeping two volumes' samples paired.
     for (std::size_t i = 0, j = 0; i < total; i += stride, ++j)
-        out[j] = volume.voxels[i];
+        out[j] = std::isfinite(volume.voxels[i]) ? volume.voxels[i] : 0.0f;
     return sample;
 }
 

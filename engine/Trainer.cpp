@@ -3,6 +3,7 @@
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "NeighbourSlices.h"
+#include "OutputPolicy.h"
 #include "ScanVolume.h"
 #include "TrainingStages.h"
 
@@ -84,6 +85,10 @@ std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::siz
 TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options, const TrainingCallbacks &callbacks,
                           const std::atomic_bool &cancel)
 {
+    OutputPolicy outputs; // the model file may not be anything the dataset holds
+    outputs.protectDataset(dataset);
+    outputs.addOutput(options.modelFile, "the model file");
+    outputs.check();
     std::vector<TrainingSlice> slices;
     std::vector<std::string> skipped;
     for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {

@@ -5,9 +5,11 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <vector>
 
 namespace mri {
 
@@ -131,15 +133,38 @@ QualityMetrics compareVolumes(const ScanVolume &reference, const ScanVolume &tes
     if (reference.size != test.size || reference.voxels.size() != test.voxels.size())
         throw EngineError("Cannot compare '" + reference.source.string() + "' and '" + test.source.string()
                           + "': the volumes differ in size.");
+    // Voxels without a value (NaN, Inf) in the reference are not scored: PSNR is
+    // over the others, and SSIM's windows see 0 in both volumes there.
+    const float *referenceVoxels = reference.voxels.data();
+    const float *testVoxels = test.voxels.data();
+    std::vector<float> finiteReference;
+    std::vector<float> finiteTest;
+    std::size_t unscored = 0;
+    if (!std::all_of(reference.voxels.begin(), reference.voxels.end(), [](float v) { return std::isfinite(v); })) {
+        finiteReference = reference.voxels;
+        finiteTest = test.voxels;
+        for (std::size_t i = 0; i < finiteReference.size(); ++i) {
+            if (!std::isfinite(finiteReference[i])) {
+                finiteReference[i] = finiteTest[i] = 0.0f;
+                ++unscored;
+            }
+        }
+        referenceVoxels = finiteReference.data();
+        testVoxels = finiteTest.data();
+    }
     QualityMetrics metrics;
-    metrics.psnr = volumePeakSignalNoiseRatio(reference.voxels.data(), test.voxels.data(), reference.voxels.size(),
-                                              reference.dataRange);
+    const std::size_t count = reference.voxels.size();
+    if (unscored == count)
+        throw EngineError("'" + reference.source.string() + "' has no voxel with a finite value to score.");
+    metrics.psnr = volumePeakSignalNoiseRatio(referenceVoxels, testVoxels, count, reference.dataRange);
+    // The mean squared error over the scored voxels only.
+    if (unscored > 0 && std::isfinite(metrics.psnr))
+        metrics.psnr -= 10.0 * std::log10(static_cast<double>(count) / static_cast<double>(count - unscored));
     const std::array<int, 3> size{reference.size[0], reference.size[1], reference.size[2]};
     double ssim = 0.0;
     for (int t = 0; t < reference.size[3]; ++t) {
         const std::size_t offset = static_cast<std::size_t>(t) * reference.voxelsPerVolume();
-        ssim += volumeStructuralSimilarity(reference.voxels.data() + offset, test.voxels.data() + offset, size,
-                                           reference.dataRange);
+        ssim += volumeStructuralSimilarity(referenceVoxels + offset, testVoxels + offset, size, reference.dataRange);
     }
     metrics.ssim = ssim / reference.size[3];
     return metrics;

@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <cstring>
 #include <filesystem>
@@ -168,6 +169,8 @@ private slots:
     void enhancesNiftiRows();
     void enhancesDicomRows_data();
     void enhancesDicomRows();
+    void nonFiniteVoxelsStayInPlace_data();
+    void nonFiniteVoxelsStayInPlace();
     void anotherPlaneAndPerSliceMetrics();
     void theContrastStepGoesSliceBySliceAlongThePlane();
     void slicesGoBackWhereTheyCameFrom_data();
@@ -337,6 +340,50 @@ void TestVolumeJob::enhancesNiftiRows()
     // The committed model is barely trained: only that the numbers are real numbers.
     QVERIFY(std::isfinite(metrics.psnr) && std::isfinite(metrics.ssim));
     QCOMPARE(treeDigest(input), before);
+}
+
+void TestVolumeJob::nonFiniteVoxelsStayInPlace_data()
+{
+    QTest::addColumn<int>("datatype");
+    QTest::newRow("float32") << kNiftiFloat32;
+    QTest::newRow("float64") << kNiftiFloat64;
+}
+
+// NaN and Inf voxels (a resampled field of view, a division by zero upstream)
+// do not spread: every finite voxel stays finite, the others are written back
+// where they were, and the scores are numbers.
+void TestVolumeJob::nonFiniteVoxelsStayInPlace()
+{
+    QFETCH(int, datatype);
+    const fs::path folder = fresh("nonfinite");
+    ScanVolume made = makeVolume(24, 20, 8, 1, 1500.0, 20.0);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    for (const auto &[index, value] : std::vector<std::pair<std::size_t, float>>{
+             {5, nan}, {777, inf}, {1500, -inf}, {2000, nan}, {2001, inf}, {3839, nan}})
+        made.voxels[index] = value;
+    writeNiftiVolume(made, folder / "scan.nii.gz", "test", datatype);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1,scan.nii.gz\n");
+    const ScanVolume source = readNiftiFile(folder / "scan.nii.gz");
+    const auto result = run(openDataset(folder));
+    QCOMPARE(result.succeeded, 1);
+    const auto &row = result.rows[0];
+    QVERIFY2(row.error.empty(), row.error.c_str());
+    QVERIFY(std::isfinite(row.psnr) && std::isfinite(row.ssim));
+    const ScanVolume written = readNiftiFile(row.enhancedImage);
+    QCOMPARE(written.voxels.size(), source.voxels.size());
+    int finite = 0;
+    for (std::size_t i = 0; i < source.voxels.size(); ++i) {
+        const float in = source.voxels[i];
+        const float out = written.voxels[i];
+        if (std::isfinite(in)) {
+            QVERIFY2(std::isfinite(out) && std::abs(out) < 1e5f, qPrintable(QString::number(i)));
+            ++finite;
+        } else {
+            QVERIFY2(std::isnan(in) ? std::isnan(out) : out == in, qPrintable(QString::number(i)));
+        }
+    }
+    QCOMPARE(finite, static_cast<int>(source.voxels.size()) - 6);
 }
 
 void TestVolumeJob::enhancesDicomRows_data()

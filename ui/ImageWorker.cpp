@@ -1,6 +1,7 @@
 #include "ImageWorker.h"
 
 #include "AtomicFile.h"
+#include "OutputPolicy.h"
 #include "ComparisonFigure.h"
 #include "DisplayMapping.h"
 #include "EngineError.h"
@@ -340,6 +341,14 @@ void ImageWorker::saveComparisonFigure(const DatasetHandle &dataset, const Resul
     try {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
+        mri::OutputPolicy policy;
+        policy.protectDataset(*dataset);
+        for (const auto &row : results) {
+            if (row.done)
+                policy.protectFile(row.enhancedImage, "the enhanced image of " + dataset->describeRow(row.rowIndex));
+        }
+        policy.addOutput(toPath(file), "the figure");
+        policy.check();
         const auto entries = mri::loadComparisonEntries(*dataset, results, rows, shown);
         mri::saveImageAtomically(toPath(file), mri::renderComparisonFigure(entries));
         emit comparisonSaved(file);
@@ -355,6 +364,10 @@ void ImageWorker::exportCsv(const DatasetHandle &dataset, const ResultList &resu
     try {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
+        mri::OutputPolicy policy;
+        policy.protectDataset(*dataset);
+        policy.addOutput(toPath(file), "the exported metrics CSV");
+        policy.check();
         mri::writeMetricsCsv(*dataset, results, toPath(file));
         emit csvExported(file);
     } catch (const std::exception &problem) {
@@ -385,6 +398,10 @@ void ImageWorker::copyModel(const QString &from, const QString &to)
         const std::string bytes((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
         if (input.bad())
             throw mri::EngineError(tr("The model file '%1' cannot be read.").arg(from).toStdString());
+        mri::OutputPolicy policy;
+        policy.protectFile(toPath(from), "the model being copied");
+        policy.addOutput(toPath(to), "the copy of the model");
+        policy.check();
         mri::writeFileAtomically(toPath(to), bytes);
         emit modelCopied(to);
     } catch (const std::exception &problem) {

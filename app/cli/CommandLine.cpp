@@ -10,6 +10,7 @@
 #include "QualityBenchmark.h"
 #include "ModelFile.h"
 #include "ModelInfo.h"
+#include "OutputPolicy.h"
 #include "ResultsLocation.h"
 #include "RunReport.h"
 #include "ScanVolume.h"
@@ -32,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -330,7 +332,7 @@ struct Commands
     MetricsArguments metrics;
     BenchmarkArguments benchmark;
     MergeArguments merge;
-    std::string jsonReport;      // --json FILE of train, enhance, benchmark and merge
+    std::string jsonReport;      // --json FILE of every command but metrics
     bool quiet = false;          // --quiet of every command
     bool verbose = false;        // --verbose of every command
     ExportModelArguments exportModel;
@@ -414,6 +416,7 @@ struct Commands
         addChoice(c, "--orientation", options.orientation,
                   {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}, orientationName,
                   parseOrientation, "Slice orientation");
+        addJsonReport(c);
     }
 
     void defineTrain()
@@ -514,6 +517,7 @@ struct Commands
         addNumber<std::uint64_t>(c, "--seed", compare.seed, 0, kLargestSeed, "Seed of the choice; 0: random");
         addText(c, "--metrics-csv", compare.metricsCsv, "FILE", "Metrics CSV written by enhance (default: the one in "
                                                                 "the dataset's results folder)");
+        addJsonReport(c);
     }
 
     void defineMetrics()
@@ -583,6 +587,7 @@ struct Commands
             ->required();
         addChoice(e, "--format", exportModel.format, {ExchangeFormat::PyTorch}, exchangeFormatName,
                   parseExchangeFormat, "Format of OUT");
+        addJsonReport(e);
 
         importModelCommand = app.add_subcommand("import-model", "Make a model file from a PyTorch state dict of "
                                                                 "python/mri_enhance_network.py's network");
@@ -595,6 +600,7 @@ struct Commands
                 "exists, else the default network); --set and the flags below apply on top");
         // The network's shape by its dedicated flags (from the table of settings); any setting by --set.
         importModel.settings.emplace(i, [](const SettingDescription &setting) { return setting.networkShape; });
+        addJsonReport(i);
     }
 
     // The command named first, or nullptr.
@@ -652,7 +658,16 @@ struct Output
 {
     Verbosity verbosity = Verbosity::Normal;
     RunReport *report = nullptr;
+    std::filesystem::path reportFile; // --json FILE, or empty
 };
+
+// Checks, before any work, the command's outputs and its --json report
+// against what it reads (OutputPolicy); one sentence when one would overwrite it.
+void checkOutputs(OutputPolicy &policy, const Output &output)
+{
+    policy.addOutput(output.reportFile, "the --json report");
+    policy.check();
+}
 
 std::string secondsText(double seconds)
 {
@@ -711,6 +726,9 @@ int demoDatasetCommand(const DemoArguments &arguments, const Output &output)
     options.outputDir = arguments.out;
     if (!arguments.volume.empty())
         options.volumeFile = arguments.volume;
+    OutputPolicy policy;
+    policy.protectFile(options.volumeFile, "the volume the demo is cut from");
+    checkOutputs(policy, output);
     TerminalProgress progress(output.verbosity);
     const auto start = std::chrono::steady_clock::now();
     const auto result = buildDemoDataset(options, [&](int done, int total) {
@@ -732,6 +750,10 @@ int trainCommand(const TrainArguments &arguments, std::atomic_bool &cancel, cons
 {
     const auto options = arguments.options();
     const auto dataset = arguments.dataset.open();
+    OutputPolicy policy;
+    policy.protectDataset(dataset);
+    policy.addOutput(options.modelFile, "the model file (--model)");
+    checkOutputs(policy, output);
 
     TerminalProgress progress(output.verbosity);
     TrainingCallbacks callbacks;
@@ -852,6 +874,8 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel, 
     options.outputDir = arguments.outputDir;
     options.metricsCsv = arguments.metricsCsv;
     options.perSliceCsv = arguments.perSliceCsv;
+    if (!output.reportFile.empty())
+        options.otherOutputs.emplace_back(output.reportFile, "the --json report");
     const auto dataset = arguments.dataset.open();
     TerminalProgress progress(output.verbosity);
     if (options.outputDir.empty() || options.metricsCsv.empty())
@@ -925,6 +949,11 @@ int mergeCommand(const MergeArguments &arguments, const Output &output)
     MergeOptions options;
     options.metricsCsv = arguments.metricsCsv;
     options.allowMissing = arguments.allowMissing;
+    OutputPolicy policy;
+    policy.protectDataset(dataset);
+    policy.addOutput(options.metricsCsv.empty() ? defaultMetricsCsv(dataset) : options.metricsCsv,
+                     "the metrics CSV (--csv-out)");
+    checkOutputs(policy, output);
     const auto result = mergeShardMetrics(dataset, options);
     for (const auto &part : result.parts)
         progress.detail("Part " + shardName(part.shard) + ": " + part.file.string());
@@ -969,6 +998,15 @@ int compareCommand(const CompareArguments &arguments, const Output &output)
         throw EngineError("There are no enhanced slices yet: '" + metricsCsv.string()
                           + "' does not exist; run 'mri-enhance enhance' first.");
     const auto results = readMetricsCsv(dataset, metricsCsv);
+    OutputPolicy policy;
+    policy.protectDataset(dataset);
+    policy.protectFile(metricsCsv, "the metrics CSV it reads");
+    for (const auto &row : results) {
+        if (row.done)
+            policy.protectFile(row.enhancedImage, "the enhanced image of " + dataset.describeRow(row.rowIndex));
+    }
+    policy.addOutput(arguments.out, "the figure (--out)");
+    checkOutputs(policy, output);
     const int count = arguments.count;
     const auto rows = pickRandomPatients(dataset, results, count, arguments.seed ? arguments.seed : std::random_device{}());
     if (rows.empty())
@@ -1031,6 +1069,16 @@ int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &canc
 {
     const QualityBenchmarkOptions options = benchmarkOptions(arguments);
     const std::filesystem::path out = arguments.out;
+    OutputPolicy policy;
+    policy.protectFolder(options.cleanDir, "the clean slices (--clean)");
+    for (const auto &unseen : options.unseenDirs)
+        policy.protectFolder(unseen, "the unseen slices (--unseen)");
+    auto reportBase = out;
+    reportBase.replace_extension();
+    for (const char *ending : {".md", ".csv", ".png"})
+        policy.addOutput(reportBase.string() + ending, std::string("the report's ") + (ending + 1) + " file (--out)");
+    policy.addOutputFolder(options.workDir, "the models' folder (--work-dir)");
+    checkOutputs(policy, output);
     TerminalProgress progress(output.verbosity);
     QualityBenchmarkReport report;
     try {
@@ -1082,6 +1130,11 @@ int benchmarkCommand(const BenchmarkArguments &arguments, std::atomic_bool &canc
 
 int exportModelCommand(const ExportModelArguments &arguments, const Output &output)
 {
+    OutputPolicy policy;
+    policy.protectFile(arguments.model, "the model file it reads");
+    policy.addOutput(arguments.out, "the state dict (OUT)");
+    policy.addOutput(settingsFileOf(arguments.out), "the settings file (OUT.json)");
+    checkOutputs(policy, output);
     const auto exported = exportModel(arguments.model, arguments.out, arguments.format);
     TerminalProgress(output.verbosity)
         .result("Wrote " + std::to_string(exported.tensors) + " tensors to " + exported.stateDict.string()
@@ -1097,6 +1150,11 @@ int importModelCommand(const ImportModelArguments &arguments, const Output &outp
         settingsFile = settingsFileOf(arguments.stateDict);
     TrainingOptions options = settingsFile.empty() ? TrainingOptions() : readExchangeSettings(settingsFile);
     arguments.settings->applyTo(options);
+    OutputPolicy policy;
+    policy.protectFile(arguments.stateDict, "the state dict it reads");
+    policy.protectFile(settingsFile, "the settings file it reads");
+    policy.addOutput(arguments.out, "the model file (--out)");
+    checkOutputs(policy, output);
     const auto imported = importModel(arguments.stateDict, options, arguments.out);
     const std::string source = settingsFile.empty() ? "no settings file" : "settings from " + settingsFile.string();
     TerminalProgress(output.verbosity)
@@ -1136,7 +1194,55 @@ int runParsedCommand(Commands &commands, std::atomic_bool &cancel, const Output 
     return kExitUsage;
 }
 
-// Parses and runs; usage errors are thrown (CLI::ParseError, UsageError).
+// The FILE of the last --json FILE (or --json=FILE) on a command line, read
+// before parsing so that a usage error still gets its report.
+std::string reportFileNamedIn(const std::vector<std::string> &arguments)
+{
+    std::string file;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        if (arguments[i] == "--json" && i + 1 < arguments.size())
+            file = arguments[i + 1];
+        else if (arguments[i].rfind("--json=", 0) == 0)
+            file = arguments[i].substr(7);
+    }
+    return file;
+}
+
+// On a usage error nothing is known of the command's inputs, so the report
+// goes only where it replaces nothing of the user's: a new file, a stream or
+// device node, or an earlier report of this program.
+bool mayWriteReportWithoutChecks(const std::filesystem::path &file)
+{
+    std::error_code error;
+    if (streamDescriptorOf(file) >= 0 || !std::filesystem::exists(file, error))
+        return true;
+    if (!std::filesystem::is_regular_file(file, error))
+        return !std::filesystem::is_directory(file, error);
+    std::ifstream in(file);
+    const auto earlier = ReportJson::parse(in, nullptr, false);
+    return earlier.is_object() && earlier.value("program", "") == kProgram;
+}
+
+// The report of a command that failed before (or in) checking its outputs;
+// not written where it could replace something of the user's (the sentence
+// of the failure is what the user reads then).
+void writeFailureReport(const RunReport &report, const std::filesystem::path &file, int exitStatus,
+                        const std::string &sentence)
+{
+    if (mayWriteReportWithoutChecks(file))
+        report.write(file, exitStatus, sentence);
+}
+
+// A usage error's report (exit status 2 and the sentence), then the error again.
+[[noreturn]] void reportUsageError(const std::vector<std::string> &arguments, const std::string &sentence)
+{
+    if (const std::string file = reportFileNamedIn(arguments); !file.empty())
+        writeFailureReport(RunReport(arguments.front(), std::vector<std::string>(arguments.begin() + 1, arguments.end())),
+                           file, kExitUsage, sentence);
+    throw UsageError(sentence);
+}
+
+// Parses and runs; usage errors are thrown (UsageError, with the --json report written).
 int parseAndRun(Commands &commands, const std::vector<std::string> &arguments, std::atomic_bool &cancel)
 {
     const auto &first = arguments.front();
@@ -1147,8 +1253,14 @@ int parseAndRun(Commands &commands, const std::vector<std::string> &arguments, s
         return kExitSuccess;
     }
     if (!named && first.rfind("-", 0) != 0)
-        throw UsageError("Unknown command '" + first + "'; run 'mri-enhance --help'.");
-    commands.parse(arguments);
+        reportUsageError(arguments, "Unknown command '" + first + "'; run 'mri-enhance --help'.");
+    try {
+        commands.parse(arguments);
+    } catch (const CLI::Success &) {
+        throw;
+    } catch (const CLI::Error &error) {
+        reportUsageError(arguments, commands.usageSentence(error));
+    }
     Output output;
     output.verbosity = commands.verbosity();
     if (commands.jsonReport.empty())
@@ -1156,18 +1268,24 @@ int parseAndRun(Commands &commands, const std::vector<std::string> &arguments, s
     // The report is written however the command ends, with its exit status and sentence.
     RunReport report(first, std::vector<std::string>(arguments.begin() + 1, arguments.end()));
     output.report = &report;
+    output.reportFile = commands.jsonReport;
     const std::filesystem::path reportFile = commands.jsonReport;
     int status = kExitFailure;
+    // A command that failed may not have checked its outputs yet (or refused
+    // the report's path): its report replaces only what may be replaced unchecked.
+    const auto reportFailure = [&](int exitStatus, const std::string &sentence) {
+        writeFailureReport(report, reportFile, exitStatus, sentence);
+    };
     try {
         status = runParsedCommand(commands, cancel, output);
     } catch (const UsageError &error) {
-        report.write(reportFile, kExitUsage, error.what());
+        reportFailure(kExitUsage, error.what());
         throw;
     } catch (const EngineError &error) {
-        report.write(reportFile, kExitFailure, error.what());
+        reportFailure(kExitFailure, error.what());
         throw;
     } catch (const std::exception &error) {
-        report.write(reportFile, kExitFailure, std::string("unexpected failure: ") + error.what());
+        reportFailure(kExitFailure, std::string("unexpected failure: ") + error.what());
         throw;
     }
     report.write(reportFile, status, {});
