@@ -84,7 +84,7 @@ void TestMemory::enhancementMemoryGrowsBoundedPerPixel()
     // mean, masks, the background's values and their sorted copy: it grows
     // with the background). Larger slices are measured on a sample; the test
     // below bounds them.
-    QVERIFY2(bytesPerPixel < 26.0, qPrintable(QString::number(bytesPerPixel)));
+    QVERIFY2(bytesPerPixel < 28.0, qPrintable(QString::number(bytesPerPixel)));
 }
 
 void TestMemory::largeRealSliceStaysUnderOneGigabyte()
@@ -96,6 +96,9 @@ void TestMemory::largeRealSliceStaysUnderOneGigabyte()
     // activations freed when used: 710-760 MiB, of which the program and
     // libraries are 170, the input 61, the float output 244, one tile's work
     // the rest.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    QSKIP("Under a sanitizer the program's memory is the sanitizer's (shadow, quarantine): no bound to test.");
+#endif
     const double peak = peakMiBOfEnhancing(m_dir.filePath("macaque-8000").toStdString(), 8000, m_defaultModel);
     QVERIFY(peak > 0);
     QVERIFY2(peak <= 1000.0, qPrintable(QString::number(peak) + " MiB"));
