@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace F = torch::nn::functional;
 
@@ -67,9 +68,10 @@ FoldedUNet::FoldedUNet(const UNetImpl &net)
     }
 }
 
-torch::Tensor FoldedUNet::doubleConvolution(const torch::Tensor &input, const Level &level) const
+torch::Tensor FoldedUNet::doubleConvolution(torch::Tensor input, const Level &level) const
 {
     auto x = F::conv2d(input, level.first.weight, F::Conv2dFuncOptions().bias(level.first.bias).padding(1));
+    input.reset();
     x.relu_();
     x = F::conv2d(x, level.second.weight, F::Conv2dFuncOptions().bias(level.second.bias).padding(1));
     return x.relu_();
@@ -89,19 +91,23 @@ torch::Tensor FoldedUNet::forward(const torch::Tensor &input) const
     std::vector<torch::Tensor> skips;
     skips.reserve(m_config.depth);
     torch::Tensor x = channelsLast(standardised);
+    // Activations are released as soon as they are used: a tile's peak is
+    // what the largest convolution needs, not the whole forward pass.
     for (int level = 0; level < m_config.depth; ++level) {
-        x = doubleConvolution(x, m_encoders[level]);
-        skips.push_back(x);
+        x = doubleConvolution(std::move(x), m_encoders[level]);
+        skips.push_back(level > 0 || m_config.topSkip ? x : torch::Tensor());
         x = downsample(x);
     }
-    x = doubleConvolution(x, m_bottleneck);
+    x = doubleConvolution(std::move(x), m_bottleneck);
     for (int step = 0; step < m_config.depth; ++step) {
         const int level = m_config.depth - 1 - step;
         const auto &up = m_upsamplers[step];
         x = channelsLast(F::pixel_shuffle(F::conv2d(x, up.weight, F::Conv2dFuncOptions().bias(up.bias)), 2));
-        if (level > 0 || m_config.topSkip)
+        if (level > 0 || m_config.topSkip) {
             x = torch::cat({x, skips[level]}, 1);
-        x = doubleConvolution(x, m_decoders[step]);
+            skips[level].reset();
+        }
+        x = doubleConvolution(std::move(x), m_decoders[step]);
     }
     const auto correction = F::conv2d(x, m_output.weight, F::Conv2dFuncOptions().bias(m_output.bias)).contiguous();
     // A residual output corrects the centre slice; neighbours are context only.

@@ -46,7 +46,8 @@ private:
         Convolution second;
     };
 
-    torch::Tensor doubleConvolution(const torch::Tensor &input, const Level &level) const;
+    // Takes the input by value: moved in, it is freed after the first convolution.
+    torch::Tensor doubleConvolution(torch::Tensor input, const Level &level) const;
     torch::Tensor downsample(const torch::Tensor &input) const;
 
     NetworkConfig m_config;
