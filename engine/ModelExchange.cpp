@@ -19,6 +19,7 @@
 #include <climits>
 #include <cstdio>
 #include <memory>
+#include <numeric>
 #include <cstring>
 #include <map>
 #include <sstream>
@@ -318,7 +319,11 @@ private:
                 throw damaged("a tensor in it is larger than its storage");
             last += (size[d] > 0 ? size[d] - 1 : 0) * stride[d];
         }
-        if (!empty && last >= storage.integer)
+        // A state dict's tensors are views of their own storage, never broadcast over it.
+        const long long count = std::accumulate(size.begin(), size.end(), 1LL, [](long long a, int64_t b) {
+            return b > 0 && a > LLONG_MAX / b ? LLONG_MAX : a * b;
+        });
+        if (!empty && (last >= storage.integer || count > storage.integer))
             throw damaged("a tensor in it is larger than its storage");
         auto value = made(Pickled::Kind::Tensor);
         const torch::Tensor flat = readStorage(storage);
@@ -330,17 +335,18 @@ private:
     {
         const std::string record = "data/" + storage.text;
         const auto itemSize = static_cast<long long>(c10::elementSize(storage.dtype));
-        torch::Tensor flat = torch::empty({storage.integer}, torch::TensorOptions().dtype(storage.dtype));
         if (storage.integer == 0)
-            return flat;
+            return torch::empty({0}, torch::TensorOptions().dtype(storage.dtype));
         if (!m_archive.hasRecord(record))
             throw EngineError(quoted(m_file) + " is cut short or damaged: the data of a tensor ('" + record
                               + "') is missing.");
         auto [data, length] = m_archive.getRecord(record);
         if (static_cast<long long>(length) / itemSize < storage.integer)
             throw EngineError(quoted(m_file) + " is cut short or damaged: the data of a tensor ('" + record
-                              + "') holds " + std::to_string(length) + " bytes, not "
-                              + std::to_string(storage.integer * itemSize) + ".");
+                              + "') holds " + std::to_string(length) + " bytes, too few for its "
+                              + std::to_string(storage.integer) + " values.");
+        // Allocated once its data is known to be there: a damaged count cannot ask for terabytes.
+        torch::Tensor flat = torch::empty({storage.integer}, torch::TensorOptions().dtype(storage.dtype));
         std::memcpy(flat.data_ptr(), data.get(), static_cast<std::size_t>(storage.integer * itemSize));
         return flat;
     }
