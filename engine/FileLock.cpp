@@ -4,10 +4,13 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace mri {
 
@@ -40,8 +43,59 @@ FileLock::FileLock(const std::filesystem::path &file, const std::function<void()
     }
 }
 
+FileLock::FileLock(const std::filesystem::path &file, NoWait)
+{
+    const auto lockFile = lockFileFor(file);
+    const auto cannotLock = [&] {
+        return EngineError("Cannot lock '" + file.string() + "' against concurrent runs: " + std::strerror(errno) + ".");
+    };
+    std::error_code ignored;
+    if (!lockFile.parent_path().empty())
+        std::filesystem::create_directories(lockFile.parent_path(), ignored);
+    // A few tries: each holder removes the sidecar when it lets go, so the one
+    // opened may be gone from its name by the time it is locked.
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        const int fd = ::open(lockFile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+            throw cannotLock();
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int error = errno;
+            if (error == EWOULDBLOCK) {
+                char text[32] = {};
+                if (::pread(fd, text, sizeof text - 1, 0) > 0)
+                    m_holder = std::strtol(text, nullptr, 10);
+                ::close(fd);
+                return;
+            }
+            ::close(fd);
+            if (error == EINTR)
+                continue;
+            errno = error;
+            throw cannotLock();
+        }
+        struct stat opened = {};
+        struct stat named = {};
+        if (::fstat(fd, &opened) == 0 && ::stat(lockFile.c_str(), &named) == 0 && opened.st_dev == named.st_dev
+            && opened.st_ino == named.st_ino) {
+            m_fd = fd;
+            m_removeOnRelease = lockFile;
+            const std::string id = std::to_string(::getpid()) + "\n";
+            // Who holds it, for the sentence of whoever finds it taken; the lock works without it.
+            const bool written = ::ftruncate(fd, 0) == 0
+                && ::pwrite(fd, id.data(), id.size(), 0) == static_cast<ssize_t>(id.size());
+            static_cast<void>(written);
+            return;
+        }
+        ::close(fd);
+    }
+    errno = EAGAIN;
+    throw cannotLock();
+}
+
 FileLock::~FileLock()
 {
+    if (!m_removeOnRelease.empty())
+        ::unlink(m_removeOnRelease.c_str()); // while still held: no one can take the removed file
     if (m_fd >= 0)
         ::close(m_fd); // closing releases the lock
 }

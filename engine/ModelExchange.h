@@ -53,15 +53,22 @@ struct ImportedModel
 {
     int tensors = 0;
     NetworkConfig network; // concrete: neighbour slices decided
+    // What was read besides a plain state dict ("read the state dict under
+    // 'state_dict' of its dict of ...; removed the prefix 'module.' ..."); empty for a plain one.
+    std::string found;
 };
 
 // Builds the network `settings` describe (automatic neighbour slices: read
 // from the first convolution's input channels), fills it with the tensors of
-// the state dict `stateDict` (torch.save of a dict of tensors, or of
-// state_dict()'s OrderedDict) and writes `modelFile` (atomically), which
-// `enhance` and `train --resume` read. Throws EngineError with one sentence
-// naming the file (and the key) when it is not a state dict, lacks a tensor
-// the network needs, has one it does not, or one of another shape.
+// the state dict `stateDict` and writes `modelFile` (atomically), which
+// `enhance` and `train --resume` read. `stateDict` is a torch.save archive of
+// a dict or state_dict()'s OrderedDict of tensors, also wrapped in a dict
+// under 'state_dict', 'model_state_dict' or 'model' (a training checkpoint)
+// and with nn.DataParallel's 'module.' before every key. Throws EngineError
+// with one sentence naming the file (and keys) when it is not such a file
+// (a legacy-format file, one cut short, a whole pickled network), lacks
+// tensors the network needs, has ones it does not, one of another shape, or
+// a weight that is NaN or Inf.
 ImportedModel importModel(const std::filesystem::path &stateDict, const TrainingOptions &settings,
                           const std::filesystem::path &modelFile);
 

@@ -1,6 +1,8 @@
 #include "Trainer.h"
 
+#include "AtomicFile.h"
 #include "EngineError.h"
+#include "FileLock.h"
 #include "ImageIO.h"
 #include "NeighbourSlices.h"
 #include "OutputPolicy.h"
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <memory>
 
 namespace mri {
 
@@ -34,6 +37,29 @@ std::string describeRun(const TrainingResult &result, const training::Validation
         + std::to_string(plan.stepsPerEpoch) + " steps per epoch, " + std::to_string(threads) + " threads on "
         + result.device + ", seed " + std::to_string(result.seed) + ".";
 }
+
+// One training per model file at a time: a second would overwrite the
+// first's epochs with its own, and a second --resume would start from the
+// first's mid-run checkpoint. Held for the whole run, refused at once when
+// taken. Null without a model file (startRun() says so).
+std::unique_ptr<FileLock> lockModelFile(const std::filesystem::path &modelFile)
+{
+    if (modelFile.empty())
+        return nullptr;
+    // The lock lies beside the model: a folder that cannot be written is said as startRun() says it.
+    ensureWritableFolder(modelFile.parent_path(), "model folder");
+    auto lock = std::make_unique<FileLock>(modelFile, FileLock::NoWait{});
+    if (!lock->owns()) {
+        const long holder = lock->holderProcess();
+        throw EngineError("'" + modelFile.string() + "' is being written by another training"
+                          + (holder > 0 ? " (process " + std::to_string(holder) + ")" : std::string())
+                          + "; wait for it or choose another model file.");
+    }
+    return lock;
+}
+
+TrainingResult trainLockedOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &options,
+                                   const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
 
 } // namespace
 
@@ -89,6 +115,7 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options
     outputs.protectDataset(dataset);
     outputs.addOutput(options.modelFile, "the model file");
     outputs.check();
+    const auto lock = lockModelFile(options.modelFile); // before the dataset is read: refused at once
     std::vector<TrainingSlice> slices;
     std::vector<std::string> skipped;
     for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
@@ -123,13 +150,22 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options
     }
     if (slices.empty())
         throw EngineError("No usable image to train on in '" + dataset.folder.string() + "': every row failed to load.");
-    auto result = trainOnSlices(slices, options, callbacks, cancel);
+    auto result = trainLockedOnSlices(slices, options, callbacks, cancel);
     result.skippedImages = skipped;
     return result;
 }
 
-TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &requested,
+TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &options,
                              const TrainingCallbacks &callbacks, const std::atomic_bool &cancel)
+{
+    const auto lock = lockModelFile(options.modelFile);
+    return trainLockedOnSlices(slices, options, callbacks, cancel);
+}
+
+namespace {
+
+TrainingResult trainLockedOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &requested,
+                                   const TrainingCallbacks &callbacks, const std::atomic_bool &cancel)
 {
     using namespace training;
     // The automatic 2.5-D choice is made here, once, and saved as made.
@@ -196,5 +232,7 @@ TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const Tra
     result.history = start.meta.history;
     return result;
 }
+
+} // namespace
 
 } // namespace mri

@@ -87,12 +87,14 @@ std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::siz
 // options.modelFile untouched. Resuming continues the checkpoint's own
 // settings (network, objective, learning rate); only epochs, threads and the
 // time budget come from `options`. Throws EngineError when no usable image is
-// left, the checkpoint to resume does not fit, or the loss diverges.
+// left, the checkpoint to resume does not fit, or the loss diverges, and at
+// once when another training (in this process or another) is writing
+// options.modelFile: a lock beside it (FileLock.h) is held for the whole run.
 TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options,
                           const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
 
-// The same on slices already in memory (benchmarks). Throws EngineError when
-// `slices` is empty.
+// The same on slices already in memory (benchmarks), under the same lock.
+// Throws EngineError when `slices` is empty.
 TrainingResult trainOnSlices(const std::vector<TrainingSlice> &slices, const TrainingOptions &options,
                              const TrainingCallbacks &callbacks, const std::atomic_bool &cancel);
 

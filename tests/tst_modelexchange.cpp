@@ -55,6 +55,7 @@ const QString kPython = QStringLiteral("/usr/bin/python3");
 
 // The Python side of the test, run with PYTHONPATH at the committed module.
 const char *kScript = R"PY(
+import collections
 import sys
 import numpy as np
 import torch
@@ -123,11 +124,62 @@ def bad(args):
         torch.save(state, path)
     elif kind == "settings":
         mri.save_model(net, path)  # base_channels 8, imported with --base-channels 16
+    elif kind == "nan":
+        with torch.no_grad():
+            state["encoders.0.first.weight"][0, 0, 1, 1] = float("nan")
+        torch.save(state, path)
+    elif kind == "inf":
+        with torch.no_grad():
+            state["encoders.1.second_norm.running_var"][2] = float("inf")
+        torch.save(state, path)
+    elif kind == "foreign":
+        # Another network's weights, as most PyTorch code saves them: an OrderedDict.
+        foreign = torch.nn.Sequential(collections.OrderedDict(
+            [("conv1", torch.nn.Conv2d(1, 4, 3)), ("bn1", torch.nn.BatchNorm2d(4)), ("fc", torch.nn.Linear(4, 2))]))
+        torch.save(foreign.state_dict(), path)
+    elif kind == "legacy":
+        torch.save(state, path, _use_new_zipfile_serialization=False)
+    elif kind == "truncated":
+        torch.save(state, path)
+        data = open(path, "rb").read()
+        open(path, "wb").write(data[: len(data) // 2])
+    elif kind == "wholenet":
+        torch.save(net, path)
+    elif kind == "checkpoint":
+        torch.save({"epoch": 3, "weights": [1, 2], "optimizer": {"lr": 0.1}}, path)
     elif kind == "badsettings":
         mri.save_model(net, path)
         open(path + ".json", "w").write('{"settings": {"depth": 9}}')
 
-{"enhance": enhance, "make": make, "bad": bad}[sys.argv[1]](sys.argv[2:])
+def wrapped(args):
+    # wrapped KIND PATH: weights that import-model reads, in the ways other
+    # code saves them; PATH.plain gets the same weights as a plain dict.
+    kind, path = args
+    torch.manual_seed(11)
+    net = mri.build_network({"depth": 2, "base_channels": 8, "neighbour_slices": 0})
+    with torch.no_grad():
+        for name, buffer in net.named_buffers():
+            if name.endswith("running_var"):
+                buffer.uniform_(0.5, 1.5)
+    torch.save(dict(net.state_dict()), path + ".plain")
+    if kind == "state_dict":
+        torch.save({"epoch": 7, "state_dict": net.state_dict(), "optimizer": {"lr": 0.001}}, path)
+    elif kind == "model":
+        torch.save({"model": net.state_dict(), "best_psnr": 31.5}, path)
+    elif kind == "module":
+        torch.save(torch.nn.DataParallel(net).state_dict(), path)
+    elif kind == "handmade":
+        # An OrderedDict built by hand has no _metadata.
+        torch.save(collections.OrderedDict((k, v.clone()) for k, v in net.state_dict().items()), path)
+
+def same(args):
+    # same A B: exit 0 when the two plain state dicts hold equal tensors.
+    a, b = torch.load(args[0]), torch.load(args[1])
+    assert sorted(a) == sorted(b), (sorted(set(a) ^ set(b)))
+    for k in a:
+        assert torch.equal(a[k].float(), b[k].float()), k
+
+{"enhance": enhance, "make": make, "bad": bad, "wrapped": wrapped, "same": same}[sys.argv[1]](sys.argv[2:])
 )PY";
 
 // A float32 volume of smooth "head" slices, values 0..800 plus a little noise.
@@ -176,6 +228,8 @@ private Q_SLOTS:
     void pythonModelImports();
     void badStateDicts_data();
     void badStateDicts();
+    void wrappedStateDictsImport_data();
+    void wrappedStateDictsImport();
 
 private:
     Run python(const QStringList &arguments);
@@ -334,6 +388,19 @@ void TestModelExchange::badStateDicts_data()
     QTest::newRow("extra key") << "extra" << QStringList{"--base-channels", "8"} << "'extra.weight'";
     QTest::newRow("wrong shape") << "shape" << QStringList{"--base-channels", "8"} << "'output.weight'";
     QTest::newRow("settings against weights") << "settings" << QStringList{"--base-channels", "16"} << "base_channels 16";
+    QTest::newRow("NaN weight") << "nan" << QStringList{"--base-channels", "8"}
+                                << "holds a weight that is not a finite number (encoders.0.first.weight); it cannot be used.";
+    QTest::newRow("Inf buffer") << "inf" << QStringList{"--base-channels", "8"}
+                                << "not a finite number (encoders.1.second_norm.running_var)";
+    QTest::newRow("another network") << "foreign" << QStringList{"--base-channels", "8"}
+                                     << "lacks 'encoders.0.first.weight', 'encoders.0.first.bias', "
+                                        "'encoders.0.second.weight' and ";
+    QTest::newRow("legacy format") << "legacy" << QStringList() << "is in PyTorch's legacy file format";
+    QTest::newRow("cut short") << "truncated" << QStringList() << "is cut short";
+    QTest::newRow("whole network") << "wholenet" << QStringList()
+                                   << "holds a pickled object of class mri_enhance_network.";
+    QTest::newRow("checkpoint without weights") << "checkpoint" << QStringList()
+                                                << "holds a dict of 'epoch', 'weights' and 'optimizer', not a state dict";
     QTest::newRow("settings file out of range") << "badsettings" << QStringList() << "'depth'";
     QTest::newRow("missing file") << "" << QStringList() << "does not exist";
 }
@@ -356,6 +423,41 @@ void TestModelExchange::badStateDicts()
     QVERIFY2(message.contains(file), qPrintable(message));
     QVERIFY2(message.contains(mentions), qPrintable(message));
     QVERIFY(!QFile::exists(model));
+}
+
+void TestModelExchange::wrappedStateDictsImport_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("{'state_dict': ...}") << "state_dict"
+                                         << "read the state dict under 'state_dict' of its dict of 'epoch', "
+                                            "'state_dict' and 'optimizer'";
+    QTest::newRow("{'model': ...}") << "model" << "read the state dict under 'model' of its dict of 'model' and "
+                                                  "'best_psnr'";
+    QTest::newRow("DataParallel") << "module" << "removed the prefix 'module.' (nn.DataParallel) from its keys";
+    QTest::newRow("OrderedDict made by hand") << "handmade" << "";
+}
+
+void TestModelExchange::wrappedStateDictsImport()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, says);
+    const QString file = path("wrapped-" + kind + ".pt");
+    const auto made = python({"wrapped", kind, file});
+    QVERIFY2(made.exitCode == 0, qPrintable(made.err));
+    const QString model = path("wrapped-" + kind + ".model");
+    const auto imported = runTool({"import-model", file, "--out", model, "--base-channels", "8"});
+    QVERIFY2(imported.exitCode == 0, qPrintable(imported.err));
+    QVERIFY2(imported.out.contains(says), qPrintable(imported.out));
+    if (says.isEmpty())
+        QVERIFY2(!imported.out.contains("read the state dict") && !imported.out.contains("prefix"),
+                 qPrintable(imported.out));
+    // The weights are the file's: exported again they equal the plain dict Python saved.
+    const QString exported = path("wrapped-" + kind + "-exported.pt");
+    const auto exportRun = runTool({"export-model", model, exported});
+    QVERIFY2(exportRun.exitCode == 0, qPrintable(exportRun.err));
+    const auto compared = python({"same", exported, file + ".plain"});
+    QVERIFY2(compared.exitCode == 0, qPrintable(compared.err));
 }
 
 QTEST_GUILESS_MAIN(TestModelExchange)

@@ -12,6 +12,7 @@
 #include "nn/UNet.h"
 
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -20,7 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
+#include <sstream>
 
 using namespace mri;
 
@@ -39,6 +42,9 @@ private Q_SLOTS:
     void damagedFilesAreOneSentence_data();
     void damagedFilesAreOneSentence();
     void weightsThatContradictTheSettingsAreRefusedAtLoad();
+    void nonFiniteWeightsAreRefusedAtLoad_data();
+    void nonFiniteWeightsAreRefusedAtLoad();
+    void nonFiniteWeightsAreNeverSaved();
     void pathProblemsAreNamedAsTheyAre_data();
     void pathProblemsAreNamedAsTheyAre();
 
@@ -217,6 +223,99 @@ void TestModelFile::weightsThatContradictTheSettingsAreRefusedAtLoad()
         const QString text = QString::fromUtf8(error.what());
         QVERIFY2(!text.contains('\n') && text.contains("does not match"), qPrintable(text));
     }
+}
+
+void TestModelFile::nonFiniteWeightsAreRefusedAtLoad_data()
+{
+    QTest::addColumn<QString>("tensor");
+    QTest::addColumn<double>("value");
+    QTest::newRow("NaN weight") << "encoders.0.first.weight" << double(NAN);
+    QTest::newRow("Inf bias") << "output.bias" << double(INFINITY);
+    QTest::newRow("-Inf buffer") << "decoders.0.first_norm.running_mean" << -double(INFINITY);
+}
+
+void TestModelFile::nonFiniteWeightsAreRefusedAtLoad()
+{
+    QFETCH(QString, tensor);
+    QFETCH(double, value);
+    // A good model whose archive is rewritten with one poisoned value, as
+    // saveCheckpoint() writes it but without its check.
+    const QString file = m_dir.filePath(QStringLiteral("poisoned-%1.pt").arg(QTest::currentDataTag()));
+    writeModel(file, TrainingOptions{});
+    ModelFileHeader header;
+    const std::string archive = readModelFileArchive(file.toStdString(), header);
+    torch::serialize::InputArchive in;
+    in.load_from(archive.data(), archive.size());
+    nn::UNet net(header.settings.network);
+    torch::serialize::InputArchive modelIn;
+    in.read("model", modelIn);
+    net->load(modelIn);
+    {
+        torch::NoGradGuard noGrad;
+        bool found = false;
+        for (auto &item : net->named_parameters(true))
+            if (item.key() == tensor.toStdString())
+                item.value().view(-1)[0] = value, found = true;
+        for (auto &item : net->named_buffers(true))
+            if (item.key() == tensor.toStdString())
+                item.value().view(-1)[0] = value, found = true;
+        QVERIFY2(found, qPrintable(tensor));
+    }
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
+    torch::serialize::OutputArchive out, modelOut, optimizerOut;
+    net->save(modelOut);
+    out.write("model", modelOut);
+    optimizer.save(optimizerOut);
+    out.write("optimizer", optimizerOut);
+    std::ostringstream bytes;
+    out.save_to(bytes);
+    writeModelFile(file.toStdString(), header, bytes.str());
+
+    const QString expected = QStringLiteral("'%1' holds a weight that is not a finite number (%2); it cannot be used.")
+                                 .arg(file, tensor);
+    for (int reader = 0; reader < 2; ++reader) {
+        try {
+            if (reader == 0)
+                Enhancer::load(file.toStdString());
+            else
+                nn::loadCheckpoint(file.toStdString(), torch::Device(torch::kCPU));
+            QFAIL("a model with a non-finite weight must be refused at load");
+        } catch (const EngineError &error) {
+            QCOMPARE(QString::fromUtf8(error.what()), expected);
+        }
+    }
+}
+
+void TestModelFile::nonFiniteWeightsAreNeverSaved()
+{
+    // A diverged training's weights must not replace the last good model.
+    const QString file = m_dir.filePath(QStringLiteral("last-good.pt"));
+    writeModel(file, TrainingOptions{});
+    QFile before(file);
+    QVERIFY(before.open(QIODevice::ReadOnly));
+    const QByteArray good = before.readAll();
+    before.close();
+
+    nn::UNet net(TrainingOptions{}.network);
+    {
+        torch::NoGradGuard noGrad;
+        net->named_parameters(true)["output.weight"].view(-1)[0] = NAN;
+    }
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
+    nn::CheckpointMeta meta;
+    meta.epochsCompleted = 4;
+    try {
+        nn::saveCheckpoint(file.toStdString(), net, optimizer, meta);
+        QFAIL("non-finite weights must not be saved");
+    } catch (const EngineError &error) {
+        const QString text = QString::fromUtf8(error.what());
+        QVERIFY2(!text.contains('\n') && text.contains("'output.weight'") && text.contains("after epoch 4")
+                     && text.contains("keeps its last good model"),
+                 qPrintable(text));
+    }
+    QFile after(file);
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QCOMPARE(after.readAll(), good);
 }
 
 void TestModelFile::pathProblemsAreNamedAsTheyAre_data()

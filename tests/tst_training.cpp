@@ -6,7 +6,10 @@
 #include "TestDatasets.h"
 #include "Trainer.h"
 
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -34,6 +37,7 @@ private slots:
     void unreadableImagesAreSkipped();
     void noUsableImageIsAnError();
     void damagedModelFileIsAClearError();
+    void secondTrainingOnOneModelIsRefused();
     void noiseFloorRemovalDarkensTheBackground();
 
 private:
@@ -307,6 +311,67 @@ void TestTraining::damagedModelFileIsAClearError()
         QVERIFY(QString::fromStdString(error.what()).contains("damaged.pt"));
     }
     QVERIFY_THROWS_EXCEPTION(EngineError, Enhancer::load(dir.filePath("absent.pt").toStdString()));
+}
+
+void TestTraining::secondTrainingOnOneModelIsRefused()
+{
+    // A training runs in its own process; while it writes the model, a second
+    // one (new or --resume, another process or this one) is refused at once,
+    // and the first ends with its own model.
+    const QString model = m_dir.filePath("locked.pt");
+    const QStringList train{"train", "--dataset", m_dir.path() + "/data", "--model", model, "--depth", "2",
+                            "--base-channels", "8", "--patch", "32", "--batch", "8", "--patches-per-image", "400",
+                            "--epochs", "3", "--seed", "9", "--threads", "1"};
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("OMP_WAIT_POLICY", "passive");
+    QProcess first;
+    first.setProcessEnvironment(environment);
+    first.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), train);
+    QVERIFY(first.waitForStarted());
+    const QString pid = QString::number(first.processId());
+    // The lock's sidecar names its holder once the lock is taken.
+    QFile sidecar(m_dir.filePath(".locked.pt.lock"));
+    QElapsedTimer clock;
+    clock.start();
+    while (!(sidecar.open(QIODevice::ReadOnly) && sidecar.readAll().trimmed() == pid.toUtf8())) {
+        sidecar.close();
+        QVERIFY2(clock.elapsed() < 60000 && first.state() == QProcess::Running, "the first training never locked");
+        QTest::qWait(20);
+    }
+    sidecar.close();
+    const QString sentence = QStringLiteral("'%1' is being written by another training (process %2); wait for it or "
+                                            "choose another model file.")
+                                 .arg(model, pid);
+    for (const QStringList &extra : {QStringList(), QStringList{"--resume"}}) {
+        QProcess second;
+        second.setProcessEnvironment(environment);
+        second.start(QStringLiteral(MRI_ENHANCE_EXECUTABLE), train + extra);
+        QVERIFY(second.waitForFinished(60000));
+        QCOMPARE(second.exitCode(), 1);
+        const QString err = QString::fromUtf8(second.readAllStandardError()).trimmed();
+        QVERIFY2(err.contains(sentence) && !err.contains('\n'), qPrintable(err));
+    }
+    // The engine's call, as the GUI makes it, is refused the same way.
+    auto options = tinyOptions(model);
+    std::atomic_bool cancel{false};
+    try {
+        trainModel(m_dataset, options, {}, cancel);
+        QFAIL("a training on a model file being written must be refused");
+    } catch (const EngineError &error) {
+        QCOMPARE(QString::fromUtf8(error.what()), sentence);
+    }
+    QVERIFY2(first.state() == QProcess::Running, "the first training ended before the others were refused");
+    QVERIFY(first.waitForFinished(240000));
+    QCOMPARE(first.exitCode(), 0);
+    // The first's own model, whole: three epochs, as it asked, and it loads.
+    QCOMPARE(readModelInfo(model.toStdString()).epochsTrained, 3);
+    QCOMPARE(readModelInfo(model.toStdString()).settings.patchesPerImage, 400);
+    Enhancer::load(model.toStdString());
+    QVERIFY(!sidecar.exists()); // released and removed
+    // Free again: a resume goes ahead.
+    options.resume = true;
+    options.epochs = 4;
+    QCOMPARE(trainModel(m_dataset, options, {}, cancel).epochsCompleted, 4);
 }
 
 void TestTraining::noiseFloorRemovalDarkensTheBackground()

@@ -1161,7 +1161,7 @@ int importModelCommand(const ImportModelArguments &arguments, const Output &outp
         .result("Imported " + std::to_string(imported.tensors) + " tensors (depth "
                 + std::to_string(imported.network.depth) + ", " + std::to_string(imported.network.baseChannels)
                 + " base channels, " + std::to_string(imported.network.neighbourSlices) + " neighbour slices; "
-                + source + ") into " + arguments.out);
+                + source + (imported.found.empty() ? "" : "; " + imported.found) + ") into " + arguments.out);
     return kExitSuccess;
 }
 

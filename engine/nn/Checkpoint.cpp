@@ -61,9 +61,61 @@ void loadArchive(torch::serialize::InputArchive &archive, LoadedCheckpoint &load
 
 } // namespace
 
+std::string firstNonFiniteTensor(UNet &net)
+{
+    torch::NoGradGuard noGrad;
+    for (const auto &item : net->named_parameters(true)) {
+        if (item.value().is_floating_point() && !torch::isfinite(item.value()).all().item<bool>())
+            return item.key();
+    }
+    for (const auto &item : net->named_buffers(true)) {
+        if (item.value().is_floating_point() && !torch::isfinite(item.value()).all().item<bool>())
+            return item.key();
+    }
+    return {};
+}
+
+std::string firstNonFiniteOptimizerState(UNet &net, torch::optim::Optimizer &optimizer)
+{
+    torch::NoGradGuard noGrad;
+    const auto finite = [](const torch::Tensor &tensor) {
+        return !tensor.defined() || !tensor.is_floating_point() || torch::isfinite(tensor).all().item<bool>();
+    };
+    auto &states = optimizer.state();
+    for (const auto &item : net->named_parameters(true)) {
+        // The optimiser keys its state by the parameter's implementation, as its own save() does.
+        const auto found = states.find(c10::guts::to_string(item.value().unsafeGetTensorImpl()));
+        if (found == states.end())
+            continue;
+        const auto *adam = dynamic_cast<const torch::optim::AdamParamState *>(found->second.get());
+        if (adam && !(finite(adam->exp_avg()) && finite(adam->exp_avg_sq()) && finite(adam->max_exp_avg_sq())))
+            return item.key();
+    }
+    return {};
+}
+
+std::string nonFiniteWeightSentence(const std::filesystem::path &file, const std::string &tensor)
+{
+    return "'" + file.string() + "' holds a weight that is not a finite number (" + tensor + "); it cannot be used.";
+}
+
 void saveCheckpoint(const std::filesystem::path &file, UNet &net, torch::optim::Optimizer &optimizer,
                     const CheckpointMeta &meta)
 {
+    // Checked before anything is written: the file keeps its last good model.
+    auto bad = firstNonFiniteTensor(net);
+    std::string what = "the weight";
+    if (bad.empty()) {
+        bad = firstNonFiniteOptimizerState(net, optimizer);
+        what = "the optimiser state of";
+    }
+    if (!bad.empty()) {
+        std::error_code error;
+        const bool exists = std::filesystem::exists(file, error);
+        throw EngineError("Not saved to '" + file.string() + "': after epoch " + std::to_string(meta.epochsCompleted)
+                          + " " + what + " '" + bad + "' is not a finite number (the training diverged); "
+                          + (exists ? "the file keeps its last good model." : "nothing was written."));
+    }
     torch::serialize::OutputArchive archive;
     torch::serialize::OutputArchive modelArchive;
     net->save(modelArchive);
@@ -105,6 +157,9 @@ LoadedCheckpoint loadCheckpoint(const std::filesystem::path &file, const torch::
         throw EngineError("Cannot load model file '" + file.string() + "': it is damaged or not a model of this tool ("
                           + firstLine(e.what()) + ").");
     }
+    // NaN or Inf weights would enhance every picture to NaN.
+    if (const auto bad = firstNonFiniteTensor(loaded.net); !bad.empty())
+        throw EngineError(nonFiniteWeightSentence(file, bad));
     return loaded;
 }
 
