@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -165,6 +166,10 @@ struct FrameHeader
 {
     std::optional<Vec3> position;
     std::optional<std::array<double, 6>> orientation;
+    // The frame's own Modality LUT (an enhanced file's per-frame Pixel Value
+    // Transformation), else the file's.
+    double rescaleSlope = 1.0;
+    double rescaleIntercept = 0.0;
 };
 
 struct ImageHeader
@@ -298,8 +303,21 @@ ImageHeader headerOf(const gdcm::DataSet &dataSet)
     header.spacingBetweenSlices = between.empty() ? 0.0 : between[0];
     const auto slope = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleSlope, 0));
     const auto intercept = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleIntercept, 0));
-    header.rescaleSlope = slope.empty() || slope[0] == 0.0 ? 1.0 : slope[0];
+    header.rescaleSlope = slope.empty() || slope[0] == 0.0 || !std::isfinite(slope[0]) ? 1.0 : slope[0];
     header.rescaleIntercept = intercept.empty() ? 0.0 : intercept[0];
+    for (int frame = 0; frame < header.frames; ++frame) {
+        auto &frameHeader = header.frameHeaders[static_cast<std::size_t>(frame)];
+        frameHeader.rescaleSlope = header.rescaleSlope;
+        frameHeader.rescaleIntercept = header.rescaleIntercept;
+        if (frame == 0 || groups.perFrameCount() < header.frames)
+            continue;
+        const auto frameSlope = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleSlope, frame));
+        const auto frameIntercept = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleIntercept, frame));
+        if (!frameSlope.empty() && frameSlope[0] != 0.0)
+            frameHeader.rescaleSlope = frameSlope[0];
+        if (!frameIntercept.empty())
+            frameHeader.rescaleIntercept = frameIntercept[0];
+    }
     const auto center = numbersOf(groups.value(kFrameVoiLutSequence, kWindowCenter, 0));
     const auto width = numbersOf(groups.value(kFrameVoiLutSequence, kWindowWidth, 0));
     if (!center.empty() && !width.empty() && width[0] > 0) {
@@ -531,6 +549,24 @@ void appendStoredValues(const char *buffer, std::size_t count, const ImageHeader
                       + (syntax ? syntax : "unknown") + ").");
 }
 
+// A series may rescale each slice (frame) differently: its stored values are
+// put on the volume's scale (the first slice's) on reading, keeping every
+// physical value, so that the network and the metrics see one scale;
+// writeDerivedDicomSeries() goes back to each slice's own.
+bool sameRescale(double slope, double intercept, double volumeSlope, double volumeIntercept)
+{
+    return slope == volumeSlope && intercept == volumeIntercept;
+}
+
+void toVolumeScale(float *values, std::size_t count, double slope, double intercept, double volumeSlope,
+                   double volumeIntercept)
+{
+    if (sameRescale(slope, intercept, volumeSlope, volumeIntercept))
+        return;
+    for (std::size_t i = 0; i < count; ++i)
+        values[i] = static_cast<float>((slope * values[i] + intercept - volumeIntercept) / volumeSlope);
+}
+
 void fillFacts(ScanVolume &volume, const gdcm::DataSet &dataSet, const ImageHeader &header)
 {
     volume.format = ScanFormat::Dicom;
@@ -555,6 +591,128 @@ void checkFrameHeader(bool hasIncrementPointer, bool hasFrames, const fs::path &
                           + " has a Frame Increment Pointer but no Number of Frames (a damaged multi-frame header).");
 }
 
+std::string bytesText(std::uint64_t bytes)
+{
+    return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
+// Reads `count` bytes at `offset`; false when the file ends before.
+bool readAt(std::ifstream &stream, std::uint64_t offset, unsigned char *out, std::size_t count)
+{
+    stream.clear();
+    stream.seekg(static_cast<std::streamoff>(offset));
+    stream.read(reinterpret_cast<char *>(out), static_cast<std::streamsize>(count));
+    return stream.gcount() == static_cast<std::streamsize>(count);
+}
+
+std::uint32_t uint32Of(const unsigned char *bytes, bool bigEndian)
+{
+    return bigEndian ? (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) | bytes[3]
+                     : (std::uint32_t{bytes[3]} << 24) | (std::uint32_t{bytes[2]} << 16) | (std::uint32_t{bytes[1]} << 8) | bytes[0];
+}
+
+// The encapsulated pixel data from `start` (its items: the offset table, then
+// the fragments) checked against the file's end; the fragments counted.
+void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames, const fs::path &file)
+{
+    std::uint64_t offset = start;
+    int items = 0;
+    for (;;) {
+        unsigned char item[8];
+        if (!readAt(stream, offset, item, 8))
+            throw EngineError(named(file) + " is cut short: its compressed pixel data stops after "
+                              + bytesText(fileSize - start) + ", before the end of its fragments.");
+        const std::uint32_t tag = uint32Of(item, false);
+        const std::uint32_t length = uint32Of(item + 4, false);
+        if (tag == 0xe0ddfffeu) // the sequence delimiter
+            break;
+        if (tag != 0xe000fffeu || length == 0xffffffffu)
+            throw EngineError("The compressed pixel data of the DICOM file " + named(file)
+                              + " is damaged (no fragment where one should begin, " + bytesText(offset - start)
+                              + " into it).");
+        if (offset + 8 + length > fileSize)
+            throw EngineError(named(file) + " is cut short: its compressed pixel data holds "
+                              + std::to_string(fileSize - start) + " of at least "
+                              + bytesText(offset + 8 + length - start) + " (fragment " + std::to_string(items)
+                              + " is incomplete).");
+        offset += 8 + std::uint64_t{length};
+        ++items;
+    }
+    const int fragments = std::max(0, items - 1); // the first item is the offset table
+    if (fragments < frames)
+        throw EngineError("The DICOM file " + named(file) + " holds " + std::to_string(fragments)
+                          + " compressed fragments for its " + std::to_string(frames)
+                          + " frames (each frame needs at least one): its pixel data is incomplete.");
+}
+
+// The pixel data's length against the header (rows x columns x frames x
+// samples x bits allocated, or for compressed syntaxes the fragments against
+// the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
+// short with zeros, and would decode a damaged file as if it were whole. Also
+// refuses what would make GDCM abort (checkFrameHeader()).
+void checkPixelData(const fs::path &file)
+{
+    std::ifstream stream(file, std::ios::binary);
+    if (!stream)
+        return; // decodeFile() says why
+    gdcm::Reader reader;
+    reader.SetStream(stream);
+    // Stops with the stream at the pixel data's value, which is not read.
+    if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        return;
+    const auto &dataSet = reader.GetFile().GetDataSet();
+    checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
+    const gdcm::TransferSyntax syntax = reader.GetFile().GetHeader().GetDataSetTransferSyntax();
+    const std::streamoff position = stream.tellg();
+    std::error_code error;
+    const std::uint64_t fileSize = fs::file_size(file, error);
+    if (error || position < 12 || syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian
+        || static_cast<std::uint64_t>(position) > fileSize)
+        return;
+    const auto start = static_cast<std::uint64_t>(position);
+    // The element's header just before its value: the tag, then (explicit VR)
+    // two letters and two reserved bytes, then a 4-byte length.
+    const bool bigEndian = syntax.GetSwapCode() == gdcm::SwapCode::BigEndian;
+    unsigned char before[12];
+    if (!readAt(stream, start - 12, before, 12))
+        return;
+    const unsigned char littleTag[4] = {0xe0, 0x7f, 0x10, 0x00}, bigTag[4] = {0x7f, 0xe0, 0x00, 0x10};
+    const unsigned char *tag = bigEndian ? bigTag : littleTag;
+    const bool explicitHeader = std::equal(tag, tag + 4, before) && std::isupper(before[4]) && std::isupper(before[5]);
+    const bool implicitHeader = std::equal(tag, tag + 4, before + 4);
+    if (!explicitHeader && !implicitHeader)
+        return; // not where this check expects it: left to GDCM
+    const std::uint32_t length = uint32Of(before + 8, bigEndian);
+
+    const int rows = unsignedShortOf(dataSet, kRows, 0);
+    const int columns = unsignedShortOf(dataSet, kColumns, 0);
+    const int samples = unsignedShortOf(dataSet, kSamplesPerPixel, 1);
+    const int bitsAllocated = unsignedShortOf(dataSet, kBitsAllocated, 0);
+    const auto frameNumbers = numbersOf(stringOf(dataSet, kNumberOfFrames));
+    const double frames = frameNumbers.empty() ? 1.0 : std::max(1.0, std::floor(frameNumbers[0]));
+    if (syntax.IsEncapsulated() && length == 0xffffffffu) {
+        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), file);
+        return;
+    }
+    if (syntax.IsEncapsulated() || length == 0xffffffffu || rows <= 0 || columns <= 0 || bitsAllocated <= 0)
+        return; // GDCM refuses these
+    // YBR_FULL_422 keeps two samples a pixel: then only the element's own length is checked.
+    const bool subsampled = stringOf(dataSet, kPhotometric).find("_42") != std::string::npos;
+    const double expected = subsampled ? double(length)
+        : std::ceil(double(rows) * columns * frames * std::max(1, samples) * bitsAllocated / 8.0);
+    const std::uint64_t held = std::min<std::uint64_t>(length, fileSize - start);
+    if (double(held) >= expected)
+        return;
+    const std::string wanted = bytesText(static_cast<std::uint64_t>(expected));
+    if (held < length)
+        throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(held) + " of " + wanted
+                          + ".");
+    throw EngineError("The DICOM file " + named(file) + " has " + bytesText(length) + " of pixel data where its header ("
+                      + std::to_string(columns) + "x" + std::to_string(rows) + ", "
+                      + std::to_string(static_cast<long long>(frames)) + (frames == 1 ? " frame, " : " frames, ")
+                      + std::to_string(bitsAllocated) + " bits allocated) needs " + wanted + ".");
+}
+
 // One file's frames (all of them), decoded: frame-major stored values. Kept
 // from file to file of a series so that its buffers are allocated once (fresh
 // large allocations cost a page fault per page).
@@ -568,6 +726,7 @@ struct DecodedFile
 // `facts`, when given, receives the header facts (fillFacts()).
 void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
 {
+    checkPixelData(file);
     gdcm::ImageReader reader;
     reader.SetFileName(file.c_str());
     if (!reader.Read())
@@ -626,16 +785,7 @@ double fallbackSliceSpacing(const ImageHeader &header)
 // A single DICOM file: one slice, or every frame of a multi-frame file.
 ScanVolume readDicomFile(const fs::path &file)
 {
-    {
-        // The header alone first: what would make GDCM abort is refused here.
-        gdcm::Reader reader;
-        reader.SetFileName(file.c_str());
-        if (reader.ReadUpToTag(kPixelData)) {
-            const auto &dataSet = reader.GetFile().GetDataSet();
-            checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
-        }
-    }
-    ScanVolume volume;
+    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
     DecodedFile decoded;
     decodeFile(file, decoded, &volume);
     const auto &header = decoded.header;
@@ -650,6 +800,12 @@ ScanVolume readDicomFile(const fs::path &file)
         slices.push_back({file, frame, geometry, frame});
     }
     const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
+    const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
+    for (int frame = 0; frame < header.frames; ++frame) {
+        const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
+        toVolumeScale(decoded.values.data() + pixels * static_cast<std::size_t>(frame), pixels, geometry.rescaleSlope,
+                      geometry.rescaleIntercept, header.rescaleSlope, header.rescaleIntercept);
+    }
 
     volume.source = file;
     fillGeometry(volume, header, slices, distance);
@@ -793,6 +949,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
         if (decoded.values.size() != frameSize)
             throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
                               + named(slices[z].file) + ".");
+        toVolumeScale(decoded.values.data(), frameSize, decoded.header.rescaleSlope, decoded.header.rescaleIntercept,
+                      firstHeader.rescaleSlope, firstHeader.rescaleIntercept);
         std::copy(decoded.values.begin(), decoded.values.end(),
                   volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * z));
     }
@@ -1205,10 +1363,21 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
         if (header.rows != source.size[1] || header.columns != source.size[0])
             throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
         std::vector<char> raw;
+        std::vector<float> ownScale;
         const int bitsAllocated = header.bitsAllocated == 8 || header.bitsAllocated == 32 ? header.bitsAllocated : 16;
-        for (std::size_t frame = 0; frame < sliceOfFrame.size(); ++frame)
-            packValues(enhanced.voxels.data() + frameSize * sliceOfFrame[frame], frameSize, bitsAllocated,
-                       header.bitsStored, header.isSigned, raw);
+        for (std::size_t frame = 0; frame < sliceOfFrame.size(); ++frame) {
+            const float *values = enhanced.voxels.data() + frameSize * sliceOfFrame[frame];
+            // Back to the slice's own rescale, which its tags keep: the same physical values.
+            const auto &frameHeader = header.frameHeaders[multiFrame ? frame : 0];
+            if (!sameRescale(frameHeader.rescaleSlope, frameHeader.rescaleIntercept, source.rescaleSlope,
+                             source.rescaleIntercept)) {
+                ownScale.assign(values, values + frameSize);
+                toVolumeScale(ownScale.data(), frameSize, source.rescaleSlope, source.rescaleIntercept,
+                              frameHeader.rescaleSlope, frameHeader.rescaleIntercept);
+                values = ownScale.data();
+            }
+            packValues(values, frameSize, bitsAllocated, header.bitsStored, header.isSigned, raw);
+        }
         gdcm::DataElement pixelData(kPixelData);
         pixelData.SetVR(bitsAllocated == 8 ? gdcm::VR::OB : gdcm::VR::OW);
         pixelData.SetByteValue(raw.data(), static_cast<gdcm::VL::Type>(raw.size()));
