@@ -86,6 +86,9 @@ const gdcm::Tag kPlaneOrientationSequence(0x0020, 0x9116);
 const gdcm::Tag kPixelMeasuresSequence(0x0028, 0x9110);
 const gdcm::Tag kPixelValueTransformationSequence(0x0028, 0x9145);
 const gdcm::Tag kFrameVoiLutSequence(0x0028, 0x9132);
+const gdcm::Tag kFrameType(0x0008, 0x9007);
+// The frame type macros of enhanced MR, CT and PET images: FrameType inside.
+const gdcm::Tag kFrameTypeSequences[] = {gdcm::Tag(0x0018, 0x9226), gdcm::Tag(0x0018, 0x9329), gdcm::Tag(0x0018, 0x9751)};
 
 const char *const kMrImageStorage = "1.2.840.10008.5.1.4.1.1.4";
 const char *const kEnhancedMrImageStorage = "1.2.840.10008.5.1.4.1.1.4.1";
@@ -1009,6 +1012,57 @@ void setUnsignedShort(gdcm::DataSet &dataSet, const gdcm::Tag &tag, int value)
     dataSet.Replace(element);
 }
 
+// Puts `sequence` (changed in place) back as the value of `tag`.
+void replaceSequence(gdcm::DataSet &dataSet, const gdcm::Tag &tag, const gdcm::SequenceOfItems &sequence)
+{
+    gdcm::DataElement element(tag);
+    element.SetVR(gdcm::VR::SQ);
+    element.SetValue(sequence);
+    element.SetVLToUndefined();
+    dataSet.Replace(element);
+}
+
+// DERIVED\SECONDARY, then the third and later values of `oldType` (ImageType, FrameType).
+std::string derivedType(const std::string &oldType)
+{
+    std::string type = "DERIVED\\SECONDARY";
+    std::size_t cut = oldType.find('\\');
+    if (cut != std::string::npos)
+        cut = oldType.find('\\', cut + 1);
+    if (cut != std::string::npos)
+        type += oldType.substr(cut);
+    return type;
+}
+
+// An enhanced multi-frame file's frame types (shared and per frame) marked as
+// derived, as its ImageType is.
+void markFramesDerived(gdcm::DataSet &dataSet)
+{
+    for (const auto &groupsTag : {kSharedGroups, kPerFrameGroups}) {
+        if (!dataSet.FindDataElement(groupsTag))
+            continue;
+        auto groups = dataSet.GetDataElement(groupsTag).GetValueAsSQ();
+        if (!groups)
+            continue;
+        for (gdcm::SequenceOfItems::SizeType i = 1; i <= groups->GetNumberOfItems(); ++i) {
+            gdcm::DataSet &group = groups->GetItem(i).GetNestedDataSet();
+            for (const auto &typesTag : kFrameTypeSequences) {
+                if (!group.FindDataElement(typesTag))
+                    continue;
+                auto types = group.GetDataElement(typesTag).GetValueAsSQ();
+                if (!types)
+                    continue;
+                for (gdcm::SequenceOfItems::SizeType j = 1; j <= types->GetNumberOfItems(); ++j) {
+                    gdcm::DataSet &item = types->GetItem(j).GetNestedDataSet();
+                    setString(item, kFrameType, gdcm::VR::CS, derivedType(stringOf(item, kFrameType)));
+                }
+                replaceSequence(group, typesTag, *types);
+            }
+        }
+        replaceSequence(dataSet, groupsTag, *groups);
+    }
+}
+
 gdcm::DataElement sequenceOf(const gdcm::Tag &tag, const std::vector<gdcm::DataSet> &items)
 {
     gdcm::SmartPointer<gdcm::SequenceOfItems> sequence = new gdcm::SequenceOfItems;
@@ -1313,6 +1367,52 @@ ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
     return readDicomFile(fileOrFolder);
 }
 
+namespace {
+
+// Why no derived file can be written for `sourceFile` of `source` (its header
+// in `file`), as a sentence; checkDerivedDicomWritable() finds it before any
+// work, writeDerivedDicomSeries() again in case the file changed.
+void checkDerivable(const ScanVolume &source, const fs::path &sourceFile, const gdcm::File &file)
+{
+    const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
+    if (syntax.GetSwapCode() == gdcm::SwapCode::BigEndian)
+        throw EngineError("The DICOM file " + named(sourceFile)
+                          + " uses the retired big-endian transfer syntax, which this program does not write; convert"
+                            " the series (gdcmconv --raw) first.");
+    const gdcm::DataSet &dataSet = file.GetDataSet();
+    const std::string photometric = stringOf(dataSet, kPhotometric);
+    // Decoders may turn YBR colour models into MONOCHROME for a greyscale sample; PALETTE COLOR's values are indices.
+    if (photometric == "PALETTE COLOR")
+        throw EngineError("The DICOM file " + named(sourceFile)
+                          + " holds palette colour indices, not intensities; a derived series is written only for"
+                            " MONOCHROME1 and MONOCHROME2 images.");
+    const auto frames = numbersOf(stringOf(dataSet, kNumberOfFrames));
+    const int frameCount = frames.empty() ? 1 : static_cast<int>(std::max(1.0, frames[0]));
+    const bool multiFrame = source.sliceFiles.size() == 1 && source.size[2] > 1;
+    if ((multiFrame && frameCount != source.size[2]) || (!multiFrame && frameCount != 1))
+        throw EngineError("The DICOM file " + named(sourceFile) + " declares " + std::to_string(frameCount)
+                          + (frameCount == 1 ? " frame" : " frames") + " where " + std::to_string(multiFrame ? source.size[2] : 1)
+                          + " were read; a derived file with the same frame layout cannot be written.");
+    if (unsignedShortOf(dataSet, kRows, 0) != source.size[1] || unsignedShortOf(dataSet, kColumns, 0) != source.size[0])
+        throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
+}
+
+} // namespace
+
+void checkDerivedDicomWritable(const ScanVolume &source)
+{
+    quietGdcm();
+    if (source.sliceFiles.empty())
+        throw EngineError("The scan " + named(source.source) + " was not read from DICOM files.");
+    for (const auto &sourceFile : source.sliceFiles) {
+        gdcm::Reader reader;
+        reader.SetFileName(sourceFile.c_str());
+        if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+            throwUnreadable(sourceFile);
+        checkDerivable(source, sourceFile, reader.GetFile());
+    }
+}
+
 void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhanced, const fs::path &targetFolder,
                              const std::string &seriesDescription)
 {
@@ -1335,9 +1435,7 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
         gdcm::File &file = reader.GetFile();
         gdcm::DataSet &dataSet = file.GetDataSet();
         const gdcm::TransferSyntax sourceSyntax = file.GetHeader().GetDataSetTransferSyntax();
-        if (sourceSyntax.GetSwapCode() == gdcm::SwapCode::BigEndian)
-            throw EngineError("The DICOM file " + named(sourceFile)
-                              + " uses the retired big-endian transfer syntax; convert the series (gdcmconv --raw) first.");
+        checkDerivable(source, sourceFile, file);
         if (sourceSyntax.IsImplicit()) {
             gdcm::FileExplicitFilter explicitFilter;
             explicitFilter.SetFile(file);
@@ -1389,14 +1487,9 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
             setString(dataSet, kPhotometric, gdcm::VR::CS, "MONOCHROME2");
         setString(dataSet, kSeriesInstanceUid, gdcm::VR::UI, seriesUid);
         setString(dataSet, kSopInstanceUid, gdcm::VR::UI, newUid());
-        std::string imageType = "DERIVED\\SECONDARY";
-        const std::string oldType = stringOf(dataSet, kImageType);
-        std::size_t cut = oldType.find('\\');
-        if (cut != std::string::npos)
-            cut = oldType.find('\\', cut + 1);
-        if (cut != std::string::npos)
-            imageType += oldType.substr(cut);
-        setString(dataSet, kImageType, gdcm::VR::CS, imageType);
+        setString(dataSet, kImageType, gdcm::VR::CS, derivedType(stringOf(dataSet, kImageType)));
+        if (multiFrame)
+            markFramesDerived(dataSet);
         setString(dataSet, kSeriesDescription, gdcm::VR::LO, seriesDescription.substr(0, 64));
         setString(dataSet, kDerivationDescription, gdcm::VR::ST, "Denoised by MRI Enhance Studio: " + seriesDescription);
         writeDataSet(file, gdcm::TransferSyntax::ExplicitVRLittleEndian, swap.temporary() / sourceFile.filename());
@@ -1506,6 +1599,9 @@ void writeDicomSeries(const ScanVolume &volume, const fs::path &folder, const Di
             gdcm::DataSet position, frameGroups;
             setString(position, kImagePosition, gdcm::VR::DS, decimals(positionOf(z)));
             frameGroups.Replace(sequenceOf(kPlanePositionSequence, {position}));
+            gdcm::DataSet frameType;
+            setString(frameType, kFrameType, gdcm::VR::CS, "ORIGINAL\\PRIMARY\\OTHER\\NONE");
+            frameGroups.Replace(sequenceOf(kFrameTypeSequences[0], {frameType}));
             perFrame.push_back(frameGroups);
         }
         dataSet.Replace(sequenceOf(kPerFrameGroups, perFrame));

@@ -135,6 +135,8 @@ private slots:
     void derivedSeries();
     void derivedSeriesReplacesEarlierResult();
     void monochrome1();
+    void refusedBeforeTheWork_data();
+    void refusedBeforeTheWork();
     void perSliceRescaleKeepsPhysicalValues();
     void badInput_data();
     void badInput();
@@ -348,6 +350,17 @@ void TestDicom::derivedSeries()
         sopUids.insert(sop);
         QVERIFY(stringOf(after, 0x0008, 0x0008).rfind("DERIVED\\SECONDARY", 0) == 0);
         QVERIFY(!stringOf(after, 0x0008, 0x2111).empty());
+        if (multiFrame) {
+            // Enhanced MR: every frame's MR Image Frame Type is derived too.
+            const auto frames = after.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+            QVERIFY(frames && frames->GetNumberOfItems() == 5);
+            for (unsigned int frame = 1; frame <= frames->GetNumberOfItems(); ++frame) {
+                const auto types = frames->GetItem(frame).GetNestedDataSet().GetDataElement(gdcm::Tag(0x0018, 0x9226)).GetValueAsSQ();
+                QVERIFY(types && types->GetNumberOfItems() == 1);
+                QCOMPARE(stringOf(types->GetItem(1).GetNestedDataSet(), 0x0008, 0x9007),
+                         std::string("DERIVED\\SECONDARY\\OTHER\\NONE"));
+            }
+        }
     }
     QCOMPARE(sopUids.size(), source.sliceFiles.size());
 }
@@ -481,6 +494,56 @@ void TestDicom::perSliceRescaleKeepsPhysicalValues()
     const ScanVolume derived = readDicom(target);
     for (std::size_t i = 0; i < derived.voxels.size(); ++i)
         QVERIFY(std::abs(derived.voxels[i] - enhanced.voxels[i]) <= slopes[i / frameSize] / 2 + 1e-3);
+}
+
+void TestDicom::refusedBeforeTheWork_data()
+{
+    QTest::addColumn<bool>("multiFrame");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("big-endian series") << false << "uses the retired big-endian transfer syntax";
+    QTest::newRow("big-endian multi-frame") << true << "uses the retired big-endian transfer syntax";
+}
+
+// What makes a derived series impossible is found from the headers, before
+// any work (EnhanceJob calls checkDerivedDicomWritable() before the network),
+// and the writer refuses it too, writing nothing.
+void TestDicom::refusedBeforeTheWork()
+{
+    QFETCH(bool, multiFrame);
+    QFETCH(QString, expected);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder,
+                     optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, multiFrame));
+    const auto files = filesIn(folder);
+    const fs::path changed = files.back();
+    convertToBigEndian(changed);
+    ScanVolume source;
+    try {
+        source = readDicom(folder); // readable, for display and metrics
+    } catch (const EngineError &error) {
+        QFAIL(error.what());
+    }
+    QVERIFY(source.voxels == makeVolume(PixelKind::Unsigned12).voxels);
+    const fs::path target = dir() / ("refused" + std::to_string(m_counter));
+    for (const bool writing : {false, true}) {
+        try {
+            if (writing)
+                writeDerivedDicomSeries(source, source, target, "never written");
+            else
+                checkDerivedDicomWritable(source);
+            QFAIL("no error");
+        } catch (const EngineError &error) {
+            const std::string message = error.what();
+            QVERIFY2(message.find("'" + changed.string() + "' " + expected.toStdString()) != std::string::npos, error.what());
+            QVERIFY2(message.back() == '.', error.what());
+        }
+    }
+    QVERIFY(!fs::exists(target));
+    // A series that can be written passes the check.
+    const fs::path good = freshFolder();
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), good,
+                     optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::JpegLs, multiFrame));
+    checkDerivedDicomWritable(readDicom(good));
 }
 
 void TestDicom::badInput_data()
