@@ -616,7 +616,8 @@ std::uint32_t uint32Of(const unsigned char *bytes, bool bigEndian)
 
 // The encapsulated pixel data from `start` (its items: the offset table, then
 // the fragments) checked against the file's end; the fragments counted.
-void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames, const fs::path &file)
+void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
+                    double decodedBytes, const fs::path &file)
 {
     std::uint64_t offset = start;
     int items = 0;
@@ -646,6 +647,14 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
         throw EngineError("The DICOM file " + named(file) + " holds " + std::to_string(fragments)
                           + " compressed fragments for its " + std::to_string(frames)
                           + " frames (each frame needs at least one): its pixel data is incomplete.");
+    // GDCM allocates what the header claims before decoding: a few damaged
+    // bytes must not claim gigabytes. A blank 512x512 frame in JPEG-LS or
+    // JPEG 2000 takes a few hundred bytes; nothing real compresses more.
+    const double compressed = double(offset - start);
+    if (decodedBytes > 64.0 * (1 << 20) + 4096.0 * compressed)
+        throw EngineError("The DICOM file " + named(file) + " claims " + std::to_string(std::llround(decodedBytes / (1 << 20)))
+                          + " MB of pixels from " + bytesText(static_cast<std::uint64_t>(compressed))
+                          + " of compressed data; its header is damaged.");
 }
 
 // The pixel data's length against the header (rows x columns x frames x
@@ -693,8 +702,9 @@ void checkPixelData(const fs::path &file)
     const int bitsAllocated = unsignedShortOf(dataSet, kBitsAllocated, 0);
     const auto frameNumbers = numbersOf(stringOf(dataSet, kNumberOfFrames));
     const double frames = frameNumbers.empty() ? 1.0 : std::max(1.0, std::floor(frameNumbers[0]));
+    const double decoded = double(rows) * columns * frames * std::max(1, samples) * std::max(8, bitsAllocated) / 8.0;
     if (syntax.IsEncapsulated() && length == 0xffffffffu) {
-        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), file);
+        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, file);
         return;
     }
     if (syntax.IsEncapsulated() || length == 0xffffffffu || rows <= 0 || columns <= 0 || bitsAllocated <= 0)

@@ -3,7 +3,7 @@
 # other on one core, on a scratch copy of its seed corpus (corpus/<target>/ is
 # never grown by a run):
 #
-#   tests/fuzz/run.sh SECONDS [TARGET...]      targets: csv image nifti modelfile settings
+#   tests/fuzz/run.sh SECONDS [TARGET...]      targets: csv image nifti modelfile settings dicom
 #
 # Builds build-fuzz/ first if needed (clang 14, libFuzzer, AddressSanitizer and
 # UndefinedBehaviorSanitizer; CXX overrides the compiler). Prints per target the
@@ -14,7 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${MRI_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-all_targets=(csv image nifti modelfile settings)
+all_targets=(csv image nifti modelfile settings dicom)
 
 if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || [ "$1" -lt 1 ]; then
   echo "usage: tests/fuzz/run.sh SECONDS [TARGET...]   (targets: ${all_targets[*]})" >&2
