@@ -150,13 +150,22 @@ std::vector<double> numbersOf(const std::string &text)
     return numbers;
 }
 
+// The sequence `tag` of `dataSet` where GDCM read it as one; null otherwise.
+// (GetValueAsSQ() would parse any other bytes as items, and GDCM asserts on
+// garbage there.)
+gdcm::SmartPointer<gdcm::SequenceOfItems> sequenceAt(const gdcm::DataSet &dataSet, const gdcm::Tag &tag)
+{
+    if (!dataSet.FindDataElement(tag) || dataSet.GetDataElement(tag).IsEmpty()
+        || !dynamic_cast<const gdcm::SequenceOfItems *>(&dataSet.GetDataElement(tag).GetValue()))
+        return nullptr;
+    return dataSet.GetDataElement(tag).GetValueAsSQ();
+}
+
 // The nested data set of the first item of sequence `tag` in `dataSet`; null when absent.
 const gdcm::DataSet *firstItemOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag,
                                  std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> &keepAlive)
 {
-    if (!dataSet.FindDataElement(tag))
-        return nullptr;
-    auto sequence = dataSet.GetDataElement(tag).GetValueAsSQ();
+    auto sequence = sequenceAt(dataSet, tag);
     if (!sequence || sequence->GetNumberOfItems() == 0)
         return nullptr;
     keepAlive.push_back(sequence);
@@ -217,9 +226,7 @@ public:
     explicit GroupLookup(const gdcm::DataSet &dataSet) : m_dataSet(dataSet)
     {
         m_shared = firstItemOf(dataSet, kSharedGroups, m_keepAlive);
-        if (dataSet.FindDataElement(kPerFrameGroups)) {
-            m_perFrame = dataSet.GetDataElement(kPerFrameGroups).GetValueAsSQ();
-        }
+        m_perFrame = sequenceAt(dataSet, kPerFrameGroups);
     }
     int perFrameCount() const { return m_perFrame ? static_cast<int>(m_perFrame->GetNumberOfItems()) : 0; }
 
@@ -657,6 +664,259 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
                           + " of compressed data; its header is damaged.");
 }
 
+// ---- The file's encoding, checked before GDCM parses it ----
+// Debian builds GDCM with its assertions on, and its parser asserts (aborting
+// the process) on many malformed encodings: an item or delimiter where an
+// element belongs, an undefined length on a value that cannot have one, a
+// value running past its sequence. This walks the file's elements, items and
+// fragments as PS3.5 defines them, reading only their headers, and says what
+// is wrong first.
+
+struct EncodingWalker
+{
+    std::ifstream &stream;
+    std::uint64_t fileSize;
+    bool bigEndian = false;
+    bool explicitVr = true;
+    std::string problem;
+
+    bool fail(const std::string &what, std::uint64_t at)
+    {
+        if (problem.empty())
+            problem = what + " at byte " + std::to_string(at);
+        return false;
+    }
+    bool read(std::uint64_t at, unsigned char *out, std::size_t count) { return readAt(stream, at, out, count); }
+    std::uint32_t value16(const unsigned char *bytes, bool big) const
+    {
+        return big ? (bytes[0] << 8) | bytes[1] : bytes[0] | (bytes[1] << 8);
+    }
+
+    static bool longVr(const char *vr)
+    {
+        static const char *const kinds[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
+        return std::any_of(std::begin(kinds), std::end(kinds), [&](const char *kind) { return !std::strncmp(kind, vr, 2); });
+    }
+    static bool knownVr(const char *vr)
+    {
+        static const char *const kinds[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT",
+                                            "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"};
+        return longVr(vr) || std::any_of(std::begin(kinds), std::end(kinds), [&](const char *kind) { return !std::strncmp(kind, vr, 2); });
+    }
+
+    // Encapsulated pixel data: items of defined length up to the sequence delimiter.
+    bool fragments(std::uint64_t at, std::uint64_t end, bool big, std::uint64_t &after)
+    {
+        for (;;) {
+            unsigned char header[8];
+            if (at + 8 > end || !read(at, header, 8))
+                return fail("compressed pixel data runs past its end", at);
+            const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
+            const std::uint32_t length = uint32Of(header + 4, big);
+            if (group == 0xfffe && element == 0xe0dd) {
+                after = at + 8;
+                return true;
+            }
+            if (group != 0xfffe || element != 0xe000 || length == 0xffffffffu || at + 8 + length > end)
+                return fail("compressed pixel data holds a damaged fragment", at);
+            at += 8 + std::uint64_t{length};
+        }
+    }
+
+    // Items of a sequence in [at, end) (end = fileSize and undefined: up to its delimiter).
+    bool sequence(std::uint64_t at, std::uint64_t end, bool undefined, bool big, bool explicitItems, int depth,
+                  std::uint64_t &after)
+    {
+        for (;;) {
+            if (!undefined && at == end) {
+                after = at;
+                return true;
+            }
+            unsigned char header[8];
+            if (at + 8 > end || !read(at, header, 8))
+                return fail("a sequence runs past its end", at);
+            const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
+            const std::uint32_t length = uint32Of(header + 4, big);
+            if (group == 0xfffe && element == 0xe0dd && undefined) {
+                after = at + 8;
+                return true;
+            }
+            if (group != 0xfffe || element != 0xe000)
+                return fail("a sequence holds something other than an item", at);
+            if (length == 0xffffffffu) {
+                std::uint64_t itemEnd = 0;
+                if (!dataSet(at + 8, end, true, big, explicitItems, depth + 1, itemEnd))
+                    return false;
+                at = itemEnd;
+            } else {
+                if (at + 8 + length > end)
+                    return fail("an item runs past its sequence", at);
+                std::uint64_t ignored = 0;
+                if (!dataSet(at + 8, at + 8 + length, false, big, explicitItems, depth + 1, ignored))
+                    return false;
+                at += 8 + std::uint64_t{length};
+            }
+        }
+    }
+
+    // Elements in [at, end); `inItem` with undefined length: up to the item delimiter.
+    bool dataSet(std::uint64_t at, std::uint64_t end, bool undefinedItem, bool big, bool explicitVr, int depth,
+                 std::uint64_t &after, bool metaOnly = false)
+    {
+        if (depth > 16)
+            return fail("sequences nest too deep", at);
+        std::uint32_t lastTag = 0;
+        bool first = true;
+        while (at < end) {
+            unsigned char header[12];
+            if (at + 8 > end || !read(at, header, 8))
+                return fail("an element is cut", at);
+            const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
+            if (metaOnly && group != 0x0002)
+                break;
+            if (group == 0xfffe) {
+                if (undefinedItem && element == 0xe00d) {
+                    after = at + 8;
+                    return true;
+                }
+                return fail("an item or delimiter stands where an element belongs", at);
+            }
+            // Ascending, as PS3.5 requires: GDCM re-reads a data set out of order
+            // in other encodings, taking long and allocating what garbage claims.
+            const std::uint32_t tag = (group << 16) | element;
+            if (!first && tag <= lastTag)
+                return fail("its elements are out of order", at);
+            first = false;
+            lastTag = tag;
+            char vr[3] = {0, 0, 0};
+            std::uint64_t valueStart = 0;
+            std::uint32_t length = 0;
+            if (explicitVr) {
+                vr[0] = static_cast<char>(header[4]);
+                vr[1] = static_cast<char>(header[5]);
+                if (!knownVr(vr))
+                    return fail("an element has no valid value representation", at);
+                if (longVr(vr)) {
+                    if (at + 12 > end || !read(at, header, 12))
+                        return fail("an element is cut", at);
+                    length = uint32Of(header + 8, big);
+                    valueStart = at + 12;
+                } else {
+                    length = value16(header + 6, big);
+                    valueStart = at + 8;
+                }
+            } else {
+                length = uint32Of(header + 4, big);
+                valueStart = at + 8;
+            }
+            const bool pixelData = group == 0x7fe0 && element == 0x0010;
+            const bool sq = explicitVr ? !std::strcmp(vr, "SQ") : false;
+            if (length == 0xffffffffu) {
+                if (pixelData && (!explicitVr || vr[0] == 'O')) {
+                    // Fragments; the top level's cut or damaged ones are for checkPixelData() to name.
+                    if (!fragments(valueStart, end, big, at))
+                        return depth == 0;
+                    continue;
+                }
+                if (pixelData || !(sq || !explicitVr || !std::strcmp(vr, "UN")))
+                    return fail("an element that cannot have an undefined length has one", at);
+                // SQ, UN (read as implicit VR, as CP 246 says), or any implicit VR element: a sequence.
+                if (!sequence(valueStart, end, true, big, explicitVr && !std::strcmp(vr, "SQ"), depth, at))
+                    return false;
+                continue;
+            }
+            if (pixelData && depth == 0 && valueStart + length > end)
+                return true; // cut short: checkPixelData() says how much is missing
+            if (valueStart + length > end)
+                return fail("a value runs past its end", at);
+            if (sq) {
+                std::uint64_t ignored = 0;
+                if (!sequence(valueStart, valueStart + length, false, big, true, depth, ignored))
+                    return false;
+            } else if (!explicitVr && length >= 8) {
+                // Implicit VR: GDCM reads a value that starts with an item as a sequence.
+                unsigned char first[4];
+                if (read(valueStart, first, 4) && value16(first, big) == 0xfffe && value16(first + 2, big) == 0xe000) {
+                    std::uint64_t ignored = 0;
+                    if (!sequence(valueStart, valueStart + length, false, big, false, depth, ignored))
+                        return false;
+                }
+            }
+            at = valueStart + length;
+        }
+        if (undefinedItem)
+            return fail("an item has no end", at);
+        after = at;
+        return true;
+    }
+};
+
+// Empty when `file` is encoded as PS3.5 says (up to its pixel data); else
+// what is wrong. `isDicom` says whether it has the DICM preamble at all.
+std::string encodingProblem(const fs::path &file, bool &isDicom)
+{
+    isDicom = false;
+    std::ifstream stream(file, std::ios::binary);
+    std::error_code error;
+    const std::uint64_t fileSize = fs::file_size(file, error);
+    unsigned char magic[4];
+    if (!stream || error || !readAt(stream, 128, magic, 4) || std::memcmp(magic, "DICM", 4) != 0)
+        return "it has no DICOM preamble";
+    isDicom = true;
+    EncodingWalker walker{stream, fileSize};
+    std::uint64_t dataSetStart = 0;
+    if (!walker.dataSet(132, fileSize, false, false, true, 0, dataSetStart, true))
+        return walker.problem;
+    // The transfer syntax, from the meta group just walked.
+    std::string syntax;
+    for (std::uint64_t at = 132; at + 8 <= dataSetStart;) {
+        unsigned char header[12];
+        readAt(stream, at, header, 8);
+        const bool isLong = EncodingWalker::longVr(reinterpret_cast<const char *>(header + 4));
+        if (isLong)
+            readAt(stream, at, header, 12);
+        const std::uint32_t length = isLong ? uint32Of(header + 8, false) : (header[6] | (header[7] << 8));
+        const std::uint64_t value = at + (isLong ? 12 : 8);
+        if (header[0] == 0x02 && header[1] == 0 && header[2] == 0x10 && header[3] == 0 && length < 256) {
+            syntax.resize(length);
+            readAt(stream, value, reinterpret_cast<unsigned char *>(syntax.data()), length);
+            syntax = trimmed(syntax);
+        }
+        at = value + length;
+    }
+    if (syntax == "1.2.840.10008.1.2.1.99")
+        return {}; // deflated: GDCM inflates it; nothing to walk here
+    const bool big = syntax == "1.2.840.10008.1.2.2";
+    const bool explicitVr = syntax != "1.2.840.10008.1.2";
+    std::uint64_t ignored = 0;
+    if (walker.dataSet(dataSetStart, fileSize, false, big, explicitVr, 0, ignored))
+        return {};
+    // As GDCM: a data set whose first element has no VR where the syntax
+    // says explicit is read as implicit VR (a common writer's mistake).
+    const std::string explicitProblem = walker.problem;
+    if (!explicitVr || big || explicitProblem.find("byte " + std::to_string(dataSetStart)) == std::string::npos)
+        return explicitProblem;
+    walker.problem.clear();
+    if (walker.dataSet(dataSetStart, fileSize, false, false, false, 0, ignored))
+        return {};
+    return explicitProblem;
+}
+
+// Throws the sentence for a file that is not DICOM or is damaged (encodingProblem()).
+void checkEncoding(const fs::path &file)
+{
+    bool isDicom = false;
+    const std::string problem = encodingProblem(file, isDicom);
+    if (!isDicom) {
+        std::error_code error;
+        if (!fs::exists(file, error))
+            throw EngineError("The DICOM file " + named(file) + " does not exist.");
+        throw EngineError(named(file) + " is not a DICOM file (or is damaged).");
+    }
+    if (!problem.empty())
+        throw EngineError("The DICOM file " + named(file) + " is damaged: " + problem + ".");
+}
+
 // The pixel data's length against the header (rows x columns x frames x
 // samples x bits allocated, or for compressed syntaxes the fragments against
 // the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
@@ -664,6 +924,7 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
 // refuses what would make GDCM abort (checkFrameHeader()).
 void checkPixelData(const fs::path &file)
 {
+    checkEncoding(file);
     std::ifstream stream(file, std::ios::binary);
     if (!stream)
         return; // decodeFile() says why
@@ -873,6 +1134,16 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     if (error)
         throw EngineError("The DICOM folder " + named(folder) + " cannot be read (" + error.message() + ").");
     std::sort(files.begin(), files.end());
+    // GDCM's scanner parses every file: files without the DICM preamble are
+    // left out, a damaged one is the folder's error.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const std::string &file) {
+                    bool isDicom = false;
+                    const std::string problem = encodingProblem(file, isDicom);
+                    if (isDicom && !problem.empty())
+                        throw EngineError("The DICOM file " + named(file) + " is damaged: " + problem + ".");
+                    return !isDicom;
+                }),
+                files.end());
     gdcm::Scanner scanner;
     addScanTags(scanner);
     scanner.Scan(files);
@@ -1049,17 +1320,13 @@ std::string derivedType(const std::string &oldType)
 void markFramesDerived(gdcm::DataSet &dataSet)
 {
     for (const auto &groupsTag : {kSharedGroups, kPerFrameGroups}) {
-        if (!dataSet.FindDataElement(groupsTag))
-            continue;
-        auto groups = dataSet.GetDataElement(groupsTag).GetValueAsSQ();
+        auto groups = sequenceAt(dataSet, groupsTag);
         if (!groups)
             continue;
         for (gdcm::SequenceOfItems::SizeType i = 1; i <= groups->GetNumberOfItems(); ++i) {
             gdcm::DataSet &group = groups->GetItem(i).GetNestedDataSet();
             for (const auto &typesTag : kFrameTypeSequences) {
-                if (!group.FindDataElement(typesTag))
-                    continue;
-                auto types = group.GetDataElement(typesTag).GetValueAsSQ();
+                auto types = sequenceAt(group, typesTag);
                 if (!types)
                     continue;
                 for (gdcm::SequenceOfItems::SizeType j = 1; j <= types->GetNumberOfItems(); ++j) {
@@ -1335,6 +1602,12 @@ std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
             files.push_back(it->path().string());
     }
     std::sort(files.begin(), files.end());
+    // GDCM's scanner parses every file: only well-formed DICOM files go to it.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const std::string &file) {
+                    bool isDicom = false;
+                    return !encodingProblem(file, isDicom).empty() || !isDicom;
+                }),
+                files.end());
     gdcm::Scanner scanner;
     addScanTags(scanner);
     scanner.Scan(files);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -551,7 +552,8 @@ void TestDicom::badInput_data()
     QTest::addColumn<QString>("what");
     for (const char *what : {"not dicom", "no pixel data", "rgb", "different sizes", "different orientations",
                              "duplicated positions", "missing slice", "no dicom files", "empty folder", "missing path",
-                             "multi-frame duplicated positions", "multi-frame missing slice"})
+                             "multi-frame duplicated positions", "multi-frame missing slice",
+                             "undefined length on a non-sequence", "no preamble in a series"})
         QTest::newRow(what) << QString(what);
 }
 
@@ -649,6 +651,24 @@ void TestDicom::badInput()
             dataSet.Replace(frames);
         });
         readPath = named = file;
+    }
+    if (what == "undefined length on a non-sequence") {
+        // GDCM asserts (aborting the process) on an OB of undefined length that is not pixel data.
+        writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder,
+                         optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, true));
+        readPath = named = filesIn(folder).front();
+        std::fstream file(readPath, std::ios::in | std::ios::out | std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        const std::size_t at = bytes.find(std::string("\x00\x52\x29\x92SQ", 6));
+        QVERIFY(at != std::string::npos);
+        file.seekp(static_cast<std::streamoff>(at + 4));
+        file.write("OB", 2);
+    } else if (what == "no preamble in a series") {
+        // A file without DICM is left out of the folder: here, the series then misses a slice.
+        const auto files = series();
+        std::fstream file(files[2], std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(128);
+        file.write("XXXX", 4);
     }
     try {
         readDicom(readPath);

@@ -43,6 +43,8 @@ cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 
 # Reports go to the log; a finding aborts at once, with the input saved.
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1:symbolize=1"
+# Third-party leaks only, each with its reason (GDCM's JPEG-LS and JPEG 2000 decoders).
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizer-suppressions/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
 found=0
