@@ -9,7 +9,7 @@
 #include <gdcmFragment.h>
 #include <gdcmImage.h>
 #include <gdcmImageChangeTransferSyntax.h>
-#include <gdcmImageReader.h>
+#include <gdcmPixmapReader.h>
 #include <gdcmItem.h>
 #include <gdcmReader.h>
 #include <gdcmScanner.h>
@@ -541,7 +541,7 @@ void appendStoredValues(const char *buffer, std::size_t count, const ImageHeader
                       + "-bit pixels; 8, 16 and 32 bits are supported.");
 }
 
-// Why GDCM's ImageReader refused `file`, as one sentence.
+// Why GDCM's PixmapReader refused `file`, as one sentence.
 [[noreturn]] void throwUnreadable(const fs::path &file)
 {
     gdcm::Reader reader;
@@ -1001,13 +1001,15 @@ struct DecodedFile
 void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
 {
     checkPixelData(file);
-    gdcm::ImageReader reader;
+    // The pixels only: ImageReader's geometry (which this file reads itself)
+    // asserts on incomplete enhanced functional groups.
+    gdcm::PixmapReader reader;
     reader.SetFileName(file.c_str());
     if (!reader.Read())
         throwUnreadable(file);
     decoded.header = headerOf(reader.GetFile().GetDataSet());
     auto &header = decoded.header;
-    const gdcm::Image &image = reader.GetImage();
+    const gdcm::Pixmap &image = reader.GetPixmap();
     const gdcm::PixelFormat &format = image.GetPixelFormat();
     if (format.GetSamplesPerPixel() != 1 || header.samplesPerPixel != 1)
         throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
