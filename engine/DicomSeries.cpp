@@ -704,6 +704,59 @@ struct EncodingWalker
         return longVr(vr) || std::any_of(std::begin(kinds), std::end(kinds), [&](const char *kind) { return !std::strncmp(kind, vr, 2); });
     }
 
+    // The top-level attributes GDCM's pixmap reader parses with its Attribute
+    // template, which asserts on another VR or length: what each must be
+    // (VRs it accepts; the exact length of a binary value, 0 for text).
+    struct Expected
+    {
+        const char *vrs;
+        std::uint32_t length;
+    };
+    static std::optional<Expected> expectedOf(std::uint32_t group, std::uint32_t element)
+    {
+        if (group == 0x0028) {
+            switch (element) {
+            case 0x0002: case 0x0006: case 0x0010: case 0x0011: case 0x0100: case 0x0101: case 0x0102: case 0x0103:
+                return Expected{"US", 2};
+            case 0x0004: return Expected{"CS", 0};
+            case 0x0008: return Expected{"IS", 0};
+            case 0x1101: case 0x1102: case 0x1103: return Expected{"USSS", 6};
+            default: return std::nullopt;
+            }
+        }
+        if (group >= 0x6000 && group <= 0x601e && group % 2 == 0) { // overlays
+            switch (element) {
+            case 0x0010: case 0x0011: case 0x0100: case 0x0102: return Expected{"US", 2};
+            case 0x0050: return Expected{"SS", 4};
+            default: return std::nullopt;
+            }
+        }
+        return std::nullopt;
+    }
+    bool checkAttribute(std::uint32_t group, std::uint32_t element, const char *vr, std::uint32_t length,
+                        std::uint64_t valueStart, bool big, std::uint64_t at)
+    {
+        const auto expected = expectedOf(group, element);
+        if (!expected || length == 0)
+            return true;
+        bool vrFits = !vr[0];
+        for (const char *kind = expected->vrs; *kind && !vrFits; kind += 2)
+            vrFits = !std::strncmp(kind, vr, 2);
+        if (!vrFits || (expected->length && length != expected->length))
+            return fail("an image attribute has the wrong value representation or length", at);
+        if (group == 0x0028 && element == 0x0008) {
+            // One integer: GDCM parses exactly one value.
+            if (length > 12)
+                return fail("the number of frames is not one number", at);
+            std::string text(length, '\0');
+            read(valueStart, reinterpret_cast<unsigned char *>(text.data()), length);
+            if (text.find('\\') != std::string::npos || numbersOf(text).size() != 1)
+                return fail("the number of frames is not one number", at);
+        }
+        (void)big;
+        return true;
+    }
+
     // Encapsulated pixel data: items of defined length up to the sequence delimiter.
     bool fragments(std::uint64_t at, std::uint64_t end, bool big, std::uint64_t &after)
     {
@@ -811,6 +864,8 @@ struct EncodingWalker
             }
             const bool pixelData = group == 0x7fe0 && element == 0x0010;
             const bool sq = explicitVr ? !std::strcmp(vr, "SQ") : false;
+            if (depth == 0 && !metaOnly && !checkAttribute(group, element, vr, length, valueStart, big, at))
+                return false;
             if (length == 0xffffffffu) {
                 if (pixelData && (!explicitVr || vr[0] == 'O')) {
                     // Fragments; the top level's cut or damaged ones are for checkPixelData() to name.
