@@ -624,10 +624,11 @@ std::uint32_t uint32Of(const unsigned char *bytes, bool bigEndian)
 // The encapsulated pixel data from `start` (its items: the offset table, then
 // the fragments) checked against the file's end; the fragments counted.
 void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
-                    double decodedBytes, const fs::path &file)
+                    double decodedBytes, int rleSegments, const fs::path &file)
 {
     std::uint64_t offset = start;
     int items = 0;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> fragmentsAt; // value offset, length
     for (;;) {
         unsigned char item[8];
         if (!readAt(stream, offset, item, 8))
@@ -646,10 +647,36 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
                               + std::to_string(fileSize - start) + " of at least "
                               + bytesText(offset + 8 + length - start) + " (fragment " + std::to_string(items)
                               + " is incomplete).");
+        if (items > 0 && rleSegments > 0)
+            fragmentsAt.emplace_back(offset + 8, length);
         offset += 8 + std::uint64_t{length};
         ++items;
     }
     const int fragments = std::max(0, items - 1); // the first item is the offset table
+    // RLE (PS3.5 annex G): one fragment a frame, each with a 64-byte header of
+    // its segments (one a byte of a sample) at increasing offsets inside it.
+    // GDCM's decoder runs away (gigabytes, tens of seconds) on a damaged one.
+    if (rleSegments > 0) {
+        if (fragments != frames)
+            throw EngineError("The DICOM file " + named(file) + " holds " + std::to_string(fragments)
+                              + " RLE fragments for its " + std::to_string(frames)
+                              + " frames (RLE takes one a frame): its pixel data is damaged.");
+        for (std::size_t index = 0; index < fragmentsAt.size(); ++index) {
+            const auto [at, length] = fragmentsAt[index];
+            unsigned char header[64];
+            bool good = length >= 64 && readAt(stream, at, header, 64) && uint32Of(header, false) == std::uint32_t(rleSegments);
+            std::uint32_t previous = 0;
+            for (int segment = 0; good && segment < rleSegments; ++segment) {
+                const std::uint32_t segmentAt = uint32Of(header + 4 + 4 * segment, false);
+                good = (segment == 0 ? segmentAt == 64 : segmentAt > previous) && segmentAt < length;
+                previous = segmentAt;
+            }
+            if (!good)
+                throw EngineError("The RLE header of frame " + std::to_string(index + 1) + " of the DICOM file "
+                                  + named(file) + " is damaged (it should list " + std::to_string(rleSegments)
+                                  + " segments inside the fragment).");
+        }
+    }
     if (fragments < frames)
         throw EngineError("The DICOM file " + named(file) + " holds " + std::to_string(fragments)
                           + " compressed fragments for its " + std::to_string(frames)
@@ -658,7 +685,7 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
     // bytes must not claim gigabytes. A blank 512x512 frame in JPEG-LS or
     // JPEG 2000 takes a few hundred bytes; nothing real compresses more.
     const double compressed = double(offset - start);
-    if (decodedBytes > 64.0 * (1 << 20) + 4096.0 * compressed)
+    if (decodedBytes > 16.0 * (1 << 20) + 4096.0 * compressed)
         throw EngineError("The DICOM file " + named(file) + " claims " + std::to_string(std::llround(decodedBytes / (1 << 20)))
                           + " MB of pixels from " + bytesText(static_cast<std::uint64_t>(compressed))
                           + " of compressed data; its header is damaged.");
@@ -1020,9 +1047,15 @@ void checkPixelData(const fs::path &file)
     const double frames = frameNumbers.empty() ? 1.0 : std::max(1.0, std::floor(frameNumbers[0]));
     const double decoded = double(rows) * columns * frames * std::max(1, samples) * std::max(8, bitsAllocated) / 8.0;
     if (syntax.IsEncapsulated() && length == 0xffffffffu) {
-        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, file);
+        const bool rle = syntax == gdcm::TransferSyntax::RLELossless;
+        const int segments = rle && bitsAllocated % 8 == 0 ? std::max(1, samples) * bitsAllocated / 8 : 0;
+        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file);
         return;
     }
+    // Any value past the file's end: GDCM allocates the whole declared length first.
+    if (length != 0xffffffffu && length > fileSize - start && (syntax.IsEncapsulated() || rows <= 0 || columns <= 0 || bitsAllocated <= 0))
+        throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(fileSize - start) + " of "
+                          + bytesText(length) + ".");
     if (syntax.IsEncapsulated() || length == 0xffffffffu || rows <= 0 || columns <= 0 || bitsAllocated <= 0)
         return; // GDCM refuses these
     // YBR_FULL_422 keeps two samples a pixel: then only the element's own length is checked.
@@ -1030,12 +1063,13 @@ void checkPixelData(const fs::path &file)
     const double expected = subsampled ? double(length)
         : std::ceil(double(rows) * columns * frames * std::max(1, samples) * bitsAllocated / 8.0);
     const std::uint64_t held = std::min<std::uint64_t>(length, fileSize - start);
+    // Cut short even past what the header needs: GDCM allocates the whole declared length.
+    if (held < length)
+        throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(held) + " of "
+                          + bytesText(double(held) < expected ? static_cast<std::uint64_t>(expected) : length) + ".");
     if (double(held) >= expected)
         return;
     const std::string wanted = bytesText(static_cast<std::uint64_t>(expected));
-    if (held < length)
-        throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(held) + " of " + wanted
-                          + ".");
     throw EngineError("The DICOM file " + named(file) + " has " + bytesText(length) + " of pixel data where its header ("
                       + std::to_string(columns) + "x" + std::to_string(rows) + ", "
                       + std::to_string(static_cast<long long>(frames)) + (frames == 1 ? " frame, " : " frames, ")
@@ -1051,6 +1085,61 @@ struct DecodedFile
     std::vector<float> values;
     std::vector<char> buffer;
 };
+
+// DICOM RLE Lossless (PS3.5 annex G) decoded here into little-endian samples:
+// GDCM 3.0.21's decoder takes seconds and gigabytes on some damaged segments
+// (a fuzz finding), and the format is small. checkFragments() has checked
+// one fragment a frame and each header's segment offsets.
+void decodeRle(const gdcm::DataElement &element, const ImageHeader &header, int frames, std::vector<char> &out,
+               const fs::path &file)
+{
+    const gdcm::SequenceOfFragments *fragments = element.GetSequenceOfFragments();
+    const std::size_t bytes = static_cast<std::size_t>(header.bitsAllocated / 8);
+    const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
+    const auto damaged = [&](int frame) {
+        return EngineError("The RLE data of frame " + std::to_string(frame + 1) + " of the DICOM file " + named(file)
+                           + " is damaged.");
+    };
+    if (!fragments || fragments->GetNumberOfFragments() != static_cast<unsigned>(frames) || bytes == 0)
+        throw damaged(0);
+    out.assign(pixels * bytes * static_cast<std::size_t>(frames), 0);
+    for (int frame = 0; frame < frames; ++frame) {
+        const gdcm::ByteValue *value = fragments->GetFragment(static_cast<unsigned>(frame)).GetByteValue();
+        if (!value || value->GetLength() < 64)
+            throw damaged(frame);
+        const auto *data = reinterpret_cast<const unsigned char *>(value->GetPointer());
+        const std::size_t length = value->GetLength();
+        if (uint32Of(data, false) != bytes)
+            throw damaged(frame);
+        char *frameOut = out.data() + static_cast<std::size_t>(frame) * pixels * bytes;
+        for (std::size_t segment = 0; segment < bytes; ++segment) {
+            std::size_t in = uint32Of(data + 4 + 4 * segment, false);
+            const std::size_t end = segment + 1 < bytes ? std::min<std::size_t>(uint32Of(data + 8 + 4 * segment, false), length)
+                                                        : length;
+            const std::size_t byteIndex = bytes - 1 - segment; // the most significant byte first
+            std::size_t pixel = 0;
+            while (pixel < pixels) {
+                if (in >= end)
+                    throw damaged(frame);
+                const int control = static_cast<signed char>(data[in++]);
+                if (control >= 0) { // control + 1 literal bytes
+                    const std::size_t count = static_cast<std::size_t>(control) + 1;
+                    if (in + count > end || pixel + count > pixels)
+                        throw damaged(frame);
+                    for (std::size_t i = 0; i < count; ++i)
+                        frameOut[(pixel++) * bytes + byteIndex] = static_cast<char>(data[in++]);
+                } else if (control != -128) { // 1 - control copies of the next byte
+                    const std::size_t count = static_cast<std::size_t>(1 - control);
+                    if (in >= end || pixel + count > pixels)
+                        throw damaged(frame);
+                    const char repeated = static_cast<char>(data[in++]);
+                    for (std::size_t i = 0; i < count; ++i)
+                        frameOut[(pixel++) * bytes + byteIndex] = repeated;
+                }
+            }
+        }
+    }
+}
 
 // `facts`, when given, receives the header facts (fillFacts()).
 void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
@@ -1095,6 +1184,9 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
     if (raw && raw->GetLength() >= bytes && !syntax.IsEncapsulated() && syntax.GetSwapCode() == gdcm::SwapCode::LittleEndian
         && image.GetPhotometricInterpretation() != gdcm::PhotometricInterpretation::PALETTE_COLOR) {
         pixels = raw->GetPointer(); // little-endian and uncompressed: GDCM's buffer would be a copy
+    } else if (syntax == gdcm::TransferSyntax::RLELossless) {
+        decodeRle(image.GetDataElement(), header, frames, decoded.buffer, file);
+        pixels = decoded.buffer.data();
     } else {
         if (decoded.buffer.size() < image.GetBufferLength())
             decoded.buffer.resize(image.GetBufferLength());

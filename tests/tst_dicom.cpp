@@ -705,7 +705,7 @@ void TestDicom::truncatedPixelData_data()
     QTest::newRow("rle without its delimiter") << rle << true << "cut 8" << false
                                                << " is cut short: its compressed pixel data stops after";
     QTest::newRow("rle fragments fewer than frames") << rle << true << "drop fragment" << false
-                                                     << " holds 4 compressed fragments for its 5 frames";
+                                                     << " holds 4 RLE fragments for its 5 frames";
     QTest::newRow("raw element shorter than the header") << raw << false << "short" << true
                                                          << " has 400 bytes of pixel data where its header (17x13, 1 frame, 16 bits allocated) needs 442 bytes.";
 }
