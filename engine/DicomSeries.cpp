@@ -1086,10 +1086,11 @@ struct DecodedFile
     std::vector<char> buffer;
 };
 
-// DICOM RLE Lossless (PS3.5 annex G) decoded here into little-endian samples:
-// GDCM 3.0.21's decoder takes seconds and gigabytes on some damaged segments
-// (a fuzz finding), and the format is small. checkFragments() has checked
-// one fragment a frame and each header's segment offsets.
+// DICOM RLE Lossless (PS3.5 annex G) decoded here into little-endian samples,
+// every run checked against its segment and the frame, so that a damaged
+// segment is a sentence whatever GDCM's decoder would make of it (the format
+// is small; we write it too). checkFragments() has checked one fragment a
+// frame and each header's segment offsets.
 void decodeRle(const gdcm::DataElement &element, const ImageHeader &header, int frames, std::vector<char> &out,
                const fs::path &file)
 {
