@@ -966,6 +966,10 @@ std::string encodingProblem(const fs::path &file, bool &isDicom)
         }
         at = value + length;
     }
+    // GDCM guesses the encoding of a file without a syntax it knows (and may
+    // take its lengths byte-swapped, allocating gigabytes): such a file is refused.
+    if (gdcm::TransferSyntax::GetTSType(syntax.c_str()) == gdcm::TransferSyntax::TS_END)
+        return "its file meta information names no transfer syntax this program knows";
     if (syntax == "1.2.840.10008.1.2.1.99")
         return {}; // deflated: GDCM inflates it; nothing to walk here
     const bool big = syntax == "1.2.840.10008.1.2.2";
