@@ -893,8 +893,11 @@ struct EncodingWalker
             const bool sq = explicitVr ? !std::strcmp(vr, "SQ") : false;
             if (depth == 0 && !metaOnly && !checkAttribute(group, element, vr, length, valueStart, big, at))
                 return false;
+            // GDCM asserts on pixel data of another VR (OF, SQ, UN of undefined length, ...).
+            if (pixelData && explicitVr && std::strcmp(vr, "OB") != 0 && std::strcmp(vr, "OW") != 0)
+                return fail("its pixel data has the value representation " + std::string(vr) + " (OB or OW expected)", at);
             if (length == 0xffffffffu) {
-                if (pixelData && (!explicitVr || vr[0] == 'O')) {
+                if (pixelData) {
                     // Fragments; the top level's cut or damaged ones are for checkPixelData() to name.
                     if (!fragments(valueStart, end, big, at))
                         return depth == 0;
