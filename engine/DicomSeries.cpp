@@ -1059,6 +1059,11 @@ void checkPixelData(const fs::path &file)
         checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file);
         return;
     }
+    // GDCM reads such a value as fragments, then falls back to guessing the
+    // encoding, allocating what garbage lengths claim (a fuzz finding).
+    if (!syntax.IsEncapsulated() && length == 0xffffffffu)
+        throw EngineError("The pixel data of the DICOM file " + named(file)
+                          + " has an undefined length, which only compressed transfer syntaxes allow: it is damaged.");
     // Any value past the file's end: GDCM allocates the whole declared length first.
     if (length != 0xffffffffu && length > fileSize - start && (syntax.IsEncapsulated() || rows <= 0 || columns <= 0 || bitsAllocated <= 0))
         throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(fileSize - start) + " of "
