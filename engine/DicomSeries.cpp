@@ -459,11 +459,13 @@ void fillGeometry(ScanVolume &volume, const ImageHeader &header, const std::vect
                   double sliceDistance)
 {
     volume.size = {header.columns, header.rows, static_cast<int>(slices.size()), 1};
-    const double rowSpacing = header.pixelSpacing.size() >= 2 ? header.pixelSpacing[0] : 1.0;
-    const double columnSpacing = header.pixelSpacing.size() >= 2 ? header.pixelSpacing[1] : 1.0;
-    double zSpacing = sliceDistance > 0 ? sliceDistance
-        : header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices
-        : header.sliceThickness > 0 ? header.sliceThickness : 1.0;
+    // A damaged header's zero, negative or overflowing distances fall back to 1 mm.
+    const auto usable = [](double value) { return std::isfinite(value) && value > 0; };
+    const double rowSpacing = header.pixelSpacing.size() >= 2 && usable(header.pixelSpacing[0]) ? header.pixelSpacing[0] : 1.0;
+    const double columnSpacing = header.pixelSpacing.size() >= 2 && usable(header.pixelSpacing[1]) ? header.pixelSpacing[1] : 1.0;
+    double zSpacing = usable(sliceDistance) ? sliceDistance
+        : usable(header.spacingBetweenSlices) ? header.spacingBetweenSlices
+        : usable(header.sliceThickness) ? header.sliceThickness : 1.0;
     volume.spacing = {columnSpacing, rowSpacing, zSpacing};
 
     const auto &first = slices.front().geometry;
@@ -485,7 +487,7 @@ void fillGeometry(ScanVolume &volume, const ImageHeader &header, const std::vect
         for (std::size_t i = 0; i < 3; ++i)
             sliceStep[i] = normal[i] * zSpacing;
     }
-    volume.spacing[2] = norm(sliceStep) > 0 ? norm(sliceStep) : zSpacing;
+    volume.spacing[2] = usable(norm(sliceStep)) ? norm(sliceStep) : zSpacing;
     for (std::size_t i = 0; i < 3; ++i) {
         // LPS+ -> RAS+: x and y change sign.
         const double sign = i < 2 ? -1.0 : 1.0;
