@@ -638,8 +638,12 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
                               + bytesText(fileSize - start) + ", before the end of its fragments.");
         const std::uint32_t tag = uint32Of(item, false);
         const std::uint32_t length = uint32Of(item + 4, false);
-        if (tag == 0xe0ddfffeu) // the sequence delimiter
+        if (tag == 0xe0ddfffeu) { // the sequence delimiter, of length 0 (GDCM would allocate any other)
+            if (length != 0)
+                throw EngineError("The compressed pixel data of the DICOM file " + named(file)
+                                  + " is damaged (its end marker has a length).");
             break;
+        }
         if (tag != 0xe000fffeu || length == 0xffffffffu)
             throw EngineError("The compressed pixel data of the DICOM file " + named(file)
                               + " is damaged (no fragment where one should begin, " + bytesText(offset - start)
@@ -796,6 +800,8 @@ struct EncodingWalker
             const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
             const std::uint32_t length = uint32Of(header + 4, big);
             if (group == 0xfffe && element == 0xe0dd) {
+                if (length != 0)
+                    return fail("a delimiter has a length", at);
                 after = at + 8;
                 return true;
             }
@@ -820,6 +826,8 @@ struct EncodingWalker
             const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
             const std::uint32_t length = uint32Of(header + 4, big);
             if (group == 0xfffe && element == 0xe0dd && undefined) {
+                if (length != 0)
+                    return fail("a delimiter has a length", at);
                 after = at + 8;
                 return true;
             }
@@ -858,6 +866,8 @@ struct EncodingWalker
                 break;
             if (group == 0xfffe) {
                 if (undefinedItem && element == 0xe00d) {
+                    if (uint32Of(header + 4, big) != 0)
+                        return fail("a delimiter has a length", at);
                     after = at + 8;
                     return true;
                 }
