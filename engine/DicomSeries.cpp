@@ -625,8 +625,62 @@ std::uint32_t uint32Of(const unsigned char *bytes, bool bigEndian)
 
 // The encapsulated pixel data from `start` (its items: the offset table, then
 // the fragments) checked against the file's end; the fragments counted.
+// A JPEG 2000 codestream's size marker (SIZ) against the header: GDCM
+// 3.0.21 decodes into a buffer of the header's size and writes the stream's
+// whole image into it (a heap overflow found by fuzzing).
+struct ImageShape
+{
+    int rows = 0;
+    int columns = 0;
+    int samples = 1;
+    int bitsAllocated = 16;
+};
+
+void checkJpeg2000Size(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+                       int fragment, const fs::path &file)
+{
+    std::vector<unsigned char> head(std::min<std::uint32_t>(length, 4096));
+    if (!readAt(stream, at, head.data(), head.size()))
+        return;
+    const unsigned char marker[4] = {0xff, 0x4f, 0xff, 0x51}; // SOC, then SIZ
+    const auto found = std::search(head.begin(), head.end(), std::begin(marker), std::end(marker));
+    const bool jp2 = head.size() >= 12 && head[4] == 'j' && head[5] == 'P';
+    if (found == head.end()) {
+        if (head.size() >= 2 && (head[0] == 0xff && head[1] == 0x4f)) // a codestream without its SIZ
+            throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                              + named(file) + " is damaged (no image size).");
+        if (!jp2)
+            return; // not the start of a frame
+        throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is damaged (no image size).");
+    }
+    const std::size_t siz = static_cast<std::size_t>(found - head.begin()) + 4; // at Lsiz
+    const auto u16 = [&](std::size_t i) { return (std::uint32_t{head[i]} << 8) | head[i + 1]; };
+    const auto u32 = [&](std::size_t i) { return (u16(i) << 16) | u16(i + 2); };
+    if (siz + 38 > head.size())
+        throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is damaged (its image size is cut).");
+    const std::uint64_t width = std::uint64_t{u32(siz + 4)} - std::min(u32(siz + 4), u32(siz + 12));
+    const std::uint64_t height = std::uint64_t{u32(siz + 8)} - std::min(u32(siz + 8), u32(siz + 16));
+    const std::uint32_t components = u16(siz + 36);
+    bool good = width == std::uint64_t(shape.columns) && height == std::uint64_t(shape.rows)
+        && components == std::uint32_t(shape.samples) && siz + 38 + 3 * components <= head.size();
+    for (std::uint32_t c = 0; good && c < components; ++c) {
+        const std::size_t component = siz + 38 + 3 * c;
+        const int depth = (head[component] & 0x7f) + 1;
+        good = depth <= shape.bitsAllocated && head[component + 1] == 1 && head[component + 2] == 1;
+    }
+    if (!good)
+        throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is " + std::to_string(width) + "x" + std::to_string(height) + " with "
+                          + std::to_string(components) + " components, which its header (" + std::to_string(shape.columns)
+                          + "x" + std::to_string(shape.rows) + ", " + std::to_string(shape.samples) + " sample, "
+                          + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
+}
+
 void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
-                    double decodedBytes, int rleSegments, const fs::path &file)
+                    double decodedBytes, int rleSegments, const fs::path &file,
+                    const std::optional<ImageShape> &jpeg2000 = std::nullopt)
 {
     std::uint64_t offset = start;
     int items = 0;
@@ -655,6 +709,8 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
                               + " is incomplete).");
         if (items > 0 && rleSegments > 0)
             fragmentsAt.emplace_back(offset + 8, length);
+        if (items > 0 && jpeg2000)
+            checkJpeg2000Size(stream, offset + 8, length, *jpeg2000, items, file);
         offset += 8 + std::uint64_t{length};
         ++items;
     }
@@ -1068,7 +1124,12 @@ void checkPixelData(const fs::path &file)
     if (syntax.IsEncapsulated() && length == 0xffffffffu) {
         const bool rle = syntax == gdcm::TransferSyntax::RLELossless;
         const int segments = rle && bitsAllocated % 8 == 0 ? std::max(1, samples) * bitsAllocated / 8 : 0;
-        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file);
+        std::optional<ImageShape> jpeg2000;
+        if (syntax == gdcm::TransferSyntax::JPEG2000Lossless || syntax == gdcm::TransferSyntax::JPEG2000
+            || syntax == gdcm::TransferSyntax::JPEG2000Part2Lossless || syntax == gdcm::TransferSyntax::JPEG2000Part2)
+            jpeg2000 = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
+        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
+                       jpeg2000);
         return;
     }
     // GDCM reads such a value as fragments, then falls back to guessing the
