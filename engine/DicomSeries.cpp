@@ -1118,6 +1118,10 @@ void checkPixelData(const fs::path &file)
     const int columns = unsignedShortOf(dataSet, kColumns, 0);
     const int samples = unsignedShortOf(dataSet, kSamplesPerPixel, 1);
     const int bitsAllocated = unsignedShortOf(dataSet, kBitsAllocated, 0);
+    // Refused before GDCM's codecs see them (its RLE decoder asserts on other sizes).
+    if (dataSet.FindDataElement(kBitsAllocated) && bitsAllocated != 8 && bitsAllocated != 16 && bitsAllocated != 32)
+        throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(bitsAllocated)
+                          + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
     const auto frameNumbers = numbersOf(stringOf(dataSet, kNumberOfFrames));
     const double frames = frameNumbers.empty() ? 1.0 : std::max(1.0, std::floor(frameNumbers[0]));
     const double decoded = double(rows) * columns * frames * std::max(1, samples) * std::max(8, bitsAllocated) / 8.0;
