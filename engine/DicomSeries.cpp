@@ -678,9 +678,36 @@ void checkJpeg2000Size(std::ifstream &stream, std::uint64_t at, std::uint32_t le
                           + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
 }
 
+// A JPEG-LS stream's frame header (SOF55) against the header: GDCM asserts
+// when the decoded stream does not fit the header's buffer (a fuzz finding).
+void checkJpegLsSize(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+                     int fragment, const fs::path &file)
+{
+    std::vector<unsigned char> head(std::min<std::uint32_t>(length, 4096));
+    if (head.size() < 4 || !readAt(stream, at, head.data(), head.size()) || head[0] != 0xff || head[1] != 0xd8)
+        return; // not the start of a frame
+    const unsigned char marker[2] = {0xff, 0xf7};
+    const auto found = std::search(head.begin() + 2, head.end(), std::begin(marker), std::end(marker));
+    const std::size_t sof = static_cast<std::size_t>(found - head.begin());
+    bool good = found != head.end() && sof + 10 <= head.size();
+    if (good) {
+        const int precision = head[sof + 4];
+        const int rows = (head[sof + 5] << 8) | head[sof + 6];
+        const int columns = (head[sof + 7] << 8) | head[sof + 8];
+        const int components = head[sof + 9];
+        good = rows == shape.rows && columns == shape.columns && components == shape.samples
+            && precision <= shape.bitsAllocated;
+    }
+    if (!good)
+        throw EngineError("The JPEG-LS stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " does not have the size its header (" + std::to_string(shape.columns) + "x"
+                          + std::to_string(shape.rows) + ", " + std::to_string(shape.bitsAllocated) + " bits) describes.");
+}
+
 void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
                     double decodedBytes, int rleSegments, const fs::path &file,
-                    const std::optional<ImageShape> &jpeg2000 = std::nullopt)
+                    const std::optional<ImageShape> &jpeg2000 = std::nullopt,
+                    const std::optional<ImageShape> &jpegLs = std::nullopt)
 {
     std::uint64_t offset = start;
     int items = 0;
@@ -711,6 +738,8 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
             fragmentsAt.emplace_back(offset + 8, length);
         if (items > 0 && jpeg2000)
             checkJpeg2000Size(stream, offset + 8, length, *jpeg2000, items, file);
+        if (items > 0 && jpegLs)
+            checkJpegLsSize(stream, offset + 8, length, *jpegLs, items, file);
         offset += 8 + std::uint64_t{length};
         ++items;
     }
@@ -1132,8 +1161,11 @@ void checkPixelData(const fs::path &file)
         if (syntax == gdcm::TransferSyntax::JPEG2000Lossless || syntax == gdcm::TransferSyntax::JPEG2000
             || syntax == gdcm::TransferSyntax::JPEG2000Part2Lossless || syntax == gdcm::TransferSyntax::JPEG2000Part2)
             jpeg2000 = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
+        std::optional<ImageShape> jpegLs;
+        if (syntax == gdcm::TransferSyntax::JPEGLSLossless || syntax == gdcm::TransferSyntax::JPEGLSNearLossless)
+            jpegLs = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
         checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
-                       jpeg2000);
+                       jpeg2000, jpegLs);
         return;
     }
     // GDCM reads such a value as fragments, then falls back to guessing the
