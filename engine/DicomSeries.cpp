@@ -9,7 +9,7 @@
 #include <gdcmFragment.h>
 #include <gdcmImage.h>
 #include <gdcmImageChangeTransferSyntax.h>
-#include <gdcmImageReader.h>
+#include <gdcmPixmapReader.h>
 #include <gdcmItem.h>
 #include <gdcmReader.h>
 #include <gdcmScanner.h>
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -85,6 +86,9 @@ const gdcm::Tag kPlaneOrientationSequence(0x0020, 0x9116);
 const gdcm::Tag kPixelMeasuresSequence(0x0028, 0x9110);
 const gdcm::Tag kPixelValueTransformationSequence(0x0028, 0x9145);
 const gdcm::Tag kFrameVoiLutSequence(0x0028, 0x9132);
+const gdcm::Tag kFrameType(0x0008, 0x9007);
+// The frame type macros of enhanced MR, CT and PET images: FrameType inside.
+const gdcm::Tag kFrameTypeSequences[] = {gdcm::Tag(0x0018, 0x9226), gdcm::Tag(0x0018, 0x9329), gdcm::Tag(0x0018, 0x9751)};
 
 const char *const kMrImageStorage = "1.2.840.10008.5.1.4.1.1.4";
 const char *const kEnhancedMrImageStorage = "1.2.840.10008.5.1.4.1.1.4.1";
@@ -146,13 +150,22 @@ std::vector<double> numbersOf(const std::string &text)
     return numbers;
 }
 
+// The sequence `tag` of `dataSet` where GDCM read it as one; null otherwise.
+// (GetValueAsSQ() would parse any other bytes as items, and GDCM asserts on
+// garbage there.)
+gdcm::SmartPointer<gdcm::SequenceOfItems> sequenceAt(const gdcm::DataSet &dataSet, const gdcm::Tag &tag)
+{
+    if (!dataSet.FindDataElement(tag) || dataSet.GetDataElement(tag).IsEmpty()
+        || !dynamic_cast<const gdcm::SequenceOfItems *>(&dataSet.GetDataElement(tag).GetValue()))
+        return nullptr;
+    return dataSet.GetDataElement(tag).GetValueAsSQ();
+}
+
 // The nested data set of the first item of sequence `tag` in `dataSet`; null when absent.
 const gdcm::DataSet *firstItemOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag,
                                  std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> &keepAlive)
 {
-    if (!dataSet.FindDataElement(tag))
-        return nullptr;
-    auto sequence = dataSet.GetDataElement(tag).GetValueAsSQ();
+    auto sequence = sequenceAt(dataSet, tag);
     if (!sequence || sequence->GetNumberOfItems() == 0)
         return nullptr;
     keepAlive.push_back(sequence);
@@ -165,6 +178,10 @@ struct FrameHeader
 {
     std::optional<Vec3> position;
     std::optional<std::array<double, 6>> orientation;
+    // The frame's own Modality LUT (an enhanced file's per-frame Pixel Value
+    // Transformation), else the file's.
+    double rescaleSlope = 1.0;
+    double rescaleIntercept = 0.0;
 };
 
 struct ImageHeader
@@ -209,9 +226,7 @@ public:
     explicit GroupLookup(const gdcm::DataSet &dataSet) : m_dataSet(dataSet)
     {
         m_shared = firstItemOf(dataSet, kSharedGroups, m_keepAlive);
-        if (dataSet.FindDataElement(kPerFrameGroups)) {
-            m_perFrame = dataSet.GetDataElement(kPerFrameGroups).GetValueAsSQ();
-        }
+        m_perFrame = sequenceAt(dataSet, kPerFrameGroups);
     }
     int perFrameCount() const { return m_perFrame ? static_cast<int>(m_perFrame->GetNumberOfItems()) : 0; }
 
@@ -298,8 +313,21 @@ ImageHeader headerOf(const gdcm::DataSet &dataSet)
     header.spacingBetweenSlices = between.empty() ? 0.0 : between[0];
     const auto slope = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleSlope, 0));
     const auto intercept = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleIntercept, 0));
-    header.rescaleSlope = slope.empty() || slope[0] == 0.0 ? 1.0 : slope[0];
+    header.rescaleSlope = slope.empty() || slope[0] == 0.0 || !std::isfinite(slope[0]) ? 1.0 : slope[0];
     header.rescaleIntercept = intercept.empty() ? 0.0 : intercept[0];
+    for (int frame = 0; frame < header.frames; ++frame) {
+        auto &frameHeader = header.frameHeaders[static_cast<std::size_t>(frame)];
+        frameHeader.rescaleSlope = header.rescaleSlope;
+        frameHeader.rescaleIntercept = header.rescaleIntercept;
+        if (frame == 0 || groups.perFrameCount() < header.frames)
+            continue;
+        const auto frameSlope = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleSlope, frame));
+        const auto frameIntercept = numbersOf(groups.value(kPixelValueTransformationSequence, kRescaleIntercept, frame));
+        if (!frameSlope.empty() && frameSlope[0] != 0.0)
+            frameHeader.rescaleSlope = frameSlope[0];
+        if (!frameIntercept.empty())
+            frameHeader.rescaleIntercept = frameIntercept[0];
+    }
     const auto center = numbersOf(groups.value(kFrameVoiLutSequence, kWindowCenter, 0));
     const auto width = numbersOf(groups.value(kFrameVoiLutSequence, kWindowWidth, 0));
     if (!center.empty() && !width.empty() && width[0] > 0) {
@@ -431,11 +459,13 @@ void fillGeometry(ScanVolume &volume, const ImageHeader &header, const std::vect
                   double sliceDistance)
 {
     volume.size = {header.columns, header.rows, static_cast<int>(slices.size()), 1};
-    const double rowSpacing = header.pixelSpacing.size() >= 2 ? header.pixelSpacing[0] : 1.0;
-    const double columnSpacing = header.pixelSpacing.size() >= 2 ? header.pixelSpacing[1] : 1.0;
-    double zSpacing = sliceDistance > 0 ? sliceDistance
-        : header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices
-        : header.sliceThickness > 0 ? header.sliceThickness : 1.0;
+    // A damaged header's zero, negative or overflowing distances fall back to 1 mm.
+    const auto usable = [](double value) { return std::isfinite(value) && value > 0; };
+    const double rowSpacing = header.pixelSpacing.size() >= 2 && usable(header.pixelSpacing[0]) ? header.pixelSpacing[0] : 1.0;
+    const double columnSpacing = header.pixelSpacing.size() >= 2 && usable(header.pixelSpacing[1]) ? header.pixelSpacing[1] : 1.0;
+    double zSpacing = usable(sliceDistance) ? sliceDistance
+        : usable(header.spacingBetweenSlices) ? header.spacingBetweenSlices
+        : usable(header.sliceThickness) ? header.sliceThickness : 1.0;
     volume.spacing = {columnSpacing, rowSpacing, zSpacing};
 
     const auto &first = slices.front().geometry;
@@ -457,7 +487,7 @@ void fillGeometry(ScanVolume &volume, const ImageHeader &header, const std::vect
         for (std::size_t i = 0; i < 3; ++i)
             sliceStep[i] = normal[i] * zSpacing;
     }
-    volume.spacing[2] = norm(sliceStep) > 0 ? norm(sliceStep) : zSpacing;
+    volume.spacing[2] = usable(norm(sliceStep)) ? norm(sliceStep) : zSpacing;
     for (std::size_t i = 0; i < 3; ++i) {
         // LPS+ -> RAS+: x and y change sign.
         const double sign = i < 2 ? -1.0 : 1.0;
@@ -513,7 +543,7 @@ void appendStoredValues(const char *buffer, std::size_t count, const ImageHeader
                       + "-bit pixels; 8, 16 and 32 bits are supported.");
 }
 
-// Why GDCM's ImageReader refused `file`, as one sentence.
+// Why GDCM's PixmapReader refused `file`, as one sentence.
 [[noreturn]] void throwUnreadable(const fs::path &file)
 {
     gdcm::Reader reader;
@@ -529,6 +559,24 @@ void appendStoredValues(const char *buffer, std::size_t count, const ImageHeader
     const char *syntax = gdcm::TransferSyntax::GetTSString(reader.GetFile().GetHeader().GetDataSetTransferSyntax());
     throw EngineError("The pixel data of the DICOM file " + named(file) + " cannot be decoded (transfer syntax "
                       + (syntax ? syntax : "unknown") + ").");
+}
+
+// A series may rescale each slice (frame) differently: its stored values are
+// put on the volume's scale (the first slice's) on reading, keeping every
+// physical value, so that the network and the metrics see one scale;
+// writeDerivedDicomSeries() goes back to each slice's own.
+bool sameRescale(double slope, double intercept, double volumeSlope, double volumeIntercept)
+{
+    return slope == volumeSlope && intercept == volumeIntercept;
+}
+
+void toVolumeScale(float *values, std::size_t count, double slope, double intercept, double volumeSlope,
+                   double volumeIntercept)
+{
+    if (sameRescale(slope, intercept, volumeSlope, volumeIntercept))
+        return;
+    for (std::size_t i = 0; i < count; ++i)
+        values[i] = static_cast<float>((slope * values[i] + intercept - volumeIntercept) / volumeSlope);
 }
 
 void fillFacts(ScanVolume &volume, const gdcm::DataSet &dataSet, const ImageHeader &header)
@@ -555,6 +603,600 @@ void checkFrameHeader(bool hasIncrementPointer, bool hasFrames, const fs::path &
                           + " has a Frame Increment Pointer but no Number of Frames (a damaged multi-frame header).");
 }
 
+std::string bytesText(std::uint64_t bytes)
+{
+    return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
+// Reads `count` bytes at `offset`; false when the file ends before.
+bool readAt(std::ifstream &stream, std::uint64_t offset, unsigned char *out, std::size_t count)
+{
+    stream.clear();
+    stream.seekg(static_cast<std::streamoff>(offset));
+    stream.read(reinterpret_cast<char *>(out), static_cast<std::streamsize>(count));
+    return stream.gcount() == static_cast<std::streamsize>(count);
+}
+
+std::uint32_t uint32Of(const unsigned char *bytes, bool bigEndian)
+{
+    return bigEndian ? (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) | bytes[3]
+                     : (std::uint32_t{bytes[3]} << 24) | (std::uint32_t{bytes[2]} << 16) | (std::uint32_t{bytes[1]} << 8) | bytes[0];
+}
+
+// The encapsulated pixel data from `start` (its items: the offset table, then
+// the fragments) checked against the file's end; the fragments counted.
+// A JPEG 2000 codestream's size marker (SIZ) against the header: GDCM
+// 3.0.21 decodes into a buffer of the header's size and writes the stream's
+// whole image into it (a heap overflow found by fuzzing).
+struct ImageShape
+{
+    int rows = 0;
+    int columns = 0;
+    int samples = 1;
+    int bitsAllocated = 16;
+};
+
+void checkJpeg2000Size(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+                       int fragment, const fs::path &file)
+{
+    std::vector<unsigned char> head(std::min<std::uint32_t>(length, 4096));
+    if (!readAt(stream, at, head.data(), head.size()))
+        return;
+    const unsigned char marker[4] = {0xff, 0x4f, 0xff, 0x51}; // SOC, then SIZ
+    const auto found = std::search(head.begin(), head.end(), std::begin(marker), std::end(marker));
+    const bool jp2 = head.size() >= 12 && head[4] == 'j' && head[5] == 'P';
+    if (found == head.end()) {
+        if (head.size() >= 2 && (head[0] == 0xff && head[1] == 0x4f)) // a codestream without its SIZ
+            throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                              + named(file) + " is damaged (no image size).");
+        if (!jp2)
+            return; // not the start of a frame
+        throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is damaged (no image size).");
+    }
+    const std::size_t siz = static_cast<std::size_t>(found - head.begin()) + 4; // at Lsiz
+    const auto u16 = [&](std::size_t i) { return (std::uint32_t{head[i]} << 8) | head[i + 1]; };
+    const auto u32 = [&](std::size_t i) { return (u16(i) << 16) | u16(i + 2); };
+    if (siz + 38 > head.size())
+        throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is damaged (its image size is cut).");
+    const std::uint64_t width = std::uint64_t{u32(siz + 4)} - std::min(u32(siz + 4), u32(siz + 12));
+    const std::uint64_t height = std::uint64_t{u32(siz + 8)} - std::min(u32(siz + 8), u32(siz + 16));
+    const std::uint32_t components = u16(siz + 36);
+    bool good = width == std::uint64_t(shape.columns) && height == std::uint64_t(shape.rows)
+        && components == std::uint32_t(shape.samples) && siz + 38 + 3 * components <= head.size();
+    for (std::uint32_t c = 0; good && c < components; ++c) {
+        const std::size_t component = siz + 38 + 3 * c;
+        const int depth = (head[component] & 0x7f) + 1;
+        good = depth <= shape.bitsAllocated && head[component + 1] == 1 && head[component + 2] == 1;
+    }
+    if (!good)
+        throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is " + std::to_string(width) + "x" + std::to_string(height) + " with "
+                          + std::to_string(components) + " components, which its header (" + std::to_string(shape.columns)
+                          + "x" + std::to_string(shape.rows) + ", " + std::to_string(shape.samples) + " sample, "
+                          + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
+}
+
+// A JPEG-LS stream's frame header (SOF55) against the header: GDCM asserts
+// when the decoded stream does not fit the header's buffer (a fuzz finding).
+void checkJpegLsSize(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+                     int fragment, const fs::path &file)
+{
+    std::vector<unsigned char> head(std::min<std::uint32_t>(length, 4096));
+    if (head.size() < 4 || !readAt(stream, at, head.data(), head.size()) || head[0] != 0xff || head[1] != 0xd8)
+        return; // not the start of a frame
+    const unsigned char marker[2] = {0xff, 0xf7};
+    const auto found = std::search(head.begin() + 2, head.end(), std::begin(marker), std::end(marker));
+    const std::size_t sof = static_cast<std::size_t>(found - head.begin());
+    bool good = found != head.end() && sof + 10 <= head.size();
+    if (good) {
+        const int precision = head[sof + 4];
+        const int rows = (head[sof + 5] << 8) | head[sof + 6];
+        const int columns = (head[sof + 7] << 8) | head[sof + 8];
+        const int components = head[sof + 9];
+        good = rows == shape.rows && columns == shape.columns && components == shape.samples
+            && precision <= shape.bitsAllocated;
+    }
+    if (!good)
+        throw EngineError("The JPEG-LS stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " does not have the size its header (" + std::to_string(shape.columns) + "x"
+                          + std::to_string(shape.rows) + ", " + std::to_string(shape.bitsAllocated) + " bits) describes.");
+}
+
+void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
+                    double decodedBytes, int rleSegments, const fs::path &file,
+                    const std::optional<ImageShape> &jpeg2000 = std::nullopt,
+                    const std::optional<ImageShape> &jpegLs = std::nullopt)
+{
+    std::uint64_t offset = start;
+    int items = 0;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> fragmentsAt; // value offset, length
+    for (;;) {
+        unsigned char item[8];
+        if (!readAt(stream, offset, item, 8))
+            throw EngineError(named(file) + " is cut short: its compressed pixel data stops after "
+                              + bytesText(fileSize - start) + ", before the end of its fragments.");
+        const std::uint32_t tag = uint32Of(item, false);
+        const std::uint32_t length = uint32Of(item + 4, false);
+        if (tag == 0xe0ddfffeu) { // the sequence delimiter, of length 0 (GDCM would allocate any other)
+            if (length != 0)
+                throw EngineError("The compressed pixel data of the DICOM file " + named(file)
+                                  + " is damaged (its end marker has a length).");
+            break;
+        }
+        if (tag != 0xe000fffeu || length == 0xffffffffu)
+            throw EngineError("The compressed pixel data of the DICOM file " + named(file)
+                              + " is damaged (no fragment where one should begin, " + bytesText(offset - start)
+                              + " into it).");
+        if (offset + 8 + length > fileSize)
+            throw EngineError(named(file) + " is cut short: its compressed pixel data holds "
+                              + std::to_string(fileSize - start) + " of at least "
+                              + bytesText(offset + 8 + length - start) + " (fragment " + std::to_string(items)
+                              + " is incomplete).");
+        if (items > 0 && rleSegments > 0)
+            fragmentsAt.emplace_back(offset + 8, length);
+        if (items > 0 && jpeg2000)
+            checkJpeg2000Size(stream, offset + 8, length, *jpeg2000, items, file);
+        if (items > 0 && jpegLs)
+            checkJpegLsSize(stream, offset + 8, length, *jpegLs, items, file);
+        offset += 8 + std::uint64_t{length};
+        ++items;
+    }
+    const int fragments = std::max(0, items - 1); // the first item is the offset table
+    // RLE (PS3.5 annex G): one fragment a frame, each with a 64-byte header of
+    // its segments (one a byte of a sample) at increasing offsets inside it.
+    // GDCM's decoder runs away (gigabytes, tens of seconds) on a damaged one.
+    if (rleSegments > 0) {
+        if (fragments != frames)
+            throw EngineError("The DICOM file " + named(file) + " holds " + std::to_string(fragments)
+                              + " RLE fragments for its " + std::to_string(frames)
+                              + " frames (RLE takes one a frame): its pixel data is damaged.");
+        for (std::size_t index = 0; index < fragmentsAt.size(); ++index) {
+            const auto [at, length] = fragmentsAt[index];
+            unsigned char header[64];
+            bool good = length >= 64 && readAt(stream, at, header, 64) && uint32Of(header, false) == std::uint32_t(rleSegments);
+            std::uint32_t previous = 0;
+            for (int segment = 0; good && segment < rleSegments; ++segment) {
+                const std::uint32_t segmentAt = uint32Of(header + 4 + 4 * segment, false);
+                good = (segment == 0 ? segmentAt == 64 : segmentAt > previous) && segmentAt < length;
+                previous = segmentAt;
+            }
+            if (!good)
+                throw EngineError("The RLE header of frame " + std::to_string(index + 1) + " of the DICOM file "
+                                  + named(file) + " is damaged (it should list " + std::to_string(rleSegments)
+                                  + " segments inside the fragment).");
+        }
+    }
+    if (fragments < frames)
+        throw EngineError("The DICOM file " + named(file) + " holds " + std::to_string(fragments)
+                          + " compressed fragments for its " + std::to_string(frames)
+                          + " frames (each frame needs at least one): its pixel data is incomplete.");
+    // GDCM allocates what the header claims before decoding: a few damaged
+    // bytes must not claim gigabytes. A blank 512x512 frame in JPEG-LS or
+    // JPEG 2000 takes a few hundred bytes; nothing real compresses more.
+    const double compressed = double(offset - start);
+    if (decodedBytes > 16.0 * (1 << 20) + 4096.0 * compressed)
+        throw EngineError("The DICOM file " + named(file) + " claims " + std::to_string(std::llround(decodedBytes / (1 << 20)))
+                          + " MB of pixels from " + bytesText(static_cast<std::uint64_t>(compressed))
+                          + " of compressed data; its header is damaged.");
+}
+
+// ---- The file's encoding, checked before GDCM parses it ----
+// Debian builds GDCM with its assertions on, and its parser asserts (aborting
+// the process) on many malformed encodings: an item or delimiter where an
+// element belongs, an undefined length on a value that cannot have one, a
+// value running past its sequence. This walks the file's elements, items and
+// fragments as PS3.5 defines them, reading only their headers, and says what
+// is wrong first.
+
+struct EncodingWalker
+{
+    std::ifstream &stream;
+    std::uint64_t fileSize;
+    bool bigEndian = false;
+    bool explicitVr = true;
+    std::string problem;
+
+    bool fail(const std::string &what, std::uint64_t at)
+    {
+        if (problem.empty())
+            problem = what + " at byte " + std::to_string(at);
+        return false;
+    }
+    bool read(std::uint64_t at, unsigned char *out, std::size_t count) { return readAt(stream, at, out, count); }
+    std::uint32_t value16(const unsigned char *bytes, bool big) const
+    {
+        return big ? (bytes[0] << 8) | bytes[1] : bytes[0] | (bytes[1] << 8);
+    }
+
+    static bool longVr(const char *vr)
+    {
+        static const char *const kinds[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
+        return std::any_of(std::begin(kinds), std::end(kinds), [&](const char *kind) { return !std::strncmp(kind, vr, 2); });
+    }
+    static bool knownVr(const char *vr)
+    {
+        static const char *const kinds[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT",
+                                            "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"};
+        return longVr(vr) || std::any_of(std::begin(kinds), std::end(kinds), [&](const char *kind) { return !std::strncmp(kind, vr, 2); });
+    }
+
+    // The top-level attributes GDCM's pixmap reader parses with its Attribute
+    // template, which asserts on another VR or length: what each must be
+    // (VRs it accepts; the exact length of a binary value, 0 for text).
+    struct Expected
+    {
+        const char *vrs;
+        std::uint32_t length;
+    };
+    static std::optional<Expected> expectedOf(std::uint32_t group, std::uint32_t element)
+    {
+        if (group == 0x0028) {
+            switch (element) {
+            case 0x0002: case 0x0006: case 0x0010: case 0x0011: case 0x0100: case 0x0101: case 0x0102: case 0x0103:
+                return Expected{"US", 2};
+            case 0x0004: return Expected{"CS", 0};
+            case 0x0008: return Expected{"IS", 0};
+            case 0x1101: case 0x1102: case 0x1103: return Expected{"USSS", 6};
+            default: return std::nullopt;
+            }
+        }
+        if (group >= 0x6000 && group <= 0x601e && group % 2 == 0) { // overlays
+            switch (element) {
+            case 0x0010: case 0x0011: case 0x0100: case 0x0102: return Expected{"US", 2};
+            case 0x0050: return Expected{"SS", 4};
+            default: return std::nullopt;
+            }
+        }
+        return std::nullopt;
+    }
+    bool checkAttribute(std::uint32_t group, std::uint32_t element, const char *vr, std::uint32_t length,
+                        std::uint64_t valueStart, bool big, std::uint64_t at)
+    {
+        const auto expected = expectedOf(group, element);
+        if (!expected || length == 0)
+            return true;
+        bool vrFits = !vr[0];
+        for (const char *kind = expected->vrs; *kind && !vrFits; kind += 2)
+            vrFits = !std::strncmp(kind, vr, 2);
+        if (!vrFits || (expected->length && length != expected->length))
+            return fail("an image attribute has the wrong value representation or length", at);
+        if (group == 0x0028 && element == 0x0008) {
+            // One integer: GDCM parses exactly one value.
+            if (length > 12)
+                return fail("the number of frames is not one number", at);
+            std::string text(length, '\0');
+            read(valueStart, reinterpret_cast<unsigned char *>(text.data()), length);
+            if (text.find('\\') != std::string::npos || numbersOf(text).size() != 1)
+                return fail("the number of frames is not one number", at);
+        }
+        (void)big;
+        return true;
+    }
+
+    // Encapsulated pixel data: items of defined length up to the sequence delimiter.
+    bool fragments(std::uint64_t at, std::uint64_t end, bool big, std::uint64_t &after)
+    {
+        for (;;) {
+            unsigned char header[8];
+            if (at + 8 > end || !read(at, header, 8))
+                return fail("compressed pixel data runs past its end", at);
+            const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
+            const std::uint32_t length = uint32Of(header + 4, big);
+            if (group == 0xfffe && element == 0xe0dd) {
+                if (length != 0)
+                    return fail("a delimiter has a length", at);
+                after = at + 8;
+                return true;
+            }
+            if (group != 0xfffe || element != 0xe000 || length == 0xffffffffu || at + 8 + length > end)
+                return fail("compressed pixel data holds a damaged fragment", at);
+            at += 8 + std::uint64_t{length};
+        }
+    }
+
+    // Items of a sequence in [at, end) (end = fileSize and undefined: up to its delimiter).
+    bool sequence(std::uint64_t at, std::uint64_t end, bool undefined, bool big, bool explicitItems, int depth,
+                  std::uint64_t &after)
+    {
+        for (;;) {
+            if (!undefined && at == end) {
+                after = at;
+                return true;
+            }
+            unsigned char header[8];
+            if (at + 8 > end || !read(at, header, 8))
+                return fail("a sequence runs past its end", at);
+            const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
+            const std::uint32_t length = uint32Of(header + 4, big);
+            if (group == 0xfffe && element == 0xe0dd && undefined) {
+                if (length != 0)
+                    return fail("a delimiter has a length", at);
+                after = at + 8;
+                return true;
+            }
+            if (group != 0xfffe || element != 0xe000)
+                return fail("a sequence holds something other than an item", at);
+            if (length == 0xffffffffu) {
+                std::uint64_t itemEnd = 0;
+                if (!dataSet(at + 8, end, true, big, explicitItems, depth + 1, itemEnd))
+                    return false;
+                at = itemEnd;
+            } else {
+                if (at + 8 + length > end)
+                    return fail("an item runs past its sequence", at);
+                std::uint64_t ignored = 0;
+                if (!dataSet(at + 8, at + 8 + length, false, big, explicitItems, depth + 1, ignored))
+                    return false;
+                at += 8 + std::uint64_t{length};
+            }
+        }
+    }
+
+    // Elements in [at, end); `inItem` with undefined length: up to the item delimiter.
+    bool dataSet(std::uint64_t at, std::uint64_t end, bool undefinedItem, bool big, bool explicitVr, int depth,
+                 std::uint64_t &after, bool metaOnly = false)
+    {
+        if (depth > 16)
+            return fail("sequences nest too deep", at);
+        std::uint32_t lastTag = 0;
+        bool first = true;
+        while (at < end) {
+            unsigned char header[12];
+            if (at + 8 > end || !read(at, header, 8))
+                return fail("an element is cut", at);
+            const std::uint32_t group = value16(header, big), element = value16(header + 2, big);
+            if (metaOnly && group != 0x0002)
+                break;
+            if (group == 0xfffe) {
+                if (undefinedItem && element == 0xe00d) {
+                    if (uint32Of(header + 4, big) != 0)
+                        return fail("a delimiter has a length", at);
+                    after = at + 8;
+                    return true;
+                }
+                return fail("an item or delimiter stands where an element belongs", at);
+            }
+            // Ascending, as PS3.5 requires: GDCM re-reads a data set out of order
+            // in other encodings, taking long and allocating what garbage claims.
+            const std::uint32_t tag = (group << 16) | element;
+            if (!first && tag <= lastTag)
+                return fail("its elements are out of order", at);
+            first = false;
+            lastTag = tag;
+            char vr[3] = {0, 0, 0};
+            std::uint64_t valueStart = 0;
+            std::uint32_t length = 0;
+            if (explicitVr) {
+                vr[0] = static_cast<char>(header[4]);
+                vr[1] = static_cast<char>(header[5]);
+                if (!knownVr(vr))
+                    return fail("an element has no valid value representation", at);
+                if (longVr(vr)) {
+                    if (at + 12 > end || !read(at, header, 12))
+                        return fail("an element is cut", at);
+                    length = uint32Of(header + 8, big);
+                    valueStart = at + 12;
+                } else {
+                    length = value16(header + 6, big);
+                    valueStart = at + 8;
+                }
+            } else {
+                length = uint32Of(header + 4, big);
+                valueStart = at + 8;
+            }
+            const bool pixelData = group == 0x7fe0 && element == 0x0010;
+            const bool sq = explicitVr ? !std::strcmp(vr, "SQ") : false;
+            if (depth == 0 && !metaOnly && !checkAttribute(group, element, vr, length, valueStart, big, at))
+                return false;
+            // GDCM asserts on pixel data of another VR (OF, SQ, UN of undefined length, ...).
+            if (pixelData && explicitVr && std::strcmp(vr, "OB") != 0 && std::strcmp(vr, "OW") != 0)
+                return fail("its pixel data has the value representation " + std::string(vr) + " (OB or OW expected)", at);
+            if (length == 0xffffffffu) {
+                if (pixelData) {
+                    // Fragments; the top level's cut or damaged ones are for checkPixelData() to name.
+                    if (!fragments(valueStart, end, big, at))
+                        return depth == 0;
+                    continue;
+                }
+                if (pixelData || !(sq || !explicitVr || !std::strcmp(vr, "UN")))
+                    return fail("an element that cannot have an undefined length has one", at);
+                // SQ, UN (read as implicit VR, as CP 246 says), or any implicit VR element: a sequence.
+                if (!sequence(valueStart, end, true, big, explicitVr && !std::strcmp(vr, "SQ"), depth, at))
+                    return false;
+                continue;
+            }
+            if (pixelData && depth == 0 && valueStart + length > end)
+                return true; // cut short: checkPixelData() says how much is missing
+            if (valueStart + length > end)
+                return fail("a value runs past its end", at);
+            if (sq) {
+                std::uint64_t ignored = 0;
+                if (!sequence(valueStart, valueStart + length, false, big, true, depth, ignored))
+                    return false;
+            } else if (!explicitVr && length >= 8) {
+                // Implicit VR: GDCM reads a value that starts with an item as a sequence.
+                unsigned char first[4];
+                if (read(valueStart, first, 4) && value16(first, big) == 0xfffe && value16(first + 2, big) == 0xe000) {
+                    std::uint64_t ignored = 0;
+                    if (!sequence(valueStart, valueStart + length, false, big, false, depth, ignored))
+                        return false;
+                }
+            }
+            at = valueStart + length;
+        }
+        if (undefinedItem)
+            return fail("an item has no end", at);
+        after = at;
+        return true;
+    }
+};
+
+// Empty when `file` is encoded as PS3.5 says (up to its pixel data); else
+// what is wrong. `isDicom` says whether it has the DICM preamble at all.
+std::string encodingProblem(const fs::path &file, bool &isDicom)
+{
+    isDicom = false;
+    std::ifstream stream(file, std::ios::binary);
+    std::error_code error;
+    const std::uint64_t fileSize = fs::file_size(file, error);
+    unsigned char magic[4];
+    if (!stream || error || !readAt(stream, 128, magic, 4) || std::memcmp(magic, "DICM", 4) != 0)
+        return "it has no DICOM preamble";
+    isDicom = true;
+    EncodingWalker walker{stream, fileSize};
+    std::uint64_t dataSetStart = 0;
+    if (!walker.dataSet(132, fileSize, false, false, true, 0, dataSetStart, true))
+        return walker.problem;
+    // The transfer syntax, from the meta group just walked.
+    std::string syntax;
+    for (std::uint64_t at = 132; at + 8 <= dataSetStart;) {
+        unsigned char header[12];
+        readAt(stream, at, header, 8);
+        const bool isLong = EncodingWalker::longVr(reinterpret_cast<const char *>(header + 4));
+        if (isLong)
+            readAt(stream, at, header, 12);
+        const std::uint32_t length = isLong ? uint32Of(header + 8, false) : (header[6] | (header[7] << 8));
+        const std::uint64_t value = at + (isLong ? 12 : 8);
+        if (header[0] == 0x02 && header[1] == 0 && header[2] == 0x10 && header[3] == 0 && length < 256) {
+            syntax.resize(length);
+            readAt(stream, value, reinterpret_cast<unsigned char *>(syntax.data()), length);
+            syntax = trimmed(syntax);
+        }
+        at = value + length;
+    }
+    // GDCM guesses the encoding of a file without a syntax it knows (and may
+    // take its lengths byte-swapped, allocating gigabytes): such a file is refused.
+    if (gdcm::TransferSyntax::GetTSType(syntax.c_str()) == gdcm::TransferSyntax::TS_END)
+        return "its file meta information names no transfer syntax this program knows";
+    if (syntax == "1.2.840.10008.1.2.1.99")
+        return {}; // deflated: GDCM inflates it; nothing to walk here
+    const bool big = syntax == "1.2.840.10008.1.2.2";
+    const bool explicitVr = syntax != "1.2.840.10008.1.2";
+    std::uint64_t ignored = 0;
+    if (walker.dataSet(dataSetStart, fileSize, false, big, explicitVr, 0, ignored))
+        return {};
+    // As GDCM: a data set whose first element has no VR where the syntax
+    // says explicit is read as implicit VR (a common writer's mistake).
+    const std::string explicitProblem = walker.problem;
+    if (!explicitVr || big || explicitProblem.find("byte " + std::to_string(dataSetStart)) == std::string::npos)
+        return explicitProblem;
+    walker.problem.clear();
+    if (walker.dataSet(dataSetStart, fileSize, false, false, false, 0, ignored))
+        return {};
+    return explicitProblem;
+}
+
+// Throws the sentence for a file that is not DICOM or is damaged (encodingProblem()).
+void checkEncoding(const fs::path &file)
+{
+    bool isDicom = false;
+    const std::string problem = encodingProblem(file, isDicom);
+    if (!isDicom) {
+        std::error_code error;
+        if (!fs::exists(file, error))
+            throw EngineError("The DICOM file " + named(file) + " does not exist.");
+        throw EngineError(named(file) + " is not a DICOM file (or is damaged).");
+    }
+    if (!problem.empty())
+        throw EngineError("The DICOM file " + named(file) + " is damaged: " + problem + ".");
+}
+
+// The pixel data's length against the header (rows x columns x frames x
+// samples x bits allocated, or for compressed syntaxes the fragments against
+// the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
+// short with zeros, and would decode a damaged file as if it were whole. Also
+// refuses what would make GDCM abort (checkFrameHeader()).
+void checkPixelData(const fs::path &file)
+{
+    checkEncoding(file);
+    std::ifstream stream(file, std::ios::binary);
+    if (!stream)
+        return; // decodeFile() says why
+    gdcm::Reader reader;
+    reader.SetStream(stream);
+    // Stops with the stream at the pixel data's value, which is not read.
+    if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        return;
+    const auto &dataSet = reader.GetFile().GetDataSet();
+    checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
+    const gdcm::TransferSyntax syntax = reader.GetFile().GetHeader().GetDataSetTransferSyntax();
+    const std::streamoff position = stream.tellg();
+    std::error_code error;
+    const std::uint64_t fileSize = fs::file_size(file, error);
+    if (error || position < 12 || syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian
+        || static_cast<std::uint64_t>(position) > fileSize)
+        return;
+    const auto start = static_cast<std::uint64_t>(position);
+    // The element's header just before its value: the tag, then (explicit VR)
+    // two letters and two reserved bytes, then a 4-byte length.
+    const bool bigEndian = syntax.GetSwapCode() == gdcm::SwapCode::BigEndian;
+    unsigned char before[12];
+    if (!readAt(stream, start - 12, before, 12))
+        return;
+    const unsigned char littleTag[4] = {0xe0, 0x7f, 0x10, 0x00}, bigTag[4] = {0x7f, 0xe0, 0x00, 0x10};
+    const unsigned char *tag = bigEndian ? bigTag : littleTag;
+    const bool explicitHeader = std::equal(tag, tag + 4, before) && std::isupper(before[4]) && std::isupper(before[5]);
+    const bool implicitHeader = std::equal(tag, tag + 4, before + 4);
+    if (!explicitHeader && !implicitHeader)
+        return; // not where this check expects it: left to GDCM
+    const std::uint32_t length = uint32Of(before + 8, bigEndian);
+
+    const int rows = unsignedShortOf(dataSet, kRows, 0);
+    const int columns = unsignedShortOf(dataSet, kColumns, 0);
+    const int samples = unsignedShortOf(dataSet, kSamplesPerPixel, 1);
+    const int bitsAllocated = unsignedShortOf(dataSet, kBitsAllocated, 0);
+    // Refused before GDCM's codecs see them (its RLE decoder asserts on other sizes).
+    if (dataSet.FindDataElement(kBitsAllocated) && bitsAllocated != 8 && bitsAllocated != 16 && bitsAllocated != 32)
+        throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(bitsAllocated)
+                          + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
+    const auto frameNumbers = numbersOf(stringOf(dataSet, kNumberOfFrames));
+    const double frames = frameNumbers.empty() ? 1.0 : std::max(1.0, std::floor(frameNumbers[0]));
+    const double decoded = double(rows) * columns * frames * std::max(1, samples) * std::max(8, bitsAllocated) / 8.0;
+    if (syntax.IsEncapsulated() && length == 0xffffffffu) {
+        const bool rle = syntax == gdcm::TransferSyntax::RLELossless;
+        const int segments = rle && bitsAllocated % 8 == 0 ? std::max(1, samples) * bitsAllocated / 8 : 0;
+        std::optional<ImageShape> jpeg2000;
+        if (syntax == gdcm::TransferSyntax::JPEG2000Lossless || syntax == gdcm::TransferSyntax::JPEG2000
+            || syntax == gdcm::TransferSyntax::JPEG2000Part2Lossless || syntax == gdcm::TransferSyntax::JPEG2000Part2)
+            jpeg2000 = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
+        std::optional<ImageShape> jpegLs;
+        if (syntax == gdcm::TransferSyntax::JPEGLSLossless || syntax == gdcm::TransferSyntax::JPEGLSNearLossless)
+            jpegLs = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
+        checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
+                       jpeg2000, jpegLs);
+        return;
+    }
+    // GDCM reads such a value as fragments, then falls back to guessing the
+    // encoding, allocating what garbage lengths claim (a fuzz finding).
+    if (!syntax.IsEncapsulated() && length == 0xffffffffu)
+        throw EngineError("The pixel data of the DICOM file " + named(file)
+                          + " has an undefined length, which only compressed transfer syntaxes allow: it is damaged.");
+    // Any value past the file's end: GDCM allocates the whole declared length first.
+    if (length != 0xffffffffu && length > fileSize - start && (syntax.IsEncapsulated() || rows <= 0 || columns <= 0 || bitsAllocated <= 0))
+        throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(fileSize - start) + " of "
+                          + bytesText(length) + ".");
+    if (syntax.IsEncapsulated() || length == 0xffffffffu || rows <= 0 || columns <= 0 || bitsAllocated <= 0)
+        return; // GDCM refuses these
+    // YBR_FULL_422 keeps two samples a pixel: then only the element's own length is checked.
+    const bool subsampled = stringOf(dataSet, kPhotometric).find("_42") != std::string::npos;
+    const double expected = subsampled ? double(length)
+        : std::ceil(double(rows) * columns * frames * std::max(1, samples) * bitsAllocated / 8.0);
+    const std::uint64_t held = std::min<std::uint64_t>(length, fileSize - start);
+    // Cut short even past what the header needs: GDCM allocates the whole declared length.
+    if (held < length)
+        throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(held) + " of "
+                          + bytesText(double(held) < expected ? static_cast<std::uint64_t>(expected) : length) + ".");
+    if (double(held) >= expected)
+        return;
+    const std::string wanted = bytesText(static_cast<std::uint64_t>(expected));
+    throw EngineError("The DICOM file " + named(file) + " has " + bytesText(length) + " of pixel data where its header ("
+                      + std::to_string(columns) + "x" + std::to_string(rows) + ", "
+                      + std::to_string(static_cast<long long>(frames)) + (frames == 1 ? " frame, " : " frames, ")
+                      + std::to_string(bitsAllocated) + " bits allocated) needs " + wanted + ".");
+}
+
 // One file's frames (all of them), decoded: frame-major stored values. Kept
 // from file to file of a series so that its buffers are allocated once (fresh
 // large allocations cost a page fault per page).
@@ -565,16 +1207,75 @@ struct DecodedFile
     std::vector<char> buffer;
 };
 
+// DICOM RLE Lossless (PS3.5 annex G) decoded here into little-endian samples,
+// every run checked against its segment and the frame, so that a damaged
+// segment is a sentence whatever GDCM's decoder would make of it (the format
+// is small; we write it too). checkFragments() has checked one fragment a
+// frame and each header's segment offsets.
+void decodeRle(const gdcm::DataElement &element, const ImageHeader &header, int frames, std::vector<char> &out,
+               const fs::path &file)
+{
+    const gdcm::SequenceOfFragments *fragments = element.GetSequenceOfFragments();
+    const std::size_t bytes = static_cast<std::size_t>(header.bitsAllocated / 8);
+    const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
+    const auto damaged = [&](int frame) {
+        return EngineError("The RLE data of frame " + std::to_string(frame + 1) + " of the DICOM file " + named(file)
+                           + " is damaged.");
+    };
+    if (!fragments || fragments->GetNumberOfFragments() != static_cast<unsigned>(frames) || bytes == 0)
+        throw damaged(0);
+    out.assign(pixels * bytes * static_cast<std::size_t>(frames), 0);
+    for (int frame = 0; frame < frames; ++frame) {
+        const gdcm::ByteValue *value = fragments->GetFragment(static_cast<unsigned>(frame)).GetByteValue();
+        if (!value || value->GetLength() < 64)
+            throw damaged(frame);
+        const auto *data = reinterpret_cast<const unsigned char *>(value->GetPointer());
+        const std::size_t length = value->GetLength();
+        if (uint32Of(data, false) != bytes)
+            throw damaged(frame);
+        char *frameOut = out.data() + static_cast<std::size_t>(frame) * pixels * bytes;
+        for (std::size_t segment = 0; segment < bytes; ++segment) {
+            std::size_t in = uint32Of(data + 4 + 4 * segment, false);
+            const std::size_t end = segment + 1 < bytes ? std::min<std::size_t>(uint32Of(data + 8 + 4 * segment, false), length)
+                                                        : length;
+            const std::size_t byteIndex = bytes - 1 - segment; // the most significant byte first
+            std::size_t pixel = 0;
+            while (pixel < pixels) {
+                if (in >= end)
+                    throw damaged(frame);
+                const int control = static_cast<signed char>(data[in++]);
+                if (control >= 0) { // control + 1 literal bytes
+                    const std::size_t count = static_cast<std::size_t>(control) + 1;
+                    if (in + count > end || pixel + count > pixels)
+                        throw damaged(frame);
+                    for (std::size_t i = 0; i < count; ++i)
+                        frameOut[(pixel++) * bytes + byteIndex] = static_cast<char>(data[in++]);
+                } else if (control != -128) { // 1 - control copies of the next byte
+                    const std::size_t count = static_cast<std::size_t>(1 - control);
+                    if (in >= end || pixel + count > pixels)
+                        throw damaged(frame);
+                    const char repeated = static_cast<char>(data[in++]);
+                    for (std::size_t i = 0; i < count; ++i)
+                        frameOut[(pixel++) * bytes + byteIndex] = repeated;
+                }
+            }
+        }
+    }
+}
+
 // `facts`, when given, receives the header facts (fillFacts()).
 void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
 {
-    gdcm::ImageReader reader;
+    checkPixelData(file);
+    // The pixels only: ImageReader's geometry (which this file reads itself)
+    // asserts on incomplete enhanced functional groups.
+    gdcm::PixmapReader reader;
     reader.SetFileName(file.c_str());
     if (!reader.Read())
         throwUnreadable(file);
     decoded.header = headerOf(reader.GetFile().GetDataSet());
     auto &header = decoded.header;
-    const gdcm::Image &image = reader.GetImage();
+    const gdcm::Pixmap &image = reader.GetPixmap();
     const gdcm::PixelFormat &format = image.GetPixelFormat();
     if (format.GetSamplesPerPixel() != 1 || header.samplesPerPixel != 1)
         throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
@@ -605,6 +1306,9 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
     if (raw && raw->GetLength() >= bytes && !syntax.IsEncapsulated() && syntax.GetSwapCode() == gdcm::SwapCode::LittleEndian
         && image.GetPhotometricInterpretation() != gdcm::PhotometricInterpretation::PALETTE_COLOR) {
         pixels = raw->GetPointer(); // little-endian and uncompressed: GDCM's buffer would be a copy
+    } else if (syntax == gdcm::TransferSyntax::RLELossless) {
+        decodeRle(image.GetDataElement(), header, frames, decoded.buffer, file);
+        pixels = decoded.buffer.data();
     } else {
         if (decoded.buffer.size() < image.GetBufferLength())
             decoded.buffer.resize(image.GetBufferLength());
@@ -626,16 +1330,7 @@ double fallbackSliceSpacing(const ImageHeader &header)
 // A single DICOM file: one slice, or every frame of a multi-frame file.
 ScanVolume readDicomFile(const fs::path &file)
 {
-    {
-        // The header alone first: what would make GDCM abort is refused here.
-        gdcm::Reader reader;
-        reader.SetFileName(file.c_str());
-        if (reader.ReadUpToTag(kPixelData)) {
-            const auto &dataSet = reader.GetFile().GetDataSet();
-            checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
-        }
-    }
-    ScanVolume volume;
+    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
     DecodedFile decoded;
     decodeFile(file, decoded, &volume);
     const auto &header = decoded.header;
@@ -650,6 +1345,12 @@ ScanVolume readDicomFile(const fs::path &file)
         slices.push_back({file, frame, geometry, frame});
     }
     const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
+    const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
+    for (int frame = 0; frame < header.frames; ++frame) {
+        const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
+        toVolumeScale(decoded.values.data() + pixels * static_cast<std::size_t>(frame), pixels, geometry.rescaleSlope,
+                      geometry.rescaleIntercept, header.rescaleSlope, header.rescaleIntercept);
+    }
 
     volume.source = file;
     fillGeometry(volume, header, slices, distance);
@@ -704,6 +1405,16 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     if (error)
         throw EngineError("The DICOM folder " + named(folder) + " cannot be read (" + error.message() + ").");
     std::sort(files.begin(), files.end());
+    // GDCM's scanner parses every file: files without the DICM preamble are
+    // left out, a damaged one is the folder's error.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const std::string &file) {
+                    bool isDicom = false;
+                    const std::string problem = encodingProblem(file, isDicom);
+                    if (isDicom && !problem.empty())
+                        throw EngineError("The DICOM file " + named(file) + " is damaged: " + problem + ".");
+                    return !isDicom;
+                }),
+                files.end());
     gdcm::Scanner scanner;
     addScanTags(scanner);
     scanner.Scan(files);
@@ -793,6 +1504,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
         if (decoded.values.size() != frameSize)
             throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
                               + named(slices[z].file) + ".");
+        toVolumeScale(decoded.values.data(), frameSize, decoded.header.rescaleSlope, decoded.header.rescaleIntercept,
+                      firstHeader.rescaleSlope, firstHeader.rescaleIntercept);
         std::copy(decoded.values.begin(), decoded.values.end(),
                   volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * z));
     }
@@ -849,6 +1562,53 @@ void setUnsignedShort(gdcm::DataSet &dataSet, const gdcm::Tag &tag, int value)
     element.SetVR(gdcm::VR::US);
     element.SetByteValue(reinterpret_cast<const char *>(bytes), 2);
     dataSet.Replace(element);
+}
+
+// Puts `sequence` (changed in place) back as the value of `tag`.
+void replaceSequence(gdcm::DataSet &dataSet, const gdcm::Tag &tag, const gdcm::SequenceOfItems &sequence)
+{
+    gdcm::DataElement element(tag);
+    element.SetVR(gdcm::VR::SQ);
+    element.SetValue(sequence);
+    element.SetVLToUndefined();
+    dataSet.Replace(element);
+}
+
+// DERIVED\SECONDARY, then the third and later values of `oldType` (ImageType, FrameType).
+std::string derivedType(const std::string &oldType)
+{
+    std::string type = "DERIVED\\SECONDARY";
+    std::size_t cut = oldType.find('\\');
+    if (cut != std::string::npos)
+        cut = oldType.find('\\', cut + 1);
+    if (cut != std::string::npos)
+        type += oldType.substr(cut);
+    return type;
+}
+
+// An enhanced multi-frame file's frame types (shared and per frame) marked as
+// derived, as its ImageType is.
+void markFramesDerived(gdcm::DataSet &dataSet)
+{
+    for (const auto &groupsTag : {kSharedGroups, kPerFrameGroups}) {
+        auto groups = sequenceAt(dataSet, groupsTag);
+        if (!groups)
+            continue;
+        for (gdcm::SequenceOfItems::SizeType i = 1; i <= groups->GetNumberOfItems(); ++i) {
+            gdcm::DataSet &group = groups->GetItem(i).GetNestedDataSet();
+            for (const auto &typesTag : kFrameTypeSequences) {
+                auto types = sequenceAt(group, typesTag);
+                if (!types)
+                    continue;
+                for (gdcm::SequenceOfItems::SizeType j = 1; j <= types->GetNumberOfItems(); ++j) {
+                    gdcm::DataSet &item = types->GetItem(j).GetNestedDataSet();
+                    setString(item, kFrameType, gdcm::VR::CS, derivedType(stringOf(item, kFrameType)));
+                }
+                replaceSequence(group, typesTag, *types);
+            }
+        }
+        replaceSequence(dataSet, groupsTag, *groups);
+    }
 }
 
 gdcm::DataElement sequenceOf(const gdcm::Tag &tag, const std::vector<gdcm::DataSet> &items)
@@ -1113,6 +1873,12 @@ std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
             files.push_back(it->path().string());
     }
     std::sort(files.begin(), files.end());
+    // GDCM's scanner parses every file: only well-formed DICOM files go to it.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const std::string &file) {
+                    bool isDicom = false;
+                    return !encodingProblem(file, isDicom).empty() || !isDicom;
+                }),
+                files.end());
     gdcm::Scanner scanner;
     addScanTags(scanner);
     scanner.Scan(files);
@@ -1155,6 +1921,52 @@ ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
     return readDicomFile(fileOrFolder);
 }
 
+namespace {
+
+// Why no derived file can be written for `sourceFile` of `source` (its header
+// in `file`), as a sentence; checkDerivedDicomWritable() finds it before any
+// work, writeDerivedDicomSeries() again in case the file changed.
+void checkDerivable(const ScanVolume &source, const fs::path &sourceFile, const gdcm::File &file)
+{
+    const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
+    if (syntax.GetSwapCode() == gdcm::SwapCode::BigEndian)
+        throw EngineError("The DICOM file " + named(sourceFile)
+                          + " uses the retired big-endian transfer syntax, which this program does not write; convert"
+                            " the series (gdcmconv --raw) first.");
+    const gdcm::DataSet &dataSet = file.GetDataSet();
+    const std::string photometric = stringOf(dataSet, kPhotometric);
+    // Decoders may turn YBR colour models into MONOCHROME for a greyscale sample; PALETTE COLOR's values are indices.
+    if (photometric == "PALETTE COLOR")
+        throw EngineError("The DICOM file " + named(sourceFile)
+                          + " holds palette colour indices, not intensities; a derived series is written only for"
+                            " MONOCHROME1 and MONOCHROME2 images.");
+    const auto frames = numbersOf(stringOf(dataSet, kNumberOfFrames));
+    const int frameCount = frames.empty() ? 1 : static_cast<int>(std::max(1.0, frames[0]));
+    const bool multiFrame = source.sliceFiles.size() == 1 && source.size[2] > 1;
+    if ((multiFrame && frameCount != source.size[2]) || (!multiFrame && frameCount != 1))
+        throw EngineError("The DICOM file " + named(sourceFile) + " declares " + std::to_string(frameCount)
+                          + (frameCount == 1 ? " frame" : " frames") + " where " + std::to_string(multiFrame ? source.size[2] : 1)
+                          + " were read; a derived file with the same frame layout cannot be written.");
+    if (unsignedShortOf(dataSet, kRows, 0) != source.size[1] || unsignedShortOf(dataSet, kColumns, 0) != source.size[0])
+        throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
+}
+
+} // namespace
+
+void checkDerivedDicomWritable(const ScanVolume &source)
+{
+    quietGdcm();
+    if (source.sliceFiles.empty())
+        throw EngineError("The scan " + named(source.source) + " was not read from DICOM files.");
+    for (const auto &sourceFile : source.sliceFiles) {
+        gdcm::Reader reader;
+        reader.SetFileName(sourceFile.c_str());
+        if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+            throwUnreadable(sourceFile);
+        checkDerivable(source, sourceFile, reader.GetFile());
+    }
+}
+
 void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhanced, const fs::path &targetFolder,
                              const std::string &seriesDescription)
 {
@@ -1177,9 +1989,7 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
         gdcm::File &file = reader.GetFile();
         gdcm::DataSet &dataSet = file.GetDataSet();
         const gdcm::TransferSyntax sourceSyntax = file.GetHeader().GetDataSetTransferSyntax();
-        if (sourceSyntax.GetSwapCode() == gdcm::SwapCode::BigEndian)
-            throw EngineError("The DICOM file " + named(sourceFile)
-                              + " uses the retired big-endian transfer syntax; convert the series (gdcmconv --raw) first.");
+        checkDerivable(source, sourceFile, file);
         if (sourceSyntax.IsImplicit()) {
             gdcm::FileExplicitFilter explicitFilter;
             explicitFilter.SetFile(file);
@@ -1205,10 +2015,21 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
         if (header.rows != source.size[1] || header.columns != source.size[0])
             throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
         std::vector<char> raw;
+        std::vector<float> ownScale;
         const int bitsAllocated = header.bitsAllocated == 8 || header.bitsAllocated == 32 ? header.bitsAllocated : 16;
-        for (std::size_t frame = 0; frame < sliceOfFrame.size(); ++frame)
-            packValues(enhanced.voxels.data() + frameSize * sliceOfFrame[frame], frameSize, bitsAllocated,
-                       header.bitsStored, header.isSigned, raw);
+        for (std::size_t frame = 0; frame < sliceOfFrame.size(); ++frame) {
+            const float *values = enhanced.voxels.data() + frameSize * sliceOfFrame[frame];
+            // Back to the slice's own rescale, which its tags keep: the same physical values.
+            const auto &frameHeader = header.frameHeaders[multiFrame ? frame : 0];
+            if (!sameRescale(frameHeader.rescaleSlope, frameHeader.rescaleIntercept, source.rescaleSlope,
+                             source.rescaleIntercept)) {
+                ownScale.assign(values, values + frameSize);
+                toVolumeScale(ownScale.data(), frameSize, source.rescaleSlope, source.rescaleIntercept,
+                              frameHeader.rescaleSlope, frameHeader.rescaleIntercept);
+                values = ownScale.data();
+            }
+            packValues(values, frameSize, bitsAllocated, header.bitsStored, header.isSigned, raw);
+        }
         gdcm::DataElement pixelData(kPixelData);
         pixelData.SetVR(bitsAllocated == 8 ? gdcm::VR::OB : gdcm::VR::OW);
         pixelData.SetByteValue(raw.data(), static_cast<gdcm::VL::Type>(raw.size()));
@@ -1220,14 +2041,9 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
             setString(dataSet, kPhotometric, gdcm::VR::CS, "MONOCHROME2");
         setString(dataSet, kSeriesInstanceUid, gdcm::VR::UI, seriesUid);
         setString(dataSet, kSopInstanceUid, gdcm::VR::UI, newUid());
-        std::string imageType = "DERIVED\\SECONDARY";
-        const std::string oldType = stringOf(dataSet, kImageType);
-        std::size_t cut = oldType.find('\\');
-        if (cut != std::string::npos)
-            cut = oldType.find('\\', cut + 1);
-        if (cut != std::string::npos)
-            imageType += oldType.substr(cut);
-        setString(dataSet, kImageType, gdcm::VR::CS, imageType);
+        setString(dataSet, kImageType, gdcm::VR::CS, derivedType(stringOf(dataSet, kImageType)));
+        if (multiFrame)
+            markFramesDerived(dataSet);
         setString(dataSet, kSeriesDescription, gdcm::VR::LO, seriesDescription.substr(0, 64));
         setString(dataSet, kDerivationDescription, gdcm::VR::ST, "Denoised by MRI Enhance Studio: " + seriesDescription);
         writeDataSet(file, gdcm::TransferSyntax::ExplicitVRLittleEndian, swap.temporary() / sourceFile.filename());
@@ -1337,6 +2153,9 @@ void writeDicomSeries(const ScanVolume &volume, const fs::path &folder, const Di
             gdcm::DataSet position, frameGroups;
             setString(position, kImagePosition, gdcm::VR::DS, decimals(positionOf(z)));
             frameGroups.Replace(sequenceOf(kPlanePositionSequence, {position}));
+            gdcm::DataSet frameType;
+            setString(frameType, kFrameType, gdcm::VR::CS, "ORIGINAL\\PRIMARY\\OTHER\\NONE");
+            frameGroups.Replace(sequenceOf(kFrameTypeSequences[0], {frameType}));
             perFrame.push_back(frameGroups);
         }
         dataSet.Replace(sequenceOf(kPerFrameGroups, perFrame));

@@ -31,18 +31,29 @@ std::vector<DicomSeriesEntry> findDicomSeries(const std::filesystem::path &folde
 // JPEG 2000, RLE, ...), 8-, 12- and 16-bit signed and unsigned pixels,
 // slices ordered by ImagePositionPatient along the slice normal. Voxels are
 // the stored values; RescaleSlope/Intercept, window centre/width and
-// MONOCHROME1 (inverted to MONOCHROME2's sense on display) are recorded.
+// MONOCHROME1 (inverted to MONOCHROME2's sense on display) are recorded. A
+// slice (or frame) whose rescale differs from the first one's has its values
+// put on the first one's scale, the physical values kept.
+// The pixel data's length is checked against the header and the file's end
+// before decoding: a file cut short is an error saying how much is missing.
 // Throws EngineError naming the path for: no pixel data, missing or
 // duplicated slices, slices of different sizes or orientations, RGB, several
 // series without `seriesUid`, and a series of one 2-D slice where a volume is
 // needed is accepted as a volume of one slice.
 ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::string &seriesUid = {});
 
+// Every reason writeDerivedDicomSeries() would refuse `source` (read by
+// readDicom()), found from the files' headers, so that a row is refused before
+// any work: the retired big-endian transfer syntax, palette colour, a frame
+// layout that differs from what was read. Throws EngineError naming the file.
+void checkDerivedDicomWritable(const ScanVolume &source);
+
 // Writes `enhanced` (values of a volume read by readDicom(), same size) as a
 // new derived series in `targetFolder`, one file per source file: the same
 // patient, study, frame of reference and geometry; new SeriesInstanceUID and
-// SOPInstanceUIDs; ImageType DERIVED\SECONDARY; `seriesDescription`; the same
-// bits, sign and rescale, values rounded and clamped to BitsStored. Written
+// SOPInstanceUIDs; ImageType DERIVED\SECONDARY (and an enhanced file's frame
+// types); `seriesDescription`; the same bits, sign and rescale, each slice
+// back on its own rescale, values rounded and clamped to BitsStored. Written
 // uncompressed (explicit VR little endian) into a temporary folder that is
 // renamed into place, replacing an earlier result.
 void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhanced,

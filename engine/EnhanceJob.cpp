@@ -471,6 +471,8 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
                       const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
     const ScanVolume volume = readScan(row.imagePath, row.seriesUid);
+    if (volume.format == ScanFormat::Dicom)
+        checkDerivedDicomWritable(volume); // why the output could not be written: before the work
     // The volume's SSIM (VolumeMetrics.h) needs 7x7 in x and y; say so before the work and the output.
     if (volume.size[0] < 7 || volume.size[1] < 7)
         throw EngineError("The volume '" + row.imagePath.string() + "' is " + std::to_string(volume.size[0]) + "x"

@@ -131,6 +131,7 @@ struct HeaderInfo
 {
     std::int64_t width = 0;
     std::int64_t height = 0;
+    std::uint64_t dataEnd = 0; // TIFF: where its last strip or tile ends
 };
 
 bool startsWith(const std::vector<unsigned char> &bytes, std::initializer_list<unsigned char> prefix)
@@ -236,11 +237,17 @@ HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const std::string 
     const std::uint64_t entries = reader.read(ifd, countBytes);
     std::optional<std::int64_t> width;
     std::optional<std::int64_t> height;
+    // Strip (or tile) offsets and byte counts: tag -> the entry, the first one as libtiff.
+    std::optional<std::uint64_t> offsetsEntry, countsEntry;
     for (std::uint64_t i = 0; i < entries; ++i) {
         const std::uint64_t entry = ifd + countBytes + i * entryBytes;
         if (!reader.has(entry, entryBytes))
             failRead(file, damaged);
         const std::uint64_t tag = reader.read(entry, 2);
+        if ((tag == 273 || tag == 324) && !offsetsEntry)
+            offsetsEntry = entry;
+        if ((tag == 279 || tag == 325) && !countsEntry)
+            countsEntry = entry;
         if (tag != 256 && tag != 257)
             continue;
         // libtiff ignores a repeated tag: the first one is the size it decodes.
@@ -262,6 +269,35 @@ HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const std::string 
     }
     if (!width || !height)
         failRead(file, "the TIFF header gives no image size");
+    // The image data must lie inside the file: a decoder fills a strip past
+    // its end with zeros (or fails somewhere less clear).
+    if (offsetsEntry && countsEntry) {
+        const auto values = [&](std::uint64_t entry) {
+            const std::uint64_t type = reader.read(entry + 2, 2);
+            const int size = type == 3 ? 2 : type == 4 ? 4 : type == 16 && big ? 8 : 0;
+            const std::uint64_t count = reader.read(entry + 4, big ? 8 : 4);
+            if (size == 0 || count == 0 || count > bytes.size())
+                failRead(file, damaged);
+            const std::uint64_t inlineBytes = big ? 8 : 4;
+            const std::uint64_t at = count * size <= inlineBytes ? entry + valueOffset
+                                                                 : reader.read(entry + valueOffset, big ? 8 : 4);
+            if (!reader.has(at, count * size))
+                failRead(file, damaged);
+            std::vector<std::uint64_t> list(count);
+            for (std::uint64_t i = 0; i < count; ++i)
+                list[i] = reader.read(at + i * size, size);
+            return list;
+        };
+        const auto offsets = values(*offsetsEntry);
+        const auto counts = values(*countsEntry);
+        std::uint64_t end = 0;
+        for (std::size_t i = 0; i < std::min(offsets.size(), counts.size()); ++i) {
+            if (offsets[i] > UINT64_MAX / 2 || counts[i] > UINT64_MAX / 2)
+                failRead(file, damaged);
+            end = std::max(end, offsets[i] + counts[i]);
+        }
+        return {*width, *height, end};
+    }
     return {*width, *height};
 }
 
@@ -290,6 +326,9 @@ void checkHeader(const std::vector<unsigned char> &bytes, const std::string &fil
         failRead(file, "it is " + size + " pixels; the largest side accepted is " + std::to_string(largestSide)
                            + " pixels");
     }
+    if (info.dataEnd > bytes.size())
+        failRead(file, "the TIFF file is cut short: its image data runs to byte " + std::to_string(info.dataEnd)
+                           + " of a " + std::to_string(bytes.size()) + "-byte file");
 }
 
 // libjpeg decodes a damaged scan with only a warning, filling what is missing

@@ -2,6 +2,9 @@
 
 #include <QTest>
 
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageReader.h>
+#include <gdcmImageWriter.h>
 #include <gdcmReader.h>
 #include <gdcmWriter.h>
 
@@ -37,6 +40,31 @@ void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, 
     data.SetVR(gdcm::VR::US);
     data.SetByteValue(reinterpret_cast<const char *>(&value), 2);
     dataSet.Replace(data);
+}
+
+void convertToBigEndian(const fs::path &file)
+{
+    gdcm::ImageReader reader;
+    reader.SetFileName(file.c_str());
+    QVERIFY(reader.Read());
+    const gdcm::DataSet original = reader.GetFile().GetDataSet();
+    gdcm::ImageChangeTransferSyntax change;
+    change.SetTransferSyntax(gdcm::TransferSyntax::ExplicitVRBigEndian);
+    change.SetInput(reader.GetImage());
+    QVERIFY(change.Change());
+    gdcm::ImageWriter writer;
+    writer.SetFileName(file.c_str());
+    writer.SetFile(reader.GetFile());
+    writer.SetImage(change.GetOutput());
+    QVERIFY(writer.Write());
+    // GDCM's image writer rebuilds the geometry from its own image model (and
+    // drops it for an MR file with a rescale): the original attributes go back.
+    editFile(file, [&](gdcm::DataSet &dataSet) {
+        for (const gdcm::Tag tag : {gdcm::Tag(0x0020, 0x0032), gdcm::Tag(0x0020, 0x0037), gdcm::Tag(0x0028, 0x0030)}) {
+            if (original.FindDataElement(tag))
+                dataSet.Replace(original.GetDataElement(tag));
+        }
+    });
 }
 
 std::vector<fs::path> filesIn(const fs::path &folder)

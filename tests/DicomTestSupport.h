@@ -16,5 +16,7 @@ void editFile(const std::filesystem::path &file, const std::function<void(gdcm::
 // Replaces an element with a string value, padded to an even length as DICOM wants.
 void setString(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, const gdcm::VR &vr, std::string value);
 void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, uint16_t value);
+// Rewrites `file` in the retired explicit VR big-endian transfer syntax (QVERIFY failures when it cannot).
+void convertToBigEndian(const std::filesystem::path &file);
 // The entries of `folder`, sorted.
 std::vector<std::filesystem::path> filesIn(const std::filesystem::path &folder);

@@ -9,14 +9,17 @@
 
 #include <gdcmDataSet.h>
 #include <gdcmReader.h>
+#include <gdcmSequenceOfFragments.h>
 #include <gdcmTransferSyntax.h>
 #include <gdcmWriter.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -133,8 +136,13 @@ private slots:
     void derivedSeries();
     void derivedSeriesReplacesEarlierResult();
     void monochrome1();
+    void refusedBeforeTheWork_data();
+    void refusedBeforeTheWork();
+    void perSliceRescaleKeepsPhysicalValues();
     void badInput_data();
     void badInput();
+    void truncatedPixelData_data();
+    void truncatedPixelData();
     void severalSeriesInOneFolder();
     void findsSeries();
     void readsFiveHundredFilesQuickly();
@@ -343,6 +351,17 @@ void TestDicom::derivedSeries()
         sopUids.insert(sop);
         QVERIFY(stringOf(after, 0x0008, 0x0008).rfind("DERIVED\\SECONDARY", 0) == 0);
         QVERIFY(!stringOf(after, 0x0008, 0x2111).empty());
+        if (multiFrame) {
+            // Enhanced MR: every frame's MR Image Frame Type is derived too.
+            const auto frames = after.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+            QVERIFY(frames && frames->GetNumberOfItems() == 5);
+            for (unsigned int frame = 1; frame <= frames->GetNumberOfItems(); ++frame) {
+                const auto types = frames->GetItem(frame).GetNestedDataSet().GetDataElement(gdcm::Tag(0x0018, 0x9226)).GetValueAsSQ();
+                QVERIFY(types && types->GetNumberOfItems() == 1);
+                QCOMPARE(stringOf(types->GetItem(1).GetNestedDataSet(), 0x0008, 0x9007),
+                         std::string("DERIVED\\SECONDARY\\OTHER\\NONE"));
+            }
+        }
     }
     QCOMPARE(sopUids.size(), source.sliceFiles.size());
 }
@@ -381,12 +400,160 @@ void TestDicom::monochrome1()
     }
 }
 
+namespace {
+
+// A raw (explicit VR little endian) 16-bit file's stored values and its rescale.
+struct StoredSlice
+{
+    std::vector<std::uint16_t> values;
+    double slope = 1.0;
+    double intercept = 0.0;
+};
+
+StoredSlice storedSliceOf(const fs::path &file)
+{
+    StoredSlice slice;
+    const gdcm::DataSet dataSet = dataSetOf(file);
+    const auto *bytes = dataSet.GetDataElement(gdcm::Tag(0x7fe0, 0x0010)).GetByteValue();
+    if (!bytes)
+        return slice;
+    slice.values.resize(bytes->GetLength() / 2);
+    std::memcpy(slice.values.data(), bytes->GetPointer(), slice.values.size() * 2);
+    const std::string slope = stringOf(dataSet, 0x0028, 0x1053), intercept = stringOf(dataSet, 0x0028, 0x1052);
+    slice.slope = slope.empty() ? 1.0 : std::stod(slope);
+    slice.intercept = intercept.empty() ? 0.0 : std::stod(intercept);
+    return slice;
+}
+
+} // namespace
+
+// Slices with their own RescaleSlope/Intercept (slopes 1.0 to 1.9, legal and
+// common after scanner-side scaling) read on one scale, and a derived series
+// keeps every slice's physical values (slope x stored + intercept, as
+// pydicom's apply_modality_lut computes them) within one stored unit, also
+// where the enhancement changed them.
+void TestDicom::perSliceRescaleKeepsPhysicalValues()
+{
+    const int slices = 10;
+    ScanVolume physical = makeVolume(PixelKind::Unsigned12, 17, 13, slices);
+    physical.rescaleSlope = 1.0;
+    physical.rescaleIntercept = 0.0;
+    const fs::path folder = freshFolder();
+    writeDicomSeries(physical, folder, optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, false));
+    const auto files = filesIn(folder); // IM0001.dcm ... in position order
+    QCOMPARE(files.size(), std::size_t(slices));
+    const std::size_t frameSize = 17 * 13;
+    std::vector<double> slopes, intercepts;
+    for (int z = 0; z < slices; ++z) {
+        slopes.push_back(1.0 + 0.1 * z);
+        intercepts.push_back(-5.0 * z);
+        editFile(files[static_cast<std::size_t>(z)], [&](gdcm::DataSet &dataSet) {
+            std::vector<std::uint16_t> stored(frameSize);
+            for (std::size_t i = 0; i < frameSize; ++i)
+                stored[i] = static_cast<std::uint16_t>(std::lround(
+                    (physical.voxels[frameSize * static_cast<std::size_t>(z) + i] - intercepts.back()) / slopes.back()));
+            gdcm::DataElement data(gdcm::Tag(0x7fe0, 0x0010));
+            data.SetVR(gdcm::VR::OW);
+            data.SetByteValue(reinterpret_cast<const char *>(stored.data()), static_cast<gdcm::VL::Type>(frameSize * 2));
+            dataSet.Replace(data);
+            setString(dataSet, 0x0028, 0x1053, gdcm::VR::DS, QString::number(slopes.back()).toStdString());
+            setString(dataSet, 0x0028, 0x1052, gdcm::VR::DS, QString::number(intercepts.back()).toStdString());
+        });
+    }
+
+    // Read on the first slice's scale (slope 1, intercept 0: the physical values).
+    const ScanVolume source = readDicom(folder);
+    QCOMPARE(source.rescaleSlope, 1.0);
+    QCOMPARE(source.rescaleIntercept, 0.0);
+    for (std::size_t i = 0; i < source.voxels.size(); ++i) {
+        const double unit = slopes[i / frameSize];
+        if (std::abs(source.voxels[i] - physical.voxels[i]) > unit / 2 + 1e-3)
+            QFAIL(qPrintable(QString("voxel %1 read as %2, physical %3").arg(i).arg(source.voxels[i]).arg(physical.voxels[i])));
+    }
+
+    // Written back after a change of +10.25 physical units: each slice keeps its tags, and its values are
+    // the changed physical values on its own scale.
+    ScanVolume enhanced = source;
+    for (float &value : enhanced.voxels)
+        value += 10.25f;
+    const fs::path target = dir() / "rescaled-derived";
+    writeDerivedDicomSeries(source, enhanced, target, "plus 10.25");
+    const auto written = filesIn(target);
+    QCOMPARE(written.size(), files.size());
+    for (std::size_t z = 0; z < written.size(); ++z) {
+        const StoredSlice slice = storedSliceOf(written[z]);
+        QCOMPARE(slice.slope, slopes[z]);
+        QCOMPARE(slice.intercept, intercepts[z]);
+        QCOMPARE(slice.values.size(), frameSize);
+        for (std::size_t i = 0; i < frameSize; ++i) {
+            const double value = slice.slope * slice.values[i] + slice.intercept;
+            const double expected = enhanced.voxels[frameSize * z + i];
+            if (std::abs(value - expected) > slice.slope)
+                QFAIL(qPrintable(QString("slice %1 voxel %2: physical %3, expected %4").arg(z).arg(i).arg(value).arg(expected)));
+        }
+    }
+    const ScanVolume derived = readDicom(target);
+    for (std::size_t i = 0; i < derived.voxels.size(); ++i)
+        QVERIFY(std::abs(derived.voxels[i] - enhanced.voxels[i]) <= slopes[i / frameSize] / 2 + 1e-3);
+}
+
+void TestDicom::refusedBeforeTheWork_data()
+{
+    QTest::addColumn<bool>("multiFrame");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("big-endian series") << false << "uses the retired big-endian transfer syntax";
+    QTest::newRow("big-endian multi-frame") << true << "uses the retired big-endian transfer syntax";
+}
+
+// What makes a derived series impossible is found from the headers, before
+// any work (EnhanceJob calls checkDerivedDicomWritable() before the network),
+// and the writer refuses it too, writing nothing.
+void TestDicom::refusedBeforeTheWork()
+{
+    QFETCH(bool, multiFrame);
+    QFETCH(QString, expected);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder,
+                     optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, multiFrame));
+    const auto files = filesIn(folder);
+    const fs::path changed = files.back();
+    convertToBigEndian(changed);
+    ScanVolume source;
+    try {
+        source = readDicom(folder); // readable, for display and metrics
+    } catch (const EngineError &error) {
+        QFAIL(error.what());
+    }
+    QVERIFY(source.voxels == makeVolume(PixelKind::Unsigned12).voxels);
+    const fs::path target = dir() / ("refused" + std::to_string(m_counter));
+    for (const bool writing : {false, true}) {
+        try {
+            if (writing)
+                writeDerivedDicomSeries(source, source, target, "never written");
+            else
+                checkDerivedDicomWritable(source);
+            QFAIL("no error");
+        } catch (const EngineError &error) {
+            const std::string message = error.what();
+            QVERIFY2(message.find("'" + changed.string() + "' " + expected.toStdString()) != std::string::npos, error.what());
+            QVERIFY2(message.back() == '.', error.what());
+        }
+    }
+    QVERIFY(!fs::exists(target));
+    // A series that can be written passes the check.
+    const fs::path good = freshFolder();
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), good,
+                     optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::JpegLs, multiFrame));
+    checkDerivedDicomWritable(readDicom(good));
+}
+
 void TestDicom::badInput_data()
 {
     QTest::addColumn<QString>("what");
     for (const char *what : {"not dicom", "no pixel data", "rgb", "different sizes", "different orientations",
                              "duplicated positions", "missing slice", "no dicom files", "empty folder", "missing path",
-                             "multi-frame duplicated positions", "multi-frame missing slice"})
+                             "multi-frame duplicated positions", "multi-frame missing slice",
+                             "undefined length on a non-sequence", "no preamble in a series"})
         QTest::newRow(what) << QString(what);
 }
 
@@ -485,6 +652,24 @@ void TestDicom::badInput()
         });
         readPath = named = file;
     }
+    if (what == "undefined length on a non-sequence") {
+        // GDCM asserts (aborting the process) on an OB of undefined length that is not pixel data.
+        writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder,
+                         optionsFor(PixelKind::Unsigned12, DicomWriteOptions::Compression::None, true));
+        readPath = named = filesIn(folder).front();
+        std::fstream file(readPath, std::ios::in | std::ios::out | std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        const std::size_t at = bytes.find(std::string("\x00\x52\x29\x92SQ", 6));
+        QVERIFY(at != std::string::npos);
+        file.seekp(static_cast<std::streamoff>(at + 4));
+        file.write("OB", 2);
+    } else if (what == "no preamble in a series") {
+        // A file without DICM is left out of the folder: here, the series then misses a slice.
+        const auto files = series();
+        std::fstream file(files[2], std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(128);
+        file.write("XXXX", 4);
+    }
     try {
         readDicom(readPath);
         QFAIL("no error");
@@ -492,6 +677,86 @@ void TestDicom::badInput()
         const std::string message = error.what();
         qInfo().noquote() << QString::fromStdString(message);
         QVERIFY2(message.find(named.string()) != std::string::npos, error.what());
+        QVERIFY2(message.back() == '.', error.what());
+    }
+}
+
+void TestDicom::truncatedPixelData_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::addColumn<bool>("multiFrame");
+    QTest::addColumn<QString>("damage");   // "cut N": the file's last N bytes removed; "short": the element itself
+    QTest::addColumn<bool>("readFolder");  // the series folder, or the damaged file alone
+    QTest::addColumn<QString>("expected"); // in the message, after the file's name
+    const auto raw = DicomWriteOptions::Compression::None;
+    const auto rle = DicomWriteOptions::Compression::Rle;
+    const auto jpegLs = DicomWriteOptions::Compression::JpegLs;
+    // 17x13 16-bit slices: 442 bytes each, 2210 for the five frames.
+    QTest::newRow("raw file of a series") << raw << false << "cut 100" << true
+                                          << " is cut short: its pixel data holds 342 of 442 bytes.";
+    QTest::newRow("raw file alone") << raw << false << "cut 1" << false
+                                    << " is cut short: its pixel data holds 441 of 442 bytes.";
+    QTest::newRow("raw multi-frame") << raw << true << "cut 1000" << false
+                                     << " is cut short: its pixel data holds 1210 of 2210 bytes.";
+    QTest::newRow("rle file of a series") << rle << false << "cut 20" << true
+                                          << " is cut short: its compressed pixel data holds";
+    QTest::newRow("jpeg-ls multi-frame") << jpegLs << true << "cut 30" << false
+                                         << " is cut short: its compressed pixel data holds";
+    QTest::newRow("rle without its delimiter") << rle << true << "cut 8" << false
+                                               << " is cut short: its compressed pixel data stops after";
+    QTest::newRow("rle fragments fewer than frames") << rle << true << "drop fragment" << false
+                                                     << " holds 4 RLE fragments for its 5 frames";
+    QTest::newRow("raw element shorter than the header") << raw << false << "short" << true
+                                                         << " has 400 bytes of pixel data where its header (17x13, 1 frame, 16 bits allocated) needs 442 bytes.";
+}
+
+// A file cut short (as pydicom's MR_truncated.dcm) or pixel data that does not
+// match its header is one sentence naming the file and what is missing,
+// found before GDCM decodes (it would fill the gap with zeros).
+void TestDicom::truncatedPixelData()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    QFETCH(bool, multiFrame);
+    QFETCH(QString, damage);
+    QFETCH(bool, readFolder);
+    QFETCH(QString, expected);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(makeVolume(PixelKind::Unsigned12), folder, optionsFor(PixelKind::Unsigned12, compression, multiFrame));
+    const auto files = filesIn(folder);
+    const fs::path damaged = files[files.size() / 2];
+    if (damage.startsWith("cut ")) {
+        fs::resize_file(damaged, fs::file_size(damaged) - damage.mid(4).toULongLong());
+    } else if (damage == "short") {
+        editFile(damaged, [](gdcm::DataSet &dataSet) {
+            gdcm::DataElement data(gdcm::Tag(0x7fe0, 0x0010));
+            data.SetVR(gdcm::VR::OW);
+            const std::vector<char> pixels(400, 1);
+            data.SetByteValue(pixels.data(), static_cast<gdcm::VL::Type>(pixels.size()));
+            dataSet.Replace(data);
+        });
+    } else if (damage == "drop fragment") {
+        editFile(damaged, [](gdcm::DataSet &dataSet) {
+            const gdcm::DataElement &pixels = dataSet.GetDataElement(gdcm::Tag(0x7fe0, 0x0010));
+            const gdcm::SequenceOfFragments *fragments = pixels.GetSequenceOfFragments();
+            QVERIFY(fragments && fragments->GetNumberOfFragments() == 5);
+            gdcm::SmartPointer<gdcm::SequenceOfFragments> fewer = new gdcm::SequenceOfFragments;
+            for (unsigned int i = 0; i + 1 < fragments->GetNumberOfFragments(); ++i)
+                fewer->AddFragment(fragments->GetFragment(i));
+            gdcm::DataElement element(gdcm::Tag(0x7fe0, 0x0010));
+            element.SetValue(*fewer);
+            element.SetVLToUndefined();
+            element.SetVR(gdcm::VR::OB);
+            dataSet.Replace(element);
+        });
+    }
+    const fs::path readPath = readFolder ? folder : damaged;
+    try {
+        readDicom(readPath);
+        QFAIL("no error");
+    } catch (const EngineError &error) {
+        const std::string message = error.what();
+        qInfo().noquote() << QString::fromStdString(message);
+        QVERIFY2(message.find("'" + damaged.string() + "'" + expected.toStdString()) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
     }
 }

@@ -479,7 +479,7 @@ void TestImageIO::rejectsBrokenFiles_data()
     QTest::newRow("truncated tiff") << "half.tif" << tiff.left(tiff.size() / 2) << true << "truncated";
     const QByteArray handMadeTiff = grayTiff(true, kWidth, kHeight, gradient(CV_8U, 0), false);
     QTest::newRow("tiff with cut pixel data") << "cut.tif" << handMadeTiff.left(handMadeTiff.size() - 200) << true
-                                              << "truncated or damaged";
+                                              << "the TIFF file is cut short: its image data runs to byte";
     QTest::newRow("random garbage") << "noise.png" << garbage << true << "not a PNG, JPEG, BMP or TIFF image";
     QTest::newRow("text named jpg") << "notes.jpg" << QByteArray("patient_id,image_path\n") << true
                                     << "not a PNG, JPEG, BMP or TIFF image";

@@ -618,7 +618,8 @@ void TestVolumeJob::badVolumeRowsFailAlone_data()
     QTest::addColumn<QString>("what");
     for (const char *what : {"dicom without pixel data", "duplicated slice", "mixed sizes", "nifti shorter than its header",
                              "truncated nii.gz", "rgb dicom", "2-D nifti", "two series without series_uid", "unknown series_uid",
-                             "volume thinner than the SSIM window"})
+                             "volume thinner than the SSIM window", "truncated dicom file", "truncated multi-frame dicom",
+                             "big-endian dicom"})
         QTest::newRow(what) << QString(what);
 }
 
@@ -634,6 +635,7 @@ void TestVolumeJob::badVolumeRowsFailAlone()
     };
     std::string imagePath = "bad";
     std::string seriesUid;
+    std::string expected; // in the row's error, where the case says more than the path
     if (what == "dicom without pixel data") {
         const auto files = series();
         editFile(files[0], [](gdcm::DataSet &dataSet) { dataSet.Remove(gdcm::Tag(0x7fe0, 0x0010)); });
@@ -686,6 +688,22 @@ void TestVolumeJob::badVolumeRowsFailAlone()
     } else if (what == "volume thinner than the SSIM window") {
         imagePath = "thin.nii.gz";
         writeNiftiVolume(makeVolume(5, 20, 8, 1, 100.0, 0.0), folder / imagePath, "test", kNiftiFloat32);
+    } else if (what == "truncated dicom file") {
+        // As pydicom's MR_truncated.dcm: a good file cut short in its pixel data.
+        const auto files = series();
+        fs::resize_file(files[2], fs::file_size(files[2]) - 100);
+        expected = "'" + files[2].string() + "' is cut short: its pixel data holds 342 of 442 bytes";
+    } else if (what == "truncated multi-frame dicom") {
+        writeDicomSeries(makeVolume(17, 13, 5, 1, 4000.0, 0.0), folder / "bad", dicomOptions("PAT-B", {}, true));
+        const fs::path file = filesIn(folder / "bad").front();
+        imagePath = "bad/" + file.filename().string();
+        fs::resize_file(file, fs::file_size(file) - 1000);
+        expected = "'" + file.string() + "' is cut short: its pixel data holds 1210 of 2210 bytes";
+    } else if (what == "big-endian dicom") {
+        // Readable, but no derived series can be written: refused before the network runs.
+        const auto files = series();
+        convertToBigEndian(files[4]);
+        expected = "'" + files[4].string() + "' uses the retired big-endian transfer syntax";
     } else if (what == "2-D nifti") {
         imagePath = "flat.nii";
         test::writeTestNifti(QString::fromStdString((folder / imagePath).string()), 17, 13, 1,
@@ -695,7 +713,18 @@ void TestVolumeJob::badVolumeRowsFailAlone()
               "patient_id,image_path,series_uid\nP1,a.png,\nP2," + imagePath + "," + seriesUid + "\nP3,z.png,\n");
     const QByteArray before = treeDigest(folder / imagePath);
 
-    const auto result = run(openDataset(folder));
+    // Every bad row is refused before the network sees any of its slices.
+    EnhanceOptions options;
+    options.modelFile = model();
+    EnhanceCallbacks callbacks;
+    int badRowTiles = 0;
+    callbacks.onSliceProgress = [&](const SliceProgress &progress) {
+        if (progress.rowIndex == 1)
+            ++badRowTiles;
+    };
+    std::atomic_bool cancel{false};
+    const auto result = enhanceDataset(openDataset(folder), options, callbacks, cancel);
+    QCOMPARE(badRowTiles, 0);
     QCOMPARE(result.succeeded, 2);
     QCOMPARE(result.failed, 1);
     QVERIFY(result.rows[0].done && result.rows[2].done);
@@ -704,6 +733,7 @@ void TestVolumeJob::badVolumeRowsFailAlone()
     QVERIFY(!result.rows[1].done);
     QVERIFY2(error.find((folder / imagePath).string()) != std::string::npos, error.c_str());
     QVERIFY2(error.find('\n') == std::string::npos, error.c_str());
+    QVERIFY2(expected.empty() || error.find(expected) != std::string::npos, error.c_str());
     const auto table = readCsvFile(result.metricsCsv);
     QCOMPARE(table.rows.size(), std::size_t(3));
     QCOMPARE(table.rows[1][column(table, "error")], error);

@@ -3,6 +3,7 @@
 // each reader accepts, plus a few near misses, so the fuzzer starts from deep
 // inside the parsers instead of having to discover the formats.
 
+#include "DicomSeries.h"
 #include "ModelFile.h"
 #include "TrainingSettings.h"
 
@@ -11,11 +12,14 @@
 
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -319,6 +323,76 @@ void makeSettings()
           "objective=N2V\nno_such_key=1\nbatch_size\n=3\nthreads= 4\nlearning_rate=0x1p-12\n");
 }
 
+// ---- DICOM ---------------------------------------------------------------------
+
+std::string fileBytes(const fs::path &file)
+{
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Our own writer's output, small: every compression, a multi-frame file, and
+// folders of two and three files joined by fuzz_dicom.cpp's separator.
+// (make_corpus.sh adds a few of pydicom's test files.)
+void makeDicom()
+{
+    const std::string nextFile = "\nMRI-FUZZ-NEXT-FILE\n";
+    const fs::path scratch = fs::temp_directory_path() / ("fuzz_make_corpus-" + std::to_string(::getpid()));
+    mri::ScanVolume volume;
+    volume.format = mri::ScanFormat::Dicom;
+    volume.size = {17, 13, 3, 1};
+    const double angle = 0.3, c = std::cos(angle), s = std::sin(angle);
+    volume.voxelToPatient = {{{c * 0.8, -s * 0.9, 0, -40.25}, {s * 0.8, c * 0.9, 0, 12.5}, {0, 0, 2.5, -30.0}}};
+    volume.voxels.resize(volume.voxelsPerVolume());
+    for (std::size_t i = 0; i < volume.voxels.size(); ++i)
+        volume.voxels[i] = static_cast<float>((i * 7919) % 4001);
+    volume.rescaleSlope = 1.5;
+    volume.windowCenter = 300;
+    volume.windowWidth = 800;
+    using Compression = mri::DicomWriteOptions::Compression;
+    const std::pair<const char *, Compression> compressions[] = {{"raw", Compression::None},
+                                                                 {"jpeg-lossless", Compression::JpegLossless},
+                                                                 {"jpeg-ls", Compression::JpegLs},
+                                                                 {"jpeg2000", Compression::Jpeg2000Lossless},
+                                                                 {"rle", Compression::Rle}};
+    for (const auto &[name, compression] : compressions) {
+        for (const bool multiFrame : {false, true}) {
+            const fs::path folder = scratch / (std::string(name) + (multiFrame ? "-multi" : "-series"));
+            mri::DicomWriteOptions options;
+            options.patientId = "FUZZ";
+            options.seriesDescription = "seed";
+            options.multiFrame = multiFrame;
+            options.compression = compression;
+            mri::writeDicomSeries(volume, folder, options);
+            if (multiFrame) {
+                write("dicom", std::string(name) + "-multi-frame.dcm", fileBytes(folder / "IM0001.dcm"));
+                continue;
+            }
+            write("dicom", std::string(name) + "-slice.dcm", fileBytes(folder / "IM0002.dcm"));
+            if (compression == Compression::None || compression == Compression::Rle) {
+                write("dicom", std::string(name) + "-folder-of-3.dcm",
+                      fileBytes(folder / "IM0001.dcm") + nextFile + fileBytes(folder / "IM0002.dcm") + nextFile
+                          + fileBytes(folder / "IM0003.dcm"));
+                write("dicom", std::string(name) + "-folder-of-2.dcm",
+                      fileBytes(folder / "IM0003.dcm") + nextFile + fileBytes(folder / "IM0001.dcm"));
+            }
+        }
+    }
+    // Signed 16-bit and 8-bit multi-frame files.
+    for (const int bits : {8, 16}) {
+        mri::ScanVolume other = volume;
+        for (float &value : other.voxels)
+            value = bits == 8 ? std::fmod(value, 256.0f) : value * 3 - 2000;
+        const fs::path folder = scratch / ("bits" + std::to_string(bits));
+        mri::DicomWriteOptions options;
+        options.multiFrame = true;
+        options.bitsAllocated = bits;
+        mri::writeDicomSeries(other, folder, options);
+        write("dicom", bits == 8 ? "u8-multi-frame.dcm" : "s16-multi-frame.dcm", fileBytes(folder / "IM0001.dcm"));
+    }
+    fs::remove_all(scratch);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -334,6 +408,7 @@ int main(int argc, char **argv)
         makeNifti();
         makeModelFiles();
         makeSettings();
+        makeDicom();
     } catch (const std::exception &error) {
         std::cerr << error.what() << "\n";
         return 1;

@@ -3,7 +3,7 @@
 # other on one core, on a scratch copy of its seed corpus (corpus/<target>/ is
 # never grown by a run):
 #
-#   tests/fuzz/run.sh SECONDS [TARGET...]      targets: csv image nifti modelfile settings
+#   tests/fuzz/run.sh SECONDS [TARGET...]      targets: csv image nifti modelfile settings dicom
 #
 # Builds build-fuzz/ first if needed (clang 14, libFuzzer, AddressSanitizer and
 # UndefinedBehaviorSanitizer; CXX overrides the compiler). Prints per target the
@@ -14,7 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${MRI_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-all_targets=(csv image nifti modelfile settings)
+all_targets=(csv image nifti modelfile settings dicom)
 
 if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || [ "$1" -lt 1 ]; then
   echo "usage: tests/fuzz/run.sh SECONDS [TARGET...]   (targets: ${all_targets[*]})" >&2
@@ -43,6 +43,8 @@ cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 
 # Reports go to the log; a finding aborts at once, with the input saved.
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1:symbolize=1"
+# Third-party leaks only, each with its reason (GDCM's JPEG-LS and JPEG 2000 decoders).
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizer-suppressions/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
 found=0
