@@ -9,6 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-deb"
 launcher=()
 if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$root"
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 # Debian's hardening flags, as its own packages are built (dpkg-buildflags):

@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
+  # Compiler cache: a rebuild in a fresh clone (CI's) reuses earlier compilations
+  ccache
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
   libqcustomplot-dev libtorch-dev libopencv-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   mricron-data fonts-dejavu-core

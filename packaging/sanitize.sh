@@ -14,6 +14,7 @@ start=$(date +%s)
 "$root/packaging/install-deps.sh"
 launcher=()
 if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$root"
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMRI_SANITIZE=ON -DMRI_BUILD_GUI=OFF \

@@ -31,6 +31,9 @@ for target in "${targets[@]}"; do
   fi
 done
 
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$root" # a fresh clone elsewhere (CI's) reuses the cache
+fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
   launcher=()
   if command -v ccache >/dev/null; then
