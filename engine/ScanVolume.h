@@ -36,7 +36,10 @@ struct AxisOrientation
 // series or multi-frame file. The voxels are the values that PSNR and SSIM
 // compare, the arrays a user's Python would load: NIfTI's scaled values
 // (nibabel's get_fdata()), DICOM's stored values before the rescale (pydicom's
-// pixel_array). x (columns) fastest, then y (rows), z (slices), t (volumes).
+// pixel_array; slices with a RescaleSlope/Intercept of their own are brought to
+// the first slice's, and written back on their own). x (columns) fastest, then
+// y (rows), z (slices), t (volumes). Voxels may be NaN or Inf (float NIfTI):
+// they take no part in the network's scale or the scores and are written back.
 struct ScanVolume
 {
     ScanFormat format = ScanFormat::Nifti;
