@@ -15,6 +15,9 @@ start=$(date +%s)
 launcher=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$root"
+  # With -g the folder is hashed too unless told not to; debug info then names
+  # the folder of the first build, which only the symbolised stack traces show.
+  export CCACHE_NOHASHDIR=true
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMRI_SANITIZE=ON -DMRI_BUILD_GUI=OFF \

@@ -33,6 +33,9 @@ done
 
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$root" # a fresh clone elsewhere (CI's) reuses the cache
+  # With -g the folder is hashed too unless told not to; debug info then names
+  # the folder of the first build, which only the symbolised stack traces show.
+  export CCACHE_NOHASHDIR=true
 fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
   launcher=()
