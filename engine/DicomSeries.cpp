@@ -704,10 +704,102 @@ void checkJpegLsSize(std::ifstream &stream, std::uint64_t at, std::uint32_t leng
                           + std::to_string(shape.rows) + ", " + std::to_string(shape.bitsAllocated) + " bits) describes.");
 }
 
+// A JPEG stream's header (ITU T.81 annex B: SOI, then marker segments up to
+// the first SOS) walked before GDCM decodes it. GDCM's JPEG codec asserts on any
+// libjpeg warning while it reads the header (bytes where a marker should be, a
+// JFIF version other than 1, an unknown Adobe colour transform) and on a
+// precision its codecs do not have; its frame header (SOFn: precision, rows,
+// columns, components) must also be the DICOM header's (a fuzz finding: a
+// damaged marker between SOF3 and DHT made the 16-bit decoder assert).
+void checkJpegHeader(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+                     int fragment, const fs::path &file)
+{
+    unsigned char bytes[16];
+    if (length < 4 || !readAt(stream, at, bytes, 2) || bytes[0] != 0xff || bytes[1] != 0xd8)
+        return; // not the start of a frame
+    const std::string what = "The JPEG stream of fragment " + std::to_string(fragment) + " of the DICOM file " + named(file);
+    const auto damaged = [&](const std::string &why) { return EngineError(what + " is damaged (" + why + ")."); };
+    const std::uint64_t end = at + length;
+    std::uint64_t position = at + 2;
+    bool frameHeader = false;
+    for (;;) {
+        if (position + 2 > end || !readAt(stream, position, bytes, 2))
+            throw damaged("its header does not end inside the fragment");
+        if (bytes[0] != 0xff)
+            throw damaged("no marker where its header expects one");
+        ++position;
+        unsigned char marker = bytes[1];
+        while (marker == 0xff) { // fill bytes
+            if (++position >= end || !readAt(stream, position, &marker, 1))
+                throw damaged("its header does not end inside the fragment");
+        }
+        ++position; // past the marker's code
+        if (marker == 0x00 || marker == 0xd8 || marker == 0xd9)
+            throw damaged("no marker where its header expects one");
+        if ((marker >= 0xd0 && marker <= 0xd7) || marker == 0x01)
+            continue; // no length
+        if (position + 2 > end || !readAt(stream, position, bytes, 2))
+            throw damaged("its header does not end inside the fragment");
+        const std::uint32_t segment = (std::uint32_t{bytes[0]} << 8) | bytes[1];
+        if (segment < 2 || position + segment > end)
+            throw damaged("a marker segment's length goes past the fragment");
+        const std::uint64_t payload = position + 2;
+        const std::uint32_t size = segment - 2;
+        position += segment;
+        if (marker == 0xda) { // SOS: the header ends
+            if (!frameHeader)
+                throw damaged("no frame header before its scan");
+            return;
+        }
+        if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc) { // SOFn
+            if (frameHeader)
+                throw damaged("two frame headers");
+            frameHeader = true;
+            if (size < 6 || !readAt(stream, payload, bytes, 6))
+                throw damaged("its frame header is cut");
+            const int precision = bytes[0];
+            const int rows = (bytes[1] << 8) | bytes[2];
+            const int columns = (bytes[3] << 8) | bytes[4];
+            const int components = bytes[5];
+            const bool lossless = marker == 0xc3 || marker == 0xc7 || marker == 0xcb || marker == 0xcf;
+            const bool precisionKnown = lossless ? precision >= 2 && precision <= 16 : precision == 8 || precision == 12;
+            if (size != 6 + 3u * components)
+                throw damaged("its frame header's length is not that of its components");
+            bool samplingKnown = true;
+            for (int c = 0; c < components; ++c) {
+                unsigned char component[3];
+                if (!readAt(stream, payload + 6 + 3 * c, component, 3))
+                    throw damaged("its frame header is cut");
+                const int horizontal = component[1] >> 4, vertical = component[1] & 0x0f;
+                samplingKnown = samplingKnown && horizontal >= 1 && horizontal <= 4 && vertical >= 1 && vertical <= 4
+                    && component[2] <= 3;
+            }
+            if (!precisionKnown || !samplingKnown || rows != shape.rows || columns != shape.columns
+                || components != shape.samples || precision > shape.bitsAllocated)
+                throw EngineError(what + " is " + std::to_string(columns) + "x" + std::to_string(rows) + " with "
+                                  + std::to_string(components) + " components of " + std::to_string(precision)
+                                  + " bits, which its header (" + std::to_string(shape.columns) + "x"
+                                  + std::to_string(shape.rows) + ", " + std::to_string(shape.samples) + " sample, "
+                                  + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
+        } else if (marker == 0xe0 && size >= 14) { // APP0: libjpeg warns on a JFIF version other than 1
+            if (!readAt(stream, payload, bytes, 14))
+                throw damaged("its JFIF marker is cut");
+            if (std::memcmp(bytes, "JFIF\0", 5) == 0 && bytes[5] != 1)
+                throw damaged("JFIF version " + std::to_string(bytes[5]) + ", not 1");
+        } else if (marker == 0xee && size >= 12) { // APP14: libjpeg warns on an unknown colour transform
+            if (!readAt(stream, payload, bytes, 12))
+                throw damaged("its Adobe marker is cut");
+            if (std::memcmp(bytes, "Adobe", 5) == 0 && bytes[11] > 2)
+                throw damaged("an unknown Adobe colour transform");
+        }
+    }
+}
+
 void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
                     double decodedBytes, int rleSegments, const fs::path &file,
                     const std::optional<ImageShape> &jpeg2000 = std::nullopt,
-                    const std::optional<ImageShape> &jpegLs = std::nullopt)
+                    const std::optional<ImageShape> &jpegLs = std::nullopt,
+                    const std::optional<ImageShape> &jpeg = std::nullopt)
 {
     std::uint64_t offset = start;
     int items = 0;
@@ -740,6 +832,8 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
             checkJpeg2000Size(stream, offset + 8, length, *jpeg2000, items, file);
         if (items > 0 && jpegLs)
             checkJpegLsSize(stream, offset + 8, length, *jpegLs, items, file);
+        if (items > 0 && jpeg)
+            checkJpegHeader(stream, offset + 8, length, *jpeg, items, file);
         offset += 8 + std::uint64_t{length};
         ++items;
     }
@@ -1164,8 +1258,15 @@ void checkPixelData(const fs::path &file)
         std::optional<ImageShape> jpegLs;
         if (syntax == gdcm::TransferSyntax::JPEGLSLossless || syntax == gdcm::TransferSyntax::JPEGLSNearLossless)
             jpegLs = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
+        std::optional<ImageShape> jpeg; // ITU T.81: baseline, extended, progressive, lossless
+        if (syntax == gdcm::TransferSyntax::JPEGBaselineProcess1 || syntax == gdcm::TransferSyntax::JPEGExtendedProcess2_4
+            || syntax == gdcm::TransferSyntax::JPEGExtendedProcess3_5
+            || syntax == gdcm::TransferSyntax::JPEGSpectralSelectionProcess6_8
+            || syntax == gdcm::TransferSyntax::JPEGFullProgressionProcess10_12
+            || syntax == gdcm::TransferSyntax::JPEGLosslessProcess14 || syntax == gdcm::TransferSyntax::JPEGLosslessProcess14_1)
+            jpeg = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
         checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
-                       jpeg2000, jpegLs);
+                       jpeg2000, jpegLs, jpeg);
         return;
     }
     // GDCM reads such a value as fragments, then falls back to guessing the
