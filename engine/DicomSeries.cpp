@@ -1143,6 +1143,10 @@ std::string encodingProblem(const fs::path &file, bool &isDicom)
     std::uint64_t dataSetStart = 0;
     if (!walker.dataSet(132, fileSize, false, false, true, 0, dataSetStart, true))
         return walker.problem;
+    // GDCM reads one more tag after the meta group and asserts when the file
+    // ends there (a fuzz finding).
+    if (dataSetStart >= fileSize)
+        return "it ends after its file meta information, at byte " + std::to_string(fileSize) + ", with no data set";
     // The transfer syntax, from the meta group just walked.
     std::string syntax;
     for (std::uint64_t at = 132; at + 8 <= dataSetStart;) {
