@@ -711,12 +711,13 @@ void checkJpegLsSize(std::ifstream &stream, std::uint64_t at, std::uint32_t leng
 // precision its codecs do not have; its frame header (SOFn: precision, rows,
 // columns, components) must also be the DICOM header's (a fuzz finding: a
 // damaged marker between SOF3 and DHT made the 16-bit decoder assert).
-void checkJpegHeader(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+// True when the fragment starts a frame (SOI).
+bool checkJpegHeader(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
                      int fragment, const fs::path &file)
 {
     unsigned char bytes[16];
     if (length < 4 || !readAt(stream, at, bytes, 2) || bytes[0] != 0xff || bytes[1] != 0xd8)
-        return; // not the start of a frame
+        return false; // not the start of a frame
     const std::string what = "The JPEG stream of fragment " + std::to_string(fragment) + " of the DICOM file " + named(file);
     const auto damaged = [&](const std::string &why) { return EngineError(what + " is damaged (" + why + ")."); };
     const std::uint64_t end = at + length;
@@ -749,7 +750,7 @@ void checkJpegHeader(std::ifstream &stream, std::uint64_t at, std::uint32_t leng
         if (marker == 0xda) { // SOS: the header ends
             if (!frameHeader)
                 throw damaged("no frame header before its scan");
-            return;
+            return true;
         }
         if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc) { // SOFn
             if (frameHeader)
@@ -795,6 +796,19 @@ void checkJpegHeader(std::ifstream &stream, std::uint64_t at, std::uint32_t leng
     }
 }
 
+// A JPEG frame's last fragment must end with EOI (then at most one padding
+// byte): without it libjpeg waits for more input, and GDCM returns "decoded"
+// from its suspension path and never frees the decoder (a fuzz finding).
+void checkJpegEnd(std::ifstream &stream, std::uint64_t at, std::uint32_t length, int fragment, const fs::path &file)
+{
+    unsigned char tail[3] = {0, 0, 0};
+    const std::uint32_t count = std::min<std::uint32_t>(length, 3);
+    const bool read = readAt(stream, at + length - count, tail + 3 - count, count);
+    if (!read || !((tail[1] == 0xff && tail[2] == 0xd9) || (tail[0] == 0xff && tail[1] == 0xd9)))
+        throw EngineError("The JPEG stream ending in fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is damaged (it does not end with an end-of-image marker).");
+}
+
 void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
                     double decodedBytes, int rleSegments, const fs::path &file,
                     const std::optional<ImageShape> &jpeg2000 = std::nullopt,
@@ -804,6 +818,7 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
     std::uint64_t offset = start;
     int items = 0;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> fragmentsAt; // value offset, length
+    std::optional<std::pair<std::uint64_t, std::uint32_t>> jpegFrameEnd; // the last fragment of a JPEG frame so far
     for (;;) {
         unsigned char item[8];
         if (!readAt(stream, offset, item, 8))
@@ -832,11 +847,18 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
             checkJpeg2000Size(stream, offset + 8, length, *jpeg2000, items, file);
         if (items > 0 && jpegLs)
             checkJpegLsSize(stream, offset + 8, length, *jpegLs, items, file);
-        if (items > 0 && jpeg)
-            checkJpegHeader(stream, offset + 8, length, *jpeg, items, file);
+        if (items > 0 && jpeg) {
+            const bool frameStart = checkJpegHeader(stream, offset + 8, length, *jpeg, items, file);
+            if (frameStart && jpegFrameEnd)
+                checkJpegEnd(stream, jpegFrameEnd->first, jpegFrameEnd->second, items - 1, file);
+            if (frameStart || jpegFrameEnd)
+                jpegFrameEnd = std::make_pair(offset + 8, length);
+        }
         offset += 8 + std::uint64_t{length};
         ++items;
     }
+    if (jpegFrameEnd)
+        checkJpegEnd(stream, jpegFrameEnd->first, jpegFrameEnd->second, items - 1, file);
     const int fragments = std::max(0, items - 1); // the first item is the offset table
     // RLE (PS3.5 annex G): one fragment a frame, each with a 64-byte header of
     // its segments (one a byte of a sample) at increasing offsets inside it.
