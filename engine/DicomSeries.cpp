@@ -676,6 +676,24 @@ void checkJpeg2000Size(std::ifstream &stream, std::uint64_t at, std::uint32_t le
                           + std::to_string(components) + " components, which its header (" + std::to_string(shape.columns)
                           + "x" + std::to_string(shape.rows) + ", " + std::to_string(shape.samples) + " sample, "
                           + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
+    // The main header's marker segments, from SIZ to the first tile (SOT),
+    // inside the fragment: GDCM read past a buffer on a later decode after a
+    // segment whose length ran past the stream (a fuzz finding).
+    std::uint64_t position = at + static_cast<std::uint64_t>(found - head.begin()) + 2; // at SIZ
+    const std::uint64_t end = at + length;
+    for (;;) {
+        unsigned char segment[4];
+        if (position + 4 > end || !readAt(stream, position, segment, 4) || segment[0] != 0xff || segment[1] < 0x40)
+            throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                              + named(file) + " is damaged (no marker where its main header expects one).");
+        if (segment[1] == 0x90)
+            break; // SOT: the first tile
+        const std::uint32_t size = (std::uint32_t{segment[2]} << 8) | segment[3];
+        if (size < 2 || position + 2 + size > end)
+            throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                              + named(file) + " is damaged (a marker segment's length goes past the fragment).");
+        position += 2 + size;
+    }
 }
 
 // A JPEG-LS stream's frame header (SOF55) against the header: GDCM asserts
