@@ -676,6 +676,24 @@ void checkJpeg2000Size(std::ifstream &stream, std::uint64_t at, std::uint32_t le
                           + std::to_string(components) + " components, which its header (" + std::to_string(shape.columns)
                           + "x" + std::to_string(shape.rows) + ", " + std::to_string(shape.samples) + " sample, "
                           + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
+    // The main header's marker segments, from SIZ to the first tile (SOT),
+    // inside the fragment: GDCM read past a buffer on a later decode after a
+    // segment whose length ran past the stream (a fuzz finding).
+    std::uint64_t position = at + static_cast<std::uint64_t>(found - head.begin()) + 2; // at SIZ
+    const std::uint64_t end = at + length;
+    for (;;) {
+        unsigned char segment[4];
+        if (position + 4 > end || !readAt(stream, position, segment, 4) || segment[0] != 0xff || segment[1] < 0x40)
+            throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                              + named(file) + " is damaged (no marker where its main header expects one).");
+        if (segment[1] == 0x90)
+            break; // SOT: the first tile
+        const std::uint32_t size = (std::uint32_t{segment[2]} << 8) | segment[3];
+        if (size < 2 || position + 2 + size > end)
+            throw EngineError("The JPEG 2000 stream of fragment " + std::to_string(fragment) + " of the DICOM file "
+                              + named(file) + " is damaged (a marker segment's length goes past the fragment).");
+        position += 2 + size;
+    }
 }
 
 // A JPEG-LS stream's frame header (SOF55) against the header: GDCM asserts
@@ -704,14 +722,121 @@ void checkJpegLsSize(std::ifstream &stream, std::uint64_t at, std::uint32_t leng
                           + std::to_string(shape.rows) + ", " + std::to_string(shape.bitsAllocated) + " bits) describes.");
 }
 
+// A JPEG stream's header (ITU T.81 annex B: SOI, then marker segments up to
+// the first SOS) walked before GDCM decodes it. GDCM's JPEG codec asserts on any
+// libjpeg warning while it reads the header (bytes where a marker should be, a
+// JFIF version other than 1, an unknown Adobe colour transform) and on a
+// precision its codecs do not have; its frame header (SOFn: precision, rows,
+// columns, components) must also be the DICOM header's (a fuzz finding: a
+// damaged marker between SOF3 and DHT made the 16-bit decoder assert).
+// True when the fragment starts a frame (SOI).
+bool checkJpegHeader(std::ifstream &stream, std::uint64_t at, std::uint32_t length, const ImageShape &shape,
+                     int fragment, const fs::path &file)
+{
+    unsigned char bytes[16];
+    if (length < 4 || !readAt(stream, at, bytes, 2) || bytes[0] != 0xff || bytes[1] != 0xd8)
+        return false; // not the start of a frame
+    const std::string what = "The JPEG stream of fragment " + std::to_string(fragment) + " of the DICOM file " + named(file);
+    const auto damaged = [&](const std::string &why) { return EngineError(what + " is damaged (" + why + ")."); };
+    const std::uint64_t end = at + length;
+    std::uint64_t position = at + 2;
+    bool frameHeader = false;
+    for (;;) {
+        if (position + 2 > end || !readAt(stream, position, bytes, 2))
+            throw damaged("its header does not end inside the fragment");
+        if (bytes[0] != 0xff)
+            throw damaged("no marker where its header expects one");
+        ++position;
+        unsigned char marker = bytes[1];
+        while (marker == 0xff) { // fill bytes
+            if (++position >= end || !readAt(stream, position, &marker, 1))
+                throw damaged("its header does not end inside the fragment");
+        }
+        ++position; // past the marker's code
+        if (marker == 0x00 || marker == 0xd8 || marker == 0xd9)
+            throw damaged("no marker where its header expects one");
+        if ((marker >= 0xd0 && marker <= 0xd7) || marker == 0x01)
+            continue; // no length
+        if (position + 2 > end || !readAt(stream, position, bytes, 2))
+            throw damaged("its header does not end inside the fragment");
+        const std::uint32_t segment = (std::uint32_t{bytes[0]} << 8) | bytes[1];
+        if (segment < 2 || position + segment > end)
+            throw damaged("a marker segment's length goes past the fragment");
+        const std::uint64_t payload = position + 2;
+        const std::uint32_t size = segment - 2;
+        position += segment;
+        if (marker == 0xda) { // SOS: the header ends
+            if (!frameHeader)
+                throw damaged("no frame header before its scan");
+            return true;
+        }
+        if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc) { // SOFn
+            if (frameHeader)
+                throw damaged("two frame headers");
+            frameHeader = true;
+            if (size < 6 || !readAt(stream, payload, bytes, 6))
+                throw damaged("its frame header is cut");
+            const int precision = bytes[0];
+            const int rows = (bytes[1] << 8) | bytes[2];
+            const int columns = (bytes[3] << 8) | bytes[4];
+            const int components = bytes[5];
+            const bool lossless = marker == 0xc3 || marker == 0xc7 || marker == 0xcb || marker == 0xcf;
+            const bool precisionKnown = lossless ? precision >= 2 && precision <= 16 : precision == 8 || precision == 12;
+            if (size != 6 + 3u * components)
+                throw damaged("its frame header's length is not that of its components");
+            bool samplingKnown = true;
+            for (int c = 0; c < components; ++c) {
+                unsigned char component[3];
+                if (!readAt(stream, payload + 6 + 3 * c, component, 3))
+                    throw damaged("its frame header is cut");
+                const int horizontal = component[1] >> 4, vertical = component[1] & 0x0f;
+                samplingKnown = samplingKnown && horizontal >= 1 && horizontal <= 4 && vertical >= 1 && vertical <= 4
+                    && component[2] <= 3;
+            }
+            if (!precisionKnown || !samplingKnown || rows != shape.rows || columns != shape.columns
+                || components != shape.samples || precision > shape.bitsAllocated)
+                throw EngineError(what + " is " + std::to_string(columns) + "x" + std::to_string(rows) + " with "
+                                  + std::to_string(components) + " components of " + std::to_string(precision)
+                                  + " bits, which its header (" + std::to_string(shape.columns) + "x"
+                                  + std::to_string(shape.rows) + ", " + std::to_string(shape.samples) + " sample, "
+                                  + std::to_string(shape.bitsAllocated) + " bits) does not describe.");
+        } else if (marker == 0xe0 && size >= 14) { // APP0: libjpeg warns on a JFIF version other than 1
+            if (!readAt(stream, payload, bytes, 14))
+                throw damaged("its JFIF marker is cut");
+            if (std::memcmp(bytes, "JFIF\0", 5) == 0 && bytes[5] != 1)
+                throw damaged("JFIF version " + std::to_string(bytes[5]) + ", not 1");
+        } else if (marker == 0xee && size >= 12) { // APP14: libjpeg warns on an unknown colour transform
+            if (!readAt(stream, payload, bytes, 12))
+                throw damaged("its Adobe marker is cut");
+            if (std::memcmp(bytes, "Adobe", 5) == 0 && bytes[11] > 2)
+                throw damaged("an unknown Adobe colour transform");
+        }
+    }
+}
+
+// A JPEG frame's last fragment must end with EOI (then at most one padding
+// byte): without it libjpeg waits for more input, and GDCM returns "decoded"
+// from its suspension path and never frees the decoder (a fuzz finding).
+void checkJpegEnd(std::ifstream &stream, std::uint64_t at, std::uint32_t length, int fragment, const fs::path &file)
+{
+    unsigned char tail[3] = {0, 0, 0};
+    const std::uint32_t count = std::min<std::uint32_t>(length, 3);
+    const bool read = readAt(stream, at + length - count, tail + 3 - count, count);
+    if (!read || !((tail[1] == 0xff && tail[2] == 0xd9) || (tail[0] == 0xff && tail[1] == 0xd9)))
+        throw EngineError("The JPEG stream ending in fragment " + std::to_string(fragment) + " of the DICOM file "
+                          + named(file) + " is damaged (it does not end with an end-of-image marker).");
+}
+
 void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fileSize, int frames,
                     double decodedBytes, int rleSegments, const fs::path &file,
                     const std::optional<ImageShape> &jpeg2000 = std::nullopt,
-                    const std::optional<ImageShape> &jpegLs = std::nullopt)
+                    const std::optional<ImageShape> &jpegLs = std::nullopt,
+                    const std::optional<ImageShape> &jpeg = std::nullopt)
 {
     std::uint64_t offset = start;
     int items = 0;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> fragmentsAt; // value offset, length
+    std::optional<std::pair<std::uint64_t, std::uint32_t>> jpegFrameEnd; // the last fragment of a JPEG frame so far
     for (;;) {
         unsigned char item[8];
         if (!readAt(stream, offset, item, 8))
@@ -740,9 +865,18 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
             checkJpeg2000Size(stream, offset + 8, length, *jpeg2000, items, file);
         if (items > 0 && jpegLs)
             checkJpegLsSize(stream, offset + 8, length, *jpegLs, items, file);
+        if (items > 0 && jpeg) {
+            const bool frameStart = checkJpegHeader(stream, offset + 8, length, *jpeg, items, file);
+            if (frameStart && jpegFrameEnd)
+                checkJpegEnd(stream, jpegFrameEnd->first, jpegFrameEnd->second, items - 1, file);
+            if (frameStart || jpegFrameEnd)
+                jpegFrameEnd = std::make_pair(offset + 8, length);
+        }
         offset += 8 + std::uint64_t{length};
         ++items;
     }
+    if (jpegFrameEnd)
+        checkJpegEnd(stream, jpegFrameEnd->first, jpegFrameEnd->second, items - 1, file);
     const int fragments = std::max(0, items - 1); // the first item is the offset table
     // RLE (PS3.5 annex G): one fragment a frame, each with a 64-byte header of
     // its segments (one a byte of a sample) at increasing offsets inside it.
@@ -1049,6 +1183,10 @@ std::string encodingProblem(const fs::path &file, bool &isDicom)
     std::uint64_t dataSetStart = 0;
     if (!walker.dataSet(132, fileSize, false, false, true, 0, dataSetStart, true))
         return walker.problem;
+    // GDCM reads one more tag after the meta group and asserts when the file
+    // ends there (a fuzz finding).
+    if (dataSetStart >= fileSize)
+        return "it ends after its file meta information, at byte " + std::to_string(fileSize) + ", with no data set";
     // The transfer syntax, from the meta group just walked.
     std::string syntax;
     for (std::uint64_t at = 132; at + 8 <= dataSetStart;) {
@@ -1164,8 +1302,15 @@ void checkPixelData(const fs::path &file)
         std::optional<ImageShape> jpegLs;
         if (syntax == gdcm::TransferSyntax::JPEGLSLossless || syntax == gdcm::TransferSyntax::JPEGLSNearLossless)
             jpegLs = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
+        std::optional<ImageShape> jpeg; // ITU T.81: baseline, extended, progressive, lossless
+        if (syntax == gdcm::TransferSyntax::JPEGBaselineProcess1 || syntax == gdcm::TransferSyntax::JPEGExtendedProcess2_4
+            || syntax == gdcm::TransferSyntax::JPEGExtendedProcess3_5
+            || syntax == gdcm::TransferSyntax::JPEGSpectralSelectionProcess6_8
+            || syntax == gdcm::TransferSyntax::JPEGFullProgressionProcess10_12
+            || syntax == gdcm::TransferSyntax::JPEGLosslessProcess14 || syntax == gdcm::TransferSyntax::JPEGLosslessProcess14_1)
+            jpeg = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
         checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
-                       jpeg2000, jpegLs);
+                       jpeg2000, jpegLs, jpeg);
         return;
     }
     // GDCM reads such a value as fragments, then falls back to guessing the
