@@ -10,7 +10,6 @@
 # executions and whether it found anything. A finding (crash, leak, undefined
 # behaviour, hang over 10 s, more than 2 GB) leaves its input under
 # build-fuzz/findings/<target>/ and the log next to it; the script then exits 1.
-# MRI_FUZZ_SEED=N makes a run repeatable (CI uses 1).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -54,14 +53,6 @@ export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizer-suppressions/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
-# MRI_FUZZ_SEED fixes libFuzzer's seed: from the same corpus and code the
-# run then tries the same inputs in the same order, so a short run (CI's)
-# repeats a prefix of a longer one checked before, and a finding reproduces.
-seed_option=()
-if [ -n "${MRI_FUZZ_SEED:-}" ]; then
-  seed_option=(-seed="$MRI_FUZZ_SEED")
-fi
-
 found=0
 printf '%-10s %12s %10s  %s\n' target executions "exec/s" result
 for target in "${targets[@]}"; do
@@ -74,7 +65,7 @@ for target in "${targets[@]}"; do
   status=0
   # -close_fd_mask=2: the decoders' own chatter on stderr (libpng, OpenCV) is
   # dropped; libFuzzer's and the sanitizers' reports still reach the log.
-  "$build/tests/fuzz/fuzz_$target" "$work" "${seed_option[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$build/tests/fuzz/fuzz_$target" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=16384 -print_final_stats=1 -close_fd_mask=2 -artifact_prefix="$findings/" >"$log" 2>&1 || status=$?
   executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
