@@ -34,6 +34,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <tuple>
 
 namespace fs = std::filesystem;
 
@@ -57,6 +58,9 @@ const gdcm::Tag kSpacingBetweenSlices(0x0018, 0x0088);
 const gdcm::Tag kStudyInstanceUid(0x0020, 0x000d);
 const gdcm::Tag kSeriesInstanceUid(0x0020, 0x000e);
 const gdcm::Tag kSeriesNumber(0x0020, 0x0011);
+const gdcm::Tag kAcquisitionNumber(0x0020, 0x0012);
+const gdcm::Tag kEchoNumbers(0x0018, 0x0086);
+const gdcm::Tag kTemporalPositionIdentifier(0x0020, 0x0100);
 const gdcm::Tag kInstanceNumber(0x0020, 0x0013);
 const gdcm::Tag kImagePosition(0x0020, 0x0032);
 const gdcm::Tag kImageOrientation(0x0020, 0x0037);
@@ -86,6 +90,10 @@ const gdcm::Tag kPlaneOrientationSequence(0x0020, 0x9116);
 const gdcm::Tag kPixelMeasuresSequence(0x0028, 0x9110);
 const gdcm::Tag kPixelValueTransformationSequence(0x0028, 0x9145);
 const gdcm::Tag kFrameVoiLutSequence(0x0028, 0x9132);
+const gdcm::Tag kFrameContentSequence(0x0020, 0x9111);
+const gdcm::Tag kDimensionIndexValues(0x0020, 0x9157);
+const gdcm::Tag kTemporalPositionIndex(0x0020, 0x9128);
+const gdcm::Tag kInStackPositionNumber(0x0020, 0x9057);
 const gdcm::Tag kFrameType(0x0008, 0x9007);
 // The frame type macros of enhanced MR, CT and PET images: FrameType inside.
 const gdcm::Tag kFrameTypeSequences[] = {gdcm::Tag(0x0018, 0x9226), gdcm::Tag(0x0018, 0x9329), gdcm::Tag(0x0018, 0x9751)};
@@ -130,6 +138,23 @@ std::string stringOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag)
     if (!bytes || !bytes->GetPointer())
         return {};
     return trimmed(std::string(bytes->GetPointer(), bytes->GetLength()));
+}
+
+// A binary attribute's unsigned 32-bit values (UL; little-endian, as GDCM
+// holds data sets in memory); empty when absent.
+std::vector<std::uint32_t> unsignedLongsOf(const gdcm::DataSet &dataSet, const gdcm::Tag &tag)
+{
+    std::vector<std::uint32_t> values;
+    if (!dataSet.FindDataElement(tag))
+        return values;
+    const gdcm::ByteValue *bytes = dataSet.GetDataElement(tag).GetByteValue();
+    if (!bytes || !bytes->GetPointer())
+        return values;
+    const auto *raw = reinterpret_cast<const unsigned char *>(bytes->GetPointer());
+    for (std::size_t i = 0; i + 4 <= bytes->GetLength(); i += 4)
+        values.push_back(std::uint32_t{raw[i]} | (std::uint32_t{raw[i + 1]} << 8) | (std::uint32_t{raw[i + 2]} << 16)
+                         | (std::uint32_t{raw[i + 3]} << 24));
+    return values;
 }
 
 std::vector<double> numbersOf(const std::string &text)
@@ -182,6 +207,11 @@ struct FrameHeader
     // Transformation), else the file's.
     double rescaleSlope = 1.0;
     double rescaleIntercept = 0.0;
+    // An enhanced file's per-frame Frame Content: what orders the frames
+    // that share a position (echoes, dynamics, diffusion directions).
+    std::vector<std::uint32_t> dimensionIndex;
+    std::optional<std::uint32_t> temporalPositionIndex;
+    std::optional<std::uint32_t> inStackPosition;
 };
 
 struct ImageHeader
@@ -229,6 +259,20 @@ public:
         m_perFrame = sequenceAt(dataSet, kPerFrameGroups);
     }
     int perFrameCount() const { return m_perFrame ? static_cast<int>(m_perFrame->GetNumberOfItems()) : 0; }
+
+    // The values of the binary (UL) attribute `tag` in the frame's own item of macro `macro`.
+    std::vector<std::uint32_t> frameUnsignedLongs(const gdcm::Tag &macro, const gdcm::Tag &tag, int frame)
+    {
+        std::vector<std::uint32_t> values;
+        if (!m_perFrame || frame >= perFrameCount())
+            return values;
+        const auto &frameSet = m_perFrame->GetItem(static_cast<gdcm::SequenceOfItems::SizeType>(frame) + 1)
+                                   .GetNestedDataSet();
+        if (const gdcm::DataSet *item = firstItemOf(frameSet, macro, m_keepAlive))
+            values = unsignedLongsOf(*item, tag);
+        m_keepAlive.clear();
+        return values;
+    }
 
     std::string value(const gdcm::Tag &macro, const gdcm::Tag &tag, int frame)
     {
@@ -302,6 +346,13 @@ ImageHeader headerOf(const gdcm::DataSet &dataSet)
         if (frame == 0 || groups.perFrameCount() >= header.frames) {
             frameHeader.position = vec3Of(groups.value(kPlanePositionSequence, kImagePosition, frame));
             frameHeader.orientation = orientationOf(groups.value(kPlaneOrientationSequence, kImageOrientation, frame));
+            frameHeader.dimensionIndex = groups.frameUnsignedLongs(kFrameContentSequence, kDimensionIndexValues, frame);
+            const auto temporal = groups.frameUnsignedLongs(kFrameContentSequence, kTemporalPositionIndex, frame);
+            if (!temporal.empty())
+                frameHeader.temporalPositionIndex = temporal.front();
+            const auto inStack = groups.frameUnsignedLongs(kFrameContentSequence, kInStackPositionNumber, frame);
+            if (!inStack.empty())
+                frameHeader.inStackPosition = inStack.front();
         } else {
             frameHeader.orientation = header.frameHeaders[0].orientation;
         }
@@ -368,15 +419,38 @@ struct SliceSource
     int frame = 0;
     FrameHeader geometry;
     int instanceNumber = 0;
+    // Orders the slices that share a position (the volumes of a 4-D scan):
+    // compared in order, then `order` (the frame's or file's place) breaks ties.
+    std::vector<std::int64_t> key;
+    // Whether equal keys at one position mean the same slice twice (a
+    // dimension index, a temporal position, a series' echo and instance
+    // numbers), not just an order left open.
+    bool keyIdentifies = false;
+    int order = 0;
+};
+
+// The slices of a 3-D or 4-D scan: positions along the slice normal, each
+// taken `volumes` times (echoes, dynamics, diffusion directions).
+struct SliceLayout
+{
+    std::vector<SliceSource> slices; // (t, z) order: slice z of volume t is slices[t * positions + z]
+    int positions = 0;
+    int volumes = 1;
+    double distance = 0.0;           // between positions; 0 when unknown
 };
 
 std::string decimal(double value);
+std::string decimals(const std::vector<double> &values);
 
 // The slices in position order along the slice normal (instance order without
-// positions), checked for duplicates and gaps. Returns the slice distance, 0
-// when unknown.
-double sortSlices(std::vector<SliceSource> &slices, const fs::path &source, double fallbackSpacing)
+// positions), checked for duplicates and gaps. Slices that share a position
+// make a 4-D scan when every position has the same number K > 1 of them:
+// volume t takes each position's t-th slice by key. A position with a
+// different count (or, where most positions have one slice, a second one) is
+// refused, naming it.
+SliceLayout layoutSlices(std::vector<SliceSource> slices, const fs::path &source, double fallbackSpacing)
 {
+    SliceLayout layout;
     const bool positioned = std::all_of(slices.begin(), slices.end(), [](const SliceSource &slice) {
         return slice.geometry.position && slice.geometry.orientation;
     });
@@ -384,7 +458,10 @@ double sortSlices(std::vector<SliceSource> &slices, const fs::path &source, doub
         std::stable_sort(slices.begin(), slices.end(), [](const SliceSource &a, const SliceSource &b) {
             return a.instanceNumber < b.instanceNumber;
         });
-        return fallbackSpacing;
+        layout.positions = static_cast<int>(slices.size());
+        layout.slices = std::move(slices);
+        layout.distance = fallbackSpacing;
+        return layout;
     }
     const auto &cosines = *slices.front().geometry.orientation;
     const Vec3 normal = cross({cosines[0], cosines[1], cosines[2]}, {cosines[3], cosines[4], cosines[5]});
@@ -392,39 +469,89 @@ double sortSlices(std::vector<SliceSource> &slices, const fs::path &source, doub
     for (std::size_t i = 0; i < slices.size(); ++i)
         keys.emplace_back(dot(*slices[i].geometry.position, normal), i);
     std::stable_sort(keys.begin(), keys.end());
-    std::vector<SliceSource> sorted;
-    for (const auto &key : keys)
-        sorted.push_back(slices[key.second]);
-    slices = std::move(sorted);
-    if (slices.size() < 2)
-        return fallbackSpacing;
+    // Slices less than a micrometre apart share a position.
+    std::vector<std::vector<SliceSource>> groups;
+    std::vector<double> groupAt;
+    for (const auto &key : keys) {
+        if (groups.empty() || key.first - groupAt.back() >= 1e-3) {
+            groups.emplace_back();
+            groupAt.push_back(key.first);
+        }
+        groups.back().push_back(slices[key.second]);
+    }
+    for (auto &group : groups) {
+        std::stable_sort(group.begin(), group.end(), [](const SliceSource &a, const SliceSource &b) {
+            return std::tie(a.key, a.order) < std::tie(b.key, b.order);
+        });
+    }
 
-    std::vector<double> steps;
-    for (std::size_t i = 1; i < keys.size(); ++i)
-        steps.push_back(keys[i].first - keys[i - 1].first);
-    const auto describe = [&](std::size_t i) {
-        const auto &slice = slices[i];
-        std::string text = named(slice.file);
-        if (slice.frame > 0 || slices.front().file == slices.back().file)
-            text = "frame " + std::to_string(slice.frame + 1) + " of " + text;
-        return text;
+    const bool multiFrame = slices.front().file == slices.back().file;
+    const auto describe = [&](const SliceSource &slice) {
+        return multiFrame ? "frame " + std::to_string(slice.frame + 1) + " of " + named(slice.file) : named(slice.file);
     };
     const std::string what = fs::is_directory(source) ? "The DICOM series " : "The multi-frame DICOM file ";
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        if (steps[i] < 1e-3)
-            throw EngineError(what + named(source) + " has two slices at the same position ("
-                              + describe(i) + " and " + describe(i + 1) + ").");
+    const auto duplicated = [&](const SliceSource &a, const SliceSource &b) {
+        return EngineError(what + named(source) + " has two slices at the same position (" + describe(a) + " and "
+                           + describe(b) + ").");
+    };
+    // The count most positions have (the larger on a tie).
+    std::map<std::size_t, int> positionsWith;
+    for (const auto &group : groups)
+        ++positionsWith[group.size()];
+    std::size_t volumes = 1;
+    int most = 0;
+    for (const auto &[count, positions] : positionsWith) {
+        if (positions >= most) {
+            most = positions;
+            volumes = count;
+        }
     }
+    for (std::size_t z = 0; z < groups.size(); ++z) {
+        const auto &group = groups[z];
+        if (volumes == 1 && group.size() > 1)
+            throw duplicated(group[0], group[1]);
+        if (group.size() != volumes) {
+            std::string members = multiFrame ? "frames " : "";
+            for (std::size_t i = 0; i < group.size(); ++i)
+                members += (i == 0 ? "" : i + 1 == group.size() ? " and " : ", ")
+                    + (multiFrame ? std::to_string(group[i].frame + 1) : named(group[i].file));
+            const auto &position = *group.front().geometry.position;
+            throw EngineError(what + named(source) + " is 4-D with " + std::to_string(volumes)
+                              + (multiFrame ? " frames" : " files") + " at each position, but slice "
+                              + std::to_string(z + 1) + " of " + std::to_string(groups.size())
+                              + " (ImagePositionPatient " + decimals({position[0], position[1], position[2]})
+                              + ") has " + std::to_string(group.size()) + ": " + members + ".");
+        }
+        for (std::size_t i = 1; i < group.size(); ++i) {
+            if (group[i].keyIdentifies && group[i].key == group[i - 1].key)
+                throw duplicated(group[i - 1], group[i]);
+        }
+    }
+    layout.positions = static_cast<int>(groups.size());
+    layout.volumes = static_cast<int>(volumes);
+    for (std::size_t t = 0; t < volumes; ++t) {
+        for (const auto &group : groups)
+            layout.slices.push_back(group[t]);
+    }
+    if (groups.size() < 2) {
+        layout.distance = fallbackSpacing;
+        return layout;
+    }
+
+    std::vector<double> steps;
+    for (std::size_t i = 1; i < groupAt.size(); ++i)
+        steps.push_back(groupAt[i] - groupAt[i - 1]);
     std::vector<double> ordered = steps;
     std::nth_element(ordered.begin(), ordered.begin() + static_cast<std::ptrdiff_t>(ordered.size() / 2), ordered.end());
     const double median = ordered[ordered.size() / 2];
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (steps[i] > 1.5 * median)
-            throw EngineError(what + named(source) + " misses slices between " + describe(i)
-                              + " and " + describe(i + 1) + " (" + decimal(steps[i]) + " mm apart, "
+            throw EngineError(what + named(source) + " misses slices between " + describe(groups[i].front())
+                              + " and " + describe(groups[i + 1].front()) + " (" + decimal(steps[i]) + " mm apart, "
                               + decimal(median) + " mm elsewhere).");
     }
-    return (keys.back().first - keys.front().first) / static_cast<double>(keys.size() - 1);
+    layout.distance = (groupAt.back() - groupAt.front()) / static_cast<double>(groupAt.size() - 1);
+    return layout;
 }
 
 // For each array axis, the RAS axis it runs along most closely (one each).
@@ -454,11 +581,13 @@ std::array<AxisOrientation, 3> orientationOf(const std::array<std::array<double,
     return orientation;
 }
 
-// Fills size, spacing, voxelToPatient and orientation from sorted slices.
-void fillGeometry(ScanVolume &volume, const ImageHeader &header, const std::vector<SliceSource> &slices,
-                  double sliceDistance)
+// Fills size, spacing, voxelToPatient and orientation from the slices' layout.
+void fillGeometry(ScanVolume &volume, const ImageHeader &header, const SliceLayout &layout)
 {
-    volume.size = {header.columns, header.rows, static_cast<int>(slices.size()), 1};
+    volume.size = {header.columns, header.rows, layout.positions, layout.volumes};
+    // The first volume's slices: every volume has the same positions.
+    const std::vector<SliceSource> slices(layout.slices.begin(), layout.slices.begin() + layout.positions);
+    const double sliceDistance = layout.distance;
     // A damaged header's zero, negative or overflowing distances fall back to 1 mm.
     const auto usable = [](double value) { return std::isfinite(value) && value > 0; };
     const double rowSpacing = header.pixelSpacing.size() >= 2 && usable(header.pixelSpacing[0]) ? header.pixelSpacing[0] : 1.0;
@@ -1472,6 +1601,28 @@ double fallbackSliceSpacing(const ImageHeader &header)
     return header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices : header.sliceThickness;
 }
 
+// The key that orders a multi-frame file's frames sharing a position: the
+// Frame Content's DimensionIndexValues where every frame has them, else its
+// TemporalPositionIndex, else its InStackPositionNumber, else none (frame order).
+void orderFramesByContent(std::vector<SliceSource> &slices)
+{
+    const auto every = [&](const auto &has) { return std::all_of(slices.begin(), slices.end(), has); };
+    if (every([](const SliceSource &slice) { return !slice.geometry.dimensionIndex.empty(); })) {
+        for (auto &slice : slices) {
+            slice.key.assign(slice.geometry.dimensionIndex.begin(), slice.geometry.dimensionIndex.end());
+            slice.keyIdentifies = true;
+        }
+    } else if (every([](const SliceSource &slice) { return slice.geometry.temporalPositionIndex.has_value(); })) {
+        for (auto &slice : slices) {
+            slice.key = {static_cast<std::int64_t>(*slice.geometry.temporalPositionIndex)};
+            slice.keyIdentifies = true;
+        }
+    } else if (every([](const SliceSource &slice) { return slice.geometry.inStackPosition.has_value(); })) {
+        for (auto &slice : slices)
+            slice.key = {static_cast<std::int64_t>(*slice.geometry.inStackPosition)};
+    }
+}
+
 // A single DICOM file: one slice, or every frame of a multi-frame file.
 ScanVolume readDicomFile(const fs::path &file)
 {
@@ -1487,9 +1638,16 @@ ScanVolume readDicomFile(const fs::path &file)
             || (first && !sameOrientation(*first, *geometry.orientation)))
             throw EngineError("The multi-frame DICOM file " + named(file) + " has frames of different orientations (frame "
                               + std::to_string(frame + 1) + " and frame 1).");
-        slices.push_back({file, frame, geometry, frame});
+        SliceSource slice;
+        slice.file = file;
+        slice.frame = frame;
+        slice.geometry = geometry;
+        slice.instanceNumber = frame;
+        slice.order = frame;
+        slices.push_back(std::move(slice));
     }
-    const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
+    orderFramesByContent(slices);
+    const SliceLayout layout = layoutSlices(slices, file, fallbackSliceSpacing(header));
     const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
     for (int frame = 0; frame < header.frames; ++frame) {
         const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
@@ -1498,12 +1656,14 @@ ScanVolume readDicomFile(const fs::path &file)
     }
 
     volume.source = file;
-    fillGeometry(volume, header, slices, distance);
-    const std::size_t frameSize = static_cast<std::size_t>(header.rows) * header.columns;
-    volume.voxels.resize(frameSize * slices.size());
-    for (std::size_t z = 0; z < slices.size(); ++z)
-        std::copy_n(decoded.values.begin() + static_cast<std::ptrdiff_t>(frameSize * slices[z].frame), frameSize,
-                    volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * z));
+    fillGeometry(volume, header, layout);
+    volume.voxels.resize(pixels * layout.slices.size());
+    for (std::size_t i = 0; i < layout.slices.size(); ++i) {
+        const int frame = layout.slices[i].frame;
+        std::copy_n(decoded.values.begin() + static_cast<std::ptrdiff_t>(pixels * static_cast<std::size_t>(frame)), pixels,
+                    volume.voxels.begin() + static_cast<std::ptrdiff_t>(pixels * i));
+        volume.frameSources.push_back({0, frame});
+    }
     volume.sliceFiles = {file};
     return volume;
 }
@@ -1528,7 +1688,8 @@ bool looksLikeOtherFormat(const fs::path &path)
 void addScanTags(gdcm::Scanner &scanner)
 {
     for (const auto &tag : {kSeriesInstanceUid, kRows, kColumns, kImagePosition, kImageOrientation, kInstanceNumber,
-                            kNumberOfFrames, kFrameIncrementPointer, kPatientId, kStudyDate, kSeriesDescription, kModality, kSopClassUid})
+                            kNumberOfFrames, kFrameIncrementPointer, kPatientId, kStudyDate, kSeriesDescription, kModality,
+                            kSopClassUid, kAcquisitionNumber, kTemporalPositionIdentifier, kEchoNumbers})
         scanner.AddTag(tag);
 }
 
@@ -1624,39 +1785,51 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
                               + named(file) + " and " + named(first) + ".");
         const auto instance = numbersOf(scannedValue(scanner, file, kInstanceNumber));
         slice.instanceNumber = instance.empty() ? 0 : static_cast<int>(instance[0]);
+        // Files at one position (a 4-D series) are ordered by acquisition,
+        // temporal position, echo, then instance number (then file name);
+        // two files agreeing on all of them are the same slice twice.
+        for (const auto &tag : {kAcquisitionNumber, kTemporalPositionIdentifier, kEchoNumbers, kInstanceNumber}) {
+            const auto numbers = numbersOf(scannedValue(scanner, file, tag));
+            slice.keyIdentifies = slice.keyIdentifies || !numbers.empty();
+            slice.key.push_back(numbers.empty() ? 0 : std::llround(numbers[0]));
+        }
+        slice.order = static_cast<int>(slices.size());
         slices.push_back(slice);
     }
 
-    // Pixels, in slice order (the slice distance falls back to the header's in fillGeometry()).
-    const double distance = sortSlices(slices, folder, 0.0);
+    // Pixels, in (t, z) order (the slice distance falls back to the header's in fillGeometry()).
+    const SliceLayout layout = layoutSlices(slices, folder, 0.0);
+    slices = layout.slices;
     ScanVolume volume;
     volume.source = folder;
     ImageHeader firstHeader;
     std::size_t frameSize = 0;
     DecodedFile decoded;
-    for (std::size_t z = 0; z < slices.size(); ++z) {
-        decodeFile(slices[z].file, decoded, z == 0 ? &volume : nullptr);
-        if (z == 0) {
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+        decodeFile(slices[i].file, decoded, i == 0 ? &volume : nullptr);
+        if (i == 0) {
             firstHeader = decoded.header;
             frameSize = static_cast<std::size_t>(firstHeader.rows) * firstHeader.columns;
             volume.voxels.resize(frameSize * slices.size());
         } else if (decoded.header.bitsAllocated != firstHeader.bitsAllocated
                    || decoded.header.bitsStored != firstHeader.bitsStored
                    || decoded.header.isSigned != firstHeader.isSigned) {
-            throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(slices[z].file)
+            throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(slices[i].file)
                               + " differs from " + named(slices[0].file) + ".");
         }
         if (decoded.values.size() != frameSize)
             throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
-                              + named(slices[z].file) + ".");
+                              + named(slices[i].file) + ".");
         toVolumeScale(decoded.values.data(), frameSize, decoded.header.rescaleSlope, decoded.header.rescaleIntercept,
                       firstHeader.rescaleSlope, firstHeader.rescaleIntercept);
         std::copy(decoded.values.begin(), decoded.values.end(),
-                  volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * z));
+                  volume.voxels.begin() + static_cast<std::ptrdiff_t>(frameSize * i));
     }
-    fillGeometry(volume, firstHeader, slices, distance);
-    for (const auto &slice : slices)
+    fillGeometry(volume, firstHeader, layout);
+    for (const auto &slice : slices) {
+        volume.frameSources.push_back({static_cast<int>(volume.sliceFiles.size()), 0});
         volume.sliceFiles.push_back(slice.file);
+    }
     return volume;
 }
 
@@ -2068,10 +2241,44 @@ ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
 
 namespace {
 
+// For each file of `source`, the slice (t * size[2] + z) that each of its
+// frames was read into, from ScanVolume::frameSources.
+std::vector<std::vector<std::size_t>> slicesOfFrames(const ScanVolume &source)
+{
+    const std::size_t slices = static_cast<std::size_t>(source.size[2]) * static_cast<std::size_t>(source.size[3]);
+    if (source.sliceFiles.empty() || source.frameSources.size() != slices)
+        throw EngineError("The scan " + named(source.source) + " was not read from DICOM files.");
+    std::vector<std::vector<std::size_t>> slicesOf(source.sliceFiles.size());
+    std::vector<std::vector<bool>> seen(source.sliceFiles.size());
+    for (std::size_t slice = 0; slice < slices; ++slice) {
+        const auto [file, frame] = source.frameSources[slice];
+        if (file < 0 || static_cast<std::size_t>(file) >= slicesOf.size() || frame < 0)
+            throw EngineError("The scan " + named(source.source) + " has slices from no file it was read from.");
+        auto &frames = slicesOf[static_cast<std::size_t>(file)];
+        auto &taken = seen[static_cast<std::size_t>(file)];
+        if (frames.size() <= static_cast<std::size_t>(frame)) {
+            frames.resize(static_cast<std::size_t>(frame) + 1);
+            taken.resize(static_cast<std::size_t>(frame) + 1, false);
+        }
+        if (taken[static_cast<std::size_t>(frame)])
+            throw EngineError("The scan " + named(source.source) + " has two slices from one frame of "
+                              + named(source.sliceFiles[static_cast<std::size_t>(file)]) + ".");
+        taken[static_cast<std::size_t>(frame)] = true;
+        frames[static_cast<std::size_t>(frame)] = slice;
+    }
+    for (std::size_t file = 0; file < seen.size(); ++file) {
+        if (std::find(seen[file].begin(), seen[file].end(), false) != seen[file].end() || seen[file].empty())
+            throw EngineError("The scan " + named(source.source) + " was read without some frames of "
+                              + named(source.sliceFiles[file]) + ".");
+    }
+    return slicesOf;
+}
+
 // Why no derived file can be written for `sourceFile` of `source` (its header
-// in `file`), as a sentence; checkDerivedDicomWritable() finds it before any
-// work, writeDerivedDicomSeries() again in case the file changed.
-void checkDerivable(const ScanVolume &source, const fs::path &sourceFile, const gdcm::File &file)
+// in `file`, `framesRead` of its frames read), as a sentence;
+// checkDerivedDicomWritable() finds it before any work,
+// writeDerivedDicomSeries() again in case the file changed.
+void checkDerivable(const ScanVolume &source, const fs::path &sourceFile, std::size_t framesRead, const gdcm::File &file)
 {
     const gdcm::TransferSyntax syntax = file.GetHeader().GetDataSetTransferSyntax();
     if (syntax.GetSwapCode() == gdcm::SwapCode::BigEndian)
@@ -2087,11 +2294,11 @@ void checkDerivable(const ScanVolume &source, const fs::path &sourceFile, const 
                             " MONOCHROME1 and MONOCHROME2 images.");
     const auto frames = numbersOf(stringOf(dataSet, kNumberOfFrames));
     const int frameCount = frames.empty() ? 1 : static_cast<int>(std::max(1.0, frames[0]));
-    const bool multiFrame = source.sliceFiles.size() == 1 && source.size[2] > 1;
-    if ((multiFrame && frameCount != source.size[2]) || (!multiFrame && frameCount != 1))
+    if (static_cast<std::size_t>(frameCount) != framesRead)
         throw EngineError("The DICOM file " + named(sourceFile) + " declares " + std::to_string(frameCount)
-                          + (frameCount == 1 ? " frame" : " frames") + " where " + std::to_string(multiFrame ? source.size[2] : 1)
-                          + " were read; a derived file with the same frame layout cannot be written.");
+                          + (frameCount == 1 ? " frame" : " frames") + " where " + std::to_string(framesRead)
+                          + (framesRead == 1 ? " was" : " were") + " read; a derived file with the same frame layout"
+                          " cannot be written.");
     if (unsignedShortOf(dataSet, kRows, 0) != source.size[1] || unsignedShortOf(dataSet, kColumns, 0) != source.size[0])
         throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
 }
@@ -2101,14 +2308,14 @@ void checkDerivable(const ScanVolume &source, const fs::path &sourceFile, const 
 void checkDerivedDicomWritable(const ScanVolume &source)
 {
     quietGdcm();
-    if (source.sliceFiles.empty())
-        throw EngineError("The scan " + named(source.source) + " was not read from DICOM files.");
-    for (const auto &sourceFile : source.sliceFiles) {
+    const auto slicesOf = slicesOfFrames(source);
+    for (std::size_t index = 0; index < source.sliceFiles.size(); ++index) {
+        const fs::path &sourceFile = source.sliceFiles[index];
         gdcm::Reader reader;
         reader.SetFileName(sourceFile.c_str());
         if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
             throwUnreadable(sourceFile);
-        checkDerivable(source, sourceFile, reader.GetFile());
+        checkDerivable(source, sourceFile, slicesOf[index].size(), reader.GetFile());
     }
 }
 
@@ -2116,15 +2323,14 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
                              const std::string &seriesDescription)
 {
     quietGdcm();
-    if (enhanced.size[0] != source.size[0] || enhanced.size[1] != source.size[1] || enhanced.size[2] != source.size[2]
-        || enhanced.voxels.size() < source.voxelsPerVolume())
+    if (enhanced.size != source.size
+        || enhanced.voxels.size() < source.voxelsPerVolume() * static_cast<std::size_t>(source.size[3]))
         throw EngineError("The enhanced volume does not match the DICOM series " + named(source.source) + ".");
-    if (source.sliceFiles.empty())
-        throw EngineError("The scan " + named(source.source) + " was not read from DICOM files.");
+    // Each frame of each file goes back where it was read from (a 4-D scan's too).
+    const auto slicesOf = slicesOfFrames(source);
     FolderSwap swap(targetFolder);
     const std::string seriesUid = newUid();
     const std::size_t frameSize = static_cast<std::size_t>(source.size[0]) * source.size[1];
-    const bool multiFrame = source.sliceFiles.size() == 1 && source.size[2] > 1;
     for (std::size_t index = 0; index < source.sliceFiles.size(); ++index) {
         const fs::path &sourceFile = source.sliceFiles[index];
         gdcm::Reader reader;
@@ -2134,7 +2340,8 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
         gdcm::File &file = reader.GetFile();
         gdcm::DataSet &dataSet = file.GetDataSet();
         const gdcm::TransferSyntax sourceSyntax = file.GetHeader().GetDataSetTransferSyntax();
-        checkDerivable(source, sourceFile, file);
+        const auto &sliceOfFrame = slicesOf[index];
+        checkDerivable(source, sourceFile, sliceOfFrame.size(), file);
         if (sourceSyntax.IsImplicit()) {
             gdcm::FileExplicitFilter explicitFilter;
             explicitFilter.SetFile(file);
@@ -2143,29 +2350,16 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
                 throw EngineError("The DICOM file " + named(sourceFile) + " could not be converted to explicit VR.");
         }
         const ImageHeader header = headerOf(dataSet);
-        // Frames in file order: a multi-frame file's frames were sorted by position on reading.
-        std::vector<std::size_t> sliceOfFrame(static_cast<std::size_t>(header.frames));
-        if (multiFrame) {
-            std::vector<SliceSource> slices;
-            for (int frame = 0; frame < header.frames; ++frame)
-                slices.push_back({sourceFile, frame, header.frameHeaders[static_cast<std::size_t>(frame)], frame});
-            sortSlices(slices, sourceFile, 0.0);
-            if (static_cast<int>(slices.size()) != source.size[2])
-                throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
-            for (std::size_t z = 0; z < slices.size(); ++z)
-                sliceOfFrame[static_cast<std::size_t>(slices[z].frame)] = z;
-        } else {
-            sliceOfFrame.assign(1, index);
-        }
-        if (header.rows != source.size[1] || header.columns != source.size[0])
+        if (static_cast<std::size_t>(header.frames) != sliceOfFrame.size() || header.rows != source.size[1]
+            || header.columns != source.size[0])
             throw EngineError("The DICOM file " + named(sourceFile) + " changed since it was read.");
         std::vector<char> raw;
         std::vector<float> ownScale;
         const int bitsAllocated = header.bitsAllocated == 8 || header.bitsAllocated == 32 ? header.bitsAllocated : 16;
         for (std::size_t frame = 0; frame < sliceOfFrame.size(); ++frame) {
             const float *values = enhanced.voxels.data() + frameSize * sliceOfFrame[frame];
-            // Back to the slice's own rescale, which its tags keep: the same physical values.
-            const auto &frameHeader = header.frameHeaders[multiFrame ? frame : 0];
+            // Back to the frame's own rescale, which its tags keep: the same physical values.
+            const auto &frameHeader = header.frameHeaders[frame];
             if (!sameRescale(frameHeader.rescaleSlope, frameHeader.rescaleIntercept, source.rescaleSlope,
                              source.rescaleIntercept)) {
                 ownScale.assign(values, values + frameSize);
@@ -2187,8 +2381,7 @@ void writeDerivedDicomSeries(const ScanVolume &source, const ScanVolume &enhance
         setString(dataSet, kSeriesInstanceUid, gdcm::VR::UI, seriesUid);
         setString(dataSet, kSopInstanceUid, gdcm::VR::UI, newUid());
         setString(dataSet, kImageType, gdcm::VR::CS, derivedType(stringOf(dataSet, kImageType)));
-        if (multiFrame)
-            markFramesDerived(dataSet);
+        markFramesDerived(dataSet); // an enhanced file's shared and per-frame groups, kept as they were otherwise
         setString(dataSet, kSeriesDescription, gdcm::VR::LO, seriesDescription.substr(0, 64));
         setString(dataSet, kDerivationDescription, gdcm::VR::ST, "Denoised by MRI Enhance Studio: " + seriesDescription);
         writeDataSet(file, gdcm::TransferSyntax::ExplicitVRLittleEndian, swap.temporary() / sourceFile.filename());

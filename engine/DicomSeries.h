@@ -34,12 +34,21 @@ std::vector<DicomSeriesEntry> findDicomSeries(const std::filesystem::path &folde
 // MONOCHROME1 (inverted to MONOCHROME2's sense on display) are recorded. A
 // slice (or frame) whose rescale differs from the first one's has its values
 // put on the first one's scale, the physical values kept.
+// Frames (or files) that share a position, every position the same number
+// K > 1 of times (echoes, dynamics, diffusion directions), make a 4-D scan of
+// K volumes, size {columns, rows, positions, K}: volume t takes each
+// position's t-th frame ordered by the Frame Content's DimensionIndexValues,
+// else TemporalPositionIndex, else InStackPositionNumber, else frame order (a
+// series: AcquisitionNumber, TemporalPositionIdentifier, EchoNumbers,
+// InstanceNumber, then file name). ScanVolume::frameSources records where
+// each slice of each volume came from.
 // The pixel data's length is checked against the header and the file's end
 // before decoding: a file cut short is an error saying how much is missing.
 // Throws EngineError naming the path for: no pixel data, missing or
-// duplicated slices, slices of different sizes or orientations, RGB, several
-// series without `seriesUid`, and a series of one 2-D slice where a volume is
-// needed is accepted as a volume of one slice.
+// duplicated slices, positions held a different number of times (naming the
+// position), slices of different sizes or orientations, RGB, several series
+// without `seriesUid`; a series of one 2-D slice where a volume is needed is
+// accepted as a volume of one slice.
 ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::string &seriesUid = {});
 
 // Every reason writeDerivedDicomSeries() would refuse `source` (read by
@@ -49,7 +58,8 @@ ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::strin
 void checkDerivedDicomWritable(const ScanVolume &source);
 
 // Writes `enhanced` (values of a volume read by readDicom(), same size) as a
-// new derived series in `targetFolder`, one file per source file: the same
+// new derived series in `targetFolder`, one file per source file, each frame
+// holding the slice of the volume it was read from (frameSources): the same
 // patient, study, frame of reference and geometry; new SeriesInstanceUID and
 // SOPInstanceUIDs; ImageType DERIVED\SECONDARY (and an enhanced file's frame
 // types); `seriesDescription`; the same bits, sign and rescale, each slice

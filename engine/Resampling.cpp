@@ -275,6 +275,7 @@ ScanVolume degradeVolumeAlongAxis(const ScanVolume &volume, int axis, int factor
                              });
     regrid(result, axis, factor, (factor - 1) / 2.0, length);
     result.sliceFiles.clear();
+    result.frameSources.clear();
     return result;
 }
 
@@ -289,6 +290,7 @@ ScanVolume bsplineUpsampleVolumeAlongAxis(const ScanVolume &volume, int axis, in
                              [&](const std::vector<float> &in, std::vector<float> &out) { upsampleLine(in, out, factor); });
     regrid(result, axis, 1.0 / factor, -(factor - 1) / (2.0 * factor), length);
     result.sliceFiles.clear();
+    result.frameSources.clear();
     return result;
 }
 

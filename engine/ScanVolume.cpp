@@ -204,6 +204,7 @@ ScanVolume slabOf(const ScanVolume &volume, int axis, int first, int count)
     ScanVolume slab = volume;
     slab.size[static_cast<std::size_t>(axis)] = count;
     slab.sliceFiles.clear();
+    slab.frameSources.clear();
     slab.voxels.resize(static_cast<std::size_t>(slab.voxelsPerVolume()) * slab.size[3]);
     std::size_t out = 0;
     for (int t = 0; t < volume.size[3]; ++t)

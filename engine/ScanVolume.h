@@ -75,9 +75,17 @@ struct ScanVolume
     std::string studyDate;
     std::string seriesDescription;
     std::string seriesInstanceUid;
-    // DICOM: the files of the series in slice order (z), one per slice; a
-    // multi-frame file is listed once.
+    // DICOM: the files of the series, one per slice in (t, z) order (file
+    // t * size[2] + z holds slice z of volume t); a multi-frame file is listed once.
     std::vector<std::filesystem::path> sliceFiles;
+    // DICOM: where slice z of volume t (entry t * size[2] + z) was read from,
+    // so that a derived series puts every frame back where it came from.
+    struct FrameSource
+    {
+        int file = 0;  // index into sliceFiles
+        int frame = 0; // frame of that file (0 for a single-frame file)
+    };
+    std::vector<FrameSource> frameSources;
 
     std::size_t voxelsPerVolume() const
     {
