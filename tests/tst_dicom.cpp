@@ -10,10 +10,12 @@
 #include <gdcmDataSet.h>
 #include <gdcmReader.h>
 #include <gdcmSequenceOfFragments.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmTransferSyntax.h>
 #include <gdcmWriter.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -146,6 +148,12 @@ private slots:
     void severalSeriesInOneFolder();
     void findsSeries();
     void readsFiveHundredFilesQuickly();
+    void fourDimensionalMultiFrame_data();
+    void fourDimensionalMultiFrame();
+    void fourDimensionalSeries_data();
+    void fourDimensionalSeries();
+    void unevenFourDimensionalScansAreRefused_data();
+    void unevenFourDimensionalScansAreRefused();
 
 private:
     fs::path dir() const { return fs::path(m_dir.path().toStdString()); }
@@ -841,6 +849,299 @@ void TestDicom::readsFiveHundredFilesQuickly()
           static_cast<long long>(writeMs), static_cast<long long>(best), static_cast<long long>(findMs));
     // The goal is 2 s; the bound leaves room for a loaded test machine.
     QVERIFY2(best < 10000, qPrintable(QString("%1 ms").arg(best)));
+}
+
+namespace {
+
+using Key = FourDimensionalDicom::Key;
+using FrameOrder = std::vector<std::pair<int, int>>;
+
+// 4 positions x 3 echoes of 9x8: stored values that differ at every (x, y,
+// z, t), and each frame a rescale of its own (binary fractions: physical
+// values compare exactly).
+FourDimensionalDicom fourDimensionalScan(Key key, const QString &order)
+{
+    FourDimensionalDicom scan;
+    scan.key = key;
+    const int positions = scan.positions, volumes = scan.volumes;
+    if (order == "volume-major") {
+        scan.frameOrder = FourDimensionalDicom::volumeMajor(positions, volumes);
+    } else if (order == "position-major") {
+        scan.frameOrder = FourDimensionalDicom::positionMajor(positions, volumes);
+    } else if (order == "echoes reversed") { // position-major, each position's echoes last to first
+        for (const auto &[z, t] : FourDimensionalDicom::positionMajor(positions, volumes))
+            scan.frameOrder.emplace_back(z, volumes - 1 - t);
+    } else if (order == "positions descending") { // volume-major, superior to inferior
+        for (const auto &[z, t] : FourDimensionalDicom::volumeMajor(positions, volumes))
+            scan.frameOrder.emplace_back(positions - 1 - z, t);
+    } else {
+        qFatal("unknown order %s", qPrintable(order));
+    }
+    scan.stored = [](int x, int y, int z, int t) { return static_cast<std::uint16_t>(100 + 1000 * t + 200 * z + 9 * y + x); };
+    scan.slope = [](int z, int t) { return 1.0 + 0.5 * t + 0.25 * z; };
+    scan.intercept = [](int z, int t) { return -16.0 * z + 8.0 * t; };
+    return scan;
+}
+
+std::size_t frameOf(const FourDimensionalDicom &scan, int z, int t)
+{
+    const auto found = std::find(scan.frameOrder.begin(), scan.frameOrder.end(), std::make_pair(z, t));
+    return static_cast<std::size_t>(found - scan.frameOrder.begin());
+}
+
+std::size_t indexOf(const ScanVolume &volume, int x, int y, int z, int t)
+{
+    return ((static_cast<std::size_t>(t) * volume.size[2] + z) * volume.size[1] + y) * volume.size[0] + x;
+}
+
+// `read` holds the scan's physical values (on its own rescale) at each (x, y, z, t).
+void compareFourDimensional(const ScanVolume &read, const FourDimensionalDicom &scan)
+{
+    QCOMPARE(read.size, (std::array<int, 4>{scan.columns, scan.rows, scan.positions, scan.volumes}));
+    QCOMPARE(read.voxels.size(), read.voxelsPerVolume() * std::size_t(scan.volumes));
+    for (int t = 0; t < scan.volumes; ++t)
+        for (int z = 0; z < scan.positions; ++z)
+            for (int y = 0; y < scan.rows; ++y)
+                for (int x = 0; x < scan.columns; ++x) {
+                    const double physical = read.at(x, y, z, t) * read.rescaleSlope + read.rescaleIntercept;
+                    if (std::abs(physical - scan.physical(x, y, z, t)) > 1e-3)
+                        QFAIL(qPrintable(QString("(%1, %2, %3, %4): physical %5, expected %6").arg(x).arg(y).arg(z)
+                                             .arg(t).arg(physical).arg(scan.physical(x, y, z, t))));
+                }
+    // Positions 2.5 mm apart from the most inferior one, as written.
+    QVERIFY(std::abs(read.spacing[2] - 2.5) < 1e-6);
+    QVERIFY(std::abs(read.voxelToPatient[2][2] - 2.5) < 1e-6);
+    QVERIFY(std::abs(read.voxelToPatient[2][3] + 30.0) < 1e-6);
+}
+
+// The enhancement the derived tests write: physical values changed differently at each (z, t).
+double enhancedValue(const FourDimensionalDicom &scan, int x, int y, int z, int t)
+{
+    return 0.5 * scan.physical(x, y, z, t) + 40.0 * t + 7.0 * z + 3.0;
+}
+
+ScanVolume enhancedOf(const ScanVolume &source, const FourDimensionalDicom &scan)
+{
+    ScanVolume enhanced = source;
+    for (int t = 0; t < scan.volumes; ++t)
+        for (int z = 0; z < scan.positions; ++z)
+            for (int y = 0; y < scan.rows; ++y)
+                for (int x = 0; x < scan.columns; ++x)
+                    enhanced.voxels[indexOf(source, x, y, z, t)] = static_cast<float>(
+                        (enhancedValue(scan, x, y, z, t) - source.rescaleIntercept) / source.rescaleSlope);
+    return enhanced;
+}
+
+// Frame `frame` of a raw 16-bit file against the enhancement of (z, t): its
+// physical values (stored x slope + intercept) within half a stored unit.
+void compareStoredFrame(const gdcm::DataSet &dataSet, std::size_t frame, double slope, double intercept,
+                        const FourDimensionalDicom &scan, int z, int t)
+{
+    const auto *bytes = dataSet.GetDataElement(gdcm::Tag(0x7fe0, 0x0010)).GetByteValue();
+    const std::size_t frameSize = std::size_t(scan.columns) * scan.rows;
+    QVERIFY(bytes && bytes->GetLength() >= (frame + 1) * frameSize * 2);
+    std::vector<std::uint16_t> stored(frameSize);
+    std::memcpy(stored.data(), bytes->GetPointer() + frame * frameSize * 2, frameSize * 2);
+    for (int y = 0; y < scan.rows; ++y)
+        for (int x = 0; x < scan.columns; ++x) {
+            const double physical = slope * stored[std::size_t(y) * scan.columns + x] + intercept;
+            const double expected = enhancedValue(scan, x, y, z, t);
+            if (std::abs(physical - expected) > slope / 2 + 1e-3)
+                QFAIL(qPrintable(QString("frame %1 (z %2, t %3) at (%4, %5): physical %6, expected %7").arg(frame)
+                                     .arg(z).arg(t).arg(x).arg(y).arg(physical).arg(expected)));
+        }
+}
+
+// The nested data set of the first item of sequence (group, element); empty when absent.
+gdcm::DataSet firstItem(const gdcm::DataSet &dataSet, uint16_t group, uint16_t element)
+{
+    const gdcm::Tag tag(group, element);
+    if (!dataSet.FindDataElement(tag))
+        return {};
+    const auto sequence = dataSet.GetDataElement(tag).GetValueAsSQ();
+    if (!sequence || sequence->GetNumberOfItems() < 1)
+        return {};
+    return sequence->GetItem(1).GetNestedDataSet();
+}
+
+} // namespace
+
+void TestDicom::fourDimensionalMultiFrame_data()
+{
+    QTest::addColumn<int>("key");
+    QTest::addColumn<QString>("order");
+    QTest::newRow("volume-major, dimension index") << int(Key::DimensionIndex) << "volume-major";
+    QTest::newRow("position-major, dimension index") << int(Key::DimensionIndex) << "position-major";
+    QTest::newRow("echoes reversed, dimension index") << int(Key::DimensionIndex) << "echoes reversed";
+    QTest::newRow("echoes reversed, temporal position index") << int(Key::TemporalPosition) << "echoes reversed";
+    QTest::newRow("volume-major, frame order") << int(Key::InStackOnly) << "volume-major";
+    QTest::newRow("positions descending, frame order") << int(Key::InStackOnly) << "positions descending";
+}
+
+// An Enhanced MR file of 4 positions x 3 echoes, each frame with its own
+// rescale, reads as a 4-D scan whatever order its frames are stored in, and
+// its derived file keeps every frame where it was, with its functional groups.
+void TestDicom::fourDimensionalMultiFrame()
+{
+    QFETCH(int, key);
+    QFETCH(QString, order);
+    const FourDimensionalDicom scan = fourDimensionalScan(Key(key), order);
+    const fs::path folder = freshFolder();
+    const fs::path file = writeFourDimensionalMultiFrame(scan, folder);
+    const ScanVolume source = readDicom(file);
+    compareFourDimensional(source, scan);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(source.sliceFiles, std::vector<fs::path>{file});
+    QCOMPARE(source.frameSources.size(), std::size_t(12));
+    for (int t = 0; t < scan.volumes; ++t) {
+        for (int z = 0; z < scan.positions; ++z) {
+            QCOMPARE(source.frameSources[std::size_t(t * scan.positions + z)].file, 0);
+            QCOMPARE(std::size_t(source.frameSources[std::size_t(t * scan.positions + z)].frame), frameOf(scan, z, t));
+        }
+    }
+    QVERIFY(readDicom(folder).voxels == source.voxels);
+
+    checkDerivedDicomWritable(source);
+    const fs::path target = dir() / ("derived-4d-" + std::to_string(m_counter));
+    const ScanVolume enhanced = enhancedOf(source, scan);
+    writeDerivedDicomSeries(source, enhanced, target, "multi-echo enhanced");
+    QCOMPARE(filesIn(target), std::vector<fs::path>{target / file.filename()});
+    const gdcm::DataSet before = dataSetOf(file);
+    const gdcm::DataSet after = dataSetOf(target / file.filename());
+    QCOMPARE(stringOf(after, 0x0028, 0x0008), std::string("12"));
+    const auto framesBefore = before.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+    const auto framesAfter = after.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+    QVERIFY(framesAfter && framesAfter->GetNumberOfItems() == 12);
+    for (std::size_t frame = 0; frame < 12; ++frame) {
+        const auto [z, t] = scan.frameOrder[frame];
+        const auto &groupsBefore = framesBefore->GetItem(frame + 1).GetNestedDataSet();
+        const auto &groupsAfter = framesAfter->GetItem(frame + 1).GetNestedDataSet();
+        QCOMPARE(groupsAfter.Size(), groupsBefore.Size());
+        const auto position = firstItem(groupsAfter, 0x0020, 0x9113);
+        QCOMPARE(stringOf(position, 0x0020, 0x0032), stringOf(firstItem(groupsBefore, 0x0020, 0x9113), 0x0020, 0x0032));
+        const auto content = firstItem(groupsAfter, 0x0020, 0x9111), contentBefore = firstItem(groupsBefore, 0x0020, 0x9111);
+        for (const gdcm::Tag tag : {gdcm::Tag(0x0020, 0x9157), gdcm::Tag(0x0020, 0x9128), gdcm::Tag(0x0020, 0x9057)})
+            QCOMPARE(unsignedLongsOf(content, tag), unsignedLongsOf(contentBefore, tag));
+        const auto transformation = firstItem(groupsAfter, 0x0028, 0x9145);
+        const std::string slope = stringOf(transformation, 0x0028, 0x1053), intercept = stringOf(transformation, 0x0028, 0x1052);
+        QCOMPARE(std::stod(slope), scan.slope(z, t));
+        QCOMPARE(std::stod(intercept), scan.intercept(z, t));
+        QCOMPARE(stringOf(firstItem(groupsAfter, 0x0018, 0x9226), 0x0008, 0x9007), std::string("DERIVED\\SECONDARY\\OTHER\\NONE"));
+        compareStoredFrame(after, frame, scan.slope(z, t), scan.intercept(z, t), scan, z, t);
+    }
+
+    // Read back: the same 4-D layout and the enhanced values.
+    const ScanVolume derived = readDicom(target);
+    QCOMPARE(derived.size, source.size);
+    for (std::size_t i = 0; i < derived.voxels.size(); ++i) {
+        const double physical = derived.voxels[i] * derived.rescaleSlope + derived.rescaleIntercept;
+        const double expected = enhanced.voxels[i] * source.rescaleSlope + source.rescaleIntercept;
+        QVERIFY2(std::abs(physical - expected) <= 2.75 / 2 + 1e-3, qPrintable(QString::number(i)));
+    }
+}
+
+void TestDicom::fourDimensionalSeries_data()
+{
+    QTest::addColumn<int>("key");
+    QTest::addColumn<QString>("order");
+    QTest::newRow("echo numbers, position-major files") << int(Key::EchoNumber) << "echoes reversed";
+    QTest::newRow("acquisition numbers, volume-major files") << int(Key::AcquisitionNumber) << "volume-major";
+    QTest::newRow("temporal position identifiers") << int(Key::TemporalPosition) << "positions descending";
+    QTest::newRow("instance numbers only") << int(Key::InstanceOnly) << "echoes reversed";
+}
+
+// A folder of single-frame files, every position three times (echoes or
+// dynamics told apart by their header), reads as a 4-D scan and is written
+// back one derived file per source file.
+void TestDicom::fourDimensionalSeries()
+{
+    QFETCH(int, key);
+    QFETCH(QString, order);
+    const FourDimensionalDicom scan = fourDimensionalScan(Key(key), order);
+    const fs::path folder = freshFolder();
+    writeFourDimensionalSeries(scan, folder);
+    const auto files = filesIn(folder);
+    QCOMPARE(files.size(), std::size_t(12));
+    const ScanVolume source = readDicom(folder);
+    compareFourDimensional(source, scan);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(source.sliceFiles.size(), std::size_t(12));
+    for (int t = 0; t < scan.volumes; ++t) {
+        for (int z = 0; z < scan.positions; ++z) {
+            const auto &from = source.frameSources[std::size_t(t * scan.positions + z)];
+            QCOMPARE(from.frame, 0);
+            QCOMPARE(source.sliceFiles[std::size_t(from.file)], files[frameOf(scan, z, t)]);
+        }
+    }
+
+    checkDerivedDicomWritable(source);
+    const fs::path target = dir() / ("derived-4d-series-" + std::to_string(m_counter));
+    writeDerivedDicomSeries(source, enhancedOf(source, scan), target, "multi-echo enhanced");
+    const auto written = filesIn(target);
+    QCOMPARE(written.size(), files.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        QCOMPARE(written[i].filename(), files[i].filename());
+        const auto [z, t] = scan.frameOrder[i];
+        const gdcm::DataSet before = dataSetOf(files[i]);
+        const gdcm::DataSet after = dataSetOf(written[i]);
+        for (const auto tag : {std::pair<uint16_t, uint16_t>{0x0020, 0x0032}, {0x0020, 0x0013}, {0x0018, 0x0086},
+                               {0x0020, 0x0012}, {0x0020, 0x0100}, {0x0028, 0x1053}, {0x0028, 0x1052}})
+            QCOMPARE(stringOf(after, tag.first, tag.second), stringOf(before, tag.first, tag.second));
+        QCOMPARE(stringOf(after, 0x0028, 0x0008), std::string());
+        compareStoredFrame(after, 0, scan.slope(z, t), scan.intercept(z, t), scan, z, t);
+    }
+    QCOMPARE(readDicom(target).size, source.size);
+}
+
+void TestDicom::unevenFourDimensionalScansAreRefused_data()
+{
+    QTest::addColumn<bool>("multiFrame");
+    QTest::addColumn<QString>("change");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("multi-frame, a frame missing")
+        << true << "drop" << "is 4-D with 3 frames at each position, but slice 3 of 4 (ImagePositionPatient ";
+    QTest::newRow("multi-frame, a frame more")
+        << true << "add" << "is 4-D with 3 frames at each position, but slice 2 of 4 (ImagePositionPatient ";
+    QTest::newRow("multi-frame, one frame twice") << true << "repeat" << "has two slices at the same position (frame ";
+    QTest::newRow("series, a file missing")
+        << false << "drop" << "is 4-D with 3 files at each position, but slice 3 of 4 (ImagePositionPatient ";
+    QTest::newRow("series, one file twice") << false << "repeat" << "has two slices at the same position ('";
+}
+
+// Positions held a different number of times, or one frame twice, are one
+// sentence naming the file (or folder) and the position.
+void TestDicom::unevenFourDimensionalScansAreRefused()
+{
+    QFETCH(bool, multiFrame);
+    QFETCH(QString, change);
+    QFETCH(QString, expected);
+    FourDimensionalDicom scan = fourDimensionalScan(multiFrame ? Key::DimensionIndex : Key::InstanceOnly, "volume-major");
+    auto &order = scan.frameOrder;
+    if (change == "drop")
+        order.erase(order.begin() + static_cast<std::ptrdiff_t>(frameOf(scan, 2, 1)));
+    else if (change == "add")
+        order.emplace_back(1, 0);
+    else // (1, 2) stored as a second (1, 1): the same frame content, or instance number, twice
+        order[frameOf(scan, 1, 2)] = {1, 1};
+    const fs::path folder = freshFolder();
+    fs::path named = folder;
+    if (multiFrame)
+        named = writeFourDimensionalMultiFrame(scan, folder);
+    else
+        writeFourDimensionalSeries(scan, folder);
+    try {
+        readDicom(named);
+        QFAIL("no error");
+    } catch (const EngineError &error) {
+        const std::string message = error.what();
+        qInfo().noquote() << QString::fromStdString(message);
+        QVERIFY2(message.find("'" + named.string() + "' " + expected.toStdString()) != std::string::npos, error.what());
+        if (change != "repeat")
+            QVERIFY2(message.find(") has " + std::string(change == "drop" ? "2: " : "4: ")) != std::string::npos, error.what());
+        QVERIFY2(message.back() == '.', error.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDicom)
