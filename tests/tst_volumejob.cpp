@@ -169,6 +169,8 @@ private slots:
     void enhancesNiftiRows();
     void enhancesDicomRows_data();
     void enhancesDicomRows();
+    void enhancesFourDimensionalDicomRows_data();
+    void enhancesFourDimensionalDicomRows();
     void nonFiniteVoxelsStayInPlace_data();
     void nonFiniteVoxelsStayInPlace();
     void anotherPlaneAndPerSliceMetrics();
@@ -442,6 +444,94 @@ void TestVolumeJob::enhancesDicomRows()
     const auto merged = readCsvFile(result.metricsCsv);
     QCOMPARE(merged.rows.size(), std::size_t(2));
     QCOMPARE(merged.rows[1], table.rows[1]);
+}
+
+void TestVolumeJob::enhancesFourDimensionalDicomRows_data()
+{
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("enhanced MR file") << true;
+    QTest::newRow("series") << false;
+}
+
+// A 4-D DICOM row (6 positions x 3 echoes, each frame its own rescale) is
+// enhanced volume by volume exactly as a 4-D NIfTI of the same values is, and
+// written back with the same frames: each derived frame (or file) holds the
+// NIfTI result of its own (z, t), rounded on its own rescale.
+void TestVolumeJob::enhancesFourDimensionalDicomRows()
+{
+    QFETCH(bool, multiFrame);
+    const fs::path folder = fresh(multiFrame ? "dicom-4d-file" : "dicom-4d-series");
+    FourDimensionalDicom scan;
+    scan.columns = 24;
+    scan.rows = 20;
+    scan.positions = 6;
+    scan.volumes = 3;
+    scan.key = multiFrame ? FourDimensionalDicom::Key::DimensionIndex : FourDimensionalDicom::Key::EchoNumber;
+    scan.frameOrder = FourDimensionalDicom::positionMajor(scan.positions, scan.volumes);
+    std::vector<cv::Mat> slices;
+    for (int t = 0; t < scan.volumes; ++t)
+        for (int z = 0; z < scan.positions; ++z)
+            slices.push_back(test::syntheticSlice(scan.columns, scan.rows, 300 + 10 * t + z));
+    scan.stored = [&](int x, int y, int z, int t) {
+        return static_cast<std::uint16_t>(30 + std::lround(4000.0 * slices[std::size_t(t * scan.positions + z)].at<float>(y, x)));
+    };
+    scan.slope = [](int, int t) { return 1.0 + 0.5 * t; };
+    scan.intercept = [](int z, int) { return -2.0 * z; };
+    if (multiFrame)
+        writeFourDimensionalMultiFrame(scan, folder / "echoes");
+    else
+        writeFourDimensionalSeries(scan, folder / "echoes");
+    const std::string imagePath = multiFrame ? "echoes/IM0001.dcm" : "echoes";
+    const ScanVolume source = readDicom(folder / imagePath);
+    QCOMPARE(source.size, (std::array<int, 4>{24, 20, 6, 3}));
+    // The same values and geometry as a 4-D NIfTI (float: no rounding of its own).
+    ScanVolume asNifti = source;
+    asNifti.format = ScanFormat::Nifti;
+    asNifti.sliceFiles.clear();
+    asNifti.frameSources.clear();
+    writeNiftiVolume(asNifti, folder / "echoes.nii", "test", kNiftiFloat32);
+    writeText(folder / "brain_tumor_info.csv",
+              "patient_id,image_path\nP-4D," + imagePath + "\nP-NII,echoes.nii\n");
+    const QByteArray before = treeDigest(folder / "echoes");
+
+    const auto result = run(openDataset(folder));
+    QCOMPARE(result.succeeded, 2);
+    const auto &row = result.rows[0];
+    QVERIFY2(row.done, row.error.c_str());
+    QCOMPARE(row.slices, 18);
+    QCOMPARE(row.slicesPerVolume, 6);
+    const ScanVolume written = readDicom(row.enhancedImage);
+    compareGeometry(written, source);
+    const ScanVolume nifti = readNiftiFile(result.rows[1].enhancedImage);
+    QCOMPARE(nifti.size, source.size);
+    for (int t = 0; t < scan.volumes; ++t)
+        for (int z = 0; z < scan.positions; ++z)
+            for (int y = 0; y < scan.rows; ++y)
+                for (int x = 0; x < scan.columns; ++x) {
+                    // The NIfTI result (on the volume's scale) stored on the frame's own rescale, 12 bits.
+                    const double slope = scan.slope(z, t), intercept = scan.intercept(z, t);
+                    const double physical = nifti.at(x, y, z, t) * source.rescaleSlope + source.rescaleIntercept;
+                    const double stored = std::clamp(std::nearbyint((physical - intercept) / slope), 0.0, 4095.0);
+                    const double expected = ((slope * stored + intercept) - written.rescaleIntercept) / written.rescaleSlope;
+                    if (std::abs(written.at(x, y, z, t) - expected) > 1e-3)
+                        QFAIL(qPrintable(QString("(%1, %2, %3, %4): %5, the NIfTI row's %6").arg(x).arg(y).arg(z).arg(t)
+                                             .arg(written.at(x, y, z, t)).arg(expected)));
+                }
+    // The same frame layout: one file of 18 frames, or 18 files of the same names.
+    const auto sourceFiles = filesIn(folder / "echoes");
+    const auto derivedFiles = filesIn(row.enhancedImage);
+    QCOMPARE(derivedFiles.size(), sourceFiles.size());
+    for (std::size_t i = 0; i < derivedFiles.size(); ++i)
+        QCOMPARE(derivedFiles[i].filename(), sourceFiles[i].filename());
+    QCOMPARE(stringOf(derivedFiles.front(), 0x0028, 0x0008), std::string(multiFrame ? "18" : ""));
+
+    const auto metrics = compareVolumes(source, written);
+    const auto table = readCsvFile(result.metricsCsv);
+    QCOMPARE(table.rows.size(), std::size_t(2));
+    QCOMPARE(table.rows[0][column(table, "slices")], std::string("18"));
+    QCOMPARE(table.rows[0][column(table, "PSNR")], formatMetric(metrics.psnr, 4));
+    QCOMPARE(table.rows[0][column(table, "SSIM")], formatMetric(metrics.ssim, 6));
+    QCOMPARE(treeDigest(folder / "echoes"), before);
 }
 
 void TestVolumeJob::anotherPlaneAndPerSliceMetrics()
