@@ -1,6 +1,7 @@
 #include "DicomSeries.h"
 
 #include "AtomicFile.h"
+#include "ChildWorker.h"
 #include "EngineError.h"
 
 #include <gdcmDataSet.h>
@@ -18,6 +19,7 @@
 #include <gdcmTrace.h>
 #include <gdcmTransferSyntax.h>
 #include <gdcmUIDGenerator.h>
+#include <gdcmUIDs.h>
 #include <gdcmWriter.h>
 
 #include <unistd.h>
@@ -1245,18 +1247,19 @@ void checkEncoding(const fs::path &file)
 // samples x bits allocated, or for compressed syntaxes the fragments against
 // the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
 // short with zeros, and would decode a damaged file as if it were whole. Also
-// refuses what would make GDCM abort (checkFrameHeader()).
-void checkPixelData(const fs::path &file)
+// refuses what would make GDCM abort (checkFrameHeader()). Returns the data
+// set's transfer syntax (TS_END where it was not reached).
+gdcm::TransferSyntax checkPixelData(const fs::path &file)
 {
     checkEncoding(file);
     std::ifstream stream(file, std::ios::binary);
     if (!stream)
-        return; // decodeFile() says why
+        return gdcm::TransferSyntax::TS_END; // decodeFile() says why
     gdcm::Reader reader;
     reader.SetStream(stream);
     // Stops with the stream at the pixel data's value, which is not read.
     if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
-        return;
+        return gdcm::TransferSyntax::TS_END;
     const auto &dataSet = reader.GetFile().GetDataSet();
     checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
     const gdcm::TransferSyntax syntax = reader.GetFile().GetHeader().GetDataSetTransferSyntax();
@@ -1265,20 +1268,20 @@ void checkPixelData(const fs::path &file)
     const std::uint64_t fileSize = fs::file_size(file, error);
     if (error || position < 12 || syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian
         || static_cast<std::uint64_t>(position) > fileSize)
-        return;
+        return syntax;
     const auto start = static_cast<std::uint64_t>(position);
     // The element's header just before its value: the tag, then (explicit VR)
     // two letters and two reserved bytes, then a 4-byte length.
     const bool bigEndian = syntax.GetSwapCode() == gdcm::SwapCode::BigEndian;
     unsigned char before[12];
     if (!readAt(stream, start - 12, before, 12))
-        return;
+        return syntax;
     const unsigned char littleTag[4] = {0xe0, 0x7f, 0x10, 0x00}, bigTag[4] = {0x7f, 0xe0, 0x00, 0x10};
     const unsigned char *tag = bigEndian ? bigTag : littleTag;
     const bool explicitHeader = std::equal(tag, tag + 4, before) && std::isupper(before[4]) && std::isupper(before[5]);
     const bool implicitHeader = std::equal(tag, tag + 4, before + 4);
     if (!explicitHeader && !implicitHeader)
-        return; // not where this check expects it: left to GDCM
+        return syntax; // not where this check expects it: left to GDCM
     const std::uint32_t length = uint32Of(before + 8, bigEndian);
 
     const int rows = unsignedShortOf(dataSet, kRows, 0);
@@ -1311,7 +1314,7 @@ void checkPixelData(const fs::path &file)
             jpeg = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
         checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
                        jpeg2000, jpegLs, jpeg);
-        return;
+        return syntax;
     }
     // GDCM reads such a value as fragments, then falls back to guessing the
     // encoding, allocating what garbage lengths claim (a fuzz finding).
@@ -1323,7 +1326,7 @@ void checkPixelData(const fs::path &file)
         throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(fileSize - start) + " of "
                           + bytesText(length) + ".");
     if (syntax.IsEncapsulated() || length == 0xffffffffu || rows <= 0 || columns <= 0 || bitsAllocated <= 0)
-        return; // GDCM refuses these
+        return syntax; // GDCM refuses these
     // YBR_FULL_422 keeps two samples a pixel: then only the element's own length is checked.
     const bool subsampled = stringOf(dataSet, kPhotometric).find("_42") != std::string::npos;
     const double expected = subsampled ? double(length)
@@ -1334,7 +1337,7 @@ void checkPixelData(const fs::path &file)
         throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(held) + " of "
                           + bytesText(double(held) < expected ? static_cast<std::uint64_t>(expected) : length) + ".");
     if (double(held) >= expected)
-        return;
+        return syntax;
     const std::string wanted = bytesText(static_cast<std::uint64_t>(expected));
     throw EngineError("The DICOM file " + named(file) + " has " + bytesText(length) + " of pixel data where its header ("
                       + std::to_string(columns) + "x" + std::to_string(rows) + ", "
@@ -1408,16 +1411,10 @@ void decodeRle(const gdcm::DataElement &element, const ImageHeader &header, int 
     }
 }
 
-// `facts`, when given, receives the header facts (fillFacts()).
-void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
+// Decodes the pixels `reader` has read into `decoded` (its header from the
+// file, corrected by what GDCM's pixmap says of the buffer's layout).
+void decodePixmap(const gdcm::PixmapReader &reader, const fs::path &file, DecodedFile &decoded)
 {
-    checkPixelData(file);
-    // The pixels only: ImageReader's geometry (which this file reads itself)
-    // asserts on incomplete enhanced functional groups.
-    gdcm::PixmapReader reader;
-    reader.SetFileName(file.c_str());
-    if (!reader.Read())
-        throwUnreadable(file);
     decoded.header = headerOf(reader.GetFile().GetDataSet());
     auto &header = decoded.header;
     const gdcm::Pixmap &image = reader.GetPixmap();
@@ -1463,8 +1460,148 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
     }
     decoded.values.resize(count);
     appendStoredValues(pixels, count, header, decoded.values.data(), file);
+}
+
+// What a child decoding a file sends back: the layout GDCM found, then the values.
+struct DecodedLayout
+{
+    std::int32_t columns, rows, frames, bitsAllocated, bitsStored;
+};
+
+// The JPEG family's decoders in GDCM (JPEG 2000 above all: a read out of
+// bounds the fuzzer found depends on what earlier decodes left behind) run in
+// a child process: one damaged file fails its row, the run goes on, and no
+// codec state outlives a file. Ours (RLE) and uncompressed data stay here.
+bool decodesInChild(const gdcm::TransferSyntax &syntax)
+{
+    return syntax == gdcm::TransferSyntax::TS_END
+        || (syntax.IsEncapsulated() && syntax != gdcm::TransferSyntax::RLELossless);
+}
+
+// The child that decodes the files of one readDicom() call (DecoderSession);
+// none outside one, and then each file gets a child of its own.
+thread_local ChildWorker *t_decoder = nullptr;
+
+// In the child: decodes the file named by `request`; the answer is its
+// DecodedLayout, then its stored values.
+void decodeRequest(const std::vector<char> &request, std::vector<char> &answer)
+{
+    const fs::path file(std::string(request.begin(), request.end()));
+    gdcm::PixmapReader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.Read())
+        throwUnreadable(file);
+    DecodedFile decoded;
+    decodePixmap(reader, file, decoded);
+    const auto &header = decoded.header;
+    const DecodedLayout layout{header.columns, header.rows, header.frames, header.bitsAllocated, header.bitsStored};
+    const std::size_t valueBytes = decoded.values.size() * sizeof(float);
+    answer.resize(sizeof layout + valueBytes);
+    std::memcpy(answer.data(), &layout, sizeof layout);
+    std::memcpy(answer.data() + sizeof layout, decoded.values.data(), valueBytes);
+}
+
+// "1.2.840.10008.1.2.4.90 (JPEG 2000 Image Compression (Lossless Only))".
+std::string syntaxNamed(const gdcm::TransferSyntax &syntax)
+{
+    const std::string uid = trimmed(gdcm::TransferSyntax::GetTSString(syntax));
+    gdcm::UIDs known;
+    if (known.SetFromUID(uid.c_str()) && known.GetName()) {
+        const std::string name = known.GetName();
+        return uid + " (" + name.substr(0, name.find(": ")) + ")"; // without GDCM's ": Default Transfer Syntax for ..."
+    }
+    return uid;
+}
+
+// How long a decoding child may stay silent: a large multi-frame JPEG 2000
+// file takes seconds; a hang is what this catches.
+constexpr int kDecoderSilenceSeconds = 600;
+
+// One child for the files of a readDicom() call: forked at the first file
+// that needs it, ended when the call returns.
+class DecoderSession
+{
+public:
+    DecoderSession() : m_worker(decodeRequest, kDecoderSilenceSeconds), m_outer(t_decoder)
+    {
+        if (!m_outer)
+            t_decoder = &m_worker;
+    }
+    ~DecoderSession()
+    {
+        if (!m_outer)
+            t_decoder = nullptr;
+    }
+    DecoderSession(const DecoderSession &) = delete;
+    DecoderSession &operator=(const DecoderSession &) = delete;
+
+private:
+    ChildWorker m_worker;
+    ChildWorker *m_outer;
+};
+
+void decodeInChild(const fs::path &file, DecodedFile &decoded, ScanVolume *facts)
+{
+    // The header, from the data set up to the pixel data (no codec runs in this process).
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        throwUnreadable(file);
+    const std::string path = file.string();
+    const std::vector<char> request(path.begin(), path.end());
+    std::optional<ChildWorker> ownWorker;
+    ChildWorker *worker = t_decoder;
+    if (!worker)
+        worker = &ownWorker.emplace(decodeRequest, kDecoderSilenceSeconds);
+    const auto outcome = worker->call(request, decoded.buffer);
+    switch (outcome.ending) {
+    case ChildOutcome::Ending::Finished: break;
+    case ChildOutcome::Ending::Failed: throw EngineError(outcome.sentence);
+    case ChildOutcome::Ending::Crashed:
+    case ChildOutcome::Ending::TimedOut:
+        throw EngineError("The DICOM file " + named(file) + " could not be decoded: GDCM's decoder for its transfer syntax "
+                          + syntaxNamed(reader.GetFile().GetHeader().GetDataSetTransferSyntax()) + " " + outcome.sentence
+                          + ", so its compressed pixel data is probably damaged.");
+    }
+    DecodedLayout layout{};
+    if (decoded.buffer.size() < sizeof layout)
+        throwUnreadable(file);
+    std::memcpy(&layout, decoded.buffer.data(), sizeof layout);
+    decoded.header = headerOf(reader.GetFile().GetDataSet());
+    auto &header = decoded.header;
+    header.columns = layout.columns;
+    header.rows = layout.rows;
+    header.bitsAllocated = layout.bitsAllocated;
+    header.bitsStored = layout.bitsStored;
+    if (layout.frames != header.frames) {
+        header.frames = layout.frames;
+        header.frameHeaders.resize(static_cast<std::size_t>(layout.frames), header.frameHeaders.front());
+    }
+    const std::size_t count = (decoded.buffer.size() - sizeof layout) / sizeof(float);
+    if (count != static_cast<std::size_t>(header.rows) * header.columns * header.frames)
+        throwUnreadable(file);
+    decoded.values.resize(count);
+    std::memcpy(decoded.values.data(), decoded.buffer.data() + sizeof layout, count * sizeof(float));
     if (facts)
         fillFacts(*facts, reader.GetFile().GetDataSet(), header);
+}
+
+// `facts`, when given, receives the header facts (fillFacts()).
+void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
+{
+    if (decodesInChild(checkPixelData(file))) {
+        decodeInChild(file, decoded, facts);
+        return;
+    }
+    // The pixels only: ImageReader's geometry (which this file reads itself)
+    // asserts on incomplete enhanced functional groups.
+    gdcm::PixmapReader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.Read())
+        throwUnreadable(file);
+    decodePixmap(reader, file, decoded);
+    if (facts)
+        fillFacts(*facts, reader.GetFile().GetDataSet(), decoded.header);
 }
 
 double fallbackSliceSpacing(const ImageHeader &header)
@@ -2057,6 +2194,7 @@ std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
 
 ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
 {
+    DecoderSession decoderSession; // compressed files are decoded in one child for the call
     quietGdcm();
     std::error_code error;
     if (fs::is_directory(fileOrFolder, error))

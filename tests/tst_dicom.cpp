@@ -1,3 +1,4 @@
+#include "ChildWorker.h"
 #include "DicomSeries.h"
 #include "EngineError.h"
 
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +25,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace mri;
 namespace fs = std::filesystem;
@@ -146,6 +150,9 @@ private slots:
     void severalSeriesInOneFolder();
     void findsSeries();
     void readsFiveHundredFilesQuickly();
+    void childWorkerContainsCrashes();
+    void compressedSeriesDecodedInAChild_data();
+    void compressedSeriesDecodedInAChild();
 
 private:
     fs::path dir() const { return fs::path(m_dir.path().toStdString()); }
@@ -841,6 +848,107 @@ void TestDicom::readsFiveHundredFilesQuickly()
           static_cast<long long>(writeMs), static_cast<long long>(best), static_cast<long long>(findMs));
     // The goal is 2 s; the bound leaves room for a loaded test machine.
     QVERIFY2(best < 10000, qPrintable(QString("%1 ms").arg(best)));
+}
+
+// The child that runs GDCM's JPEG decoders: answers, sentences, crashes and
+// hangs each end as they should, and a crash leaves the next request a fresh child.
+void TestDicom::childWorkerContainsCrashes()
+{
+    ChildWorker worker(
+        [](const std::vector<char> &request, std::vector<char> &answer) {
+            const std::string what(request.begin(), request.end());
+            if (what == "crash")
+                std::raise(SIGSEGV);
+            if (what == "abort")
+                std::abort();
+            if (what == "throw")
+                throw EngineError("The file 'x.dcm' is damaged.");
+            if (what == "hang")
+                ::sleep(30);
+            if (what == "pid") {
+                const std::string pid = std::to_string(::getpid());
+                answer.assign(pid.begin(), pid.end());
+                return;
+            }
+            answer.assign(what.rbegin(), what.rend());
+            answer.resize(answer.size() + 3 * 1024 * 1024, 'x'); // larger than a socket's buffer
+        },
+        1);
+    const auto call = [&](const std::string &what, std::vector<char> &answer) {
+        return worker.call(std::vector<char>(what.begin(), what.end()), answer);
+    };
+    std::vector<char> answer;
+    auto outcome = call("abc", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Finished);
+    QCOMPARE(answer.size(), std::size_t(3 + 3 * 1024 * 1024));
+    QCOMPARE(std::string(answer.begin(), answer.begin() + 3), std::string("cba"));
+    call("pid", answer);
+    const std::string firstChild(answer.begin(), answer.end());
+    QVERIFY(firstChild != std::to_string(::getpid()));
+    call("pid", answer);
+    QCOMPARE(std::string(answer.begin(), answer.end()), firstChild); // one child serves the requests
+
+    outcome = call("throw", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Failed);
+    QCOMPARE(outcome.sentence, std::string("The file 'x.dcm' is damaged."));
+    QVERIFY(answer.empty());
+
+    outcome = call("crash", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Crashed);
+    QVERIFY2(outcome.sentence.find("crashed (signal 11") == 0, outcome.sentence.c_str());
+    call("pid", answer);
+    QVERIFY(std::string(answer.begin(), answer.end()) != firstChild); // a fresh child after the crash
+
+    outcome = call("abort", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Crashed);
+    QVERIFY2(outcome.sentence.find("crashed (signal 6") == 0, outcome.sentence.c_str());
+
+    QElapsedTimer timer;
+    timer.start();
+    outcome = call("hang", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::TimedOut);
+    QVERIFY(timer.elapsed() < 10000);
+    outcome = call("abc", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Finished);
+}
+
+void TestDicom::compressedSeriesDecodedInAChild_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("jpeg lossless files") << DicomWriteOptions::Compression::JpegLossless << false;
+    QTest::newRow("jpeg-ls files") << DicomWriteOptions::Compression::JpegLs << false;
+    QTest::newRow("jpeg 2000 multi-frame") << DicomWriteOptions::Compression::Jpeg2000Lossless << true;
+}
+
+// Compressed pixel data is decoded by GDCM in a child process; the values come
+// back exact, and a decoder that crashes fails the read with a sentence naming
+// the file while this process goes on (MRI_TEST_CRASH_CHILD makes the child abort).
+void TestDicom::compressedSeriesDecodedInAChild()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    QFETCH(bool, multiFrame);
+    QTemporaryDir dir;
+    const fs::path folder = fs::path(dir.path().toStdString()) / "series";
+    const ScanVolume volume = makeVolume(PixelKind::Unsigned12);
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, compression, multiFrame));
+    const ScanVolume read = readDicom(folder);
+    QCOMPARE(read.voxels, volume.voxels);
+
+    qputenv("MRI_TEST_CRASH_CHILD", "1");
+    std::string sentence;
+    try {
+        readDicom(folder);
+    } catch (const EngineError &problem) {
+        sentence = problem.what();
+    }
+    qunsetenv("MRI_TEST_CRASH_CHILD");
+    qInfo().noquote() << QString::fromStdString(sentence);
+    QVERIFY2(sentence.find("could not be decoded: GDCM's decoder for its transfer syntax") != std::string::npos,
+             sentence.c_str());
+    QVERIFY2(sentence.find(folder.string() + "/IM0001.dcm") != std::string::npos, sentence.c_str());
+    QVERIFY2(sentence.find("crashed (signal 6") != std::string::npos, sentence.c_str());
+    QCOMPARE(readDicom(folder).voxels, volume.voxels); // and the next read is whole again
 }
 
 QTEST_GUILESS_MAIN(TestDicom)
