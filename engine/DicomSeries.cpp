@@ -1342,6 +1342,27 @@ void checkPixelData(const fs::path &file)
                       + std::to_string(bitsAllocated) + " bits allocated) needs " + wanted + ".");
 }
 
+// Refusals of decodeFile() and readDicomFolder(), as functions of their own.
+[[noreturn]] void throwColour(const ImageHeader &header, const fs::path &file)
+{
+    throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
+                      + ") image; only greyscale scans can be enhanced.");
+}
+
+[[noreturn]] void throwNoPixels(const fs::path &file)
+{
+    throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+}
+
+void checkSameFormat(const ImageHeader &first, const ImageHeader &slice, const fs::path &folder,
+                     const fs::path &sliceFile, const fs::path &firstFile)
+{
+    if (slice.bitsAllocated != first.bitsAllocated || slice.bitsStored != first.bitsStored
+        || slice.isSigned != first.isSigned)
+        throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(sliceFile)
+                          + " differs from " + named(firstFile) + ".");
+}
+
 // One file's frames (all of them), decoded: frame-major stored values. Kept
 // from file to file of a series so that its buffers are allocated once (fresh
 // large allocations cost a page fault per page).
@@ -1423,8 +1444,7 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
     const gdcm::Pixmap &image = reader.GetPixmap();
     const gdcm::PixelFormat &format = image.GetPixelFormat();
     if (format.GetSamplesPerPixel() != 1 || header.samplesPerPixel != 1)
-        throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
-                          + ") image; only greyscale scans can be enhanced.");
+        throwColour(header, file);
     // The buffer's layout is GDCM's; the header's BitsStored and sign say what
     // the values mean (a JPEG 2000 stream may declare other ones, as pydicom
     // also goes by the header).
@@ -1439,7 +1459,7 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
         header.frameHeaders.resize(static_cast<std::size_t>(frames), header.frameHeaders.front());
     }
     if (header.rows <= 0 || header.columns <= 0)
-        throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+        throwNoPixels(file);
     if (header.bitsAllocated != 8 && header.bitsAllocated != 16 && header.bitsAllocated != 32)
         throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
                           + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
@@ -1472,13 +1492,9 @@ double fallbackSliceSpacing(const ImageHeader &header)
     return header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices : header.sliceThickness;
 }
 
-// A single DICOM file: one slice, or every frame of a multi-frame file.
-ScanVolume readDicomFile(const fs::path &file)
+// A file's frames as slices, in frame order; one orientation for all of them.
+std::vector<SliceSource> frameSlicesOf(const ImageHeader &header, const fs::path &file)
 {
-    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
-    DecodedFile decoded;
-    decodeFile(file, decoded, &volume);
-    const auto &header = decoded.header;
     std::vector<SliceSource> slices;
     for (int frame = 0; frame < header.frames; ++frame) {
         const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
@@ -1489,6 +1505,17 @@ ScanVolume readDicomFile(const fs::path &file)
                               + std::to_string(frame + 1) + " and frame 1).");
         slices.push_back({file, frame, geometry, frame});
     }
+    return slices;
+}
+
+// A single DICOM file: one slice, or every frame of a multi-frame file.
+ScanVolume readDicomFile(const fs::path &file)
+{
+    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
+    DecodedFile decoded;
+    decodeFile(file, decoded, &volume);
+    const auto &header = decoded.header;
+    std::vector<SliceSource> slices = frameSlicesOf(header, file);
     const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
     const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
     for (int frame = 0; frame < header.frames; ++frame) {
@@ -1538,7 +1565,16 @@ std::string scannedValue(const gdcm::Scanner &scanner, const std::string &file, 
     return value ? trimmed(value) : std::string();
 }
 
-ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+// The series of `folder` that readDicomFolder() reads (`seriesUid` picks
+// one), found and checked from the files' headers before any pixel is read.
+struct FolderSeries
+{
+    std::vector<std::string> files;  // the series' files
+    std::vector<SliceSource> slices; // in position order; empty for one file, read on its own
+    double distance = 0.0;           // sortSlices()'s
+};
+
+FolderSeries findFolderSeries(const fs::path &folder, const std::string &seriesUid)
 {
     std::vector<std::string> files;
     std::error_code error;
@@ -1592,11 +1628,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     } else {
         chosen = series.begin()->second;
     }
-    if (chosen.size() == 1) {
-        ScanVolume volume = readDicomFile(chosen.front());
-        volume.source = folder;
-        return volume;
-    }
+    if (chosen.size() == 1)
+        return {chosen, {}, 0.0};
 
     // Header checks before any pixel is decoded.
     std::vector<SliceSource> slices;
@@ -1627,8 +1660,23 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
         slices.push_back(slice);
     }
 
-    // Pixels, in slice order (the slice distance falls back to the header's in fillGeometry()).
+    // The slice distance falls back to the header's in fillGeometry().
     const double distance = sortSlices(slices, folder, 0.0);
+    return {chosen, slices, distance};
+}
+
+ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+{
+    const FolderSeries series = findFolderSeries(folder, seriesUid);
+    if (series.slices.empty()) {
+        ScanVolume volume = readDicomFile(series.files.front());
+        volume.source = folder;
+        return volume;
+    }
+
+    // Pixels, in slice order.
+    const auto &slices = series.slices;
+    const double distance = series.distance;
     ScanVolume volume;
     volume.source = folder;
     ImageHeader firstHeader;
@@ -1640,11 +1688,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
             firstHeader = decoded.header;
             frameSize = static_cast<std::size_t>(firstHeader.rows) * firstHeader.columns;
             volume.voxels.resize(frameSize * slices.size());
-        } else if (decoded.header.bitsAllocated != firstHeader.bitsAllocated
-                   || decoded.header.bitsStored != firstHeader.bitsStored
-                   || decoded.header.isSigned != firstHeader.isSigned) {
-            throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(slices[z].file)
-                              + " differs from " + named(slices[0].file) + ".");
+        } else {
+            checkSameFormat(firstHeader, decoded.header, folder, slices[z].file, slices[0].file);
         }
         if (decoded.values.size() != frameSize)
             throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
@@ -1658,6 +1703,17 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     for (const auto &slice : slices)
         volume.sliceFiles.push_back(slice.file);
     return volume;
+}
+
+// True for a folder; the sentence for a path that does not exist.
+bool isExistingFolder(const fs::path &fileOrFolder)
+{
+    std::error_code error;
+    if (fs::is_directory(fileOrFolder, error))
+        return true;
+    if (!fs::exists(fileOrFolder, error))
+        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
+    return false;
 }
 
 // ---- writing ----
@@ -2058,11 +2114,8 @@ std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
 ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
 {
     quietGdcm();
-    std::error_code error;
-    if (fs::is_directory(fileOrFolder, error))
+    if (isExistingFolder(fileOrFolder))
         return readDicomFolder(fileOrFolder, seriesUid);
-    if (!fs::exists(fileOrFolder, error))
-        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
     return readDicomFile(fileOrFolder);
 }
 
