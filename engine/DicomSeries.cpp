@@ -1245,10 +1245,12 @@ void checkEncoding(const fs::path &file)
 // samples x bits allocated, or for compressed syntaxes the fragments against
 // the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
 // short with zeros, and would decode a damaged file as if it were whole. Also
-// refuses what would make GDCM abort (checkFrameHeader()).
-void checkPixelData(const fs::path &file)
+// refuses what would make GDCM abort (checkFrameHeader()). The file's
+// encoding is checked first (checkEncoding()) unless the caller has.
+void checkPixelData(const fs::path &file, bool encodingChecked = false)
 {
-    checkEncoding(file);
+    if (!encodingChecked)
+        checkEncoding(file);
     std::ifstream stream(file, std::ios::binary);
     if (!stream)
         return; // decodeFile() says why
@@ -1342,7 +1344,7 @@ void checkPixelData(const fs::path &file)
                       + std::to_string(bitsAllocated) + " bits allocated) needs " + wanted + ".");
 }
 
-// Refusals of decodeFile() and readDicomFolder(), as functions of their own.
+// Refusals of decodeFile() and readDicomFolder() that readDicomHeader() makes too, from the headers.
 [[noreturn]] void throwColour(const ImageHeader &header, const fs::path &file)
 {
     throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
@@ -1714,6 +1716,93 @@ bool isExistingFolder(const fs::path &fileOrFolder)
     if (!fs::exists(fileOrFolder, error))
         throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
     return false;
+}
+
+// ---- headers only (readDicomHeader()) ----
+
+// The header decodeFile() would decode `file` with and its refusals that
+// need no pixels: the pixel data's length first (checkPixelData();
+// `encodingChecked`: findFolderSeries() checked the file's encoding), then
+// the data set up to Pixel Data, whose value is not read. `facts`, when
+// given, receives the header facts (fillFacts()).
+ImageHeader checkedHeaderOf(const fs::path &file, bool encodingChecked, ScanVolume *facts = nullptr)
+{
+    checkPixelData(file, encodingChecked);
+    std::ifstream stream(file, std::ios::binary);
+    gdcm::Reader reader;
+    reader.SetStream(stream);
+    if (!stream || !reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        throwUnreadable(file);
+    const gdcm::DataSet &dataSet = reader.GetFile().GetDataSet();
+    // Pixel Data, being skipped, is not in the data set: the reader stopped
+    // on it when the stream is good and nothing past it was read.
+    const bool atPixelData = stream.good() && (dataSet.IsEmpty() || dataSet.GetDES().rbegin()->GetTag() < kPixelData);
+    if (!atPixelData)
+        throwUnreadable(file);
+    ImageHeader header = headerOf(dataSet);
+    if (header.samplesPerPixel != 1)
+        throwColour(header, file);
+    if (header.rows <= 0 || header.columns <= 0)
+        throwNoPixels(file);
+    if (header.bitsStored <= 0 || header.bitsStored > header.bitsAllocated)
+        header.bitsStored = header.bitsAllocated;
+    if (facts)
+        fillFacts(*facts, dataSet, header);
+    return header;
+}
+
+ScanHeader scanHeaderOf(const ScanVolume &volume, const ImageHeader &header, int fileCount)
+{
+    ScanHeader result;
+    result.format = ScanFormat::Dicom;
+    result.source = volume.source;
+    result.size = volume.size;
+    result.spacing = volume.spacing;
+    result.bitsAllocated = header.bitsAllocated;
+    result.bitsStored = header.bitsStored;
+    result.dataType = (header.isSigned ? "int" : "uint") + std::to_string(header.bitsAllocated);
+    result.patientId = volume.patientId;
+    result.studyDate = volume.studyDate;
+    result.seriesDescription = volume.seriesDescription;
+    result.seriesInstanceUid = volume.seriesInstanceUid;
+    result.fileCount = fileCount;
+    return result;
+}
+
+// As readDicomFile(), without the pixels.
+ScanHeader readDicomFileHeader(const fs::path &file)
+{
+    ScanVolume volume; // geometry and facts; no voxels
+    const ImageHeader header = checkedHeaderOf(file, false, &volume);
+    std::vector<SliceSource> slices = frameSlicesOf(header, file);
+    const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
+    volume.source = file;
+    fillGeometry(volume, header, slices, distance);
+    return scanHeaderOf(volume, header, 1);
+}
+
+// As readDicomFolder(), without the pixels: every file's header is checked
+// in the order readDicomFolder() decodes them, so the first problem is the same.
+ScanHeader readDicomFolderHeader(const fs::path &folder, const std::string &seriesUid)
+{
+    const FolderSeries series = findFolderSeries(folder, seriesUid);
+    if (series.slices.empty()) {
+        ScanHeader header = readDicomFileHeader(series.files.front());
+        header.source = folder;
+        return header;
+    }
+    ScanVolume volume;
+    ImageHeader first;
+    for (std::size_t z = 0; z < series.slices.size(); ++z) {
+        const ImageHeader header = checkedHeaderOf(series.slices[z].file, true, z == 0 ? &volume : nullptr);
+        if (z == 0)
+            first = header;
+        else
+            checkSameFormat(first, header, folder, series.slices[z].file, series.slices[0].file);
+    }
+    volume.source = folder;
+    fillGeometry(volume, first, series.slices, series.distance);
+    return scanHeaderOf(volume, first, static_cast<int>(series.slices.size()));
 }
 
 // ---- writing ----
@@ -2117,6 +2206,14 @@ ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
     if (isExistingFolder(fileOrFolder))
         return readDicomFolder(fileOrFolder, seriesUid);
     return readDicomFile(fileOrFolder);
+}
+
+ScanHeader readDicomHeader(const fs::path &fileOrFolder, const std::string &seriesUid)
+{
+    quietGdcm();
+    if (isExistingFolder(fileOrFolder))
+        return readDicomFolderHeader(fileOrFolder, seriesUid);
+    return readDicomFileHeader(fileOrFolder);
 }
 
 namespace {
