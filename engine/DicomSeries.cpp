@@ -1247,11 +1247,13 @@ void checkEncoding(const fs::path &file)
 // samples x bits allocated, or for compressed syntaxes the fragments against
 // the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
 // short with zeros, and would decode a damaged file as if it were whole. Also
-// refuses what would make GDCM abort (checkFrameHeader()). Returns the data
-// set's transfer syntax (TS_END where it was not reached).
-gdcm::TransferSyntax checkPixelData(const fs::path &file)
+// refuses what would make GDCM abort (checkFrameHeader()). The file's
+// encoding is checked first (checkEncoding()) unless the caller has. Returns
+// the data set's transfer syntax (TS_END where it was not reached).
+gdcm::TransferSyntax checkPixelData(const fs::path &file, bool encodingChecked = false)
 {
-    checkEncoding(file);
+    if (!encodingChecked)
+        checkEncoding(file);
     std::ifstream stream(file, std::ios::binary);
     if (!stream)
         return gdcm::TransferSyntax::TS_END; // decodeFile() says why
@@ -1345,6 +1347,27 @@ gdcm::TransferSyntax checkPixelData(const fs::path &file)
                       + std::to_string(bitsAllocated) + " bits allocated) needs " + wanted + ".");
 }
 
+// Refusals of decodeFile() and readDicomFolder() that readDicomHeader() makes too, from the headers.
+[[noreturn]] void throwColour(const ImageHeader &header, const fs::path &file)
+{
+    throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
+                      + ") image; only greyscale scans can be enhanced.");
+}
+
+[[noreturn]] void throwNoPixels(const fs::path &file)
+{
+    throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+}
+
+void checkSameFormat(const ImageHeader &first, const ImageHeader &slice, const fs::path &folder,
+                     const fs::path &sliceFile, const fs::path &firstFile)
+{
+    if (slice.bitsAllocated != first.bitsAllocated || slice.bitsStored != first.bitsStored
+        || slice.isSigned != first.isSigned)
+        throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(sliceFile)
+                          + " differs from " + named(firstFile) + ".");
+}
+
 // One file's frames (all of them), decoded: frame-major stored values. Kept
 // from file to file of a series so that its buffers are allocated once (fresh
 // large allocations cost a page fault per page).
@@ -1420,8 +1443,7 @@ void decodePixmap(const gdcm::PixmapReader &reader, const fs::path &file, Decode
     const gdcm::Pixmap &image = reader.GetPixmap();
     const gdcm::PixelFormat &format = image.GetPixelFormat();
     if (format.GetSamplesPerPixel() != 1 || header.samplesPerPixel != 1)
-        throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
-                          + ") image; only greyscale scans can be enhanced.");
+        throwColour(header, file);
     // The buffer's layout is GDCM's; the header's BitsStored and sign say what
     // the values mean (a JPEG 2000 stream may declare other ones, as pydicom
     // also goes by the header).
@@ -1436,7 +1458,7 @@ void decodePixmap(const gdcm::PixmapReader &reader, const fs::path &file, Decode
         header.frameHeaders.resize(static_cast<std::size_t>(frames), header.frameHeaders.front());
     }
     if (header.rows <= 0 || header.columns <= 0)
-        throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+        throwNoPixels(file);
     if (header.bitsAllocated != 8 && header.bitsAllocated != 16 && header.bitsAllocated != 32)
         throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
                           + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
@@ -1609,13 +1631,9 @@ double fallbackSliceSpacing(const ImageHeader &header)
     return header.spacingBetweenSlices > 0 ? header.spacingBetweenSlices : header.sliceThickness;
 }
 
-// A single DICOM file: one slice, or every frame of a multi-frame file.
-ScanVolume readDicomFile(const fs::path &file)
+// A file's frames as slices, in frame order; one orientation for all of them.
+std::vector<SliceSource> frameSlicesOf(const ImageHeader &header, const fs::path &file)
 {
-    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
-    DecodedFile decoded;
-    decodeFile(file, decoded, &volume);
-    const auto &header = decoded.header;
     std::vector<SliceSource> slices;
     for (int frame = 0; frame < header.frames; ++frame) {
         const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
@@ -1626,6 +1644,17 @@ ScanVolume readDicomFile(const fs::path &file)
                               + std::to_string(frame + 1) + " and frame 1).");
         slices.push_back({file, frame, geometry, frame});
     }
+    return slices;
+}
+
+// A single DICOM file: one slice, or every frame of a multi-frame file.
+ScanVolume readDicomFile(const fs::path &file)
+{
+    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
+    DecodedFile decoded;
+    decodeFile(file, decoded, &volume);
+    const auto &header = decoded.header;
+    std::vector<SliceSource> slices = frameSlicesOf(header, file);
     const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
     const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
     for (int frame = 0; frame < header.frames; ++frame) {
@@ -1675,7 +1704,16 @@ std::string scannedValue(const gdcm::Scanner &scanner, const std::string &file, 
     return value ? trimmed(value) : std::string();
 }
 
-ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+// The series of `folder` that readDicomFolder() reads (`seriesUid` picks
+// one), found and checked from the files' headers before any pixel is read.
+struct FolderSeries
+{
+    std::vector<std::string> files;  // the series' files
+    std::vector<SliceSource> slices; // in position order; empty for one file, read on its own
+    double distance = 0.0;           // sortSlices()'s
+};
+
+FolderSeries findFolderSeries(const fs::path &folder, const std::string &seriesUid)
 {
     std::vector<std::string> files;
     std::error_code error;
@@ -1729,11 +1767,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     } else {
         chosen = series.begin()->second;
     }
-    if (chosen.size() == 1) {
-        ScanVolume volume = readDicomFile(chosen.front());
-        volume.source = folder;
-        return volume;
-    }
+    if (chosen.size() == 1)
+        return {chosen, {}, 0.0};
 
     // Header checks before any pixel is decoded.
     std::vector<SliceSource> slices;
@@ -1764,8 +1799,23 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
         slices.push_back(slice);
     }
 
-    // Pixels, in slice order (the slice distance falls back to the header's in fillGeometry()).
+    // The slice distance falls back to the header's in fillGeometry().
     const double distance = sortSlices(slices, folder, 0.0);
+    return {chosen, slices, distance};
+}
+
+ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+{
+    const FolderSeries series = findFolderSeries(folder, seriesUid);
+    if (series.slices.empty()) {
+        ScanVolume volume = readDicomFile(series.files.front());
+        volume.source = folder;
+        return volume;
+    }
+
+    // Pixels, in slice order.
+    const auto &slices = series.slices;
+    const double distance = series.distance;
     ScanVolume volume;
     volume.source = folder;
     ImageHeader firstHeader;
@@ -1777,11 +1827,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
             firstHeader = decoded.header;
             frameSize = static_cast<std::size_t>(firstHeader.rows) * firstHeader.columns;
             volume.voxels.resize(frameSize * slices.size());
-        } else if (decoded.header.bitsAllocated != firstHeader.bitsAllocated
-                   || decoded.header.bitsStored != firstHeader.bitsStored
-                   || decoded.header.isSigned != firstHeader.isSigned) {
-            throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(slices[z].file)
-                              + " differs from " + named(slices[0].file) + ".");
+        } else {
+            checkSameFormat(firstHeader, decoded.header, folder, slices[z].file, slices[0].file);
         }
         if (decoded.values.size() != frameSize)
             throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
@@ -1795,6 +1842,104 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     for (const auto &slice : slices)
         volume.sliceFiles.push_back(slice.file);
     return volume;
+}
+
+// True for a folder; the sentence for a path that does not exist.
+bool isExistingFolder(const fs::path &fileOrFolder)
+{
+    std::error_code error;
+    if (fs::is_directory(fileOrFolder, error))
+        return true;
+    if (!fs::exists(fileOrFolder, error))
+        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
+    return false;
+}
+
+// ---- headers only (readDicomHeader()) ----
+
+// The header decodeFile() would decode `file` with and its refusals that
+// need no pixels: the pixel data's length first (checkPixelData();
+// `encodingChecked`: findFolderSeries() checked the file's encoding), then
+// the data set up to Pixel Data, whose value is not read. `facts`, when
+// given, receives the header facts (fillFacts()).
+ImageHeader checkedHeaderOf(const fs::path &file, bool encodingChecked, ScanVolume *facts = nullptr)
+{
+    checkPixelData(file, encodingChecked);
+    std::ifstream stream(file, std::ios::binary);
+    gdcm::Reader reader;
+    reader.SetStream(stream);
+    if (!stream || !reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        throwUnreadable(file);
+    const gdcm::DataSet &dataSet = reader.GetFile().GetDataSet();
+    // Pixel Data, being skipped, is not in the data set: the reader stopped
+    // on it when the stream is good and nothing past it was read.
+    const bool atPixelData = stream.good() && (dataSet.IsEmpty() || dataSet.GetDES().rbegin()->GetTag() < kPixelData);
+    if (!atPixelData)
+        throwUnreadable(file);
+    ImageHeader header = headerOf(dataSet);
+    if (header.samplesPerPixel != 1)
+        throwColour(header, file);
+    if (header.rows <= 0 || header.columns <= 0)
+        throwNoPixels(file);
+    if (header.bitsStored <= 0 || header.bitsStored > header.bitsAllocated)
+        header.bitsStored = header.bitsAllocated;
+    if (facts)
+        fillFacts(*facts, dataSet, header);
+    return header;
+}
+
+ScanHeader scanHeaderOf(const ScanVolume &volume, const ImageHeader &header, int fileCount)
+{
+    ScanHeader result;
+    result.format = ScanFormat::Dicom;
+    result.source = volume.source;
+    result.size = volume.size;
+    result.spacing = volume.spacing;
+    result.bitsAllocated = header.bitsAllocated;
+    result.bitsStored = header.bitsStored;
+    result.dataType = (header.isSigned ? "int" : "uint") + std::to_string(header.bitsAllocated);
+    result.patientId = volume.patientId;
+    result.studyDate = volume.studyDate;
+    result.seriesDescription = volume.seriesDescription;
+    result.seriesInstanceUid = volume.seriesInstanceUid;
+    result.fileCount = fileCount;
+    return result;
+}
+
+// As readDicomFile(), without the pixels.
+ScanHeader readDicomFileHeader(const fs::path &file)
+{
+    ScanVolume volume; // geometry and facts; no voxels
+    const ImageHeader header = checkedHeaderOf(file, false, &volume);
+    std::vector<SliceSource> slices = frameSlicesOf(header, file);
+    const double distance = sortSlices(slices, file, fallbackSliceSpacing(header));
+    volume.source = file;
+    fillGeometry(volume, header, slices, distance);
+    return scanHeaderOf(volume, header, 1);
+}
+
+// As readDicomFolder(), without the pixels: every file's header is checked
+// in the order readDicomFolder() decodes them, so the first problem is the same.
+ScanHeader readDicomFolderHeader(const fs::path &folder, const std::string &seriesUid)
+{
+    const FolderSeries series = findFolderSeries(folder, seriesUid);
+    if (series.slices.empty()) {
+        ScanHeader header = readDicomFileHeader(series.files.front());
+        header.source = folder;
+        return header;
+    }
+    ScanVolume volume;
+    ImageHeader first;
+    for (std::size_t z = 0; z < series.slices.size(); ++z) {
+        const ImageHeader header = checkedHeaderOf(series.slices[z].file, true, z == 0 ? &volume : nullptr);
+        if (z == 0)
+            first = header;
+        else
+            checkSameFormat(first, header, folder, series.slices[z].file, series.slices[0].file);
+    }
+    volume.source = folder;
+    fillGeometry(volume, first, series.slices, series.distance);
+    return scanHeaderOf(volume, first, static_cast<int>(series.slices.size()));
 }
 
 // ---- writing ----
@@ -2196,12 +2341,17 @@ ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
 {
     DecoderSession decoderSession; // compressed files are decoded in one child for the call
     quietGdcm();
-    std::error_code error;
-    if (fs::is_directory(fileOrFolder, error))
+    if (isExistingFolder(fileOrFolder))
         return readDicomFolder(fileOrFolder, seriesUid);
-    if (!fs::exists(fileOrFolder, error))
-        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
     return readDicomFile(fileOrFolder);
+}
+
+ScanHeader readDicomHeader(const fs::path &fileOrFolder, const std::string &seriesUid)
+{
+    quietGdcm();
+    if (isExistingFolder(fileOrFolder))
+        return readDicomFolderHeader(fileOrFolder, seriesUid);
+    return readDicomFileHeader(fileOrFolder);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "ChildWorker.h"
 #include "DicomSeries.h"
 #include "EngineError.h"
+#include "ScanHeader.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>
@@ -15,6 +16,7 @@
 #include <gdcmWriter.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -22,6 +24,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -123,7 +126,34 @@ std::string metaStringOf(const fs::path &file, uint16_t element)
     return stringOf(reader.GetFile().GetHeader(), 0x0002, element);
 }
 
-// Rewrites one file's data set through GDCM after `edit`.
+// What the header read reports against what the full read gave.
+void compareHeader(const ScanHeader &header, const ScanVolume &read)
+{
+    QCOMPARE(header.format, ScanFormat::Dicom);
+    QCOMPARE(header.source, read.source);
+    QCOMPARE(header.size, read.size);
+    for (int axis = 0; axis < 3; ++axis)
+        QVERIFY2(std::abs(header.spacing[axis] - read.spacing[axis]) < 1e-9,
+                 qPrintable(QString("spacing %1: %2 vs %3").arg(axis).arg(header.spacing[axis]).arg(read.spacing[axis])));
+    QCOMPARE(std::ldexp(1.0, header.bitsStored) - 1.0, read.dataRange);
+    QCOMPARE(header.patientId, read.patientId);
+    QCOMPARE(header.studyDate, read.studyDate);
+    QCOMPARE(header.seriesDescription, read.seriesDescription);
+    QCOMPARE(header.seriesInstanceUid, read.seriesInstanceUid);
+    QCOMPARE(static_cast<std::size_t>(header.fileCount), read.sliceFiles.size());
+}
+
+// The sentence readScanHeader() throws for `path`; "no error" when it reads it.
+QString headerErrorOf(const fs::path &path, const std::string &seriesUid = {})
+{
+    try {
+        readScanHeader(path, seriesUid);
+    } catch (const EngineError &error) {
+        return QString::fromStdString(error.what());
+    }
+    return QStringLiteral("no error");
+}
+
 } // namespace
 
 class TestDicom : public QObject
@@ -153,6 +183,8 @@ private slots:
     void childWorkerContainsCrashes();
     void compressedSeriesDecodedInAChild_data();
     void compressedSeriesDecodedInAChild();
+    void headerOfFiveHundredFilesIsQuick_data();
+    void headerOfFiveHundredFilesIsQuick();
 
 private:
     fs::path dir() const { return fs::path(m_dir.path().toStdString()); }
@@ -216,12 +248,19 @@ void TestDicom::roundTrip()
     QCOMPARE(read.seriesDescription, std::string("T1 test"));
     QVERIFY(!read.seriesInstanceUid.empty());
     QCOMPARE(read.sliceFiles.size(), multiFrame ? std::size_t{1} : std::size_t{5});
+    // The headers alone tell the same.
+    const ScanHeader header = readScanHeader(folder);
+    compareHeader(header, read);
+    QCOMPARE(header.bitsAllocated, pixelKind == PixelKind::Unsigned8 ? 8 : 16);
+    const char *dataType = pixelKind == PixelKind::Signed16 ? "int16" : pixelKind == PixelKind::Unsigned8 ? "uint8" : "uint16";
+    QCOMPARE(header.dataType, std::string(dataType));
 
     // The single multi-frame file reads the same on its own.
     if (multiFrame) {
         const ScanVolume file = readDicom(read.sliceFiles.front());
         QCOMPARE(file.source, read.sliceFiles.front());
         QVERIFY(file.voxels == volume.voxels);
+        compareHeader(readScanHeader(read.sliceFiles.front()), file);
     }
     // The transfer syntax asked for is the one written.
     const std::string syntax = metaStringOf(filesIn(folder).front(), 0x0010);
@@ -685,6 +724,8 @@ void TestDicom::badInput()
         qInfo().noquote() << QString::fromStdString(message);
         QVERIFY2(message.find(named.string()) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
+        // Each problem is found from the headers, in the same sentence.
+        QCOMPARE(headerErrorOf(readPath), QString::fromStdString(message));
     }
 }
 
@@ -765,6 +806,7 @@ void TestDicom::truncatedPixelData()
         qInfo().noquote() << QString::fromStdString(message);
         QVERIFY2(message.find("'" + damaged.string() + "'" + expected.toStdString()) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
+        QCOMPARE(headerErrorOf(readPath), QString::fromStdString(message));
     }
 }
 
@@ -786,12 +828,15 @@ void TestDicom::severalSeriesInOneFolder()
         QVERIFY2(message.find(folder.string()) != std::string::npos && message.find("2 DICOM series") != std::string::npos
                      && message.find("series_uid") != std::string::npos,
                  error.what());
+        QCOMPARE(headerErrorOf(folder), QString::fromStdString(message));
     }
     const std::string uid = readDicom(second).seriesInstanceUid;
     const ScanVolume picked = readDicom(folder, uid);
     QCOMPARE(picked.size, other.size);
     QVERIFY(picked.voxels == other.voxels);
+    compareHeader(readScanHeader(folder, uid), picked);
     QVERIFY_THROWS_EXCEPTION(EngineError, readDicom(folder, "1.2.3.4"));
+    QVERIFY(headerErrorOf(folder, "1.2.3.4").contains("holds no DICOM series with SeriesInstanceUID 1.2.3.4"));
 }
 
 void TestDicom::findsSeries()
@@ -949,6 +994,63 @@ void TestDicom::compressedSeriesDecodedInAChild()
     QVERIFY2(sentence.find(folder.string() + "/IM0001.dcm") != std::string::npos, sentence.c_str());
     QVERIFY2(sentence.find("crashed (signal 6") != std::string::npos, sentence.c_str());
     QCOMPARE(readDicom(folder).voxels, volume.voxels); // and the next read is whole again
+}
+
+void TestDicom::headerOfFiveHundredFilesIsQuick_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::newRow("raw") << DicomWriteOptions::Compression::None;
+    QTest::newRow("jpeg-ls") << DicomWriteOptions::Compression::JpegLs;
+}
+
+// Opening a dataset in mri-studio reads headers only (readScanHeader): a
+// 500-file series gives its size, and a file of it cut short the full read's
+// sentence, without a pixel decoded.
+void TestDicom::headerOfFiveHundredFilesIsQuick()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    const ScanVolume volume = makeVolume(PixelKind::Unsigned12, 64, 64, 500);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, compression, false));
+    QElapsedTimer timer;
+    qint64 first = 0;
+    qint64 best = std::numeric_limits<qint64>::max();
+    ScanHeader header;
+    for (int repeat = 0; repeat < 3; ++repeat) {
+        timer.start();
+        header = readScanHeader(folder);
+        const qint64 elapsed = timer.elapsed();
+        first = repeat == 0 ? elapsed : first;
+        best = std::min(best, elapsed);
+    }
+    timer.start();
+    const ScanVolume read = readDicom(folder);
+    const qint64 fullMs = timer.elapsed();
+    QCOMPARE(header.size, (std::array<int, 4>{64, 64, 500, 1}));
+    compareHeader(header, read);
+    qInfo("500 files of 64x64 (%s): readScanHeader %lld ms (first of 3), %lld ms (best); readDicom %lld ms",
+          QTest::currentDataTag(), static_cast<long long>(first), static_cast<long long>(best),
+          static_cast<long long>(fullMs));
+#if defined(__SANITIZE_ADDRESS__)
+    const qint64 bound = 5000; // the sanitizer job: instrumented code runs several times slower
+#else
+    const qint64 bound = 1000;
+#endif
+    QVERIFY2(first < bound, qPrintable(QString("%1 ms").arg(first)));
+
+    // A file in the middle cut short: the full read's sentence, from the headers.
+    const fs::path cut = filesIn(folder)[250];
+    fs::resize_file(cut, fs::file_size(cut) - 100);
+    QString expected;
+    try {
+        readDicom(folder);
+    } catch (const EngineError &error) {
+        expected = QString::fromStdString(error.what());
+    }
+    QVERIFY2(expected.contains(QString::fromStdString("'" + cut.string() + "' is cut short")), qPrintable(expected));
+    timer.start();
+    QCOMPARE(headerErrorOf(folder), expected);
+    qInfo("the cut file found from the headers in %lld ms", static_cast<long long>(timer.elapsed()));
 }
 
 QTEST_GUILESS_MAIN(TestDicom)
