@@ -1,6 +1,7 @@
 #include "DicomSeries.h"
 
 #include "AtomicFile.h"
+#include "ChildWorker.h"
 #include "EngineError.h"
 
 #include <gdcmDataSet.h>
@@ -18,6 +19,7 @@
 #include <gdcmTrace.h>
 #include <gdcmTransferSyntax.h>
 #include <gdcmUIDGenerator.h>
+#include <gdcmUIDs.h>
 #include <gdcmWriter.h>
 
 #include <unistd.h>
@@ -1374,18 +1376,21 @@ void checkEncoding(const fs::path &file)
 // samples x bits allocated, or for compressed syntaxes the fragments against
 // the frames) and the file's end, before GDCM reads it: GDCM fills a value cut
 // short with zeros, and would decode a damaged file as if it were whole. Also
-// refuses what would make GDCM abort (checkFrameHeader()).
-void checkPixelData(const fs::path &file)
+// refuses what would make GDCM abort (checkFrameHeader()). The file's
+// encoding is checked first (checkEncoding()) unless the caller has. Returns
+// the data set's transfer syntax (TS_END where it was not reached).
+gdcm::TransferSyntax checkPixelData(const fs::path &file, bool encodingChecked = false)
 {
-    checkEncoding(file);
+    if (!encodingChecked)
+        checkEncoding(file);
     std::ifstream stream(file, std::ios::binary);
     if (!stream)
-        return; // decodeFile() says why
+        return gdcm::TransferSyntax::TS_END; // decodeFile() says why
     gdcm::Reader reader;
     reader.SetStream(stream);
     // Stops with the stream at the pixel data's value, which is not read.
     if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
-        return;
+        return gdcm::TransferSyntax::TS_END;
     const auto &dataSet = reader.GetFile().GetDataSet();
     checkFrameHeader(dataSet.FindDataElement(kFrameIncrementPointer), dataSet.FindDataElement(kNumberOfFrames), file);
     const gdcm::TransferSyntax syntax = reader.GetFile().GetHeader().GetDataSetTransferSyntax();
@@ -1394,20 +1399,20 @@ void checkPixelData(const fs::path &file)
     const std::uint64_t fileSize = fs::file_size(file, error);
     if (error || position < 12 || syntax == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian
         || static_cast<std::uint64_t>(position) > fileSize)
-        return;
+        return syntax;
     const auto start = static_cast<std::uint64_t>(position);
     // The element's header just before its value: the tag, then (explicit VR)
     // two letters and two reserved bytes, then a 4-byte length.
     const bool bigEndian = syntax.GetSwapCode() == gdcm::SwapCode::BigEndian;
     unsigned char before[12];
     if (!readAt(stream, start - 12, before, 12))
-        return;
+        return syntax;
     const unsigned char littleTag[4] = {0xe0, 0x7f, 0x10, 0x00}, bigTag[4] = {0x7f, 0xe0, 0x00, 0x10};
     const unsigned char *tag = bigEndian ? bigTag : littleTag;
     const bool explicitHeader = std::equal(tag, tag + 4, before) && std::isupper(before[4]) && std::isupper(before[5]);
     const bool implicitHeader = std::equal(tag, tag + 4, before + 4);
     if (!explicitHeader && !implicitHeader)
-        return; // not where this check expects it: left to GDCM
+        return syntax; // not where this check expects it: left to GDCM
     const std::uint32_t length = uint32Of(before + 8, bigEndian);
 
     const int rows = unsignedShortOf(dataSet, kRows, 0);
@@ -1440,7 +1445,7 @@ void checkPixelData(const fs::path &file)
             jpeg = ImageShape{rows, columns, std::max(1, samples), bitsAllocated};
         checkFragments(stream, start, fileSize, static_cast<int>(std::min(frames, 1e9)), decoded, segments, file,
                        jpeg2000, jpegLs, jpeg);
-        return;
+        return syntax;
     }
     // GDCM reads such a value as fragments, then falls back to guessing the
     // encoding, allocating what garbage lengths claim (a fuzz finding).
@@ -1452,7 +1457,7 @@ void checkPixelData(const fs::path &file)
         throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(fileSize - start) + " of "
                           + bytesText(length) + ".");
     if (syntax.IsEncapsulated() || length == 0xffffffffu || rows <= 0 || columns <= 0 || bitsAllocated <= 0)
-        return; // GDCM refuses these
+        return syntax; // GDCM refuses these
     // YBR_FULL_422 keeps two samples a pixel: then only the element's own length is checked.
     const bool subsampled = stringOf(dataSet, kPhotometric).find("_42") != std::string::npos;
     const double expected = subsampled ? double(length)
@@ -1463,12 +1468,33 @@ void checkPixelData(const fs::path &file)
         throw EngineError(named(file) + " is cut short: its pixel data holds " + std::to_string(held) + " of "
                           + bytesText(double(held) < expected ? static_cast<std::uint64_t>(expected) : length) + ".");
     if (double(held) >= expected)
-        return;
+        return syntax;
     const std::string wanted = bytesText(static_cast<std::uint64_t>(expected));
     throw EngineError("The DICOM file " + named(file) + " has " + bytesText(length) + " of pixel data where its header ("
                       + std::to_string(columns) + "x" + std::to_string(rows) + ", "
                       + std::to_string(static_cast<long long>(frames)) + (frames == 1 ? " frame, " : " frames, ")
                       + std::to_string(bitsAllocated) + " bits allocated) needs " + wanted + ".");
+}
+
+// Refusals of decodeFile() and readDicomFolder() that readDicomHeader() makes too, from the headers.
+[[noreturn]] void throwColour(const ImageHeader &header, const fs::path &file)
+{
+    throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
+                      + ") image; only greyscale scans can be enhanced.");
+}
+
+[[noreturn]] void throwNoPixels(const fs::path &file)
+{
+    throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+}
+
+void checkSameFormat(const ImageHeader &first, const ImageHeader &slice, const fs::path &folder,
+                     const fs::path &sliceFile, const fs::path &firstFile)
+{
+    if (slice.bitsAllocated != first.bitsAllocated || slice.bitsStored != first.bitsStored
+        || slice.isSigned != first.isSigned)
+        throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(sliceFile)
+                          + " differs from " + named(firstFile) + ".");
 }
 
 // One file's frames (all of them), decoded: frame-major stored values. Kept
@@ -1537,23 +1563,16 @@ void decodeRle(const gdcm::DataElement &element, const ImageHeader &header, int 
     }
 }
 
-// `facts`, when given, receives the header facts (fillFacts()).
-void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
+// Decodes the pixels `reader` has read into `decoded` (its header from the
+// file, corrected by what GDCM's pixmap says of the buffer's layout).
+void decodePixmap(const gdcm::PixmapReader &reader, const fs::path &file, DecodedFile &decoded)
 {
-    checkPixelData(file);
-    // The pixels only: ImageReader's geometry (which this file reads itself)
-    // asserts on incomplete enhanced functional groups.
-    gdcm::PixmapReader reader;
-    reader.SetFileName(file.c_str());
-    if (!reader.Read())
-        throwUnreadable(file);
     decoded.header = headerOf(reader.GetFile().GetDataSet());
     auto &header = decoded.header;
     const gdcm::Pixmap &image = reader.GetPixmap();
     const gdcm::PixelFormat &format = image.GetPixelFormat();
     if (format.GetSamplesPerPixel() != 1 || header.samplesPerPixel != 1)
-        throw EngineError("The DICOM file " + named(file) + " is a colour (" + header.photometric
-                          + ") image; only greyscale scans can be enhanced.");
+        throwColour(header, file);
     // The buffer's layout is GDCM's; the header's BitsStored and sign say what
     // the values mean (a JPEG 2000 stream may declare other ones, as pydicom
     // also goes by the header).
@@ -1568,7 +1587,7 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
         header.frameHeaders.resize(static_cast<std::size_t>(frames), header.frameHeaders.front());
     }
     if (header.rows <= 0 || header.columns <= 0)
-        throw EngineError("The DICOM file " + named(file) + " has an image of no pixels.");
+        throwNoPixels(file);
     if (header.bitsAllocated != 8 && header.bitsAllocated != 16 && header.bitsAllocated != 32)
         throw EngineError("The DICOM file " + named(file) + " has " + std::to_string(header.bitsAllocated)
                           + "-bit pixels (a mask or an unusual format); 8, 16 and 32 bits are supported.");
@@ -1592,8 +1611,148 @@ void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = 
     }
     decoded.values.resize(count);
     appendStoredValues(pixels, count, header, decoded.values.data(), file);
+}
+
+// What a child decoding a file sends back: the layout GDCM found, then the values.
+struct DecodedLayout
+{
+    std::int32_t columns, rows, frames, bitsAllocated, bitsStored;
+};
+
+// The JPEG family's decoders in GDCM (JPEG 2000 above all: a read out of
+// bounds the fuzzer found depends on what earlier decodes left behind) run in
+// a child process: one damaged file fails its row, the run goes on, and no
+// codec state outlives a file. Ours (RLE) and uncompressed data stay here.
+bool decodesInChild(const gdcm::TransferSyntax &syntax)
+{
+    return syntax == gdcm::TransferSyntax::TS_END
+        || (syntax.IsEncapsulated() && syntax != gdcm::TransferSyntax::RLELossless);
+}
+
+// The child that decodes the files of one readDicom() call (DecoderSession);
+// none outside one, and then each file gets a child of its own.
+thread_local ChildWorker *t_decoder = nullptr;
+
+// In the child: decodes the file named by `request`; the answer is its
+// DecodedLayout, then its stored values.
+void decodeRequest(const std::vector<char> &request, std::vector<char> &answer)
+{
+    const fs::path file(std::string(request.begin(), request.end()));
+    gdcm::PixmapReader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.Read())
+        throwUnreadable(file);
+    DecodedFile decoded;
+    decodePixmap(reader, file, decoded);
+    const auto &header = decoded.header;
+    const DecodedLayout layout{header.columns, header.rows, header.frames, header.bitsAllocated, header.bitsStored};
+    const std::size_t valueBytes = decoded.values.size() * sizeof(float);
+    answer.resize(sizeof layout + valueBytes);
+    std::memcpy(answer.data(), &layout, sizeof layout);
+    std::memcpy(answer.data() + sizeof layout, decoded.values.data(), valueBytes);
+}
+
+// "1.2.840.10008.1.2.4.90 (JPEG 2000 Image Compression (Lossless Only))".
+std::string syntaxNamed(const gdcm::TransferSyntax &syntax)
+{
+    const std::string uid = trimmed(gdcm::TransferSyntax::GetTSString(syntax));
+    gdcm::UIDs known;
+    if (known.SetFromUID(uid.c_str()) && known.GetName()) {
+        const std::string name = known.GetName();
+        return uid + " (" + name.substr(0, name.find(": ")) + ")"; // without GDCM's ": Default Transfer Syntax for ..."
+    }
+    return uid;
+}
+
+// How long a decoding child may stay silent: a large multi-frame JPEG 2000
+// file takes seconds; a hang is what this catches.
+constexpr int kDecoderSilenceSeconds = 600;
+
+// One child for the files of a readDicom() call: forked at the first file
+// that needs it, ended when the call returns.
+class DecoderSession
+{
+public:
+    DecoderSession() : m_worker(decodeRequest, kDecoderSilenceSeconds), m_outer(t_decoder)
+    {
+        if (!m_outer)
+            t_decoder = &m_worker;
+    }
+    ~DecoderSession()
+    {
+        if (!m_outer)
+            t_decoder = nullptr;
+    }
+    DecoderSession(const DecoderSession &) = delete;
+    DecoderSession &operator=(const DecoderSession &) = delete;
+
+private:
+    ChildWorker m_worker;
+    ChildWorker *m_outer;
+};
+
+void decodeInChild(const fs::path &file, DecodedFile &decoded, ScanVolume *facts)
+{
+    // The header, from the data set up to the pixel data (no codec runs in this process).
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        throwUnreadable(file);
+    const std::string path = file.string();
+    const std::vector<char> request(path.begin(), path.end());
+    std::optional<ChildWorker> ownWorker;
+    ChildWorker *worker = t_decoder;
+    if (!worker)
+        worker = &ownWorker.emplace(decodeRequest, kDecoderSilenceSeconds);
+    const auto outcome = worker->call(request, decoded.buffer);
+    switch (outcome.ending) {
+    case ChildOutcome::Ending::Finished: break;
+    case ChildOutcome::Ending::Failed: throw EngineError(outcome.sentence);
+    case ChildOutcome::Ending::Crashed:
+    case ChildOutcome::Ending::TimedOut:
+        throw EngineError("The DICOM file " + named(file) + " could not be decoded: GDCM's decoder for its transfer syntax "
+                          + syntaxNamed(reader.GetFile().GetHeader().GetDataSetTransferSyntax()) + " " + outcome.sentence
+                          + ", so its compressed pixel data is probably damaged.");
+    }
+    DecodedLayout layout{};
+    if (decoded.buffer.size() < sizeof layout)
+        throwUnreadable(file);
+    std::memcpy(&layout, decoded.buffer.data(), sizeof layout);
+    decoded.header = headerOf(reader.GetFile().GetDataSet());
+    auto &header = decoded.header;
+    header.columns = layout.columns;
+    header.rows = layout.rows;
+    header.bitsAllocated = layout.bitsAllocated;
+    header.bitsStored = layout.bitsStored;
+    if (layout.frames != header.frames) {
+        header.frames = layout.frames;
+        header.frameHeaders.resize(static_cast<std::size_t>(layout.frames), header.frameHeaders.front());
+    }
+    const std::size_t count = (decoded.buffer.size() - sizeof layout) / sizeof(float);
+    if (count != static_cast<std::size_t>(header.rows) * header.columns * header.frames)
+        throwUnreadable(file);
+    decoded.values.resize(count);
+    std::memcpy(decoded.values.data(), decoded.buffer.data() + sizeof layout, count * sizeof(float));
     if (facts)
         fillFacts(*facts, reader.GetFile().GetDataSet(), header);
+}
+
+// `facts`, when given, receives the header facts (fillFacts()).
+void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
+{
+    if (decodesInChild(checkPixelData(file))) {
+        decodeInChild(file, decoded, facts);
+        return;
+    }
+    // The pixels only: ImageReader's geometry (which this file reads itself)
+    // asserts on incomplete enhanced functional groups.
+    gdcm::PixmapReader reader;
+    reader.SetFileName(file.c_str());
+    if (!reader.Read())
+        throwUnreadable(file);
+    decodePixmap(reader, file, decoded);
+    if (facts)
+        fillFacts(*facts, reader.GetFile().GetDataSet(), decoded.header);
 }
 
 double fallbackSliceSpacing(const ImageHeader &header)
@@ -1623,13 +1782,10 @@ void orderFramesByContent(std::vector<SliceSource> &slices)
     }
 }
 
-// A single DICOM file: one slice, or every frame of a multi-frame file.
-ScanVolume readDicomFile(const fs::path &file)
+// A file's frames as slices, in frame order (`order`), keyed by their Frame
+// Content (orderFramesByContent()); one orientation for all of them.
+std::vector<SliceSource> frameSlicesOf(const ImageHeader &header, const fs::path &file)
 {
-    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
-    DecodedFile decoded;
-    decodeFile(file, decoded, &volume);
-    const auto &header = decoded.header;
     std::vector<SliceSource> slices;
     for (int frame = 0; frame < header.frames; ++frame) {
         const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
@@ -1647,7 +1803,17 @@ ScanVolume readDicomFile(const fs::path &file)
         slices.push_back(std::move(slice));
     }
     orderFramesByContent(slices);
-    const SliceLayout layout = layoutSlices(slices, file, fallbackSliceSpacing(header));
+    return slices;
+}
+
+// A single DICOM file: one slice, or every frame of a multi-frame file.
+ScanVolume readDicomFile(const fs::path &file)
+{
+    ScanVolume volume; // decodeFile() checks the header first (checkPixelData())
+    DecodedFile decoded;
+    decodeFile(file, decoded, &volume);
+    const auto &header = decoded.header;
+    const SliceLayout layout = layoutSlices(frameSlicesOf(header, file), file, fallbackSliceSpacing(header));
     const std::size_t pixels = static_cast<std::size_t>(header.rows) * header.columns;
     for (int frame = 0; frame < header.frames; ++frame) {
         const auto &geometry = header.frameHeaders[static_cast<std::size_t>(frame)];
@@ -1699,7 +1865,15 @@ std::string scannedValue(const gdcm::Scanner &scanner, const std::string &file, 
     return value ? trimmed(value) : std::string();
 }
 
-ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+// The series of `folder` that readDicomFolder() reads (`seriesUid` picks
+// one), found and checked from the files' headers before any pixel is read.
+struct FolderSeries
+{
+    std::vector<std::string> files; // the series' files
+    SliceLayout layout;             // layoutSlices()'s; no slices for one file, read on its own
+};
+
+FolderSeries findFolderSeries(const fs::path &folder, const std::string &seriesUid)
 {
     std::vector<std::string> files;
     std::error_code error;
@@ -1753,11 +1927,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
     } else {
         chosen = series.begin()->second;
     }
-    if (chosen.size() == 1) {
-        ScanVolume volume = readDicomFile(chosen.front());
-        volume.source = folder;
-        return volume;
-    }
+    if (chosen.size() == 1)
+        return {chosen, {}};
 
     // Header checks before any pixel is decoded.
     std::vector<SliceSource> slices;
@@ -1797,9 +1968,22 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
         slices.push_back(slice);
     }
 
-    // Pixels, in (t, z) order (the slice distance falls back to the header's in fillGeometry()).
-    const SliceLayout layout = layoutSlices(slices, folder, 0.0);
-    slices = layout.slices;
+    // The slice distance falls back to the header's in fillGeometry().
+    return {chosen, layoutSlices(std::move(slices), folder, 0.0)};
+}
+
+ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
+{
+    const FolderSeries series = findFolderSeries(folder, seriesUid);
+    if (series.layout.slices.empty()) {
+        ScanVolume volume = readDicomFile(series.files.front());
+        volume.source = folder;
+        return volume;
+    }
+
+    // Pixels, in (t, z) order.
+    const SliceLayout &layout = series.layout;
+    const auto &slices = layout.slices;
     ScanVolume volume;
     volume.source = folder;
     ImageHeader firstHeader;
@@ -1811,11 +1995,8 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
             firstHeader = decoded.header;
             frameSize = static_cast<std::size_t>(firstHeader.rows) * firstHeader.columns;
             volume.voxels.resize(frameSize * slices.size());
-        } else if (decoded.header.bitsAllocated != firstHeader.bitsAllocated
-                   || decoded.header.bitsStored != firstHeader.bitsStored
-                   || decoded.header.isSigned != firstHeader.isSigned) {
-            throw EngineError("The DICOM series in " + named(folder) + " mixes pixel formats: " + named(slices[i].file)
-                              + " differs from " + named(slices[0].file) + ".");
+        } else {
+            checkSameFormat(firstHeader, decoded.header, folder, slices[i].file, slices[0].file);
         }
         if (decoded.values.size() != frameSize)
             throw EngineError("The DICOM series in " + named(folder) + " has slices of different sizes: "
@@ -1831,6 +2012,104 @@ ScanVolume readDicomFolder(const fs::path &folder, const std::string &seriesUid)
         volume.sliceFiles.push_back(slice.file);
     }
     return volume;
+}
+
+// True for a folder; the sentence for a path that does not exist.
+bool isExistingFolder(const fs::path &fileOrFolder)
+{
+    std::error_code error;
+    if (fs::is_directory(fileOrFolder, error))
+        return true;
+    if (!fs::exists(fileOrFolder, error))
+        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
+    return false;
+}
+
+// ---- headers only (readDicomHeader()) ----
+
+// The header decodeFile() would decode `file` with and its refusals that
+// need no pixels: the pixel data's length first (checkPixelData();
+// `encodingChecked`: findFolderSeries() checked the file's encoding), then
+// the data set up to Pixel Data, whose value is not read. `facts`, when
+// given, receives the header facts (fillFacts()).
+ImageHeader checkedHeaderOf(const fs::path &file, bool encodingChecked, ScanVolume *facts = nullptr)
+{
+    checkPixelData(file, encodingChecked);
+    std::ifstream stream(file, std::ios::binary);
+    gdcm::Reader reader;
+    reader.SetStream(stream);
+    if (!stream || !reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
+        throwUnreadable(file);
+    const gdcm::DataSet &dataSet = reader.GetFile().GetDataSet();
+    // Pixel Data, being skipped, is not in the data set: the reader stopped
+    // on it when the stream is good and nothing past it was read.
+    const bool atPixelData = stream.good() && (dataSet.IsEmpty() || dataSet.GetDES().rbegin()->GetTag() < kPixelData);
+    if (!atPixelData)
+        throwUnreadable(file);
+    ImageHeader header = headerOf(dataSet);
+    if (header.samplesPerPixel != 1)
+        throwColour(header, file);
+    if (header.rows <= 0 || header.columns <= 0)
+        throwNoPixels(file);
+    if (header.bitsStored <= 0 || header.bitsStored > header.bitsAllocated)
+        header.bitsStored = header.bitsAllocated;
+    if (facts)
+        fillFacts(*facts, dataSet, header);
+    return header;
+}
+
+ScanHeader scanHeaderOf(const ScanVolume &volume, const ImageHeader &header, int fileCount)
+{
+    ScanHeader result;
+    result.format = ScanFormat::Dicom;
+    result.source = volume.source;
+    result.size = volume.size;
+    result.spacing = volume.spacing;
+    result.bitsAllocated = header.bitsAllocated;
+    result.bitsStored = header.bitsStored;
+    result.dataType = (header.isSigned ? "int" : "uint") + std::to_string(header.bitsAllocated);
+    result.patientId = volume.patientId;
+    result.studyDate = volume.studyDate;
+    result.seriesDescription = volume.seriesDescription;
+    result.seriesInstanceUid = volume.seriesInstanceUid;
+    result.fileCount = fileCount;
+    return result;
+}
+
+// As readDicomFile(), without the pixels.
+ScanHeader readDicomFileHeader(const fs::path &file)
+{
+    ScanVolume volume; // geometry and facts; no voxels
+    const ImageHeader header = checkedHeaderOf(file, false, &volume);
+    const SliceLayout layout = layoutSlices(frameSlicesOf(header, file), file, fallbackSliceSpacing(header));
+    volume.source = file;
+    fillGeometry(volume, header, layout); // size[3]: a 4-D file's volumes
+    return scanHeaderOf(volume, header, 1);
+}
+
+// As readDicomFolder(), without the pixels: every file's header is checked
+// in the order readDicomFolder() decodes them, so the first problem is the same.
+ScanHeader readDicomFolderHeader(const fs::path &folder, const std::string &seriesUid)
+{
+    const FolderSeries series = findFolderSeries(folder, seriesUid);
+    const auto &slices = series.layout.slices; // in (t, z) order, as readDicomFolder() decodes them
+    if (slices.empty()) {
+        ScanHeader header = readDicomFileHeader(series.files.front());
+        header.source = folder;
+        return header;
+    }
+    ScanVolume volume;
+    ImageHeader first;
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+        const ImageHeader header = checkedHeaderOf(slices[i].file, true, i == 0 ? &volume : nullptr);
+        if (i == 0)
+            first = header;
+        else
+            checkSameFormat(first, header, folder, slices[i].file, slices[0].file);
+    }
+    volume.source = folder;
+    fillGeometry(volume, first, series.layout); // size[3]: a 4-D series' volumes
+    return scanHeaderOf(volume, first, static_cast<int>(slices.size()));
 }
 
 // ---- writing ----
@@ -2230,13 +2509,19 @@ std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
 
 ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
 {
+    DecoderSession decoderSession; // compressed files are decoded in one child for the call
     quietGdcm();
-    std::error_code error;
-    if (fs::is_directory(fileOrFolder, error))
+    if (isExistingFolder(fileOrFolder))
         return readDicomFolder(fileOrFolder, seriesUid);
-    if (!fs::exists(fileOrFolder, error))
-        throw EngineError("The DICOM file " + named(fileOrFolder) + " does not exist.");
     return readDicomFile(fileOrFolder);
+}
+
+ScanHeader readDicomHeader(const fs::path &fileOrFolder, const std::string &seriesUid)
+{
+    quietGdcm();
+    if (isExistingFolder(fileOrFolder))
+        return readDicomFolderHeader(fileOrFolder, seriesUid);
+    return readDicomFileHeader(fileOrFolder);
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ScanHeader.h"
 #include "ScanVolume.h"
 
 #include <filesystem>
@@ -50,6 +51,12 @@ std::vector<DicomSeriesEntry> findDicomSeries(const std::filesystem::path &folde
 // without `seriesUid`; a series of one 2-D slice where a volume is needed is
 // accepted as a volume of one slice.
 ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::string &seriesUid = {});
+
+// What readDicom() would report of the same file or folder, from the headers
+// up to Pixel Data: the checks readDicom() makes before decoding (the pixel
+// data's length on every file, the series, sizes, orientations, missing or
+// duplicated slices, colour) with the same sentences; no pixel is decoded.
+ScanHeader readDicomHeader(const std::filesystem::path &fileOrFolder, const std::string &seriesUid = {});
 
 // Every reason writeDerivedDicomSeries() would refuse `source` (read by
 // readDicom()), found from the files' headers, so that a row is refused before

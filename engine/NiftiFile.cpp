@@ -7,12 +7,15 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -619,6 +622,51 @@ ScanVolume readNiftiFile(const fs::path &file)
         volume.dataRange = std::isfinite(range) && range > 0.0 ? range : 1.0;
     }
     return volume;
+}
+
+namespace {
+
+// The length a gzip file's trailer gives (ISIZE: the last member's
+// uncompressed length modulo 2^32); none when the file is too short.
+std::optional<std::uint32_t> gzipTrailerLength(const fs::path &file, std::uint64_t fileBytes)
+{
+    std::ifstream in(file, std::ios::binary);
+    unsigned char bytes[4];
+    if (fileBytes < 18 || !in.seekg(static_cast<std::streamoff>(fileBytes - 4))
+        || !in.read(reinterpret_cast<char *>(bytes), 4))
+        return std::nullopt;
+    return std::uint32_t{bytes[0]} | (std::uint32_t{bytes[1]} << 8) | (std::uint32_t{bytes[2]} << 16)
+        | (std::uint32_t{bytes[3]} << 24);
+}
+
+} // namespace
+
+ScanHeader readNiftiHeader(const fs::path &file)
+{
+    const CheckedHeader header = checkHeader(file);
+    const NiftiImagePtr image = imageOf(file, header);
+    const HeaderFacts &facts = header.facts;
+    if (header.gzipped) {
+        // A cut .nii.gz ends in compressed data, not in the trailer that gives
+        // the header's length: read through, for the reader's own sentence.
+        const std::uint64_t needed = facts.voxOffset + facts.voxelCount * static_cast<std::uint64_t>(facts.type->bytes);
+        if (gzipTrailerLength(file, header.fileBytes) != static_cast<std::uint32_t>(needed))
+            readVoxels(file, header);
+    }
+
+    ScanVolume geometry;
+    fillGeometry(geometry, *image);
+    ScanHeader result;
+    result.format = ScanFormat::Nifti;
+    result.source = file;
+    result.size = {static_cast<int>(facts.dim[1]), static_cast<int>(facts.dim[2]), static_cast<int>(facts.dim[3]),
+                   static_cast<int>(facts.dim[4])};
+    result.spacing = geometry.spacing;
+    result.bitsAllocated = result.bitsStored = 8 * facts.type->bytes;
+    result.dataType = dataTypeName(facts.datatype);
+    for (char &c : result.dataType)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return result;
 }
 
 void writeNiftiLike(const fs::path &sourceFile, const ScanVolume &enhanced, const fs::path &target,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ScanHeader.h"
 #include "ScanVolume.h"
 
 #include <filesystem>
@@ -26,6 +27,12 @@ inline constexpr int kNiftiUInt32 = 768;
 // that is missing, not NIfTI, truncated, whose header disagrees with its size,
 // that is 2-D, RGB or complex, or larger than 2^31 voxels.
 ScanVolume readNiftiFile(const std::filesystem::path &file);
+
+// What readNiftiFile() would report of `file` but its voxels and data range,
+// from the header, with its checks of the header and of the file's size
+// (same sentences). A .nii.gz is read through only when its gzip trailer does
+// not give the length the header needs (cut, or written in several members).
+ScanHeader readNiftiHeader(const std::filesystem::path &file);
 
 // Writes `enhanced` (the voxels of a volume read from `sourceFile`, same size)
 // with the source's header: dimensions, voxel sizes, qform and sform,

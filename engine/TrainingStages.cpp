@@ -549,8 +549,14 @@ Learner::Learner(const TrainingOptions &options, const torch::Device &device, nn
     , net(newNetUnlessGiven(std::move(net), options.network, device))
     , optimizer(this->net->parameters(), torch::optim::AdamOptions(options.learningRate))
 {
-    if (optimizerState)
+    if (optimizerState) {
         optimizer.load(*optimizerState);
+        // saveCheckpoint() refuses such a state; a file written otherwise would resume into NaN.
+        const std::string bad = nn::firstNonFiniteOptimizerState(this->net, optimizer);
+        if (!bad.empty())
+            throw EngineError("'" + options.modelFile.string() + "' cannot be resumed: its optimiser state for '" + bad
+                              + "' is not a finite number; train without --resume to start afresh.");
+    }
     setLearningRate(options.learningRate);
 }
 

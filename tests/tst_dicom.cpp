@@ -1,5 +1,7 @@
+#include "ChildWorker.h"
 #include "DicomSeries.h"
 #include "EngineError.h"
+#include "ScanHeader.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>
@@ -17,14 +19,18 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace mri;
 namespace fs = std::filesystem;
@@ -121,7 +127,34 @@ std::string metaStringOf(const fs::path &file, uint16_t element)
     return stringOf(reader.GetFile().GetHeader(), 0x0002, element);
 }
 
-// Rewrites one file's data set through GDCM after `edit`.
+// What the header read reports against what the full read gave.
+void compareHeader(const ScanHeader &header, const ScanVolume &read)
+{
+    QCOMPARE(header.format, ScanFormat::Dicom);
+    QCOMPARE(header.source, read.source);
+    QCOMPARE(header.size, read.size);
+    for (int axis = 0; axis < 3; ++axis)
+        QVERIFY2(std::abs(header.spacing[axis] - read.spacing[axis]) < 1e-9,
+                 qPrintable(QString("spacing %1: %2 vs %3").arg(axis).arg(header.spacing[axis]).arg(read.spacing[axis])));
+    QCOMPARE(std::ldexp(1.0, header.bitsStored) - 1.0, read.dataRange);
+    QCOMPARE(header.patientId, read.patientId);
+    QCOMPARE(header.studyDate, read.studyDate);
+    QCOMPARE(header.seriesDescription, read.seriesDescription);
+    QCOMPARE(header.seriesInstanceUid, read.seriesInstanceUid);
+    QCOMPARE(static_cast<std::size_t>(header.fileCount), read.sliceFiles.size());
+}
+
+// The sentence readScanHeader() throws for `path`; "no error" when it reads it.
+QString headerErrorOf(const fs::path &path, const std::string &seriesUid = {})
+{
+    try {
+        readScanHeader(path, seriesUid);
+    } catch (const EngineError &error) {
+        return QString::fromStdString(error.what());
+    }
+    return QStringLiteral("no error");
+}
+
 } // namespace
 
 class TestDicom : public QObject
@@ -154,6 +187,11 @@ private slots:
     void fourDimensionalSeries();
     void unevenFourDimensionalScansAreRefused_data();
     void unevenFourDimensionalScansAreRefused();
+    void childWorkerContainsCrashes();
+    void compressedSeriesDecodedInAChild_data();
+    void compressedSeriesDecodedInAChild();
+    void headerOfFiveHundredFilesIsQuick_data();
+    void headerOfFiveHundredFilesIsQuick();
 
 private:
     fs::path dir() const { return fs::path(m_dir.path().toStdString()); }
@@ -217,12 +255,19 @@ void TestDicom::roundTrip()
     QCOMPARE(read.seriesDescription, std::string("T1 test"));
     QVERIFY(!read.seriesInstanceUid.empty());
     QCOMPARE(read.sliceFiles.size(), multiFrame ? std::size_t{1} : std::size_t{5});
+    // The headers alone tell the same.
+    const ScanHeader header = readScanHeader(folder);
+    compareHeader(header, read);
+    QCOMPARE(header.bitsAllocated, pixelKind == PixelKind::Unsigned8 ? 8 : 16);
+    const char *dataType = pixelKind == PixelKind::Signed16 ? "int16" : pixelKind == PixelKind::Unsigned8 ? "uint8" : "uint16";
+    QCOMPARE(header.dataType, std::string(dataType));
 
     // The single multi-frame file reads the same on its own.
     if (multiFrame) {
         const ScanVolume file = readDicom(read.sliceFiles.front());
         QCOMPARE(file.source, read.sliceFiles.front());
         QVERIFY(file.voxels == volume.voxels);
+        compareHeader(readScanHeader(read.sliceFiles.front()), file);
     }
     // The transfer syntax asked for is the one written.
     const std::string syntax = metaStringOf(filesIn(folder).front(), 0x0010);
@@ -686,6 +731,8 @@ void TestDicom::badInput()
         qInfo().noquote() << QString::fromStdString(message);
         QVERIFY2(message.find(named.string()) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
+        // Each problem is found from the headers, in the same sentence.
+        QCOMPARE(headerErrorOf(readPath), QString::fromStdString(message));
     }
 }
 
@@ -766,6 +813,7 @@ void TestDicom::truncatedPixelData()
         qInfo().noquote() << QString::fromStdString(message);
         QVERIFY2(message.find("'" + damaged.string() + "'" + expected.toStdString()) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
+        QCOMPARE(headerErrorOf(readPath), QString::fromStdString(message));
     }
 }
 
@@ -787,12 +835,15 @@ void TestDicom::severalSeriesInOneFolder()
         QVERIFY2(message.find(folder.string()) != std::string::npos && message.find("2 DICOM series") != std::string::npos
                      && message.find("series_uid") != std::string::npos,
                  error.what());
+        QCOMPARE(headerErrorOf(folder), QString::fromStdString(message));
     }
     const std::string uid = readDicom(second).seriesInstanceUid;
     const ScanVolume picked = readDicom(folder, uid);
     QCOMPARE(picked.size, other.size);
     QVERIFY(picked.voxels == other.voxels);
+    compareHeader(readScanHeader(folder, uid), picked);
     QVERIFY_THROWS_EXCEPTION(EngineError, readDicom(folder, "1.2.3.4"));
+    QVERIFY(headerErrorOf(folder, "1.2.3.4").contains("holds no DICOM series with SeriesInstanceUID 1.2.3.4"));
 }
 
 void TestDicom::findsSeries()
@@ -1142,6 +1193,164 @@ void TestDicom::unevenFourDimensionalScansAreRefused()
             QVERIFY2(message.find(") has " + std::string(change == "drop" ? "2: " : "4: ")) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
     }
+}
+
+// The child that runs GDCM's JPEG decoders: answers, sentences, crashes and
+// hangs each end as they should, and a crash leaves the next request a fresh child.
+void TestDicom::childWorkerContainsCrashes()
+{
+    ChildWorker worker(
+        [](const std::vector<char> &request, std::vector<char> &answer) {
+            const std::string what(request.begin(), request.end());
+            if (what == "crash")
+                std::raise(SIGSEGV);
+            if (what == "abort")
+                std::abort();
+            if (what == "throw")
+                throw EngineError("The file 'x.dcm' is damaged.");
+            if (what == "hang")
+                ::sleep(30);
+            if (what == "pid") {
+                const std::string pid = std::to_string(::getpid());
+                answer.assign(pid.begin(), pid.end());
+                return;
+            }
+            answer.assign(what.rbegin(), what.rend());
+            answer.resize(answer.size() + 3 * 1024 * 1024, 'x'); // larger than a socket's buffer
+        },
+        1);
+    const auto call = [&](const std::string &what, std::vector<char> &answer) {
+        return worker.call(std::vector<char>(what.begin(), what.end()), answer);
+    };
+    std::vector<char> answer;
+    auto outcome = call("abc", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Finished);
+    QCOMPARE(answer.size(), std::size_t(3 + 3 * 1024 * 1024));
+    QCOMPARE(std::string(answer.begin(), answer.begin() + 3), std::string("cba"));
+    call("pid", answer);
+    const std::string firstChild(answer.begin(), answer.end());
+    QVERIFY(firstChild != std::to_string(::getpid()));
+    call("pid", answer);
+    QCOMPARE(std::string(answer.begin(), answer.end()), firstChild); // one child serves the requests
+
+    outcome = call("throw", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Failed);
+    QCOMPARE(outcome.sentence, std::string("The file 'x.dcm' is damaged."));
+    QVERIFY(answer.empty());
+
+    outcome = call("crash", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Crashed);
+    QVERIFY2(outcome.sentence.find("crashed (signal 11") == 0, outcome.sentence.c_str());
+    call("pid", answer);
+    QVERIFY(std::string(answer.begin(), answer.end()) != firstChild); // a fresh child after the crash
+
+    outcome = call("abort", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Crashed);
+    QVERIFY2(outcome.sentence.find("crashed (signal 6") == 0, outcome.sentence.c_str());
+
+    QElapsedTimer timer;
+    timer.start();
+    outcome = call("hang", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::TimedOut);
+    QVERIFY(timer.elapsed() < 10000);
+    outcome = call("abc", answer);
+    QCOMPARE(outcome.ending, ChildOutcome::Ending::Finished);
+}
+
+void TestDicom::compressedSeriesDecodedInAChild_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::addColumn<bool>("multiFrame");
+    QTest::newRow("jpeg lossless files") << DicomWriteOptions::Compression::JpegLossless << false;
+    QTest::newRow("jpeg-ls files") << DicomWriteOptions::Compression::JpegLs << false;
+    QTest::newRow("jpeg 2000 multi-frame") << DicomWriteOptions::Compression::Jpeg2000Lossless << true;
+}
+
+// Compressed pixel data is decoded by GDCM in a child process; the values come
+// back exact, and a decoder that crashes fails the read with a sentence naming
+// the file while this process goes on (MRI_TEST_CRASH_CHILD makes the child abort).
+void TestDicom::compressedSeriesDecodedInAChild()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    QFETCH(bool, multiFrame);
+    QTemporaryDir dir;
+    const fs::path folder = fs::path(dir.path().toStdString()) / "series";
+    const ScanVolume volume = makeVolume(PixelKind::Unsigned12);
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, compression, multiFrame));
+    const ScanVolume read = readDicom(folder);
+    QCOMPARE(read.voxels, volume.voxels);
+
+    qputenv("MRI_TEST_CRASH_CHILD", "1");
+    std::string sentence;
+    try {
+        readDicom(folder);
+    } catch (const EngineError &problem) {
+        sentence = problem.what();
+    }
+    qunsetenv("MRI_TEST_CRASH_CHILD");
+    qInfo().noquote() << QString::fromStdString(sentence);
+    QVERIFY2(sentence.find("could not be decoded: GDCM's decoder for its transfer syntax") != std::string::npos,
+             sentence.c_str());
+    QVERIFY2(sentence.find(folder.string() + "/IM0001.dcm") != std::string::npos, sentence.c_str());
+    QVERIFY2(sentence.find("crashed (signal 6") != std::string::npos, sentence.c_str());
+    QCOMPARE(readDicom(folder).voxels, volume.voxels); // and the next read is whole again
+}
+
+void TestDicom::headerOfFiveHundredFilesIsQuick_data()
+{
+    QTest::addColumn<DicomWriteOptions::Compression>("compression");
+    QTest::newRow("raw") << DicomWriteOptions::Compression::None;
+    QTest::newRow("jpeg-ls") << DicomWriteOptions::Compression::JpegLs;
+}
+
+// Opening a dataset in mri-studio reads headers only (readScanHeader): a
+// 500-file series gives its size, and a file of it cut short the full read's
+// sentence, without a pixel decoded.
+void TestDicom::headerOfFiveHundredFilesIsQuick()
+{
+    QFETCH(DicomWriteOptions::Compression, compression);
+    const ScanVolume volume = makeVolume(PixelKind::Unsigned12, 64, 64, 500);
+    const fs::path folder = freshFolder();
+    writeDicomSeries(volume, folder, optionsFor(PixelKind::Unsigned12, compression, false));
+    QElapsedTimer timer;
+    qint64 first = 0;
+    qint64 best = std::numeric_limits<qint64>::max();
+    ScanHeader header;
+    for (int repeat = 0; repeat < 3; ++repeat) {
+        timer.start();
+        header = readScanHeader(folder);
+        const qint64 elapsed = timer.elapsed();
+        first = repeat == 0 ? elapsed : first;
+        best = std::min(best, elapsed);
+    }
+    timer.start();
+    const ScanVolume read = readDicom(folder);
+    const qint64 fullMs = timer.elapsed();
+    QCOMPARE(header.size, (std::array<int, 4>{64, 64, 500, 1}));
+    compareHeader(header, read);
+    qInfo("500 files of 64x64 (%s): readScanHeader %lld ms (first of 3), %lld ms (best); readDicom %lld ms",
+          QTest::currentDataTag(), static_cast<long long>(first), static_cast<long long>(best),
+          static_cast<long long>(fullMs));
+#if defined(__SANITIZE_ADDRESS__)
+    const qint64 bound = 5000; // the sanitizer job: instrumented code runs several times slower
+#else
+    const qint64 bound = 1000;
+#endif
+    QVERIFY2(first < bound, qPrintable(QString("%1 ms").arg(first)));
+
+    // A file in the middle cut short: the full read's sentence, from the headers.
+    const fs::path cut = filesIn(folder)[250];
+    fs::resize_file(cut, fs::file_size(cut) - 100);
+    QString expected;
+    try {
+        readDicom(folder);
+    } catch (const EngineError &error) {
+        expected = QString::fromStdString(error.what());
+    }
+    QVERIFY2(expected.contains(QString::fromStdString("'" + cut.string() + "' is cut short")), qPrintable(expected));
+    timer.start();
+    QCOMPARE(headerErrorOf(folder), expected);
+    qInfo("the cut file found from the headers in %lld ms", static_cast<long long>(timer.elapsed()));
 }
 
 QTEST_GUILESS_MAIN(TestDicom)

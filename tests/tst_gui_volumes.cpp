@@ -2,7 +2,9 @@
 // time with a slice slider (middle slice first), Page Up and Ctrl+wheel step
 // original and enhanced together, the plane switch changes the slider's range,
 // a picture row hides the slider, the three-patient comparison shows the slice
-// shown last, DICOM header columns read well in the table, a scanned folder
+// shown last, DICOM header columns read well in the table, DICOM rows show
+// their size and a cut file's sentence from their headers (opening decodes no
+// voxels: a .nii.gz that fails its checksum opens readable), a scanned folder
 // lists its NIfTI file, and enhancing a volume row shows the enhanced volume at
 // the slice being viewed. Every volume is a small NIfTI-1 file written by hand
 // (TestDatasets). A super-resolved volume (4 times finer along z) and picture
@@ -11,6 +13,7 @@
 
 #include "ComparisonPage.h"
 #include "Dataset.h"
+#include "DicomSeries.h"
 #include "GuiTestSupport.h"
 #include "ImageTile.h"
 #include "MainWindow.h"
@@ -42,6 +45,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
+#include <exception>
+#include <filesystem>
+#include <fstream>
 
 using namespace studio;
 
@@ -85,6 +91,8 @@ private slots:
     void pictureRowHidesTheSlider();
     void comparisonShowsTheSliceShownLast();
     void headerColumnsReadWell();
+    void dicomRowsShowTheirHeaders();
+    void openingDecodesNoVoxels();
     void scannedFolderListsTheVolume();
     void volumeEncodingKeepsValuesAndInvertsMonochromeOne();
     void enhancingAVolumeRowShowsTheEnhancedVolume();
@@ -352,6 +360,89 @@ void TestGuiVolumes::headerColumnsReadWell()
     // The filter finds rows by these columns too.
     window.patientsPage()->filterEdit()->setText(QStringLiteral("MPRAGE"));
     QCOMPARE(window.patientsPage()->proxy()->rowCount(), 1);
+}
+
+// Opening reads DICOM headers only: a series' row shows its size, and a
+// series with a file cut short is marked with the sentence the full read gives.
+void TestGuiVolumes::dicomRowsShowTheirHeaders()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("dicom-rows"));
+    mri::ScanVolume volume;
+    volume.format = mri::ScanFormat::Dicom;
+    volume.size = {kNx, kNy, kNz, 1};
+    for (const std::int16_t value : voxelValues(0))
+        volume.voxels.push_back(value);
+    mri::DicomWriteOptions options;
+    options.patientId = "D-1";
+    const std::filesystem::path root = folder.toStdString();
+    mri::writeDicomSeries(volume, root / "good", options);
+    mri::writeDicomSeries(volume, root / "cut", options);
+    const std::filesystem::path cutFile = root / "cut" / "IM0004.dcm";
+    QVERIFY(std::filesystem::exists(cutFile));
+    std::filesystem::resize_file(cutFile, std::filesystem::file_size(cutFile) - 10);
+    QString expected;
+    try {
+        mri::readScan(root / "cut");
+    } catch (const std::exception &error) {
+        expected = QString::fromStdString(error.what());
+    }
+    QVERIFY2(expected.contains(QStringLiteral("is cut short")), qPrintable(expected));
+    writeText(folder + QStringLiteral("/brain_tumor_info.csv"), QStringLiteral("patient_id,image_path\nD-1,good\nD-2,cut\n"));
+
+    MainWindow window;
+    test::showAndOpen(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->rowCount(), 2);
+    QCOMPARE(model->index(0, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("12 × 10 × 8 · DICOM"));
+    QVERIFY(model->imageError(0).isEmpty());
+    QCOMPARE(model->imageError(1), expected);
+    QCOMPARE(model->index(1, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Unreadable: ") + expected);
+    QCOMPARE(model->unreadableCount(), 1);
+}
+
+// A .nii.gz whose checksum is wrong is refused only by a read through its
+// voxels: opening (headers only) lists it with its size; showing it fails.
+void TestGuiVolumes::openingDecodesNoVoxels()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("undecoded"));
+    QDir().mkpath(folder + QStringLiteral("/images"));
+    cv::imwrite((folder + QStringLiteral("/images/pic.png")).toStdString(), cv::Mat(16, 20, CV_8UC1, cv::Scalar(90)));
+    mri::ScanVolume volume;
+    volume.size = {64, 64, 32, 1};
+    for (int i = 0; i < 64 * 64 * 32; ++i)
+        volume.voxels.push_back(static_cast<float>(100 + (i * 7919) % 3001));
+    const std::filesystem::path file = (folder + QStringLiteral("/damaged.nii.gz")).toStdString();
+    mri::writeNiftiVolume(volume, file, "test", mri::kNiftiInt16);
+    {
+        // The gzip trailer's CRC-32, which only the end of the stream checks.
+        std::fstream bytes(file, std::ios::in | std::ios::out | std::ios::binary);
+        const auto at = static_cast<std::streamoff>(std::filesystem::file_size(file) - 8);
+        bytes.seekg(at);
+        const char crc = static_cast<char>(bytes.get());
+        bytes.seekp(at);
+        bytes.put(static_cast<char>(crc ^ 0x5a));
+        QVERIFY(bytes.good());
+    }
+    QString fullRead;
+    try {
+        mri::readScan(file);
+    } catch (const std::exception &error) {
+        fullRead = QString::fromStdString(error.what());
+    }
+    QVERIFY2(fullRead.contains(QStringLiteral("gzip data is damaged")), qPrintable(fullRead));
+    writeText(folder + QStringLiteral("/brain_tumor_info.csv"),
+              QStringLiteral("patient_id,image_path\nPIC-1,images/pic.png\nVOL-1,damaged.nii.gz\n"));
+
+    MainWindow window;
+    test::showAndOpen(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->index(1, PatientTableModel::SizeColumn).data().toString(), QStringLiteral("64 × 64 × 32 · NIfTI"));
+    QVERIFY(model->imageError(1).isEmpty());
+    QCOMPARE(model->unreadableCount(), 0);
 }
 
 void TestGuiVolumes::scannedFolderListsTheVolume()

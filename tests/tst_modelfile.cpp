@@ -8,6 +8,7 @@
 #include "ModelInfo.h"
 #include "SettingSamples.h"
 #include "TestDatasets.h"
+#include "TrainingStages.h"
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
 
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void nonFiniteWeightsAreRefusedAtLoad_data();
     void nonFiniteWeightsAreRefusedAtLoad();
     void nonFiniteWeightsAreNeverSaved();
+    void nonFiniteOptimiserStateIsNotResumed();
     void pathProblemsAreNamedAsTheyAre_data();
     void pathProblemsAreNamedAsTheyAre();
 
@@ -316,6 +318,57 @@ void TestModelFile::nonFiniteWeightsAreNeverSaved()
     QFile after(file);
     QVERIFY(after.open(QIODevice::ReadOnly));
     QCOMPARE(after.readAll(), good);
+}
+
+void TestModelFile::nonFiniteOptimiserStateIsNotResumed()
+{
+    // A file whose weights are good but whose Adam moments hold a NaN (written
+    // without saveCheckpoint()'s check): it still enhances, but --resume would
+    // continue into NaN, so resuming is refused with a sentence.
+    const QString file = m_dir.filePath(QStringLiteral("poisoned-optimiser.pt"));
+    writeModel(file, TrainingOptions{});
+    ModelFileHeader header;
+    const std::string archive = readModelFileArchive(file.toStdString(), header);
+    torch::serialize::InputArchive in;
+    in.load_from(archive.data(), archive.size());
+    nn::UNet net(header.settings.network);
+    torch::serialize::InputArchive modelIn;
+    in.read("model", modelIn);
+    net->load(modelIn);
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
+    const auto input = torch::rand({1, header.settings.network.inputChannels(), 32, 32});
+    optimizer.zero_grad();
+    net->forward(input).mean().backward();
+    optimizer.step(); // Adam's moments now exist for every parameter
+    {
+        torch::NoGradGuard noGrad;
+        const auto &weight = net->named_parameters(true)["output.weight"];
+        auto &state = static_cast<torch::optim::AdamParamState &>(
+            *optimizer.state().at(c10::guts::to_string(weight.unsafeGetTensorImpl())));
+        state.exp_avg_sq().view(-1)[0] = NAN;
+    }
+    torch::serialize::OutputArchive out, modelOut, optimizerOut;
+    net->save(modelOut);
+    out.write("model", modelOut);
+    optimizer.save(optimizerOut);
+    out.write("optimizer", optimizerOut);
+    std::ostringstream bytes;
+    out.save_to(bytes);
+    writeModelFile(file.toStdString(), header, bytes.str());
+
+    Enhancer::load(file.toStdString()); // the weights are fine
+    auto loaded = nn::loadCheckpoint(file.toStdString(), torch::Device(torch::kCPU));
+    TrainingOptions options = header.settings;
+    options.modelFile = file.toStdString();
+    try {
+        training::Learner learner(options, torch::Device(torch::kCPU), loaded.net, loaded.optimizerState);
+        QFAIL("a non-finite optimiser state must not be resumed");
+    } catch (const EngineError &error) {
+        QCOMPARE(QString::fromUtf8(error.what()),
+                 QStringLiteral("'%1' cannot be resumed: its optimiser state for 'output.weight' is not a finite "
+                                "number; train without --resume to start afresh.")
+                     .arg(file));
+    }
 }
 
 void TestModelFile::pathProblemsAreNamedAsTheyAre_data()

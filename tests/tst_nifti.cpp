@@ -1,6 +1,7 @@
 #include "AtomicFile.h"
 #include "EngineError.h"
 #include "NiftiFile.h"
+#include "ScanHeader.h"
 #include "ScanVolume.h"
 
 #include <QTemporaryDir>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -312,6 +314,14 @@ void TestNifti::expectError(const fs::path &file, const QString &fragment)
         QVERIFY2(message.contains(fragment), qPrintable(message + " -- expected: " + fragment));
         // One sentence.
         QVERIFY2(message.endsWith('.') && !message.contains('\n'), qPrintable(message));
+        // The header read (opening a dataset) finds it too, in the same sentence.
+        QString fromHeader = QStringLiteral("no error");
+        try {
+            readScanHeader(file);
+        } catch (const EngineError &headerError) {
+            fromHeader = QString::fromStdString(headerError.what());
+        }
+        QCOMPARE(fromHeader, message);
     }
 }
 
@@ -379,6 +389,25 @@ void TestNifti::roundTrips()
     QCOMPARE(volume.source, source);
     QCOMPARE(volume.size, (std::array<int, 4>{5, 4, 3, frames}));
     QCOMPARE(volume.spacing, (std::array<double, 3>{0.5, 0.75, 2.0}));
+    // The header alone gives the same size and spacing, and the datatype.
+    const ScanHeader header = readScanHeader(source);
+    QCOMPARE(header.format, ScanFormat::Nifti);
+    QCOMPARE(header.source, source);
+    QCOMPARE(header.size, volume.size);
+    QCOMPARE(header.spacing, volume.spacing);
+    struct Type
+    {
+        int code;
+        const char *name;
+        int bits;
+    };
+    const Type types[] = {{DT_UINT8, "uint8", 8},    {DT_INT8, "int8", 8},       {DT_INT16, "int16", 16},
+                          {DT_UINT16, "uint16", 16}, {DT_INT32, "int32", 32},    {DT_UINT32, "uint32", 32},
+                          {DT_FLOAT32, "float32", 32}, {DT_FLOAT64, "float64", 64}};
+    const auto type = std::find_if(std::begin(types), std::end(types), [&](const Type &t) { return t.code == datatype; });
+    QVERIFY(type != std::end(types));
+    QCOMPARE(header.dataType, std::string(type->name));
+    QCOMPARE(header.bitsAllocated, type->bits);
     const Matrix sform = defaultSform(made);
     for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 4; ++c)

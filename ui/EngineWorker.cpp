@@ -2,9 +2,8 @@
 
 #include "DemoDataset.h"
 #include "EngineError.h"
-#include "ImageIO.h"
 #include "ResultsLocation.h"
-#include "ScanVolume.h"
+#include "ScanHeader.h"
 
 #include <QElapsedTimer>
 
@@ -74,8 +73,10 @@ void EngineWorker::openDataset(const OpenParams &params)
     }
 }
 
-// Loads every image once so that the table can mark unreadable rows with the
-// engine's reason before training or enhancement trips over them.
+// Reads every image's header (pictures are decoded: that is cheap) so that the
+// table shows sizes and marks unreadable rows with the engine's reason before
+// training or enhancement trips over them. A volume's voxels are decoded only
+// when its row is shown or processed: a 500-file series costs its headers here.
 void EngineWorker::checkImages(const mri::Dataset &dataset)
 {
     const int total = static_cast<int>(dataset.rows.size());
@@ -92,19 +93,15 @@ void EngineWorker::checkImages(const mri::Dataset &dataset)
             check.error = tr("The CSV row has no image_path.");
         } else {
             try {
-                const auto format = mri::scanFormatOf(row.imagePath);
-                if (format != mri::ScanFormat::Picture) {
-                    // A volume is read whole: a truncated file shows up here, not later.
-                    const mri::ScanVolume volume = mri::readScan(row.imagePath, row.seriesUid);
-                    check.width = volume.size[0];
-                    check.height = volume.size[1];
-                    check.depth = volume.size[2];
-                    check.format = format == mri::ScanFormat::Nifti ? QStringLiteral("NIfTI") : QStringLiteral("DICOM");
+                // The header read checks what needs no decoding, a truncated file included.
+                const mri::ScanHeader header = mri::readScanHeader(row.imagePath, row.seriesUid);
+                check.width = header.size[0];
+                check.height = header.size[1];
+                if (header.format != mri::ScanFormat::Picture) {
+                    check.depth = header.size[2];
+                    check.format = header.format == mri::ScanFormat::Nifti ? QStringLiteral("NIfTI") : QStringLiteral("DICOM");
                 } else {
-                    const cv::Mat slice = mri::loadGrayscaleImage(row.imagePath);
-                    check.width = slice.cols;
-                    check.height = slice.rows;
-                    check.bitDepth = slice.depth() == CV_16U ? 16 : 8;
+                    check.bitDepth = header.bitsAllocated;
                 }
             } catch (const std::exception &problem) {
                 check.error = sentenceOf(problem);

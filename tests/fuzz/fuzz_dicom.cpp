@@ -1,5 +1,7 @@
-// Fuzz target: the DICOM reader (mri::readDicom on GDCM) and the derived
-// series writer, which reads its source files again. An input holding the
+// Fuzz target: the DICOM reader (mri::readDicom on GDCM), its header-only
+// twin (mri::readDicomHeader: what the reader reads, it reads with the same
+// size; what it refuses, the reader refuses in the same sentence) and the
+// derived series writer, which reads its source files again. An input holding the
 // separator below is cut into two or three files of one folder, read as a
 // series; any other input is one file (single-frame or multi-frame). GDCM
 // reads files, so the input is written to them first. Debian builds GDCM with
@@ -10,6 +12,7 @@
 
 #include "DicomSeries.h"
 #include "EngineError.h"
+#include "ScanHeader.h"
 
 #include <unistd.h>
 
@@ -105,10 +108,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         path = root / "in";
     }
 
+    // Opening a dataset reads the headers only.
+    std::string headerProblem;
+    mri::ScanHeader header;
+    try {
+        header = mri::readDicomHeader(path);
+    } catch (const mri::EngineError &error) {
+        headerProblem = error.what();
+    }
+
     mri::ScanVolume volume;
+    bool read = false;
     try {
         volume = mri::readDicom(path);
+        read = true;
         checkVolume(volume);
+        FUZZ_CHECK(headerProblem.empty());
+        FUZZ_CHECK(header.size == volume.size);
         if (parts.size() > 1)
             mri::findDicomSeries(path);
         // The writer reads the source files again, with other GDCM code (explicit VR conversion).
@@ -119,6 +135,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     } catch (const mri::EngineError &error) {
         // One sentence naming the file or folder (a file of the folder names it too).
         const std::string message = error.what();
+        // What the header read refused, the reader refused in the same words.
+        FUZZ_CHECK(read || headerProblem.empty() || headerProblem == message);
         FUZZ_CHECK(message.find((root / "in").string()) != std::string::npos
                    || message.find((root / "out").string()) != std::string::npos);
     }

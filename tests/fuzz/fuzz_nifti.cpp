@@ -1,11 +1,14 @@
 // Fuzz target: the NIfTI reader (mri::readNiftiFile on nifti_clib), plain and
-// gzipped. nifti_clib reads files, so the input is written to one first, named
-// .nii.gz when it starts with the gzip magic and .nii otherwise.
+// gzipped, and its header-only twin (mri::readNiftiHeader: what the reader
+// reads, it reads with the same size; what it refuses, the reader refuses in
+// the same sentence). nifti_clib reads files, so the input is written to one
+// first, named .nii.gz when it starts with the gzip magic and .nii otherwise.
 
 #include "FuzzSupport.h"
 
 #include "EngineError.h"
 #include "NiftiFile.h"
+#include "ScanHeader.h"
 
 #include <unistd.h>
 
@@ -51,14 +54,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         FUZZ_CHECK(size == 0 || std::fwrite(data, 1, size, out) == size);
         FUZZ_CHECK(std::fclose(out) == 0);
     }
+    std::string headerProblem;
+    mri::ScanHeader header;
+    try {
+        header = mri::readNiftiHeader(file);
+    } catch (const mri::EngineError &error) {
+        headerProblem = error.what();
+    }
     mri::ScanVolume volume;
     try {
         volume = mri::readNiftiFile(file);
     } catch (const mri::EngineError &error) {
         // One sentence naming the file.
         FUZZ_CHECK(std::string(error.what()).find(file.string()) != std::string::npos);
+        FUZZ_CHECK(headerProblem.empty() || headerProblem == error.what());
         return 0;
     }
+    FUZZ_CHECK(headerProblem.empty());
+    FUZZ_CHECK(header.size == volume.size && header.spacing == volume.spacing);
     std::size_t voxels = 1;
     for (int axis = 0; axis < 4; ++axis) {
         FUZZ_CHECK(volume.size[axis] > 0);
