@@ -55,7 +55,9 @@ ScanVolume readDicom(const std::filesystem::path &fileOrFolder, const std::strin
 // What readDicom() would report of the same file or folder, from the headers
 // up to Pixel Data: the checks readDicom() makes before decoding (the pixel
 // data's length on every file, the series, sizes, orientations, missing or
-// duplicated slices, colour) with the same sentences; no pixel is decoded.
+// duplicated slices, positions held a different number of times, colour)
+// with the same sentences; a 4-D scan's size[3] (its volumes) too; no pixel
+// is decoded.
 ScanHeader readDicomHeader(const std::filesystem::path &fileOrFolder, const std::string &seriesUid = {});
 
 // Every reason writeDerivedDicomSeries() would refuse `source` (read by

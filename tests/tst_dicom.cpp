@@ -1051,7 +1051,13 @@ void TestDicom::fourDimensionalMultiFrame()
             QCOMPARE(std::size_t(source.frameSources[std::size_t(t * scan.positions + z)].frame), frameOf(scan, z, t));
         }
     }
-    QVERIFY(readDicom(folder).voxels == source.voxels);
+    const ScanVolume fromFolder = readDicom(folder);
+    QVERIFY(fromFolder.voxels == source.voxels);
+    // The headers alone tell the same 4-D size (size[3]: the volumes), file and folder.
+    const ScanHeader header = readScanHeader(file);
+    QCOMPARE(header.size[3], scan.volumes);
+    compareHeader(header, source);
+    compareHeader(readScanHeader(folder), fromFolder);
 
     checkDerivedDicomWritable(source);
     const fs::path target = dir() / ("derived-4d-" + std::to_string(m_counter));
@@ -1085,6 +1091,7 @@ void TestDicom::fourDimensionalMultiFrame()
     // Read back: the same 4-D layout and the enhanced values.
     const ScanVolume derived = readDicom(target);
     QCOMPARE(derived.size, source.size);
+    compareHeader(readScanHeader(target), derived);
     for (std::size_t i = 0; i < derived.voxels.size(); ++i) {
         const double physical = derived.voxels[i] * derived.rescaleSlope + derived.rescaleIntercept;
         const double expected = enhanced.voxels[i] * source.rescaleSlope + source.rescaleIntercept;
@@ -1126,6 +1133,10 @@ void TestDicom::fourDimensionalSeries()
             QCOMPARE(source.sliceFiles[std::size_t(from.file)], files[frameOf(scan, z, t)]);
         }
     }
+    // The headers alone tell the same 4-D size (size[3]: the volumes) and file count.
+    const ScanHeader header = readScanHeader(folder);
+    QCOMPARE(header.size[3], scan.volumes);
+    compareHeader(header, source);
 
     checkDerivedDicomWritable(source);
     const fs::path target = dir() / ("derived-4d-series-" + std::to_string(m_counter));
@@ -1143,7 +1154,9 @@ void TestDicom::fourDimensionalSeries()
         QCOMPARE(stringOf(after, 0x0028, 0x0008), std::string());
         compareStoredFrame(after, 0, scan.slope(z, t), scan.intercept(z, t), scan, z, t);
     }
-    QCOMPARE(readDicom(target).size, source.size);
+    const ScanVolume derived = readDicom(target);
+    QCOMPARE(derived.size, source.size);
+    compareHeader(readScanHeader(target), derived);
 }
 
 void TestDicom::unevenFourDimensionalScansAreRefused_data()
@@ -1192,6 +1205,8 @@ void TestDicom::unevenFourDimensionalScansAreRefused()
         if (change != "repeat")
             QVERIFY2(message.find(") has " + std::string(change == "drop" ? "2: " : "4: ")) != std::string::npos, error.what());
         QVERIFY2(message.back() == '.', error.what());
+        // The header read refuses it with the same sentence.
+        QCOMPARE(headerErrorOf(named), QString::fromStdString(message));
     }
 }
 
