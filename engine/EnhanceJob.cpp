@@ -441,21 +441,37 @@ std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &vo
         std::vector<cv::Mat> unit(static_cast<std::size_t>(count));
         for (int index = 0; index < count; ++index)
             unit[static_cast<std::size_t>(index)] = toNetworkUnit(extractSlice(volume, plane, index, frame), range);
+        // The network on every slice first; then one noise floor for the frame
+        // (poolFloorMeasures()), which slices without background of their own need.
+        std::vector<cv::Mat> predicted(static_cast<std::size_t>(count));
+        std::vector<FloorMeasure> measures(static_cast<std::size_t>(count));
         for (int index = 0; index < count; ++index, ++done) {
             if (progress) {
                 enhancer.setTileProgress([&progress, done, workTotal](int tiles, int tilesTotal) {
                     progress(done * tilesTotal + tiles, workTotal * tilesTotal);
                 });
             }
-            NoiseEstimate noise;
-            const cv::Mat result = enhancer.enhanceUnit(unit[static_cast<std::size_t>(index)],
-                                                        neighboursOf(unit, index, enhancer.neighbourSlices()),
-                                                        &cancel, &noise);
-            if (result.empty())
+            const auto slot = static_cast<std::size_t>(index);
+            predicted[slot] = enhancer.predictUnit(unit[slot], neighboursOf(unit, index, enhancer.neighbourSlices()), &cancel);
+            if (predicted[slot].empty())
                 return std::nullopt;
-            if (frame == 0 && index == count / 2)
-                outcome.noise = noise;
-            insertSlice(enhanced, plane, index, frame, fromNetworkUnit(result, range));
+            measures[slot] = measureFloor(predicted[slot], unit[slot], enhancer.noiseCoils(),
+                                          enhancer.ricianCorrection() && enhancer.smoothFloorRemoval());
+        }
+        const FloorMeasure pooled = poolFloorMeasures(measures);
+        if (frame == 0)
+            outcome.noise = pooled.noise;
+        for (int index = 0; index < count; ++index) {
+            const auto slot = static_cast<std::size_t>(index);
+            if (enhancer.ricianCorrection()) {
+                // The frame's noise level; the slice's own prediction error where its background measured one.
+                FloorMeasure measure = pooled;
+                if (measures[slot].noise.backgroundPixels > 0)
+                    measure.predictionError = measures[slot].predictionError / measures[slot].noise.sigma * pooled.noise.sigma;
+                removeMeasuredFloor(predicted[slot], measure);
+            }
+            insertSlice(enhanced, plane, index, frame, fromNetworkUnit(predicted[slot], range));
+            predicted[slot].release();
         }
     }
     enhancer.setTileProgress({});

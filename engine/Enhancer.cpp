@@ -185,6 +185,11 @@ void Enhancer::finish(cv::Mat &prediction, const cv::Mat &noisyInput, NoiseEstim
     }
 }
 
+bool Enhancer::smoothFloorRemoval() const
+{
+    return m_impl->smoothFloor;
+}
+
 int Enhancer::neighbourSlices() const
 {
     return m_impl->info.network.neighbourSlices;
@@ -205,6 +210,14 @@ cv::Mat Enhancer::enhanceUnit(const cv::Mat &unitImage, const std::vector<cv::Ma
         return {};
     finish(unit, unitImage, noise);
     return unit;
+}
+
+cv::Mat Enhancer::predictUnit(const cv::Mat &unitImage, const std::vector<cv::Mat> &neighbours,
+                              const std::atomic_bool *cancel) const
+{
+    if (unitImage.empty() || unitImage.type() != CV_32FC1)
+        throw EngineError("Enhancement needs a non-empty single-channel float image.");
+    return infer(unitImage, neighbours, cancel);
 }
 
 cv::Mat Enhancer::enhance(const cv::Mat &image, const std::atomic_bool *cancel, NoiseEstimate *noise) const

@@ -47,6 +47,7 @@ public:
     // The posterior inversion of the floor (smooth near it) instead of the
     // point inversion; kSmoothFloorRemoval by default.
     void setSmoothFloorRemoval(bool enabled);
+    bool smoothFloorRemoval() const;
 
     // Called after each tile of a slice with the tiles done and their total
     // (1 of 1 for a slice that fits one tile), on the enhancing thread. Cancel
@@ -75,6 +76,11 @@ public:
     // single-slice model ignores them. The noise floor is measured in the slice.
     cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::vector<cv::Mat> &neighbours,
                         const std::atomic_bool *cancel = nullptr, NoiseEstimate *noise = nullptr) const;
+    // The network's output for such a slice with the noise floor left in, for
+    // a volume whose floor is measured over all its slices (NoiseFloor.h,
+    // measureFloor()); empty when cancelled.
+    cv::Mat predictUnit(const cv::Mat &unitImage, const std::vector<cv::Mat> &neighbours,
+                        const std::atomic_bool *cancel = nullptr) const;
 
 private:
     // The network's output for an 8-, 16-bit or unit float slice (with its

@@ -757,4 +757,52 @@ FloorRemoval removeNoiseFloorInPlace(cv::Mat &prediction, const cv::Mat &noisyIn
     return removal;
 }
 
+FloorMeasure measureFloor(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth)
+{
+    checkSlice(noisyInput);
+    if (coils > 0.0)
+        checkCoils(coils);
+    if (prediction.type() != CV_32FC1)
+        throw EngineError("Noise floor removal needs a single-channel float image.");
+    if (prediction.size() != noisyInput.size())
+        throw EngineError("Noise floor removal needs the prediction and the noisy input at one size.");
+    FloorMeasure measure;
+    measure.noise = measureSlice(noisyInput, coils, smooth ? &prediction : nullptr, &measure.predictionError);
+    return measure;
+}
+
+FloorMeasure poolFloorMeasures(const std::vector<FloorMeasure> &measures)
+{
+    if (measures.empty())
+        return {};
+    std::vector<float> sigmas, coils, tauRatios;
+    const FloorMeasure *widest = nullptr;
+    for (const auto &measure : measures) {
+        if (measure.noise.backgroundPixels == 0 || !(measure.noise.sigma > 0.0))
+            continue;
+        sigmas.push_back(static_cast<float>(measure.noise.sigma));
+        coils.push_back(static_cast<float>(measure.noise.coils));
+        tauRatios.push_back(static_cast<float>(measure.predictionError / measure.noise.sigma));
+        if (!widest || measure.noise.backgroundPixels > widest->noise.backgroundPixels)
+            widest = &measure;
+    }
+    if (!widest)
+        return measures.front();
+    FloorMeasure pooled = *widest;
+    pooled.noise.sigma = median(sigmas);
+    pooled.noise.coils = median(coils);
+    pooled.predictionError = median(tauRatios) * pooled.noise.sigma;
+    return pooled;
+}
+
+void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure)
+{
+    if (prediction.type() != CV_32FC1)
+        throw EngineError("Noise floor removal needs a single-channel float image.");
+    checkCoils(measure.noise.coils);
+    if (!(measure.predictionError >= 0.0) || !std::isfinite(measure.predictionError))
+        throw EngineError("The prediction error for noise floor removal must be a finite number of at least 0.");
+    applyFloorRemoval(prediction, measure.noise.sigma, measure.noise.coils, measure.predictionError);
+}
+
 } // namespace mri

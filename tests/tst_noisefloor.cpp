@@ -85,6 +85,8 @@ private slots:
     void largeSlicesAreMeasuredOnASample();
     void inPlaceRemovalEqualsTheCopy();
     void isThreadSafe();
+    void volumeFloorServesSlicesWithoutBackground_data();
+    void volumeFloorServesSlicesWithoutBackground();
 };
 
 void TestNoiseFloor::estimatesSigmaFromTheBackground_data()
@@ -480,6 +482,69 @@ void TestNoiseFloor::inPlaceRemovalEqualsTheCopy()
         QVERIFY(copied.predictionError > 0.0);
         QCOMPARE(cv::norm(inPlace.signal, copied.signal, cv::NORM_INF), 0.0);
     }
+}
+
+void TestNoiseFloor::volumeFloorServesSlicesWithoutBackground_data()
+{
+    QTest::addColumn<int>("coils");
+    QTest::newRow("rician") << 1;
+    QTest::newRow("chi 4") << 4;
+}
+
+// A head's first and last slices hold only air (or only tissue): alone they
+// have no background to measure, fall back to the Laplacian estimate and keep
+// their floor. Pooled over the volume (measureFloor(), poolFloorMeasures(),
+// removeMeasuredFloor()), every slice loses it. The "prediction" is the exact
+// expected magnitude plus a little error, as a good network's.
+void TestNoiseFloor::volumeFloorServesSlicesWithoutBackground()
+{
+    QFETCH(int, coils);
+    const double sigma = 0.05;
+    const cv::Size size(96, 96);
+    const double floor = sigma * chiMeanOverSigma(0.0, coils);
+    std::vector<cv::Mat> noisy, predicted;
+    for (int z = 0; z < 8; ++z) {
+        cv::Mat clean(size, CV_32FC1, cv::Scalar(0.0));
+        if (z == 7)
+            clean.setTo(0.6); // all tissue
+        else if (z >= 2)
+            cv::circle(clean, {48, 48}, 10 + 4 * z, cv::Scalar(0.6), cv::FILLED); // tissue in air
+        noisy.push_back(chiNoise(clean, sigma, coils, 0.0, 300 + z));
+        cv::Mat expected(size, CV_32FC1);
+        for (int y = 0; y < size.height; ++y)
+            for (int x = 0; x < size.width; ++x)
+                expected.at<float>(y, x) = static_cast<float>(sigma * chiMeanOverSigma(clean.at<float>(y, x) / sigma, coils));
+        cv::Mat error(size, CV_32FC1);
+        cv::RNG(40 + z).fill(error, cv::RNG::NORMAL, 0.0, 0.02 * sigma);
+        predicted.push_back(expected + error);
+    }
+    std::vector<FloorMeasure> measures;
+    for (int z = 0; z < 8; ++z)
+        measures.push_back(measureFloor(predicted[z], noisy[z], coils, true));
+    qInfo("background pixels found alone: all air %zu, all tissue %zu", measures[0].noise.backgroundPixels,
+          measures[7].noise.backgroundPixels);
+    QCOMPARE(measures[7].noise.backgroundPixels, std::size_t(0)); // all tissue
+    const FloorMeasure pooled = poolFloorMeasures(measures);
+    QVERIFY2(std::abs(pooled.noise.sigma / sigma - 1.0) < 0.05, qPrintable(QString::number(pooled.noise.sigma)));
+    QVERIFY(pooled.predictionError > 0.0 && pooled.predictionError < 0.1 * sigma);
+    for (const int z : {0, 1}) {
+        cv::Mat alone = predicted[z].clone();
+        removeNoiseFloorInPlace(alone, noisy[z], coils, true);
+        cv::Mat together = predicted[z].clone();
+        removeMeasuredFloor(together, pooled);
+        const double aloneMean = cv::mean(alone)[0] / sigma, togetherMean = cv::mean(together)[0] / sigma;
+        QVERIFY2(aloneMean > 0.4, qPrintable(QString::number(aloneMean))); // what the pooling fixes
+        qInfo("slice %d (air only): background %.3f sigma alone, %.3f sigma pooled (floor %.3f sigma)", z, aloneMean,
+              togetherMean, floor / sigma);
+        QVERIFY2(togetherMean < 0.1, qPrintable(QString::number(togetherMean)));
+    }
+    // Tissue keeps its level in every slice, the all-tissue one too.
+    cv::Mat tissue = predicted[7].clone();
+    removeMeasuredFloor(tissue, pooled);
+    QVERIFY2(std::abs(cv::mean(tissue)[0] / 0.6 - 1.0) < 0.01, qPrintable(QString::number(cv::mean(tissue)[0])));
+    // No slice with background of its own: the first measure as it is.
+    const std::vector<FloorMeasure> none{measures[7], measures[7]};
+    QCOMPARE(poolFloorMeasures(none).noise.sigma, measures[7].noise.sigma);
 }
 
 QTEST_APPLESS_MAIN(TestNoiseFloor)

@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""Issue 21: denoising whole volumes as a user works, beside DIPY's nlmeans.
+
+For every volume, noise model, level and seed: the clean template (scaled to
+0..255) gets noise (this script's own numpy generator, independent of the
+program's), is written as one uint8 NIfTI file in a dataset folder of its own,
+then
+  - ours: `mri-enhance train --dataset D --model M --seed S` (the defaults, as a
+    user runs it; --epochs/--set only when given here), then `mri-enhance
+    enhance`; training and enhancing timed;
+  - DIPY: `nlmeans(noisy, sigma, rician=True)` given the true sigma and given
+    its own `estimate_sigma(noisy, N=coils)` (seeds do not change DIPY: run once);
+  - the noisy input itself.
+Scored on the whole volume against the clean one with scikit-image
+(peak_signal_noise_ratio and 3-D structural_similarity, data_range 255), and
+inside the tissue (clean > 10 % of its maximum): the tissue bias (mean of
+result - clean over the mean clean value) and the share of tissue voxels
+erased (result below a quarter of the clean value).
+
+  /usr/bin/python3 benchmarks/as_user_volumes.py --volume inia19 --noise rician \
+      --level 0.05 --seeds 1 2 3 --markdown benchmarks/results/issue21-inia19.md
+
+Noise (sigma = level x 255 per real/imaginary channel, on every 2-D axial slice):
+  rician          sqrt((x + n_re)^2 + n_im^2)
+  chi:N           sqrt(sum_c (x/sqrt(N) + n_re,c)^2 + n_im,c^2), N coils
+  zerofill:F      (with rician or chi) each complex noise field drawn on the
+                  acquired grid (ceil(H/F) x ceil(W/F)), its k-space zero-padded
+                  to H x W and transformed back, scaled to keep std sigma: the
+                  correlation of a zero-filled acquisition; the clean image is
+                  not filtered (the truth the result is scored against).
+  sense:R         the noise std times a g-factor map, 1 at the edges of the
+                  field of view and 1 + 0.25 (R - 1) where R aliased copies
+                  overlap (a smooth raised cosine along the phase-encode rows).
+Parts join with '+', e.g. chi:8+zerofill:2.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import nibabel as nib
+import numpy as np
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+VOLUMES = {
+    "inia19": "/usr/share/mricron/templates/inia19-t1-brain.nii.gz",
+    "ch2": "/usr/share/mricron/templates/ch2.nii.gz",
+}
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_PROGRAM = os.path.join(HERE, "..", "build", "app", "mri-enhance")
+
+
+def parse_noise(text):
+    spec = {"coils": 1, "zerofill": 1, "sense": 1.0}
+    for part in text.lower().split("+"):
+        name, _, value = part.partition(":")
+        if name == "rician":
+            spec["coils"] = 1
+        elif name == "chi":
+            spec["coils"] = int(value)
+        elif name == "zerofill":
+            spec["zerofill"] = int(value)
+        elif name == "sense":
+            spec["sense"] = float(value)
+        else:
+            raise SystemExit(f"unknown noise part '{part}'")
+    return spec
+
+
+def sense_g_map(rows, columns, acceleration):
+    if acceleration <= 1:
+        return np.ones((rows, columns))
+    peak = 1.0 + 0.25 * (acceleration - 1)
+    y = (np.arange(rows) + 0.5) / rows
+    # Highest in the middle of the field of view, where the folds overlap, 1 at its edges.
+    bump = 0.5 - 0.5 * np.cos(2 * np.pi * y)
+    return np.repeat((1.0 + (peak - 1.0) * bump)[:, None], columns, axis=1)
+
+
+def noise_field(rng, rows, columns, sigma, zerofill):
+    if zerofill <= 1:
+        return rng.normal(0.0, sigma, (rows, columns))
+    coarse_rows, coarse_columns = math.ceil(rows / zerofill), math.ceil(columns / zerofill)
+    coarse = rng.normal(0.0, 1.0, (coarse_rows, coarse_columns)) + 1j * rng.normal(0.0, 1.0, (coarse_rows, coarse_columns))
+    k = np.fft.fftshift(np.fft.fft2(coarse))
+    padded = np.zeros((rows, columns), dtype=complex)
+    top, left = (rows - coarse_rows) // 2, (columns - coarse_columns) // 2
+    padded[top:top + coarse_rows, left:left + coarse_columns] = k
+    field = np.fft.ifft2(np.fft.ifftshift(padded))
+    # Two independent real fields (real and imaginary parts), each scaled to std sigma.
+    return field.real / field.real.std() * sigma, field.imag / field.imag.std() * sigma
+
+
+def add_noise(clean, spec, sigma, seed):
+    rng = np.random.default_rng(seed)
+    noisy = np.empty_like(clean, dtype=np.float64)
+    coils = spec["coils"]
+    for z in range(clean.shape[2]):
+        x = clean[:, :, z].astype(np.float64)
+        rows, columns = x.shape
+        g = sense_g_map(rows, columns, spec["sense"])
+        total = np.zeros_like(x)
+        pending = []
+        for _ in range(coils):
+            if spec["zerofill"] > 1:
+                if not pending:
+                    pending = list(noise_field(rng, rows, columns, sigma, spec["zerofill"]))
+                re = pending.pop()
+                if not pending:
+                    pending = list(noise_field(rng, rows, columns, sigma, spec["zerofill"]))
+                im = pending.pop()
+            else:
+                re = rng.normal(0.0, sigma, x.shape)
+                im = rng.normal(0.0, sigma, x.shape)
+            total += (x / math.sqrt(coils) + g * re) ** 2 + (g * im) ** 2
+        noisy[:, :, z] = np.sqrt(total)
+    return noisy
+
+
+def score(result, clean):
+    result = np.clip(result.astype(np.float64), 0, 255)
+    psnr = peak_signal_noise_ratio(clean, result, data_range=255)
+    ssim = structural_similarity(clean, result, data_range=255)
+    tissue = clean > 0.1 * clean.max()
+    bias = float((result[tissue] - clean[tissue]).mean() / clean[tissue].mean())
+    erased = float((result[tissue] < 0.25 * clean[tissue]).mean())
+    background = float(result[~tissue].mean())
+    return {"PSNR": psnr, "SSIM": ssim, "tissue bias %": 100 * bias, "erased %": 100 * erased,
+            "background mean": background}
+
+
+def run(command, log):
+    started = time.time()
+    with open(log, "a") as out:
+        out.write("$ " + " ".join(command) + "\n")
+        out.flush()
+        subprocess.run(command, check=True, stdout=out, stderr=subprocess.STDOUT)
+    return time.time() - started
+
+
+def ours(program, folder, seed, extra, log):
+    model = os.path.join(folder, f"model-seed{seed}.pt")
+    train_s = run([program, "train", "--dataset", folder, "--model", model, "--seed", str(seed)] + extra, log)
+    csv_out = os.path.join(folder, f"metrics-seed{seed}.csv")
+    out_dir = os.path.join(folder, f"enhanced-seed{seed}")
+    enhance_s = run([program, "enhance", "--dataset", folder, "--model", model, "--out-dir", out_dir,
+                     "--csv-out", csv_out], log)
+    with open(csv_out) as handle:
+        row = next(csv.DictReader(handle))
+    path = row["enhanced_image_path"]
+    if not os.path.isabs(path):
+        path = os.path.join(folder, path)
+    return np.asarray(nib.load(path).dataobj, dtype=np.float64), train_s, enhance_s
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--volume", choices=sorted(VOLUMES), action="append", required=True)
+    parser.add_argument("--noise", action="append", required=True)
+    parser.add_argument("--level", type=float, action="append", required=True, help="sigma as a fraction of 255")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--noise-seed", type=int, default=1000, help="the noise's own seed (the same for every training seed)")
+    parser.add_argument("--program", default=DEFAULT_PROGRAM)
+    parser.add_argument("--work", default="/tmp/as_user_volumes")
+    parser.add_argument("--train-arg", action="append", default=[], help="extra argument for train, e.g. --train-arg=--epochs=3")
+    parser.add_argument("--skip-dipy", action="store_true")
+    parser.add_argument("--markdown", help="write the table here too")
+    args = parser.parse_args()
+
+    rows = []
+    os.makedirs(args.work, exist_ok=True)
+    log = os.path.join(args.work, "commands.log")
+    for volume_name in args.volume:
+        image = nib.load(VOLUMES[volume_name])
+        data = np.asarray(image.dataobj, dtype=np.float64)
+        clean = np.round(255 * (data - data.min()) / (data.max() - data.min()))
+        for noise in args.noise:
+            spec = parse_noise(noise)
+            for level in args.level:
+                sigma = level * 255
+                case = f"{volume_name}-{noise.replace(':', '').replace('+', '-')}-{int(round(level * 100))}"
+                folder = os.path.join(args.work, case)
+                os.makedirs(folder, exist_ok=True)
+                noisy = add_noise(clean, spec, sigma, args.noise_seed)
+                noisy8 = np.clip(np.round(noisy), 0, 255).astype(np.uint8)
+                nib.save(nib.Nifti1Image(noisy8, image.affine), os.path.join(folder, "noisy.nii.gz"))
+                with open(os.path.join(folder, "brain_tumor_info.csv"), "w") as handle:
+                    handle.write("patient_id,image_path\nP1,noisy.nii.gz\n")
+                where = {"volume": volume_name, "noise": noise, "level %": round(level * 100, 2)}
+                rows.append({**where, "method": "noisy", **score(noisy8, clean)})
+                print(json.dumps(rows[-1]), flush=True)
+                if not args.skip_dipy:
+                    from dipy.denoise.nlmeans import nlmeans
+                    from dipy.denoise.noise_estimate import estimate_sigma
+                    for label, given in (("dipy-nlmeans true sigma", sigma), ("dipy-nlmeans estimated sigma", None)):
+                        started = time.time()
+                        s = given if given is not None else estimate_sigma(noisy8.astype(np.float64), N=spec["coils"])
+                        result = nlmeans(noisy8.astype(np.float64), sigma=s, rician=True)
+                        seconds = time.time() - started
+                        rows.append({**where, "method": label, **score(result, clean), "seconds": round(seconds, 1)})
+                        print(json.dumps(rows[-1]), flush=True)
+                for seed in args.seeds:
+                    result, train_s, enhance_s = ours(args.program, folder, seed, args.train_arg, log)
+                    rows.append({**where, "method": f"ours seed {seed}", **score(result, clean),
+                                 "seconds": round(train_s + enhance_s, 1), "train s": round(train_s, 1)})
+                    print(json.dumps(rows[-1]), flush=True)
+
+    columns = ["volume", "noise", "level %", "method", "PSNR", "SSIM", "tissue bias %", "erased %", "background mean",
+               "seconds"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column, "")
+            cells.append(f"{value:.3f}" if column == "SSIM" and value != "" else
+                         f"{value:.2f}" if isinstance(value, float) else str(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, "w") as handle:
+            handle.write(f"`{' '.join(sys.argv)}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+                         f"{os.cpu_count()} cores\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()
