@@ -200,7 +200,7 @@ NoiseSpec parseNoiseSpec(const std::string &text)
     }
     if (haveCorrelation && haveZeroFill)
         throw EngineError("The noise specification \"" + text
-                          + "\" names both correlated:K and zerofill:F, two ways of correlating the noise; use one.");
+                          + "\" names both correlated:K and zerofill:F, two ways of correlating the noise that do not combine.");
     return spec;
 }
 
