@@ -199,8 +199,8 @@ NoiseSpec parseNoiseSpec(const std::string &text)
             break;
     }
     if (haveCorrelation && haveZeroFill)
-        throw EngineError("The noise specification \"" + text
-                          + "\" names both correlated:K and zerofill:F, two ways of correlating the noise that do not combine.");
+        throw EngineError("The noise specification \"" + text + "\" names both correlated:K and zerofill:F, "
+                          + "two ways of correlating the noise that do not combine.");
     return spec;
 }
 
