@@ -91,7 +91,8 @@ NoiseSpec syntheticNoiseSpec(const TrainingOptions &options)
 
 torch::Tensor addTensorNoise(const torch::Tensor &clean, const NoiseSpec &spec, double sigma)
 {
-    if (spec.coils == 1 && spec.correlationPixels == 0.0 && spec.jpegQuality == 0) {
+    if (spec.coils == 1 && spec.correlationPixels == 0.0 && spec.zeroFillFactor == 1 && spec.senseAcceleration == 1
+        && spec.jpegQuality == 0) {
         // Plain Rician or Gaussian: the fast tensor path.
         const auto first = clean + sigma * torch::randn_like(clean);
         if (spec.model == NoiseModel::Gaussian)
@@ -99,7 +100,7 @@ torch::Tensor addTensorNoise(const torch::Tensor &clean, const NoiseSpec &spec, 
         const auto second = sigma * torch::randn_like(clean);
         return torch::sqrt(first * first + second * second);
     }
-    // Multi-coil, correlated or JPEG noise: each patch through mri::addNoise,
+    // Multi-coil, correlated, zero-filled, SENSE or JPEG noise: each patch through mri::addNoise,
     // seeded from torch's generator so that a training run stays repeatable.
     const auto source = clean.to(torch::kCPU).to(torch::kFloat).contiguous();
     auto noisy = torch::empty_like(source);

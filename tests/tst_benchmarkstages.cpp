@@ -387,6 +387,17 @@ void TestBenchmarkStages::syntheticRowIsTheFairBound()
     QCOMPARE(gaussian.options.syntheticCoils, 1);
     QCOMPARE(gaussian.options.syntheticCorrelation, 0.0);
     QCOMPARE(gaussian.options.syntheticJpegQuality, 0);
+
+    // zerofill and sense are not synthetic_* settings: the row names the noise it does train with.
+    options.noise = parseNoiseSpec("chi:8+zerofill:2+sense:4+jpeg:75");
+    const auto acquisition = trainedMethods(options).front();
+    QCOMPARE(acquisition.options.syntheticCoils, 8);
+    QCOMPARE(acquisition.options.syntheticJpegQuality, 75);
+    QVERIFY2(acquisition.description.find("with chi:8+jpeg:75 noise") != std::string::npos,
+             acquisition.description.c_str());
+    QVERIFY2(acquisition.description.find("(chi:8+zerofill:2+sense:4+jpeg:75) without zerofill and sense")
+                 != std::string::npos,
+             acquisition.description.c_str());
 }
 
 void TestBenchmarkStages::modelFilesNameTheSetAndSeed()

@@ -232,6 +232,13 @@ void TestCommandLine::helpAnywhereShowsTheCommandsHelp()
     for (const auto *option : {"--depth", "--base-channels", "--set", "--settings", "--out"})
         QVERIFY2(import.out.contains(option), option);
     QVERIFY2(!import.out.contains("--epochs "), qPrintable(import.out));
+    // Both commands that add noise list every part of its syntax.
+    for (const auto *command : {"benchmark", "demo-dataset"}) {
+        const auto help = runCaptured({command, "--help"});
+        QCOMPARE(help.exitCode, 0);
+        for (const auto *part : {"chi:N", "+correlated:K", "+zerofill:F", "+sense:R", "+jpeg:Q"})
+            QVERIFY2(help.out.contains(part), qPrintable(QString("%1: %2").arg(command, part)));
+    }
 }
 
 void TestCommandLine::versionIsTheProgramVersion()
@@ -298,6 +305,11 @@ void TestCommandLine::badCommandLinesExitTwo_data()
         << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "rician+gaussian"} << "more than one";
     QTest::newRow("benchmark noise jpeg:101")
         << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "jpeg:101"} << "jpeg:101";
+    QTest::newRow("benchmark noise correlated and zerofill")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "correlated:1+zerofill:2"}
+        << "two ways of correlating";
+    QTest::newRow("benchmark noise sense:9")
+        << std::vector<std::string>{"benchmark", "--clean", "x", "--noise", "rician+sense:9"} << "sense:9";
     QTest::newRow("benchmark repeats 0") << std::vector<std::string>{"benchmark", "--clean", "x", "--repeats", "0"}
                                          << "'0'";
     QTest::newRow("benchmark repeats 21") << std::vector<std::string>{"benchmark", "--clean", "x", "--repeats", "21"}
@@ -310,6 +322,8 @@ void TestCommandLine::badCommandLinesExitTwo_data()
                                 << "poisson";
     QTest::newRow("demo noise correlated:9")
         << std::vector<std::string>{"demo-dataset", "--out", "x", "--noise", "correlated:9"} << "correlated:9";
+    QTest::newRow("demo noise zerofill:5")
+        << std::vector<std::string>{"demo-dataset", "--out", "x", "--noise", "zerofill:5"} << "zerofill:5";
     QTest::newRow("export-model format")
         << std::vector<std::string>{"export-model", "m.model", "m.pt", "--format", "onnx"} << "onnx";
     QTest::newRow("export-model without OUT") << std::vector<std::string>{"export-model", "m.model"} << "OUT";
@@ -356,6 +370,11 @@ void TestCommandLine::benchmarkOptionsParse()
     // The last --noise wins, as for every other single-valued option.
     options = cli::parseBenchmarkOptions({"--clean", "c", "--noise", "gaussian", "--noise", "chi:4"});
     QCOMPARE(noiseSpecName(options.noise), std::string("chi:4"));
+
+    options = cli::parseBenchmarkOptions({"--clean", "c", "--noise", "Chi:8+Sense:2+ZeroFill:2+jpeg:75"});
+    QCOMPARE(noiseSpecName(options.noise), std::string("chi:8+zerofill:2+sense:2+jpeg:75"));
+    QCOMPARE(options.noise.zeroFillFactor, 2);
+    QCOMPARE(options.noise.senseAcceleration, 2);
 
     QVERIFY_THROWS_EXCEPTION(cli::UsageError, cli::parseBenchmarkOptions({"--clean", "c", "--noise", "magic"}));
 }

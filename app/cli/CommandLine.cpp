@@ -171,7 +171,8 @@ CLI::Option *addNoiseSpec(CLI::App &command, NoiseSpec &target)
 {
     return addParsedOption<NoiseSpec>(command, "--noise",
                                       "Noise: rician, gaussian or chi:N (N coils), optionally +correlated:K (kernel "
-                                      "sigma in pixels) and +jpeg:Q (default "
+                                      "sigma in pixels) or +zerofill:F (k-space zero-fill by 2 to 4), +sense:R (SENSE "
+                                      "g-factor map, acceleration 1 to 8) and +jpeg:Q (default "
                                           + noiseSpecName(target) + ")",
                                       parseNoiseSpec, [&target](const NoiseSpec &value) { target = value; })
         ->type_name("SPEC");
