@@ -28,9 +28,9 @@ Noise (sigma = level x 255 per real/imaginary channel, on every 2-D axial slice)
                   to H x W and transformed back, scaled to keep std sigma: the
                   correlation of a zero-filled acquisition; the clean image is
                   not filtered (the truth the result is scored against).
-  sense:R         the noise std times a g-factor map, 1 at the edges of the
-                  field of view and 1 + 0.25 (R - 1) where R aliased copies
-                  overlap (a smooth raised cosine along the phase-encode rows).
+  sense:R         the noise std times the program's g-factor map
+                  (senseGFactorMap(): 1 at the edges of the field of view,
+                  1 + 0.25 (R - 1) in its middle).
 Parts join with '+', e.g. chi:8+zerofill:2.
 """
 import argparse
@@ -72,13 +72,12 @@ def parse_noise(text):
 
 
 def sense_g_map(rows, columns, acceleration):
+    # As the program's senseGFactorMap(): 1 + (gmax - 1) sin^2(pi r/(H-1)) sin^2(pi c/(W-1)), gmax = 1 + 0.25 (R - 1).
     if acceleration <= 1:
         return np.ones((rows, columns))
     peak = 1.0 + 0.25 * (acceleration - 1)
-    y = (np.arange(rows) + 0.5) / rows
-    # Highest in the middle of the field of view, where the folds overlap, 1 at its edges.
-    bump = 0.5 - 0.5 * np.cos(2 * np.pi * y)
-    return np.repeat((1.0 + (peak - 1.0) * bump)[:, None], columns, axis=1)
+    hann = lambda n: np.sin(np.pi * np.arange(n) / max(n - 1, 1)) ** 2
+    return 1.0 + (peak - 1.0) * np.outer(hann(rows), hann(columns))
 
 
 def noise_field(rng, rows, columns, sigma, zerofill):
