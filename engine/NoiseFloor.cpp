@@ -740,19 +740,11 @@ FloorRemoval removeNoiseFloorOf(const cv::Mat &prediction, const cv::Mat &noisyI
 
 FloorRemoval removeNoiseFloorInPlace(cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth)
 {
-    checkSlice(noisyInput);
-    if (coils > 0.0)
-        checkCoils(coils);
-    if (prediction.type() != CV_32FC1)
-        throw EngineError("Noise floor removal needs a single-channel float image.");
-    if (prediction.size() != noisyInput.size())
-        throw EngineError("Noise floor removal needs the prediction and the noisy input at one size.");
+    const FloorMeasure measure = measureFloor(prediction, noisyInput, coils, smooth);
+    removeMeasuredFloor(prediction, measure);
     FloorRemoval removal;
-    removal.noise = measureSlice(noisyInput, coils, smooth ? &prediction : nullptr, &removal.predictionError);
-    checkCoils(removal.noise.coils);
-    if (!(removal.predictionError >= 0.0) || !std::isfinite(removal.predictionError))
-        throw EngineError("The prediction error for noise floor removal must be a finite number of at least 0.");
-    applyFloorRemoval(prediction, removal.noise.sigma, removal.noise.coils, removal.predictionError);
+    removal.noise = measure.noise;
+    removal.predictionError = measure.predictionError;
     removal.signal = prediction;
     return removal;
 }
