@@ -28,6 +28,37 @@
 
 using namespace mri;
 
+namespace {
+
+// The network of a model file as saved (its archive's weights), and its header.
+nn::UNet networkOf(const QString &file, ModelFileHeader &header)
+{
+    const std::string archive = readModelFileArchive(file.toStdString(), header);
+    torch::serialize::InputArchive in;
+    in.load_from(archive.data(), archive.size());
+    nn::UNet net(header.settings.network);
+    torch::serialize::InputArchive modelIn;
+    in.read("model", modelIn);
+    net->load(modelIn);
+    return net;
+}
+
+// Writes `net` and `optimizer` as the file's archive the way saveCheckpoint()
+// does, but without its finiteness check (for poisoned files).
+void rewriteArchive(const QString &file, const ModelFileHeader &header, nn::UNet &net, torch::optim::Optimizer &optimizer)
+{
+    torch::serialize::OutputArchive out, modelOut, optimizerOut;
+    net->save(modelOut);
+    out.write("model", modelOut);
+    optimizer.save(optimizerOut);
+    out.write("optimizer", optimizerOut);
+    std::ostringstream bytes;
+    out.save_to(bytes);
+    writeModelFile(file.toStdString(), header, bytes.str());
+}
+
+} // namespace
+
 class TestModelFile final : public QObject
 {
     Q_OBJECT
@@ -245,13 +276,7 @@ void TestModelFile::nonFiniteWeightsAreRefusedAtLoad()
     const QString file = m_dir.filePath(QStringLiteral("poisoned-%1.pt").arg(QTest::currentDataTag()));
     writeModel(file, TrainingOptions{});
     ModelFileHeader header;
-    const std::string archive = readModelFileArchive(file.toStdString(), header);
-    torch::serialize::InputArchive in;
-    in.load_from(archive.data(), archive.size());
-    nn::UNet net(header.settings.network);
-    torch::serialize::InputArchive modelIn;
-    in.read("model", modelIn);
-    net->load(modelIn);
+    nn::UNet net = networkOf(file, header);
     {
         torch::NoGradGuard noGrad;
         bool found = false;
@@ -264,14 +289,7 @@ void TestModelFile::nonFiniteWeightsAreRefusedAtLoad()
         QVERIFY2(found, qPrintable(tensor));
     }
     torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
-    torch::serialize::OutputArchive out, modelOut, optimizerOut;
-    net->save(modelOut);
-    out.write("model", modelOut);
-    optimizer.save(optimizerOut);
-    out.write("optimizer", optimizerOut);
-    std::ostringstream bytes;
-    out.save_to(bytes);
-    writeModelFile(file.toStdString(), header, bytes.str());
+    rewriteArchive(file, header, net, optimizer);
 
     const QString expected = QStringLiteral("'%1' holds a weight that is not a finite number (%2); it cannot be used.")
                                  .arg(file, tensor);
@@ -328,13 +346,7 @@ void TestModelFile::nonFiniteOptimiserStateIsNotResumed()
     const QString file = m_dir.filePath(QStringLiteral("poisoned-optimiser.pt"));
     writeModel(file, TrainingOptions{});
     ModelFileHeader header;
-    const std::string archive = readModelFileArchive(file.toStdString(), header);
-    torch::serialize::InputArchive in;
-    in.load_from(archive.data(), archive.size());
-    nn::UNet net(header.settings.network);
-    torch::serialize::InputArchive modelIn;
-    in.read("model", modelIn);
-    net->load(modelIn);
+    nn::UNet net = networkOf(file, header);
     torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
     const auto input = torch::rand({1, header.settings.network.inputChannels(), 32, 32});
     optimizer.zero_grad();
@@ -347,14 +359,7 @@ void TestModelFile::nonFiniteOptimiserStateIsNotResumed()
             *optimizer.state().at(c10::guts::to_string(weight.unsafeGetTensorImpl())));
         state.exp_avg_sq().view(-1)[0] = NAN;
     }
-    torch::serialize::OutputArchive out, modelOut, optimizerOut;
-    net->save(modelOut);
-    out.write("model", modelOut);
-    optimizer.save(optimizerOut);
-    out.write("optimizer", optimizerOut);
-    std::ostringstream bytes;
-    out.save_to(bytes);
-    writeModelFile(file.toStdString(), header, bytes.str());
+    rewriteArchive(file, header, net, optimizer);
 
     Enhancer::load(file.toStdString()); // the weights are fine
     auto loaded = nn::loadCheckpoint(file.toStdString(), torch::Device(torch::kCPU));
