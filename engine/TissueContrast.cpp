@@ -229,37 +229,31 @@ double cnrOfClasses(const cv::Mat &image, Membership &&membership)
 {
     FloatRows rows(image);
     std::vector<unsigned char> members(static_cast<std::size_t>(rows.cols()));
-    Moments moments[2];
-    for (int y = 0; y < rows.rows(); ++y) {
-        const float *v = rows.row(y);
-        membership(y, members.data());
-        for (int x = 0; x < rows.cols(); ++x) {
-            if (!members[x] || !std::isfinite(v[x]))
-                continue;
-            for (int k = 0; k < 2; ++k) {
-                if (members[x] & (1 << k)) {
-                    moments[k].sum += v[x];
-                    ++moments[k].count;
+    // Calls add(k, value) for every finite pixel of class k, row by row.
+    const auto visit = [&](auto &&add) {
+        for (int y = 0; y < rows.rows(); ++y) {
+            const float *v = rows.row(y);
+            membership(y, members.data());
+            for (int x = 0; x < rows.cols(); ++x) {
+                if (!members[x] || !std::isfinite(v[x]))
+                    continue;
+                for (int k = 0; k < 2; ++k) {
+                    if (members[x] & (1 << k))
+                        add(k, v[x]);
                 }
             }
         }
-    }
+    };
+    Moments moments[2];
+    visit([&](int k, float value) {
+        moments[k].sum += value;
+        ++moments[k].count;
+    });
     if (moments[0].count < 2 || moments[1].count < 2)
         return std::numeric_limits<double>::quiet_NaN();
     const double mean[2] = {moments[0].sum / static_cast<double>(moments[0].count),
                             moments[1].sum / static_cast<double>(moments[1].count)};
-    for (int y = 0; y < rows.rows(); ++y) {
-        const float *v = rows.row(y);
-        membership(y, members.data());
-        for (int x = 0; x < rows.cols(); ++x) {
-            if (!members[x] || !std::isfinite(v[x]))
-                continue;
-            for (int k = 0; k < 2; ++k) {
-                if (members[x] & (1 << k))
-                    moments[k].sumSquares += (v[x] - mean[k]) * (v[x] - mean[k]);
-            }
-        }
-    }
+    visit([&](int k, float value) { moments[k].sumSquares += (value - mean[k]) * (value - mean[k]); });
     const double varA = moments[0].sumSquares / static_cast<double>(moments[0].count - 1);
     const double varB = moments[1].sumSquares / static_cast<double>(moments[1].count - 1);
     const double difference = std::abs(mean[0] - mean[1]);
