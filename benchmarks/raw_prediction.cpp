@@ -9,6 +9,7 @@
 #include "Enhancer.h"
 #include "NeighbourSlices.h"
 #include "NiftiFile.h"
+#include "OutputPolicy.h"
 #include "ScanVolume.h"
 #include "SlicePlane.h"
 
@@ -30,6 +31,16 @@ int main(int argc, char **argv)
     app.add_option("--plane", planeName, "axial, coronal or sagittal");
     CLI11_PARSE(app, argc, argv);
 
+    OutputPolicy policy; // never over the model or the volume read
+    policy.protectFile(model, "the model");
+    policy.protectFile(input, "the noisy volume");
+    policy.addOutput(output, "the prediction");
+    try {
+        policy.check();
+    } catch (const std::exception &problem) {
+        std::fprintf(stderr, "raw_prediction: %s\n", problem.what());
+        return 1;
+    }
     Enhancer enhancer = Enhancer::load(model);
     enhancer.setRicianCorrection(false);
     const ScanVolume volume = readScan(input);
