@@ -354,7 +354,7 @@ void TestModelFile::nonFiniteOptimiserStateIsNotResumed()
     optimizer.step(); // Adam's moments now exist for every parameter
     {
         torch::NoGradGuard noGrad;
-        const auto &weight = net->named_parameters(true)["output.weight"];
+        const torch::Tensor weight = net->named_parameters(true)["output.weight"]; // a copy: the dict is a temporary
         auto &state = static_cast<torch::optim::AdamParamState &>(
             *optimizer.state().at(c10::guts::to_string(weight.unsafeGetTensorImpl())));
         state.exp_avg_sq().view(-1)[0] = NAN;
