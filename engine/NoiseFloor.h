@@ -71,8 +71,10 @@ NoiseEstimate measureSliceNoise(const cv::Mat &slice, double coils);
 // sigma rounded to 2 % steps), thread-safe. sigma <= 0: returned unchanged.
 cv::Mat removeNoiseFloor(const cv::Mat &expectedMagnitude, double sigma, double coils, double predictionError);
 
-// Robust spread (MAD * 1.4826) of a prediction (CV_32FC1) inside a mask
-// (CV_8U, nonzero = inside, same size); 0 when the mask is empty. No local
+// The error scale of a prediction (CV_32FC1) inside a mask (CV_8U, nonzero =
+// inside, same size): its upper tail, (99th percentile - median) / 2.326,
+// kept between 1 and 3 times the robust spread (MAD * 1.4826); 0 when the
+// mask is empty. No local
 // trend removed: measured, a 15x15 local mean took 38 % of spatially smooth
 // errors (blurred 3 px) away, and those count for the posterior as much as white ones.
 double estimatePredictionError(const cv::Mat &prediction, const cv::Mat &backgroundMask);
@@ -109,13 +111,26 @@ struct FloorMeasure
 {
     NoiseEstimate noise;
     double predictionError = 0.0; // tau; 0: point inversion
+    // With `smooth`: the prediction's median in the background over the floor
+    // the measured noise implies (sigma x E[M]/sigma of central chi); the
+    // inversion takes the floor where the network put it (removeMeasuredFloor()).
+    double floorRatio = 1.0;
 };
+// How far the floor may be moved to the prediction's (a fraction of it). A
+// network's background sits within ~1 % of the floor, but near A = 0 the
+// inversion is a square root: INIA19 at 5 %, a prediction 0.9 % above the floor
+// left 8.5 % of the background above 2 grey levels (SSIM 0.946 against 0.98).
+// Ghosts or tissue in the background mask could move the median further; those
+// are not the floor, so the move is bounded.
+inline constexpr double kFloorCalibrationLimit = 0.05;
 FloorMeasure measureFloor(const cv::Mat &prediction, const cv::Mat &noisyInput, double coils, bool smooth);
-// The median sigma, coils and tau / sigma over the slices that have background
-// (noise.backgroundPixels > 0), each measure's other fields from the slice with
-// the most background; the first measure unchanged when no slice has any.
+// The median sigma, coils, tau / sigma and floor ratio over the slices that have
+// background (noise.backgroundPixels > 0), each measure's other fields from the
+// slice with the most background; the first measure unchanged when no slice has any.
 FloorMeasure poolFloorMeasures(const std::vector<FloorMeasure> &measures);
-// Removes the floor of `measure` from `prediction` (CV_32FC1) in place.
+// Removes the floor of `measure` from `prediction` (CV_32FC1) in place: the
+// inversion's sigma is the measured one times floorRatio, bounded by
+// kFloorCalibrationLimit.
 void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure);
 
 // Whether enhancement and validation use the posterior inversion. Measured on
