@@ -395,16 +395,10 @@ std::vector<TrainedMethod> trainedMethods(const QualityBenchmarkOptions &options
         supervised.syntheticCoils = options.noise.coils;
         supervised.syntheticCorrelation = options.noise.correlationPixels;
         supervised.syntheticJpegQuality = options.noise.jpegQuality;
+        supervised.syntheticZeroFill = options.noise.zeroFillFactor;
+        supervised.syntheticSenseAcceleration = options.noise.senseAcceleration;
         supervised.ricianCorrection = false;
-        // zerofill and sense have no synthetic_* setting yet: the row says that
-        // it trains without them rather than claim the benchmark's noise.
-        NoiseSpec trainedNoise = options.noise;
-        trainedNoise.zeroFillFactor = 1;
-        trainedNoise.senseAcceleration = 1;
-        const std::string noise = trainedNoise == options.noise
-            ? "the benchmark's noise (" + noiseSpecName(options.noise) + ")"
-            : noiseSpecName(trainedNoise) + " noise, the benchmark's (" + noiseSpecName(options.noise)
-                + ") without zerofill and sense, which the synthetic objective cannot add yet,";
+        const std::string noise = "the benchmark's noise (" + noiseSpecName(options.noise) + ")";
         methods.push_back({"synthetic",
                            "supervised upper bound: the default network and settings, trained for the default "
                            "pipeline's time on the clean slices with "

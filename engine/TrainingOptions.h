@@ -98,6 +98,8 @@ struct TrainingOptions
     int syntheticCoils = 1;                // Rician synthetic noise: > 1 is non-central chi of that many coils
     double syntheticCorrelation = 0.0;     // kernel std in pixels of spatially correlated noise; 0: independent
     int syntheticJpegQuality = 0;          // > 0: JPEG at this quality after the noise; 0: none
+    int syntheticZeroFill = 1;             // 2..4: the noise of a k-space zero-filled by this factor; 1: none
+    int syntheticSenseAcceleration = 1;    // 2..8: noise times a SENSE g-factor map of this acceleration; 1: none
     std::uint64_t seed = 0;                // 0: a random seed, reported in the result
     bool cosineSchedule = true;            // cosine decay of the learning rate over the run
     double maxTrainingSeconds = 0.0;       // > 0: stop once this time is spent; the epoch in progress

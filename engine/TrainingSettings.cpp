@@ -269,6 +269,23 @@ std::vector<SettingDescription> makeTable()
                                                 "JPEG quality the noisy synthetic patches are compressed with; 0: "
                                                 "no JPEG")));
     table.push_back(introducedLater(
+        describe(ranged(field(MEMBER(syntheticZeroFill)), 1, 4),
+                 "synthetic_zerofill", "", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic zero-fill factor"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "The synthetic noise as a k-space zero-filled by this factor makes it (drawn on "
+                                    "the coarser acquired grid and interpolated), as --noise zerofill:F; 1: none; "
+                                    "not with synthetic_correlation")),
+        SettingValue(1LL)));
+    table.push_back(introducedLater(
+        describe(ranged(field(MEMBER(syntheticSenseAcceleration)), 1, 8),
+                 "synthetic_sense", "", R::Checkpoint, kAdvanced,
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Synthetic SENSE acceleration"),
+                 MRI_TRANSLATE_NOOP("mri::TrainingSettings",
+                                    "The synthetic noise level varies over each patch as a parallel-imaging g-factor "
+                                    "map of this acceleration, as --noise sense:R; 1: uniform")),
+        SettingValue(1LL)));
+    table.push_back(introducedLater(
         describe(ranged(field(MEMBER(superresScale)), 2, 4),
                  "superres_scale", "scale", R::Checkpoint, kBasic,
                  MRI_TRANSLATE_NOOP("mri::TrainingSettings", "Super-resolution factor"),
@@ -529,6 +546,9 @@ void validateTrainingOptions(const TrainingOptions &options)
 {
     for (const auto &setting : trainingSettings())
         checkSettingValue(setting, setting.get(options));
+    if (options.syntheticZeroFill > 1 && options.syntheticCorrelation > 0.0)
+        throw EngineError("synthetic_zerofill and synthetic_correlation cannot both be set: zero-filling is itself "
+                          "what correlates the noise.");
 }
 
 void validateNetworkConfig(const NetworkConfig &network)

@@ -86,6 +86,8 @@ NoiseSpec syntheticNoiseSpec(const TrainingOptions &options)
     spec.coils = options.syntheticNoise == NoiseModel::Rician ? options.syntheticCoils : 1;
     spec.correlationPixels = options.syntheticCorrelation;
     spec.jpegQuality = options.syntheticJpegQuality;
+    spec.zeroFillFactor = options.syntheticZeroFill;
+    spec.senseAcceleration = options.syntheticSenseAcceleration;
     return spec;
 }
 

@@ -160,6 +160,15 @@ void TestSettings::setAppliesEverySetting()
         applyTrainingSetting(options, setting.key + "=" + formatSettingValue(setting, test::nonDefaultValue(setting)));
     for (const auto &setting : trainingSettings())
         QVERIFY2(setting.get(options) == test::nonDefaultValue(setting), setting.key.c_str());
+    // The one pair of settings that exclude each other is refused together, in one sentence naming both.
+    try {
+        validateTrainingOptions(options);
+        QFAIL("synthetic_zerofill with synthetic_correlation must be refused");
+    } catch (const EngineError &error) {
+        verifyOneSentence(error, "synthetic_zerofill");
+        QVERIFY(QString::fromUtf8(error.what()).contains("synthetic_correlation"));
+    }
+    applyTrainingSetting(options, "synthetic_correlation=0");
     validateTrainingOptions(options);
 }
 

@@ -30,6 +30,7 @@ private slots:
     void lossFallsForEachObjective_data();
     void lossFallsForEachObjective();
     void sameSeedRepeatsTheRun();
+    void syntheticNoiseOfAnySpecRepeatsAndLearns_data();
     void syntheticNoiseOfAnySpecRepeatsAndLearns();
     void checkpointRoundTripAndResume();
     void cancellationKeepsAUsableCheckpoint();
@@ -122,17 +123,36 @@ void TestTraining::sameSeedRepeatsTheRun()
     QCOMPARE(runs[0], runs[1]);
 }
 
+void TestTraining::syntheticNoiseOfAnySpecRepeatsAndLearns_data()
+{
+    QTest::addColumn<int>("coils");
+    QTest::addColumn<double>("correlation");
+    QTest::addColumn<int>("jpegQuality");
+    QTest::addColumn<int>("zeroFill");
+    QTest::addColumn<int>("sense");
+    QTest::newRow("chi 4, correlated, JPEG") << 4 << 1.0 << 80 << 1 << 1;
+    QTest::newRow("zero-filled, SENSE") << 1 << 0.0 << 0 << 2 << 4;
+}
+
 void TestTraining::syntheticNoiseOfAnySpecRepeatsAndLearns()
 {
-    // Multi-coil, correlated, JPEG-compressed noise goes through mri::addNoise
-    // patch by patch, seeded from torch: the same seed repeats the run.
+    // Multi-coil, correlated, zero-filled, SENSE and JPEG-compressed noise goes
+    // through mri::addNoise patch by patch, seeded from torch: the same seed
+    // repeats the run.
+    QFETCH(int, coils);
+    QFETCH(double, correlation);
+    QFETCH(int, jpegQuality);
+    QFETCH(int, zeroFill);
+    QFETCH(int, sense);
     std::vector<double> runs[2];
     for (auto &losses : runs) {
         auto options = tinyOptions(m_dir.filePath("synthetic-spec.pt"));
         options.objective = TrainingObjective::Synthetic;
-        options.syntheticCoils = 4;
-        options.syntheticCorrelation = 1.0;
-        options.syntheticJpegQuality = 80;
+        options.syntheticCoils = coils;
+        options.syntheticCorrelation = correlation;
+        options.syntheticJpegQuality = jpegQuality;
+        options.syntheticZeroFill = zeroFill;
+        options.syntheticSenseAcceleration = sense;
         options.epochs = 3;
         TrainingCallbacks callbacks;
         callbacks.onStep = [&](const TrainingStep &step) { losses.push_back(step.loss); };

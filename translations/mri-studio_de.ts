@@ -8,10 +8,6 @@
         <translation>Ziel</translation>
     </message>
     <message>
-        <source>What the network learns: n2v needs noisy slices only; synthetic adds noise to clean slices; identity learns to copy (for comparison)</source>
-        <translation>Was das Netz lernt: n2v braucht nur verrauschte Schichten; synthetic fügt rauschfreien Schichten Rauschen hinzu; identity lernt Kopieren (zum Vergleich)</translation>
-    </message>
-    <message>
         <source>Epochs</source>
         <translation>Epochen</translation>
     </message>
@@ -251,6 +247,58 @@
         <source>Plane that volumes (NIfTI, DICOM) are cut into, from their orientation: training uses its slices and enhancement follows it</source>
         <translation>Ebene, in die Volumen (NIfTI, DICOM) nach ihrer Orientierung geschnitten werden: das Training nutzt ihre Schichten, die Verbesserung folgt ihr</translation>
     </message>
+    <message>
+        <source>What the network learns: n2v needs noisy slices only; synthetic adds noise to clean slices; superres learns to undo a coarser sampling from the slices themselves; identity learns to copy (for comparison)</source>
+        <translation>Was das Netz lernt: n2v braucht nur verrauschte Schichten; synthetic fügt rauschfreien Schichten Rauschen hinzu; superres lernt aus den Schichten selbst, eine gröbere Abtastung rückgängig zu machen; identity lernt zu kopieren (zum Vergleich)</translation>
+    </message>
+    <message>
+        <source>Neighbour slices</source>
+        <translation>Nachbarschichten</translation>
+    </message>
+    <message>
+        <source>2.5-D: slices on each side of a volume&apos;s slice given to the network as extra input channels (0: the slice alone; -1: 1 when training on volumes, 0 on pictures); pictures repeat their one slice</source>
+        <translation>2.5-D: Schichten auf jeder Seite einer Volumenschicht, die das Netz als zusätzliche Eingabekanäle erhält (0: nur die Schicht; -1: 1 beim Training auf Volumen, 0 auf Bildern); Bilder wiederholen ihre einzige Schicht</translation>
+    </message>
+    <message>
+        <source>Synthetic zero-fill factor</source>
+        <translation>Synthetischer Zero-Filling-Faktor</translation>
+    </message>
+    <message>
+        <source>The synthetic noise as a k-space zero-filled by this factor makes it (drawn on the coarser acquired grid and interpolated), as --noise zerofill:F; 1: none; not with synthetic_correlation</source>
+        <translation>Das synthetische Rauschen, wie es ein um diesen Faktor mit Nullen aufgefüllter k-Raum erzeugt (auf dem gröberen aufgenommenen Gitter gezogen und interpoliert), wie --noise zerofill:F; 1: keines; nicht zusammen mit synthetic_correlation</translation>
+    </message>
+    <message>
+        <source>Synthetic SENSE acceleration</source>
+        <translation>Synthetische SENSE-Beschleunigung</translation>
+    </message>
+    <message>
+        <source>The synthetic noise level varies over each patch as a parallel-imaging g-factor map of this acceleration, as --noise sense:R; 1: uniform</source>
+        <translation>Die Stärke des synthetischen Rauschens variiert über jeden Patch wie eine g-Faktor-Karte der parallelen Bildgebung bei dieser Beschleunigung, wie --noise sense:R; 1: gleichmäßig</translation>
+    </message>
+    <message>
+        <source>Super-resolution factor</source>
+        <translation>Superauflösungsfaktor</translation>
+    </message>
+    <message>
+        <source>The superres objective: how many times finer the result samples than the input (a volume&apos;s slice thickness over its in-plane pixel size)</source>
+        <translation>Das Ziel superres: wie viel Mal feiner das Ergebnis abtastet als die Eingabe (Schichtdicke eines Volumens geteilt durch seine Pixelgröße in der Ebene)</translation>
+    </message>
+    <message>
+        <source>Slice profile</source>
+        <translation>Schichtprofil</translation>
+    </message>
+    <message>
+        <source>How a thick slice averages the fine ones, for the superres objective: area (the mean of the factor&apos;s slices) or gaussian (full width at half maximum the factor)</source>
+        <translation>Wie eine dicke Schicht die feinen mittelt, für das Ziel superres: area (Mittelwert von so vielen Schichten, wie der Faktor angibt) oder gaussian (Halbwertsbreite gleich dem Faktor)</translation>
+    </message>
+    <message>
+        <source>Super-resolution axes</source>
+        <translation>Achsen der Superauflösung</translation>
+    </message>
+    <message>
+        <source>Axes the superres objective degrades: 1 (through-plane, for volumes with thick slices), 2 (in-plane, for pictures); 0: 1 when training on volumes, 2 on pictures</source>
+        <translation>Achsen, die das Ziel superres verschlechtert: 1 (senkrecht zur Schichtebene, für Volumen mit dicken Schichten), 2 (in der Ebene, für Bilder); 0: 1 beim Training auf Volumen, 2 auf Bildern</translation>
+    </message>
 </context>
 <context>
     <name>studio::ComparisonPage</name>
@@ -317,6 +365,61 @@
     <message>
         <source>Patients with an enhanced slice: %1. Enhance at least three to compare three patients.</source>
         <translation>Patienten mit verbesserter Schicht: %1. Verbessern Sie mindestens drei, um drei Patienten zu vergleichen.</translation>
+    </message>
+    <message>
+        <source> (on the input grid)</source>
+        <translation> (auf dem Eingabegitter)</translation>
+    </message>
+    <message>
+        <source>Original (nearest ×%1)</source>
+        <translation>Original (nächster Nachbar ×%1)</translation>
+    </message>
+    <message>
+        <source>Enhanced %1</source>
+        <translation>Verbessert %1</translation>
+    </message>
+</context>
+<context>
+    <name>studio::ContrastPanel</name>
+    <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>CLAHE (local histogram equalisation)</source>
+        <translation>CLAHE (lokaler Histogrammausgleich)</translation>
+    </message>
+    <message>
+        <source>Gamma</source>
+        <translation>Gamma</translation>
+    </message>
+    <message>
+        <source>Contrast step after the network, before the result is written: %1.</source>
+        <translation>Kontrastschritt nach dem Netz, bevor das Ergebnis geschrieben wird: %1.</translation>
+    </message>
+    <message>
+        <source>Contrast after enhancing:</source>
+        <translation>Kontrast nach dem Verbessern:</translation>
+    </message>
+    <message>
+        <source> (%1 to %2)</source>
+        <translation> (%1 bis %2)</translation>
+    </message>
+    <message>
+        <source>Select a patient to preview the contrast step.</source>
+        <translation>Wählen Sie einen Patienten aus, um eine Vorschau des Kontrastschritts zu sehen.</translation>
+    </message>
+    <message>
+        <source>%1 with %2: grey/white CNR %3 → %4 (%5 ms, off the GUI thread).</source>
+        <translation>%1 mit %2: CNR graue/weiße Substanz %3 → %4 (%5 ms, außerhalb des GUI-Threads).</translation>
+    </message>
+    <message>
+        <source>Enhanced slice</source>
+        <translation>Verbesserte Schicht</translation>
+    </message>
+    <message>
+        <source>Original slice (not enhanced yet)</source>
+        <translation>Originalschicht (noch nicht verbessert)</translation>
     </message>
 </context>
 <context>
@@ -416,8 +519,8 @@
         <translation>Das Modell konnte wegen eines unerwarteten Fehlers nicht gespeichert werden.</translation>
     </message>
     <message>
-        <source>The enhanced volume &apos;%1&apos; does not match the size of the original.</source>
-        <translation>Das verbesserte Volumen &apos;%1&apos; hat nicht die Größe des Originals.</translation>
+        <source>×%1 in-plane</source>
+        <translation>×%1 in der Ebene</translation>
     </message>
 </context>
 <context>
@@ -971,6 +1074,42 @@ Wählen Sie Ausführen ▸ Auswahl verbessern (Strg+E).</translation>
     <message>
         <source>Wheel: zoom · Ctrl+wheel, Page Up/Down: slice · drag: pan · right drag: window/level · double click: fit</source>
         <translation>Mausrad: Zoom · Strg+Mausrad, Bild auf/ab: Schicht · Ziehen: Verschieben · Rechts ziehen: Fenster/Level · Doppelklick: Einpassen</translation>
+    </message>
+    <message>
+        <source> · original %1 / %2</source>
+        <translation> · Original %1 / %2</translation>
+    </message>
+    <message>
+        <source>Shown at its physical size (nearest neighbour)</source>
+        <translation>In physischer Größe dargestellt (nächster Nachbar)</translation>
+    </message>
+    <message>
+        <source>Shown ×%1, nearest neighbour, at the enhanced size</source>
+        <translation>×%1 dargestellt, nächster Nachbar, in der Größe des verbesserten Bilds</translation>
+    </message>
+    <message>
+        <source>Against the original stretched ×%1 (nearest neighbour)</source>
+        <translation>Gegenüber dem ×%1 gestreckten Original (nächster Nachbar)</translation>
+    </message>
+    <message>
+        <source>Enhanced %1</source>
+        <translation>Verbessert %1</translation>
+    </message>
+    <message>
+        <source>%1 × %2</source>
+        <translation>%1 × %2</translation>
+    </message>
+    <message>
+        <source>PSNR %1 dB · SSIM %2 against the original, on its grid (down-sampled ×%3)</source>
+        <translation>PSNR %1 dB · SSIM %2 gegenüber dem Original, auf dessen Gitter (×%3 herunterskaliert)</translation>
+    </message>
+    <message>
+        <source>original x %1, y %2: %3</source>
+        <translation>Original x %1, y %2: %3</translation>
+    </message>
+    <message>
+        <source> · enhanced x %1, y %2: %3</source>
+        <translation> · verbessert x %1, y %2: %3</translation>
     </message>
 </context>
 <context>
