@@ -8,8 +8,10 @@ then
   - ours: `mri-enhance train --dataset D --model M --seed S` (the defaults, as a
     user runs it; --epochs/--set only when given here), then `mri-enhance
     enhance`; training and enhancing timed;
-  - DIPY: `nlmeans(noisy, sigma, rician=True)` given the true sigma and given
-    its own `estimate_sigma(noisy, N=coils)` (seeds do not change DIPY: run once);
+  - DIPY: `nlmeans(noisy, sigma, rician=True)` given the true sigma (with
+    sense:R the true noise map, sigma times the g-factor map, which nlmeans
+    takes as an array) and given its own `estimate_sigma(noisy, N=coils)`
+    (seeds do not change DIPY: run once);
   - the noisy input itself.
 Scored on the whole volume against the clean one with scikit-image
 (peak_signal_noise_ratio and 3-D structural_similarity, data_range 255), and
@@ -195,7 +197,11 @@ def main():
                 if not args.skip_dipy:
                     from dipy.denoise.nlmeans import nlmeans
                     from dipy.denoise.noise_estimate import estimate_sigma
-                    for label, given in (("dipy-nlmeans true sigma", sigma), ("dipy-nlmeans estimated sigma", None)):
+                    truth = sigma
+                    if spec["sense"] > 1:  # the true noise map: sigma times the g-factor map on every slice
+                        g = sense_g_map(clean.shape[0], clean.shape[1], spec["sense"])
+                        truth = np.repeat((sigma * g)[:, :, None], clean.shape[2], axis=2)
+                    for label, given in (("dipy-nlmeans true sigma", truth), ("dipy-nlmeans estimated sigma", None)):
                         started = time.time()
                         s = given if given is not None else estimate_sigma(noisy8.astype(np.float64), N=spec["coils"])
                         result = nlmeans(noisy8.astype(np.float64), sigma=s, rician=True)
