@@ -17,6 +17,13 @@ of its maximum):
   spatial            posterior/volume, with the background's prior weight taken
                      from the 5x5 local mean of the prediction (its own measured
                      spread in the background) instead of one half everywhere
+  calibrated, tau MAD / tau tail
+                     posterior/volume with the floor where the prediction puts
+                     it in the background (within 5 %), tau the MAD or the
+                     upper tail (the program's choice since issue 21)
+  calibrated spatial xK, tau MAD
+                     calibrated, with the spatial prior's spread K times the
+                     local mean's MAD
 """
 import argparse
 
@@ -137,6 +144,27 @@ def main():
     p_background = background_like / (background_like + signal_like)
     print(f"spatial: floor {floor:.2f}, tau of the 5x5 mean {tau_local:.2f}")
     results["spatial"] = apply_posterior(raw, sigma_volume, tau_volume, coils, zero_prob=p_background)
+
+    # Calibrated: the floor where the prediction puts it in the background
+    # (the program since issue 21's second step), tau the MAD or the upper tail.
+    floor_pred = np.median(all_pred)
+    sigma_cal = sigma_volume * np.clip(floor_pred / (sigma_volume * chi_mean(0.0, coils)), 0.95, 1.05)
+    centred = all_pred - floor_pred
+    mad = 1.4826 * np.median(np.abs(centred))
+    tail = np.clip(np.quantile(centred, 0.99) / 2.326, mad, 3 * mad)
+    print(f"calibrated: floor ratio {floor_pred / (sigma_volume * chi_mean(0.0, coils)):.4f}, "
+          f"tau/sigma MAD {mad / sigma_volume:.4f}, tail {tail / sigma_volume:.4f}")
+    results["calibrated, tau MAD"] = apply_posterior(raw, sigma_cal, mad, coils)
+    results["calibrated, tau tail"] = apply_posterior(raw, sigma_cal, tail, coils)
+    cal_floor = sigma_cal * chi_mean(0.0, coils)
+    local_floor = np.median(local_bg)
+    local_spread = 1.4826 * np.median(np.abs(local_bg - local_floor))
+    for k in (1.0, 3.0):
+        spread = k * local_spread
+        background_like = norm.pdf(local, local_floor, spread)
+        signal_like = norm.cdf((local - local_floor) / spread) / (20 * sigma_cal)
+        p_bg = background_like / (background_like + signal_like)
+        results[f"calibrated spatial x{k:g}, tau MAD"] = apply_posterior(raw, sigma_cal, mad, coils, zero_prob=p_bg)
 
     print("| variant | PSNR | SSIM | tissue bias % | erased % | background mean |\n|---|---:|---:|---:|---:|---:|")
     for name, volume in results.items():
