@@ -10,6 +10,7 @@
 #include "DicomSeries.h"
 #include "NeighbourSlices.h"
 #include "NiftiFile.h"
+#include "NoiseMap.h"
 #include "OutputPolicy.h"
 #include "Resampling.h"
 #include "ResultsLocation.h"
@@ -428,7 +429,7 @@ void restoreNonFiniteVoxels(const ScanVolume &input, ScanVolume &result, int axi
                 }
 }
 
-std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &volume, SlicePlane plane,
+std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &volume, SlicePlane plane, bool noiseMap,
                                         const std::function<void(int, int)> &progress, int workBefore, int workTotal,
                                         const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
@@ -459,15 +460,23 @@ std::optional<ScanVolume> denoiseVolume(Enhancer &enhancer, const ScanVolume &vo
                                           enhancer.ricianCorrection() && enhancer.smoothFloorRemoval());
         }
         const FloorMeasure pooled = poolFloorMeasures(measures);
-        if (frame == 0)
+        // Where the noise level varies over the field of view (parallel imaging), the
+        // floor follows it; the residual measures it only for pixel-independent noise.
+        const bool mapped = noiseMap && enhancer.ricianCorrection() && enhancer.smoothFloorRemoval()
+            && pooled.noise.blindSpotRadius == 0;
+        const NoiseMap levels = mapped ? NoiseMap::estimateVolume(predicted, unit, pooled) : NoiseMap();
+        if (frame == 0) {
             outcome.noise = pooled.noise;
+            outcome.noiseLevelMinimum = levels.minimum();
+            outcome.noiseLevelMaximum = levels.maximum();
+        }
         for (int index = 0; index < count; ++index) {
             const auto slot = static_cast<std::size_t>(index);
             // The frame's noise level, floor and prediction error for every slice: a slice's own
             // error, from the upper tail of a few thousand background pixels, varied threefold
             // between Colin27's slices and flattened faint tissue where it was large.
             if (enhancer.ricianCorrection())
-                removeMeasuredFloor(predicted[slot], pooled);
+                removeMeasuredFloor(predicted[slot], pooled, levels.slice(index, predicted[slot].size()));
             insertSlice(enhanced, plane, index, frame, fromNetworkUnit(predicted[slot], range));
             predicted[slot].release();
         }
@@ -509,7 +518,8 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     const int totalWork = denoiseWork + upscaleWork;
     ScanVolume enhanced = volume;
     if (models.denoiser) {
-        auto denoised = denoiseVolume(*models.denoiser, volume, plane, progress, 0, totalWork, cancel, outcome);
+        auto denoised = denoiseVolume(*models.denoiser, volume, plane, options.noiseMap, progress, 0, totalWork,
+                                      cancel, outcome);
         if (!denoised)
             return false;
         enhanced = std::move(*denoised);
@@ -859,11 +869,16 @@ std::string describeMeasuredNoise(const std::vector<EnhancedRow> &rows)
     std::vector<double> sigmas;
     std::vector<double> coils;
     std::vector<double> correlations;
+    // The widest range of the volumes' noise maps (1 and 1: one level everywhere).
+    double lowestLevel = 1.0;
+    double highestLevel = 1.0;
     for (const auto &row : rows) {
         if (!row.done)
             continue;
         sigmas.push_back(row.noise.sigma);
         coils.push_back(row.noise.coils);
+        lowestLevel = std::min(lowestLevel, row.noiseLevelMinimum);
+        highestLevel = std::max(highestLevel, row.noiseLevelMaximum);
         if (!row.noise.correlation.empty())
             correlations.push_back(row.noise.correlation.front());
     }
@@ -880,6 +895,11 @@ std::string describeMeasuredNoise(const std::vector<EnhancedRow> &rows)
     std::string sentence = text;
     if (!correlations.empty()) {
         std::snprintf(text, sizeof text, ", correlation between neighbouring pixels %.2f", median(correlations));
+        sentence += text;
+    }
+    if (lowestLevel < 1.0 || highestLevel > 1.0) {
+        std::snprintf(text, sizeof text, "; its level varies over the field of view, %.2f to %.2f times that",
+                      lowestLevel, highestLevel);
         sentence += text;
     }
     return sentence + ".";

@@ -35,6 +35,10 @@ struct EnhanceOptions
     bool writeCsv = true;
     int tileSize = 0;                         // > 0: largest tile side (see Enhancer::setTiling)
     int noiseCoils = -1;                      // >= 0: overrides the model's noise_coils (0: estimate per slice)
+    // Volumes: the noise floor follows a noise level map estimated from the
+    // volume (NoiseMap.h; parallel imaging) where it varies enough; false: one
+    // level for the whole volume.
+    bool noiseMap = true;
     int threads = 0;                          // CPU threads of the network; 0: every CPU this process may use
     std::optional<SlicePlane> plane;          // volumes are enhanced along it; empty: the model's plane
     std::filesystem::path perSliceCsv;        // non-empty: one row per slice of every enhanced row, here
@@ -66,6 +70,11 @@ struct EnhancedRow
     double cnr = std::numeric_limits<double>::quiet_NaN();
     std::string contrast;                      // contrastStepText of the step applied ("none")
     NoiseEstimate noise;                       // measured in the slice's background (a volume's middle slice)
+    // Volumes with pixel-independent noise: the lowest and highest noise level
+    // over the field of view relative to `noise.sigma` (NoiseMap.h; parallel
+    // imaging), the first frame's; 1 and 1 when one level was used.
+    double noiseLevelMinimum = 1.0;
+    double noiseLevelMaximum = 1.0;
     std::string format;                        // "picture", "nifti", "dicom" (scanFormatName)
     double dataRange = 0.0;                    // data_range of PSNR and SSIM (ScanVolume::dataRange)
     int slices = 0;                            // slices enhanced (1 for a picture; all volumes of a 4-D scan)

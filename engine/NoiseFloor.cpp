@@ -823,6 +823,14 @@ FloorMeasure poolFloorMeasures(const std::vector<FloorMeasure> &measures)
     return pooled;
 }
 
+double effectiveSigma(const FloorMeasure &measure)
+{
+    const double ratio = std::isfinite(measure.floorRatio)
+        ? std::clamp(measure.floorRatio, 1.0 - kFloorCalibrationLimit, 1.0 + kFloorCalibrationLimit)
+        : 1.0;
+    return measure.noise.sigma * ratio;
+}
+
 void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure)
 {
     if (prediction.type() != CV_32FC1)
@@ -830,10 +838,21 @@ void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure)
     checkCoils(measure.noise.coils);
     if (!(measure.predictionError >= 0.0) || !std::isfinite(measure.predictionError))
         throw EngineError("The prediction error for noise floor removal must be a finite number of at least 0.");
-    const double ratio = std::isfinite(measure.floorRatio)
-        ? std::clamp(measure.floorRatio, 1.0 - kFloorCalibrationLimit, 1.0 + kFloorCalibrationLimit)
-        : 1.0;
-    applyFloorRemoval(prediction, measure.noise.sigma * ratio, measure.noise.coils, measure.predictionError);
+    applyFloorRemoval(prediction, effectiveSigma(measure), measure.noise.coils, measure.predictionError);
+}
+
+void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure, const cv::Mat &relativeLevel)
+{
+    if (relativeLevel.empty()) {
+        removeMeasuredFloor(prediction, measure);
+        return;
+    }
+    if (relativeLevel.type() != CV_32FC1 || relativeLevel.size() != prediction.size())
+        throw EngineError("A noise level map must be a float image of the prediction's size.");
+    // A = sigma g F(E[M] / sigma g): the prediction in units of the local level, inverted, scaled back.
+    cv::divide(prediction, relativeLevel, prediction);
+    removeMeasuredFloor(prediction, measure);
+    cv::multiply(prediction, relativeLevel, prediction);
 }
 
 } // namespace mri

@@ -132,6 +132,12 @@ FloorMeasure poolFloorMeasures(const std::vector<FloorMeasure> &measures);
 // inversion's sigma is the measured one times floorRatio, bounded by
 // kFloorCalibrationLimit.
 void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure);
+// The same where the noise level is sigma times relativeLevel (CV_32FC1 of the
+// prediction's size, NoiseMap::slice()); the prediction error scales with it.
+void removeMeasuredFloor(cv::Mat &prediction, const FloorMeasure &measure, const cv::Mat &relativeLevel);
+// The sigma removeMeasuredFloor() inverts with: the measured one times the
+// bounded floor ratio.
+double effectiveSigma(const FloorMeasure &measure);
 
 // Whether enhancement and validation use the posterior inversion. Measured on
 // INIA19 at 10 % (README, quality): with a flat prior the background stayed at

@@ -2,6 +2,7 @@
 #include "ImageIO.h"
 #include "Noise.h"
 #include "NoiseFloor.h"
+#include "NoiseMap.h"
 #include "TestDatasets.h"
 
 #include <QtTest>
@@ -56,6 +57,19 @@ double standardDeviation(const cv::Mat &image)
     return deviation[0];
 }
 
+// A g-factor map as parallel imaging leaves: 1 at the field of view's edges,
+// `peak` in its middle.
+cv::Mat gFactorBump(cv::Size size, double peak)
+{
+    cv::Mat g(size, CV_32FC1);
+    for (int y = 0; y < size.height; ++y)
+        for (int x = 0; x < size.width; ++x) {
+            const double across = std::sin(CV_PI * y / (size.height - 1)), down = std::sin(CV_PI * x / (size.width - 1));
+            g.at<float>(y, x) = static_cast<float>(1.0 + (peak - 1.0) * across * across * down * down);
+        }
+    return g;
+}
+
 } // namespace
 
 class TestNoiseFloor final : public QObject
@@ -89,6 +103,8 @@ private slots:
     void volumeFloorServesSlicesWithoutBackground();
     void floorFollowsThePrediction_data();
     void floorFollowsThePrediction();
+    void noiseMapFollowsParallelImaging_data();
+    void noiseMapFollowsParallelImaging();
 };
 
 void TestNoiseFloor::estimatesSigmaFromTheBackground_data()
@@ -616,6 +632,95 @@ void TestNoiseFloor::floorFollowsThePrediction()
     cv::erode(tissue, inner, cv::getStructuringElement(cv::MORPH_ELLIPSE, {9, 9}));
     QVERIFY2(std::abs(cv::mean(corrected, inner)[0] / 0.6 - 1.0) < 0.002,
              qPrintable(QString::number(cv::mean(corrected, inner)[0])));
+}
+
+
+void TestNoiseFloor::noiseMapFollowsParallelImaging_data()
+{
+    QTest::addColumn<double>("peak"); // the g-factor in the middle of the field of view
+    QTest::addColumn<int>("coils");
+    QTest::newRow("sense, rician") << 1.25 << 1;
+    QTest::newRow("sense, chi 4") << 1.4 << 4;
+    QTest::newRow("one level") << 1.0 << 1;
+}
+
+// Parallel imaging: sigma times a smooth g-factor map, 1 at the edges where the
+// background is measured. One sigma leaves a floor in the air and a bias in
+// faint tissue where g > 1; NoiseMap finds g from the residual and the floor
+// removal follows it. A volume of one level keeps one level.
+void TestNoiseFloor::noiseMapFollowsParallelImaging()
+{
+    QFETCH(double, peak);
+    QFETCH(int, coils);
+    const double sigma = 0.05;
+    const cv::Size size(192, 192); // a field of view as wide as a head scan's
+    const cv::Mat g = gFactorBump(size, peak);
+    // A head with a hole of air in the middle (where g is highest) and faint tissue (3 sigma) around it.
+    cv::Mat clean(size, CV_32FC1, cv::Scalar(0.0));
+    cv::ellipse(clean, {96, 96}, {75, 60}, 0, 0, 360, cv::Scalar(0.5), cv::FILLED);
+    cv::circle(clean, {96, 96}, 10, cv::Scalar(0.15), cv::FILLED);
+    cv::circle(clean, {96, 96}, 5, cv::Scalar(0.0), cv::FILLED);
+    const int slices = 12;
+    std::vector<cv::Mat> noisy, predicted;
+    std::vector<FloorMeasure> measures;
+    cv::Mat expected(size, CV_32FC1);
+    for (int y = 0; y < size.height; ++y)
+        for (int x = 0; x < size.width; ++x) {
+            const double local = sigma * g.at<float>(y, x);
+            expected.at<float>(y, x) = static_cast<float>(local * chiMeanOverSigma(clean.at<float>(y, x) / local, coils));
+        }
+    for (int z = 0; z < slices; ++z) {
+        // chi noise of level sigma g: the unit-level noise of A / sigma g, scaled by sigma g.
+        cv::Mat local = sigma * g;
+        noisy.push_back(chiNoise(clean / local, 1.0, coils, 0.0, 900 + z).mul(local));
+        cv::Mat error(size, CV_32FC1);
+        cv::RNG(60 + z).fill(error, cv::RNG::NORMAL, 0.0, 0.02 * sigma);
+        predicted.push_back(expected + error);
+        measures.push_back(measureFloor(predicted.back(), noisy.back(), coils, true));
+    }
+    const FloorMeasure pooled = poolFloorMeasures(measures);
+    const NoiseMap map = NoiseMap::estimateVolume(predicted, noisy, pooled);
+    if (peak == 1.0) { // one level stays one level
+        QVERIFY(map.flat());
+        QVERIFY(map.slice(0, size).empty());
+        QCOMPARE(map.maximum(), 1.0);
+        return;
+    }
+    QVERIFY(!map.flat());
+    const int middle = slices / 2;
+    const cv::Mat level = map.slice(middle, size);
+    // The map against the truth (as measured: relative to the background's median g).
+    const cv::Mat background = backgroundMask(noisy[middle]);
+    std::vector<float> gInBackground;
+    for (int y = 0; y < size.height; ++y)
+        for (int x = 0; x < size.width; ++x)
+            if (background.at<unsigned char>(y, x))
+                gInBackground.push_back(g.at<float>(y, x));
+    std::nth_element(gInBackground.begin(), gInBackground.begin() + gInBackground.size() / 2, gInBackground.end());
+    const double reference = gInBackground[gInBackground.size() / 2];
+    double worst = 0.0;
+    for (int y = 8; y < size.height - 8; ++y)
+        for (int x = 8; x < size.width - 8; ++x)
+            worst = std::max(worst, std::abs(level.at<float>(y, x) * reference / g.at<float>(y, x) - 1.0));
+    qInfo("g-factor peak %.2f, %d coil(s): map %.3f to %.3f, worst error %.3f inside the 8-pixel border", peak, coils,
+          map.minimum(), map.maximum(), worst);
+    QVERIFY2(worst < 0.04, qPrintable(QString::number(worst)));
+
+    // The floor: the air in the middle and the faint tissue around it, with one sigma and with the map.
+    cv::Mat oneLevel = predicted[middle].clone(), mapped = predicted[middle].clone();
+    removeMeasuredFloor(oneLevel, pooled);
+    removeMeasuredFloor(mapped, pooled, level);
+    cv::Mat hole(size, CV_8U, cv::Scalar(0)), faint(size, CV_8U, cv::Scalar(0));
+    cv::circle(hole, {96, 96}, 3, cv::Scalar(255), cv::FILLED);
+    cv::circle(faint, {96, 96}, 9, cv::Scalar(255), cv::FILLED);
+    cv::circle(faint, {96, 96}, 7, cv::Scalar(0), cv::FILLED);
+    const double holeOne = cv::mean(oneLevel, hole)[0] / sigma, holeMapped = cv::mean(mapped, hole)[0] / sigma;
+    const double faintOne = cv::mean(oneLevel, faint)[0] / 0.15 - 1.0, faintMapped = cv::mean(mapped, faint)[0] / 0.15 - 1.0;
+    qInfo("air in the middle: %.3f sigma with one level, %.3f with the map; faint tissue bias %+.2f %% and %+.2f %%",
+          holeOne, holeMapped, 100 * faintOne, 100 * faintMapped);
+    QVERIFY2(holeMapped < 0.1, qPrintable(QString::number(holeMapped)));
+    QVERIFY2(std::abs(faintMapped) < 0.03, qPrintable(QString::number(faintMapped)));
+    QVERIFY2(holeOne > 0.3 && std::abs(faintOne) > 2 * std::abs(faintMapped), qPrintable(QString::number(holeOne)));
 }
 
 QTEST_APPLESS_MAIN(TestNoiseFloor)

@@ -506,6 +506,10 @@ struct Commands
         const auto &coils = trainingSetting("noise_coils");
         addNumber(c, "--coils", enhance.options.noiseCoils, static_cast<int>(coils.minimum),
                   static_cast<int>(coils.maximum), coils.help, "the model's setting");
+        c.add_flag("!--no-noise-map", enhance.options.noiseMap,
+                   "Volumes: one noise level for the whole volume. By default the noise floor follows a level "
+                   "that varies over the field of view (parallel imaging: SENSE, GRAPPA), estimated from the "
+                   "volume, where it varies by 20 % or more and the noise is independent between pixels");
     }
 
     void defineCompare()
@@ -831,6 +835,7 @@ void reportEnhancement(RunReport &report, const Dataset &dataset, const EnhanceO
                                                     : ReportJson("model")},
                             {"coils", options.noiseCoils >= 0 ? ReportJson(options.noiseCoils)
                                                               : ReportJson("model")},
+                            {"noise_map", options.noiseMap},
                             {"contrast", contrastStepText(options.contrast)},
                             {"resolution_model", options.resolutionModel.empty()
                                                      ? ReportJson(nullptr)
