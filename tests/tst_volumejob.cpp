@@ -193,6 +193,12 @@ private:
     static fs::path model() { return MRI_TEST_DATA_DIR "/models/model-v1.pt"; }
     fs::path fresh(const std::string &name) const;
     static EnhanceRunResult run(const Dataset &dataset, EnhanceOptions options = {});
+    // A one-volume dataset `name`/head.nii.gz: slice z is cleanSlice(z) (unit
+    // range) with `spec` noise of sigma 0.05 (seeds seed + z), stored x 1000.
+    Dataset noisyHeadDataset(const std::string &name, int nx, int ny, int nz,
+                             const std::function<cv::Mat(int)> &cleanSlice, const NoiseSpec &spec, int seed) const;
+    // The small model the floor tests train on a dataset (8 epochs of 8 steps).
+    fs::path trainFloorModel(const Dataset &dataset, const std::string &name) const;
 
     QTemporaryDir m_dir;
 };
@@ -200,6 +206,40 @@ private:
 void TestVolumeJob::initTestCase()
 {
     QVERIFY(m_dir.isValid());
+}
+
+Dataset TestVolumeJob::noisyHeadDataset(const std::string &name, int nx, int ny, int nz,
+                                        const std::function<cv::Mat(int)> &cleanSlice, const NoiseSpec &spec,
+                                        int seed) const
+{
+    const fs::path folder = fresh(name);
+    ScanVolume volume = makeVolume(nx, ny, nz, 1, 1.0, 0.0);
+    for (int z = 0; z < nz; ++z) {
+        const cv::Mat noisy = addNoise(cleanSlice(z), spec, 0.05, static_cast<std::uint64_t>(seed + z));
+        for (int y = 0; y < ny; ++y)
+            for (int x = 0; x < nx; ++x)
+                volume.voxels[(static_cast<std::size_t>(z) * ny + y) * nx + x] = 1000.0f * noisy.at<float>(y, x);
+    }
+    writeNiftiVolume(volume, folder / "head.nii.gz", "test", kNiftiFloat32);
+    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1,head.nii.gz\n");
+    return openDataset(folder);
+}
+
+fs::path TestVolumeJob::trainFloorModel(const Dataset &dataset, const std::string &name) const
+{
+    TrainingOptions options;
+    options.modelFile = fresh(name) / "model.pt";
+    options.epochs = 8;
+    options.patchSize = 32;
+    options.batchSize = 4;
+    options.patchesPerImage = 32;
+    options.validationFraction = 0.0;
+    options.seed = 3;
+    options.threads = 2;
+    options.network.baseChannels = 8;
+    std::atomic_bool cancel{false};
+    trainModel(dataset, options, {}, cancel);
+    return options.modelFile;
 }
 
 fs::path TestVolumeJob::fresh(const std::string &name) const
@@ -881,36 +921,17 @@ void TestVolumeJob::cancellingInsideAVolumeWritesNothingForIt()
 // brings them to the level of the other slices' background.
 void TestVolumeJob::airOnlySlicesLoseTheirFloorToo()
 {
-    const fs::path folder = fresh("air");
     const int nx = 64, ny = 64, nz = 10;
     const double sigma = 0.05;
-    ScanVolume volume = makeVolume(nx, ny, nz, 1, 1.0, 0.0);
-    for (int z = 0; z < nz; ++z) {
+    const Dataset dataset = noisyHeadDataset("air", nx, ny, nz, [&](int z) {
         cv::Mat clean(ny, nx, CV_32FC1, cv::Scalar(0.0));
         if (z >= 3 && z < nz - 3)
             cv::circle(clean, {32, 32}, 18, cv::Scalar(0.7), cv::FILLED);
-        const cv::Mat noisy = addNoise(clean, NoiseModel::Rician, sigma, 500 + z);
-        for (int y = 0; y < ny; ++y)
-            for (int x = 0; x < nx; ++x)
-                volume.voxels[(static_cast<std::size_t>(z) * ny + y) * nx + x] = 1000.0f * noisy.at<float>(y, x);
-    }
-    writeNiftiVolume(volume, folder / "head.nii.gz", "test", kNiftiFloat32);
-    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1,head.nii.gz\n");
-    const Dataset dataset = openDataset(folder);
-    TrainingOptions options;
-    options.modelFile = fresh("air-model") / "air.pt";
-    options.epochs = 8;
-    options.patchSize = 32;
-    options.batchSize = 4;
-    options.patchesPerImage = 32;
-    options.validationFraction = 0.0;
-    options.seed = 3;
-    options.threads = 2;
-    options.network.baseChannels = 8;
-    std::atomic_bool cancel{false};
-    trainModel(dataset, options, {}, cancel);
+        return clean;
+    }, NoiseSpec{}, 500);
+    const fs::path folder = dataset.folder;
     EnhanceOptions enhance;
-    enhance.modelFile = options.modelFile;
+    enhance.modelFile = trainFloorModel(dataset, "air-model");
     const auto result = run(dataset, enhance);
     QVERIFY2(result.rows[0].done, result.rows[0].error.c_str());
     const ScanVolume written = readNiftiFile(folder / "enhanced_images" / "head_enhanced.nii.gz");
@@ -944,8 +965,8 @@ void TestVolumeJob::airOnlySlicesLoseTheirFloorToo()
 // sigma is removed; the volume's noise map (NoiseMap.h) takes it away.
 void TestVolumeJob::floorFollowsAVaryingNoiseLevel()
 {
-    const fs::path folder = fresh("sense");
     const int nx = 96, ny = 96, nz = 12;
+    const double sigma = 0.05;
     // The mean of a written volume inside the hole (radius 5, in the input's units / 1000).
     const auto meanOf = [&](const ScanVolume &written) {
         double sum = 0.0;
@@ -960,35 +981,15 @@ void TestVolumeJob::floorFollowsAVaryingNoiseLevel()
                 }
         return sum / count;
     };
-    const double sigma = 0.05;
-    ScanVolume volume = makeVolume(nx, ny, nz, 1, 1.0, 0.0);
-    const NoiseSpec spec = parseNoiseSpec("rician+sense:3");
-    for (int z = 0; z < nz; ++z) {
+    const Dataset dataset = noisyHeadDataset("sense", nx, ny, nz, [&](int) {
         cv::Mat clean(ny, nx, CV_32FC1, cv::Scalar(0.0));
         cv::circle(clean, {48, 48}, 34, cv::Scalar(0.7), cv::FILLED);
         cv::circle(clean, {48, 48}, 9, cv::Scalar(0.0), cv::FILLED); // air where g is highest
-        const cv::Mat noisy = addNoise(clean, spec, sigma, 700 + z);
-        for (int y = 0; y < ny; ++y)
-            for (int x = 0; x < nx; ++x)
-                volume.voxels[(static_cast<std::size_t>(z) * ny + y) * nx + x] = 1000.0f * noisy.at<float>(y, x);
-    }
-    writeNiftiVolume(volume, folder / "head.nii.gz", "test", kNiftiFloat32);
-    writeText(folder / "brain_tumor_info.csv", "patient_id,image_path\nP1,head.nii.gz\n");
-    const Dataset dataset = openDataset(folder);
-    TrainingOptions options;
-    options.modelFile = fresh("sense-model") / "sense.pt";
-    options.epochs = 8;
-    options.patchSize = 32;
-    options.batchSize = 4;
-    options.patchesPerImage = 32;
-    options.validationFraction = 0.0;
-    options.seed = 3;
-    options.threads = 2;
-    options.network.baseChannels = 8;
-    std::atomic_bool cancel{false};
-    trainModel(dataset, options, {}, cancel);
+        return clean;
+    }, parseNoiseSpec("rician+sense:3"), 700);
+    const fs::path folder = dataset.folder;
     EnhanceOptions enhance;
-    enhance.modelFile = options.modelFile;
+    enhance.modelFile = trainFloorModel(dataset, "sense-model");
     // --no-noise-map: one level.
     enhance.noiseMap = false;
     const auto plain = run(dataset, enhance);
