@@ -118,10 +118,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
 
     mri::ScanVolume volume;
-    bool read = false;
     try {
         volume = mri::readDicom(path);
-        read = true;
         checkVolume(volume);
         FUZZ_CHECK(headerProblem.empty());
         FUZZ_CHECK(header.size == volume.size);
@@ -135,10 +133,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     } catch (const mri::EngineError &error) {
         // One sentence naming the file or folder (a file of the folder names it too).
         const std::string message = error.what();
-        // What the header read refused, the reader refused: for one file in the same words; in a
-        // folder each may name another damaged file first (the header read walks every file's
-        // pixel data in name order, the reader decodes in slice order).
-        FUZZ_CHECK(read || headerProblem.empty() || headerProblem == message || parts.size() > 1);
+        // What the header read refused, the reader refused too (above: a read that succeeds
+        // needs headerProblem empty). Their words may differ: in a folder each may name another
+        // damaged file first (the header read walks every file's pixel data in name order, the
+        // reader decodes in slice order), and a file damaged beyond its header ("an image of no
+        // pixels") can make GDCM's full parse give up first ("not a DICOM file"). Both fuzz
+        // findings are kept as regression-*.
         FUZZ_CHECK(message.find((root / "in").string()) != std::string::npos
                    || message.find((root / "out").string()) != std::string::npos);
     }
