@@ -197,6 +197,10 @@ private:
     // range) with `spec` noise of sigma 0.05 (seeds seed + z), stored x 1000.
     Dataset noisyHeadDataset(const std::string &name, int nx, int ny, int nz,
                              const std::function<cv::Mat(int)> &cleanSlice, const NoiseSpec &spec, int seed) const;
+    // A small network's training (patch 32, batch 4, base 8, no validation) of
+    // `epochs` epochs of `patches` patches per image into `model`.
+    static TrainingOptions smallTraining(const fs::path &model, int epochs, int patches, std::uint64_t seed,
+                                         int threads);
     // The small model the floor tests train on a dataset (8 epochs of 8 steps).
     fs::path trainFloorModel(const Dataset &dataset, const std::string &name) const;
 
@@ -225,18 +229,25 @@ Dataset TestVolumeJob::noisyHeadDataset(const std::string &name, int nx, int ny,
     return openDataset(folder);
 }
 
-fs::path TestVolumeJob::trainFloorModel(const Dataset &dataset, const std::string &name) const
+TrainingOptions TestVolumeJob::smallTraining(const fs::path &model, int epochs, int patches, std::uint64_t seed,
+                                             int threads)
 {
     TrainingOptions options;
-    options.modelFile = fresh(name) / "model.pt";
-    options.epochs = 8;
+    options.modelFile = model;
+    options.epochs = epochs;
     options.patchSize = 32;
     options.batchSize = 4;
-    options.patchesPerImage = 32;
+    options.patchesPerImage = patches;
     options.validationFraction = 0.0;
-    options.seed = 3;
-    options.threads = 2;
+    options.seed = seed;
+    options.threads = threads;
     options.network.baseChannels = 8;
+    return options;
+}
+
+fs::path TestVolumeJob::trainFloorModel(const Dataset &dataset, const std::string &name) const
+{
+    const TrainingOptions options = smallTraining(fresh(name) / "model.pt", 8, 32, 3, 2);
     std::atomic_bool cancel{false};
     trainModel(dataset, options, {}, cancel);
     return options.modelFile;
@@ -1023,16 +1034,7 @@ void TestVolumeJob::trainsOnAMixedDataset()
     QCOMPARE(dataset.rows.size(), std::size_t(2));
     QCOMPARE(volumeTrainingSlices(dataset, 1, SlicePlane::Axial).size(), std::size_t(4));
 
-    TrainingOptions options;
-    options.modelFile = fresh("models") / "mixed.pt";
-    options.epochs = 1;
-    options.patchSize = 32;
-    options.batchSize = 4;
-    options.patchesPerImage = 2;
-    options.validationFraction = 0.0;
-    options.seed = 7;
-    options.threads = 1;
-    options.network.baseChannels = 8;
+    TrainingOptions options = smallTraining(fresh("models") / "mixed.pt", 1, 2, 7, 1);
     std::atomic_bool cancel{false};
     const auto trained = trainModel(dataset, options, {}, cancel);
     QCOMPARE(trained.epochsCompleted, 1);
@@ -1065,16 +1067,7 @@ void TestVolumeJob::trainingSkipsUnusableVolumes()
     writeNiftiVolume(makeVolume(40, 32, 5, 1, 0.0, 3.0), folder / "flat.nii.gz", "test", kNiftiFloat32);
     const Dataset dataset = openDataset(folder);
     QCOMPARE(dataset.rows.size(), std::size_t(3));
-    TrainingOptions options;
-    options.modelFile = fresh("models-bad") / "m.pt";
-    options.epochs = 1;
-    options.patchSize = 32;
-    options.batchSize = 4;
-    options.patchesPerImage = 2;
-    options.validationFraction = 0.0;
-    options.seed = 3;
-    options.threads = 1;
-    options.network.baseChannels = 8;
+    const TrainingOptions options = smallTraining(fresh("models-bad") / "m.pt", 1, 2, 3, 1);
     std::atomic_bool cancel{false};
     const auto trained = trainModel(dataset, options, {}, cancel);
     QCOMPARE(trained.trainingImages, 1);
