@@ -22,6 +22,11 @@ erased (result below a quarter of the clean value).
   /usr/bin/python3 benchmarks/as_user_volumes.py --volume inia19 --noise rician \
       --level 0.05 --seeds 1 2 3 --markdown benchmarks/results/issue21-inia19.md
 
+With --results CSV every row is appended to CSV as it is measured, with the
+commit it was measured on, and a row already there for that commit is not
+measured again: a grid of cells can be filled over several runs (the last
+row of a cell for a commit counts).
+
 Noise (sigma = level x 255 per real/imaginary channel, on every 2-D axial slice):
   rician          sqrt((x + n_re)^2 + n_im^2)
   chi:N           sqrt(sum_c (x/sqrt(N) + n_re,c)^2 + n_im,c^2), N coils
@@ -158,6 +163,49 @@ def ours(program, folder, seed, extra, log):
     return np.asarray(nib.load(path).dataobj, dtype=np.float64), train_s, enhance_s
 
 
+def code_version():
+    """The commit of this checkout, with '+changes' when files differ from it."""
+    try:
+        commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], check=True,
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"], check=True,
+                               capture_output=True, text=True).stdout.strip()
+        return commit + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+RESULT_COLUMNS = ["commit", "volume", "noise", "level %", "method", "PSNR", "SSIM", "tissue bias %", "erased %",
+                  "background mean", "seconds", "train s"]
+
+
+def row_key(row):
+    return (row["volume"], row["noise"], f"{float(row['level %']):g}", row["method"])
+
+
+def done_rows(path, commit):
+    """Rows of `path` measured on `commit` (DIPY's and the noisy input's on any commit: they do not change)."""
+    if not os.path.exists(path):
+        return {}
+    def typed(row):
+        for column in RESULT_COLUMNS[5:]:
+            row[column] = float(row[column]) if row.get(column) else ""
+        return row
+
+    with open(path) as handle:
+        return {row_key(row): typed(row) for row in csv.DictReader(handle)
+                if row["commit"] == commit or not row["method"].startswith("ours")}
+
+
+def append_row(path, row):
+    fresh = not os.path.exists(path)
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS, extrasaction="ignore")
+        if fresh:
+            writer.writeheader()
+        writer.writerow(row)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--volume", choices=sorted(VOLUMES), action="append", required=True)
@@ -170,7 +218,10 @@ def main():
     parser.add_argument("--train-arg", action="append", default=[], help="extra argument for train, e.g. --train-arg=--epochs=3")
     parser.add_argument("--skip-dipy", action="store_true")
     parser.add_argument("--markdown", help="write the table here too")
+    parser.add_argument("--results", help="append each row to this CSV; rows already there for this commit are skipped")
     args = parser.parse_args()
+    commit = code_version()
+    done = done_rows(args.results, commit) if args.results else {}
 
     rows = []
     os.makedirs(args.work, exist_ok=True)
@@ -191,10 +242,25 @@ def main():
                 nib.save(nib.Nifti1Image(noisy8, image.affine), os.path.join(folder, "noisy.nii.gz"))
                 with open(os.path.join(folder, "brain_tumor_info.csv"), "w") as handle:
                     handle.write("patient_id,image_path\nP1,noisy.nii.gz\n")
-                where = {"volume": volume_name, "noise": noise, "level %": round(level * 100, 2)}
-                rows.append({**where, "method": "noisy", **score(noisy8, clean)})
-                print(json.dumps(rows[-1]), flush=True)
-                if not args.skip_dipy:
+                where = {"commit": commit, "volume": volume_name, "noise": noise, "level %": round(level * 100, 2)}
+
+                def have(method):
+                    key = row_key({**where, "method": method})
+                    if key in done:
+                        rows.append(done[key])
+                        print("already measured:", json.dumps(done[key]), flush=True)
+                    return key in done
+
+                def record(row):
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                    if args.results:
+                        append_row(args.results, row)
+
+                if not have("noisy"):
+                    record({**where, "method": "noisy", **score(noisy8, clean)})
+                dipy_labels = ("dipy-nlmeans true sigma", "dipy-nlmeans estimated sigma")
+                if not args.skip_dipy and not all(have(label) for label in dipy_labels):
                     from dipy.denoise.nlmeans import nlmeans
                     from dipy.denoise.noise_estimate import estimate_sigma
                     truth = sigma
@@ -206,13 +272,13 @@ def main():
                         s = given if given is not None else estimate_sigma(noisy8.astype(np.float64), N=spec["coils"])
                         result = nlmeans(noisy8.astype(np.float64), sigma=s, rician=True)
                         seconds = time.time() - started
-                        rows.append({**where, "method": label, **score(result, clean), "seconds": round(seconds, 1)})
-                        print(json.dumps(rows[-1]), flush=True)
+                        record({**where, "method": label, **score(result, clean), "seconds": round(seconds, 1)})
                 for seed in args.seeds:
+                    if have(f"ours seed {seed}"):
+                        continue
                     result, train_s, enhance_s = ours(args.program, folder, seed, args.train_arg, log)
-                    rows.append({**where, "method": f"ours seed {seed}", **score(result, clean),
-                                 "seconds": round(train_s + enhance_s, 1), "train s": round(train_s, 1)})
-                    print(json.dumps(rows[-1]), flush=True)
+                    record({**where, "method": f"ours seed {seed}", **score(result, clean),
+                            "seconds": round(train_s + enhance_s, 1), "train s": round(train_s, 1)})
 
     columns = ["volume", "noise", "level %", "method", "PSNR", "SSIM", "tissue bias %", "erased %", "background mean",
                "seconds"]

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fcntl.h>
 
 #include <poll.h>
 #include <sys/resource.h>
@@ -143,6 +144,15 @@ void ChildWorker::serve(int requests, int answers)
         std::signal(fatal, SIG_DFL);
     const rlimit noCore{0, 0};
     ::setrlimit(RLIMIT_CORE, &noCore);
+    // What a crashing library prints (an assertion's source line) is not for
+    // the user, whose sentence comes from the parent; MRI_CHILD_STDERR keeps it.
+    if (!std::getenv("MRI_CHILD_STDERR")) {
+        const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0) {
+            ::dup2(null, STDERR_FILENO);
+            ::close(null);
+        }
+    }
     const bool crashOnRequest = std::getenv("MRI_TEST_CRASH_CHILD") != nullptr;
     std::vector<char> request, answer;
     for (;;) {

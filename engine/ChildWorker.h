@@ -22,14 +22,15 @@ struct ChildOutcome
 
 // A forked copy of this process that runs `handler` on one request at a time
 // and sends back what it wrote. For third-party decoders that can crash or
-// assert on damaged input (GDCM's JPEG codecs): a crash ends the child only,
+// assert on damaged input (GDCM's pixel reader and codecs): a crash ends the child only,
 // the caller turns it into a sentence for its row, and the next request gets a
 // fresh child. The child is forked on the first request (so it holds none of
 // the work's state from before) and ends when the worker is destroyed; state
 // the handler leaves behind (a codec's) never reaches this process. A child
 // silent for `silenceLimitSeconds` is killed. With MRI_TEST_CRASH_CHILD set in
 // the environment the child aborts on every request, so tests can show that a
-// crash is contained.
+// crash is contained. The child's standard error goes to /dev/null unless
+// MRI_CHILD_STDERR is set (to see what a crashing library printed).
 class ChildWorker
 {
 public:

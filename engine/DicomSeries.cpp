@@ -23,6 +23,7 @@
 #include <gdcmWriter.h>
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -36,6 +37,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 namespace fs = std::filesystem;
@@ -740,7 +742,7 @@ std::string bytesText(std::uint64_t bytes)
 }
 
 // Reads `count` bytes at `offset`; false when the file ends before.
-bool readAt(std::ifstream &stream, std::uint64_t offset, unsigned char *out, std::size_t count)
+bool readAt(std::istream &stream, std::uint64_t offset, unsigned char *out, std::size_t count)
 {
     stream.clear();
     stream.seekg(static_cast<std::streamoff>(offset));
@@ -1057,7 +1059,7 @@ void checkFragments(std::ifstream &stream, std::uint64_t start, std::uint64_t fi
 
 struct EncodingWalker
 {
-    std::ifstream &stream;
+    std::istream &stream;
     std::uint64_t fileSize;
     bool bigEndian = false;
     bool explicitVr = true;
@@ -1298,6 +1300,43 @@ struct EncodingWalker
     }
 };
 
+// A deflated data set (from `start` of `stream` to its end) inflated, as
+// GDCM would before parsing it; empty with `problem` set when the stream is
+// not raw deflate data. Deflate expands at most about 1032:1, so the result
+// is bounded by the file's size.
+std::string inflatedDataSet(std::istream &stream, std::uint64_t start, std::uint64_t fileSize, std::string &problem)
+{
+    std::string compressed(static_cast<std::size_t>(fileSize - start), '\0');
+    if (!readAt(stream, start, reinterpret_cast<unsigned char *>(compressed.data()), compressed.size())) {
+        problem = "its deflated data set could not be read";
+        return {};
+    }
+    z_stream inflater{};
+    if (inflateInit2(&inflater, -MAX_WBITS) != Z_OK) { // raw deflate, as PS3.5 A.5 says
+        problem = "its deflated data set could not be inflated";
+        return {};
+    }
+    inflater.next_in = reinterpret_cast<Bytef *>(compressed.data());
+    inflater.avail_in = static_cast<uInt>(compressed.size());
+    std::string inflated;
+    char chunk[1 << 16];
+    int status = Z_OK;
+    while (status == Z_OK) {
+        inflater.next_out = reinterpret_cast<Bytef *>(chunk);
+        inflater.avail_out = sizeof chunk;
+        status = inflate(&inflater, Z_NO_FLUSH);
+        inflated.append(chunk, sizeof chunk - inflater.avail_out);
+        if (status == Z_BUF_ERROR && inflater.avail_in == 0)
+            break; // the stream ends without its final block
+    }
+    inflateEnd(&inflater);
+    if (status != Z_STREAM_END && status != Z_BUF_ERROR) {
+        problem = "its deflated data set is not valid deflate data";
+        return {};
+    }
+    return inflated;
+}
+
 // Empty when `file` is encoded as PS3.5 says (up to its pixel data); else
 // what is wrong. `isDicom` says whether it has the DICM preamble at all.
 std::string encodingProblem(const fs::path &file, bool &isDicom)
@@ -1339,8 +1378,19 @@ std::string encodingProblem(const fs::path &file, bool &isDicom)
     // take its lengths byte-swapped, allocating gigabytes): such a file is refused.
     if (gdcm::TransferSyntax::GetTSType(syntax.c_str()) == gdcm::TransferSyntax::TS_END)
         return "its file meta information names no transfer syntax this program knows";
-    if (syntax == "1.2.840.10008.1.2.1.99")
-        return {}; // deflated: GDCM inflates it; nothing to walk here
+    if (syntax == "1.2.840.10008.1.2.1.99") {
+        // Deflated: what GDCM will parse is the inflated data set (where a few
+        // damaged bytes can claim values of gigabytes).
+        std::string problem;
+        std::istringstream inflated(inflatedDataSet(stream, dataSetStart, fileSize, problem));
+        if (!problem.empty())
+            return problem;
+        EncodingWalker inflatedWalker{inflated, static_cast<std::uint64_t>(inflated.str().size())};
+        std::uint64_t ignored = 0;
+        if (inflatedWalker.dataSet(0, inflatedWalker.fileSize, false, false, true, 0, ignored))
+            return {};
+        return inflatedWalker.problem + " of its inflated data set";
+    }
     const bool big = syntax == "1.2.840.10008.1.2.2";
     const bool explicitVr = syntax != "1.2.840.10008.1.2";
     std::uint64_t ignored = 0;
@@ -1619,15 +1669,11 @@ struct DecodedLayout
     std::int32_t columns, rows, frames, bitsAllocated, bitsStored;
 };
 
-// The JPEG family's decoders in GDCM (JPEG 2000 above all: a read out of
-// bounds the fuzzer found depends on what earlier decodes left behind) run in
-// a child process: one damaged file fails its row, the run goes on, and no
-// codec state outlives a file. Ours (RLE) and uncompressed data stay here.
-bool decodesInChild(const gdcm::TransferSyntax &syntax)
-{
-    return syntax == gdcm::TransferSyntax::TS_END
-        || (syntax.IsEncapsulated() && syntax != gdcm::TransferSyntax::RLELossless);
-}
+// GDCM reads pixels in a child process, whatever the transfer syntax: its
+// reader asserts on damaged headers (an unknown ACR-NEMA recognition code, as
+// the fuzzer found; its overlay, curve and palette checks are asserts too) and
+// its JPEG 2000 decoder reads out of bounds after earlier decodes. One damaged file then fails its row, the run goes
+// on, and no GDCM state outlives a file.
 
 // The child that decodes the files of one readDicom() call (DecoderSession);
 // none outside one, and then each file gets a child of its own.
@@ -1664,6 +1710,15 @@ std::string syntaxNamed(const gdcm::TransferSyntax &syntax)
     return uid;
 }
 
+[[noreturn]] void throwReaderStopped(const fs::path &file, const gdcm::TransferSyntax &syntax, const std::string &how)
+{
+    if (syntax.IsEncapsulated() && syntax != gdcm::TransferSyntax::RLELossless)
+        throw EngineError("The DICOM file " + named(file) + " could not be decoded: GDCM's decoder for its transfer syntax "
+                          + syntaxNamed(syntax) + " " + how + ", so its compressed pixel data is probably damaged.");
+    throw EngineError("The DICOM file " + named(file) + " could not be read: GDCM's reader " + how
+                      + ", so the file is probably damaged.");
+}
+
 // How long a decoding child may stay silent: a large multi-frame JPEG 2000
 // file takes seconds; a hang is what this catches.
 constexpr int kDecoderSilenceSeconds = 600;
@@ -1693,7 +1748,7 @@ private:
 
 void decodeInChild(const fs::path &file, DecodedFile &decoded, ScanVolume *facts)
 {
-    // The header, from the data set up to the pixel data (no codec runs in this process).
+    // The header, from the data set up to the pixel data (GDCM's pixel reading runs in the child).
     gdcm::Reader reader;
     reader.SetFileName(file.c_str());
     if (!reader.ReadUpToTag(kPixelData, std::set<gdcm::Tag>{kPixelData}))
@@ -1710,9 +1765,7 @@ void decodeInChild(const fs::path &file, DecodedFile &decoded, ScanVolume *facts
     case ChildOutcome::Ending::Failed: throw EngineError(outcome.sentence);
     case ChildOutcome::Ending::Crashed:
     case ChildOutcome::Ending::TimedOut:
-        throw EngineError("The DICOM file " + named(file) + " could not be decoded: GDCM's decoder for its transfer syntax "
-                          + syntaxNamed(reader.GetFile().GetHeader().GetDataSetTransferSyntax()) + " " + outcome.sentence
-                          + ", so its compressed pixel data is probably damaged.");
+        throwReaderStopped(file, reader.GetFile().GetHeader().GetDataSetTransferSyntax(), outcome.sentence);
     }
     DecodedLayout layout{};
     if (decoded.buffer.size() < sizeof layout)
@@ -1740,19 +1793,8 @@ void decodeInChild(const fs::path &file, DecodedFile &decoded, ScanVolume *facts
 // `facts`, when given, receives the header facts (fillFacts()).
 void decodeFile(const fs::path &file, DecodedFile &decoded, ScanVolume *facts = nullptr)
 {
-    if (decodesInChild(checkPixelData(file))) {
-        decodeInChild(file, decoded, facts);
-        return;
-    }
-    // The pixels only: ImageReader's geometry (which this file reads itself)
-    // asserts on incomplete enhanced functional groups.
-    gdcm::PixmapReader reader;
-    reader.SetFileName(file.c_str());
-    if (!reader.Read())
-        throwUnreadable(file);
-    decodePixmap(reader, file, decoded);
-    if (facts)
-        fillFacts(*facts, reader.GetFile().GetDataSet(), decoded.header);
+    checkPixelData(file); // the header's refusals, in this process
+    decodeInChild(file, decoded, facts);
 }
 
 double fallbackSliceSpacing(const ImageHeader &header)
@@ -2509,7 +2551,7 @@ std::vector<DicomSeriesEntry> findDicomSeries(const fs::path &folder)
 
 ScanVolume readDicom(const fs::path &fileOrFolder, const std::string &seriesUid)
 {
-    DecoderSession decoderSession; // compressed files are decoded in one child for the call
+    DecoderSession decoderSession; // the files' pixels are decoded in one child for the call
     quietGdcm();
     if (isExistingFolder(fileOrFolder))
         return readDicomFolder(fileOrFolder, seriesUid);

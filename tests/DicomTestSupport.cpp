@@ -72,6 +72,18 @@ void convertToBigEndian(const fs::path &file)
     });
 }
 
+void convertToDeflated(const fs::path &file)
+{
+    gdcm::Reader reader;
+    reader.SetFileName(file.c_str());
+    QVERIFY(reader.Read());
+    reader.GetFile().GetHeader().SetDataSetTransferSyntax(gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian);
+    gdcm::Writer writer;
+    writer.SetFileName(file.c_str());
+    writer.SetFile(reader.GetFile());
+    QVERIFY(writer.Write());
+}
+
 std::vector<fs::path> filesIn(const fs::path &folder)
 {
     std::vector<fs::path> files;

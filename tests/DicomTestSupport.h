@@ -19,6 +19,8 @@ void setString(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, const g
 void setUnsignedShort(gdcm::DataSet &dataSet, uint16_t group, uint16_t element, uint16_t value);
 // Rewrites `file` in the retired explicit VR big-endian transfer syntax (QVERIFY failures when it cannot).
 void convertToBigEndian(const std::filesystem::path &file);
+// Rewrites `file` in the deflated explicit VR little-endian transfer syntax (QVERIFY failures when it cannot).
+void convertToDeflated(const std::filesystem::path &file);
 // The entries of `folder`, sorted.
 std::vector<std::filesystem::path> filesIn(const std::filesystem::path &folder);
 
