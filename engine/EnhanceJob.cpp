@@ -39,9 +39,14 @@ namespace {
 
 const std::vector<std::string> &resultColumns()
 {
-    static const std::vector<std::string> columns{"enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast",
-                                                  "data_range", "slices", "format", "scale", "upsampled_along",
-                                                  "metrics_grid", "model_sha256", "error"};
+    // The self-check's columns last: readers that go by position keep theirs.
+    static const std::vector<std::string> columns = [] {
+        std::vector<std::string> names{"enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast", "data_range",
+                                       "slices", "format", "scale", "upsampled_along", "metrics_grid",
+                                       "model_sha256", "error"};
+        names.insert(names.end(), selfCheckColumns().begin(), selfCheckColumns().end());
+        return names;
+    }();
     return columns;
 }
 
@@ -528,6 +533,8 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     // Inf) were background to the network; they are written back as they were.
     const auto keepNan = [&] { restoreNonFiniteVoxels(volume, enhanced, -1, 1); };
     keepNan();
+    if (models.denoiser)
+        outcome.selfCheck = checkEnhancement(volume, enhanced, outcome.noise.coils);
     const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
     const std::string description = "MRI Enhance Studio: " + models.description;
     if (models.upscaler) {
@@ -600,6 +607,8 @@ cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const Contras
         enhanced = models.denoiser->enhance(original, &cancel, &outcome.noise);
         if (enhanced.empty())
             return {};
+        outcome.selfCheck = checkEnhancement(std::vector<cv::Mat>{original}, std::vector<cv::Mat>{enhanced},
+                                             outcome.noise.coils);
     }
     if (models.upscaler) {
         const cv::Mat sharp = superResolveUnit(*models.upscaler, toUnitFloat(enhanced), -1, &cancel);
@@ -823,6 +832,16 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
             outcome.slices = 1;
             ++result.succeeded;
             }
+            if (options.failOn != Verdict::NotChecked && outcome.selfCheck.verdict >= options.failOn) {
+                // Nothing for a pipeline to pass on: the result goes, the row fails.
+                --result.succeeded;
+                outcome.done = false;
+                std::error_code ignored;
+                std::filesystem::remove_all(targets[index], ignored);
+                throw EngineError("the self-check marked the result of " + dataset.describeRow(index) + " "
+                                  + verdictText(outcome.selfCheck.verdict) + " (" + outcome.selfCheck.reason
+                                  + "), which this run counts as failed; its result was removed");
+            }
         } catch (const std::exception &error) {
             // EngineError is a sentence already; anything else (OpenCV, LibTorch,
             // memory) still fails only this row.
@@ -851,6 +870,11 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
         result.notices.push_back(noise);
         if (callbacks.onMessage)
             callbacks.onMessage(noise);
+    }
+    if (const auto checks = describeSelfChecks(dataset, result.rows); !checks.empty()) {
+        result.notices.push_back(checks);
+        if (callbacks.onMessage)
+            callbacks.onMessage(checks);
     }
     if (options.shard) {
         writeCsvFileAtomically(metricsCsv, buildMetricsTable(dataset, result.rows, metricsCsv));
@@ -905,6 +929,38 @@ std::string describeMeasuredNoise(const std::vector<EnhancedRow> &rows)
     return sentence + ".";
 }
 
+std::string describeSelfChecks(const Dataset &dataset, const std::vector<EnhancedRow> &rows)
+{
+    int checked = 0;
+    std::vector<const EnhancedRow *> flagged;
+    for (const auto &row : rows) {
+        if (!row.done || row.selfCheck.verdict == Verdict::NotChecked)
+            continue;
+        ++checked;
+        if (row.selfCheck.verdict != Verdict::Ok)
+            flagged.push_back(&row);
+    }
+    if (flagged.empty())
+        return {};
+    // Suspect ones first.
+    std::stable_sort(flagged.begin(), flagged.end(), [](const EnhancedRow *a, const EnhancedRow *b) {
+        return a->selfCheck.verdict > b->selfCheck.verdict;
+    });
+    std::string sentence = std::to_string(flagged.size()) + " of " + std::to_string(checked) + " result"
+        + (checked == 1 ? "" : "s") + (flagged.size() == 1 ? " needs" : " need") + " a look: ";
+    const std::size_t named = std::min<std::size_t>(flagged.size(), 5);
+    for (std::size_t i = 0; i < named; ++i) {
+        const auto &row = *flagged[i];
+        const auto &patient = dataset.rows.at(row.rowIndex).patientId;
+        const std::string who = patient.empty() ? "row " + std::to_string(row.rowIndex + 1) : patient;
+        sentence += (i ? ", " : "") + who + " (" + verdictText(row.selfCheck.verdict)
+            + ": " + row.selfCheck.reason + ")";
+    }
+    if (flagged.size() > named)
+        sentence += " and " + std::to_string(flagged.size() - named) + " more (the metrics CSV's verdict column)";
+    return sentence + ".";
+}
+
 CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow> &rows,
                            const std::filesystem::path &metricsCsv)
 {
@@ -938,6 +994,8 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
         fields.push_back(outcome.done ? (outcome.scale > 1 ? "input" : "enhanced") : std::string());
         fields.push_back(outcome.modelSha256);
         fields.push_back(outcome.error);
+        for (auto &[column, text] : selfCheckFields(outcome.done ? outcome.selfCheck : SelfCheck{}))
+            fields.push_back(std::move(text));
         table.rows.push_back(std::move(fields));
     }
     return table;
@@ -1022,6 +1080,9 @@ std::vector<EnhancedRow> readMetricsCsv(const Dataset &dataset, const std::files
                 outcome.scale = std::max(1, std::atoi(fields[static_cast<std::size_t>(column)].c_str()));
             if (const int column = table.columnIndex("upsampled_along"); column >= 0)
                 outcome.upsampledAxis = upsampledAxisOf(fields[static_cast<std::size_t>(column)]);
+            for (const auto &name : selfCheckColumns())
+                if (const int column = table.columnIndex(name); column >= 0)
+                    setSelfCheckField(outcome.selfCheck, name, fields[static_cast<std::size_t>(column)]);
             std::error_code error;
             outcome.done = outcome.error.empty() && std::filesystem::exists(outcome.enhancedImage, error);
         }

@@ -5,6 +5,7 @@
 #include "Dataset.h"
 #include "Metrics.h"
 #include "NoiseFloor.h"
+#include "SelfCheck.h"
 #include "ShardPlan.h"
 #include "SlicePlane.h"
 
@@ -52,6 +53,10 @@ struct EnhanceOptions
     // (shardMetricsCsv of metricsCsv) rewritten after every row, and rows that
     // an earlier run of the part finished with the same model are kept, not redone.
     std::optional<ShardSpec> shard;
+    // Rows whose self-check (SelfCheck.h) is this bad or worse count as
+    // failed: their result is removed and the row gets the reason as its
+    // error. NotChecked: never.
+    Verdict failOn = Verdict::NotChecked;
 };
 
 // Result for one dataset row.
@@ -86,6 +91,9 @@ struct EnhancedRow
     // the input's grid (area down-sampling by `scale`) with the input.
     int scale = 1;
     int upsampledAxis = -1;
+    // The denoised result checked against its input without ground truth
+    // (before super-resolution and the contrast step); NotChecked without a denoiser.
+    SelfCheck selfCheck;
     std::string modelSha256;                   // of the model file that enhanced (or tried to enhance) the row
     double seconds = 0.0;                      // time this run spent on the row
     std::string error;                         // non-empty: why this row failed
@@ -95,6 +103,11 @@ struct EnhancedRow
 // (medians): sigma as a share of the range, coils, neighbour correlation; ""
 // when no row was enhanced.
 std::string describeMeasuredNoise(const std::vector<EnhancedRow> &rows);
+
+// One sentence on the rows whose self-check is not ok, for the end of a run:
+// "2 of 40 results need a look: P003 (suspect: tissue 31 % darker ...), P017
+// (check: ...)." (at most five named); "" when every checked row is ok.
+std::string describeSelfChecks(const Dataset &dataset, const std::vector<EnhancedRow> &rows);
 
 struct EnhanceProgress
 {

@@ -14,6 +14,7 @@
 #include "ResultsLocation.h"
 #include "RunReport.h"
 #include "ScanVolume.h"
+#include "SelfCheck.h"
 #include "ShardMerge.h"
 #include "ShardPlan.h"
 #include "VolumeMetrics.h"
@@ -257,6 +258,13 @@ struct MetricsArguments
     std::string test;
 };
 
+struct CheckArguments
+{
+    std::string input;
+    std::string result;
+    double coils = 0.0;
+};
+
 struct BenchmarkArguments
 {
     QualityBenchmarkOptions options;
@@ -331,6 +339,7 @@ struct Commands
     EnhanceArguments enhance;
     CompareArguments compare;
     MetricsArguments metrics;
+    CheckArguments check;
     BenchmarkArguments benchmark;
     MergeArguments merge;
     std::string jsonReport;      // --json FILE of every command but metrics
@@ -344,6 +353,7 @@ struct Commands
     CLI::App *enhanceCommand = nullptr;
     CLI::App *compareCommand = nullptr;
     CLI::App *metricsCommand = nullptr;
+    CLI::App *checkCommand = nullptr;
     CLI::App *benchmarkCommand = nullptr;
     CLI::App *exportModelCommand = nullptr;
     CLI::App *importModelCommand = nullptr;
@@ -358,6 +368,7 @@ struct Commands
         defineEnhance();
         defineCompare();
         defineMetrics();
+        defineCheck();
         defineBenchmark();
         defineModelExchange();
         defineMerge();
@@ -531,6 +542,18 @@ struct Commands
         // Not required here: a missing one gets the sentence of metricsCommand().
         addText(*metricsCommand, "REFERENCE", metrics.reference, "FILE", "Reference image, or volume (NIfTI file, DICOM file or series folder)");
         addText(*metricsCommand, "TEST", metrics.test, "FILE", "Image to score");
+    }
+
+    void defineCheck()
+    {
+        checkCommand = app.add_subcommand("check", "Check a denoised RESULT against its noisy INPUT without ground truth: "
+                                                   "a verdict, the residual, MRIQC's measures before and after");
+        addText(*checkCommand, "INPUT", check.input, "FILE", "The noisy image or volume that was denoised");
+        addText(*checkCommand, "RESULT", check.result, "FILE", "The denoised result, on the input's grid");
+        checkCommand->add_option("--coils", check.coils, "Receive coils of the noise (N of non-central chi); 0 "
+                                                          "estimates it from the background")
+            ->check(CLI::Range(0.0, 64.0))
+            ->capture_default_str();
     }
 
     void defineBenchmark()
@@ -1056,6 +1079,29 @@ int metricsCommand(const MetricsArguments &arguments)
     return kExitSuccess;
 }
 
+int checkCommand(const CheckArguments &arguments)
+{
+    if (arguments.input.empty() || arguments.result.empty())
+        throw UsageError("'check' needs exactly two files: INPUT RESULT.");
+    SelfCheck check;
+    if (scanFormatOf(arguments.input) != ScanFormat::Picture || scanFormatOf(arguments.result) != ScanFormat::Picture) {
+        const auto input = readScan(arguments.input);
+        const auto result = readScan(arguments.result);
+        if (input.size != result.size)
+            throw EngineError("'" + arguments.result + "' is not on the grid of '" + arguments.input + "'.");
+        check = checkEnhancement(input, result, arguments.coils);
+    } else {
+        const auto input = loadGrayscaleImage(arguments.input);
+        const auto result = loadGrayscaleImage(arguments.result);
+        if (input.size() != result.size())
+            throw EngineError("'" + arguments.result + "' is not the size of '" + arguments.input + "'.");
+        check = checkEnhancement(std::vector<cv::Mat>{input}, std::vector<cv::Mat>{result}, arguments.coils);
+    }
+    for (const auto &[name, value] : selfCheckFields(check))
+        std::printf("%s=%s\n", name.c_str(), value.c_str());
+    return check.verdict == Verdict::NotChecked ? kExitFailure : kExitSuccess;
+}
+
 QualityBenchmarkOptions benchmarkOptions(const BenchmarkArguments &arguments)
 {
     QualityBenchmarkOptions options = arguments.options;
@@ -1188,6 +1234,8 @@ int runParsedCommand(Commands &commands, std::atomic_bool &cancel, const Output 
         return compareCommand(commands.compare, output);
     if (commands.app.got_subcommand(commands.metricsCommand))
         return metricsCommand(commands.metrics);
+    if (commands.app.got_subcommand(commands.checkCommand))
+        return checkCommand(commands.check);
     if (commands.app.got_subcommand(commands.benchmarkCommand))
         return benchmarkCommand(commands.benchmark, cancel, output);
     if (commands.app.got_subcommand(commands.mergeCommand))

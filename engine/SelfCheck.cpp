@@ -1,0 +1,535 @@
+#include "SelfCheck.h"
+
+#include "EngineError.h"
+#include "Metrics.h"
+#include "NoiseFloor.h"
+#include "ScanVolume.h"
+#include "TissueContrast.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <limits>
+
+namespace mri {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Running sums of one set of values (mean and population standard deviation).
+struct Moments
+{
+    double count = 0.0;
+    double sum = 0.0;
+    double squares = 0.0;
+
+    void add(double value)
+    {
+        count += 1.0;
+        sum += value;
+        squares += value * value;
+    }
+    double mean() const { return count > 0.0 ? sum / count : kNaN; }
+    double deviation() const
+    {
+        if (count <= 0.0)
+            return kNaN;
+        const double m = sum / count;
+        return std::sqrt(std::max(0.0, squares / count - m * m));
+    }
+};
+
+// Running sums of value pairs (Pearson's correlation).
+struct Pairs
+{
+    Moments a, b;
+    double products = 0.0;
+
+    void add(double x, double y)
+    {
+        a.add(x);
+        b.add(y);
+        products += x * y;
+    }
+    double correlation() const
+    {
+        if (a.count < 2.0)
+            return kNaN;
+        const double covariance = products / a.count - a.mean() * b.mean();
+        const double scale = a.deviation() * b.deviation();
+        return scale > 0.0 ? covariance / scale : 0.0;
+    }
+};
+
+// The sums behind MRIQC's measures of one image.
+struct ImageSums
+{
+    std::array<Moments, 3> tissue; // CSF, grey, white
+    Moments air;
+    double energy = 0.0;     // sum x^2
+    double sum = 0.0;        // sum x
+    double entropyTerm = 0.0; // sum x ln x
+    double count = 0.0;
+
+    void add(double value, int tissueClass)
+    {
+        if (tissueClass >= 0)
+            tissue[static_cast<std::size_t>(tissueClass)].add(value);
+        else
+            air.add(value);
+        count += 1.0;
+        if (value > 0.0) {
+            energy += value * value;
+            sum += value;
+            entropyTerm += value * std::log(value);
+        }
+    }
+
+    QualityMeasures measures() const
+    {
+        QualityMeasures q;
+        double snr = 0.0;
+        int classes = 0;
+        for (const auto &moments : tissue) {
+            if (moments.count >= 2.0) {
+                snr += moments.mean() / (moments.deviation() * std::sqrt(moments.count / (moments.count - 1.0)));
+                ++classes;
+            }
+        }
+        q.snr = classes == 3 ? snr / 3.0 : kNaN;
+        const auto &grey = tissue[1];
+        const auto &white = tissue[2];
+        const double contrast = std::abs(white.mean() - grey.mean());
+        const double airDeviation = air.count > 0.0 ? air.deviation() : 0.0;
+        q.cnr = contrast / std::sqrt(airDeviation * airDeviation + grey.deviation() * grey.deviation()
+                                     + white.deviation() * white.deviation());
+        q.cjv = (white.deviation() + grey.deviation()) / contrast;
+        // sum (x/b) ln(x/b) = (sum x ln x - ln b sum x) / b
+        const double b = std::sqrt(energy);
+        const double efcMax = std::sqrt(count) * std::log(1.0 / std::sqrt(count));
+        q.efc = b > 0.0 && count > 1.0 ? (entropyTerm - std::log(b) * sum) / b / efcMax : kNaN;
+        return q;
+    }
+};
+
+constexpr signed char kLeftOut = 100;
+
+cv::Mat asFloat(const cv::Mat &image)
+{
+    if (image.type() == CV_32FC1)
+        return image;
+    if (image.channels() != 1)
+        throw EngineError("The self-check takes single-channel images.");
+    cv::Mat converted;
+    image.convertTo(converted, CV_32F);
+    return converted;
+}
+
+// The noise of the input, as the median over slices with background (at most
+// 32 of them, spread evenly) of estimateNoise().
+void measureInputNoise(const std::vector<cv::Mat> &inputs, double coils, double &sigma, double &foundCoils)
+{
+    std::vector<double> sigmas, coilsFound, fallback;
+    const std::size_t step = std::max<std::size_t>(1, inputs.size() / 32);
+    for (std::size_t i = step / 2; i < inputs.size(); i += step) {
+        if (inputs[i].rows < 16 || inputs[i].cols < 16)
+            continue;
+        const NoiseEstimate estimate = estimateNoise(inputs[i], coils);
+        if (estimate.backgroundPixels > 0 && estimate.sigma > 0.0) {
+            sigmas.push_back(estimate.sigma);
+            coilsFound.push_back(estimate.coils);
+        } else if (estimate.sigma > 0.0) {
+            fallback.push_back(estimate.sigma);
+        }
+    }
+    const auto median = [](std::vector<double> values) {
+        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
+        return values[values.size() / 2];
+    };
+    sigma = !sigmas.empty() ? median(sigmas) : !fallback.empty() ? median(fallback) : 0.0;
+    foundCoils = !coilsFound.empty() ? median(coilsFound) : coils > 0.0 ? coils : 1.0;
+}
+
+std::string percentText(double fraction)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.0f %%", 100.0 * std::abs(fraction));
+    return text;
+}
+
+std::string numberText(double value, const char *format = "%.2f")
+{
+    char text[32];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+} // namespace
+
+std::string verdictText(Verdict verdict)
+{
+    switch (verdict) {
+    case Verdict::Ok: return "ok";
+    case Verdict::Check: return "check";
+    case Verdict::Suspect: return "suspect";
+    case Verdict::NotChecked: break;
+    }
+    return {};
+}
+
+Verdict verdictOf(const std::string &text)
+{
+    for (const Verdict verdict : {Verdict::Ok, Verdict::Check, Verdict::Suspect})
+        if (text == verdictText(verdict))
+            return verdict;
+    return Verdict::NotChecked;
+}
+
+QualityMeasures qualityMeasures(const std::vector<cv::Mat> &slices, const std::vector<cv::Mat> &labels)
+{
+    if (slices.size() != labels.size())
+        throw EngineError("MRIQC's measures need a label map for every slice.");
+    ImageSums sums;
+    for (std::size_t s = 0; s < slices.size(); ++s) {
+        const cv::Mat image = asFloat(slices[s]);
+        if (labels[s].type() != CV_8SC1 || labels[s].size() != image.size())
+            throw EngineError("MRIQC's measures need a label map (CV_8SC1) of each slice's size.");
+        for (int y = 0; y < image.rows; ++y) {
+            const float *value = image.ptr<float>(y);
+            const signed char *label = labels[s].ptr<signed char>(y);
+            for (int x = 0; x < image.cols; ++x)
+                if (label[x] >= -1 && label[x] <= 2 && std::isfinite(value[x]))
+                    sums.add(value[x], label[x]);
+        }
+    }
+    return sums.measures();
+}
+
+namespace {
+
+// The thresholds of the verdict (benchmarks/results/issue22-self-check.md
+// shows the calibration they come from).
+constexpr double kSuspectBias = 0.05;       // |tissue bias| above: suspect
+constexpr double kCheckBias = 0.02;         // above: check
+constexpr double kSuspectResidual = 1.5;    // residual over noise above: signal removed
+constexpr double kCheckResidual = 1.2;
+constexpr double kCheckResidualLow = 0.6;   // below: noise left in
+constexpr double kSuspectEdges = 0.3;       // residual energy against edges
+constexpr double kCheckEdges = 0.15;
+constexpr double kSuspectGain = 0.0;        // estimated gain (dB) below: no better than the input
+constexpr double kCheckGain = 3.0;
+
+void decide(SelfCheck &check)
+{
+    // The most severe finding decides; among equals, the first (most telling) one names the reason.
+    const auto verdictFor = [&](Verdict verdict, std::string reason) {
+        if (verdict > check.verdict) {
+            check.verdict = verdict;
+            check.reason = std::move(reason);
+        }
+    };
+    check.verdict = Verdict::Ok;
+    check.reason = "the residual looks like the input's noise (" + numberText(check.residualToNoise)
+        + " times its level) and the estimated gain is " + numberText(check.estimatedGain, "%.1f") + " dB";
+    if (check.residualToNoise < kCheckResidualLow)
+        verdictFor(Verdict::Check, "little changed: the residual is only " + numberText(check.residualToNoise)
+                                       + " times the input's noise in the tissue");
+    const std::string darker = check.tissueBias < 0.0 ? " darker" : " brighter";
+    if (std::abs(check.tissueBias) > kCheckBias)
+        verdictFor(std::abs(check.tissueBias) > kSuspectBias ? Verdict::Suspect : Verdict::Check,
+                   "tissue " + percentText(check.tissueBias) + darker + " after enhancement than its input implies");
+    if (check.residualEdgeCorrelation > kCheckEdges)
+        verdictFor(check.residualEdgeCorrelation > kSuspectEdges ? Verdict::Suspect : Verdict::Check,
+                   "signal removed: the residual correlates with edges (" + numberText(check.residualEdgeCorrelation) + ")");
+    if (check.residualToNoise > kCheckResidual)
+        verdictFor(check.residualToNoise > kSuspectResidual ? Verdict::Suspect : Verdict::Check,
+                   "signal removed: the residual is " + numberText(check.residualToNoise)
+                       + " times the input's noise in the tissue");
+    if (check.estimatedGain < kCheckGain)
+        verdictFor(check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check,
+                   "an estimated gain of only " + numberText(check.estimatedGain, "%.1f") + " dB over the input");
+}
+
+} // namespace
+
+SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::vector<cv::Mat> &resultSlices,
+                           double coils)
+{
+    if (inputSlices.size() != resultSlices.size())
+        throw EngineError("The self-check needs as many result slices as input slices.");
+    std::vector<cv::Mat> inputs, results;
+    for (std::size_t i = 0; i < inputSlices.size(); ++i) {
+        if (inputSlices[i].size() != resultSlices[i].size())
+            throw EngineError("The self-check needs a result of its input's size.");
+        inputs.push_back(asFloat(inputSlices[i]));
+        results.push_back(asFloat(resultSlices[i]));
+    }
+    SelfCheck check;
+    measureInputNoise(inputs, coils, check.noiseSigma, check.noiseCoils);
+    if (inputs.empty() || !(check.noiseSigma > 0.0)) {
+        check.reason = "no noise could be measured in the input";
+        return check;
+    }
+    const double sigma = check.noiseSigma;
+    const double n = check.noiseCoils;
+
+    // Tissue classes from the input smoothed in-plane (Gaussian, 1.5 pixels),
+    // so that every result of one input is judged on the same voxels; from a
+    // sample of at most kMaxCnrSamples of them. The noise floor is not tissue:
+    // the threshold is at least the 99th percentile of the smoothed input in
+    // the background where the noise was measured (backgroundMask()).
+    std::vector<cv::Mat> smoothed(inputs.size());
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        cv::Mat finite = inputs[i].clone();
+        cv::patchNaNs(finite, 0.0);
+        cv::GaussianBlur(finite, smoothed[i], cv::Size(0, 0), 1.5, 1.5, cv::BORDER_REFLECT);
+        total += smoothed[i].total();
+    }
+    const std::size_t stride = std::max<std::size_t>(1, (total + kMaxCnrSamples - 1) / kMaxCnrSamples);
+    std::vector<float> sample, floorSample;
+    sample.reserve(total / stride + 1);
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < smoothed.size(); ++i) {
+        const cv::Mat &slice = smoothed[i];
+        const cv::Mat background = inputs[i].rows >= 16 && inputs[i].cols >= 16 ? backgroundMask(inputs[i]) : cv::Mat();
+        for (int y = 0; y < slice.rows; ++y) {
+            const float *row = slice.ptr<float>(y);
+            const unsigned char *air = background.empty() ? nullptr : background.ptr<unsigned char>(y);
+            for (int x = 0; x < slice.cols; ++x, ++index) {
+                if (index % stride != 0)
+                    continue;
+                (air && air[x] ? floorSample : sample).push_back(std::isfinite(row[x]) ? row[x] : 0.0f);
+            }
+        }
+    }
+    double floorThreshold = 0.0;
+    if (!floorSample.empty()) {
+        const auto at = floorSample.begin() + static_cast<std::ptrdiff_t>(0.99 * (floorSample.size() - 1));
+        std::nth_element(floorSample.begin(), at, floorSample.end());
+        floorThreshold = *at;
+        sample.erase(std::remove_if(sample.begin(), sample.end(), [&](float v) { return !(v > floorThreshold); }),
+                     sample.end());
+    }
+    if (sample.size() < 16) {
+        check.reason = "no tissue could be told from the background in the input";
+        return check;
+    }
+    const TissueMasks classes = classifyTissue(cv::Mat(1, static_cast<int>(sample.size()), CV_32FC1, sample.data()));
+    if (!classes.found) {
+        check.reason = "no tissue could be told from the background in the input";
+        return check;
+    }
+    const double tissueThreshold = std::max(classes.foregroundThreshold, floorThreshold);
+    const auto classOf = [&](float value) {
+        if (!(value > tissueThreshold))
+            return -1;
+        int nearest = 0;
+        for (int k = 1; k < 3; ++k)
+            if (std::abs(value - classes.centres[k]) < std::abs(value - classes.centres[nearest]))
+                nearest = k;
+        return nearest;
+    };
+
+    std::vector<cv::Mat> labels;
+    labels.reserve(inputs.size());
+    Moments residual, expectedVariance, inputTissue, inputBackgroundEnergy, resultBackgroundEnergy, inputError;
+    Pairs signalPairs, edgePairs, neighbourPairs;
+    for (std::size_t s = 0; s < inputs.size(); ++s) {
+        const cv::Mat &input = inputs[s];
+        const cv::Mat &result = results[s];
+        const cv::Mat &split = smoothed[s];
+        labels.emplace_back(result.size(), CV_8SC1, cv::Scalar(kLeftOut));
+        cv::Mat &label = labels.back();
+        cv::Mat expected(result.size(), CV_32FC1), variance(result.size(), CV_32FC1), residualImage(result.size(), CV_32FC1);
+        for (int y = 0; y < result.rows; ++y) {
+            const float *a = result.ptr<float>(y);
+            const float *m = input.ptr<float>(y);
+            float *e = expected.ptr<float>(y);
+            float *v = variance.ptr<float>(y);
+            float *r = residualImage.ptr<float>(y);
+            for (int x = 0; x < result.cols; ++x) {
+                const double signal = std::isfinite(a[x]) ? std::max(0.0f, a[x]) : 0.0;
+                const double mean = sigma * chiMeanOverSigma(signal / sigma, n);
+                e[x] = static_cast<float>(mean);
+                v[x] = static_cast<float>(std::max(0.0, signal * signal + 2.0 * n * sigma * sigma - mean * mean));
+                r[x] = std::isfinite(m[x]) ? static_cast<float>(m[x] - mean) : 0.0f;
+            }
+        }
+        cv::Mat gradientX, gradientY, localEnergy;
+        cv::Sobel(result, gradientX, CV_32F, 1, 0, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
+        cv::Sobel(result, gradientY, CV_32F, 0, 1, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
+        cv::blur(residualImage.mul(residualImage), localEnergy, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REFLECT);
+        for (int y = 0; y < result.rows; ++y) {
+            const float *a = result.ptr<float>(y);
+            const float *m = input.ptr<float>(y);
+            const float *e = expected.ptr<float>(y);
+            const float *v = variance.ptr<float>(y);
+            const float *r = residualImage.ptr<float>(y);
+            const float *below = y + 1 < result.rows ? residualImage.ptr<float>(y + 1) : nullptr;
+            const float *c = split.ptr<float>(y);
+            const float *belowSplit = y + 1 < result.rows ? split.ptr<float>(y + 1) : nullptr;
+            const float *gx = gradientX.ptr<float>(y);
+            const float *gy = gradientY.ptr<float>(y);
+            const float *energy = localEnergy.ptr<float>(y);
+            signed char *l = label.ptr<signed char>(y);
+            for (int x = 0; x < result.cols; ++x) {
+                if (!std::isfinite(m[x]) || !std::isfinite(a[x]))
+                    continue;
+                const int tissueClass = classOf(c[x]);
+                l[x] = static_cast<signed char>(tissueClass);
+                if (tissueClass < 0) {
+                    inputBackgroundEnergy.add(double(m[x]) * m[x]);
+                    resultBackgroundEnergy.add(double(a[x]) * a[x]);
+                    continue;
+                }
+                residual.add(r[x]);
+                expectedVariance.add(v[x]);
+                inputTissue.add(m[x]);
+                // The input's expected squared error against a signal equal to the result.
+                inputError.add(v[x] + (e[x] - a[x]) * (e[x] - a[x]));
+                signalPairs.add(r[x], a[x]);
+                edgePairs.add(energy[x], std::hypot(gx[x], gy[x]));
+                if (x + 1 < result.cols && classOf(c[x + 1]) >= 0)
+                    neighbourPairs.add(r[x], r[x + 1]);
+                if (below && classOf(belowSplit[x]) >= 0)
+                    neighbourPairs.add(r[x], below[x]);
+            }
+        }
+    }
+    if (residual.count < 2.0) {
+        check.reason = "no tissue could be told from the background in the input";
+        return check;
+    }
+    check.input = qualityMeasures(inputs, labels);
+    check.result = qualityMeasures(results, labels);
+    const double residualSquares = residual.squares / residual.count;
+    check.residualToNoise = std::sqrt(residualSquares / expectedVariance.mean());
+    check.residualSignalCorrelation = signalPairs.correlation();
+    check.residualEdgeCorrelation = edgePairs.correlation();
+    check.residualNeighbourCorrelation = neighbourPairs.correlation();
+    check.tissueBias = -residual.mean() / inputTissue.mean();
+    double resultSigma = 0.0, resultCoils = 0.0;
+    measureInputNoise(results, check.noiseCoils, resultSigma, resultCoils);
+    check.noiseLeft = resultSigma / sigma;
+
+    // Expected squared errors against the unknown signal. In the tissue: the
+    // residual's excess over the noise model, plus the noise the result kept
+    // (a result A + a n leaves the residual (1 - a) n: a = 1 - the residual's
+    // share of the noise). In the background (signal 0): the values themselves.
+    const double tissueCount = residual.count;
+    const double backgroundCount = inputBackgroundEnergy.count;
+    const double noiseVariance = expectedVariance.mean();
+    const double kept = std::max(0.0, 1.0 - check.residualToNoise);
+    const double resultTissueError = std::max(residualSquares - noiseVariance, 0.0) + kept * kept * noiseVariance;
+    const double inputMse = tissueCount * inputError.mean()
+        + (backgroundCount > 0 ? backgroundCount * inputBackgroundEnergy.mean() : 0.0);
+    const double resultMse = tissueCount * resultTissueError
+        + (backgroundCount > 0 ? backgroundCount * resultBackgroundEnergy.mean() : 0.0);
+    check.estimatedGain = resultMse > 0.0 ? 10.0 * std::log10(inputMse / resultMse) : kNaN;
+    decide(check);
+    return check;
+}
+
+SelfCheck checkEnhancement(const ScanVolume &input, const ScanVolume &result, double coils)
+{
+    if (input.size != result.size || input.voxels.size() != result.voxels.size())
+        throw EngineError("The self-check needs a result of its input's size.");
+    std::vector<cv::Mat> inputSlices, resultSlices;
+    const int columns = input.size[0];
+    const int rows = input.size[1];
+    const std::size_t plane = static_cast<std::size_t>(columns) * rows;
+    const std::size_t slices = plane == 0 ? 0 : input.voxels.size() / plane;
+    for (std::size_t s = 0; s < slices; ++s) {
+        inputSlices.emplace_back(rows, columns, CV_32FC1, const_cast<float *>(input.voxels.data() + s * plane));
+        resultSlices.emplace_back(rows, columns, CV_32FC1, const_cast<float *>(result.voxels.data() + s * plane));
+    }
+    return checkEnhancement(inputSlices, resultSlices, coils);
+}
+
+} // namespace mri
+
+namespace mri {
+
+namespace {
+
+struct NumericField
+{
+    const char *column;
+    int decimals;
+    std::function<double &(SelfCheck &)> value;
+};
+
+const std::vector<NumericField> &numericFields()
+{
+    static const std::vector<NumericField> fields{
+        {"estimated_gain_dB", 2, [](SelfCheck &c) -> double & { return c.estimatedGain; }},
+        {"residual_to_noise", 4, [](SelfCheck &c) -> double & { return c.residualToNoise; }},
+        {"residual_edge_correlation", 4, [](SelfCheck &c) -> double & { return c.residualEdgeCorrelation; }},
+        {"residual_signal_correlation", 4, [](SelfCheck &c) -> double & { return c.residualSignalCorrelation; }},
+        {"residual_neighbour_correlation", 4, [](SelfCheck &c) -> double & { return c.residualNeighbourCorrelation; }},
+        {"tissue_bias", 5, [](SelfCheck &c) -> double & { return c.tissueBias; }},
+        {"noise_sigma", 6, [](SelfCheck &c) -> double & { return c.noiseSigma; }},
+        {"noise_coils", 2, [](SelfCheck &c) -> double & { return c.noiseCoils; }},
+        {"noise_left", 4, [](SelfCheck &c) -> double & { return c.noiseLeft; }},
+        {"SNR_input", 4, [](SelfCheck &c) -> double & { return c.input.snr; }},
+        {"SNR_result", 4, [](SelfCheck &c) -> double & { return c.result.snr; }},
+        {"CNR_mriqc_input", 4, [](SelfCheck &c) -> double & { return c.input.cnr; }},
+        {"CNR_mriqc_result", 4, [](SelfCheck &c) -> double & { return c.result.cnr; }},
+        {"CJV_input", 4, [](SelfCheck &c) -> double & { return c.input.cjv; }},
+        {"CJV_result", 4, [](SelfCheck &c) -> double & { return c.result.cjv; }},
+        {"EFC_input", 4, [](SelfCheck &c) -> double & { return c.input.efc; }},
+        {"EFC_result", 4, [](SelfCheck &c) -> double & { return c.result.efc; }},
+    };
+    return fields;
+}
+
+} // namespace
+
+const std::vector<std::string> &selfCheckColumns()
+{
+    static const std::vector<std::string> columns = [] {
+        std::vector<std::string> names{"verdict", "verdict_reason"};
+        for (const auto &field : numericFields())
+            names.emplace_back(field.column);
+        return names;
+    }();
+    return columns;
+}
+
+std::vector<std::pair<std::string, std::string>> selfCheckFields(const SelfCheck &check)
+{
+    const bool checked = check.verdict != Verdict::NotChecked;
+    std::vector<std::pair<std::string, std::string>> fields{{"verdict", verdictText(check.verdict)},
+                                                            {"verdict_reason", check.reason}};
+    SelfCheck copy = check;
+    for (const auto &field : numericFields())
+        fields.emplace_back(field.column, checked ? formatMetric(field.value(copy), field.decimals) : std::string());
+    return fields;
+}
+
+bool setSelfCheckField(SelfCheck &check, const std::string &column, const std::string &text)
+{
+    if (column == "verdict") {
+        check.verdict = verdictOf(text);
+        return true;
+    }
+    if (column == "verdict_reason") {
+        check.reason = text;
+        return true;
+    }
+    for (const auto &field : numericFields()) {
+        if (column == field.column) {
+            field.value(check) = text.empty() ? std::numeric_limits<double>::quiet_NaN() : parseMetric(text);
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace mri
