@@ -18,6 +18,8 @@ bias as as_user_volumes.py scores it). Results:
   identity        the noisy input itself
   gaussian-1, -2  the noisy input Gaussian-blurred (sigma 1 and 2 voxels)
   dipy-true, dipy-estimated  DIPY nlmeans, Rician (with --dipy; slow)
+With --held-out: the cases of HELD_OUT instead, not used to choose the
+thresholds, enhanced with the model of another case (PARTNERS) as "ours".
 
 Writes a CSV and a markdown table with the rank correlation (Spearman) of the
 estimated gain with the true PSNR gain, and how the verdict sorts the results
@@ -49,12 +51,19 @@ CASES = [
     ("inia19", "rician+sense:2", 0.05), ("inia19", "rician+sense:2", 0.10),
     ("ch2", "rician", 0.05), ("ch2", "rician+sense:2", 0.05),
 ]
+# Held out: cases not used to choose the thresholds, enhanced with the model
+# of another case (no training of their own): other levels, coils, volumes.
+HELD_OUT = [("inia19", "rician", 0.03), ("inia19", "chi:8", 0.05), ("ch2", "rician", 0.10),
+            ("ch2", "rician+zerofill:2", 0.05)]
 # The model each case is also enhanced with: trained on another noise level or volume.
 PARTNERS = {
     "inia19-rician-5": "inia19-rician-10", "inia19-rician-10": "inia19-rician-5",
     "inia19-rician-zerofill2-5": "inia19-rician-5", "inia19-rician-sense2-5": "inia19-rician-sense2-10",
     "inia19-rician-sense2-10": "inia19-rician-sense2-5", "ch2-rician-5": "inia19-rician-5",
     "ch2-rician-sense2-5": "inia19-rician-sense2-5",
+    # held out: their "ours" is this model
+    "inia19-rician-3": "inia19-rician-5", "inia19-chi8-5": "inia19-rician-5", "ch2-rician-10": "ch2-rician-5",
+    "ch2-rician-zerofill2-5": "ch2-rician-5",
 }
 
 
@@ -95,12 +104,13 @@ def main():
     parser.add_argument("--case", action="append", help="only these cases (names as in the table)")
     parser.add_argument("--dipy", action="store_true", help="also DIPY nlmeans, true and estimated sigma")
     parser.add_argument("--cut-short", action="store_true", help="also a model trained for 30 s")
+    parser.add_argument("--held-out", action="store_true", help="the held-out cases only")
     parser.add_argument("--csv")
     parser.add_argument("--markdown")
     args = parser.parse_args()
 
     rows = []
-    for volume, noise, level in CASES:
+    for volume, noise, level in (HELD_OUT if args.held_out else CASES):
         name = case_name(volume, noise, level)
         if args.case and name not in args.case:
             continue
@@ -116,7 +126,9 @@ def main():
         with open(os.path.join(folder, "brain_tumor_info.csv"), "w") as handle:
             handle.write("patient_id,image_path\nP1,noisy.nii.gz\n")
         model = os.path.join(folder, "model-seed1.pt")
-        if not os.path.exists(model):
+        if args.held_out:
+            model = os.path.join(args.work, PARTNERS[name], "model-seed1.pt")
+        elif not os.path.exists(model):
             run([args.program, "train", "--dataset", folder, "--model", model, "--seed", "1", "--quiet"])
 
         results = {"identity": noisy_path}
@@ -126,14 +138,14 @@ def main():
         if spec["sense"] > 1:
             results["ours-one-level"] = enhance(args.program, folder, model, "one-level", ["--no-noise-map"])
         partner = os.path.join(args.work, PARTNERS[name], "model-seed1.pt")
-        if os.path.exists(partner):
+        if os.path.exists(partner) and not args.held_out:
             results["other-model"] = enhance(args.program, folder, partner, "other-model")
         if os.path.exists(RAW_PREDICTION):
             raw = os.path.join(folder, "floor-kept.nii.gz")
             if not os.path.exists(raw):
                 run([RAW_PREDICTION, model, noisy_path, raw])
             results["floor-kept"] = raw
-        if args.cut_short:
+        if args.cut_short and not args.held_out:
             short = os.path.join(folder, "model-cut-short.pt")
             if not os.path.exists(short):
                 run([args.program, "train", "--dataset", folder, "--model", short, "--seed", "1", "--max-seconds", "30",
@@ -164,7 +176,7 @@ def main():
             result = np.asarray(nib.load(path).dataobj, dtype=np.float64)
             truth = score(result, clean)
             fields = check(args.program, noisy_path, path)
-            row = {"case": name, "method": method, "true PSNR": truth["PSNR"], "true SSIM": truth["SSIM"],
+            row = {"case": name + (" (held out)" if args.held_out else ""), "method": method, "true PSNR": truth["PSNR"], "true SSIM": truth["SSIM"],
                    "true gain dB": truth["PSNR"] - noisy_score["PSNR"], "true tissue bias %": truth["tissue bias %"],
                    **fields}
             rows.append(row)

@@ -838,9 +838,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 outcome.done = false;
                 std::error_code ignored;
                 std::filesystem::remove_all(targets[index], ignored);
-                throw EngineError("the self-check marked the result of " + dataset.describeRow(index) + " "
-                                  + verdictText(outcome.selfCheck.verdict) + " (" + outcome.selfCheck.reason
-                                  + "), which this run counts as failed; its result was removed");
+                throw EngineError("the self-check marked its result " + verdictText(outcome.selfCheck.verdict) + " ("
+                                  + outcome.selfCheck.reason + "), which this run counts as failed; the result was removed");
             }
         } catch (const std::exception &error) {
             // EngineError is a sentence already; anything else (OpenCV, LibTorch,

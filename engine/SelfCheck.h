@@ -47,6 +47,11 @@ struct SelfCheck
 
     double noiseSigma = 0.0;            // measured in the input's background (estimateNoise), per Gaussian component
     double noiseCoils = 1.0;            // N of its non-central chi
+    // The noise level over the field of view relative to noiseSigma, lowest
+    // and highest (NoiseMap.h, estimated as enhancement does; parallel
+    // imaging); 1 and 1 where one level holds.
+    double noiseLevelMinimum = 1.0;
+    double noiseLevelMaximum = 1.0;
     // The noise measured in the result's background as in the input's, over
     // the input's: 1 nothing removed there, 0 a clean background.
     double noiseLeft = 0.0;

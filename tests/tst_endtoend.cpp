@@ -14,6 +14,9 @@
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -76,6 +79,7 @@ private slots:
     void usageErrors_data();
     void usageErrors();
     void metricsCommand();
+    void selfCheckInReportsAndFailOn();
     void badDatasetIsOneSentence();
     void startsWithPassiveThreadWaiting();
 
@@ -124,10 +128,27 @@ void TestEndToEnd::trainEnhanceCompare()
     QVERIFY2(enhance.err.contains("broken.png"), qPrintable(enhance.err));
 
     const auto table = readCsvFile(metrics.toStdString());
-    QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "clean_image_path", "age",
-                                                     "enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast", "data_range",
-                                                     "slices", "format", "scale", "upsampled_along", "metrics_grid",
-                                                     "model_sha256", "error"}));
+    std::vector<std::string> expected{"patient_id", "image_path", "clean_image_path", "age",
+                                      "enhanced_image_path", "PSNR", "SSIM", "CNR", "contrast", "data_range",
+                                      "slices", "format", "scale", "upsampled_along", "metrics_grid",
+                                      "model_sha256", "error"};
+    // The self-check's columns (SelfCheck.h), filled for every row done.
+    for (const char *column : {"verdict", "verdict_reason", "estimated_gain_dB", "residual_to_noise",
+                               "residual_edge_correlation", "residual_signal_correlation",
+                               "residual_neighbour_correlation", "tissue_bias", "noise_sigma", "noise_coils",
+                               "noise_level_min", "noise_level_max", "noise_left", "SNR_input", "SNR_result", "CNR_mriqc_input", "CNR_mriqc_result",
+                               "CJV_input", "CJV_result", "EFC_input", "EFC_result"})
+        expected.push_back(column);
+    QCOMPARE(table.header, expected);
+    const int verdictColumn = table.columnIndex("verdict");
+    const int enhancedColumn = table.columnIndex("enhanced_image_path");
+    for (const auto &row : table.rows) {
+        const std::string &verdict = row[static_cast<std::size_t>(verdictColumn)];
+        if (row[static_cast<std::size_t>(enhancedColumn)].empty())
+            QVERIFY(verdict.empty());
+        else
+            QVERIFY2(verdict == "ok" || verdict == "check" || verdict == "suspect", verdict.c_str());
+    }
     QCOMPARE(table.rows.size(), std::size_t(7));
     int failed = 0;
     for (const auto &row : table.rows) {
@@ -180,6 +201,67 @@ void TestEndToEnd::trainEnhanceCompare()
     const cv::Mat picture = cv::imread(figure.toStdString());
     QVERIFY(!picture.empty());
     QVERIFY(picture.rows > 3 * 300);
+}
+
+// Every row done carries its self-check in the JSON report as in the CSV;
+// with --fail-on check the rows not marked ok fail (exit 3) and lose their
+// result. 'check' gives the verdict of a result against its input. Uses the
+// model trained by trainEnhanceCompare().
+void TestEndToEnd::selfCheckInReportsAndFailOn()
+{
+    const QString model = QDir(m_work).filePath("model.pt");
+    QVERIFY(QFile::exists(model));
+    const QString outDir = QDir(m_work).filePath("fail-on");
+    const QString metrics = QDir(m_work).filePath("fail-on.csv");
+    const QString report = QDir(m_work).filePath("fail-on.json");
+    auto enhance = runTool({"enhance", "--dataset", m_input, "--model", model, "--out-dir", outDir, "--csv-out",
+                            metrics, "--json", report, "--fail-on", "check"});
+    QCOMPARE(enhance.exitCode, 3); // the broken row at least
+    QFile file(report);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(json["settings"].toObject()["fail_on"].toString(), QString("check"));
+    const auto table = readCsvFile(metrics.toStdString());
+    int refused = 0;
+    for (const auto value : json["rows"].toArray()) {
+        const QJsonObject row = value.toObject();
+        const QString error = row["error"].toString();
+        if (row["status"].toString() == "done") {
+            const QJsonObject check = row["self_check"].toObject();
+            QCOMPARE(check["verdict"].toString(), QString("ok"));
+            QVERIFY(!check["verdict_reason"].toString().isEmpty());
+            QVERIFY(check["residual_to_noise"].isDouble() && check["estimated_gain_dB"].isDouble());
+            QVERIFY(QFile::exists(row["enhanced_image_path"].toString()));
+            // The CSV says the same.
+            bool found = false;
+            for (const auto &line : table.rows)
+                if (line[0] == row["patient_id"].toString().toStdString()) {
+                    found = true;
+                    QCOMPARE(line[static_cast<std::size_t>(table.columnIndex("verdict"))], std::string("ok"));
+                    QCOMPARE(std::stod(line[static_cast<std::size_t>(table.columnIndex("residual_to_noise"))]),
+                             check["residual_to_noise"].toDouble());
+                }
+            QVERIFY(found);
+        } else if (error.contains("self-check")) {
+            ++refused;
+            QVERIFY2(error.contains("suspect (") || error.contains("check ("), qPrintable(error));
+            const QString image = row["image_path"].toString();
+            QVERIFY(!QFile::exists(QDir(outDir).filePath(image)));
+        } else {
+            QVERIFY2(error.contains("broken.png"), qPrintable(error));
+        }
+    }
+    qInfo() << refused << "rows refused by their self-check";
+
+    // 'check' on a picture: the input against itself changes nothing.
+    const QString picture = QDir(m_input).filePath("images/slice_1.png");
+    auto same = runTool({"check", picture, picture});
+    QCOMPARE(same.exitCode, 0);
+    QVERIFY2(same.out.contains("verdict=suspect") && same.out.contains("little changed"), qPrintable(same.out));
+    QVERIFY(same.out.contains("estimated_gain_dB=") && same.out.contains("EFC_result="));
+    auto missing = runTool({"check", picture});
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY(missing.err.contains("INPUT RESULT"));
 }
 
 // A dataset on a read-only folder is enhanced all the same: the results go to

@@ -269,10 +269,12 @@ void TestEnhanceJob::userColumnsNamedLikeOursAreKept()
     options.patientIds = {"P2"};
     run(dir.path(), options); // the earlier row of P1 is found again through the renamed columns
     const auto table = readCsvFile(dir.filePath("brain_tumor_info_metrics.csv").toStdString());
-    QCOMPARE(table.header, (std::vector<std::string>{"patient_id", "image_path", "Error_input", "psnr_input",
-                                                     "enhanced_image_path_input", "Format_input", "enhanced_image_path",
-                                                     "PSNR", "SSIM", "CNR", "contrast", "data_range", "slices", "format",
-                                                     "scale", "upsampled_along", "metrics_grid", "model_sha256", "error"}));
+    std::vector<std::string> expected{"patient_id", "image_path", "Error_input", "psnr_input",
+                                      "enhanced_image_path_input", "Format_input", "enhanced_image_path",
+                                      "PSNR", "SSIM", "CNR", "contrast", "data_range", "slices", "format",
+                                      "scale", "upsampled_along", "metrics_grid", "model_sha256", "error"};
+    expected.insert(expected.end(), selfCheckColumns().begin(), selfCheckColumns().end());
+    QCOMPARE(table.header, expected);
     QCOMPARE(table.rows.size(), std::size_t(2));
     QCOMPARE(table.rows[0][2], std::string("none"));
     QCOMPARE(table.rows[0][3], std::string("31.5"));

@@ -159,7 +159,7 @@ void TestSelfCheck::verdictOnKnownResults_data()
     QTest::addColumn<QString>("verdict");
     QTest::addColumn<QString>("reason");
     QTest::newRow("the truth") << Make([](const auto &clean, const auto &) { return clean; }) << "ok" << "looks like";
-    QTest::newRow("the input itself") << Make([](const auto &, const auto &noisy) { return noisy; }) << "check"
+    QTest::newRow("the input itself") << Make([](const auto &, const auto &noisy) { return noisy; }) << "suspect"
                                       << "little changed";
     QTest::newRow("the truth 30 % darker") << Make([](const auto &clean, const auto &) {
         std::vector<cv::Mat> out;

@@ -234,6 +234,7 @@ struct EnhanceArguments
     std::string outputDir;
     std::string metricsCsv;
     std::string perSliceCsv;
+    std::string failOn = "never";
 };
 
 struct MergeArguments
@@ -521,6 +522,11 @@ struct Commands
                    "Volumes: one noise level for the whole volume. By default the noise floor follows a level "
                    "that varies over the field of view (parallel imaging: SENSE, GRAPPA), estimated from the "
                    "volume, where it varies by 20 % or more and the noise is independent between pixels");
+        c.add_option("--fail-on", enhance.failOn,
+                     "Count rows whose self-check (the verdict column) is this bad or worse as failed (exit 3) and "
+                     "remove their results, for pipelines that must not pass them on: suspect, check or never")
+            ->check(CLI::IsMember({"never", "check", "suspect"}))
+            ->capture_default_str();
     }
 
     void defineCompare()
@@ -740,6 +746,13 @@ ReportJson rowJson(const Dataset &dataset, const EnhancedRow &row, const std::st
         if (row.scale > 1)
             json["upsampled"] = describeUpsampling(row.scale, row.upsampledAxis, row.format != "picture");
         json["metrics_grid"] = row.scale > 1 ? "input" : "enhanced";
+        if (row.selfCheck.verdict != Verdict::NotChecked) {
+            ReportJson check = ReportJson::object();
+            for (const auto &[column, text] : selfCheckFields(row.selfCheck))
+                check[column] = column == "verdict" || column == "verdict_reason" ? ReportJson(text)
+                                                                                  : jsonNumber(parseMetric(text));
+            json["self_check"] = check;
+        }
     }
     if (status != "kept")
         json["seconds"] = row.seconds;
@@ -859,6 +872,7 @@ void reportEnhancement(RunReport &report, const Dataset &dataset, const EnhanceO
                             {"coils", options.noiseCoils >= 0 ? ReportJson(options.noiseCoils)
                                                               : ReportJson("model")},
                             {"noise_map", options.noiseMap},
+                            {"fail_on", options.failOn == Verdict::NotChecked ? "never" : verdictText(options.failOn)},
                             {"contrast", contrastStepText(options.contrast)},
                             {"resolution_model", options.resolutionModel.empty()
                                                      ? ReportJson(nullptr)
@@ -903,6 +917,7 @@ int enhanceCommand(const EnhanceArguments &arguments, std::atomic_bool &cancel, 
     options.outputDir = arguments.outputDir;
     options.metricsCsv = arguments.metricsCsv;
     options.perSliceCsv = arguments.perSliceCsv;
+    options.failOn = verdictOf(arguments.failOn); // "never": NotChecked
     if (!output.reportFile.empty())
         options.otherOutputs.emplace_back(output.reportFile, "the --json report");
     const auto dataset = arguments.dataset.open();
