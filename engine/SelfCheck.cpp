@@ -498,6 +498,27 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
     return check;
 }
 
+cv::Mat residualOf(const cv::Mat &inputSlice, const cv::Mat &resultSlice, double sigma, double coils)
+{
+    const cv::Mat input = asFloat(inputSlice);
+    const cv::Mat result = asFloat(resultSlice);
+    if (input.size() != result.size())
+        throw EngineError("The residual needs a result of its input's size.");
+    cv::Mat residual(input.size(), CV_32FC1);
+    const double n = coils >= 1.0 ? coils : 1.0;
+    for (int y = 0; y < input.rows; ++y) {
+        const float *m = input.ptr<float>(y);
+        const float *a = result.ptr<float>(y);
+        float *r = residual.ptr<float>(y);
+        for (int x = 0; x < input.cols; ++x) {
+            const double signal = std::isfinite(a[x]) ? std::max(0.0f, a[x]) : 0.0;
+            const double expected = sigma > 0.0 ? sigma * chiMeanOverSigma(signal / sigma, n) : signal;
+            r[x] = static_cast<float>(m[x] - expected);
+        }
+    }
+    return residual;
+}
+
 SelfCheck checkEnhancement(const ScanVolume &input, const ScanVolume &result, double coils)
 {
     if (input.size != result.size || input.voxels.size() != result.voxels.size())

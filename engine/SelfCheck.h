@@ -91,6 +91,12 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
 // Every axial slice of every frame of the volumes (same size).
 SelfCheck checkEnhancement(const ScanVolume &input, const ScanVolume &result, double coils);
 
+// The residual of one slice: input - sigma E[M/sigma | A = result] (N coils),
+// what the check measures (one noise level; CV_32FC1 in the input's units).
+// Shown beside the difference image: noise without structure where the
+// result kept the signal, anatomy where it removed some.
+cv::Mat residualOf(const cv::Mat &input, const cv::Mat &result, double sigma, double coils);
+
 // The check's fields, described once: their names are the metrics CSV's
 // columns and the JSON report's keys, in this order.
 const std::vector<std::string> &selfCheckColumns();
