@@ -533,8 +533,18 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     // Inf) were background to the network; they are written back as they were.
     const auto keepNan = [&] { restoreNonFiniteVoxels(volume, enhanced, -1, 1); };
     keepNan();
-    if (models.denoiser)
+    if (models.denoiser) {
         outcome.selfCheck = checkEnhancement(volume, enhanced, outcome.noise.coils);
+        if (!options.perSliceCsv.empty()) {
+            // Each slice with the volume's noise level (a slice may have no background of its own).
+            for (int frame = 0; frame < volume.size[3]; ++frame)
+                for (int index = 0; index < count; ++index)
+                    outcome.sliceChecks.push_back(checkEnhancement(
+                        std::vector<cv::Mat>{extractSlice(volume, plane, index, frame)},
+                        std::vector<cv::Mat>{extractSlice(enhanced, plane, index, frame)}, outcome.selfCheck.noiseCoils,
+                        outcome.selfCheck.noiseSigma));
+        }
+    }
     const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
     const std::string description = "MRI Enhance Studio: " + models.description;
     if (models.upscaler) {
@@ -1099,6 +1109,12 @@ void writePerSliceCsv(const Dataset &dataset, const std::vector<EnhancedRow> &ro
     CsvTable table;
     table.header = {"patient_id", "image_path", "enhanced_image_path", "volume", "slice", "plane", "PSNR", "SSIM",
                     "data_range"};
+    table.header.insert(table.header.end(), selfCheckColumns().begin(), selfCheckColumns().end());
+    const auto withCheck = [](std::vector<std::string> fields, const SelfCheck &check) {
+        for (auto &[column, text] : selfCheckFields(check))
+            fields.push_back(std::move(text));
+        return fields;
+    };
     const auto csvFolder = std::filesystem::absolute(file).parent_path().lexically_normal();
     for (const auto &outcome : rows) {
         if (!outcome.done)
@@ -1109,16 +1125,18 @@ void writePerSliceCsv(const Dataset &dataset, const std::vector<EnhancedRow> &ro
         const std::string enhancedPath = inside ? relative.generic_string() : outcome.enhancedImage.string();
         const std::string range = formatMetric(outcome.dataRange, outcome.dataRange == std::floor(outcome.dataRange) ? 0 : 6);
         if (outcome.sliceMetrics.empty()) { // a picture is its one slice
-            table.rows.push_back({source.patientId, source.imagePathText, enhancedPath, "1", "1", "",
-                                  formatMetric(outcome.psnr, 4), formatMetric(outcome.ssim, 6), range});
+            table.rows.push_back(withCheck({source.patientId, source.imagePathText, enhancedPath, "1", "1", "",
+                                            formatMetric(outcome.psnr, 4), formatMetric(outcome.ssim, 6), range},
+                                           outcome.selfCheck));
             continue;
         }
         const auto perVolume = static_cast<std::size_t>(std::max(1, outcome.slicesPerVolume));
         for (std::size_t i = 0; i < outcome.sliceMetrics.size(); ++i) {
-            table.rows.push_back({source.patientId, source.imagePathText, enhancedPath,
-                                  std::to_string(i / perVolume + 1), std::to_string(i % perVolume + 1),
-                                  slicePlaneName(plane), formatMetric(outcome.sliceMetrics[i].psnr, 4),
-                                  formatMetric(outcome.sliceMetrics[i].ssim, 6), range});
+            table.rows.push_back(withCheck({source.patientId, source.imagePathText, enhancedPath,
+                                            std::to_string(i / perVolume + 1), std::to_string(i % perVolume + 1),
+                                            slicePlaneName(plane), formatMetric(outcome.sliceMetrics[i].psnr, 4),
+                                            formatMetric(outcome.sliceMetrics[i].ssim, 6), range},
+                                           i < outcome.sliceChecks.size() ? outcome.sliceChecks[i] : SelfCheck{}));
         }
     }
     writeCsvFileAtomically(file, table);

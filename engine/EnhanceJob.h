@@ -85,6 +85,7 @@ struct EnhancedRow
     int slices = 0;                            // slices enhanced (1 for a picture; all volumes of a 4-D scan)
     int slicesPerVolume = 1;                   // slices of one volume along the plane
     std::vector<QualityMetrics> sliceMetrics;  // volumes: 2-D PSNR and SSIM per slice, volume after volume
+    std::vector<SelfCheck> sliceChecks;        // volumes with a per-slice CSV: each slice's self-check, in that order
     // Super-resolution: the result's grid is `scale` times finer than the
     // input's along `upsampledAxis` (-1: both axes of a picture; 0, 1, 2: a
     // volume's array axis), and PSNR/SSIM compare the result brought back to

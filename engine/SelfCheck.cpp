@@ -315,7 +315,7 @@ void decide(SelfCheck &check)
 } // namespace
 
 SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::vector<cv::Mat> &resultSlices,
-                           double coils)
+                           double coils, double knownSigma)
 {
     if (inputSlices.size() != resultSlices.size())
         throw EngineError("The self-check needs as many result slices as input slices.");
@@ -327,7 +327,11 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
         results.push_back(asFloat(resultSlices[i]));
     }
     SelfCheck check;
-    const NoiseEstimate noise = measureInputNoise(inputs, coils);
+    NoiseEstimate noise = measureInputNoise(inputs, coils);
+    if (knownSigma > 0.0) {
+        noise.sigma = knownSigma;
+        noise.coils = coils > 0.0 ? coils : noise.coils;
+    }
     check.noiseSigma = noise.sigma;
     check.noiseCoils = noise.coils;
     if (inputs.empty() || !(check.noiseSigma > 0.0)) {

@@ -86,8 +86,10 @@ struct SelfCheck
 // percentile (classifyTissue()), split into CSF, grey and white by the
 // nearest class centre; background: the rest. Every result of one input is
 // so judged on the same voxels.
+// knownSigma > 0: the input's noise sigma is known (a volume's, for one of
+// its slices) and not measured again.
 SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::vector<cv::Mat> &resultSlices,
-                           double coils);
+                           double coils, double knownSigma = 0.0);
 // Every axial slice of every frame of the volumes (same size).
 SelfCheck checkEnhancement(const ScanVolume &input, const ScanVolume &result, double coils);
 

@@ -631,7 +631,13 @@ void TestVolumeJob::anotherPlaneAndPerSliceMetrics()
                  formatMetric(peakSignalNoiseRatio(original, enhanced, source.dataRange), 4));
         QCOMPARE(fields[column(table, "SSIM")],
                  formatMetric(structuralSimilarity(original, enhanced, source.dataRange), 6));
+        // Every slice's own self-check, with the volume's noise level.
+        const std::string verdict = fields[column(table, "verdict")];
+        QVERIFY2(verdict == "ok" || verdict == "check" || verdict == "suspect", verdict.c_str());
+        QVERIFY(!fields[column(table, "verdict_reason")].empty());
+        QCOMPARE(fields[column(table, "noise_sigma")], formatMetric(row.selfCheck.noiseSigma, 6));
     }
+    QCOMPARE(row.sliceChecks.size(), std::size_t(2 * coronal));
 }
 
 // --contrast on a volume: each slice along the plane, on the network's unit
