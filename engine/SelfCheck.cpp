@@ -314,6 +314,180 @@ void decide(SelfCheck &check)
 
 } // namespace
 
+namespace {
+
+// The tissue and background of a check: the input smoothed in-plane
+// (Gaussian, 1.5 pixels), so that every result of one input is judged on the
+// same voxels; classes from a sample of at most kMaxCnrSamples of them. The
+// noise floor is not tissue: the threshold is at least the 99th percentile of
+// the smoothed input in the background where the noise is measured
+// (backgroundMask()).
+struct TissueSplit
+{
+    std::vector<cv::Mat> smoothed;
+    TissueMasks classes;
+    double threshold = 0.0;
+
+    // -1 background, 0 CSF, 1 grey, 2 white.
+    int classOf(float value) const
+    {
+        if (!(value > threshold))
+            return -1;
+        int nearest = 0;
+        for (int k = 1; k < 3; ++k)
+            if (std::abs(value - classes.centres[k]) < std::abs(value - classes.centres[nearest]))
+                nearest = k;
+        return nearest;
+    }
+};
+
+// False when no tissue can be told from the background.
+bool splitTissue(const std::vector<cv::Mat> &inputs, TissueSplit &split)
+{
+    split.smoothed.resize(inputs.size());
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        cv::Mat finite = inputs[i].clone();
+        cv::patchNaNs(finite, 0.0);
+        cv::GaussianBlur(finite, split.smoothed[i], cv::Size(0, 0), 1.5, 1.5, cv::BORDER_REFLECT);
+        total += split.smoothed[i].total();
+    }
+    const std::size_t stride = std::max<std::size_t>(1, (total + kMaxCnrSamples - 1) / kMaxCnrSamples);
+    std::vector<float> sample, floorSample;
+    sample.reserve(total / stride + 1);
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const cv::Mat &slice = split.smoothed[i];
+        const cv::Mat background = inputs[i].rows >= 16 && inputs[i].cols >= 16 ? backgroundMask(inputs[i]) : cv::Mat();
+        for (int y = 0; y < slice.rows; ++y) {
+            const float *row = slice.ptr<float>(y);
+            const unsigned char *air = background.empty() ? nullptr : background.ptr<unsigned char>(y);
+            for (int x = 0; x < slice.cols; ++x, ++index)
+                if (index % stride == 0)
+                    (air && air[x] ? floorSample : sample).push_back(std::isfinite(row[x]) ? row[x] : 0.0f);
+        }
+    }
+    double floorThreshold = 0.0;
+    if (!floorSample.empty()) {
+        const auto at = floorSample.begin() + static_cast<std::ptrdiff_t>(0.99 * (floorSample.size() - 1));
+        std::nth_element(floorSample.begin(), at, floorSample.end());
+        floorThreshold = *at;
+        sample.erase(std::remove_if(sample.begin(), sample.end(), [&](float v) { return !(v > floorThreshold); }),
+                     sample.end());
+    }
+    if (sample.size() < 16)
+        return false;
+    split.classes = classifyTissue(cv::Mat(1, static_cast<int>(sample.size()), CV_32FC1, sample.data()));
+    split.threshold = std::max(split.classes.foregroundThreshold, floorThreshold);
+    return split.classes.found;
+}
+
+// What the noise model expects of the input where the result is the signal,
+// at noise level sigma times `level` (empty: one level): its mean, its
+// variance, and the residual input - mean.
+struct Expectation
+{
+    cv::Mat mean, variance, residual;
+};
+
+Expectation expectationOf(const cv::Mat &input, const cv::Mat &result, double sigma, double coils, const cv::Mat &level)
+{
+    Expectation out{cv::Mat(result.size(), CV_32FC1), cv::Mat(result.size(), CV_32FC1),
+                    cv::Mat(result.size(), CV_32FC1)};
+    for (int y = 0; y < result.rows; ++y) {
+        const float *g = level.empty() ? nullptr : level.ptr<float>(y);
+        const float *a = result.ptr<float>(y);
+        const float *m = input.ptr<float>(y);
+        float *e = out.mean.ptr<float>(y);
+        float *v = out.variance.ptr<float>(y);
+        float *r = out.residual.ptr<float>(y);
+        for (int x = 0; x < result.cols; ++x) {
+            const double local = g ? sigma * g[x] : sigma;
+            const double signal = std::isfinite(a[x]) ? std::max(0.0f, a[x]) : 0.0;
+            const double mean = local * chiMeanOverSigma(signal / local, coils);
+            e[x] = static_cast<float>(mean);
+            v[x] = static_cast<float>(std::max(0.0, signal * signal + 2.0 * coils * local * local - mean * mean));
+            r[x] = std::isfinite(m[x]) ? static_cast<float>(m[x] - mean) : 0.0f;
+        }
+    }
+    return out;
+}
+
+// The residual's sums over the slices of a check.
+struct ResidualSums
+{
+    Moments residual, expectedVariance, inputTissue, inputError, inputBackgroundEnergy, resultBackgroundEnergy;
+    Pairs signalPairs, edgePairs, neighbourPairs;
+
+    // One slice; `label` (CV_8SC1) receives each voxel's class for MRIQC's measures.
+    void addSlice(const cv::Mat &input, const cv::Mat &result, const cv::Mat &smoothed, const TissueSplit &split,
+                  const Expectation &expected, cv::Mat &label)
+    {
+        cv::Mat gradientX, gradientY, localEnergy;
+        cv::Sobel(result, gradientX, CV_32F, 1, 0, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
+        cv::Sobel(result, gradientY, CV_32F, 0, 1, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
+        cv::blur(expected.residual.mul(expected.residual), localEnergy, cv::Size(3, 3), cv::Point(-1, -1),
+                 cv::BORDER_REFLECT);
+        for (int y = 0; y < result.rows; ++y) {
+            const float *a = result.ptr<float>(y);
+            const float *m = input.ptr<float>(y);
+            const float *e = expected.mean.ptr<float>(y);
+            const float *v = expected.variance.ptr<float>(y);
+            const float *r = expected.residual.ptr<float>(y);
+            const float *below = y + 1 < result.rows ? expected.residual.ptr<float>(y + 1) : nullptr;
+            const float *c = smoothed.ptr<float>(y);
+            const float *belowSmoothed = y + 1 < result.rows ? smoothed.ptr<float>(y + 1) : nullptr;
+            const float *gx = gradientX.ptr<float>(y);
+            const float *gy = gradientY.ptr<float>(y);
+            const float *energy = localEnergy.ptr<float>(y);
+            signed char *l = label.ptr<signed char>(y);
+            for (int x = 0; x < result.cols; ++x) {
+                if (!std::isfinite(m[x]) || !std::isfinite(a[x]))
+                    continue;
+                const int tissueClass = split.classOf(c[x]);
+                l[x] = static_cast<signed char>(tissueClass);
+                if (tissueClass < 0) {
+                    inputBackgroundEnergy.add(double(m[x]) * m[x]);
+                    resultBackgroundEnergy.add(double(a[x]) * a[x]);
+                    continue;
+                }
+                residual.add(r[x]);
+                expectedVariance.add(v[x]);
+                inputTissue.add(m[x]);
+                // The input's expected squared error against a signal equal to the result.
+                inputError.add(v[x] + (e[x] - a[x]) * (e[x] - a[x]));
+                signalPairs.add(r[x], a[x]);
+                edgePairs.add(energy[x], std::hypot(gx[x], gy[x]));
+                if (x + 1 < result.cols && split.classOf(c[x + 1]) >= 0)
+                    neighbourPairs.add(r[x], r[x + 1]);
+                if (below && split.classOf(belowSmoothed[x]) >= 0)
+                    neighbourPairs.add(r[x], below[x]);
+            }
+        }
+    }
+
+    // Expected squared errors against the unknown signal. In the tissue: the
+    // residual's excess over the noise model, plus the noise the result kept
+    // (a result A + a n leaves the residual (1 - a) n: a = 1 - the residual's
+    // share of the noise). In the background (signal 0): the values themselves.
+    double estimatedGain(double residualToNoise) const
+    {
+        const double tissueCount = residual.count;
+        const double backgroundCount = inputBackgroundEnergy.count;
+        const double noiseVariance = expectedVariance.mean();
+        const double kept = std::max(0.0, 1.0 - residualToNoise);
+        const double residualSquares = residual.squares / residual.count;
+        const double resultTissueError = std::max(residualSquares - noiseVariance, 0.0) + kept * kept * noiseVariance;
+        const double inputMse = tissueCount * inputError.mean()
+            + (backgroundCount > 0 ? backgroundCount * inputBackgroundEnergy.mean() : 0.0);
+        const double resultMse = tissueCount * resultTissueError
+            + (backgroundCount > 0 ? backgroundCount * resultBackgroundEnergy.mean() : 0.0);
+        return resultMse > 0.0 ? 10.0 * std::log10(inputMse / resultMse) : kNaN;
+    }
+};
+
+} // namespace
+
 SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::vector<cv::Mat> &resultSlices,
                            double coils, double knownSigma)
 {
@@ -338,166 +512,33 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
         check.reason = "no noise could be measured in the input";
         return check;
     }
-    const double n = check.noiseCoils;
     const NoiseMap levels = levelsOf(inputs, results, noise);
     check.noiseLevelMinimum = levels.minimum();
     check.noiseLevelMaximum = levels.maximum();
-
-    // Tissue classes from the input smoothed in-plane (Gaussian, 1.5 pixels),
-    // so that every result of one input is judged on the same voxels; from a
-    // sample of at most kMaxCnrSamples of them. The noise floor is not tissue:
-    // the threshold is at least the 99th percentile of the smoothed input in
-    // the background where the noise was measured (backgroundMask()).
-    std::vector<cv::Mat> smoothed(inputs.size());
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-        cv::Mat finite = inputs[i].clone();
-        cv::patchNaNs(finite, 0.0);
-        cv::GaussianBlur(finite, smoothed[i], cv::Size(0, 0), 1.5, 1.5, cv::BORDER_REFLECT);
-        total += smoothed[i].total();
-    }
-    const std::size_t stride = std::max<std::size_t>(1, (total + kMaxCnrSamples - 1) / kMaxCnrSamples);
-    std::vector<float> sample, floorSample;
-    sample.reserve(total / stride + 1);
-    std::size_t index = 0;
-    for (std::size_t i = 0; i < smoothed.size(); ++i) {
-        const cv::Mat &slice = smoothed[i];
-        const cv::Mat background = inputs[i].rows >= 16 && inputs[i].cols >= 16 ? backgroundMask(inputs[i]) : cv::Mat();
-        for (int y = 0; y < slice.rows; ++y) {
-            const float *row = slice.ptr<float>(y);
-            const unsigned char *air = background.empty() ? nullptr : background.ptr<unsigned char>(y);
-            for (int x = 0; x < slice.cols; ++x, ++index) {
-                if (index % stride != 0)
-                    continue;
-                (air && air[x] ? floorSample : sample).push_back(std::isfinite(row[x]) ? row[x] : 0.0f);
-            }
-        }
-    }
-    double floorThreshold = 0.0;
-    if (!floorSample.empty()) {
-        const auto at = floorSample.begin() + static_cast<std::ptrdiff_t>(0.99 * (floorSample.size() - 1));
-        std::nth_element(floorSample.begin(), at, floorSample.end());
-        floorThreshold = *at;
-        sample.erase(std::remove_if(sample.begin(), sample.end(), [&](float v) { return !(v > floorThreshold); }),
-                     sample.end());
-    }
-    if (sample.size() < 16) {
-        check.reason = "no tissue could be told from the background in the input";
-        return check;
-    }
-    const TissueMasks classes = classifyTissue(cv::Mat(1, static_cast<int>(sample.size()), CV_32FC1, sample.data()));
-    if (!classes.found) {
-        check.reason = "no tissue could be told from the background in the input";
-        return check;
-    }
-    const double tissueThreshold = std::max(classes.foregroundThreshold, floorThreshold);
-    const auto classOf = [&](float value) {
-        if (!(value > tissueThreshold))
-            return -1;
-        int nearest = 0;
-        for (int k = 1; k < 3; ++k)
-            if (std::abs(value - classes.centres[k]) < std::abs(value - classes.centres[nearest]))
-                nearest = k;
-        return nearest;
-    };
-
+    TissueSplit split;
+    ResidualSums sums;
     std::vector<cv::Mat> labels;
-    labels.reserve(inputs.size());
-    Moments residual, expectedVariance, inputTissue, inputBackgroundEnergy, resultBackgroundEnergy, inputError;
-    Pairs signalPairs, edgePairs, neighbourPairs;
-    for (std::size_t s = 0; s < inputs.size(); ++s) {
-        const cv::Mat &input = inputs[s];
-        const cv::Mat &result = results[s];
-        const cv::Mat &split = smoothed[s];
-        labels.emplace_back(result.size(), CV_8SC1, cv::Scalar(kLeftOut));
-        cv::Mat &label = labels.back();
-        cv::Mat expected(result.size(), CV_32FC1), variance(result.size(), CV_32FC1), residualImage(result.size(), CV_32FC1);
-        const cv::Mat level = levels.slice(static_cast<int>(s), result.size()); // empty: one level
-        for (int y = 0; y < result.rows; ++y) {
-            const float *g = level.empty() ? nullptr : level.ptr<float>(y);
-            const float *a = result.ptr<float>(y);
-            const float *m = input.ptr<float>(y);
-            float *e = expected.ptr<float>(y);
-            float *v = variance.ptr<float>(y);
-            float *r = residualImage.ptr<float>(y);
-            for (int x = 0; x < result.cols; ++x) {
-                const double sigma = g ? check.noiseSigma * g[x] : check.noiseSigma;
-                const double signal = std::isfinite(a[x]) ? std::max(0.0f, a[x]) : 0.0;
-                const double mean = sigma * chiMeanOverSigma(signal / sigma, n);
-                e[x] = static_cast<float>(mean);
-                v[x] = static_cast<float>(std::max(0.0, signal * signal + 2.0 * n * sigma * sigma - mean * mean));
-                r[x] = std::isfinite(m[x]) ? static_cast<float>(m[x] - mean) : 0.0f;
-            }
-        }
-        cv::Mat gradientX, gradientY, localEnergy;
-        cv::Sobel(result, gradientX, CV_32F, 1, 0, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
-        cv::Sobel(result, gradientY, CV_32F, 0, 1, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
-        cv::blur(residualImage.mul(residualImage), localEnergy, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REFLECT);
-        for (int y = 0; y < result.rows; ++y) {
-            const float *a = result.ptr<float>(y);
-            const float *m = input.ptr<float>(y);
-            const float *e = expected.ptr<float>(y);
-            const float *v = variance.ptr<float>(y);
-            const float *r = residualImage.ptr<float>(y);
-            const float *below = y + 1 < result.rows ? residualImage.ptr<float>(y + 1) : nullptr;
-            const float *c = split.ptr<float>(y);
-            const float *belowSplit = y + 1 < result.rows ? split.ptr<float>(y + 1) : nullptr;
-            const float *gx = gradientX.ptr<float>(y);
-            const float *gy = gradientY.ptr<float>(y);
-            const float *energy = localEnergy.ptr<float>(y);
-            signed char *l = label.ptr<signed char>(y);
-            for (int x = 0; x < result.cols; ++x) {
-                if (!std::isfinite(m[x]) || !std::isfinite(a[x]))
-                    continue;
-                const int tissueClass = classOf(c[x]);
-                l[x] = static_cast<signed char>(tissueClass);
-                if (tissueClass < 0) {
-                    inputBackgroundEnergy.add(double(m[x]) * m[x]);
-                    resultBackgroundEnergy.add(double(a[x]) * a[x]);
-                    continue;
-                }
-                residual.add(r[x]);
-                expectedVariance.add(v[x]);
-                inputTissue.add(m[x]);
-                // The input's expected squared error against a signal equal to the result.
-                inputError.add(v[x] + (e[x] - a[x]) * (e[x] - a[x]));
-                signalPairs.add(r[x], a[x]);
-                edgePairs.add(energy[x], std::hypot(gx[x], gy[x]));
-                if (x + 1 < result.cols && classOf(c[x + 1]) >= 0)
-                    neighbourPairs.add(r[x], r[x + 1]);
-                if (below && classOf(belowSplit[x]) >= 0)
-                    neighbourPairs.add(r[x], below[x]);
-            }
+    if (splitTissue(inputs, split)) {
+        for (std::size_t s = 0; s < inputs.size(); ++s) {
+            const auto expected = expectationOf(inputs[s], results[s], check.noiseSigma, check.noiseCoils,
+                                                levels.slice(static_cast<int>(s), inputs[s].size()));
+            labels.emplace_back(inputs[s].size(), CV_8SC1, cv::Scalar(kLeftOut));
+            sums.addSlice(inputs[s], results[s], split.smoothed[s], split, expected, labels.back());
         }
     }
-    if (residual.count < 2.0) {
+    if (sums.residual.count < 2.0) {
         check.reason = "no tissue could be told from the background in the input";
         return check;
     }
     check.input = qualityMeasures(inputs, labels);
     check.result = qualityMeasures(results, labels);
-    const double residualSquares = residual.squares / residual.count;
-    check.residualToNoise = std::sqrt(residualSquares / expectedVariance.mean());
-    check.residualSignalCorrelation = signalPairs.correlation();
-    check.residualEdgeCorrelation = edgePairs.correlation();
-    check.residualNeighbourCorrelation = neighbourPairs.correlation();
-    check.tissueBias = -residual.mean() / inputTissue.mean();
+    check.residualToNoise = std::sqrt(sums.residual.squares / sums.residual.count / sums.expectedVariance.mean());
+    check.residualSignalCorrelation = sums.signalPairs.correlation();
+    check.residualEdgeCorrelation = sums.edgePairs.correlation();
+    check.residualNeighbourCorrelation = sums.neighbourPairs.correlation();
+    check.tissueBias = -sums.residual.mean() / sums.inputTissue.mean();
     check.noiseLeft = measureInputNoise(results, check.noiseCoils).sigma / check.noiseSigma;
-
-    // Expected squared errors against the unknown signal. In the tissue: the
-    // residual's excess over the noise model, plus the noise the result kept
-    // (a result A + a n leaves the residual (1 - a) n: a = 1 - the residual's
-    // share of the noise). In the background (signal 0): the values themselves.
-    const double tissueCount = residual.count;
-    const double backgroundCount = inputBackgroundEnergy.count;
-    const double noiseVariance = expectedVariance.mean();
-    const double kept = std::max(0.0, 1.0 - check.residualToNoise);
-    const double resultTissueError = std::max(residualSquares - noiseVariance, 0.0) + kept * kept * noiseVariance;
-    const double inputMse = tissueCount * inputError.mean()
-        + (backgroundCount > 0 ? backgroundCount * inputBackgroundEnergy.mean() : 0.0);
-    const double resultMse = tissueCount * resultTissueError
-        + (backgroundCount > 0 ? backgroundCount * resultBackgroundEnergy.mean() : 0.0);
-    check.estimatedGain = resultMse > 0.0 ? 10.0 * std::log10(inputMse / resultMse) : kNaN;
+    check.estimatedGain = sums.estimatedGain(check.residualToNoise);
     decide(check);
     return check;
 }
@@ -508,19 +549,9 @@ cv::Mat residualOf(const cv::Mat &inputSlice, const cv::Mat &resultSlice, double
     const cv::Mat result = asFloat(resultSlice);
     if (input.size() != result.size())
         throw EngineError("The residual needs a result of its input's size.");
-    cv::Mat residual(input.size(), CV_32FC1);
-    const double n = coils >= 1.0 ? coils : 1.0;
-    for (int y = 0; y < input.rows; ++y) {
-        const float *m = input.ptr<float>(y);
-        const float *a = result.ptr<float>(y);
-        float *r = residual.ptr<float>(y);
-        for (int x = 0; x < input.cols; ++x) {
-            const double signal = std::isfinite(a[x]) ? std::max(0.0f, a[x]) : 0.0;
-            const double expected = sigma > 0.0 ? sigma * chiMeanOverSigma(signal / sigma, n) : signal;
-            r[x] = static_cast<float>(m[x] - expected);
-        }
-    }
-    return residual;
+    if (!(sigma > 0.0))
+        return input - result;
+    return expectationOf(input, result, sigma, coils >= 1.0 ? coils : 1.0, cv::Mat()).residual;
 }
 
 SelfCheck checkEnhancement(const ScanVolume &input, const ScanVolume &result, double coils)
