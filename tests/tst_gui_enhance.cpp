@@ -152,7 +152,12 @@ void TestGuiEnhance::enhancingASelectionFillsTableViewAndCsv()
 
     // Table.
     auto *model = window.session()->patientModel();
-    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Enhanced"));
+    // The run checked its results itself: the status cell names the verdict.
+    const auto verdict = window.session()->results()[0].selfCheck.verdict;
+    QVERIFY(verdict != mri::Verdict::NotChecked);
+    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(),
+             QStringLiteral("Enhanced · ") + PatientTableModel::verdictWord(verdict));
+    QVERIFY(model->index(0, PatientTableModel::StatusColumn).data(Qt::ToolTipRole).toString().startsWith(QStringLiteral("Self-check: ")));
     QVERIFY(!model->index(0, PatientTableModel::PsnrColumn).data().toString().isEmpty());
     QVERIFY(!model->index(2, PatientTableModel::SsimColumn).data().toString().isEmpty());
     QVERIFY(model->index(1, PatientTableModel::PsnrColumn).data().toString().isEmpty());

@@ -1,8 +1,8 @@
 // GUI tests of mri-studio's main window: it starts, opens a dataset into the
-// patient table, marks unreadable rows, filters and sorts, shows the selected
-// patient, reports bad input in one sentence, renders --screenshot files and
-// ships its German translation. Run offscreen with settings in a temporary
-// folder.
+// patient table, marks unreadable rows, filters and sorts, shows each
+// result's self-check in its status cell, shows the selected patient,
+// reports bad input in one sentence, renders --screenshot files and ships its
+// German translation. Run offscreen with settings in a temporary folder.
 
 #include "AppSetup.h"
 #include "CsvTable.h"
@@ -34,6 +34,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QStyle>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -61,6 +62,8 @@ private slots:
     void selectingARowShowsThePatient();
     void windowLevelMapsSixteenBitsToEight();
     void linkedZoomAndDifferenceToggle();
+    void statusCellShowsTheSelfCheck_data();
+    void statusCellShowsTheSelfCheck();
     void metricsAreWrittenOneWay();
     void badInputIsOneSentence_data();
     void badInputIsOneSentence();
@@ -294,6 +297,88 @@ void TestGuiMainWindow::linkedZoomAndDifferenceToggle()
     QVERIFY(view.enhancedCanvas()->caption().contains(QStringLiteral("Difference")));
     view.setDifferenceShown(false);
     QCOMPARE(view.enhancedCanvas()->caption(), QStringLiteral("Enhanced"));
+}
+
+void TestGuiMainWindow::statusCellShowsTheSelfCheck_data()
+{
+    QTest::addColumn<int>("verdict");
+    QTest::addColumn<QString>("reason");
+    QTest::addColumn<double>("estimatedGain");
+    QTest::addColumn<double>("residualToNoise");
+    QTest::addColumn<QString>("error");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("icon"); // a QStyle::StandardPixmap, -1: none
+    QTest::addColumn<QString>("toolTip");
+    const QString darker = QStringLiteral("tissue 31 % darker after enhancement than its input implies");
+    QTest::newRow("not checked") << int(mri::Verdict::NotChecked) << QString() << 0.0 << 0.0 << QString()
+                                 << QStringLiteral("Enhanced") << -1 << QString();
+    QTest::newRow("ok") << int(mri::Verdict::Ok)
+                        << QStringLiteral("the residual looks like the input's noise (1.02 times its level) and the estimated gain is 4.2 dB")
+                        << 4.24 << 1.021 << QString() << QStringLiteral("Enhanced · ok") << int(QStyle::SP_DialogApplyButton)
+                        << QStringLiteral("Self-check: ok — the residual looks like the input's noise (1.02 times its level) and "
+                                          "the estimated gain is 4.2 dB (estimated gain 4.2 dB, residual 1.02 × the noise)");
+    QTest::newRow("check") << int(mri::Verdict::Check) << QStringLiteral("an estimated gain of only 1.8 dB over the input")
+                           << 1.8 << 1.3 << QString() << QStringLiteral("Enhanced · check") << int(QStyle::SP_MessageBoxWarning)
+                           << QStringLiteral("Self-check: check — an estimated gain of only 1.8 dB over the input "
+                                             "(estimated gain 1.8 dB, residual 1.30 × the noise)");
+    QTest::newRow("suspect") << int(mri::Verdict::Suspect) << darker << 3.1 << 1.05 << QString()
+                             << QStringLiteral("Enhanced · suspect") << int(QStyle::SP_MessageBoxCritical)
+                             << QStringLiteral("Self-check: suspect — tissue 31 % darker after enhancement than its input "
+                                               "implies (estimated gain 3.1 dB, residual 1.05 × the noise)");
+    // A figure read back as "nan" shows as a dash.
+    QTest::newRow("undefined figures") << int(mri::Verdict::Suspect) << darker << std::numeric_limits<double>::quiet_NaN()
+                                       << 1.05 << QString() << QStringLiteral("Enhanced · suspect")
+                                       << int(QStyle::SP_MessageBoxCritical)
+                                       << (QStringLiteral("Self-check: suspect — ") + darker
+                                           + QStringLiteral(" (estimated gain — dB, residual 1.05 × the noise)"));
+    // A run with --fail-on removed the result: the failure speaks, not the verdict.
+    QTest::newRow("failed by its verdict") << int(mri::Verdict::Suspect) << darker << 3.1 << 1.05
+                                           << QStringLiteral("the self-check marked its result suspect")
+                                           << QStringLiteral("Failed: the self-check marked its result suspect")
+                                           << int(QStyle::SP_MessageBoxWarning)
+                                           << QStringLiteral("the self-check marked its result suspect");
+}
+
+void TestGuiMainWindow::statusCellShowsTheSelfCheck()
+{
+    QFETCH(int, verdict);
+    QFETCH(QString, reason);
+    QFETCH(double, estimatedGain);
+    QFETCH(double, residualToNoise);
+    QFETCH(QString, error);
+    QFETCH(QString, text);
+    QFETCH(int, icon);
+    QFETCH(QString, toolTip);
+
+    mri::Dataset dataset;
+    dataset.columns = {"patient_id", "image_path"};
+    dataset.rows.resize(1);
+    dataset.rows[0].patientId = "P-1";
+    mri::EnhancedRow row;
+    row.rowIndex = 0;
+    row.done = error.isEmpty();
+    row.error = error.toStdString();
+    row.psnr = 30.0;
+    row.ssim = 0.9;
+    row.selfCheck.verdict = static_cast<mri::Verdict>(verdict);
+    row.selfCheck.reason = reason.toStdString();
+    row.selfCheck.estimatedGain = estimatedGain;
+    row.selfCheck.residualToNoise = residualToNoise;
+    PatientTableModel model;
+    model.setDataset(std::make_shared<const mri::Dataset>(dataset), {row});
+
+    const QModelIndex status = model.index(0, PatientTableModel::StatusColumn);
+    QCOMPARE(status.data().toString(), text);
+    QCOMPARE(status.data(Qt::ToolTipRole).toString(), toolTip);
+    const QVariant decoration = status.data(Qt::DecorationRole);
+    if (icon < 0) {
+        QVERIFY(!decoration.isValid());
+        return;
+    }
+    const QIcon shown = decoration.value<QIcon>();
+    QVERIFY(!shown.isNull());
+    const QIcon expected = QApplication::style()->standardIcon(static_cast<QStyle::StandardPixmap>(icon));
+    QCOMPARE(shown.pixmap(16, 16).toImage(), expected.pixmap(16, 16).toImage());
 }
 
 void TestGuiMainWindow::metricsAreWrittenOneWay()

@@ -17,6 +17,16 @@
 
 namespace studio {
 
+namespace {
+
+// The self-check's figures as the tooltip writes them; "—" where undefined (NaN).
+QString figureText(double value, int decimals)
+{
+    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("—");
+}
+
+} // namespace
+
 PatientTableModel::PatientTableModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -158,6 +168,33 @@ QString PatientTableModel::reasonOf(int row) const
     return QString::fromStdString(m_results[static_cast<std::size_t>(row)].error);
 }
 
+QString PatientTableModel::verdictWord(mri::Verdict verdict)
+{
+    switch (verdict) {
+    case mri::Verdict::Ok: return tr("ok");
+    case mri::Verdict::Check: return tr("check");
+    case mri::Verdict::Suspect: return tr("suspect");
+    case mri::Verdict::NotChecked: break;
+    }
+    return {};
+}
+
+mri::Verdict PatientTableModel::verdictOf(int row) const
+{
+    const auto &result = m_results[static_cast<std::size_t>(row)];
+    return result.done && result.error.empty() ? result.selfCheck.verdict : mri::Verdict::NotChecked;
+}
+
+QString PatientTableModel::selfCheckText(int row) const
+{
+    const auto &check = m_results[static_cast<std::size_t>(row)].selfCheck;
+    const QString figures = tr("estimated gain %1 dB, residual %2 × the noise")
+                                .arg(figureText(check.estimatedGain, 1), figureText(check.residualToNoise, 2));
+    if (check.reason.empty())
+        return tr("Self-check: %1 (%2)").arg(verdictWord(check.verdict), figures);
+    return tr("Self-check: %1 — %2 (%3)").arg(verdictWord(check.verdict), QString::fromStdString(check.reason), figures);
+}
+
 QString PatientTableModel::statusText(int row) const
 {
     const QString unreadable = imageError(row);
@@ -166,6 +203,8 @@ QString PatientTableModel::statusText(int row) const
     const auto &result = m_results[static_cast<std::size_t>(row)];
     if (!result.error.empty())
         return tr("Failed: %1").arg(QString::fromStdString(result.error));
+    if (result.done && verdictOf(row) != mri::Verdict::NotChecked)
+        return tr("Enhanced · %1").arg(verdictWord(verdictOf(row)));
     if (result.done)
         return tr("Enhanced");
     if (!isChecked(row))
@@ -227,6 +266,8 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == StatusColumn && problem)
             return reasonOf(row);
+        if (index.column() == StatusColumn && verdictOf(row) != mri::Verdict::NotChecked)
+            return selfCheckText(row);
         if (index.column() == ImageColumn)
             return toQString(source.imagePath);
         if (index.column() == PsnrColumn || index.column() == SsimColumn) {
@@ -237,6 +278,11 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
     case Qt::ForegroundRole:
         if (problem && index.column() == StatusColumn)
             return QBrush(QColor(0xc6, 0x28, 0x28));
+        // A result its self-check doubts reads like its icon, not like a good one.
+        if (verdictOf(row) == mri::Verdict::Suspect && index.column() == StatusColumn)
+            return QBrush(QColor(0xc6, 0x28, 0x28));
+        if (verdictOf(row) == mri::Verdict::Check && index.column() == StatusColumn)
+            return QBrush(QColor(0xa8, 0x5d, 0x00));
         if (!problem && result.done && index.column() == StatusColumn)
             return QBrush(QColor(0x2e, 0x7d, 0x32));
         if (!isChecked(row) && index.column() == StatusColumn)
@@ -245,6 +291,8 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
     case Qt::DecorationRole:
         if (index.column() == StatusColumn && problem)
             return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+        if (index.column() == StatusColumn && verdictOf(row) != mri::Verdict::NotChecked)
+            return verdictIcon(verdictOf(row));
         break;
     case Qt::TextAlignmentRole:
         if (index.column() == PsnrColumn || index.column() == SsimColumn)
@@ -252,6 +300,17 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
         break;
     default:
         break;
+    }
+    return {};
+}
+
+QIcon PatientTableModel::verdictIcon(mri::Verdict verdict)
+{
+    switch (verdict) {
+    case mri::Verdict::Ok: return QApplication::style()->standardIcon(QStyle::SP_DialogApplyButton);
+    case mri::Verdict::Check: return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+    case mri::Verdict::Suspect: return QApplication::style()->standardIcon(QStyle::SP_MessageBoxCritical);
+    case mri::Verdict::NotChecked: break;
     }
     return {};
 }

@@ -3,14 +3,16 @@
 #include "WorkerTypes.h"
 
 #include <QAbstractTableModel>
+#include <QIcon>
 #include <QVector>
 
 namespace studio {
 
 // One line per dataset row: patient, image file, size, PSNR, SSIM and a
-// status that names why a row cannot be used; after these, the header facts
-// of scanned DICOM series when the dataset has them filled (study date,
-// series description). Filled from values the workers
+// status that names why a row cannot be used or, for an enhanced row, its
+// self-check's verdict (icon, word, and the reason as tooltip); after these,
+// the header facts of scanned DICOM series when the dataset has them filled
+// (study date, series description). Filled from values the workers
 // produced; never touches files itself.
 class PatientTableModel final : public QAbstractTableModel
 {
@@ -39,6 +41,10 @@ public:
     int enhancedCount() const;
     int unreadableCount() const;
 
+    // The status cell's icon and word for a self-check's verdict; none for NotChecked.
+    static QIcon verdictIcon(mri::Verdict verdict);
+    static QString verdictWord(mri::Verdict verdict);
+
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -47,6 +53,8 @@ public:
 private:
     QString statusText(int row) const;
     QString reasonOf(int row) const;
+    mri::Verdict verdictOf(int row) const; // NotChecked unless enhanced and checked
+    QString selfCheckText(int row) const;
     QString extraText(int row, int column) const;
 
     studio::DatasetHandle m_dataset;
