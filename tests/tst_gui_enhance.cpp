@@ -1,8 +1,9 @@
 // GUI tests of enhancement, CSV export and the three-patient comparison in
 // mri-studio: results of a selection arrive row by row in the table and the
 // view, the metrics CSV holds them, the comparison shows three different
-// patients (or says why not), the figure is saved as PNG, and a model file
-// that is not a model is reported in one sentence. initTestCase trains the
+// patients (or says why not), the figure is saved as PNG, a model file
+// that is not a model is reported in one sentence, and the self-check of an
+// earlier run's metrics CSV shows in the status cell and as the residual map. initTestCase trains the
 // tiny model; every test function makes its own dataset (and earlier results
 // where it needs them), so any of them can run alone.
 
@@ -11,16 +12,20 @@
 #include "CsvTable.h"
 #include "Dataset.h"
 #include "EnhanceJob.h"
+#include "ImageIO.h"
 #include "MainWindow.h"
 #include "PatientTableModel.h"
 #include "PatientsPage.h"
+#include "SelfCheck.h"
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
+#include "SliceImage.h"
 #include "StudioSession.h"
 #include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "Trainer.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -28,6 +33,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
+#include <QStyle>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -36,7 +42,12 @@
 
 #include <QDirIterator>
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include <atomic>
+#include <filesystem>
+#include <iterator>
 #include <set>
 
 using namespace studio;
@@ -55,14 +66,20 @@ private slots:
     void aFileThatIsNoModelIsOneSentence();
     void closingDuringEnhancementKeepsWhatWasWritten();
     void contrastChoicePreviewsAndReachesTheJob();
+    void selfCheckShowsInTheTableAndAsTheResidual_data();
+    void selfCheckShowsInTheTableAndAsTheResidual();
 
 private:
     QString newDataset();
+    // A fresh dataset whose first rows an "earlier run" enhanced (blurred) and
+    // self-checked: the metrics CSV carries the verdicts and noise levels.
+    QString newSelfCheckedDataset();
     void enhanceWithEngine(const QString &dataset, const std::vector<std::size_t> &rows);
     void selectRows(MainWindow &window, const QList<int> &rows);
 
     QTemporaryDir m_dir;
     QString m_model;
+    QString m_selfCheckedDataset; // made once, by the first case that needs it
     int m_datasets = 0;
 };
 
@@ -105,6 +122,42 @@ void TestGuiEnhance::enhanceWithEngine(const QString &dataset, const std::vector
     std::atomic_bool cancel{false};
     const auto result = mri::enhanceDataset(mri::openDataset(dataset.toStdString()), options, {}, cancel);
     QCOMPARE(result.succeeded, static_cast<int>(rows.size()));
+}
+
+QString TestGuiEnhance::newSelfCheckedDataset()
+{
+    const QString folder = newDataset();
+    const auto dataset = mri::openDataset(folder.toStdString());
+    const struct {
+        mri::Verdict verdict;
+        double sigma;
+        double coils;
+    } checks[] = {{mri::Verdict::Ok, 20.0, 1.0}, {mri::Verdict::Check, 18.0, 2.0}, {mri::Verdict::Suspect, 22.0, 1.0},
+                  {mri::Verdict::NotChecked, 0.0, 1.0}};
+    std::vector<mri::EnhancedRow> rows;
+    for (std::size_t i = 0; i < std::size(checks); ++i) {
+        mri::EnhancedRow row;
+        row.rowIndex = i;
+        row.done = true;
+        row.enhancedImage = std::filesystem::path(folder.toStdString()) / "enhanced" / ("slice_" + std::to_string(i + 1) + ".png");
+        cv::Mat blurred;
+        cv::GaussianBlur(mri::loadGrayscaleImage(dataset.rows[i].imagePath), blurred, cv::Size(0, 0), 1.5);
+        mri::saveImageAtomically(row.enhancedImage, blurred);
+        row.psnr = 25.0;
+        row.ssim = 0.8;
+        row.format = "picture";
+        row.selfCheck.verdict = checks[i].verdict;
+        if (checks[i].verdict != mri::Verdict::NotChecked) {
+            row.selfCheck.reason = "tissue 31 % darker after enhancement than its input implies";
+            row.selfCheck.noiseSigma = checks[i].sigma;
+            row.selfCheck.noiseCoils = checks[i].coils;
+            row.selfCheck.estimatedGain = 3.1;
+            row.selfCheck.residualToNoise = 1.05;
+        }
+        rows.push_back(row);
+    }
+    mri::writeMetricsCsv(dataset, rows, mri::defaultMetricsCsv(dataset));
+    return folder;
 }
 
 void TestGuiEnhance::selectRows(MainWindow &window, const QList<int> &rows)
@@ -465,6 +518,102 @@ void TestGuiEnhance::contrastChoicePreviewsAndReachesTheJob()
     QCOMPARE(table.rows[1][static_cast<std::size_t>(contrast)], std::string("clahe:4,4"));
 }
 
+
+void TestGuiEnhance::selfCheckShowsInTheTableAndAsTheResidual_data()
+{
+    QTest::addColumn<int>("row");
+    QTest::addColumn<QString>("status");
+    QTest::addColumn<int>("icon"); // a QStyle::StandardPixmap, -1: none
+    QTest::addColumn<QString>("caption");
+    const QString residual = QStringLiteral("Residual |original − expected(enhanced)|");
+    QTest::newRow("ok") << 0 << QStringLiteral("Enhanced · ok") << int(QStyle::SP_DialogApplyButton) << residual;
+    QTest::newRow("check, two coils") << 1 << QStringLiteral("Enhanced · check") << int(QStyle::SP_MessageBoxWarning) << residual;
+    QTest::newRow("suspect") << 2 << QStringLiteral("Enhanced · suspect") << int(QStyle::SP_MessageBoxCritical) << residual;
+    QTest::newRow("not checked") << 3 << QStringLiteral("Enhanced") << -1
+                                 << QStringLiteral("Residual = difference |original − enhanced|: no self-check");
+}
+
+// The verdicts read back from the metrics CSV reach the status cell; the
+// residual map is |input - expected(result)| under the row's noise level, in
+// the difference's units and window.
+void TestGuiEnhance::selfCheckShowsInTheTableAndAsTheResidual()
+{
+    QFETCH(int, row);
+    QFETCH(QString, status);
+    QFETCH(int, icon);
+    QFETCH(QString, caption);
+    if (m_selfCheckedDataset.isEmpty())
+        m_selfCheckedDataset = newSelfCheckedDataset();
+    MainWindow window;
+    window.setErrorDialogsEnabled(false);
+    window.resize(1000, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    test::openAndWait(window, m_selfCheckedDataset);
+    if (QTest::currentTestFailed())
+        return;
+
+    auto *model = window.session()->patientModel();
+    const QModelIndex cell = model->index(row, PatientTableModel::StatusColumn);
+    QCOMPARE(cell.data().toString(), status);
+    const QIcon shown = cell.data(Qt::DecorationRole).value<QIcon>();
+    if (icon < 0) {
+        QVERIFY(shown.isNull());
+        QVERIFY(cell.data(Qt::ToolTipRole).toString().isEmpty());
+    } else {
+        const QIcon expected = QApplication::style()->standardIcon(static_cast<QStyle::StandardPixmap>(icon));
+        QCOMPARE(shown.pixmap(16, 16).toImage(), expected.pixmap(16, 16).toImage());
+        QCOMPARE(cell.data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("Self-check: %1 — tissue 31 % darker after enhancement than its input implies "
+                                "(estimated gain 3.1 dB, residual 1.05 × the noise)")
+                     .arg(PatientTableModel::verdictWord(window.session()->results()[row].selfCheck.verdict)));
+    }
+
+    QSignalSpy slicesShown(window.patientsPage(), &PatientsPage::slicesShown);
+    window.patientsPage()->selectRow(row);
+    auto *view = window.patientsPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->currentRow() == row && view->enhancedCanvas()->hasImage(), 10000);
+    view->setDifferenceShown(true);
+    const QImage difference = view->enhancedCanvas()->image();
+    const QString differenceWindow = view->enhancedCanvas()->annotations().constLast();
+
+    // The menu's action (R) turns the residual on and the difference off.
+    QAction *residualAction = nullptr;
+    for (auto *action : window.findChildren<QAction *>())
+        residualAction = action->text() == QStringLiteral("Show &Residual") ? action : residualAction;
+    QVERIFY(residualAction);
+    QCOMPARE(residualAction->shortcut(), QKeySequence(Qt::Key_R));
+    residualAction->trigger();
+    QVERIFY(view->isResidualShown());
+    QVERIFY(!view->isDifferenceShown());
+    QCOMPARE(view->enhancedCanvas()->caption(), caption);
+    QCOMPARE(view->enhancedCanvas()->annotations().constLast(), differenceWindow);
+
+    // What the worker should have computed, from the files and the CSV's noise level.
+    const auto &result = window.session()->results()[static_cast<std::size_t>(row)];
+    const cv::Mat original = mri::loadGrayscaleImage(window.session()->dataset()->rows[static_cast<std::size_t>(row)].imagePath);
+    const cv::Mat enhanced = mri::loadGrayscaleImage(result.enhancedImage);
+    cv::Mat absoluteDifference;
+    cv::absdiff(original, enhanced, absoluteDifference);
+    const int differenceHigh = std::max(1, sliceimage::robustRange(absoluteDifference, 0.0, 0.995).second);
+    cv::Mat expected = absoluteDifference;
+    if (result.selfCheck.verdict != mri::Verdict::NotChecked) {
+        QVERIFY(result.selfCheck.noiseSigma > 0.0);
+        const cv::Mat residual = cv::abs(mri::residualOf(original, enhanced, result.selfCheck.noiseSigma, result.selfCheck.noiseCoils));
+        residual.convertTo(expected, CV_8U);
+    }
+    QCOMPARE(view->enhancedCanvas()->image(),
+             sliceimage::applyWindow(sliceimage::fromMat(expected), 0.0, differenceHigh));
+    QCOMPARE(view->enhancedCanvas()->image() != difference, result.selfCheck.verdict != mri::Verdict::NotChecked);
+
+    // It stays on for the next patient, whose own residual it shows.
+    slicesShown.clear();
+    window.patientsPage()->selectRow(row == 0 ? 1 : 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!slicesShown.isEmpty(), 10000);
+    QVERIFY(view->isResidualShown());
+    QVERIFY(view->enhancedCanvas()->caption().startsWith(QStringLiteral("Residual")));
+    test::saveReviewShot(window, QStringLiteral("residual-%1").arg(row));
+}
 
 int main(int argc, char *argv[])
 {

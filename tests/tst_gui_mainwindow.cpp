@@ -1,8 +1,9 @@
 // GUI tests of mri-studio's main window: it starts, opens a dataset into the
 // patient table, marks unreadable rows, filters and sorts, shows each
-// result's self-check in its status cell, shows the selected patient,
-// reports bad input in one sentence, renders --screenshot files and ships its
-// German translation. Run offscreen with settings in a temporary folder.
+// result's self-check in its status cell, shows the selected patient (with
+// the difference or the residual map), reports bad input in one sentence,
+// renders --screenshot files and ships its German translation. Run offscreen
+// with settings in a temporary folder.
 
 #include "AppSetup.h"
 #include "CsvTable.h"
@@ -64,6 +65,8 @@ private slots:
     void linkedZoomAndDifferenceToggle();
     void statusCellShowsTheSelfCheck_data();
     void statusCellShowsTheSelfCheck();
+    void residualExcludesTheDifferenceAndSharesItsWindow_data();
+    void residualExcludesTheDifferenceAndSharesItsWindow();
     void metricsAreWrittenOneWay();
     void badInputIsOneSentence_data();
     void badInputIsOneSentence();
@@ -96,7 +99,7 @@ void TestGuiMainWindow::windowStartsWithItsParts()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     for (const char *name : {"mainTabs", "patientTable", "patientFilter", "sideBySideView", "originalCanvas",
-                             "enhancedCanvas", "differenceButton", "trainingPlot", "startTrainingButton",
+                             "enhancedCanvas", "differenceButton", "residualButton", "trainingPlot", "startTrainingButton",
                              "stopTrainingButton", "resumeTrainingButton", "trainingProgress", "reshuffleButton",
                              "saveFigureButton", "jobProgress", "mainToolBar"}) {
         QVERIFY2(window.findChild<QWidget *>(QString::fromLatin1(name)), name);
@@ -379,6 +382,68 @@ void TestGuiMainWindow::statusCellShowsTheSelfCheck()
     QVERIFY(!shown.isNull());
     const QIcon expected = QApplication::style()->standardIcon(static_cast<QStyle::StandardPixmap>(icon));
     QCOMPARE(shown.pixmap(16, 16).toImage(), expected.pixmap(16, 16).toImage());
+}
+
+void TestGuiMainWindow::residualExcludesTheDifferenceAndSharesItsWindow_data()
+{
+    QTest::addColumn<double>("sigma");
+    QTest::addColumn<QString>("caption");
+    QTest::newRow("self-checked") << 4.0 << QStringLiteral("Residual |original − expected(enhanced)|");
+    QTest::newRow("not checked") << 0.0 << QStringLiteral("Residual = difference |original − enhanced|: no self-check");
+}
+
+void TestGuiMainWindow::residualExcludesTheDifferenceAndSharesItsWindow()
+{
+    QFETCH(double, sigma);
+    QFETCH(QString, caption);
+    SideBySideView view;
+    view.resize(600, 300);
+    SlicePair pair;
+    pair.token = 1;
+    pair.row = 0;
+    pair.patientId = QStringLiteral("P-1");
+    pair.original = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(100)));
+    pair.enhanced = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(90)));
+    pair.difference = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(10)));
+    pair.differenceHigh = 20;
+    pair.residual = sigma > 0.0 ? sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(4))) : pair.difference;
+    pair.residualSigma = sigma;
+    pair.maximumValue = 255;
+    pair.autoLow = 0;
+    pair.autoHigh = 255;
+    mri::EnhancedRow result;
+    result.done = true;
+    view.showSlices(pair, result);
+
+    auto *differenceButton = view.findChild<QAbstractButton *>(QStringLiteral("differenceButton"));
+    auto *residualButton = view.findChild<QAbstractButton *>(QStringLiteral("residualButton"));
+    QVERIFY(differenceButton && residualButton);
+    QSignalSpy differenceChanged(&view, &SideBySideView::differenceShownChanged);
+    QSignalSpy residualChanged(&view, &SideBySideView::residualShownChanged);
+    view.setDifferenceShown(true);
+    const QImage difference = view.enhancedCanvas()->image();
+    QCOMPARE(difference, sliceimage::applyWindow(pair.difference, 0.0, pair.differenceHigh));
+    const QString differenceWindow = view.enhancedCanvas()->annotations().constLast();
+
+    residualButton->click();
+    QVERIFY(view.isResidualShown());
+    QVERIFY(!view.isDifferenceShown());
+    QVERIFY(!differenceButton->isChecked());
+    QCOMPARE(differenceChanged.count(), 2);
+    QCOMPARE(differenceChanged.last().first().toBool(), false);
+    QCOMPARE(residualChanged.count(), 1);
+    QCOMPARE(view.enhancedCanvas()->caption(), caption);
+    // The difference's window, from 0 to its robust maximum, and its legend.
+    QCOMPARE(view.enhancedCanvas()->image(), sliceimage::applyWindow(pair.residual, 0.0, pair.differenceHigh));
+    QCOMPARE(view.enhancedCanvas()->annotations().constLast(), differenceWindow);
+    QCOMPARE(view.enhancedCanvas()->image() != difference, sigma > 0.0);
+
+    differenceButton->click();
+    QVERIFY(!view.isResidualShown());
+    QVERIFY(!residualButton->isChecked());
+    QCOMPARE(residualChanged.last().first().toBool(), false);
+    view.setDifferenceShown(false);
+    QCOMPARE(view.enhancedCanvas()->caption(), QStringLiteral("Enhanced"));
 }
 
 void TestGuiMainWindow::metricsAreWrittenOneWay()

@@ -10,6 +10,7 @@
 // (TestDatasets). A super-resolved volume (4 times finer along z) and picture
 // (2 times larger) are shown at the original's physical size, the slider
 // stepping through the finer slices with the original following by position.
+// The residual map of a self-checked volume is in the volume's units.
 
 #include "ComparisonPage.h"
 #include "Dataset.h"
@@ -23,11 +24,13 @@
 #include "PatientsPage.h"
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
+#include "SelfCheck.h"
 #include "SliceImage.h"
 #include "StudioSession.h"
 #include "TestDatasets.h"
 #include "Trainer.h"
 
+#include <QAbstractButton>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -99,6 +102,7 @@ private slots:
     void superResolvedVolumeShowsTheSamePhysicalExtent();
     void superResolvedPictureShowsTheSameSize();
     void superResolvedComparisonNamesTheScale();
+    void residualOfAVolumeIsInItsUnits();
 
 private:
     // A thick-sliced volume (1 x 1 x 4 mm) with its x4 through-plane result and
@@ -106,7 +110,8 @@ private:
     QString newSuperResolvedDataset();
     // One NIfTI row (with an enhanced twin from an "earlier run") and one picture row.
     QString newDataset();
-    void openVolumeDataset(MainWindow &window);
+    // Opens `folder` (empty: a new dataset) and waits for its volume row.
+    void openVolumeDataset(MainWindow &window, const QString &folder = {});
 
     QTemporaryDir m_dir;
     int m_datasets = 0;
@@ -140,9 +145,9 @@ QString TestGuiVolumes::newDataset()
     return folder;
 }
 
-void TestGuiVolumes::openVolumeDataset(MainWindow &window)
+void TestGuiVolumes::openVolumeDataset(MainWindow &window, const QString &folder)
 {
-    test::showAndOpen(window, newDataset());
+    test::showAndOpen(window, folder.isEmpty() ? newDataset() : folder);
     if (QTest::currentTestFailed())
         return;
     // Opening selects the first row: the volume.
@@ -740,6 +745,61 @@ void TestGuiVolumes::superResolvedComparisonNamesTheScale()
     window.comparisonPage()->saveFigureTo(figure);
     QVERIFY(saved.wait(10000));
     QVERIFY(!cv::imread(figure.toStdString()).empty());
+}
+
+void TestGuiVolumes::residualOfAVolumeIsInItsUnits()
+{
+    const QString folder = newDataset();
+    // The earlier run's CSV with its self-check. At a noise level of 200 the
+    // noise floor lifts what the input should read well above the values
+    // (100..1300), so the residual differs plainly from the difference (5).
+    writeText(folder + QStringLiteral("/brain_tumor_info_metrics.csv"),
+              QStringLiteral("patient_id,image_path,enhanced_image_path,PSNR,SSIM,error,verdict,verdict_reason,noise_sigma,noise_coils\n"
+                             "VOL-1,scans/head.nii,enhanced/head.nii,41.25,0.9712,,check,an estimated gain of only 1.8 dB over the input,200,1\n"
+                             "PIC-1,images/pic.png,,,,,,,,\n"));
+    MainWindow window;
+    openVolumeDataset(window, folder);
+    if (QTest::currentTestFailed())
+        return;
+    auto *model = window.session()->patientModel();
+    QCOMPARE(model->index(0, PatientTableModel::StatusColumn).data().toString(), QStringLiteral("Enhanced · check"));
+    auto *view = window.patientsPage()->view();
+    view->setDifferenceShown(true);
+    const QImage difference = view->enhancedCanvas()->image();
+    const QString differenceWindow = view->enhancedCanvas()->annotations().constLast();
+    view->findChild<QAbstractButton *>(QStringLiteral("residualButton"))->click();
+    QVERIFY(view->isResidualShown() && !view->isDifferenceShown());
+    QCOMPARE(view->enhancedCanvas()->caption(), QStringLiteral("Residual |original − expected(enhanced)|"));
+    QCOMPARE(view->enhancedCanvas()->annotations().constLast(), differenceWindow);
+    QVERIFY(view->enhancedCanvas()->image() != difference);
+
+    // Voxel by voxel: the engine's residual of the voxel values, as the readout gives them.
+    auto *pixel = view->findChild<QLabel *>(QStringLiteral("pixelLabel"));
+    const QRegularExpression readout(QStringLiteral("original (\\d+) · enhanced (\\d+) · difference (\\d+) · residual (\\d+)"));
+    const auto residualAt = [&](const QPoint &voxel) {
+        emit view->originalCanvas()->hovered(voxel);
+        const auto match = readout.match(pixel->text());
+        if (!match.hasMatch())
+            return std::make_pair(-1, -1);
+        const cv::Mat input(1, 1, CV_32FC1, cv::Scalar(match.captured(1).toDouble()));
+        const cv::Mat result(1, 1, CV_32FC1, cv::Scalar(match.captured(2).toDouble()));
+        const int expected = qRound(std::abs(mri::residualOf(input, result, 200.0, 1.0).at<float>(0, 0)));
+        return std::make_pair(match.captured(4).toInt(), expected);
+    };
+    const auto middle = residualAt(QPoint(3, 2));
+    QVERIFY2(middle.first >= 0, qPrintable(pixel->text()));
+    QCOMPARE(middle.first, middle.second);
+    QVERIFY(middle.first > 5);
+
+    // The next slice brings its own residual, computed by the worker.
+    QSignalSpy shown(window.patientsPage(), &PatientsPage::slicesShown);
+    view->stepSlice(-1);
+    QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 10000);
+    QCOMPARE(view->currentSlice(), kNz / 2 - 1);
+    QVERIFY(view->isResidualShown());
+    const auto lower = residualAt(QPoint(3, 2));
+    QCOMPARE(lower.first, lower.second);
+    QVERIFY(lower.first != middle.first);
 }
 
 int main(int argc, char *argv[])

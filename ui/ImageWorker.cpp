@@ -7,6 +7,7 @@
 #include "EngineError.h"
 #include "ImageIO.h"
 #include "Metrics.h"
+#include "SelfCheck.h"
 #include "SliceImage.h"
 
 #include <opencv2/core.hpp>
@@ -50,6 +51,24 @@ std::string stampOf(const std::filesystem::path &path)
     const auto time = std::filesystem::last_write_time(path, error).time_since_epoch().count();
     const auto size = std::filesystem::is_regular_file(path, error) ? std::filesystem::file_size(path, error) : 0;
     return std::to_string(time) + ":" + std::to_string(size);
+}
+
+// |residualOf(reference, enhanced)| as pixels of the difference's depth and
+// scale (`unitsPerPixel` values to a pixel), so that both share one window.
+// Without a noise level: the plain difference.
+void addResidual(SlicePair &pair, const cv::Mat &reference, const cv::Mat &enhanced, const SliceRequest &request,
+                 double unitsPerPixel, int depth)
+{
+    if (!(request.noiseSigma > 0.0) || !std::isfinite(request.noiseSigma)) {
+        pair.residual = pair.difference;
+        return;
+    }
+    const cv::Mat residual = cv::abs(mri::residualOf(reference, enhanced, request.noiseSigma, request.noiseCoils));
+    cv::Mat pixels;
+    residual.convertTo(pixels, depth, 1.0 / unitsPerPixel);
+    pair.residual = sliceimage::fromMat(pixels);
+    pair.residualSigma = request.noiseSigma;
+    pair.residualCoils = request.noiseCoils;
 }
 
 } // namespace
@@ -197,6 +216,7 @@ void ImageWorker::loadVolumeSlices(const SliceRequest &request)
         difference.convertTo(pixels, CV_16U, 1.0 / std::abs(original->encoding.scale));
         pair.difference = sliceimage::fromMat(pixels);
         pair.differenceHigh = std::max(1, sliceimage::robustRange(pixels, 0.0, 0.995).second);
+        addResidual(pair, reference, enhancedValues, request, std::abs(original->encoding.scale), CV_16U);
     }
     if (request.token < m_latestSliceToken)
         return;
@@ -266,6 +286,7 @@ void ImageWorker::loadSlices(const SliceRequest &request)
                 cv::absdiff(reference, enhanced, difference);
                 pair.difference = sliceimage::fromMat(difference);
                 pair.differenceHigh = std::max(1, sliceimage::robustRange(difference, 0.0, 0.995).second);
+                addResidual(pair, reference, enhanced, request, 1.0, enhanced.depth());
             }
         }
         // Demo datasets carry the clean slice: then both images get metrics

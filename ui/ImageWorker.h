@@ -12,7 +12,7 @@
 namespace studio {
 
 // Short engine tasks that must not wait behind a training run: loading the
-// slices of the selected patient, the three-patient comparison, writing the
+// slices of the selected patient (with their difference and residual maps), the three-patient comparison, writing the
 // metrics CSV and the comparison figure, reading and copying model files.
 // Lives in its own QThread; each task ends with its success signal or
 // failed(). Slice requests superseded by a newer selection are skipped.

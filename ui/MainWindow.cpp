@@ -140,6 +140,11 @@ void MainWindow::createActions()
     m_differenceAction->setShortcut(QKeySequence(Qt::Key_D));
     connect(m_differenceAction, &QAction::toggled, view, &SideBySideView::setDifferenceShown);
     connect(view, &SideBySideView::differenceShownChanged, m_differenceAction, &QAction::setChecked);
+    m_residualAction = new QAction(tr("Show &Residual"), this);
+    m_residualAction->setCheckable(true);
+    m_residualAction->setShortcut(QKeySequence(Qt::Key_R));
+    connect(m_residualAction, &QAction::toggled, view, &SideBySideView::setResidualShown);
+    connect(view, &SideBySideView::residualShownChanged, m_residualAction, &QAction::setChecked);
 
     m_aboutAction = new QAction(tr("&About MRI Enhance Studio"), this);
     m_aboutAction->setMenuRole(QAction::AboutRole);
@@ -190,6 +195,7 @@ void MainWindow::createMenus()
     view->addAction(m_fitAction);
     view->addAction(m_actualSizeAction);
     view->addAction(m_differenceAction);
+    view->addAction(m_residualAction);
 
     auto *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
@@ -444,7 +450,8 @@ void MainWindow::offerDemoDataset()
 void MainWindow::updateViewActions()
 {
     const bool patients = m_tabs->currentIndex() == PatientsTab;
-    for (auto *action : {m_zoomInAction, m_zoomOutAction, m_fitAction, m_actualSizeAction, m_differenceAction})
+    for (auto *action : {m_zoomInAction, m_zoomOutAction, m_fitAction, m_actualSizeAction, m_differenceAction,
+                          m_residualAction})
         action->setEnabled(patients);
 }
 

@@ -95,6 +95,7 @@ private:
     QAction *m_fitAction = nullptr;
     QAction *m_actualSizeAction = nullptr;
     QAction *m_differenceAction = nullptr;
+    QAction *m_residualAction = nullptr;
     QAction *m_aboutAction = nullptr;
 
     QLabel *m_jobLabel = nullptr;

@@ -22,6 +22,7 @@ namespace {
 
 constexpr double kMinimumZoom = 0.05;
 constexpr double kMaximumZoom = 64.0;
+constexpr int kCanvasGap = 4;
 
 QToolButton *makeToolButton(const QString &text, const QString &toolTip, QWidget *parent)
 {
@@ -42,7 +43,7 @@ SideBySideView::SideBySideView(QWidget *parent)
     m_originalCanvas->setObjectName(QStringLiteral("originalCanvas"));
     m_enhancedCanvas->setObjectName(QStringLiteral("enhancedCanvas"));
 
-    // Controls: zoom | window/level | difference.
+    // Controls: zoom | window/level | difference, residual.
     auto *controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
     m_fitButton = makeToolButton(tr("Fit"), tr("Fit the slices to the view"), this);
@@ -106,12 +107,22 @@ SideBySideView::SideBySideView(QWidget *parent)
     m_differenceButton->setAutoRaise(false);
     connect(m_differenceButton, &QToolButton::toggled, this, &SideBySideView::setDifferenceShown);
     controls->addWidget(m_differenceButton);
+    m_residualButton = makeToolButton(
+        tr("Residual"),
+        tr("Show |original − expected(enhanced)| under the self-check's noise model instead of the enhanced slice: "
+           "noise only where the signal was kept, anatomy where some was removed (R)"),
+        this);
+    m_residualButton->setObjectName(QStringLiteral("residualButton"));
+    m_residualButton->setCheckable(true);
+    m_residualButton->setAutoRaise(false);
+    connect(m_residualButton, &QToolButton::toggled, this, &SideBySideView::setResidualShown);
+    controls->addWidget(m_residualButton);
 
-    auto *canvases = new QHBoxLayout;
-    canvases->setContentsMargins(0, 0, 0, 0);
-    canvases->setSpacing(4);
-    canvases->addWidget(m_originalCanvas, 1);
-    canvases->addWidget(m_enhancedCanvas, 1);
+    m_canvasLayout = new QHBoxLayout;
+    m_canvasLayout->setContentsMargins(0, 0, 0, 0);
+    m_canvasLayout->setSpacing(kCanvasGap);
+    m_canvasLayout->addWidget(m_originalCanvas, 1);
+    m_canvasLayout->addWidget(m_enhancedCanvas, 1);
 
     // Volume rows: plane | slice slider | "slice 91 / 181".
     m_sliceBar = new QWidget(this);
@@ -151,7 +162,7 @@ SideBySideView::SideBySideView(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
-    layout->addLayout(canvases, 1);
+    layout->addLayout(m_canvasLayout, 1);
     layout->addWidget(m_sliceBar);
     layout->addWidget(m_pixelLabel);
 
@@ -393,16 +404,39 @@ void SideBySideView::applyView()
 
 void SideBySideView::setDifferenceShown(bool shown)
 {
-    if (m_showDifference == shown)
+    if (shown)
+        showPane(EnhancedPane::Difference);
+    else if (isDifferenceShown())
+        showPane(EnhancedPane::Enhanced);
+}
+
+void SideBySideView::setResidualShown(bool shown)
+{
+    if (shown)
+        showPane(EnhancedPane::Residual);
+    else if (isResidualShown())
+        showPane(EnhancedPane::Enhanced);
+}
+
+void SideBySideView::showPane(EnhancedPane pane)
+{
+    if (m_pane == pane)
         return;
-    m_showDifference = shown;
+    const bool differenceBefore = isDifferenceShown();
+    const bool residualBefore = isResidualShown();
+    m_pane = pane;
     {
-        QSignalBlocker blocker(m_differenceButton);
-        m_differenceButton->setChecked(shown);
+        QSignalBlocker differenceBlocker(m_differenceButton);
+        QSignalBlocker residualBlocker(m_residualButton);
+        m_differenceButton->setChecked(isDifferenceShown());
+        m_residualButton->setChecked(isResidualShown());
     }
     renderImages();
     updateAnnotations();
-    emit differenceShownChanged(shown);
+    if (differenceBefore != isDifferenceShown())
+        emit differenceShownChanged(isDifferenceShown());
+    if (residualBefore != isResidualShown())
+        emit residualShownChanged(isResidualShown());
 }
 
 void SideBySideView::setWindow(double level, double width)
@@ -446,8 +480,10 @@ void SideBySideView::renderImages()
     else if (m_pair.row >= 0)
         m_originalCanvas->clearImage(m_pair.originalError);
 
-    if (m_showDifference && !m_pair.difference.isNull()) {
-        m_enhancedCanvas->setImage(sliceimage::applyWindow(m_pair.difference, 0.0, m_pair.differenceHigh));
+    const QImage &comparison = isResidualShown() ? m_pair.residual : m_pair.difference;
+    if (m_pane != EnhancedPane::Enhanced && !comparison.isNull()) {
+        // The residual shares the difference's window: the two compare at a glance.
+        m_enhancedCanvas->setImage(sliceimage::applyWindow(comparison, 0.0, m_pair.differenceHigh));
     } else if (!m_pair.enhanced.isNull()) {
         m_enhancedCanvas->setImage(sliceimage::applyWindow(m_pair.enhanced, low, high));
     } else if (m_pair.row >= 0) {
@@ -496,8 +532,19 @@ void SideBySideView::updateAnnotations()
 
     QStringList enhanced;
     QString caption;
-    if (m_showDifference && !m_pair.difference.isNull()) {
-        caption = tr("Difference |original − enhanced|");
+    const bool residual = isResidualShown() && !m_pair.residual.isNull();
+    if ((isDifferenceShown() && !m_pair.difference.isNull()) || residual) {
+        if (!residual) {
+            caption = tr("Difference |original − enhanced|");
+        } else if (m_pair.residualSigma > 0.0) {
+            caption = tr("Residual |original − expected(enhanced)|");
+            enhanced << tr("Noise only where the signal was kept");
+            enhanced << tr("Noise model of the self-check: σ %1, %2 coil(s)")
+                            .arg(QString::number(m_pair.residualSigma, 'g', 4), QString::number(m_pair.residualCoils, 'g', 3));
+        } else {
+            caption = tr("Residual = difference |original − enhanced|: no self-check");
+            enhanced << tr("No noise level was measured for this result, so the residual is the plain difference");
+        }
         enhanced << tr("Black 0 · white %1 and above")
                         .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * m_pair.differenceHigh, 'g', 5)
                                              : QString::number(m_pair.differenceHigh));
@@ -565,12 +612,21 @@ void SideBySideView::showPixel(const QPointF &viewPoint)
                     .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * difference, 'g', 5)
                                          : QString::number(difference));
     }
+    if (isResidualShown() && !m_pair.residual.isNull()) {
+        const int residual = sliceimage::pixelValue(m_pair.residual, fine.x(), fine.y());
+        text += tr(" · residual %1")
+                    .arg(m_pair.isVolume ? QString::number(std::abs(m_pair.valueScale) * residual, 'g', 5)
+                                         : QString::number(residual));
+    }
     m_pixelLabel->setText(text);
 }
 
 void SideBySideView::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    // The gap takes an odd pixel, so that both canvases are equally wide and
+    // their images line up to the pixel.
+    m_canvasLayout->setSpacing(kCanvasGap + (width() - kCanvasGap) % 2);
     applyView();
 }
 

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QSlider;
 class QToolButton;
@@ -17,8 +18,10 @@ class SliceCanvas;
 
 // Original and enhanced slice next to each other. Zoom (wheel, fit, 1:1) and
 // pan are linked between the two canvases; one window/level applies to both
-// and maps 8- or 16-bit values onto the screen's 8 bits. A toggle replaces the
-// enhanced image by the difference |original - enhanced|. A volume row shows
+// and maps 8- or 16-bit values onto the screen's 8 bits. Two exclusive toggles
+// replace the enhanced image by the difference |original - enhanced| or by the
+// self-check's residual |original - expected(enhanced)| (SelfCheck.h), both
+// in one window from 0. A volume row shows
 // one slice at a time: a plane switch and a slice slider (also Ctrl+wheel and
 // Page Up/Down) ask for another slice of original and enhanced together;
 // picture rows hide them. A super-resolved result (a finer grid) is shown
@@ -45,7 +48,10 @@ public:
     double zoom() const;
 
     void setDifferenceShown(bool shown);
-    bool isDifferenceShown() const { return m_showDifference; }
+    bool isDifferenceShown() const { return m_pane == EnhancedPane::Difference; }
+    // Turning one of difference and residual on turns the other off.
+    void setResidualShown(bool shown);
+    bool isResidualShown() const { return m_pane == EnhancedPane::Residual; }
 
     // Window/level in raw pixel values (0..255 or 0..65535).
     void setWindow(double level, double width);
@@ -75,6 +81,7 @@ public:
 
 signals:
     void differenceShownChanged(bool shown);
+    void residualShownChanged(bool shown);
     // slice -1: the middle; counted on the enhanced volume's grid when onEnhancedGrid.
     void sliceRequested(mri::SlicePlane plane, int slice, bool onEnhancedGrid);
 
@@ -83,6 +90,10 @@ protected:
     void keyPressEvent(QKeyEvent *event) override;
 
 private:
+    // What the right-hand canvas shows.
+    enum class EnhancedPane { Enhanced, Difference, Residual };
+
+    void showPane(EnhancedPane pane);
     void zoomBy(double factor, const QPointF &anchor);
     void panBy(const QPointF &delta);
     void applyView();
@@ -97,12 +108,14 @@ private:
 
     SliceCanvas *m_originalCanvas = nullptr;
     SliceCanvas *m_enhancedCanvas = nullptr;
+    QHBoxLayout *m_canvasLayout = nullptr;
     QSlider *m_levelSlider = nullptr;
     QSlider *m_widthSlider = nullptr;
     QLabel *m_levelValue = nullptr;
     QLabel *m_widthValue = nullptr;
     QLabel *m_pixelLabel = nullptr;
     QToolButton *m_differenceButton = nullptr;
+    QToolButton *m_residualButton = nullptr;
     QToolButton *m_fitButton = nullptr;
     QWidget *m_sliceBar = nullptr;
     QComboBox *m_planeCombo = nullptr;
@@ -116,7 +129,7 @@ private:
     QPointF m_center;
     double m_level = 128.0;
     double m_width = 256.0;
-    bool m_showDifference = false;
+    EnhancedPane m_pane = EnhancedPane::Enhanced;
     bool m_updatingControls = false;
 };
 

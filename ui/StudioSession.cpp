@@ -381,6 +381,10 @@ void StudioSession::requestSlices(int row, mri::SlicePlane plane, int slice, boo
     request.plane = plane;
     request.slice = slice;
     request.sliceOnEnhancedGrid = onEnhancedGrid;
+    if (result.done && result.selfCheck.verdict != mri::Verdict::NotChecked) {
+        request.noiseSigma = result.selfCheck.noiseSigma;
+        request.noiseCoils = result.selfCheck.noiseCoils;
+    }
     m_imageWorker->setLatestSliceToken(request.token);
     QMetaObject::invokeMethod(
         m_imageWorker, [worker = m_imageWorker, request] { worker->loadSlices(request); }, Qt::QueuedConnection);

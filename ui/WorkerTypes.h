@@ -118,6 +118,11 @@ struct SliceRequest
     mri::SlicePlane plane = mri::SlicePlane::Axial;
     int slice = -1;
     bool sliceOnEnhancedGrid = false;
+    // The row's self-check noise (SelfCheck::noiseSigma, noiseCoils) in the
+    // original's units: the residual map's noise model. 0: the row was not
+    // checked, and the residual is the plain difference.
+    double noiseSigma = 0.0;
+    double noiseCoils = 1.0;
 };
 
 // Raw slices (Format_Grayscale8 or Format_Grayscale16, pixel values as stored)
@@ -130,6 +135,12 @@ struct SlicePair
     QImage original;
     QImage enhanced;
     QImage difference;        // |original - enhanced|, same depth
+    // |original - expected(enhanced)| (mri::residualOf with residualSigma and
+    // residualCoils), encoded and windowed as the difference; residualSigma 0:
+    // no noise level known, the residual is the difference itself.
+    QImage residual;
+    double residualSigma = 0.0;
+    double residualCoils = 1.0;
     QString originalError;
     QString enhancedError;
     int maximumValue = 255;   // 255 or 65535: the range of the window sliders
