@@ -781,6 +781,10 @@
         <source>Enhancing slice %1/%2 · tile %3 of %4</source>
         <translation>Verbessere Schicht %1/%2 · Kachel %3 von %4</translation>
     </message>
+    <message>
+        <source>Show &amp;Residual</source>
+        <translation>&amp;Residuum zeigen</translation>
+    </message>
 </context>
 <context>
     <name>studio::PatientTableModel</name>
@@ -847,6 +851,34 @@
     <message>
         <source>%1 × %2 × %3 · %4</source>
         <translation>%1 × %2 × %3 · %4</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>in Ordnung</translation>
+    </message>
+    <message>
+        <source>check</source>
+        <translation>prüfen</translation>
+    </message>
+    <message>
+        <source>suspect</source>
+        <translation>verdächtig</translation>
+    </message>
+    <message>
+        <source>estimated gain %1 dB, residual %2 × the noise</source>
+        <translation>geschätzter Gewinn %1 dB, Residuum %2 × das Rauschen</translation>
+    </message>
+    <message>
+        <source>Self-check: %1 (%2)</source>
+        <translation>Selbstprüfung: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Self-check: %1 — %2 (%3)</source>
+        <translation>Selbstprüfung: %1 — %2 (%3)</translation>
+    </message>
+    <message>
+        <source>Enhanced · %1</source>
+        <translation>Verbessert · %1</translation>
     </message>
 </context>
 <context>
@@ -1110,6 +1142,38 @@ Wählen Sie Ausführen ▸ Auswahl verbessern (Strg+E).</translation>
     <message>
         <source> · enhanced x %1, y %2: %3</source>
         <translation> · verbessert x %1, y %2: %3</translation>
+    </message>
+    <message>
+        <source>Residual</source>
+        <translation>Residuum</translation>
+    </message>
+    <message>
+        <source>Show |original − expected(enhanced)| under the self-check&apos;s noise model instead of the enhanced slice: noise only where the signal was kept, anatomy where some was removed (R)</source>
+        <translation>|Original − erwartet(verbessert)| nach dem Rauschmodell der Selbstprüfung statt der verbesserten Schicht zeigen: nur Rauschen, wo das Signal erhalten blieb, Anatomie, wo etwas davon entfernt wurde (R)</translation>
+    </message>
+    <message>
+        <source>Residual |original − expected(enhanced)|</source>
+        <translation>Residuum |Original − erwartet(verbessert)|</translation>
+    </message>
+    <message>
+        <source>Noise only where the signal was kept</source>
+        <translation>Nur Rauschen, wo das Signal erhalten blieb</translation>
+    </message>
+    <message>
+        <source>Noise model of the self-check: σ %1, %2 coil(s)</source>
+        <translation>Rauschmodell der Selbstprüfung: σ %1, %2 Spule(n)</translation>
+    </message>
+    <message>
+        <source>Residual = difference |original − enhanced|: no self-check</source>
+        <translation>Residuum = Differenz |Original − verbessert|: keine Selbstprüfung</translation>
+    </message>
+    <message>
+        <source>No noise level was measured for this result, so the residual is the plain difference</source>
+        <translation>Für dieses Ergebnis wurde kein Rauschpegel gemessen; das Residuum ist daher die einfache Differenz</translation>
+    </message>
+    <message>
+        <source> · residual %1</source>
+        <translation> · Residuum %1</translation>
     </message>
 </context>
 <context>
