@@ -50,6 +50,22 @@
 
 using namespace studio;
 
+namespace {
+
+// A pair of one patient whose original and enhanced slices are uniform (16 x 16, 8-bit).
+SlicePair uniformPair(int original, int enhanced)
+{
+    SlicePair pair;
+    pair.token = 1;
+    pair.row = 0;
+    pair.patientId = QStringLiteral("P-1");
+    pair.original = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(original)));
+    pair.enhanced = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(enhanced)));
+    return pair;
+}
+
+} // namespace
+
 class TestGuiMainWindow final : public QObject
 {
     Q_OBJECT
@@ -398,12 +414,7 @@ void TestGuiMainWindow::residualExcludesTheDifferenceAndSharesItsWindow()
     QFETCH(QString, caption);
     SideBySideView view;
     view.resize(600, 300);
-    SlicePair pair;
-    pair.token = 1;
-    pair.row = 0;
-    pair.patientId = QStringLiteral("P-1");
-    pair.original = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(100)));
-    pair.enhanced = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(90)));
+    SlicePair pair = uniformPair(100, 90);
     pair.difference = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(10)));
     pair.differenceHigh = 20;
     pair.residual = sigma > 0.0 ? sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(4))) : pair.difference;
@@ -460,12 +471,7 @@ void TestGuiMainWindow::metricsAreWrittenOneWay()
     // show a dash, never "nan".
     SideBySideView view;
     view.resize(600, 300);
-    SlicePair pair;
-    pair.token = 1;
-    pair.row = 0;
-    pair.patientId = QStringLiteral("P-1");
-    pair.original = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(40)));
-    pair.enhanced = sliceimage::fromMat(cv::Mat(16, 16, CV_8UC1, cv::Scalar(40)));
+    SlicePair pair = uniformPair(40, 40);
     pair.maximumValue = 255;
     pair.autoLow = 0;
     pair.autoHigh = 255;
