@@ -1300,10 +1300,15 @@ struct EncodingWalker
     }
 };
 
+// Deflate on real data sets gains a few times; a stream that inflates beyond
+// this is damaged or made to exhaust memory (a fuzz input claimed gigabytes).
+constexpr std::uint64_t kMostInflation = 64;
+constexpr std::uint64_t kInflationAllowance = std::uint64_t(16) << 20;
+
 // A deflated data set (from `start` of `stream` to its end) inflated, as
 // GDCM would before parsing it; empty with `problem` set when the stream is
-// not raw deflate data. Deflate expands at most about 1032:1, so the result
-// is bounded by the file's size.
+// not raw deflate data or inflates to more than kMostInflation times its
+// size plus kInflationAllowance.
 std::string inflatedDataSet(std::istream &stream, std::uint64_t start, std::uint64_t fileSize, std::string &problem)
 {
     std::string compressed(static_cast<std::size_t>(fileSize - start), '\0');
@@ -1311,22 +1316,33 @@ std::string inflatedDataSet(std::istream &stream, std::uint64_t start, std::uint
         problem = "its deflated data set could not be read";
         return {};
     }
+    const std::uint64_t most = kMostInflation * compressed.size() + kInflationAllowance;
     z_stream inflater{};
     if (inflateInit2(&inflater, -MAX_WBITS) != Z_OK) { // raw deflate, as PS3.5 A.5 says
         problem = "its deflated data set could not be inflated";
         return {};
     }
     inflater.next_in = reinterpret_cast<Bytef *>(compressed.data());
-    inflater.avail_in = static_cast<uInt>(compressed.size());
+    std::size_t unread = compressed.size();
     std::string inflated;
     char chunk[1 << 16];
     int status = Z_OK;
     while (status == Z_OK) {
+        if (inflater.avail_in == 0 && unread > 0) { // avail_in is 32 bits
+            inflater.avail_in = static_cast<uInt>(std::min<std::size_t>(unread, 1u << 30));
+            unread -= inflater.avail_in;
+        }
         inflater.next_out = reinterpret_cast<Bytef *>(chunk);
         inflater.avail_out = sizeof chunk;
         status = inflate(&inflater, Z_NO_FLUSH);
         inflated.append(chunk, sizeof chunk - inflater.avail_out);
-        if (status == Z_BUF_ERROR && inflater.avail_in == 0)
+        if (inflated.size() > most) {
+            inflateEnd(&inflater);
+            problem = "its deflated data set inflates to more than " + std::to_string(kMostInflation)
+                + " times its size";
+            return {};
+        }
+        if (status == Z_BUF_ERROR && inflater.avail_in == 0 && unread == 0)
             break; // the stream ends without its final block
     }
     inflateEnd(&inflater);
@@ -1336,6 +1352,34 @@ std::string inflatedDataSet(std::istream &stream, std::uint64_t start, std::uint
     }
     return inflated;
 }
+
+// A read-only, seekable stream over bytes held elsewhere (no copy).
+class ByteStreamBuffer : public std::streambuf
+{
+public:
+    explicit ByteStreamBuffer(std::string &bytes)
+    {
+        char *begin = bytes.data();
+        setg(begin, begin, begin + bytes.size());
+    }
+
+protected:
+    pos_type seekoff(off_type offset, std::ios_base::seekdir direction, std::ios_base::openmode) override
+    {
+        const off_type base = direction == std::ios_base::beg ? 0
+            : direction == std::ios_base::cur                 ? gptr() - eback()
+                                                               : egptr() - eback();
+        const off_type target = base + offset;
+        if (target < 0 || target > egptr() - eback())
+            return pos_type(off_type(-1));
+        setg(eback(), eback() + target, egptr());
+        return pos_type(target);
+    }
+    pos_type seekpos(pos_type position, std::ios_base::openmode mode) override
+    {
+        return seekoff(off_type(position), std::ios_base::beg, mode);
+    }
+};
 
 // Empty when `file` is encoded as PS3.5 says (up to its pixel data); else
 // what is wrong. `isDicom` says whether it has the DICM preamble at all.
@@ -1382,10 +1426,12 @@ std::string encodingProblem(const fs::path &file, bool &isDicom)
         // Deflated: what GDCM will parse is the inflated data set (where a few
         // damaged bytes can claim values of gigabytes).
         std::string problem;
-        std::istringstream inflated(inflatedDataSet(stream, dataSetStart, fileSize, problem));
+        std::string bytes = inflatedDataSet(stream, dataSetStart, fileSize, problem);
         if (!problem.empty())
             return problem;
-        EncodingWalker inflatedWalker{inflated, static_cast<std::uint64_t>(inflated.str().size())};
+        ByteStreamBuffer buffer(bytes);
+        std::istream inflated(&buffer);
+        EncodingWalker inflatedWalker{inflated, static_cast<std::uint64_t>(bytes.size())};
         std::uint64_t ignored = 0;
         if (inflatedWalker.dataSet(0, inflatedWalker.fileSize, false, false, true, 0, ignored))
             return {};

@@ -256,7 +256,7 @@ void mergeAndWriteMetrics(const Dataset &dataset, std::vector<EnhancedRow> &rows
 // the same model, with their output present, are kept in `result` (skipped);
 // returns the rows still to do. A malformed CSV is kept aside.
 std::vector<std::size_t> keepFinishedShardRows(const Dataset &dataset, const std::filesystem::path &shardCsv,
-                                               const std::vector<std::size_t> &selected,
+                                               const std::vector<std::size_t> &selected, Verdict failOn,
                                                const EnhanceCallbacks &callbacks, EnhanceRunResult &result)
 {
     std::error_code error;
@@ -275,7 +275,9 @@ std::vector<std::size_t> keepFinishedShardRows(const Dataset &dataset, const std
     int otherModel = 0;
     for (const auto index : selected) {
         const auto &row = earlier[index];
-        if (row.done && row.modelSha256 == result.modelSha256) {
+        // A row this run's --fail-on would fail is redone, so that it fails the same way.
+        const bool failsNow = failOn != Verdict::NotChecked && row.selfCheck.verdict >= failOn;
+        if (row.done && row.modelSha256 == result.modelSha256 && !failsNow) {
             result.rows[index] = row;
             ++result.skipped;
             continue;
@@ -769,7 +771,7 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 callbacks.onMessage("Waiting for another run of part " + shardName(*options.shard) + " that is writing '"
                                     + metricsCsv.string() + "'.");
         });
-        toDo = keepFinishedShardRows(dataset, metricsCsv, selected, callbacks, result);
+        toDo = keepFinishedShardRows(dataset, metricsCsv, selected, options.failOn, callbacks, result);
     }
 
     const auto start = std::chrono::steady_clock::now();
@@ -846,10 +848,13 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
                 // Nothing for a pipeline to pass on: the result goes, the row fails.
                 --result.succeeded;
                 outcome.done = false;
-                std::error_code ignored;
-                std::filesystem::remove_all(targets[index], ignored);
+                std::error_code error;
+                std::filesystem::remove_all(targets[index], error);
                 throw EngineError("the self-check marked its result " + verdictText(outcome.selfCheck.verdict) + " ("
-                                  + outcome.selfCheck.reason + "), which this run counts as failed; the result was removed");
+                                  + outcome.selfCheck.reason + "), which this run counts as failed; "
+                                  + (error ? "its result '" + targets[index].string() + "' could not be removed ("
+                                                 + error.message() + ")"
+                                           : std::string("the result was removed")));
             }
         } catch (const std::exception &error) {
             // EngineError is a sentence already; anything else (OpenCV, LibTorch,
@@ -1003,7 +1008,7 @@ CsvTable buildMetricsTable(const Dataset &dataset, const std::vector<EnhancedRow
         fields.push_back(outcome.done ? (outcome.scale > 1 ? "input" : "enhanced") : std::string());
         fields.push_back(outcome.modelSha256);
         fields.push_back(outcome.error);
-        for (auto &[column, text] : selfCheckFields(outcome.done ? outcome.selfCheck : SelfCheck{}))
+        for (auto &[column, text] : selfCheckFields(outcome.selfCheck)) // a row --fail-on failed keeps its figures
             fields.push_back(std::move(text));
         table.rows.push_back(std::move(fields));
     }

@@ -21,6 +21,7 @@ namespace mri {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr float kNaNFloat = std::numeric_limits<float>::quiet_NaN();
 
 // Running sums of one set of values (mean and population standard deviation).
 struct Moments
@@ -63,6 +64,8 @@ struct Pairs
             return kNaN;
         const double covariance = products / a.count - a.mean() * b.mean();
         const double scale = a.deviation() * b.deviation();
+        if (!std::isfinite(scale) || !std::isfinite(covariance))
+            return kNaN;
         return scale > 0.0 ? covariance / scale : 0.0;
     }
 };
@@ -119,6 +122,20 @@ struct ImageSums
 };
 
 constexpr signed char kLeftOut = 100;
+
+// `image` with every value that is not finite (NaN outside a field of view, an Inf) set to 0,
+// for the measurements that would otherwise spread it (filters, medians).
+cv::Mat finiteCopy(const cv::Mat &image)
+{
+    cv::Mat copy = image.clone();
+    for (int y = 0; y < copy.rows; ++y) {
+        float *row = copy.ptr<float>(y);
+        for (int x = 0; x < copy.cols; ++x)
+            if (!std::isfinite(row[x]))
+                row[x] = 0.0f;
+    }
+    return copy;
+}
 
 cv::Mat asFloat(const cv::Mat &image)
 {
@@ -193,15 +210,9 @@ NoiseMap levelsOf(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat>
         }
         expected.push_back(mean);
     }
-    std::vector<cv::Mat> finiteInputs;
-    for (const auto &input : inputs) {
-        cv::Mat finite = input.clone();
-        cv::patchNaNs(finite, 0.0);
-        finiteInputs.push_back(finite);
-    }
     FloorMeasure pooled;
     pooled.noise = noise;
-    NoiseMap levels = NoiseMap::estimateVolume(expected, finiteInputs, pooled);
+    NoiseMap levels = NoiseMap::estimateVolume(expected, inputs, pooled);
     if (!levels.flat() && (levels.minimum() < kLowestLevel || levels.maximum() > kHighestLevel))
         return {};
     return levels;
@@ -289,6 +300,12 @@ void decide(SelfCheck &check)
         }
     };
     check.verdict = Verdict::Ok;
+    if (!std::isfinite(check.estimatedGain) || !std::isfinite(check.residualToNoise)
+        || !std::isfinite(check.tissueBias)) {
+        check.verdict = Verdict::Check;
+        check.reason = "the residual could not be measured (no finite values where the tissue is)";
+        return;
+    }
     check.reason = "the residual looks like the input's noise (" + numberText(check.residualToNoise)
         + " times its level) and the estimated gain is " + numberText(check.estimatedGain, "%.1f") + " dB";
     if (check.residualToNoise < kCheckResidualLow)
@@ -341,15 +358,13 @@ struct TissueSplit
     }
 };
 
-// False when no tissue can be told from the background.
+// False when no tissue can be told from the background. `inputs`: finite values (finiteCopy()).
 bool splitTissue(const std::vector<cv::Mat> &inputs, TissueSplit &split)
 {
     split.smoothed.resize(inputs.size());
     std::size_t total = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        cv::Mat finite = inputs[i].clone();
-        cv::patchNaNs(finite, 0.0);
-        cv::GaussianBlur(finite, split.smoothed[i], cv::Size(0, 0), 1.5, 1.5, cv::BORDER_REFLECT);
+        cv::GaussianBlur(inputs[i], split.smoothed[i], cv::Size(0, 0), 1.5, 1.5, cv::BORDER_REFLECT);
         total += split.smoothed[i].total();
     }
     const std::size_t stride = std::max<std::size_t>(1, (total + kMaxCnrSamples - 1) / kMaxCnrSamples);
@@ -407,7 +422,7 @@ Expectation expectationOf(const cv::Mat &input, const cv::Mat &result, double si
             const double mean = local * chiMeanOverSigma(signal / local, coils);
             e[x] = static_cast<float>(mean);
             v[x] = static_cast<float>(std::max(0.0, signal * signal + 2.0 * coils * local * local - mean * mean));
-            r[x] = std::isfinite(m[x]) ? static_cast<float>(m[x] - mean) : 0.0f;
+            r[x] = std::isfinite(m[x]) && std::isfinite(a[x]) ? static_cast<float>(m[x] - mean) : kNaNFloat;
         }
     }
     return out;
@@ -423,11 +438,13 @@ struct ResidualSums
     void addSlice(const cv::Mat &input, const cv::Mat &result, const cv::Mat &smoothed, const TissueSplit &split,
                   const Expectation &expected, cv::Mat &label)
     {
+        // Filters on finite copies: one NaN would spread over its neighbours' gradients and energies.
+        const cv::Mat finiteResult = finiteCopy(result);
+        const cv::Mat finiteResidual = finiteCopy(expected.residual);
         cv::Mat gradientX, gradientY, localEnergy;
-        cv::Sobel(result, gradientX, CV_32F, 1, 0, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
-        cv::Sobel(result, gradientY, CV_32F, 0, 1, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
-        cv::blur(expected.residual.mul(expected.residual), localEnergy, cv::Size(3, 3), cv::Point(-1, -1),
-                 cv::BORDER_REFLECT);
+        cv::Sobel(finiteResult, gradientX, CV_32F, 1, 0, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
+        cv::Sobel(finiteResult, gradientY, CV_32F, 0, 1, 3, 1.0 / 8.0, 0, cv::BORDER_REFLECT);
+        cv::blur(finiteResidual.mul(finiteResidual), localEnergy, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REFLECT);
         for (int y = 0; y < result.rows; ++y) {
             const float *a = result.ptr<float>(y);
             const float *m = input.ptr<float>(y);
@@ -458,9 +475,9 @@ struct ResidualSums
                 inputError.add(v[x] + (e[x] - a[x]) * (e[x] - a[x]));
                 signalPairs.add(r[x], a[x]);
                 edgePairs.add(energy[x], std::hypot(gx[x], gy[x]));
-                if (x + 1 < result.cols && split.classOf(c[x + 1]) >= 0)
+                if (x + 1 < result.cols && split.classOf(c[x + 1]) >= 0 && std::isfinite(r[x + 1]))
                     neighbourPairs.add(r[x], r[x + 1]);
-                if (below && split.classOf(belowSmoothed[x]) >= 0)
+                if (below && split.classOf(belowSmoothed[x]) >= 0 && std::isfinite(below[x]))
                     neighbourPairs.add(r[x], below[x]);
             }
         }
@@ -500,8 +517,14 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
         inputs.push_back(asFloat(inputSlices[i]));
         results.push_back(asFloat(resultSlices[i]));
     }
+    // Measurements that filter or take medians see finite values (NaN outside a field of view: 0).
+    std::vector<cv::Mat> finiteInputs, finiteResults;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        finiteInputs.push_back(finiteCopy(inputs[i]));
+        finiteResults.push_back(finiteCopy(results[i]));
+    }
     SelfCheck check;
-    NoiseEstimate noise = measureInputNoise(inputs, coils);
+    NoiseEstimate noise = measureInputNoise(finiteInputs, coils);
     if (knownSigma > 0.0) {
         noise.sigma = knownSigma;
         noise.coils = coils > 0.0 ? coils : noise.coils;
@@ -512,13 +535,13 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
         check.reason = "no noise could be measured in the input";
         return check;
     }
-    const NoiseMap levels = levelsOf(inputs, results, noise);
+    const NoiseMap levels = levelsOf(finiteInputs, finiteResults, noise);
     check.noiseLevelMinimum = levels.minimum();
     check.noiseLevelMaximum = levels.maximum();
     TissueSplit split;
     ResidualSums sums;
     std::vector<cv::Mat> labels;
-    if (splitTissue(inputs, split)) {
+    if (splitTissue(finiteInputs, split)) {
         for (std::size_t s = 0; s < inputs.size(); ++s) {
             const auto expected = expectationOf(inputs[s], results[s], check.noiseSigma, check.noiseCoils,
                                                 levels.slice(static_cast<int>(s), inputs[s].size()));
@@ -537,7 +560,11 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
     check.residualEdgeCorrelation = sums.edgePairs.correlation();
     check.residualNeighbourCorrelation = sums.neighbourPairs.correlation();
     check.tissueBias = -sums.residual.mean() / sums.inputTissue.mean();
-    check.noiseLeft = measureInputNoise(results, check.noiseCoils).sigma / check.noiseSigma;
+    const double resultSigma = measureInputNoise(finiteResults, check.noiseCoils).sigma;
+    // Nothing measured: a background of zeros is clean (0); anything else is unknown.
+    const bool cleanBackground = sums.resultBackgroundEnergy.count > 0.0
+        && sums.resultBackgroundEnergy.mean() < 1e-4 * check.noiseSigma * check.noiseSigma;
+    check.noiseLeft = resultSigma > 0.0 ? resultSigma / check.noiseSigma : cleanBackground ? 0.0 : kNaN;
     check.estimatedGain = sums.estimatedGain(check.residualToNoise);
     decide(check);
     return check;

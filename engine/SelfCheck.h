@@ -10,8 +10,11 @@ namespace mri {
 
 struct ScanVolume;
 
-// MRIQC's image quality measures of one image (mriqc.qc.anatomical), with
-// our own tissue split (see checkEnhancement()): NaN where a class is missing.
+// MRIQC's image quality measures of one image: the formulas of
+// mriqc.qc.anatomical with class means and standard deviations of our own
+// tissue split (see checkEnhancement()), where MRIQC's workflow passes medians
+// (and a MAD for CJV) of FSL FAST's eroded masks: for comparing a result
+// with its input, not with an MRIQC report. NaN where a class is missing.
 //   SNR = mean over CSF, grey and white of  mu_k / (sd_k sqrt(n_k / (n_k - 1)))
 //   CNR = |mu_white - mu_grey| / sqrt(sd_air^2 + sd_grey^2 + sd_white^2)
 //   CJV = (sd_white + sd_grey) / |mu_white - mu_grey|

@@ -92,6 +92,7 @@ private slots:
     void verdictOnKnownResults_data();
     void verdictOnKnownResults();
     void fieldsRoundTrip();
+    void nonFiniteVoxelsAreLeftOut();
 };
 
 void TestSelfCheck::qualityMeasuresFollowMriqc_data()
@@ -217,6 +218,37 @@ void TestSelfCheck::fieldsRoundTrip()
     QCOMPARE(selfCheckFields(read), fields);
     QVERIFY(!setSelfCheckField(read, "PSNR", "1"));
     QVERIFY(selfCheckFields(SelfCheck{})[2].second.empty()); // not checked: empty numbers
+}
+
+// NaN outside a field of view (and an Inf) neither switch the check off
+// nor hide what it finds: the truth stays ok, a blurred truth suspect.
+void TestSelfCheck::nonFiniteVoxelsAreLeftOut()
+{
+    const auto clean = phantom();
+    auto noisy = rician(clean, 10.0, 5);
+    const auto withHoles = [](std::vector<cv::Mat> slices) {
+        for (auto &slice : slices) {
+            slice = slice.clone();
+            slice(cv::Rect(0, 0, 8, 8)).setTo(std::numeric_limits<float>::quiet_NaN());
+        }
+        return slices;
+    };
+    noisy = withHoles(noisy);
+    auto truth = withHoles(clean);
+    truth[2].at<float>(48, 48) = std::numeric_limits<float>::infinity();
+    const SelfCheck good = checkEnhancement(noisy, truth, 1.0);
+    QCOMPARE(good.verdict, Verdict::Ok);
+    QVERIFY(std::abs(good.noiseSigma - 10.0) < 1.0);
+    QVERIFY(std::isfinite(good.residualEdgeCorrelation) && std::isfinite(good.estimatedGain));
+    std::vector<cv::Mat> blurred;
+    for (const auto &slice : clean) {
+        cv::Mat out;
+        cv::GaussianBlur(slice, out, cv::Size(0, 0), 3.0);
+        blurred.push_back(out);
+    }
+    const SelfCheck bad = checkEnhancement(noisy, withHoles(blurred), 1.0);
+    QCOMPARE(bad.verdict, Verdict::Suspect);
+    QVERIFY2(bad.residualEdgeCorrelation > 0.45, qPrintable(QString::number(bad.residualEdgeCorrelation)));
 }
 
 QTEST_GUILESS_MAIN(TestSelfCheck)

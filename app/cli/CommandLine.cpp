@@ -746,13 +746,13 @@ ReportJson rowJson(const Dataset &dataset, const EnhancedRow &row, const std::st
         if (row.scale > 1)
             json["upsampled"] = describeUpsampling(row.scale, row.upsampledAxis, row.format != "picture");
         json["metrics_grid"] = row.scale > 1 ? "input" : "enhanced";
-        if (row.selfCheck.verdict != Verdict::NotChecked) {
-            ReportJson check = ReportJson::object();
-            for (const auto &[column, text] : selfCheckFields(row.selfCheck))
-                check[column] = column == "verdict" || column == "verdict_reason" ? ReportJson(text)
-                                                                                  : jsonNumber(parseMetric(text));
-            json["self_check"] = check;
-        }
+    }
+    if (row.selfCheck.verdict != Verdict::NotChecked) { // also for a row --fail-on failed
+        ReportJson check = ReportJson::object();
+        for (const auto &[column, text] : selfCheckFields(row.selfCheck))
+            check[column] = column == "verdict" || column == "verdict_reason" ? ReportJson(text)
+                                                                              : jsonNumber(parseMetric(text));
+        json["self_check"] = check;
     }
     if (status != "kept")
         json["seconds"] = row.seconds;
