@@ -89,6 +89,8 @@ def enhance(program, folder, model, tag, extra=()):
 def check(program, noisy_path, result_path):
     out = subprocess.run([program, "check", noisy_path, result_path], capture_output=True, text=True)
     fields = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    if out.returncode != 0:  # not checked: say why in the table
+        fields.setdefault("verdict_reason", out.stderr.strip() or f"check exited {out.returncode}")
     return fields
 
 
@@ -187,7 +189,7 @@ def main():
         return
     must_suspect = [r for r in rows if r["true gain dB"] < 0 or abs(r["true tissue bias %"]) > 5]
     must_ok = [r for r in rows if r["true gain dB"] >= 3 and abs(r["true tissue bias %"]) < 2]
-    estimated = [float(r.get("estimated_gain_dB", "nan")) for r in rows]
+    estimated = [float(r.get("estimated_gain_dB") or "nan") for r in rows]  # not checked: NaN
     rho = spearmanr(estimated, [r["true gain dB"] for r in rows]).correlation
     summary = (f"{len(rows)} results. Spearman rank correlation of estimated_gain_dB with the true PSNR gain: "
                f"{rho:.3f}. Below the input or tissue bias beyond 5 %: {len(must_suspect)}, of which "
