@@ -359,8 +359,13 @@ struct TissueSplit
 };
 
 // False when no tissue can be told from the background. `inputs`: finite values (finiteCopy()).
-bool splitTissue(const std::vector<cv::Mat> &inputs, TissueSplit &split)
+// Only values the noise floor can take (below its mean + 3 SD) count as floor:
+// in a block without air, backgroundMask() calls the darker tissue background.
+bool splitTissue(const std::vector<cv::Mat> &inputs, const NoiseEstimate &noise, TissueSplit &split)
 {
+    const double floorMean = chiMeanOverSigma(0.0, noise.coils);
+    const double floorBound
+        = noise.sigma * (floorMean + 3.0 * std::sqrt(std::max(0.0, 2.0 * noise.coils - floorMean * floorMean)));
     split.smoothed.resize(inputs.size());
     std::size_t total = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -379,7 +384,7 @@ bool splitTissue(const std::vector<cv::Mat> &inputs, TissueSplit &split)
             const unsigned char *air = background.empty() ? nullptr : background.ptr<unsigned char>(y);
             for (int x = 0; x < slice.cols; ++x, ++index)
                 if (index % stride == 0)
-                    (air && air[x] ? floorSample : sample).push_back(std::isfinite(row[x]) ? row[x] : 0.0f);
+                    (air && air[x] && row[x] < floorBound ? floorSample : sample).push_back(row[x]);
         }
     }
     double floorThreshold = 0.0;
@@ -505,6 +510,40 @@ struct ResidualSums
 
 } // namespace
 
+namespace {
+
+// A slice larger than this is checked on a grid of blocks of kCheckBlock
+// pixels spread evenly over it, each block a slice of its own: the check's
+// dozen float images of a whole 8000 x 8000 picture took 3 GB.
+constexpr std::size_t kCheckSlicePixels = std::size_t(1) << 20;
+constexpr int kCheckBlock = 256;
+
+void addCheckedParts(const cv::Mat &input, const cv::Mat &result, std::vector<cv::Mat> &inputs,
+                     std::vector<cv::Mat> &results)
+{
+    if (input.total() <= kCheckSlicePixels) {
+        inputs.push_back(asFloat(input));
+        results.push_back(asFloat(result));
+        return;
+    }
+    const int blockRows = std::min(kCheckBlock, input.rows);
+    const int blockColumns = std::min(kCheckBlock, input.cols);
+    const int blocks = static_cast<int>(kCheckSlicePixels / static_cast<std::size_t>(blockRows * blockColumns));
+    const int down = std::max(1, std::min(input.rows / blockRows, static_cast<int>(std::sqrt(double(blocks)))));
+    const int across = std::max(1, std::min(input.cols / blockColumns, blocks / down));
+    for (int i = 0; i < down; ++i) {
+        for (int j = 0; j < across; ++j) {
+            const int top = down > 1 ? i * (input.rows - blockRows) / (down - 1) : (input.rows - blockRows) / 2;
+            const int left = across > 1 ? j * (input.cols - blockColumns) / (across - 1) : (input.cols - blockColumns) / 2;
+            const cv::Rect block(left, top, blockColumns, blockRows);
+            inputs.push_back(asFloat(input(block).clone()));
+            results.push_back(asFloat(result(block).clone()));
+        }
+    }
+}
+
+} // namespace
+
 SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::vector<cv::Mat> &resultSlices,
                            double coils, double knownSigma)
 {
@@ -514,8 +553,7 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
     for (std::size_t i = 0; i < inputSlices.size(); ++i) {
         if (inputSlices[i].size() != resultSlices[i].size())
             throw EngineError("The self-check needs a result of its input's size.");
-        inputs.push_back(asFloat(inputSlices[i]));
-        results.push_back(asFloat(resultSlices[i]));
+        addCheckedParts(inputSlices[i], resultSlices[i], inputs, results);
     }
     // Measurements that filter or take medians see finite values (NaN outside a field of view: 0).
     std::vector<cv::Mat> finiteInputs, finiteResults;
@@ -541,7 +579,7 @@ SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::v
     TissueSplit split;
     ResidualSums sums;
     std::vector<cv::Mat> labels;
-    if (splitTissue(finiteInputs, split)) {
+    if (splitTissue(finiteInputs, noise, split)) {
         for (std::size_t s = 0; s < inputs.size(); ++s) {
             const auto expected = expectationOf(inputs[s], results[s], check.noiseSigma, check.noiseCoils,
                                                 levels.slice(static_cast<int>(s), inputs[s].size()));

@@ -88,7 +88,8 @@ struct SelfCheck
 // smoothed in-plane (Gaussian, 1.5 pixels), above a tenth of its 99th
 // percentile (classifyTissue()), split into CSF, grey and white by the
 // nearest class centre; background: the rest. Every result of one input is
-// so judged on the same voxels.
+// so judged on the same voxels. A slice of more than 2^20 pixels is checked on
+// a grid of 256 x 256 blocks spread over it (bounded memory).
 // knownSigma > 0: the input's noise sigma is known (a volume's, for one of
 // its slices) and not measured again.
 SelfCheck checkEnhancement(const std::vector<cv::Mat> &inputSlices, const std::vector<cv::Mat> &resultSlices,

@@ -93,6 +93,7 @@ private slots:
     void verdictOnKnownResults();
     void fieldsRoundTrip();
     void nonFiniteVoxelsAreLeftOut();
+    void largeSliceIsCheckedOnBlocks();
 };
 
 void TestSelfCheck::qualityMeasuresFollowMriqc_data()
@@ -249,6 +250,21 @@ void TestSelfCheck::nonFiniteVoxelsAreLeftOut()
     const SelfCheck bad = checkEnhancement(noisy, withHoles(blurred), 1.0);
     QCOMPARE(bad.verdict, Verdict::Suspect);
     QVERIFY2(bad.residualEdgeCorrelation > 0.45, qPrintable(QString::number(bad.residualEdgeCorrelation)));
+}
+
+// A slice of more than 2^20 pixels is checked on blocks: the same verdicts.
+void TestSelfCheck::largeSliceIsCheckedOnBlocks()
+{
+    cv::Mat clean(1100, 1100, CV_32FC1, cv::Scalar(0));
+    cv::ellipse(clean, {550, 550}, {440, 380}, 0, 0, 360, cv::Scalar(60), cv::FILLED);
+    cv::ellipse(clean, {550, 550}, {360, 300}, 0, 0, 360, cv::Scalar(120), cv::FILLED);
+    cv::ellipse(clean, {550, 550}, {220, 170}, 0, 0, 360, cv::Scalar(180), cv::FILLED);
+    const auto noisy = rician({clean}, 10.0, 11);
+    const SelfCheck good = checkEnhancement(noisy, {clean}, 1.0);
+    QCOMPARE(good.verdict, Verdict::Ok);
+    QVERIFY(std::abs(good.noiseSigma - 10.0) < 1.0);
+    const SelfCheck same = checkEnhancement(noisy, noisy, 1.0);
+    QVERIFY2(same.verdict != Verdict::Ok && same.reason.find("little changed") != std::string::npos, same.reason.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestSelfCheck)
