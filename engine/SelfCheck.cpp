@@ -1,11 +1,14 @@
 #include "SelfCheck.h"
 
+#include "Translatable.h"
+
 #include "EngineError.h"
 #include "Metrics.h"
 #include "NoiseFloor.h"
 #include "NoiseMap.h"
 #include "ScanVolume.h"
 #include "TissueContrast.h"
+#include "Translatable.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -218,20 +221,6 @@ NoiseMap levelsOf(const std::vector<cv::Mat> &inputs, const std::vector<cv::Mat>
     return levels;
 }
 
-std::string percentText(double fraction)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.0f %%", 100.0 * std::abs(fraction));
-    return text;
-}
-
-std::string numberText(double value, const char *format = "%.2f")
-{
-    char text[32];
-    std::snprintf(text, sizeof text, format, value);
-    return text;
-}
-
 } // namespace
 
 std::string verdictText(Verdict verdict)
@@ -292,48 +281,109 @@ constexpr double kCheckEdges = 0.5;
 constexpr double kSuspectGain = 1.0;        // estimated gain (dB) below: no better than the input
 constexpr double kCheckGain = 2.5;          // (a result 5.1 dB better read 2.9)
 
-void decide(SelfCheck &check)
-{
-    // The most severe finding decides; among equals, the first (most telling) one names the reason.
-    const auto verdictFor = [&](Verdict verdict, std::string reason) {
-        if (verdict > check.verdict) {
-            check.verdict = verdict;
-            check.reason = std::move(reason);
-        }
-    };
-    check.verdict = Verdict::Ok;
-    if (!std::isfinite(check.estimatedGain) || !std::isfinite(check.residualToNoise)
-        || !std::isfinite(check.tissueBias)) {
-        check.verdict = Verdict::Check;
-        check.reason = "the residual could not be measured (no finite values where the tissue is)";
-        return;
-    }
-    check.reason = "the residual looks like the input's noise (" + numberText(check.residualToNoise)
-        + " times its level) and the estimated gain is " + numberText(check.estimatedGain, "%.1f") + " dB";
-    if (check.residualToNoise < kCheckResidualLow)
-        verdictFor(check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check,
-                   "little changed: the residual is only " + numberText(check.residualToNoise)
-                       + " times the input's noise in the tissue (an estimated gain of "
-                       + numberText(check.estimatedGain, "%.1f") + " dB)");
-    const std::string darker = check.tissueBias < 0.0 ? " darker" : " brighter";
-    if (std::abs(check.tissueBias) > kCheckBias)
-        verdictFor(std::abs(check.tissueBias) > kSuspectBias ? Verdict::Suspect : Verdict::Check,
-                   "tissue " + percentText(check.tissueBias) + darker + " after enhancement than its input implies");
-    if (check.residualEdgeCorrelation > kCheckEdges)
-        verdictFor(Verdict::Check,
-                   "signal removed: the residual correlates with edges (" + numberText(check.residualEdgeCorrelation) + ")");
-    if (check.residualToNoise > kCheckResidual)
-        verdictFor(check.residualToNoise > kSuspectResidual ? Verdict::Suspect : Verdict::Check,
-                   "signal removed: the residual is " + numberText(check.residualToNoise)
-                       + " times the input's noise in the tissue");
-    if (check.estimatedGain < kCheckGain)
-        verdictFor(check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check,
-                   "an estimated gain of only " + numberText(check.estimatedGain, "%.1f") + " dB over the input");
-}
-
 } // namespace
 
+Finding findingOf(const SelfCheck &check)
+{
+    if (!std::isfinite(check.estimatedGain) || !std::isfinite(check.residualToNoise)
+        || !std::isfinite(check.tissueBias))
+        return Finding::NotMeasured;
+    // The most severe finding decides; among equals, the first (most telling) one.
+    Finding finding = Finding::LooksLikeNoise;
+    Verdict worst = Verdict::Ok;
+    const auto consider = [&](Verdict verdict, Finding candidate) {
+        if (verdict > worst) {
+            worst = verdict;
+            finding = candidate;
+        }
+    };
+    if (check.residualToNoise < kCheckResidualLow)
+        consider(check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check, Finding::LittleChanged);
+    if (std::abs(check.tissueBias) > kCheckBias)
+        consider(std::abs(check.tissueBias) > kSuspectBias ? Verdict::Suspect : Verdict::Check, Finding::TissueBias);
+    if (check.residualEdgeCorrelation > kCheckEdges)
+        consider(Verdict::Check, Finding::EdgesInResidual);
+    if (check.residualToNoise > kCheckResidual)
+        consider(check.residualToNoise > kSuspectResidual ? Verdict::Suspect : Verdict::Check,
+                 Finding::ResidualTooLarge);
+    if (check.estimatedGain < kCheckGain)
+        consider(check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check, Finding::LowGain);
+    return finding;
+}
+
+Verdict verdictOf(const SelfCheck &check)
+{
+    switch (findingOf(check)) {
+    case Finding::NotMeasured: return Verdict::Check;
+    case Finding::LooksLikeNoise: return Verdict::Ok;
+    case Finding::LittleChanged: return check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check;
+    case Finding::TissueBias: return std::abs(check.tissueBias) > kSuspectBias ? Verdict::Suspect : Verdict::Check;
+    case Finding::EdgesInResidual: return Verdict::Check;
+    case Finding::ResidualTooLarge: return check.residualToNoise > kSuspectResidual ? Verdict::Suspect : Verdict::Check;
+    case Finding::LowGain: return check.estimatedGain < kSuspectGain ? Verdict::Suspect : Verdict::Check;
+    }
+    return Verdict::Check;
+}
+
+FindingSentence findingSentenceOf(const SelfCheck &check)
+{
+    using Number = FindingSentence::Number;
+    const Number residual{check.residualToNoise, 2}, gain{check.estimatedGain, 1};
+    const Number bias{100.0 * std::abs(check.tissueBias), 0};
+    switch (findingOf(check)) {
+    case Finding::NotMeasured:
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck",
+                                   "the residual could not be measured (no finite values where the tissue is)"), {}};
+    case Finding::LooksLikeNoise:
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "the residual looks like the input's noise (%1 times its level) "
+                                                     "and the estimated gain is %2 dB"),
+                {residual, gain}};
+    case Finding::LittleChanged:
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "little changed: the residual is only %1 times the input's noise "
+                                                     "in the tissue (an estimated gain of %2 dB)"),
+                {residual, gain}};
+    case Finding::TissueBias:
+        if (check.tissueBias < 0.0)
+            return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "tissue %1 % darker after enhancement than its input implies"),
+                    {bias}};
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "tissue %1 % brighter after enhancement than its input implies"),
+                {bias}};
+    case Finding::EdgesInResidual:
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "signal removed: the residual correlates with edges (%1)"),
+                {{check.residualEdgeCorrelation, 2}}};
+    case Finding::ResidualTooLarge:
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "signal removed: the residual is %1 times the input's noise in "
+                                                     "the tissue"),
+                {residual}};
+    case Finding::LowGain:
+        return {MRI_TRANSLATE_NOOP("mri::SelfCheck", "an estimated gain of only %1 dB over the input"), {gain}};
+    }
+    return {};
+}
+
+std::string findingSentence(const SelfCheck &check)
+{
+    const FindingSentence sentence = findingSentenceOf(check);
+    std::string text = sentence.text;
+    for (std::size_t i = 0; i < sentence.numbers.size(); ++i) {
+        const std::string placeholder = "%" + std::to_string(i + 1);
+        const auto at = text.find(placeholder);
+        if (at == std::string::npos)
+            continue;
+        char number[32];
+        std::snprintf(number, sizeof number, "%.*f", sentence.numbers[i].decimals, sentence.numbers[i].value);
+        text.replace(at, placeholder.size(), number);
+    }
+    return text;
+}
+
 namespace {
+
+void decide(SelfCheck &check)
+{
+    check.verdict = verdictOf(check);
+    check.reason = findingSentence(check);
+}
 
 // The tissue and background of a check: the input smoothed in-plane
 // (Gaussian, 1.5 pixels), so that every result of one input is judged on the

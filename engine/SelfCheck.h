@@ -103,6 +103,42 @@ SelfCheck checkEnhancement(const ScanVolume &input, const ScanVolume &result, do
 // result kept the signal, anatomy where it removed some.
 cv::Mat residualOf(const cv::Mat &input, const cv::Mat &result, double sigma, double coils);
 
+// What decided a check's verdict; a sentence in the user's language is made
+// from it and the check's numbers (findingSentence() writes the English one).
+enum class Finding {
+    NotMeasured,      // no finite residual in the tissue
+    LooksLikeNoise,   // ok: the residual is noise and the estimated gain large enough
+    LittleChanged,    // residualToNoise well below 1
+    TissueBias,       // tissueBias: darker (< 0) or brighter
+    EdgesInResidual,  // residualEdgeCorrelation high
+    ResidualTooLarge, // residualToNoise well above 1: signal removed
+    LowGain,          // estimatedGain small or negative
+};
+
+// The finding and the verdict that the check's numbers give, by the
+// calibrated thresholds: the most severe finding decides, among equals the
+// first in the order above. Pure, so a check read back from a CSV is judged
+// as it was written.
+Finding findingOf(const SelfCheck &check);
+Verdict verdictOf(const SelfCheck &check);
+// The sentence of a finding, described once: a text with Qt-style %1, %2
+// placeholders, marked for translation (context "mri::SelfCheck"), and its
+// numbers, each with the decimals it is written with (the GUI writes them in
+// the user's locale).
+struct FindingSentence
+{
+    struct Number
+    {
+        double value = 0.0;
+        int decimals = 2;
+    };
+    const char *text = "";
+    std::vector<Number> numbers;
+};
+FindingSentence findingSentenceOf(const SelfCheck &check);
+// The finding as one English sentence with its numbers: the CSV's verdict_reason.
+std::string findingSentence(const SelfCheck &check);
+
 // The check's fields, described once: their names are the metrics CSV's
 // columns and the JSON report's keys, in this order.
 const std::vector<std::string> &selfCheckColumns();

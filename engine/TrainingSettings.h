@@ -10,6 +10,7 @@
 // the engine code that uses it.
 
 #include "TrainingOptions.h"
+#include "Translatable.h"
 
 #include <functional>
 #include <optional>
@@ -17,10 +18,7 @@
 #include <variant>
 #include <vector>
 
-// Marks a user-visible text for translation without Qt: lupdate knows it as an
-// alias of QT_TRANSLATE_NOOP (ui/CMakeLists.txt), and the GUI translates it in
-// the context "mri::TrainingSettings".
-#define MRI_TRANSLATE_NOOP(context, text) text
+// Labels and help are marked with MRI_TRANSLATE_NOOP, context "mri::TrainingSettings".
 
 namespace mri {
 

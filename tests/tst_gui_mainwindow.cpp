@@ -91,6 +91,7 @@ private slots:
     void demoDatasetIsBuiltAndOpened();
     void screenshotOptionWritesAPng();
     void germanTranslationIsEmbedded();
+    void selfCheckFindingIsTranslated();
 
 private:
     QString m_dataset;
@@ -652,6 +653,43 @@ void TestGuiMainWindow::germanTranslationIsEmbedded()
     const QString rate = translator.translate("mri::TrainingSettings", "Learning rate");
     QVERIFY(!rate.isEmpty());
     QVERIFY(rate != QStringLiteral("Learning rate"));
+}
+
+// The engine writes the finding's English sentence into the CSV; the table
+// says it in the user's language, numbers in the user's locale.
+void TestGuiMainWindow::selfCheckFindingIsTranslated()
+{
+    mri::SelfCheck check;
+    check.estimatedGain = 3.14;
+    check.residualToNoise = 1.05;
+    check.tissueBias = -0.312;
+    check.verdict = mri::verdictOf(check);
+    check.reason = mri::findingSentence(check);
+    QCOMPARE(check.verdict, mri::Verdict::Suspect);
+    QCOMPARE(QString::fromStdString(check.reason),
+             QStringLiteral("tissue 31 % darker after enhancement than its input implies"));
+
+    QTranslator translator;
+    QVERIFY(translator.load(QLocale(QLocale::German, QLocale::Germany), QStringLiteral("mri-studio"), QStringLiteral("_"),
+                            QStringLiteral(":/i18n")));
+    QVERIFY(QCoreApplication::installTranslator(&translator));
+    const QLocale previous;
+    QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
+    const QString german = PatientTableModel::findingText(check);
+    check.tissueBias = 0.0;
+    check.estimatedGain = 12.34;
+    check.reason = mri::findingSentence(check);
+    const QString ok = PatientTableModel::findingText(check);
+    // A sentence that other thresholds wrote (another version's CSV) is kept as written.
+    check.reason = "an estimated gain of only 1.8 dB over the input";
+    const QString foreign = PatientTableModel::findingText(check);
+    QLocale::setDefault(previous);
+    QCoreApplication::removeTranslator(&translator);
+
+    QCOMPARE(german, QStringLiteral("Gewebe nach der Verbesserung 31 % dunkler, als die Eingabe erwarten lässt"));
+    QCOMPARE(ok, QStringLiteral("das Residuum sieht aus wie das Rauschen der Eingabe (1,05-fache Stärke), "
+                                "geschätzter Gewinn 12,3 dB"));
+    QCOMPARE(foreign, QStringLiteral("an estimated gain of only 1.8 dB over the input"));
 }
 
 int main(int argc, char *argv[])

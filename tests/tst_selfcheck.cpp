@@ -195,6 +195,8 @@ void TestSelfCheck::verdictOnKnownResults()
                       << check.residualEdgeCorrelation << "bias" << check.tissueBias;
     QCOMPARE(QString::fromStdString(verdictText(check.verdict)), verdict);
     QVERIFY2(QString::fromStdString(check.reason).contains(reason), check.reason.c_str());
+    QCOMPARE(verdictOf(check), check.verdict);
+    QCOMPARE(findingSentence(check), check.reason);
     QVERIFY(std::abs(check.noiseSigma - 10.0) < 1.0);
     if (verdict == "ok") {
         QVERIFY(std::abs(check.residualToNoise - 1.0) < 0.1);
@@ -217,6 +219,10 @@ void TestSelfCheck::fieldsRoundTrip()
     for (const auto &[column, text] : fields)
         QVERIFY2(setSelfCheckField(read, column, text), column.c_str());
     QCOMPARE(selfCheckFields(read), fields);
+    // A check read back is judged as it was written (the GUI translates its finding).
+    QCOMPARE(verdictOf(read), check.verdict);
+    QCOMPARE(findingOf(read), Finding::LooksLikeNoise);
+    QCOMPARE(findingSentence(read), check.reason);
     QVERIFY(!setSelfCheckField(read, "PSNR", "1"));
     QVERIFY(selfCheckFields(SelfCheck{})[2].second.empty()); // not checked: empty numbers
 }

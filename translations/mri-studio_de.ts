@@ -2,6 +2,41 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>mri::SelfCheck</name>
+    <message>
+        <source>the residual could not be measured (no finite values where the tissue is)</source>
+        <translation>das Residuum ließ sich nicht messen (keine endlichen Werte im Gewebe)</translation>
+    </message>
+    <message>
+        <source>the residual looks like the input&apos;s noise (%1 times its level) and the estimated gain is %2 dB</source>
+        <translation>das Residuum sieht aus wie das Rauschen der Eingabe (%1-fache Stärke), geschätzter Gewinn %2 dB</translation>
+    </message>
+    <message>
+        <source>little changed: the residual is only %1 times the input&apos;s noise in the tissue (an estimated gain of %2 dB)</source>
+        <translation>kaum verändert: das Residuum ist im Gewebe nur %1-mal so stark wie das Rauschen der Eingabe (geschätzter Gewinn %2 dB)</translation>
+    </message>
+    <message>
+        <source>tissue %1 % darker after enhancement than its input implies</source>
+        <translation>Gewebe nach der Verbesserung %1 % dunkler, als die Eingabe erwarten lässt</translation>
+    </message>
+    <message>
+        <source>tissue %1 % brighter after enhancement than its input implies</source>
+        <translation>Gewebe nach der Verbesserung %1 % heller, als die Eingabe erwarten lässt</translation>
+    </message>
+    <message>
+        <source>signal removed: the residual correlates with edges (%1)</source>
+        <translation>Signal entfernt: das Residuum korreliert mit Kanten (%1)</translation>
+    </message>
+    <message>
+        <source>signal removed: the residual is %1 times the input&apos;s noise in the tissue</source>
+        <translation>Signal entfernt: das Residuum ist im Gewebe %1-mal so stark wie das Rauschen der Eingabe</translation>
+    </message>
+    <message>
+        <source>an estimated gain of only %1 dB over the input</source>
+        <translation>geschätzter Gewinn gegenüber der Eingabe nur %1 dB</translation>
+    </message>
+</context>
+<context>
     <name>mri::TrainingSettings</name>
     <message>
         <source>Objective</source>

@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QFont>
 #include <QIcon>
+#include <QLocale>
 #include <QRegularExpression>
 #include <QStyle>
 
@@ -190,9 +191,24 @@ QString PatientTableModel::selfCheckText(int row) const
     const auto &check = m_results[static_cast<std::size_t>(row)].selfCheck;
     const QString figures = tr("estimated gain %1 dB, residual %2 × the noise")
                                 .arg(figureText(check.estimatedGain, 1), figureText(check.residualToNoise, 2));
-    if (check.reason.empty())
+    const QString reason = findingText(check);
+    if (reason.isEmpty())
         return tr("Self-check: %1 (%2)").arg(verdictWord(check.verdict), figures);
-    return tr("Self-check: %1 — %2 (%3)").arg(verdictWord(check.verdict), QString::fromStdString(check.reason), figures);
+    return tr("Self-check: %1 — %2 (%3)").arg(verdictWord(check.verdict), reason, figures);
+}
+
+QString PatientTableModel::findingText(const mri::SelfCheck &check)
+{
+    // A check written by another version may have judged by other thresholds:
+    // its own sentence then, never one that contradicts the CSV.
+    if (check.reason != mri::findingSentence(check))
+        return QString::fromStdString(check.reason);
+    const mri::FindingSentence sentence = mri::findingSentenceOf(check);
+    QString text = QCoreApplication::translate("mri::SelfCheck", sentence.text);
+    const QLocale locale;
+    for (const auto &number : sentence.numbers)
+        text = text.arg(locale.toString(number.value, 'f', number.decimals));
+    return text;
 }
 
 QString PatientTableModel::statusText(int row) const

@@ -44,6 +44,9 @@ public:
     // The status cell's icon and word for a self-check's verdict; none for NotChecked.
     static QIcon verdictIcon(mri::Verdict verdict);
     static QString verdictWord(mri::Verdict verdict);
+    // The self-check's finding in the user's language (check.reason, the
+    // English sentence of the CSV, where that was written by other thresholds).
+    static QString findingText(const mri::SelfCheck &check);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
