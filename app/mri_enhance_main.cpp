@@ -1,5 +1,5 @@
+#include "nn/ThreadPolicy.h"
 #include "CommandLine.h"
-#include "ThreadPolicy.h"
 
 #include <atomic>
 #include <csignal>

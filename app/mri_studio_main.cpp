@@ -1,11 +1,11 @@
 // mri-studio: the desktop application. Everything lives in the mri_ui library;
 // main() only sets up the application and hands over to it.
 
+#include "nn/ThreadPolicy.h"
 #include "AppSetup.h"
 #include "MainWindow.h"
 #include "StartupOptions.h"
 #include "StudioLauncher.h"
-#include "ThreadPolicy.h"
 
 #include <QApplication>
 #include <QTextStream>

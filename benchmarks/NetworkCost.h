@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TrainingOptions.h"
+#include "model/TrainingOptions.h"
 
 namespace mri::bench {
 

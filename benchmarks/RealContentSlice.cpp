@@ -1,9 +1,9 @@
 #include "RealContentSlice.h"
 
-#include "AtomicFile.h"
-#include "ImageIO.h"
-#include "Noise.h"
-#include "ScanVolume.h"
+#include "io/AtomicFile.h"
+#include "io/ImageIO.h"
+#include "io/ScanVolume.h"
+#include "quality/Noise.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -7,7 +7,7 @@
 //
 // Colin27 (ch2.nii.gz, 181x217x181, 1 mm), a slab of `slab` central axial
 // slices scaled to the network's unit by the volume's min..max. Rician noise
-// (engine/Noise.h) of sigma as a fraction of that range, its own seed per
+// (engine/quality/Noise.h) of sigma as a fraction of that range, its own seed per
 // slice. --bias B: before the noise, a smooth multiplicative field (a bias
 // field, as in scans without inhomogeneity correction) from 1 - B at the
 // left to 1 + B at the right; the scores stay against the unbiased clean slices. Denoiser: trained here as a user would (Noise2Void, default
@@ -21,13 +21,13 @@
 //     which is what the metrics CSV of `enhance` reports (no ground truth there);
 //   - PSNR (one MSE over all scored pixels) and mean SSIM against the clean
 //     slices, data range 1.
-#include "ContrastStep.h"
-#include "Enhancer.h"
-#include "Metrics.h"
-#include "Noise.h"
-#include "ScanVolume.h"
-#include "TissueContrast.h"
-#include "Trainer.h"
+#include "enhance/Enhancer.h"
+#include "image/ContrastStep.h"
+#include "io/ScanVolume.h"
+#include "quality/Metrics.h"
+#include "quality/Noise.h"
+#include "quality/TissueContrast.h"
+#include "training/Trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>

@@ -8,8 +8,8 @@
 //     process per call, every syntax; the values sent back through a socket);
 //   - GDCM alone: gdcm::PixmapReader + GetBuffer on every file in this
 //     process, no checks and no sorting (what a reader without isolation costs).
-#include "DicomSeries.h"
-#include "ScanVolume.h"
+#include "io/DicomSeries.h"
+#include "io/ScanVolume.h"
 
 #include <CLI/CLI.hpp>
 #include <gdcmImage.h>

@@ -15,16 +15,16 @@
 // network sees the odd slices' noisy pixels as neighbour channels of the
 // training slices, never as what it predicts.
 //
-// Noise: Rician (engine/Noise.h) of sigma as a fraction of the clean volume's
+// Noise: Rician (engine/quality/Noise.h) of sigma as a fraction of the clean volume's
 // range, added to every slice in the network's unit (clean min..max -> 0..1),
 // its own seed per slice. Metrics: PSNR of the held-out slices together (one
 // MSE over all their pixels) and the mean of their SSIMs, data range 1.
-#include "Enhancer.h"
-#include "Metrics.h"
-#include "Noise.h"
-#include "ScanVolume.h"
-#include "Trainer.h"
-#include "TrainingSettings.h"
+#include "enhance/Enhancer.h"
+#include "io/ScanVolume.h"
+#include "model/TrainingSettings.h"
+#include "quality/Metrics.h"
+#include "quality/Noise.h"
+#include "training/Trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>

@@ -7,12 +7,12 @@
 //                                                   with the process's peak resident memory
 // --large runs in a process of its own so that its peak memory is not hidden
 // by the other sizes.
-#include "Enhancer.h"
-#include "ImageIO.h"
+#include "enhance/Enhancer.h"
+#include "io/ImageIO.h"
+#include "nn/ThreadPolicy.h"
+#include "quality/Noise.h"
+#include "training/Trainer.h"
 #include "NetworkCost.h"
-#include "Noise.h"
-#include "ThreadPolicy.h"
-#include "Trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

@@ -26,15 +26,15 @@
 // Colin27's 8 bits) and 3-D SSIM as scikit-image computes it (VolumeMetrics.h);
 // pictures: PSNR over the held-out slices' pixels together, mean 2-D SSIM, in
 // unit range.
-#include "Enhancer.h"
-#include "Metrics.h"
-#include "Noise.h"
-#include "Resampling.h"
-#include "ScanVolume.h"
-#include "SuperResolution.h"
-#include "Trainer.h"
-#include "TrainingSettings.h"
-#include "VolumeMetrics.h"
+#include "enhance/Enhancer.h"
+#include "enhance/SuperResolution.h"
+#include "image/Resampling.h"
+#include "io/ScanVolume.h"
+#include "model/TrainingSettings.h"
+#include "quality/Metrics.h"
+#include "quality/Noise.h"
+#include "quality/VolumeMetrics.h"
+#include "training/Trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>

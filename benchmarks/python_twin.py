@@ -14,7 +14,7 @@ Never used at run time: a benchmark only. Run with the system Python
 
 The network is python/mri_enhance_network.py's (imported from there), which
 follows engine/nn/UNet.cpp; here with the defaults of
-engine/TrainingOptions.h (NetworkConfig): depth 2, 16 base channels doubled per
+engine/model/TrainingOptions.h (NetworkConfig): depth 2, 16 base channels doubled per
 level, two 3x3 convolutions per level each followed by batch normalisation and
 ReLU, max-blur-pool down (max-pool 2 stride 1, replicate pad 1, depthwise
 binomial [1 2 1] x [1 2 1] / 16 stride 2), 2x2 stride-2 transposed convolution
@@ -49,7 +49,7 @@ def make_network(depth, base_channels, data_mean=0.0, data_deviation=1.0):
 
 def load_engine_weights(model, model_file):
     """Loads the weights and batch-norm statistics of an engine model file
-    (engine/ModelFile.h: a text line, the JSON header's byte count, the header,
+    (engine/model/ModelFile.h: a text line, the JSON header's byte count, the header,
     then the LibTorch archive, whose "model" entry has our module names)."""
     import io
     data = open(model_file, "rb").read()

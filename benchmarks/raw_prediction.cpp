@@ -6,12 +6,12 @@
 // Every slice of the volume's first frame along the plane, as `enhance` cuts
 // it (2.5-D neighbours, the volume's range), through the network with the
 // floor removal off; written as float32 NIfTI in the input's units.
-#include "Enhancer.h"
-#include "NeighbourSlices.h"
-#include "NiftiFile.h"
-#include "OutputPolicy.h"
-#include "ScanVolume.h"
-#include "SlicePlane.h"
+#include "dataset/OutputPolicy.h"
+#include "enhance/Enhancer.h"
+#include "image/NeighbourSlices.h"
+#include "io/NiftiFile.h"
+#include "io/ScanVolume.h"
+#include "io/SlicePlane.h"
 
 #include <CLI/CLI.hpp>
 

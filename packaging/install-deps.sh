@@ -11,9 +11,9 @@ packages=(
   libqcustomplot-dev libtorch-dev libopencv-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   mricron-data fonts-dejavu-core
   libjpeg-dev
-  # SHA-256 of model files (engine/FileDigest.cpp)
+  # SHA-256 of model files (engine/io/FileDigest.cpp)
   libssl-dev
-  # NIfTI (engine/NiftiFile.cpp) and DICOM (engine/DicomSeries.cpp)
+  # NIfTI (engine/io/NiftiFile.cpp) and DICOM (engine/io/DicomSeries.cpp)
   libnifti2-dev libgdcm-dev
   # tests/tst_cluster runs the README's GNU parallel recipe
   parallel

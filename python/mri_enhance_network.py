@@ -18,7 +18,7 @@ to import-model as options) and `mri-enhance import-model mine.pt --out
 mine.model`.
 
 Every network setting of the engine is covered (engine/nn/UNet.cpp;
-engine/TrainingOptions.h, NetworkConfig): depth, base_channels, batch_norm,
+engine/model/TrainingOptions.h, NetworkConfig): depth, base_channels, batch_norm,
 blur_pool, top_skip, residual_output, linear_output and neighbour_slices (2.5-D
 input channels). Module and buffer names are the engine's, so the state dicts
 line up key for key.
@@ -234,7 +234,7 @@ def save_model(net, path, settings=None):
 
 
 def input_channels(image, neighbours, neighbour_slices):
-    """engine/NeighbourSlices.cpp: n below (farthest first), the slice, n above
+    """engine/image/NeighbourSlices.cpp: n below (farthest first), the slice, n above
     (nearest first), from neighbours ordered k below then k above; fewer given
     repeat the farthest given, none repeat the slice."""
     if len(neighbours) % 2:

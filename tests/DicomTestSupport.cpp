@@ -1,6 +1,6 @@
 #include "DicomTestSupport.h"
 
-#include "DicomSeries.h"
+#include "io/DicomSeries.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TrainingSettings.h"
+#include "model/TrainingSettings.h"
 
 namespace mri::test {
 

@@ -1,8 +1,8 @@
 #include "TestDatasets.h"
 
-#include "CsvTable.h"
-#include "ImageIO.h"
-#include "Noise.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "quality/Noise.h"
 
 #include <QDir>
 

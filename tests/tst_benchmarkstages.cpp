@@ -1,12 +1,12 @@
-// The pure stages of the quality benchmark (engine/BenchmarkStages.h): the
+// The pure stages of the quality benchmark (engine/benchmark/BenchmarkStages.h): the
 // split, the rows it will run, the settings of trained rows, the parameter
 // sweep and the score sheet, without training anything.
-#include "BenchmarkStages.h"
+#include "benchmark/BenchmarkStages.h"
 
-#include "EngineError.h"
-#include "ImageIO.h"
+#include "base/EngineError.h"
+#include "io/ImageIO.h"
+#include "model/TrainingSettings.h"
 #include "TestDatasets.h"
-#include "TrainingSettings.h"
 
 #include <QDir>
 #include <QTemporaryDir>

@@ -3,10 +3,10 @@
 // Job) run as they are written, and the machine-readable reports (--json) and
 // --quiet/--verbose of the command line.
 
-#include "CsvTable.h"
-#include "Dataset.h"
-#include "EngineError.h"
-#include "ShardPlan.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
+#include "dataset/ShardPlan.h"
+#include "io/CsvTable.h"
 #include "TestDatasets.h"
 
 #include <QCryptographicHash>

@@ -2,10 +2,10 @@
 // setting of the engine's table reaches TrainingOptions through its flag and
 // through --set, the help lists them all, and bad command lines are usage
 // errors (exit status 2, one sentence on stderr).
+#include "base/Version.h"
+#include "model/TrainingSettings.h"
 #include "CommandLine.h"
 #include "SettingSamples.h"
-#include "TrainingSettings.h"
-#include "Version.h"
 
 #include <QTemporaryFile>
 #include <QtTest>

@@ -1,18 +1,18 @@
 // The comparison figure and the on-screen geometry of super-resolved results
-// (engine/ComparisonFigure.h, engine/DisplayMapping.h): a volume enhanced on a
+// (engine/enhance/ComparisonFigure.h, engine/image/DisplayMapping.h): a volume enhanced on a
 // grid 4 times finer along z is matched slice by slice by physical position,
 // its original stretched to the same physical size, and the figure labels the
 // scale; a picture enhanced x2 is shown at the same size. A result on the
 // input's grid keeps the figure as it was.
 
-#include "ComparisonFigure.h"
-#include "Dataset.h"
-#include "DisplayMapping.h"
-#include "EngineError.h"
-#include "EnhanceJob.h"
-#include "NiftiFile.h"
-#include "Resampling.h"
-#include "ScanVolume.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
+#include "enhance/ComparisonFigure.h"
+#include "enhance/EnhanceJob.h"
+#include "image/DisplayMapping.h"
+#include "image/Resampling.h"
+#include "io/NiftiFile.h"
+#include "io/ScanVolume.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

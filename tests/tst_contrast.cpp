@@ -1,7 +1,7 @@
-#include "ContrastStep.h"
-#include "EngineError.h"
-#include "Noise.h"
-#include "TissueContrast.h"
+#include "base/EngineError.h"
+#include "image/ContrastStep.h"
+#include "quality/Noise.h"
+#include "quality/TissueContrast.h"
 
 #include <QTest>
 

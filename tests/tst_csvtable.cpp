@@ -1,6 +1,6 @@
-#include "AtomicFile.h"
-#include "CsvTable.h"
-#include "EngineError.h"
+#include "base/EngineError.h"
+#include "io/AtomicFile.h"
+#include "io/CsvTable.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,5 +1,5 @@
-#include "Dataset.h"
-#include "EngineError.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
 
 #include <QDir>
 #include <QFile>

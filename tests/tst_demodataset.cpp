@@ -1,7 +1,7 @@
-#include "CsvTable.h"
-#include "DemoDataset.h"
-#include "EngineError.h"
-#include "Noise.h"
+#include "base/EngineError.h"
+#include "dataset/DemoDataset.h"
+#include "io/CsvTable.h"
+#include "quality/Noise.h"
 
 #include <QTemporaryDir>
 #include <QTest>

@@ -1,7 +1,7 @@
-#include "ChildWorker.h"
-#include "DicomSeries.h"
-#include "EngineError.h"
-#include "ScanHeader.h"
+#include "base/EngineError.h"
+#include "io/ChildWorker.h"
+#include "io/DicomSeries.h"
+#include "io/ScanHeader.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>

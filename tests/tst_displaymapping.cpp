@@ -1,9 +1,9 @@
-// The display policy of volumes (engine/DisplayMapping.h): the DICOM window
+// The display policy of volumes (engine/image/DisplayMapping.h): the DICOM window
 // converted from the scanner's units to stored values, MONOCHROME1 shown
 // inverted, robust percentiles without a window, one slice on 8 bits.
 
-#include "DisplayMapping.h"
-#include "ScanVolume.h"
+#include "image/DisplayMapping.h"
+#include "io/ScanVolume.h"
 #include "TestDatasets.h"
 
 #include <opencv2/core.hpp>

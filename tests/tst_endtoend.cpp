@@ -1,9 +1,9 @@
 // The command line end to end: a small dataset is built, a tiny model
 // trained, slices enhanced and compared, exactly as a user would run it.
-#include "CsvTable.h"
-#include "ImageIO.h"
-#include "Metrics.h"
-#include "ResultsLocation.h"
+#include "dataset/ResultsLocation.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "quality/Metrics.h"
 #include "TestDatasets.h"
 
 #include <QCryptographicHash>

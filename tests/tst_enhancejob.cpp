@@ -3,16 +3,16 @@
 // row across partial, concurrent and earlier runs. Uses the small committed
 // model of tests/data/models.
 
-#include "AtomicFile.h"
-#include "CsvTable.h"
-#include "Dataset.h"
-#include "EngineError.h"
-#include "EnhanceJob.h"
-#include "ImageIO.h"
-#include "Metrics.h"
-#include "Noise.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
+#include "enhance/EnhanceJob.h"
+#include "io/AtomicFile.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "quality/Metrics.h"
+#include "quality/Noise.h"
+#include "quality/TissueContrast.h"
 #include "TestDatasets.h"
-#include "TissueContrast.h"
 
 #include <QCryptographicHash>
 #include <QDir>

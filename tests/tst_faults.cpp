@@ -3,9 +3,9 @@
 // would: no partial file under a final name, no stale temporary file after the
 // rerun, resume works, and the metrics CSV has every row exactly once.
 
-#include "CsvTable.h"
-#include "ImageIO.h"
-#include "ModelInfo.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "model/ModelInfo.h"
 #include "TestDatasets.h"
 
 #include <QDir>

@@ -7,23 +7,23 @@
 // tiny model; every test function makes its own dataset (and earlier results
 // where it needs them), so any of them can run alone.
 
+#include "dataset/Dataset.h"
+#include "enhance/EnhanceJob.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "quality/SelfCheck.h"
+#include "training/Trainer.h"
 #include "ComparisonPage.h"
 #include "ContrastPanel.h"
-#include "CsvTable.h"
-#include "Dataset.h"
-#include "EnhanceJob.h"
-#include "ImageIO.h"
+#include "GuiTestSupport.h"
 #include "MainWindow.h"
-#include "PatientTableModel.h"
 #include "PatientsPage.h"
-#include "SelfCheck.h"
+#include "PatientTableModel.h"
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
 #include "SliceImage.h"
 #include "StudioSession.h"
-#include "GuiTestSupport.h"
 #include "TestDatasets.h"
-#include "Trainer.h"
 
 #include <QAction>
 #include <QApplication>

@@ -5,14 +5,16 @@
 // renders --screenshot files and ships its German translation. Run offscreen
 // with settings in a temporary folder.
 
+#include "dataset/DemoDataset.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "model/TrainingOptions.h"
 #include "AppSetup.h"
-#include "CsvTable.h"
-#include "DemoDataset.h"
 #include "Formatting.h"
-#include "ImageIO.h"
+#include "GuiTestSupport.h"
 #include "MainWindow.h"
-#include "PatientTableModel.h"
 #include "PatientsPage.h"
+#include "PatientTableModel.h"
 #include "RecentDatasets.h"
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
@@ -20,10 +22,8 @@
 #include "StartupOptions.h"
 #include "StudioLauncher.h"
 #include "StudioSession.h"
-#include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "TrainingPanel.h"
-#include "TrainingOptions.h"
 
 #include <QApplication>
 #include <QLineEdit>

@@ -9,12 +9,12 @@
 // decoded or a model read on the GUI thread). MRI_STALL_TRACE=1 prints each
 // stall over kMaxStallMs and when training steps and epochs arrived.
 
-#include "Dataset.h"
+#include "dataset/Dataset.h"
+#include "training/Trainer.h"
 #include "GuiTestSupport.h"
 #include "MainWindow.h"
 #include "StudioSession.h"
 #include "TestDatasets.h"
-#include "Trainer.h"
 #include "TrainingPanel.h"
 
 #include <QAbstractButton>

@@ -7,7 +7,8 @@
 // (inside the range, not the default), so a setting the form forgets, or an
 // editor whose range is narrower than the table's, fails here.
 
-#include "EngineError.h"
+#include "base/EngineError.h"
+#include "model/TrainingSettings.h"
 #include "GuiTestSupport.h"
 #include "MainWindow.h"
 #include "SettingsForm.h"
@@ -15,7 +16,6 @@
 #include "StudioSession.h"
 #include "TestDatasets.h"
 #include "TrainingPanel.h"
-#include "TrainingSettings.h"
 
 #include <QAbstractButton>
 #include <QAction>

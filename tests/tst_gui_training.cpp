@@ -8,17 +8,17 @@
 // they agree with the menus at every step, and Stop disables itself once
 // pressed. The model panel shows the settings the model was trained with.
 
-#include "Dataset.h"
+#include "dataset/Dataset.h"
+#include "model/TrainingSettings.h"
+#include "training/Trainer.h"
+#include "GuiTestSupport.h"
 #include "MainWindow.h"
 #include "SettingsForm.h"
 #include "StudioActions.h"
 #include "StudioSession.h"
-#include "GuiTestSupport.h"
 #include "TestDatasets.h"
 #include "TrainingChart.h"
 #include "TrainingPanel.h"
-#include "Trainer.h"
-#include "TrainingSettings.h"
 
 #include <qcustomplot.h>
 

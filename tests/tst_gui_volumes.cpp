@@ -12,23 +12,23 @@
 // stepping through the finer slices with the original following by position.
 // The residual map of a self-checked volume is in the volume's units.
 
+#include "dataset/Dataset.h"
+#include "image/Resampling.h"
+#include "io/DicomSeries.h"
+#include "io/NiftiFile.h"
+#include "quality/SelfCheck.h"
+#include "training/Trainer.h"
 #include "ComparisonPage.h"
-#include "Dataset.h"
-#include "DicomSeries.h"
 #include "GuiTestSupport.h"
 #include "ImageTile.h"
 #include "MainWindow.h"
-#include "NiftiFile.h"
-#include "Resampling.h"
-#include "PatientTableModel.h"
 #include "PatientsPage.h"
+#include "PatientTableModel.h"
 #include "SideBySideView.h"
 #include "SliceCanvas.h"
-#include "SelfCheck.h"
 #include "SliceImage.h"
 #include "StudioSession.h"
 #include "TestDatasets.h"
-#include "Trainer.h"
 
 #include <QAbstractButton>
 #include <QComboBox>

@@ -1,5 +1,5 @@
-#include "EngineError.h"
-#include "ImageIO.h"
+#include "base/EngineError.h"
+#include "io/ImageIO.h"
 
 #include <QDir>
 #include <QFile>

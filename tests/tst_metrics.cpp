@@ -1,7 +1,7 @@
-#include "EngineError.h"
-#include "Metrics.h"
-#include "ScanVolume.h"
-#include "VolumeMetrics.h"
+#include "base/EngineError.h"
+#include "io/ScanVolume.h"
+#include "quality/Metrics.h"
+#include "quality/VolumeMetrics.h"
 
 #include <QFile>
 #include <QTest>

@@ -3,9 +3,9 @@
 // engine's result; `import-model` takes weights from Python back. Both ways
 // are checked against `mri-enhance enhance` on float NIfTI volumes (no 8- or
 // 16-bit rounding), with /usr/bin/python3 and its torch (python3-torch).
-#include "NiftiFile.h"
-#include "ScanVolume.h"
-#include "SlicePlane.h"
+#include "io/NiftiFile.h"
+#include "io/ScanVolume.h"
+#include "io/SlicePlane.h"
 #include "TestDatasets.h"
 
 #include <QDir>

@@ -2,15 +2,15 @@
 // committed version-1 fixture written by release 0.1.0, readModelInfo()
 // without the weights, and damaged files refused in one sentence.
 
-#include "EngineError.h"
-#include "Enhancer.h"
-#include "ModelFile.h"
-#include "ModelInfo.h"
-#include "SettingSamples.h"
-#include "TestDatasets.h"
-#include "TrainingStages.h"
+#include "base/EngineError.h"
+#include "enhance/Enhancer.h"
+#include "model/ModelFile.h"
+#include "model/ModelInfo.h"
 #include "nn/Checkpoint.h"
 #include "nn/UNet.h"
+#include "training/TrainingStages.h"
+#include "SettingSamples.h"
+#include "TestDatasets.h"
 
 #include <QElapsedTimer>
 #include <QDir>

@@ -1,8 +1,8 @@
-#include "AtomicFile.h"
-#include "EngineError.h"
-#include "NiftiFile.h"
-#include "ScanHeader.h"
-#include "ScanVolume.h"
+#include "base/EngineError.h"
+#include "io/AtomicFile.h"
+#include "io/NiftiFile.h"
+#include "io/ScanHeader.h"
+#include "io/ScanVolume.h"
 
 #include <QTemporaryDir>
 #include <QTest>

@@ -1,5 +1,5 @@
-#include "EngineError.h"
-#include "Noise.h"
+#include "base/EngineError.h"
+#include "quality/Noise.h"
 #include "TestDatasets.h"
 
 #include <QtTest>

@@ -1,8 +1,8 @@
-#include "EngineError.h"
-#include "ImageIO.h"
-#include "Noise.h"
-#include "NoiseFloor.h"
-#include "NoiseMap.h"
+#include "base/EngineError.h"
+#include "io/ImageIO.h"
+#include "quality/Noise.h"
+#include "quality/NoiseFloor.h"
+#include "quality/NoiseMap.h"
 #include "TestDatasets.h"
 
 #include <QtTest>

@@ -1,8 +1,8 @@
 // A short version of the quality benchmark on tiny slices: every row is
 // reported and Noise2Void beats the noisy input against the ground truth.
-#include "EngineError.h"
-#include "ImageIO.h"
-#include "QualityBenchmark.h"
+#include "base/EngineError.h"
+#include "benchmark/QualityBenchmark.h"
+#include "io/ImageIO.h"
 #include "TestDatasets.h"
 
 #include <QDir>

@@ -1,7 +1,7 @@
-// The self-check without ground truth (engine/SelfCheck.h): MRIQC's measures
+// The self-check without ground truth (engine/quality/SelfCheck.h): MRIQC's measures
 // against their definitions worked out by hand, and the verdict on results
 // whose quality is known.
-#include "SelfCheck.h"
+#include "quality/SelfCheck.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>

@@ -3,12 +3,12 @@
 // file's JSON header. Every case runs over the whole table, so a setting added
 // later is covered without editing this file.
 
-#include "DisplayMapping.h"
-#include "EngineError.h"
-#include "ModelFile.h"
-#include "ResultsLocation.h"
+#include "base/EngineError.h"
+#include "dataset/ResultsLocation.h"
+#include "image/DisplayMapping.h"
+#include "model/ModelFile.h"
+#include "model/TrainingSettings.h"
 #include "SettingSamples.h"
-#include "TrainingSettings.h"
 
 #include <QDir>
 #include <QTemporaryDir>

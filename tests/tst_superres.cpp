@@ -3,19 +3,19 @@
 // voxel sizes of a super-resolved volume, and a x2 model trained on a
 // synthetic image of sharp edges against bicubic interpolation.
 
-#include "EngineError.h"
-#include "Enhancer.h"
-#include "Metrics.h"
-#include "Resampling.h"
-#include "ScanVolume.h"
-#include "SuperResolution.h"
-#include "CsvTable.h"
-#include "Dataset.h"
-#include "EnhanceJob.h"
-#include "ImageIO.h"
-#include "NiftiFile.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
+#include "enhance/EnhanceJob.h"
+#include "enhance/Enhancer.h"
+#include "enhance/SuperResolution.h"
+#include "image/Resampling.h"
+#include "io/CsvTable.h"
+#include "io/ImageIO.h"
+#include "io/NiftiFile.h"
+#include "io/ScanVolume.h"
+#include "quality/Metrics.h"
+#include "training/Trainer.h"
 #include "TestDatasets.h"
-#include "Trainer.h"
 
 #include <QDir>
 #include <QProcess>

@@ -1,10 +1,10 @@
-#include "Dataset.h"
-#include "EngineError.h"
-#include "Enhancer.h"
-#include "ImageIO.h"
-#include "NoiseFloor.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
+#include "enhance/Enhancer.h"
+#include "io/ImageIO.h"
+#include "quality/NoiseFloor.h"
+#include "training/Trainer.h"
 #include "TestDatasets.h"
-#include "Trainer.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -1,13 +1,13 @@
-// The stages of a training run, each alone on tiny data (engine/TrainingStages.h).
+// The stages of a training run, each alone on tiny data (engine/training/TrainingStages.h).
 // LibTorch first: Qt's keywords are disabled for this target (QT_NO_KEYWORDS),
 // since Qt's `slots` macro breaks LibTorch's headers.
-#include "TrainingStages.h"
+#include "training/TrainingStages.h"
 
-#include "EngineError.h"
-#include "Metrics.h"
-#include "NeighbourSlices.h"
+#include "base/EngineError.h"
+#include "image/NeighbourSlices.h"
+#include "model/TrainingSettings.h"
+#include "quality/Metrics.h"
 #include "TestDatasets.h"
-#include "TrainingSettings.h"
 
 #include <QDir>
 #include <QTemporaryDir>

@@ -5,22 +5,22 @@
 // dataset. Data is written by the engine's own writers; enhancement uses the
 // small committed model of tests/data/models, training a tiny run.
 
-#include "CsvTable.h"
-#include "Dataset.h"
-#include "DicomSeries.h"
-#include "EngineError.h"
-#include "EnhanceJob.h"
-#include "ImageIO.h"
-#include "Metrics.h"
-#include "NiftiFile.h"
-#include "Noise.h"
-#include "ScanVolume.h"
-#include "TissueContrast.h"
+#include "base/EngineError.h"
+#include "dataset/Dataset.h"
+#include "enhance/EnhanceJob.h"
+#include "io/CsvTable.h"
+#include "io/DicomSeries.h"
+#include "io/ImageIO.h"
+#include "io/NiftiFile.h"
+#include "io/ScanVolume.h"
+#include "model/TrainingSettings.h"
+#include "quality/Metrics.h"
+#include "quality/Noise.h"
+#include "quality/TissueContrast.h"
+#include "quality/VolumeMetrics.h"
+#include "training/Trainer.h"
 #include "DicomTestSupport.h"
 #include "TestDatasets.h"
-#include "Trainer.h"
-#include "TrainingSettings.h"
-#include "VolumeMetrics.h"
 
 #include <QCryptographicHash>
 #include <QDir>

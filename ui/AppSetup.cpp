@@ -1,6 +1,6 @@
 #include "AppSetup.h"
 
-#include "Version.h"
+#include "base/Version.h"
 
 #include <QApplication>
 #include <QLibraryInfo>

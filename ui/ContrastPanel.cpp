@@ -1,6 +1,6 @@
 #include "ContrastPanel.h"
 
-#include "TissueContrast.h"
+#include "quality/TissueContrast.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ContrastStep.h"
+#include "image/ContrastStep.h"
 
 #include <QImage>
 #include <QWidget>

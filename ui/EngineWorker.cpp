@@ -1,9 +1,9 @@
 #include "EngineWorker.h"
 
-#include "DemoDataset.h"
-#include "EngineError.h"
-#include "ResultsLocation.h"
-#include "ScanHeader.h"
+#include "base/EngineError.h"
+#include "dataset/DemoDataset.h"
+#include "dataset/ResultsLocation.h"
+#include "io/ScanHeader.h"
 
 #include <QElapsedTimer>
 

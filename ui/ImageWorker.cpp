@@ -1,13 +1,13 @@
 #include "ImageWorker.h"
 
-#include "AtomicFile.h"
-#include "OutputPolicy.h"
-#include "ComparisonFigure.h"
-#include "DisplayMapping.h"
-#include "EngineError.h"
-#include "ImageIO.h"
-#include "Metrics.h"
-#include "SelfCheck.h"
+#include "base/EngineError.h"
+#include "dataset/OutputPolicy.h"
+#include "enhance/ComparisonFigure.h"
+#include "image/DisplayMapping.h"
+#include "io/AtomicFile.h"
+#include "io/ImageIO.h"
+#include "quality/Metrics.h"
+#include "quality/SelfCheck.h"
 #include "SliceImage.h"
 
 #include <opencv2/core.hpp>

@@ -1,11 +1,11 @@
 #include "MainWindow.h"
 
+#include "dataset/DemoDataset.h"
 #include "AppSetup.h"
 #include "ComparisonPage.h"
-#include "DemoDataset.h"
 #include "Formatting.h"
-#include "PatientTableModel.h"
 #include "PatientsPage.h"
+#include "PatientTableModel.h"
 #include "RecentDatasets.h"
 #include "SideBySideView.h"
 #include "StudioActions.h"

@@ -1,6 +1,6 @@
 #include "SettingsForm.h"
 
-#include "EngineError.h"
+#include "base/EngineError.h"
 
 #include <QCheckBox>
 #include <QComboBox>

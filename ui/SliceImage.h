@@ -3,8 +3,8 @@
 // Conversions between the engine's slices (cv::Mat, CV_8UC1 or CV_16UC1) and
 // what the widgets display. Display only: no engine logic lives here.
 
-#include "DisplayMapping.h"
-#include "ScanVolume.h"
+#include "image/DisplayMapping.h"
+#include "io/ScanVolume.h"
 
 #include <opencv2/core/mat.hpp>
 

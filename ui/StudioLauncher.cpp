@@ -1,10 +1,10 @@
 #include "StudioLauncher.h"
 
-#include "AtomicFile.h"
+#include "io/AtomicFile.h"
 #include "ComparisonPage.h"
 #include "MainWindow.h"
-#include "PatientTableModel.h"
 #include "PatientsPage.h"
+#include "PatientTableModel.h"
 #include "RecentDatasets.h"
 #include "StudioSession.h"
 #include "TrainingChart.h"

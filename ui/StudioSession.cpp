@@ -1,9 +1,9 @@
 #include "StudioSession.h"
 
+#include "dataset/ResultsLocation.h"
 #include "EngineWorker.h"
 #include "ImageWorker.h"
 #include "PatientTableModel.h"
-#include "ResultsLocation.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -5,13 +5,13 @@
 // and the shared, immutable dataset are implicitly shared and thread-safe to
 // copy), so a value can be emitted in one thread and read in another.
 
-#include "Dataset.h"
-#include "ComparisonFigure.h"
-#include "EnhanceJob.h"
-#include "Enhancer.h"
-#include "ScanVolume.h"
-#include "Trainer.h"
-#include "TrainingOptions.h"
+#include "dataset/Dataset.h"
+#include "enhance/ComparisonFigure.h"
+#include "enhance/EnhanceJob.h"
+#include "enhance/Enhancer.h"
+#include "io/ScanVolume.h"
+#include "model/TrainingOptions.h"
+#include "training/Trainer.h"
 
 #include <QImage>
 #include <QMetaType>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "QualityBenchmark.h"
-#include "TrainingOptions.h"
+#include "benchmark/QualityBenchmark.h"
+#include "model/TrainingOptions.h"
 #include "UsageError.h"
 
 #include <atomic>

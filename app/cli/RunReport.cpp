@@ -1,10 +1,10 @@
 #include "RunReport.h"
 
-#include "AtomicFile.h"
-#include "EngineError.h"
-#include "FileDigest.h"
-#include "ThreadPolicy.h"
-#include "Version.h"
+#include "base/EngineError.h"
+#include "base/Version.h"
+#include "io/AtomicFile.h"
+#include "io/FileDigest.h"
+#include "nn/ThreadPolicy.h"
 
 #include <unistd.h>
 

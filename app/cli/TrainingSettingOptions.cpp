@@ -1,6 +1,6 @@
 #include "TrainingSettingOptions.h"
 
-#include "EngineError.h"
+#include "base/EngineError.h"
 #include "UsageError.h"
 
 #include <CLI/CLI.hpp>

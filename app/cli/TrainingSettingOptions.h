@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TrainingSettings.h"
+#include "model/TrainingSettings.h"
 
 #include <functional>
 #include <map>
@@ -19,7 +19,7 @@ namespace mri::cli {
 // The engine's table of training settings as options of one CLI11 command: a
 // dedicated --flag for every setting that has one and a repeatable
 // `--set key=value` for any setting. Help texts, type names, ranges, defaults
-// and validation all come from the table (engine/TrainingSettings.h), so a new
+// and validation all come from the table (engine/model/TrainingSettings.h), so a new
 // table entry shows up here without an edit.
 //
 // Precedence: defaults, then every --set in the order given (a later one for

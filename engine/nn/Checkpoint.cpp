@@ -1,7 +1,7 @@
 #include "nn/Checkpoint.h"
 
-#include "EngineError.h"
-#include "ModelFile.h"
+#include "base/EngineError.h"
+#include "model/ModelFile.h"
 
 #include <sstream>
 

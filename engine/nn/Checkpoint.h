@@ -2,10 +2,10 @@
 
 // Private to the engine: includes LibTorch.
 
-#include "ModelFile.h"
-#include "ModelInfo.h"
-#include "Trainer.h"
-#include "TrainingOptions.h"
+#include "model/EpochSummary.h"
+#include "model/ModelFile.h"
+#include "model/ModelInfo.h"
+#include "model/TrainingOptions.h"
 #include "nn/UNet.h"
 
 #include <filesystem>

@@ -2,7 +2,7 @@
 
 // Private to the engine: includes LibTorch. Never include from a public header.
 
-#include "TrainingOptions.h"
+#include "model/TrainingOptions.h"
 
 #include <torch/torch.h>
 

@@ -1,6 +1,6 @@
 #include "nn/UNet.h"
 
-#include "TrainingSettings.h"
+#include "model/TrainingSettings.h"
 
 #include <algorithm>
 #include <vector>

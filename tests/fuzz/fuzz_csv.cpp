@@ -4,8 +4,8 @@
 
 #include "FuzzSupport.h"
 
-#include "CsvTable.h"
-#include "EngineError.h"
+#include "base/EngineError.h"
+#include "io/CsvTable.h"
 
 #include <string_view>
 

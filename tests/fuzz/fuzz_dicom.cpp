@@ -10,9 +10,9 @@
 
 #include "FuzzSupport.h"
 
-#include "DicomSeries.h"
-#include "EngineError.h"
-#include "ScanHeader.h"
+#include "base/EngineError.h"
+#include "io/DicomSeries.h"
+#include "io/ScanHeader.h"
 
 #include <unistd.h>
 

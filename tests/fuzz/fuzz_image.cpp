@@ -5,8 +5,8 @@
 
 #include "FuzzSupport.h"
 
-#include "EngineError.h"
-#include "ImageIO.h"
+#include "base/EngineError.h"
+#include "io/ImageIO.h"
 
 #include <opencv2/core.hpp>
 

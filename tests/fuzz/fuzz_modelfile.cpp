@@ -6,9 +6,9 @@
 
 #include "FuzzSupport.h"
 
-#include "EngineError.h"
-#include "ModelFile.h"
-#include "TrainingSettings.h"
+#include "base/EngineError.h"
+#include "model/ModelFile.h"
+#include "model/TrainingSettings.h"
 
 #include <sstream>
 #include <string>

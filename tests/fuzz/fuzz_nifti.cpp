@@ -6,9 +6,9 @@
 
 #include "FuzzSupport.h"
 
-#include "EngineError.h"
-#include "NiftiFile.h"
-#include "ScanHeader.h"
+#include "base/EngineError.h"
+#include "io/NiftiFile.h"
+#include "io/ScanHeader.h"
 
 #include <unistd.h>
 

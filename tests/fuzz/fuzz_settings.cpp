@@ -5,8 +5,8 @@
 
 #include "FuzzSupport.h"
 
-#include "EngineError.h"
-#include "TrainingSettings.h"
+#include "base/EngineError.h"
+#include "model/TrainingSettings.h"
 
 #include <cstdlib>
 #include <string>

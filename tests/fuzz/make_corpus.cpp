@@ -3,9 +3,9 @@
 // each reader accepts, plus a few near misses, so the fuzzer starts from deep
 // inside the parsers instead of having to discover the formats.
 
-#include "DicomSeries.h"
-#include "ModelFile.h"
-#include "TrainingSettings.h"
+#include "io/DicomSeries.h"
+#include "model/ModelFile.h"
+#include "model/TrainingSettings.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>

@@ -1,0 +1,10 @@
+#include "base/Version.h"
+
+namespace mri {
+
+const char *programVersion()
+{
+    return MRI_VERSION;
+}
+
+} // namespace mri
