@@ -177,7 +177,7 @@ void TestSelfCheck::verdictOnKnownResults_data()
             out.push_back(blurred);
         }
         return out;
-    }) << "check" << "signal removed";
+    }) << "suspect" << "an estimated gain of only"; // truly 0.9 dB better than the input (printed), estimated 1.4
 }
 
 // Rician noise of 5 % on the phantom; the check of results of known quality.
@@ -189,7 +189,14 @@ void TestSelfCheck::verdictOnKnownResults()
     QFETCH(QString, reason);
     const auto clean = phantom();
     const auto noisy = rician(clean, 10.0, 7);
-    const SelfCheck check = checkEnhancement(noisy, make(clean, noisy), 1.0);
+    const auto result = make(clean, noisy);
+    const SelfCheck check = checkEnhancement(noisy, result, 1.0);
+    double noisyError = 0.0, resultError = 0.0;
+    for (std::size_t i = 0; i < clean.size(); ++i) {
+        noisyError += std::pow(cv::norm(noisy[i], clean[i]), 2);
+        resultError += std::pow(cv::norm(result[i], clean[i]), 2);
+    }
+    qInfo("true gain %.2f dB", 10.0 * std::log10(noisyError / std::max(resultError, 1e-12)));
     qInfo().noquote() << QString::fromStdString(verdictText(check.verdict) + ": " + check.reason)
                       << "gain" << check.estimatedGain << "residual" << check.residualToNoise << "edges"
                       << check.residualEdgeCorrelation << "bias" << check.tissueBias;
@@ -254,7 +261,7 @@ void TestSelfCheck::nonFiniteVoxelsAreLeftOut()
         blurred.push_back(out);
     }
     const SelfCheck bad = checkEnhancement(noisy, withHoles(blurred), 1.0);
-    QCOMPARE(bad.verdict, Verdict::Check);
+    QCOMPARE(bad.verdict, Verdict::Suspect);
     QVERIFY2(bad.residualEdgeCorrelation > 0.5, qPrintable(QString::number(bad.residualEdgeCorrelation)));
 }
 

@@ -24,16 +24,16 @@
         <translation>Gewebe nach der Verbesserung %1 % heller, als die Eingabe erwarten lässt</translation>
     </message>
     <message>
-        <source>signal removed: the residual correlates with edges (%1)</source>
-        <translation>Signal entfernt: das Residuum korreliert mit Kanten (%1)</translation>
-    </message>
-    <message>
         <source>signal removed: the residual is %1 times the input&apos;s noise in the tissue</source>
         <translation>Signal entfernt: das Residuum ist im Gewebe %1-mal so stark wie das Rauschen der Eingabe</translation>
     </message>
     <message>
         <source>an estimated gain of only %1 dB over the input</source>
         <translation>geschätzter Gewinn gegenüber der Eingabe nur %1 dB</translation>
+    </message>
+    <message>
+        <source>signal removed: the residual correlates with edges (%1) and the estimated gain is only %2 dB</source>
+        <translation>Signal entfernt: das Residuum korreliert mit Kanten (%1), geschätzter Gewinn nur %2 dB</translation>
     </message>
 </context>
 <context>

@@ -110,7 +110,7 @@ enum class Finding {
     LooksLikeNoise,   // ok: the residual is noise and the estimated gain large enough
     LittleChanged,    // residualToNoise well below 1
     TissueBias,       // tissueBias: darker (< 0) or brighter
-    EdgesInResidual,  // residualEdgeCorrelation high
+    EdgesInResidual,  // residualEdgeCorrelation high and estimatedGain modest: signal removed
     ResidualTooLarge, // residualToNoise well above 1: signal removed
     LowGain,          // estimatedGain small or negative
 };
