@@ -428,8 +428,8 @@ struct Commands
         addText(c, "--volume", demo.volume, "FILE",
                 "NIfTI volume to cut the slices from (default " + options.volumeFile.string() + ")");
         addChoice(c, "--orientation", options.orientation,
-                  {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}, orientationName,
-                  parseOrientation, "Slice orientation");
+                  {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}, slicePlaneName,
+                  parseSlicePlane, "Slice orientation");
         addJsonReport(c);
     }
 

@@ -1,6 +1,7 @@
 #include "dataset/Dataset.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 #include "io/CsvTable.h"
 #include "io/DicomSeries.h"
 
@@ -24,13 +25,6 @@ std::string trimmed(std::string_view text)
     while (!text.empty() && isBlank(text.back()))
         text.remove_suffix(1);
     return std::string(text);
-}
-
-std::string lowered(std::string text)
-{
-    for (char &c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
 }
 
 std::string quoted(const fs::path &path)
@@ -175,9 +169,9 @@ fs::path cleanImagePathOf(const Dataset &dataset, std::size_t row)
 
 int Dataset::columnIndex(const std::string &name) const
 {
-    const std::string wanted = lowered(trimmed(name));
+    const std::string wanted = lowerCase(trimmed(name));
     for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (lowered(trimmed(columns[i])) == wanted)
+        if (lowerCase(trimmed(columns[i])) == wanted)
             return static_cast<int>(i);
     }
     return -1;
@@ -215,14 +209,14 @@ Dataset openDataset(const fs::path &folder, const fs::path &csvFile)
 std::string niftiStem(const fs::path &file)
 {
     std::string name = file.filename().string();
-    const std::string lower = lowered(name);
+    const std::string lower = lowerCase(name);
     const auto cut = lower.size() >= 7 && lower.compare(lower.size() - 7, 7, ".nii.gz") == 0 ? 7 : 4;
     return name.substr(0, name.size() - cut);
 }
 
 bool isNiftiFile(const fs::path &file)
 {
-    const std::string name = lowered(file.filename().string());
+    const std::string name = lowerCase(file.filename().string());
     const auto endsWith = [&](const std::string &suffix) {
         return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
@@ -232,7 +226,7 @@ bool isNiftiFile(const fs::path &file)
 bool isSupportedImageFile(const fs::path &file)
 {
     static const char *const extensions[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
-    const std::string extension = lowered(file.extension().string());
+    const std::string extension = lowerCase(file.extension().string());
     return std::any_of(std::begin(extensions), std::end(extensions),
                        [&](const char *known) { return extension == known; });
 }

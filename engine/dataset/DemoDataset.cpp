@@ -51,52 +51,52 @@ std::string fixedNumber(double value, int decimals)
     return std::string(buffer, result.ptr);
 }
 
-std::string sliceFileName(SliceOrientation orientation, int index)
+std::string sliceFileName(SlicePlane orientation, int index)
 {
     char name[48];
-    if (orientation == SliceOrientation::Axial)
+    if (orientation == SlicePlane::Axial)
         std::snprintf(name, sizeof name, "demo_%03d.png", index);
     else
-        std::snprintf(name, sizeof name, "demo_%s_%03d.png", orientationName(orientation).c_str(), index);
+        std::snprintf(name, sizeof name, "demo_%s_%03d.png", slicePlaneName(orientation).c_str(), index);
     return name;
 }
 
 // Slice axis in the volume: z for axial, y for coronal, x for sagittal.
-int sliceAxis(SliceOrientation orientation)
+int sliceAxis(SlicePlane orientation)
 {
     switch (orientation) {
-    case SliceOrientation::Axial: return 2;
-    case SliceOrientation::Coronal: return 1;
-    case SliceOrientation::Sagittal: return 0;
+    case SlicePlane::Axial: return 2;
+    case SlicePlane::Coronal: return 1;
+    case SlicePlane::Sagittal: return 0;
     }
     return 2;
 }
 
 // The voxel at (row, column) of slice `index`, displayed the radiological way
 // round: axial with anterior up, coronal and sagittal with superior up.
-float sliceVoxel(const ScanVolume &volume, SliceOrientation orientation, int index, int row, int column)
+float sliceVoxel(const ScanVolume &volume, SlicePlane orientation, int index, int row, int column)
 {
     const auto &n = volume.size;
     switch (orientation) {
-    case SliceOrientation::Axial: return volume.at(column, n[1] - 1 - row, index);
-    case SliceOrientation::Coronal: return volume.at(column, index, n[2] - 1 - row);
-    case SliceOrientation::Sagittal: return volume.at(index, column, n[2] - 1 - row);
+    case SlicePlane::Axial: return volume.at(column, n[1] - 1 - row, index);
+    case SlicePlane::Coronal: return volume.at(column, index, n[2] - 1 - row);
+    case SlicePlane::Sagittal: return volume.at(index, column, n[2] - 1 - row);
     }
     return 0.0f;
 }
 
-cv::Size sliceSize(const ScanVolume &volume, SliceOrientation orientation)
+cv::Size sliceSize(const ScanVolume &volume, SlicePlane orientation)
 {
     const auto &n = volume.size;
     switch (orientation) {
-    case SliceOrientation::Axial: return {n[0], n[1]};
-    case SliceOrientation::Coronal: return {n[0], n[2]};
-    case SliceOrientation::Sagittal: return {n[1], n[2]};
+    case SlicePlane::Axial: return {n[0], n[1]};
+    case SlicePlane::Coronal: return {n[0], n[2]};
+    case SlicePlane::Sagittal: return {n[1], n[2]};
     }
     return {n[0], n[1]};
 }
 
-cv::Mat demoSlice(const ScanVolume &volume, SliceOrientation orientation, int index, float maximum)
+cv::Mat demoSlice(const ScanVolume &volume, SlicePlane orientation, int index, float maximum)
 {
     const cv::Size size = sliceSize(volume, orientation);
     cv::Mat image(size, CV_8UC1);
@@ -109,7 +109,7 @@ cv::Mat demoSlice(const ScanVolume &volume, SliceOrientation orientation, int in
     return image;
 }
 
-std::vector<int> pickSlices(const ScanVolume &volume, SliceOrientation orientation, float maximum, int wanted,
+std::vector<int> pickSlices(const ScanVolume &volume, SlicePlane orientation, float maximum, int wanted,
                             const std::filesystem::path &file)
 {
     const int count = volume.size[static_cast<std::size_t>(sliceAxis(orientation))];
@@ -159,7 +159,7 @@ std::string readmeText(const DemoDatasetOptions &options, const ScanVolume &volu
            "Volume size " + std::to_string(volume.size[0]) + " x " + std::to_string(volume.size[1]) + " x "
            + std::to_string(volume.size[2]) + " voxels of " + shortestNumber(static_cast<float>(volume.spacing[0])) + " x "
            + shortestNumber(static_cast<float>(volume.spacing[1])) + " x " + shortestNumber(static_cast<float>(volume.spacing[2])) + " mm.\n\n"
-           "The " + std::to_string(sliceCount) + " \"patients\" (DEMO-001, ...) are " + orientationName(options.orientation)
+           "The " + std::to_string(sliceCount) + " \"patients\" (DEMO-001, ...) are " + slicePlaneName(options.orientation)
            + " slices of that one volume,\n"
            "evenly spaced through the middle of the brain, shown with anterior up and scaled\n"
            "to 8 bits with the volume maximum as 255. They are not different people.\n\n"
@@ -183,17 +183,6 @@ void createDemoFolders(const std::filesystem::path &outputDir)
     }
 }
 
-// The demo's orientation as an anatomical plane (the template is stored in RAS order).
-SlicePlane planeOf(SliceOrientation orientation)
-{
-    switch (orientation) {
-    case SliceOrientation::Axial: return SlicePlane::Axial;
-    case SliceOrientation::Coronal: return SlicePlane::Coronal;
-    case SliceOrientation::Sagittal: return SlicePlane::Sagittal;
-    }
-    return SlicePlane::Axial;
-}
-
 std::string volumeReadmeText(const DemoDatasetOptions &options, const ScanVolume &volume, int patients)
 {
     const bool nifti = options.format == DemoFormat::Nifti;
@@ -202,7 +191,7 @@ std::string volumeReadmeText(const DemoDatasetOptions &options, const ScanVolume
            "Source: " + options.volumeFile.string() + ", " + std::to_string(volume.size[0]) + " x "
            + std::to_string(volume.size[1]) + " x " + std::to_string(volume.size[2]) + " voxels.\n\n"
            "The " + std::to_string(patients) + " \"patients\" (DEMO-001, ...) are slabs of "
-           + std::to_string(options.sliceCount) + " " + orientationName(options.orientation)
+           + std::to_string(options.sliceCount) + " " + slicePlaneName(options.orientation)
            + " slices of that one volume,\n"
            "from evenly spaced places in the brain, with the geometry of where they were cut.\n"
            "They are not different people.\n\n"
@@ -222,7 +211,7 @@ DemoDatasetResult buildVolumeDemo(const DemoDatasetOptions &options, const ScanV
         throw EngineError("The demo dataset needs at least one patient.");
     const bool nifti = options.format == DemoFormat::Nifti;
     const double scale = nifti ? 1000.0 : 4000.0; // float NIfTI; 12-bit DICOM
-    const int axis = sliceAxisOf(volume, planeOf(options.orientation));
+    const int axis = sliceAxisOf(volume, options.orientation);
     const int extent = volume.size[static_cast<std::size_t>(axis)];
     const int slab = std::min(options.sliceCount, extent);
     const auto centres = pickSlices(volume, options.orientation, maximum, options.patientCount, options.volumeFile);
@@ -266,9 +255,9 @@ DemoDatasetResult buildVolumeDemo(const DemoDatasetOptions &options, const ScanV
             dicom.patientId = patient;
             dicom.patientName = std::string("DEMO^") + patient;
             dicom.studyDate = "20261130";
-            dicom.seriesDescription = "Demo T1 " + orientationName(options.orientation) + ", noisy";
+            dicom.seriesDescription = "Demo T1 " + slicePlaneName(options.orientation) + ", noisy";
             writeDicomSeries(noisy, options.outputDir / image, dicom);
-            dicom.seriesDescription = "Demo T1 " + orientationName(options.orientation) + ", clean";
+            dicom.seriesDescription = "Demo T1 " + slicePlaneName(options.orientation) + ", clean";
             writeDicomSeries(clean, options.outputDir / cleanImage, dicom);
         }
         table.rows.push_back({patient, image, cleanImage, std::to_string(first), std::to_string(slab),
@@ -283,16 +272,6 @@ DemoDatasetResult buildVolumeDemo(const DemoDatasetOptions &options, const ScanV
 }
 
 } // namespace
-
-std::string orientationName(SliceOrientation orientation)
-{
-    switch (orientation) {
-    case SliceOrientation::Axial: return "axial";
-    case SliceOrientation::Coronal: return "coronal";
-    case SliceOrientation::Sagittal: return "sagittal";
-    }
-    return "axial";
-}
 
 std::string demoFormatName(DemoFormat format)
 {
@@ -309,15 +288,6 @@ std::optional<DemoFormat> parseDemoFormat(const std::string &name)
     for (const auto format : {DemoFormat::Png, DemoFormat::Nifti, DemoFormat::Dicom}) {
         if (demoFormatName(format) == name)
             return format;
-    }
-    return std::nullopt;
-}
-
-std::optional<SliceOrientation> parseOrientation(const std::string &name)
-{
-    for (const auto orientation : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
-        if (orientationName(orientation) == name)
-            return orientation;
     }
     return std::nullopt;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "io/SlicePlane.h"
 #include "quality/Noise.h"
 
 #include <cstdint>
@@ -11,11 +12,6 @@
 namespace mri {
 
 inline constexpr const char *kDemoVolumePath = "/usr/share/mricron/templates/ch2better.nii.gz";
-
-enum class SliceOrientation { Axial, Coronal, Sagittal };
-
-std::string orientationName(SliceOrientation orientation);                 // "axial", ...
-std::optional<SliceOrientation> parseOrientation(const std::string &name);
 
 // How the demo's patients are stored: PNG slices, one NIfTI volume each, or
 // one DICOM series each.
@@ -31,7 +27,7 @@ struct DemoDatasetOptions
     DemoFormat format = DemoFormat::Png;
     int sliceCount = 40;        // PNG: slices, evenly spaced through the brain; volumes: slices per volume
     int patientCount = 4;       // NIfTI and DICOM: volumes (slabs from evenly spaced places in the brain)
-    SliceOrientation orientation = SliceOrientation::Axial;
+    SlicePlane orientation = SlicePlane::Axial;
     double sigma = 0.08;        // noise std as a fraction of the intensity range
     NoiseSpec noise;            // default: Rician
     std::uint64_t seed = 1;

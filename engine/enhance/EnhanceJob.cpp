@@ -1,6 +1,7 @@
 #include "enhance/EnhanceJob.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 #include "dataset/OutputPolicy.h"
 #include "dataset/ResultsLocation.h"
 #include "enhance/Enhancer.h"
@@ -62,12 +63,6 @@ std::string upsampledAlongText(const EnhancedRow &row)
 int upsampledAxisOf(const std::string &text)
 {
     return text == "x" ? 0 : text == "y" ? 1 : text == "z" ? 2 : -1;
-}
-
-std::string lowered(std::string text)
-{
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
 }
 
 // The folder that image_path values are relative to.
@@ -184,13 +179,13 @@ std::vector<std::string> metricsColumns(const Dataset &dataset)
 {
     std::set<std::string> taken;
     for (const auto &column : resultColumns())
-        taken.insert(lowered(column));
+        taken.insert(lowerCase(column));
     std::vector<std::string> columns;
     for (const auto &column : dataset.columns) {
         std::string name = column;
-        while (taken.count(lowered(name)))
+        while (taken.count(lowerCase(name)))
             name += "_input";
-        taken.insert(lowered(name));
+        taken.insert(lowerCase(name));
         columns.push_back(name);
     }
     columns.insert(columns.end(), resultColumns().begin(), resultColumns().end());

@@ -1,6 +1,7 @@
 #include "image/ContrastStep.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 
 #include <opencv2/core.hpp>
 
@@ -25,9 +26,7 @@ std::string trimmedLower(const std::string &text)
         ++first;
     while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1])))
         --last;
-    std::string result = text.substr(first, last - first);
-    std::transform(result.begin(), result.end(), result.begin(), [](unsigned char c) { return std::tolower(c); });
-    return result;
+    return lowerCase(text.substr(first, last - first));
 }
 
 const ContrastParameter &parameter(const std::string &name)

@@ -1,5 +1,7 @@
 #include "image/SliceProfile.h"
 
+#include "base/Text.h"
+
 #include <cctype>
 
 namespace mri {
@@ -11,9 +13,7 @@ std::string sliceProfileName(SliceProfile profile)
 
 std::optional<SliceProfile> parseSliceProfile(const std::string &name)
 {
-    std::string lower;
-    for (const char c : name)
-        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    const std::string lower = lowerCase(name);
     for (const auto profile : {SliceProfile::Area, SliceProfile::Gaussian}) {
         if (sliceProfileName(profile) == lower)
             return profile;

@@ -1,6 +1,7 @@
 #include "io/DicomSeries.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 #include "io/AtomicFile.h"
 #include "io/ChildWorker.h"
 
@@ -1932,10 +1933,7 @@ bool looksLikeOtherFormat(const fs::path &path)
 {
     static const std::set<std::string> others = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".nii", ".gz",
                                                  ".csv", ".txt", ".json", ".pt", ".xml", ".html", ".md", ".zip"};
-    std::string extension = path.extension().string();
-    for (char &c : extension)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return others.count(extension) > 0;
+    return others.count(lowerCase(path.extension().string())) > 0;
 }
 
 // The header tags readDicom() and findDicomSeries() look at.

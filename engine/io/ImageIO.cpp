@@ -1,6 +1,7 @@
 #include "io/ImageIO.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 #include "io/AtomicFile.h"
 
 #include <opencv2/core.hpp>
@@ -465,10 +466,7 @@ std::string depthDescription(int depth)
 
 std::string extensionOf(const fs::path &file)
 {
-    std::string extension = file.extension().string();
-    for (char &c : extension)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return extension;
+    return lowerCase(file.extension().string());
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "io/NiftiFile.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 #include "io/AtomicFile.h"
 
 #include <nifti2_io.h>
@@ -663,9 +664,7 @@ ScanHeader readNiftiHeader(const fs::path &file)
                    static_cast<int>(facts.dim[4])};
     result.spacing = geometry.spacing;
     result.bitsAllocated = result.bitsStored = 8 * facts.type->bytes;
-    result.dataType = dataTypeName(facts.datatype);
-    for (char &c : result.dataType)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    result.dataType = lowerCase(dataTypeName(facts.datatype));
     return result;
 }
 

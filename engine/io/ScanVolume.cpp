@@ -1,6 +1,7 @@
 #include "io/ScanVolume.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 #include "io/DicomSeries.h"
 #include "io/NiftiFile.h"
 
@@ -18,13 +19,6 @@ namespace fs = std::filesystem;
 namespace mri {
 
 namespace {
-
-std::string lowered(std::string text)
-{
-    for (char &c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
 
 bool endsWith(const std::string &text, const std::string &suffix)
 {
@@ -137,14 +131,14 @@ const char *scanFormatName(ScanFormat format)
 
 ScanFormat scanFormatOf(const fs::path &path)
 {
-    const std::string name = lowered(path.filename().string());
+    const std::string name = lowerCase(path.filename().string());
     if (endsWith(name, ".nii") || endsWith(name, ".nii.gz"))
         return ScanFormat::Nifti;
     std::error_code error;
     if (fs::is_directory(path, error) || endsWith(name, ".dcm") || endsWith(name, ".dicom"))
         return ScanFormat::Dicom;
     static const char *const pictures[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
-    const std::string extension = lowered(path.extension().string());
+    const std::string extension = lowerCase(path.extension().string());
     if (std::find(std::begin(pictures), std::end(pictures), extension) != std::end(pictures))
         return ScanFormat::Picture;
     // DICOM files often have no extension at all (IM0001, 1.2.840...).

@@ -1,5 +1,7 @@
 #include "io/SlicePlane.h"
 
+#include "base/Text.h"
+
 #include <cctype>
 
 namespace mri {
@@ -16,9 +18,7 @@ std::string slicePlaneName(SlicePlane plane)
 
 std::optional<SlicePlane> parseSlicePlane(const std::string &name)
 {
-    std::string wanted = name;
-    for (char &c : wanted)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string wanted = lowerCase(name);
     for (const auto plane : {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}) {
         if (wanted == slicePlaneName(plane))
             return plane;

@@ -1,6 +1,7 @@
 #include "model/TrainingOptions.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -20,8 +21,7 @@ std::string objectiveName(TrainingObjective objective)
 
 std::optional<TrainingObjective> parseObjective(const std::string &name)
 {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string lower = lowerCase(name);
     for (const auto objective : {TrainingObjective::Noise2Void, TrainingObjective::Identity, TrainingObjective::Synthetic,
                                  TrainingObjective::SuperResolution}) {
         if (objectiveName(objective) == lower)

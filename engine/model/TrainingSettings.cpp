@@ -1,6 +1,7 @@
 #include "model/TrainingSettings.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -344,12 +345,6 @@ std::vector<SettingDescription> makeTable()
                              MRI_TRANSLATE_NOOP("mri::TrainingSettings",
                                                 "CPU threads for training; 0: all cores")));
     return table;
-}
-
-std::string lowerCase(std::string text)
-{
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
 }
 
 // The shortest decimal text that reads back as the same double.

@@ -1,6 +1,7 @@
 #include "quality/Noise.h"
 
 #include "base/EngineError.h"
+#include "base/Text.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -24,13 +25,6 @@ constexpr double kMaxCorrelationPixels = 5.0;
 constexpr int kMinZeroFill = 2;
 constexpr int kMaxZeroFill = 4;
 constexpr int kMaxSense = 8;
-
-std::string lowerCase(std::string text)
-{
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 // The shortest text that reads back as the same double.
 std::string shortestNumber(double value)
