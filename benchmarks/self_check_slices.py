@@ -104,10 +104,17 @@ def main():
     parser.add_argument("--slices", type=int, default=16)
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--case", action="append", help="only these cases (names as in the table)")
+    parser.add_argument("--extras-seed", type=int, help="the seed that also gets cut-short and floor-off (default: "
+                        "the first of --seeds; 0: none), so that seeds can run in parallel processes")
+    parser.add_argument("--from-csv", nargs="+", help="no runs: the report of these CSVs (parallel runs joined)")
     parser.add_argument("--csv")
     parser.add_argument("--markdown")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    extras_seed = seeds[0] if args.extras_seed is None else args.extras_seed
+    if args.from_csv:
+        report(read_rows(args.from_csv), args)
+        return
 
     cases = [(seed, noise, level, partner) for seed in seeds for noise, level, partner in CASES
              if not args.case or case_name(noise, level) in args.case]
@@ -130,7 +137,7 @@ def main():
         partner_model = os.path.join(args.work, f"{partner}-seed{seed}", "model.pt")
         if os.path.exists(partner_model):
             variants["other-model"] = enhance(args.program, folder, partner_model, "other-model")[0]
-        if seed == seeds[0]:
+        if seed == extras_seed:
             short = train(args.program, folder, os.path.join(folder, "model-cut-short.pt"), seed,
                           ["--max-seconds", "20"])
             variants["cut-short"] = enhance(args.program, folder, short, "cut-short")[0]
@@ -167,8 +174,23 @@ def main():
                   + " ".join(f"{v}:{sum(r.get('verdict') == v for r in mine)}" for v in ("ok", "check", "suspect")),
                   flush=True)
 
-    if not rows:
-        return
+    if rows:
+        report(rows, args)
+
+
+def read_rows(paths):
+    rows = []
+    for path in paths:
+        with open(path) as handle:
+            for row in csv.DictReader(handle):
+                for key in ("true PSNR", "true SSIM", "true gain dB", "true tissue bias %"):
+                    row[key] = float(row[key])
+                row["seed"] = int(row["seed"])
+                rows.append(row)
+    return rows
+
+
+def report(rows, args):
     summary = summarize(rows)
     print(summary)
     if args.csv:
