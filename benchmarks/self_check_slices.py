@@ -27,7 +27,6 @@ pixels brighter than a tenth of the clean maximum, over their clean mean).
 import argparse
 import csv
 import os
-import subprocess
 import sys
 import time
 
@@ -35,10 +34,11 @@ import numpy as np
 from scipy import ndimage
 from scipy.stats import spearmanr
 from skimage import io
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_PROGRAM = os.path.join(HERE, "..", "build", "app", "mri-enhance")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from as_user_volumes import DEFAULT_PROGRAM, score  # noqa: E402
+from self_check_calibration import check, run  # noqa: E402
+
 # (noise, level, partner case whose model is the "other-model")
 CASES = [
     ("rician", 0.05, "rician-10"), ("rician", 0.10, "rician-5"), ("chi:8", 0.05, "rician-5"),
@@ -49,10 +49,6 @@ CASES = [
 
 def case_name(noise, level):
     return f"{noise.replace(':', '').replace('+', '-')}-{int(round(level * 100))}"
-
-
-def run(command):
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
 def train(program, folder, model, seed, extra=()):
@@ -74,22 +70,6 @@ def enhance(program, folder, model, tag):
         rows = list(csv.DictReader(handle))
     return [r["enhanced_image_path"] if os.path.isabs(r["enhanced_image_path"])
             else os.path.join(folder, r["enhanced_image_path"]) for r in rows], rows
-
-
-def check(program, noisy_path, result_path):
-    out = subprocess.run([program, "check", noisy_path, result_path], capture_output=True, text=True)
-    fields = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
-    if out.returncode != 0:
-        fields.setdefault("verdict_reason", out.stderr.strip() or f"check exited {out.returncode}")
-    return fields
-
-
-def score(result, clean):
-    result = np.clip(result.astype(np.float64), 0, 255)
-    tissue = clean > 0.1 * clean.max()
-    return {"PSNR": peak_signal_noise_ratio(clean, result, data_range=255),
-            "SSIM": structural_similarity(clean, result, data_range=255),
-            "tissue bias %": 100 * float((result[tissue] - clean[tissue]).mean() / clean[tissue].mean())}
 
 
 def save(array, path):
