@@ -202,8 +202,6 @@ void TestSelfCheck::verdictOnKnownResults()
                       << check.residualEdgeCorrelation << "bias" << check.tissueBias;
     QCOMPARE(QString::fromStdString(verdictText(check.verdict)), verdict);
     QVERIFY2(QString::fromStdString(check.reason).contains(reason), check.reason.c_str());
-    QCOMPARE(verdictOf(check), check.verdict);
-    QCOMPARE(findingSentence(check), check.reason);
     QVERIFY(std::abs(check.noiseSigma - 10.0) < 1.0);
     if (verdict == "ok") {
         QVERIFY(std::abs(check.residualToNoise - 1.0) < 0.1);
