@@ -80,6 +80,8 @@ private Q_SLOTS:
     void nonFiniteOptimiserStateIsNotResumed();
     void pathProblemsAreNamedAsTheyAre_data();
     void pathProblemsAreNamedAsTheyAre();
+    void blindSpotModelsAreInferredJInvariantly_data();
+    void blindSpotModelsAreInferredJInvariantly();
 
 private:
     QString fixture() const { return QStringLiteral(MRI_TEST_DATA_DIR "/models/model-v1.pt"); }
@@ -488,6 +490,38 @@ void TestModelFile::oldModelsTakeSingleSlices()
     const cv::Mat slice = test::syntheticSlice(48, 40, 11);
     const cv::Mat other = test::syntheticSlice(48, 40, 12);
     QCOMPARE(cv::norm(enhancer.enhanceUnit(slice), enhancer.enhanceUnit(slice, {other, other}), cv::NORM_INF), 0.0);
+}
+
+void TestModelFile::blindSpotModelsAreInferredJInvariantly_data()
+{
+    QTest::addColumn<QString>("objective");
+    QTest::addColumn<int>("radius");
+    QTest::addColumn<int>("passes");
+    QTest::newRow("n2v, single-pixel blind spots") << "n2v" << 0 << 1;
+    QTest::newRow("n2v, radius 1: plain") << "n2v" << 1 << 1;
+    QTest::newRow("n2v, radius 2") << "n2v" << 2 << 64;
+    QTest::newRow("n2v, radius 3") << "n2v" << 3 << 144;
+    QTest::newRow("synthetic: no blind spots") << "synthetic" << 2 << 1;
+}
+
+// The blind spots a model was trained with decide how it is inferred.
+void TestModelFile::blindSpotModelsAreInferredJInvariantly()
+{
+    QFETCH(QString, objective);
+    QFETCH(int, radius);
+    QFETCH(int, passes);
+    TrainingOptions settings;
+    settings.objective = *parseObjective(objective.toStdString());
+    settings.n2vBlindRadius = radius;
+    settings.network.depth = 1;
+    settings.network.baseChannels = 2;
+    settings.network.neighbourSlices = 0;
+    const QString file = m_dir.filePath(QStringLiteral("blind-%1-%2.pt").arg(objective).arg(radius));
+    writeModel(file, settings);
+    const auto enhancer = Enhancer::load(file.toStdString());
+    QCOMPARE(enhancer.passesPerTile(), passes);
+    const cv::Mat enhanced = enhancer.enhanceUnit(test::syntheticSlice(48, 40, 11));
+    QCOMPARE(enhanced.size(), cv::Size(48, 40));
 }
 
 QTEST_GUILESS_MAIN(TestModelFile)

@@ -1,5 +1,6 @@
 // LibTorch first: Qt's keywords are disabled for this target (QT_NO_KEYWORDS),
 // since Qt's `slots` macro breaks LibTorch's headers.
+#include "nn/BlindSpot.h"
 #include "nn/TiledInference.h"
 
 #include <QtTest>
@@ -25,6 +26,9 @@ private Q_SLOTS:
     void neighbourSlicesTrainAndFoldedMatchesEval_data();
     void neighbourSlicesTrainAndFoldedMatchesEval();
     void tiledInferenceWithNeighboursMatchesWholeSlice();
+    void jInvariantPredictionIgnoresThePixelsOwnBox_data();
+    void jInvariantPredictionIgnoresThePixelsOwnBox();
+    void jInvariantTilesMatchWholeSlice();
     void maxBlurPoolMatchesReference();
 };
 
@@ -444,6 +448,101 @@ void TestUNet::tiledInferenceWithNeighboursMatchesWholeSlice()
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              mri::nn::inferSlice(net, 203, 171, readers, output.data_ptr<float>(), 171, 96, nullptr,
                                                  torch::kCPU));
+}
+
+namespace {
+
+// A network whose every output pixel depends on its context as in a trained one.
+mri::nn::UNet heInitialised(const mri::NetworkConfig &config)
+{
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    for (auto &parameter : net->parameters()) {
+        if (parameter.dim() == 4)
+            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
+    }
+    return net;
+}
+
+} // namespace
+
+void TestUNet::jInvariantPredictionIgnoresThePixelsOwnBox_data()
+{
+    QTest::addColumn<int>("radius");
+    QTest::addColumn<int>("neighbourSlices");
+    QTest::addColumn<int>("passes");
+    QTest::newRow("radius 2") << 2 << 0 << 64;
+    QTest::newRow("radius 2, 2.5-D") << 2 << 1 << 64;
+    QTest::newRow("radius 3") << 3 << 0 << 144;
+}
+
+// A pixel's prediction must not see its own box, whose noise is correlated
+// with its own, as in training; the plain pass does see it.
+void TestUNet::jInvariantPredictionIgnoresThePixelsOwnBox()
+{
+    QFETCH(int, radius);
+    QFETCH(int, neighbourSlices);
+    QFETCH(int, passes);
+    QCOMPARE(mri::nn::jInvariantPasses(radius), passes);
+    mri::NetworkConfig config;
+    config.depth = 2;
+    config.baseChannels = 4;
+    config.neighbourSlices = neighbourSlices;
+    config.residualOutput = true;
+    auto net = heInitialised(config);
+    torch::NoGradGuard noGrad;
+    const int64_t channels = config.inputChannels();
+    const int64_t centre = channels / 2;
+    const auto input = (0.5 + 0.1 * torch::rand({1, channels, 64, 64})).contiguous();
+    const int64_t row = 29;
+    const int64_t column = 35;
+    auto changed = input.clone();
+    changed[0][centre].slice(0, row - radius, row + radius + 1).slice(1, column - radius, column + radius + 1)
+        += 0.3 * torch::rand({2 * radius + 1, 2 * radius + 1});
+
+    const auto before = mri::nn::inferJInvariant(net, input, radius);
+    const auto after = mri::nn::inferJInvariant(net, changed, radius);
+    QCOMPARE(before.sizes().vec(), (std::vector<int64_t>{1, 1, 64, 64}));
+    const double atPixel = (before[0][0][row][column] - after[0][0][row][column]).abs().item<double>();
+    QVERIFY2(atPixel < 1e-6, qPrintable(QStringLiteral("the pixel moved by %1").arg(atPixel)));
+    // Its neighbours are predicted from the changed box, and so is the plain pass.
+    const double nextToIt = (before[0][0][row][column + radius + 1] - after[0][0][row][column + radius + 1]).abs().item<double>();
+    QVERIFY2(nextToIt > 1e-4, qPrintable(QStringLiteral("the neighbour moved by %1").arg(nextToIt)));
+    const double plain = (net->infer(input) - net->infer(changed))[0][0][row][column].abs().item<double>();
+    QVERIFY2(plain > 1e-3, qPrintable(QStringLiteral("the plain pass moved by %1").arg(plain)));
+    // The neighbour slices are not hidden: their noise is independent of the slice's.
+    if (channels > 1) {
+        auto neighbourChanged = input.clone();
+        neighbourChanged[0][0].slice(0, row - radius, row + radius + 1).slice(1, column - radius, column + radius + 1) += 0.3;
+        const double throughNeighbour
+            = (before - mri::nn::inferJInvariant(net, neighbourChanged, radius))[0][0][row][column].abs().item<double>();
+        QVERIFY2(throughNeighbour > 1e-4, qPrintable(QStringLiteral("moved by %1").arg(throughNeighbour)));
+    }
+}
+
+// Every pixel sees the same hidden boxes around it whatever the tile it is in.
+void TestUNet::jInvariantTilesMatchWholeSlice()
+{
+    mri::NetworkConfig config;
+    config.depth = 2;
+    config.baseChannels = 4;
+    config.residualOutput = true;
+    auto net = heInitialised(config);
+    torch::NoGradGuard noGrad;
+    const auto y = torch::linspace(0, 6.28, 203).view({203, 1});
+    const auto x = torch::linspace(0, 9.42, 171).view({1, 171});
+    const auto slice = (0.5 + 0.3 * torch::sin(y) * torch::cos(x) + 0.05 * torch::rand({203, 171})).contiguous();
+    const int radius = 2;
+    const auto whole = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU, {}, radius);
+    int tiles = 0;
+    const auto tiled = mri::nn::inferSlice(net, slice, 96, nullptr, torch::kCPU, [&](int done, int) { tiles = done; },
+                                           radius);
+    QVERIFY(tiles > 1);
+    const double difference = (whole - tiled).abs().max().item<double>();
+    QVERIFY2(difference < 1e-3, qPrintable(QStringLiteral("max difference %1").arg(difference)));
+    const auto plain = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU);
+    QVERIFY((whole - plain).abs().max().item<double>() > 1e-3);
 }
 
 QTEST_APPLESS_MAIN(TestUNet)

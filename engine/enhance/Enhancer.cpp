@@ -4,6 +4,7 @@
 #include "base/MemoryPolicy.h"
 #include "image/NeighbourSlices.h"
 #include "io/ImageIO.h"
+#include "nn/BlindSpot.h"
 #include "nn/Checkpoint.h"
 #include "nn/ThreadPolicy.h"
 #include "nn/TiledInference.h"
@@ -26,6 +27,7 @@ struct Enhancer::Impl
     bool ricianCorrection = false;
     int noiseCoils = 1;
     bool smoothFloor = kSmoothFloorRemoval;
+    int jInvariantRadius = 0; // 0: one plain pass per tile
     std::function<void(int, int)> tileProgress;
 };
 
@@ -50,6 +52,9 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     impl->info = nn::modelInfoOf(loaded.meta);
     impl->ricianCorrection = impl->info.ricianCorrection;
     impl->noiseCoils = impl->info.settings.noiseCoils;
+    const auto &settings = impl->info.settings;
+    if (settings.objective == TrainingObjective::Noise2Void && settings.n2vBlindRadius >= nn::kJInvariantFromRadius)
+        impl->jInvariantRadius = settings.n2vBlindRadius;
     return Enhancer(std::move(impl));
 }
 
@@ -164,7 +169,7 @@ cv::Mat Enhancer::infer(const cv::Mat &image, const std::vector<cv::Mat> &neighb
     try {
         finished = nn::inferSlice(m_impl->net, image.rows, image.cols, readers, output.ptr<float>(),
                                   static_cast<int64_t>(output.step1()), m_impl->tileSize, cancel, m_impl->device,
-                                  m_impl->tileProgress);
+                                  m_impl->tileProgress, m_impl->jInvariantRadius);
     } catch (const c10::Error &error) {
         // LibTorch's messages carry a backtrace: the first line is the sentence.
         const std::string text = error.what();
@@ -188,6 +193,11 @@ void Enhancer::finish(cv::Mat &prediction, const cv::Mat &noisyInput, NoiseEstim
 bool Enhancer::smoothFloorRemoval() const
 {
     return m_impl->smoothFloor;
+}
+
+int Enhancer::passesPerTile() const
+{
+    return m_impl->jInvariantRadius > 0 ? nn::jInvariantPasses(m_impl->jInvariantRadius) : 1;
 }
 
 int Enhancer::neighbourSlices() const

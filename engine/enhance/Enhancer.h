@@ -65,6 +65,12 @@ public:
     cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr,
                         NoiseEstimate *noise = nullptr) const;
 
+    // Network passes per tile: 1, or for a model trained with structured blind
+    // spots of radius 2 or more (noise correlated between pixels) the passes of
+    // the J-invariant inference, which predicts every pixel with its own blind
+    // spot hidden, as in training (plainly such a model can darken the tissue).
+    int passesPerTile() const;
+
     // 2.5-D: the input channels a model trained with neighbour_slices = n
     // takes; info().network.neighbourSlices.
     int neighbourSlices() const;

@@ -1,5 +1,7 @@
 #include "nn/TiledInference.h"
 
+#include "nn/BlindSpot.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -83,7 +85,7 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
 
 bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<SliceReader> &channelReaders,
                 float *output, int64_t outputStride, int tileSize, const std::atomic_bool *cancel,
-                const torch::Device &device, const TileProgress &progress)
+                const torch::Device &device, const TileProgress &progress, int jInvariantRadius)
 {
     const int64_t channels = net->config().inputChannels();
     if (static_cast<int64_t>(channelReaders.size()) != channels)
@@ -160,7 +162,10 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<Slic
                         reader(line + tx, sourceRow, source(x0 + tx, width), 1);
                 }
             }
-            const auto result = net->infer(input.to(device)).to(torch::kCPU).contiguous();
+            const auto tileInput = input.to(device);
+            const auto predicted = jInvariantRadius > 0 ? inferJInvariant(net, tileInput, jInvariantRadius)
+                                                        : net->infer(tileInput);
+            const auto result = predicted.to(torch::kCPU).contiguous();
             const float *values = result.data_ptr<float>();
             const float *rowWeight = rowWeights[row].data_ptr<float>();
             const float *columnWeight = columnWeights[column].data_ptr<float>();
@@ -193,7 +198,7 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<Slic
 }
 
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
-                         const torch::Device &device, const TileProgress &progress)
+                         const torch::Device &device, const TileProgress &progress, int jInvariantRadius)
 {
     const auto height = slice.size(-2);
     const auto width = slice.size(-1);
@@ -207,7 +212,8 @@ torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, co
         });
     }
     auto output = torch::empty({height, width}, torch::kFloat32);
-    if (!inferSlice(net, height, width, readers, output.data_ptr<float>(), width, tileSize, cancel, device, progress))
+    if (!inferSlice(net, height, width, readers, output.data_ptr<float>(), width, tileSize, cancel, device, progress,
+                    jInvariantRadius))
         return {};
     return output;
 }

@@ -39,13 +39,15 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
 // NetworkConfig::inputChannels() readers, the slices below, the slice, the
 // slices above, all height x width); every tile is cut at the same place
 // from all of them. Throws std::invalid_argument on a wrong reader count.
+// A `jInvariantRadius` above 0 passes every tile through inferJInvariant()
+// (BlindSpot.h) with that blind-spot radius instead of one plain pass.
 bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<SliceReader> &channelReaders,
                 float *output, int64_t outputStride, int tileSize, const std::atomic_bool *cancel,
-                const torch::Device &device, const TileProgress &progress = {});
+                const torch::Device &device, const TileProgress &progress = {}, int jInvariantRadius = 0);
 
 // The same on a [H, W] float tensor, or [C, H, W] for a network of C input
 // channels; returns an undefined [H, W] tensor when cancelled.
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
-                         const torch::Device &device, const TileProgress &progress = {});
+                         const torch::Device &device, const TileProgress &progress = {}, int jInvariantRadius = 0);
 
 } // namespace mri::nn

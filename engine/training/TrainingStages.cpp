@@ -7,6 +7,7 @@
 #include "io/AtomicFile.h"
 #include "io/ImageIO.h"
 #include "model/TrainingSettings.h"
+#include "nn/BlindSpot.h"
 #include "nn/ThreadPolicy.h"
 #include "quality/Noise.h"
 #include "quality/NoiseFloor.h"
@@ -124,16 +125,6 @@ torch::Tensor addTensorNoise(const torch::Tensor &clean, const NoiseSpec &spec, 
 // The largest share of a patch that structured blind spots hide.
 constexpr double kMaxHiddenShare = 0.2;
 
-// Pads with NaN, so that windows at the patch's edge hold only real pixels:
-// replicated or reflected padding would copy the hidden pixel into its own window.
-torch::Tensor padWithNothing(const torch::Tensor &batch, int64_t radius)
-{
-    namespace F = torch::nn::functional;
-    return F::pad(batch, F::PadFuncOptions({radius, radius, radius, radius})
-                             .mode(torch::kConstant)
-                             .value(std::numeric_limits<double>::quiet_NaN()));
-}
-
 // Noise2Void blind spot: replaces a random `fraction` of pixels by a random
 // neighbour within a (2r+1)^2 window (never the pixel itself); returns the
 // corrupted input and the mask of replaced pixels.
@@ -173,7 +164,7 @@ std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor
     const int64_t window = 2 * radius + 1;
     const auto shape = batch.sizes();
     const auto mask = torch::rand(shape, batch.options()) < fraction;
-    auto neighbours = F::unfold(padWithNothing(batch, radius), F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
+    auto neighbours = F::unfold(nn::padWithNothing(batch, radius), F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
     const int64_t centre = window * window / 2;
     neighbours = torch::cat({neighbours.slice(1, 0, centre), neighbours.slice(1, centre + 1)}, 1);
     const auto median = std::get<0>(neighbours.nanmedian(1)).view(shape);
@@ -185,12 +176,8 @@ std::pair<torch::Tensor, torch::Tensor> medianBlindSpotInput(const torch::Tensor
 std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Tensor &batch, double fraction,
                                                                  int radius, bool median)
 {
-    namespace F = torch::nn::functional;
     const int64_t hidden = std::max(1, radius);
     const int64_t spacing = 2 * hidden + 2;
-    // The ring right outside the box: a wider one would reach into another centre's box.
-    const int64_t outer = hidden + 1;
-    const int64_t window = 2 * outer + 1;
     const auto height = batch.size(-2);
     const auto width = batch.size(-1);
     const auto shape = batch.sizes();
@@ -214,31 +201,16 @@ std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Te
     }
 
     // Replacement values from the ring of the window outside the hidden box.
-    const auto neighbours = F::unfold(padWithNothing(batch, outer), F::UnfoldFuncOptions({window, window})); // [B, window^2, H*W]
-    std::vector<int64_t> ring;
-    for (int64_t dy = -outer; dy <= outer; ++dy) {
-        for (int64_t dx = -outer; dx <= outer; ++dx) {
-            if (std::max(std::abs(dy), std::abs(dx)) > hidden)
-                ring.push_back((dy + outer) * window + dx + outer);
-        }
-    }
-    const auto ringValues = neighbours.index_select(1, torch::tensor(ring, torch::kLong).to(batch.device()));
+    const auto ringValues = nn::ringValuesAround(batch, hidden);
     torch::Tensor replacement = std::get<0>(ringValues.nanmedian(1));
     if (!median) {
-        const auto pick = torch::randint(0, static_cast<int64_t>(ring.size()), {batch.size(0), 1, height * width},
+        const auto pick = torch::randint(0, ringValues.size(1), {batch.size(0), 1, height * width},
                                          batch.options().dtype(torch::kLong));
         const auto picked = ringValues.gather(1, pick).squeeze(1);
         replacement = torch::where(torch::isnan(picked), replacement, picked); // off the patch: the median instead
     }
-    replacement = replacement.view(shape);
-
     // Every pixel of a centre's box gets the centre's replacement value.
-    const auto kernel = 2 * hidden + 1;
-    const auto pool = F::MaxPool2dFuncOptions(kernel).stride(1).padding(hidden);
-    const auto negativeInfinity = torch::full({}, -std::numeric_limits<float>::infinity(), batch.options());
-    const auto painted = F::max_pool2d(torch::where(mask, replacement, negativeInfinity), pool);
-    const auto hiddenBox = F::max_pool2d(mask.to(batch.dtype()), pool) > 0;
-    return {torch::where(hiddenBox, painted, batch), mask};
+    return {nn::paintBoxes(batch, mask, replacement.view(shape), hidden), mask};
 }
 
 std::pair<torch::Tensor, torch::Tensor> noise2VoidInput(const torch::Tensor &batch, const TrainingOptions &options)
