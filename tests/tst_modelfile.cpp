@@ -496,12 +496,14 @@ void TestModelFile::blindSpotModelsAreInferredJInvariantly_data()
 {
     QTest::addColumn<QString>("objective");
     QTest::addColumn<int>("radius");
+    QTest::addColumn<int>("neighbourSlices");
     QTest::addColumn<int>("passes");
-    QTest::newRow("n2v, single-pixel blind spots") << "n2v" << 0 << 1;
-    QTest::newRow("n2v, radius 1: plain") << "n2v" << 1 << 1;
-    QTest::newRow("n2v, radius 2") << "n2v" << 2 << 64;
-    QTest::newRow("n2v, radius 3") << "n2v" << 3 << 144;
-    QTest::newRow("synthetic: no blind spots") << "synthetic" << 2 << 1;
+    QTest::newRow("n2v, single-pixel blind spots") << "n2v" << 0 << 1 << 1;
+    QTest::newRow("n2v, radius 1, single slices: plain") << "n2v" << 1 << 0 << 1;
+    QTest::newRow("n2v, radius 1, neighbour slices") << "n2v" << 1 << 1 << 49;
+    QTest::newRow("n2v, radius 2") << "n2v" << 2 << 0 << 144;
+    QTest::newRow("n2v, radius 3") << "n2v" << 3 << 0 << 256;
+    QTest::newRow("synthetic: no blind spots") << "synthetic" << 2 << 0 << 1;
 }
 
 // The blind spots a model was trained with decide how it is inferred.
@@ -509,18 +511,20 @@ void TestModelFile::blindSpotModelsAreInferredJInvariantly()
 {
     QFETCH(QString, objective);
     QFETCH(int, radius);
+    QFETCH(int, neighbourSlices);
     QFETCH(int, passes);
     TrainingOptions settings;
     settings.objective = *parseObjective(objective.toStdString());
     settings.n2vBlindRadius = radius;
     settings.network.depth = 1;
     settings.network.baseChannels = 2;
-    settings.network.neighbourSlices = 0;
-    const QString file = m_dir.filePath(QStringLiteral("blind-%1-%2.pt").arg(objective).arg(radius));
+    settings.network.neighbourSlices = neighbourSlices;
+    const QString file = m_dir.filePath(QStringLiteral("blind-%1-%2-%3.pt").arg(objective).arg(radius).arg(neighbourSlices));
     writeModel(file, settings);
     const auto enhancer = Enhancer::load(file.toStdString());
     QCOMPARE(enhancer.passesPerTile(), passes);
-    const cv::Mat enhanced = enhancer.enhanceUnit(test::syntheticSlice(48, 40, 11));
+    const cv::Mat slice = test::syntheticSlice(48, 40, 11);
+    const cv::Mat enhanced = enhancer.enhanceUnit(slice, std::vector<cv::Mat>(2 * neighbourSlices, slice));
     QCOMPARE(enhanced.size(), cv::Size(48, 40));
 }
 

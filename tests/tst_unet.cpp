@@ -472,9 +472,10 @@ void TestUNet::jInvariantPredictionIgnoresThePixelsOwnBox_data()
     QTest::addColumn<int>("radius");
     QTest::addColumn<int>("neighbourSlices");
     QTest::addColumn<int>("passes");
-    QTest::newRow("radius 2") << 2 << 0 << 64;
-    QTest::newRow("radius 2, 2.5-D") << 2 << 1 << 64;
-    QTest::newRow("radius 3") << 3 << 0 << 144;
+    QTest::newRow("radius 1, 2.5-D") << 1 << 1 << 49;
+    QTest::newRow("radius 2") << 2 << 0 << 144;
+    QTest::newRow("radius 2, 2.5-D") << 2 << 1 << 144;
+    QTest::newRow("radius 3") << 3 << 0 << 256;
 }
 
 // A pixel's prediction must not see its own box, whose noise is correlated

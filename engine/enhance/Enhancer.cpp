@@ -52,9 +52,7 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     impl->info = nn::modelInfoOf(loaded.meta);
     impl->ricianCorrection = impl->info.ricianCorrection;
     impl->noiseCoils = impl->info.settings.noiseCoils;
-    const auto &settings = impl->info.settings;
-    if (settings.objective == TrainingObjective::Noise2Void && settings.n2vBlindRadius >= nn::kJInvariantFromRadius)
-        impl->jInvariantRadius = settings.n2vBlindRadius;
+    impl->jInvariantRadius = nn::jInvariantRadiusOf(impl->info.settings);
     return Enhancer(std::move(impl));
 }
 

@@ -11,19 +11,13 @@ namespace mri::nn {
 
 namespace {
 
-// The share of the input that one J-invariant pass hides at most. Measured on
-// correlated:1 slices (radius 2): grids 6 apart (69 % hidden) brightened the
-// tissue by 3 %, 8 apart (39 %) left it within 0.5 %, 12 apart (17 %, as much
-// as training hides) gave the same as 8 at 2.25 times the passes.
-constexpr double kJInvariantHiddenShare = 0.4;
-
 // Passes stacked into one network batch: bounds memory to this many tiles.
 constexpr int64_t kPassesPerBatch = 8;
 
 int64_t gridStep(int radius)
 {
     const double box = std::pow(2.0 * radius + 1.0, 2.0);
-    return std::max<int64_t>(2 * radius + 2, static_cast<int64_t>(std::ceil(std::sqrt(box / kJInvariantHiddenShare))));
+    return std::max<int64_t>(2 * radius + 2, static_cast<int64_t>(std::ceil(std::sqrt(box / kMaxBlindSpotShare))));
 }
 
 } // namespace
@@ -62,13 +56,22 @@ torch::Tensor paintBoxes(const torch::Tensor &batch, const torch::Tensor &centre
     return torch::where(hiddenBox, painted, batch);
 }
 
+int jInvariantRadiusOf(const TrainingOptions &settings)
+{
+    if (settings.objective != TrainingObjective::Noise2Void)
+        return 0;
+    const int radius = settings.n2vBlindRadius;
+    const bool neighbours = settings.network.neighbourSlices > 0;
+    return radius >= 2 || (radius == 1 && neighbours) ? radius : 0;
+}
+
 int jInvariantPasses(int radius)
 {
     const auto step = gridStep(radius);
     return static_cast<int>(step * step);
 }
 
-torch::Tensor inferJInvariant(UNet &net, const torch::Tensor &input, int radius)
+torch::Tensor inferJInvariant(UNet &net, const torch::Tensor &input, int radius, const std::atomic_bool *cancel)
 {
     const int64_t step = gridStep(radius);
     const int64_t channels = input.size(1);
@@ -80,6 +83,8 @@ torch::Tensor inferJInvariant(UNet &net, const torch::Tensor &input, int radius)
     auto output = torch::zeros_like(centre);
     const int64_t passes = step * step;
     for (int64_t first = 0; first < passes; first += kPassesPerBatch) {
+        if (cancel && cancel->load())
+            return {};
         const int64_t count = std::min(kPassesPerBatch, passes - first);
         auto centres = torch::zeros({count, 1, height, width}, input.options().dtype(torch::kBool));
         for (int64_t i = 0; i < count; ++i) {

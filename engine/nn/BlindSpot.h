@@ -4,6 +4,7 @@
 
 #include "nn/UNet.h"
 
+#include <atomic>
 #include <cstdint>
 
 namespace mri::nn {
@@ -12,6 +13,12 @@ namespace mri::nn {
 // the (2 hidden + 1)^2 box around it, filled with a value of the ring of
 // pixels right outside the box. Training draws the centres at random; the
 // J-invariant inference below places them on grids.
+
+// The largest share of the input that blind-spot boxes hide, in training and in
+// each pass of the J-invariant inference, so that the network sees what it
+// learnt on. Inferred with twice as much hidden (3x3 boxes 5 apart) a 2.5-D
+// model darkened the tissue by 2.5 %; with as much, within 0.3 %.
+constexpr double kMaxBlindSpotShare = 0.2;
 
 // Pads [N, C, H, W] with NaN, so that windows at the edge hold only real pixels:
 // replicated or reflected padding would copy a hidden pixel into its own window.
@@ -26,11 +33,14 @@ torch::Tensor ringValuesAround(const torch::Tensor &batch, int64_t hidden);
 torch::Tensor paintBoxes(const torch::Tensor &batch, const torch::Tensor &centres, const torch::Tensor &replacement,
                          int64_t hidden);
 
-// The smallest blind-spot radius whose model is inferred J-invariantly. With
-// radius 1 (3x3 boxes) the plain pass measured better: on zero-filled noise
-// the J-invariant result's tissue error was 9 % larger; with radius 2 the plain
-// pass darkened tissue by 15-20 % in two seeds of three (correlated:1).
-constexpr int kJInvariantFromRadius = 2;
+// The blind-spot radius with which a model of these settings is inferred
+// J-invariantly, 0 for a plain pass. Measured (README, "Noise correlated
+// between pixels"): with 5x5 boxes the plain pass darkened the tissue of
+// correlated:1 slices by 17-20 % in two seeds of three; with 3x3 boxes it was
+// better on single slices (zero-filled noise: 9 % less tissue error) and worse
+// with neighbour slices, which still show the hidden pixels' anatomy with
+// independent noise (a zero-filled volume: 1.9 dB).
+int jInvariantRadiusOf(const TrainingOptions &settings);
 
 // Network passes of the J-invariant inference of `radius` (one per grid offset).
 int jInvariantPasses(int radius);
@@ -43,8 +53,10 @@ int jInvariantPasses(int radius);
 // training; every grid offset is one pass, so every pixel is a centre exactly
 // once, and each pixel sees the same hidden boxes around it in any tile.
 // input [1, C, H, W] (H, W multiples of the down-sampling factor), the blind
-// spots in its centre channel; returns [1, 1, H, W]. The caller holds
-// NoGradGuard and eval().
-torch::Tensor inferJInvariant(UNet &net, const torch::Tensor &input, int radius);
+// spots in its centre channel; returns [1, 1, H, W], or an undefined tensor
+// when `cancel` became true (checked between batches of passes). The caller
+// holds NoGradGuard and eval().
+torch::Tensor inferJInvariant(UNet &net, const torch::Tensor &input, int radius,
+                              const std::atomic_bool *cancel = nullptr);
 
 } // namespace mri::nn

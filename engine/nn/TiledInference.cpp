@@ -163,8 +163,10 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<Slic
                 }
             }
             const auto tileInput = input.to(device);
-            const auto predicted = jInvariantRadius > 0 ? inferJInvariant(net, tileInput, jInvariantRadius)
+            const auto predicted = jInvariantRadius > 0 ? inferJInvariant(net, tileInput, jInvariantRadius, cancel)
                                                         : net->infer(tileInput);
+            if (!predicted.defined())
+                return false;
             const auto result = predicted.to(torch::kCPU).contiguous();
             const float *values = result.data_ptr<float>();
             const float *rowWeight = rowWeights[row].data_ptr<float>();

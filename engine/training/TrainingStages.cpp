@@ -122,9 +122,6 @@ torch::Tensor addTensorNoise(const torch::Tensor &clean, const NoiseSpec &spec, 
     return noisy.to(clean.device()).to(clean.dtype());
 }
 
-// The largest share of a patch that structured blind spots hide.
-constexpr double kMaxHiddenShare = 0.2;
-
 // Noise2Void blind spot: replaces a random `fraction` of pixels by a random
 // neighbour within a (2r+1)^2 window (never the pixel itself); returns the
 // corrupted input and the mask of replaced pixels.
@@ -185,10 +182,10 @@ std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Te
     // Centres on a grid of `spacing` with a random offset per patch, so that no
     // centre's hidden box or replacement ring comes within `hidden` of another
     // centre; each grid point is a centre with the probability that gives `fraction`.
-    // At most kMaxHiddenShare of the input hidden, so that it still looks like what enhancement sees.
+    // At most kMaxBlindSpotShare of the input hidden, so that it still looks like what enhancement sees.
     const double box = static_cast<double>((2 * hidden + 1) * (2 * hidden + 1));
     const double chance = std::min({1.0, fraction * static_cast<double>(spacing * spacing),
-                                    kMaxHiddenShare * static_cast<double>(spacing * spacing) / box});
+                                    nn::kMaxBlindSpotShare * static_cast<double>(spacing * spacing) / box});
     auto mask = torch::zeros(shape, batch.options().dtype(torch::kBool));
     const auto offsets = torch::randint(0, spacing, {batch.size(0), 2}, batch.options().dtype(torch::kLong)).to(torch::kCPU);
     for (int64_t b = 0; b < batch.size(0); ++b) {
