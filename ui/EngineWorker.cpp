@@ -1,5 +1,7 @@
 #include "EngineWorker.h"
 
+#include "WorkerFailure.h"
+
 #include "base/EngineError.h"
 #include "dataset/DemoDataset.h"
 #include "dataset/ResultsLocation.h"
@@ -13,11 +15,6 @@
 namespace studio {
 
 namespace {
-
-QString sentenceOf(const std::exception &error)
-{
-    return QString::fromStdString(error.what());
-}
 
 // Creates the folder a file will be written to; errors surface later as the
 // engine's own sentence when it writes the file.
@@ -47,7 +44,7 @@ void EngineWorker::clearCancel()
 
 void EngineWorker::openDataset(const OpenParams &params)
 {
-    try {
+    const auto failure = failureOf(tr("The dataset could not be opened because of an unexpected error."), [&] {
         auto dataset = std::make_shared<const mri::Dataset>(mri::openDataset(toPath(params.folder), toPath(params.csvFile)));
         ResultList results(dataset->rows.size());
         for (std::size_t i = 0; i < results.size(); ++i)
@@ -66,11 +63,9 @@ void EngineWorker::openDataset(const OpenParams &params)
         emit datasetOpened(dataset, results, notice);
         checkImages(*dataset);
         emit datasetReady(m_cancel);
-    } catch (const std::exception &problem) {
-        emit failed(Job::OpenDataset, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Job::OpenDataset, tr("The dataset could not be opened because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Job::OpenDataset, *failure);
 }
 
 // Reads every image's header (pictures are decoded: that is cheap) so that the
@@ -121,23 +116,21 @@ void EngineWorker::checkImages(const mri::Dataset &dataset)
 
 void EngineWorker::buildDemoDataset(const QString &outputDir)
 {
-    try {
+    const auto failure = failureOf(tr("The demo dataset could not be built because of an unexpected error."), [&] {
         mri::DemoDatasetOptions options;
         options.outputDir = toPath(outputDir);
         const auto result = mri::buildDemoDataset(options, [this](int done, int total) {
             emit progress(Job::BuildDemo, done, total, tr("Building the demo dataset"));
         });
         emit demoBuilt(toQString(options.outputDir), result.sliceCount);
-    } catch (const std::exception &problem) {
-        emit failed(Job::BuildDemo, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Job::BuildDemo, tr("The demo dataset could not be built because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Job::BuildDemo, *failure);
 }
 
 void EngineWorker::train(const TrainingParams &params)
 {
-    try {
+    const auto failure = failureOf(tr("Training stopped because of an unexpected error."), [&] {
         if (!params.dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
         makeParentFolder(params.options.modelFile);
@@ -158,16 +151,14 @@ void EngineWorker::train(const TrainingParams &params)
             outcome.skippedImages.push_back(QString::fromStdString(sentence));
         outcome.modelFile = toQString(params.options.modelFile);
         emit trainingFinished(outcome);
-    } catch (const std::exception &problem) {
-        emit failed(Job::Training, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Job::Training, tr("Training stopped because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Job::Training, *failure);
 }
 
 void EngineWorker::enhance(const EnhanceParams &params)
 {
-    try {
+    const auto failure = failureOf(tr("Enhancement stopped because of an unexpected error."), [&] {
         if (!params.dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
         mri::EnhanceCallbacks callbacks;
@@ -186,11 +177,9 @@ void EngineWorker::enhance(const EnhanceParams &params)
         outcome.cancelled = result.cancelled;
         outcome.metricsCsv = toQString(result.metricsCsv);
         emit enhanceFinished(outcome);
-    } catch (const std::exception &problem) {
-        emit failed(Job::Enhancement, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Job::Enhancement, tr("Enhancement stopped because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Job::Enhancement, *failure);
 }
 
 } // namespace studio

@@ -1,5 +1,7 @@
 #include "ImageWorker.h"
 
+#include "WorkerFailure.h"
+
 #include "base/EngineError.h"
 #include "dataset/OutputPolicy.h"
 #include "enhance/ComparisonFigure.h"
@@ -25,11 +27,6 @@
 namespace studio {
 
 namespace {
-
-QString sentenceOf(const std::exception &error)
-{
-    return QString::fromStdString(error.what());
-}
 
 // The engine's figure rule for the on-screen comparison: the pair shares the
 // original's min..max mapped onto 8 bits.
@@ -227,7 +224,7 @@ void ImageWorker::loadSlices(const SliceRequest &request)
 {
     if (request.token < m_latestSliceToken)
         return; // the user already selected another patient
-    try {
+    const auto failure = failureOf(tr("The slices could not be shown because of an unexpected error."), [&] {
         if (!request.originalPath.isEmpty() && mri::scanFormatOf(toPath(request.originalPath)) != mri::ScanFormat::Picture) {
             loadVolumeSlices(request);
             return;
@@ -312,17 +309,15 @@ void ImageWorker::loadSlices(const SliceRequest &request)
         if (request.token < m_latestSliceToken)
             return;
         emit slicesLoaded(pair);
-    } catch (const std::exception &problem) {
-        emit failed(Task::Slices, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Task::Slices, tr("The slices could not be shown because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Task::Slices, *failure);
 }
 
 void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const ResultList &results, quint64 seed,
                                  const ShownSliceMap &shown)
 {
-    try {
+    const auto failure = failureOf(tr("The comparison could not be loaded because of an unexpected error."), [&] {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
         ComparisonSet set;
@@ -349,17 +344,15 @@ void ImageWorker::loadComparison(int token, const DatasetHandle &dataset, const 
             set.items.push_back(item);
         }
         emit comparisonLoaded(set);
-    } catch (const std::exception &problem) {
-        emit failed(Task::Comparison, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Task::Comparison, tr("The comparison could not be loaded because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Task::Comparison, *failure);
 }
 
 void ImageWorker::saveComparisonFigure(const DatasetHandle &dataset, const ResultList &results, const RowList &rows,
                                        const QString &file, const ShownSliceMap &shown)
 {
-    try {
+    const auto failure = failureOf(tr("The figure could not be saved because of an unexpected error."), [&] {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
         mri::OutputPolicy policy;
@@ -373,16 +366,14 @@ void ImageWorker::saveComparisonFigure(const DatasetHandle &dataset, const Resul
         const auto entries = mri::loadComparisonEntries(*dataset, results, rows, shown);
         mri::saveImageAtomically(toPath(file), mri::renderComparisonFigure(entries));
         emit comparisonSaved(file);
-    } catch (const std::exception &problem) {
-        emit failed(Task::SaveFigure, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Task::SaveFigure, tr("The figure could not be saved because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Task::SaveFigure, *failure);
 }
 
 void ImageWorker::exportCsv(const DatasetHandle &dataset, const ResultList &results, const QString &file)
 {
-    try {
+    const auto failure = failureOf(tr("The metrics CSV could not be written because of an unexpected error."), [&] {
         if (!dataset)
             throw mri::EngineError(tr("No dataset is open.").toStdString());
         mri::OutputPolicy policy;
@@ -391,28 +382,24 @@ void ImageWorker::exportCsv(const DatasetHandle &dataset, const ResultList &resu
         policy.check();
         mri::writeMetricsCsv(*dataset, results, toPath(file));
         emit csvExported(file);
-    } catch (const std::exception &problem) {
-        emit failed(Task::ExportCsv, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Task::ExportCsv, tr("The metrics CSV could not be written because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Task::ExportCsv, *failure);
 }
 
 void ImageWorker::inspectModel(const QString &file)
 {
-    try {
+    const auto failure = failureOf(tr("The model file '%1' could not be read.").arg(file), [&] {
         emit modelInspected(file, mri::readModelInfo(toPath(file)));
-    } catch (const std::exception &problem) {
-        emit failed(Task::InspectModel, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Task::InspectModel, tr("The model file '%1' could not be read.").arg(file));
-    }
+    });
+    if (failure)
+        emit failed(Task::InspectModel, *failure);
 }
 
 // Copies the checkpoint byte for byte; the target appears complete or not at all.
 void ImageWorker::copyModel(const QString &from, const QString &to)
 {
-    try {
+    const auto failure = failureOf(tr("The model could not be saved because of an unexpected error."), [&] {
         std::ifstream input(toPath(from), std::ios::binary);
         if (!input)
             throw mri::EngineError(tr("The model file '%1' cannot be read.").arg(from).toStdString());
@@ -425,11 +412,9 @@ void ImageWorker::copyModel(const QString &from, const QString &to)
         policy.check();
         mri::writeFileAtomically(toPath(to), bytes);
         emit modelCopied(to);
-    } catch (const std::exception &problem) {
-        emit failed(Task::CopyModel, sentenceOf(problem));
-    } catch (...) {
-        emit failed(Task::CopyModel, tr("The model could not be saved because of an unexpected error."));
-    }
+    });
+    if (failure)
+        emit failed(Task::CopyModel, *failure);
 }
 
 } // namespace studio
