@@ -27,7 +27,10 @@ enhance_slice() reproduces the engine's enhancement of a slice that fits one
 tile (768 pixels a side unless `enhance --tile` says otherwise; larger slices
 are tiled and blended there, which changes the result by little but not by
 nothing): scaling to [0, 1], neighbour channels, padding to a multiple of
-2^depth, the network, and the conversion back. The engine's last step, the
+2^depth, the network (averaged over the slice's four mirror images, as the
+engine averages a denoising model's), and the conversion back. The engine's
+J-invariant inference of models trained with large blind spots (n2v_blind_radius
+2 or more, or 1 with neighbour slices) is not reproduced. The engine's last step, the
 removal of the Rician noise floor (the setting rician_correction, on by
 default), is not reproduced here: compare with models whose settings say
 rician_correction false, or expect the engine's background to be darker.
@@ -266,7 +269,16 @@ def _to_unit(image, value_range):
     return np.nan_to_num(unit.astype(np.float32), nan=0.0)
 
 
-def enhance_slice(net, image, neighbours=(), value_range=None):
+def _mirror_average(net, x):
+    """engine/nn/TiledInference.cpp, forwardTile(): the mean over the padded
+    slice and its three mirror images, each through the network and mirrored back."""
+    total = net(x)
+    for axes in ((3,), (2,), (2, 3)):
+        total = total + net(x.flip(axes)).flip(axes)
+    return total / 4.0
+
+
+def enhance_slice(net, image, neighbours=(), value_range=None, mirror_average=None):
     """A slice enhanced as `mri-enhance enhance` does it, for a slice within
     one tile. image: 2-D numpy array; uint8 or uint16 (scaled by 255 or 65535,
     returned in the same type, rounded and clamped as the engine does) or
@@ -274,7 +286,11 @@ def enhance_slice(net, image, neighbours=(), value_range=None):
     [0, 1]; the engine uses a volume's minimum and maximum) and returned as
     float32 in the same units, unclamped. neighbours: for 2.5-D networks the
     slices around it, k below (farthest first) then k above (nearest first),
-    the same type and size. The Rician noise-floor step is not applied."""
+    the same type and size. mirror_average: average over the four mirror
+    images as the engine does (default: as the engine, on unless the model is a
+    super-resolution one; the engine's J-invariant inference of models with
+    large blind spots is not reproduced). The Rician noise-floor step is not
+    applied."""
     settings = getattr(net, "all_settings", {})
     if settings.get("rician_correction", True) and not getattr(net, "_warned_floor", False):
         warnings.warn("the engine also removes the noise floor of this model (rician_correction); "
@@ -286,8 +302,11 @@ def enhance_slice(net, image, neighbours=(), value_range=None):
     x = torch.from_numpy(np.stack(unit)[None])
     height, width = x.shape[-2:]
     net.eval()
+    if mirror_average is None:
+        mirror_average = settings.get("objective", "n2v") != "superres"
+    padded = _pad_bottom_right(x, net.downsampling_factor)
     with torch.no_grad():
-        out = net(_pad_bottom_right(x, net.downsampling_factor))[0, 0, :height, :width].numpy()
+        out = (_mirror_average(net, padded) if mirror_average else net(padded))[0, 0, :height, :width].numpy()
     if dtype == np.uint8 or dtype == np.uint16:
         top = 255.0 if dtype == np.uint8 else 65535.0
         return np.clip(np.rint(out * np.float32(top)), 0, top).astype(dtype)

@@ -497,13 +497,15 @@ void TestModelFile::blindSpotModelsAreInferredJInvariantly_data()
     QTest::addColumn<QString>("objective");
     QTest::addColumn<int>("radius");
     QTest::addColumn<int>("neighbourSlices");
-    QTest::addColumn<int>("passes");
-    QTest::newRow("n2v, single-pixel blind spots") << "n2v" << 0 << 1 << 1;
-    QTest::newRow("n2v, radius 1, single slices: plain") << "n2v" << 1 << 0 << 1;
-    QTest::newRow("n2v, radius 1, neighbour slices") << "n2v" << 1 << 1 << 49;
-    QTest::newRow("n2v, radius 2") << "n2v" << 2 << 0 << 144;
-    QTest::newRow("n2v, radius 3") << "n2v" << 3 << 0 << 256;
-    QTest::newRow("synthetic: no blind spots") << "synthetic" << 2 << 0 << 1;
+    QTest::addColumn<int>("blindSpotPasses");
+    QTest::addColumn<bool>("mirrorAverage");
+    QTest::newRow("n2v, single-pixel blind spots") << "n2v" << 0 << 1 << 1 << true;
+    QTest::newRow("n2v, radius 1, single slices: plain") << "n2v" << 1 << 0 << 1 << true;
+    QTest::newRow("n2v, radius 1, neighbour slices") << "n2v" << 1 << 1 << 49 << false;
+    QTest::newRow("n2v, radius 2") << "n2v" << 2 << 0 << 144 << false;
+    QTest::newRow("n2v, radius 3") << "n2v" << 3 << 0 << 256 << false;
+    QTest::newRow("synthetic: no blind spots") << "synthetic" << 2 << 0 << 1 << true;
+    QTest::newRow("superres: one pass") << "superres" << 0 << 0 << 1 << false;
 }
 
 // The blind spots a model was trained with decide how it is inferred.
@@ -512,7 +514,8 @@ void TestModelFile::blindSpotModelsAreInferredJInvariantly()
     QFETCH(QString, objective);
     QFETCH(int, radius);
     QFETCH(int, neighbourSlices);
-    QFETCH(int, passes);
+    QFETCH(int, blindSpotPasses);
+    QFETCH(bool, mirrorAverage);
     TrainingOptions settings;
     settings.objective = *parseObjective(objective.toStdString());
     settings.n2vBlindRadius = radius;
@@ -521,11 +524,18 @@ void TestModelFile::blindSpotModelsAreInferredJInvariantly()
     settings.network.neighbourSlices = neighbourSlices;
     const QString file = m_dir.filePath(QStringLiteral("blind-%1-%2-%3.pt").arg(objective).arg(radius).arg(neighbourSlices));
     writeModel(file, settings);
-    const auto enhancer = Enhancer::load(file.toStdString());
-    QCOMPARE(enhancer.passesPerTile(), passes);
+    auto enhancer = Enhancer::load(file.toStdString());
+    QCOMPARE(enhancer.blindSpotPasses(), blindSpotPasses);
+    QCOMPARE(enhancer.mirrorAverage(), mirrorAverage);
+    QCOMPARE(enhancer.passesPerTile(), blindSpotPasses * (mirrorAverage ? 4 : 1));
     const cv::Mat slice = test::syntheticSlice(48, 40, 11);
-    const cv::Mat enhanced = enhancer.enhanceUnit(slice, std::vector<cv::Mat>(2 * neighbourSlices, slice));
+    const std::vector<cv::Mat> neighbours(2 * neighbourSlices, slice);
+    const cv::Mat enhanced = enhancer.enhanceUnit(slice, neighbours);
     QCOMPARE(enhanced.size(), cv::Size(48, 40));
+    // The mirror average is the user's to turn off (or on).
+    enhancer.setMirrorAverage(!mirrorAverage);
+    QCOMPARE(enhancer.passesPerTile(), blindSpotPasses * (mirrorAverage ? 1 : 4));
+    QVERIFY(cv::norm(enhancer.enhanceUnit(slice, neighbours), enhanced, cv::NORM_INF) > 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestModelFile)

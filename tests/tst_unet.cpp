@@ -29,6 +29,7 @@ private Q_SLOTS:
     void jInvariantPredictionIgnoresThePixelsOwnBox_data();
     void jInvariantPredictionIgnoresThePixelsOwnBox();
     void jInvariantTilesMatchWholeSlice();
+    void mirrorAverageIsTheMeanOfTheMirrorImages();
     void maxBlurPoolMatchesReference();
 };
 
@@ -535,15 +536,47 @@ void TestUNet::jInvariantTilesMatchWholeSlice()
     const auto x = torch::linspace(0, 9.42, 171).view({1, 171});
     const auto slice = (0.5 + 0.3 * torch::sin(y) * torch::cos(x) + 0.05 * torch::rand({203, 171})).contiguous();
     const int radius = 2;
-    const auto whole = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU, {}, radius);
+    const mri::nn::TilePass pass{radius, false};
+    const auto whole = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU, {}, pass);
     int tiles = 0;
     const auto tiled = mri::nn::inferSlice(net, slice, 96, nullptr, torch::kCPU, [&](int done, int) { tiles = done; },
-                                           radius);
+                                           pass);
     QVERIFY(tiles > 1);
     const double difference = (whole - tiled).abs().max().item<double>();
     QVERIFY2(difference < 1e-3, qPrintable(QStringLiteral("max difference %1").arg(difference)));
     const auto plain = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU);
     QVERIFY((whole - plain).abs().max().item<double>() > 1e-3);
+}
+
+// The mean of the four mirror images' predictions, each mirrored back; the
+// same tiled as whole.
+void TestUNet::mirrorAverageIsTheMeanOfTheMirrorImages()
+{
+    mri::NetworkConfig config;
+    config.depth = 2;
+    config.baseChannels = 4;
+    config.residualOutput = true;
+    auto net = heInitialised(config);
+    torch::NoGradGuard noGrad;
+    const auto tile = (0.5 + 0.1 * torch::rand({1, 1, 48, 64})).contiguous();
+    mri::nn::TilePass pass;
+    pass.mirrorAverage = true;
+    QCOMPARE(pass.networkPasses(), 4);
+    const auto averaged = mri::nn::forwardTile(net, tile, pass, nullptr);
+    auto expected = net->infer(tile);
+    for (const std::vector<int64_t> &axes : {std::vector<int64_t>{3}, {2}, {2, 3}})
+        expected = expected + net->infer(tile.flip(axes)).flip(axes);
+    expected = expected / 4.0;
+    QVERIFY((averaged - expected).abs().max().item<double>() < 1e-6);
+    QVERIFY((averaged - net->infer(tile)).abs().max().item<double>() > 1e-3);
+
+    const auto y = torch::linspace(0, 6.28, 203).view({203, 1});
+    const auto x = torch::linspace(0, 9.42, 171).view({1, 171});
+    const auto slice = (0.5 + 0.3 * torch::sin(y) * torch::cos(x) + 0.05 * torch::rand({203, 171})).contiguous();
+    const auto whole = mri::nn::inferSlice(net, slice, 4096, nullptr, torch::kCPU, {}, pass);
+    const auto tiled = mri::nn::inferSlice(net, slice, 96, nullptr, torch::kCPU, {}, pass);
+    const double difference = (whole - tiled).abs().max().item<double>();
+    QVERIFY2(difference < 1e-3, qPrintable(QStringLiteral("max difference %1").arg(difference)));
 }
 
 QTEST_APPLESS_MAIN(TestUNet)

@@ -736,12 +736,12 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     }
     if (models.denoiser && options.noiseCoils >= 0)
         models.denoiser->setNoiseCoils(options.noiseCoils);
-    if (models.denoiser && models.denoiser->passesPerTile() > 1 && callbacks.onMessage) {
+    if (models.denoiser && models.denoiser->blindSpotPasses() > 1 && callbacks.onMessage) {
         const int side = 2 * models.denoiser->info().settings.n2vBlindRadius + 1;
         callbacks.onMessage("The model hides " + std::to_string(side) + "x" + std::to_string(side)
                             + " blind spots (noise correlated between pixels): every pixel is predicted with its own "
                               "blind spot hidden, as in training ("
-                            + std::to_string(models.denoiser->passesPerTile()) + " network passes instead of one).");
+                            + std::to_string(models.denoiser->blindSpotPasses()) + " network passes instead of one).");
     }
     const SlicePlane plane = options.plane.value_or(models.first().info().settings.slicePlane);
     ensureWritableFolder(outputDir, "output folder");

@@ -27,7 +27,7 @@ struct Enhancer::Impl
     bool ricianCorrection = false;
     int noiseCoils = 1;
     bool smoothFloor = kSmoothFloorRemoval;
-    int jInvariantRadius = 0; // 0: one plain pass per tile
+    nn::TilePass pass;
     std::function<void(int, int)> tileProgress;
 };
 
@@ -52,7 +52,10 @@ Enhancer Enhancer::load(const std::filesystem::path &modelFile)
     impl->info = nn::modelInfoOf(loaded.meta);
     impl->ricianCorrection = impl->info.ricianCorrection;
     impl->noiseCoils = impl->info.settings.noiseCoils;
-    impl->jInvariantRadius = nn::jInvariantRadiusOf(impl->info.settings);
+    impl->pass.jInvariantRadius = nn::jInvariantRadiusOf(impl->info.settings);
+    // Super-resolution models keep one pass: their mirror average is not measured.
+    impl->pass.mirrorAverage = impl->pass.jInvariantRadius == 0
+        && impl->info.settings.objective != TrainingObjective::SuperResolution;
     return Enhancer(std::move(impl));
 }
 
@@ -167,7 +170,7 @@ cv::Mat Enhancer::infer(const cv::Mat &image, const std::vector<cv::Mat> &neighb
     try {
         finished = nn::inferSlice(m_impl->net, image.rows, image.cols, readers, output.ptr<float>(),
                                   static_cast<int64_t>(output.step1()), m_impl->tileSize, cancel, m_impl->device,
-                                  m_impl->tileProgress, m_impl->jInvariantRadius);
+                                  m_impl->tileProgress, m_impl->pass);
     } catch (const c10::Error &error) {
         // LibTorch's messages carry a backtrace: the first line is the sentence.
         const std::string text = error.what();
@@ -193,9 +196,24 @@ bool Enhancer::smoothFloorRemoval() const
     return m_impl->smoothFloor;
 }
 
+int Enhancer::blindSpotPasses() const
+{
+    return nn::TilePass{m_impl->pass.jInvariantRadius, false}.networkPasses();
+}
+
+void Enhancer::setMirrorAverage(bool enabled)
+{
+    m_impl->pass.mirrorAverage = enabled;
+}
+
+bool Enhancer::mirrorAverage() const
+{
+    return m_impl->pass.mirrorAverage;
+}
+
 int Enhancer::passesPerTile() const
 {
-    return m_impl->jInvariantRadius > 0 ? nn::jInvariantPasses(m_impl->jInvariantRadius) : 1;
+    return m_impl->pass.networkPasses();
 }
 
 int Enhancer::neighbourSlices() const

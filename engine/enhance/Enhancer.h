@@ -65,10 +65,18 @@ public:
     cv::Mat enhanceUnit(const cv::Mat &unitImage, const std::atomic_bool *cancel = nullptr,
                         NoiseEstimate *noise = nullptr) const;
 
-    // Network passes per tile: 1, or for a model trained with structured blind
-    // spots of radius 2 or more (noise correlated between pixels) the passes of
-    // the J-invariant inference, which predicts every pixel with its own blind
-    // spot hidden, as in training (plainly such a model can darken the tissue).
+    // The network's passes for each tile's prediction: 1, or for a model
+    // trained with large structured blind spots (noise correlated between
+    // pixels; nn::jInvariantRadiusOf()) those of the J-invariant inference, which
+    // predicts every pixel with its own blind spot hidden, as in training
+    // (plainly such a model can darken the tissue).
+    int blindSpotPasses() const;
+    // Averages each tile's prediction over its four mirror images. On by
+    // default for denoising models of one pass; off for J-invariant ones, which
+    // already take blindSpotPasses() passes, and for super-resolution.
+    void setMirrorAverage(bool enabled);
+    bool mirrorAverage() const;
+    // All network passes per tile: blindSpotPasses(), times 4 with the mirror average.
     int passesPerTile() const;
 
     // 2.5-D: the input channels a model trained with neighbour_slices = n

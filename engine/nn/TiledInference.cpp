@@ -66,6 +66,32 @@ torch::Tensor tileWeights(int64_t start, int64_t tileLength, int64_t length, int
 
 } // namespace
 
+int TilePass::networkPasses() const
+{
+    return (jInvariantRadius > 0 ? jInvariantPasses(jInvariantRadius) : 1) * (mirrorAverage ? 4 : 1);
+}
+
+torch::Tensor forwardTile(UNet &net, const torch::Tensor &tile, const TilePass &pass, const std::atomic_bool *cancel)
+{
+    const auto once = [&](const torch::Tensor &input) {
+        return pass.jInvariantRadius > 0 ? inferJInvariant(net, input, pass.jInvariantRadius, cancel) : net->infer(input);
+    };
+    if (!pass.mirrorAverage)
+        return once(tile);
+    // Dimensions 3 and 2 of [N, C, H, W]: left-right, up-down, both.
+    static const std::vector<std::vector<int64_t>> kMirrors{{3}, {2}, {2, 3}};
+    auto sum = once(tile);
+    for (const auto &axes : kMirrors) {
+        if (!sum.defined())
+            return sum;
+        const auto mirrored = once(tile.flip(axes));
+        if (!mirrored.defined())
+            return mirrored;
+        sum += mirrored.flip(axes);
+    }
+    return sum / 4.0;
+}
+
 torch::Tensor forwardPadded(UNet &net, const torch::Tensor &input)
 {
     const int64_t factor = net->downsamplingFactor();
@@ -85,7 +111,7 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
 
 bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<SliceReader> &channelReaders,
                 float *output, int64_t outputStride, int tileSize, const std::atomic_bool *cancel,
-                const torch::Device &device, const TileProgress &progress, int jInvariantRadius)
+                const torch::Device &device, const TileProgress &progress, const TilePass &pass)
 {
     const int64_t channels = net->config().inputChannels();
     if (static_cast<int64_t>(channelReaders.size()) != channels)
@@ -162,9 +188,7 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<Slic
                         reader(line + tx, sourceRow, source(x0 + tx, width), 1);
                 }
             }
-            const auto tileInput = input.to(device);
-            const auto predicted = jInvariantRadius > 0 ? inferJInvariant(net, tileInput, jInvariantRadius, cancel)
-                                                        : net->infer(tileInput);
+            const auto predicted = forwardTile(net, input.to(device), pass, cancel);
             if (!predicted.defined())
                 return false;
             const auto result = predicted.to(torch::kCPU).contiguous();
@@ -200,7 +224,7 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<Slic
 }
 
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
-                         const torch::Device &device, const TileProgress &progress, int jInvariantRadius)
+                         const torch::Device &device, const TileProgress &progress, const TilePass &pass)
 {
     const auto height = slice.size(-2);
     const auto width = slice.size(-1);
@@ -215,7 +239,7 @@ torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, co
     }
     auto output = torch::empty({height, width}, torch::kFloat32);
     if (!inferSlice(net, height, width, readers, output.data_ptr<float>(), width, tileSize, cancel, device, progress,
-                    jInvariantRadius))
+                    pass))
         return {};
     return output;
 }

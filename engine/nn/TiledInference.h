@@ -22,6 +22,24 @@ using SliceReader = std::function<void(float *out, int64_t row, int64_t column, 
 // Called after each tile with the tiles done and their total for this slice.
 using TileProgress = std::function<void(int done, int total)>;
 
+// How each tile goes through the network.
+struct TilePass
+{
+    // Above 0: inferJInvariant() with this blind-spot radius (BlindSpot.h)
+    // instead of one plain pass.
+    int jInvariantRadius = 0;
+    // The mean over the tile and its three mirror images (left-right, up-down,
+    // both), each passed through the network and mirrored back: the network's
+    // errors differ between the mirror images and partly cancel.
+    bool mirrorAverage = false;
+
+    int networkPasses() const;
+};
+
+// The tile's prediction [1, 1, H, W] of a [1, C, H, W] tile; undefined when
+// `cancel` became true during a J-invariant pass. The caller holds NoGradGuard and eval().
+torch::Tensor forwardTile(UNet &net, const torch::Tensor &tile, const TilePass &pass, const std::atomic_bool *cancel);
+
 // Whole-slice inference with bounded memory: slices larger than `tileSize`
 // are cut into tiles whose borders overlap by the network's receptive radius
 // plus a blending band, so each output pixel comes from tiles that saw its
@@ -39,15 +57,14 @@ bool inferSlice(UNet &net, int64_t height, int64_t width, const SliceReader &rea
 // NetworkConfig::inputChannels() readers, the slices below, the slice, the
 // slices above, all height x width); every tile is cut at the same place
 // from all of them. Throws std::invalid_argument on a wrong reader count.
-// A `jInvariantRadius` above 0 passes every tile through inferJInvariant()
-// (BlindSpot.h) with that blind-spot radius instead of one plain pass.
+// Every tile goes through the network as `pass` says.
 bool inferSlice(UNet &net, int64_t height, int64_t width, const std::vector<SliceReader> &channelReaders,
                 float *output, int64_t outputStride, int tileSize, const std::atomic_bool *cancel,
-                const torch::Device &device, const TileProgress &progress = {}, int jInvariantRadius = 0);
+                const torch::Device &device, const TileProgress &progress = {}, const TilePass &pass = {});
 
 // The same on a [H, W] float tensor, or [C, H, W] for a network of C input
 // channels; returns an undefined [H, W] tensor when cancelled.
 torch::Tensor inferSlice(UNet &net, const torch::Tensor &slice, int tileSize, const std::atomic_bool *cancel,
-                         const torch::Device &device, const TileProgress &progress = {}, int jInvariantRadius = 0);
+                         const torch::Device &device, const TileProgress &progress = {}, const TilePass &pass = {});
 
 } // namespace mri::nn
