@@ -14,7 +14,8 @@ endforeach()
 
 foreach(folder ${ENGINE_LAYERS})
   list(FIND ENGINE_LAYERS ${folder} rank)
-  file(GLOB sources ${ENGINE_DIR}/${folder}/*.cpp ${ENGINE_DIR}/${folder}/*.h)
+  # Sub-folders (io/dicom/) belong to their folder's layer.
+  file(GLOB_RECURSE sources ${ENGINE_DIR}/${folder}/*.cpp ${ENGINE_DIR}/${folder}/*.h)
   foreach(file ${sources})
     file(STRINGS ${file} includes REGEX "^#include [\"<]")
     foreach(line ${includes})
