@@ -2,6 +2,7 @@
 
 #include "benchmark/QualityBenchmark.h"
 #include "model/TrainingOptions.h"
+#include "ExitStatus.h"
 #include "UsageError.h"
 
 #include <atomic>
@@ -9,14 +10,6 @@
 #include <vector>
 
 namespace mri::cli {
-
-enum ExitStatus : int {
-    kExitSuccess = 0,
-    kExitFailure = 1,        // the command could not do its job (one sentence on stderr)
-    kExitUsage = 2,          // bad command line
-    kExitSomeRowsFailed = 3, // enhance: some rows failed, the rest were written
-    kExitInterrupted = 130,  // stopped by Ctrl+C after saving what was done
-};
 
 // Runs `mri-enhance` with its arguments (without the program name) and returns
 // the exit status. `cancel` is set by the caller's SIGINT handler.

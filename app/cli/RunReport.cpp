@@ -5,6 +5,7 @@
 #include "io/AtomicFile.h"
 #include "io/FileDigest.h"
 #include "nn/ThreadPolicy.h"
+#include "ProgramName.h"
 
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ std::string hostName()
 RunReport::RunReport(const std::string &command, const std::vector<std::string> &arguments)
     : m_started(std::chrono::system_clock::now()), m_clock(std::chrono::steady_clock::now())
 {
-    m_report["program"] = "mri-enhance";
+    m_report["program"] = kProgram;
     m_report["version"] = programVersion();
     m_report["command"] = command;
     m_report["arguments"] = arguments;

@@ -1,6 +1,7 @@
 #include "TrainingSettingOptions.h"
 
 #include "base/EngineError.h"
+#include "OptionHelpers.h"
 #include "UsageError.h"
 
 #include <CLI/CLI.hpp>
@@ -29,20 +30,6 @@ std::string rangeAndDefault(const SettingDescription &setting)
 }
 
 } // namespace
-
-CLI::Validator checkedBy(std::function<void(const std::string &)> parse)
-{
-    return CLI::Validator(
-        [parse](std::string &text) {
-            try {
-                parse(text);
-            } catch (const std::exception &error) {
-                return std::string(error.what());
-            }
-            return std::string();
-        },
-        std::string());
-}
 
 TrainingSettingOptions::TrainingSettingOptions(CLI::App &command,
                                                const std::function<bool(const SettingDescription &)> &withFlag)

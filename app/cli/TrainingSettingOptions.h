@@ -11,7 +11,6 @@
 namespace CLI {
 class App;
 class Option;
-class Validator;
 } // namespace CLI
 
 namespace mri::cli {
@@ -46,10 +45,6 @@ private:
     std::map<std::string, std::string> m_flagTexts; // key -> text of its flag (map: stable references for CLI11)
     std::vector<std::string> m_overrides;           // texts of --set, in order
 };
-
-// A CLI11 check that runs `parse` on each value; the sentence of whatever it
-// throws (EngineError, UsageError) becomes the usage error.
-CLI::Validator checkedBy(std::function<void(const std::string &)> parse);
 
 // A repeatable `--set key=value` option, each value checked with the engine's parseSettingOverride.
 CLI::Option *addSettingOverrideOption(CLI::App &command, std::vector<std::string> &texts, const std::string &help);
