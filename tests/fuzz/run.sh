@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (or the ones named) for SECONDS each, one after the
-# other on one core, on a scratch copy of its seed corpus (corpus/<target>/ is
-# never grown by a run):
+# Runs every fuzz target (or the ones named) for SECONDS each, as many at once
+# as there are cores (MRI_FUZZ_JOBS overrides; each target is one process on one
+# core), on a scratch copy of its seed corpus (corpus/<target>/ is never grown
+# by a run):
 #
 #   tests/fuzz/run.sh SECONDS [TARGET...]      targets: csv image nifti modelfile settings dicom
 #
@@ -53,30 +54,60 @@ export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizer-suppressions/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
-found=0
-printf '%-10s %12s %10s  %s\n' target executions "exec/s" result
-for target in "${targets[@]}"; do
-  work="$build/work/$target"
-  findings="$build/findings/$target"
-  log="$build/findings/$target.log"
+# One target: its result line (and the first lines of a report) into $build/findings/TARGET.summary.
+fuzz_one() {
+  local target="$1"
+  local work="$build/work/$target"
+  local findings="$build/findings/$target"
+  local log="$build/findings/$target.log"
+  local summary="$build/findings/$target.summary"
   rm -rf "$work" "$findings"
   mkdir -p "$work" "$findings"
   cp -R "$here/corpus/$target/." "$work/"
-  status=0
+  local status=0
   # -close_fd_mask=2: the decoders' own chatter on stderr (libpng, OpenCV) is
   # dropped; libFuzzer's and the sanitizers' reports still reach the log.
   "$build/tests/fuzz/fuzz_$target" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=16384 -print_final_stats=1 -close_fd_mask=2 -artifact_prefix="$findings/" >"$log" 2>&1 || status=$?
+  local executions rate artifacts
   executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
   artifacts="$(find "$findings" -type f | head -n 5 | tr '\n' ' ')"
   if [ "$status" -ne 0 ] || [ -n "$artifacts" ]; then
-    found=1
     printf '%-10s %12s %10s  %s\n' "$target" "${executions:-?}" "${rate:-?}" \
-      "FOUND a problem (exit $status): ${artifacts:-see log} log: $log"
-    grep -m 3 -E 'ERROR: |runtime error: |fuzz check failed|deadly signal|==[0-9]+==' "$log" | sed 's/^/    /' || true
+      "FOUND a problem (exit $status): ${artifacts:-see log} log: $log" >"$summary"
+    grep -m 3 -E 'ERROR: |runtime error: |fuzz check failed|deadly signal|==[0-9]+==' "$log" | sed 's/^/    /' >>"$summary" || true
   else
-    printf '%-10s %12s %10s  %s\n' "$target" "${executions:-?}" "${rate:-?}" "nothing found"
+    printf '%-10s %12s %10s  %s\n' "$target" "${executions:-?}" "${rate:-?}" "nothing found" >"$summary"
+  fi
+}
+
+at_once="${MRI_FUZZ_JOBS:-$(nproc)}"
+mkdir -p "$build/findings"
+running=0
+for target in "${targets[@]}"; do
+  rm -f "$build/findings/$target.summary"
+  fuzz_one "$target" &
+  running=$((running + 1))
+  if [ "$running" -ge "$at_once" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+
+found=0
+printf '%-10s %12s %10s  %s\n' target executions "exec/s" result
+for target in "${targets[@]}"; do
+  summary="$build/findings/$target.summary"
+  if [ ! -s "$summary" ]; then
+    found=1
+    echo "$target: the run left no result (see $build/findings/$target.log)"
+    continue
+  fi
+  cat "$summary"
+  if grep -q "FOUND a problem" "$summary"; then
+    found=1
   fi
 done
 exit "$found"
