@@ -80,6 +80,7 @@ private slots:
     void usageErrors();
     void metricsCommand();
     void selfCheckInReportsAndFailOn();
+    void mirrorAverageCanBeTurnedOff();
     void badDatasetIsOneSentence();
     void startsWithPassiveThreadWaiting();
 
@@ -201,6 +202,35 @@ void TestEndToEnd::trainEnhanceCompare()
     const cv::Mat picture = cv::imread(figure.toStdString());
     QVERIFY(!picture.empty());
     QVERIFY(picture.rows > 3 * 300);
+}
+
+// The mirror average is on by default and --no-mirror-average turns it off:
+// the report says which, and the results differ. Uses the model trained by
+// trainEnhanceCompare().
+void TestEndToEnd::mirrorAverageCanBeTurnedOff()
+{
+    const QString model = QDir(m_work).filePath("model.pt");
+    QVERIFY(QFile::exists(model));
+    std::vector<cv::Mat> results;
+    for (const bool averaged : {true, false}) {
+        const QString name = averaged ? QStringLiteral("mirrored") : QStringLiteral("one-pass");
+        const QString outDir = QDir(m_work).filePath(name);
+        const QString report = QDir(m_work).filePath(name + ".json");
+        QStringList arguments{"enhance", "--dataset", m_input, "--model", model, "--patients", "P-100", "--out-dir",
+                              outDir, "--csv-out", QDir(m_work).filePath(name + ".csv"), "--json", report};
+        if (!averaged)
+            arguments << "--no-mirror-average";
+        const auto enhance = runTool(arguments);
+        QVERIFY2(enhance.exitCode == 0, qPrintable(enhance.err));
+        QFile file(report);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+        QCOMPARE(json["settings"].toObject()["mirror_average"].toBool(), averaged);
+        const QString written = json["rows"].toArray().first().toObject()["enhanced_image_path"].toString();
+        results.push_back(cv::imread(written.toStdString(), cv::IMREAD_UNCHANGED));
+        QVERIFY(!results.back().empty());
+    }
+    QVERIFY(cv::norm(results[0], results[1], cv::NORM_INF) > 0.0);
 }
 
 // Every row done carries its self-check in the JSON report as in the CSV;

@@ -736,6 +736,8 @@ EnhanceRunResult enhanceDataset(const Dataset &dataset, const EnhanceOptions &op
     }
     if (models.denoiser && options.noiseCoils >= 0)
         models.denoiser->setNoiseCoils(options.noiseCoils);
+    if (models.denoiser && !options.mirrorAverage)
+        models.denoiser->setMirrorAverage(false);
     if (models.denoiser && models.denoiser->blindSpotPasses() > 1 && callbacks.onMessage) {
         const int side = 2 * models.denoiser->info().settings.n2vBlindRadius + 1;
         callbacks.onMessage("The model hides " + std::to_string(side) + "x" + std::to_string(side)

@@ -40,6 +40,9 @@ struct EnhanceOptions
     // volume (NoiseMap.h; parallel imaging) where it varies enough; false: one
     // level for the whole volume.
     bool noiseMap = true;
+    // The mean over each tile's four mirror images where the denoising model
+    // has it by default (Enhancer::setMirrorAverage()); false: one pass, 4x faster.
+    bool mirrorAverage = true;
     int threads = 0;                          // CPU threads of the network; 0: every CPU this process may use
     std::optional<SlicePlane> plane;          // volumes are enhanced along it; empty: the model's plane
     std::filesystem::path perSliceCsv;        // non-empty: one row per slice of every enhanced row, here
