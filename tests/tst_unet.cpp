@@ -34,6 +34,36 @@ private Q_SLOTS:
     void maxBlurPoolMatchesReference();
 };
 
+namespace {
+
+// He initialisation: every output pixel depends on its context as strongly
+// as in a trained network, so cutting that context would show (the default
+// initialisation leaves differences below the tolerance). In eval mode.
+mri::nn::UNet heInitialised(const mri::NetworkConfig &config)
+{
+    mri::nn::UNet net(config);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    for (auto &parameter : net->parameters()) {
+        if (parameter.dim() == 4)
+            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
+    }
+    return net;
+}
+
+// Depth 2, 4 channels, residual output (no Sigmoid squashing the differences).
+mri::nn::UNet smallNetwork(int neighbourSlices = 0)
+{
+    mri::NetworkConfig config;
+    config.depth = 2;
+    config.baseChannels = 4;
+    config.neighbourSlices = neighbourSlices;
+    config.residualOutput = true;
+    return heInitialised(config);
+}
+
+} // namespace
+
 void TestUNet::shapeIsPreserved_data()
 {
     QTest::addColumn<int>("height");
@@ -114,16 +144,8 @@ void TestUNet::tiledInferenceMatchesWholeImage()
     config.baseChannels = 4;
     config.blurPool = blurPool;
     config.residualOutput = true; // no Sigmoid squashing the differences
-    mri::nn::UNet net(config);
-    net->eval();
+    auto net = heInitialised(config);
     torch::NoGradGuard noGrad;
-    // He initialisation: every output pixel depends on its context as strongly
-    // as in a trained network, so cutting that context would show (the default
-    // initialisation leaves differences below the tolerance).
-    for (auto &parameter : net->parameters()) {
-        if (parameter.dim() == 4)
-            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
-    }
     // A smooth slice with structure, 301 wide and 370 high like the demo slices.
     const auto y = torch::linspace(0, 6.28, 370).view({370, 1});
     const auto x = torch::linspace(0, 9.42, 301).view({1, 301});
@@ -151,13 +173,8 @@ void TestUNet::tilesFromIntegerSliceMatchWholeImage()
     config.depth = 3;
     config.baseChannels = 4;
     config.residualOutput = true;
-    mri::nn::UNet net(config);
-    net->eval();
+    auto net = heInitialised(config);
     torch::NoGradGuard noGrad;
-    for (auto &parameter : net->parameters()) {
-        if (parameter.dim() == 4)
-            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
-    }
     const int height = 283; // not a multiple of 8: the padding is exercised
     const int width = 357;
     const auto y = torch::linspace(0, 6.28, height).view({height, 1});
@@ -411,13 +428,8 @@ void TestUNet::tiledInferenceWithNeighboursMatchesWholeSlice()
     config.baseChannels = 4;
     config.neighbourSlices = 1;
     config.residualOutput = true;
-    mri::nn::UNet net(config);
-    net->eval();
+    auto net = heInitialised(config);
     torch::NoGradGuard noGrad;
-    for (auto &parameter : net->parameters()) {
-        if (parameter.dim() == 4)
-            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
-    }
     const auto y = torch::linspace(0, 6.28, 203).view({1, 203, 1});
     const auto x = torch::linspace(0, 9.42, 171).view({1, 1, 171});
     const auto phase = torch::tensor({0.0f, 0.4f, 0.8f}).view({3, 1, 1});
@@ -452,33 +464,6 @@ void TestUNet::tiledInferenceWithNeighboursMatchesWholeSlice()
                                                  torch::kCPU));
 }
 
-namespace {
-
-// A network whose every output pixel depends on its context as in a trained one.
-mri::nn::UNet heInitialised(const mri::NetworkConfig &config)
-{
-    mri::nn::UNet net(config);
-    net->eval();
-    torch::NoGradGuard noGrad;
-    for (auto &parameter : net->parameters()) {
-        if (parameter.dim() == 4)
-            parameter.normal_(0.0, std::sqrt(2.0 / (parameter.size(1) * parameter.size(2) * parameter.size(3))));
-    }
-    return net;
-}
-
-// Depth 2, 4 channels, residual output (no Sigmoid squashing the differences).
-mri::nn::UNet smallNetwork(int neighbourSlices = 0)
-{
-    mri::NetworkConfig config;
-    config.depth = 2;
-    config.baseChannels = 4;
-    config.neighbourSlices = neighbourSlices;
-    config.residualOutput = true;
-    return heInitialised(config);
-}
-
-} // namespace
 
 void TestUNet::jInvariantPredictionIgnoresThePixelsOwnBox_data()
 {
