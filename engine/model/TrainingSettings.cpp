@@ -1,24 +1,15 @@
 #include "model/TrainingSettings.h"
 
 #include "base/EngineError.h"
-#include "base/Text.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <initializer_list>
-#include <limits>
 #include <optional>
-#include <type_traits>
 #include <utility>
 
 namespace mri {
 
 namespace {
-
 
 constexpr double kLargestSeed = 4611686018427387904.0; // 2^62: exact in a double and in a long long
 
@@ -29,26 +20,8 @@ constexpr double kLargestSeed = 4611686018427387904.0; // 2^62: exact in a doubl
 template <typename Access>
 SettingDescription field(Access access, bool networkShape = false)
 {
-    using Field = std::decay_t<decltype(access(std::declval<TrainingOptions &>()))>;
-    constexpr bool kFlag = std::is_same_v<Field, bool>;
-    constexpr bool kReal = std::is_floating_point_v<Field>;
-    SettingDescription setting;
-    setting.type = kFlag ? SettingType::Boolean : kReal ? SettingType::Real : SettingType::Integer;
+    auto setting = settingField<SettingDescription>(access);
     setting.networkShape = networkShape;
-    setting.get = [access](const TrainingOptions &options) {
-        if constexpr (kFlag || kReal)
-            return SettingValue(access(options));
-        else
-            return SettingValue(static_cast<long long>(access(options)));
-    };
-    setting.set = [access](TrainingOptions &options, const SettingValue &value) {
-        if constexpr (kFlag)
-            access(options) = std::get<bool>(value);
-        else if constexpr (kReal)
-            access(options) = std::get<double>(value);
-        else
-            access(options) = static_cast<Field>(std::get<long long>(value));
-    };
     return setting;
 }
 
@@ -57,15 +30,7 @@ template <typename Enum, typename Access>
 SettingDescription choice(Access access, std::initializer_list<Enum> values, std::string (*nameOf)(Enum),
                           std::optional<Enum> (*parse)(const std::string &))
 {
-    SettingDescription setting;
-    setting.type = SettingType::Choice;
-    for (const auto value : values)
-        setting.choices.push_back(nameOf(value));
-    setting.get = [access, nameOf](const TrainingOptions &options) { return SettingValue(nameOf(access(options))); };
-    setting.set = [access, parse](TrainingOptions &options, const SettingValue &value) {
-        access(options) = *parse(std::get<std::string>(value));
-    };
-    return setting;
+    return settingChoice<SettingDescription>(access, values, nameOf, parse);
 }
 
 SettingDescription describe(SettingDescription setting, const char *key, const char *flag, ResumeRule resume, bool basic,
@@ -89,9 +54,7 @@ SettingDescription introducedLater(SettingDescription setting, SettingValue oldV
 
 SettingDescription ranged(SettingDescription setting, double minimum, double maximum)
 {
-    setting.minimum = minimum;
-    setting.maximum = maximum;
-    return setting;
+    return rangedSetting(std::move(setting), minimum, maximum);
 }
 
 std::vector<SettingDescription> makeTable()
@@ -347,24 +310,6 @@ std::vector<SettingDescription> makeTable()
     return table;
 }
 
-// The shortest decimal text that reads back as the same double.
-std::string shortestText(double value)
-{
-    char text[40];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(text, sizeof text, "%.*g", precision, value);
-        if (std::strtod(text, nullptr) == value)
-            break;
-    }
-    return text;
-}
-
-EngineError badValue(const SettingDescription &setting, const std::string &text)
-{
-    return EngineError("The setting '" + setting.key + "' must be " + describeSettingRange(setting) + ", not '" + text
-                       + "'.");
-}
-
 } // namespace
 
 const std::vector<SettingDescription> &trainingSettings()
@@ -392,118 +337,6 @@ const SettingDescription &trainingSetting(const std::string &key)
 SettingValue defaultSettingValue(const SettingDescription &setting)
 {
     return setting.get(TrainingOptions{});
-}
-
-std::string formatSettingValue(const SettingDescription &setting, const SettingValue &value)
-{
-    switch (setting.type) {
-    case SettingType::Integer: return std::to_string(std::get<long long>(value));
-    case SettingType::Real: return shortestText(std::get<double>(value));
-    case SettingType::Boolean: return std::get<bool>(value) ? "true" : "false";
-    case SettingType::Choice: return std::get<std::string>(value);
-    }
-    return {};
-}
-
-std::string describeSettingRange(const SettingDescription &setting)
-{
-    switch (setting.type) {
-    case SettingType::Integer:
-        return "a whole number from " + std::to_string(static_cast<long long>(setting.minimum)) + " to "
-            + std::to_string(static_cast<long long>(setting.maximum));
-    case SettingType::Real:
-        return "a number from " + shortestText(setting.minimum) + " to " + shortestText(setting.maximum);
-    case SettingType::Boolean:
-        return "true or false";
-    case SettingType::Choice: {
-        std::string text;
-        for (std::size_t i = 0; i < setting.choices.size(); ++i) {
-            if (i > 0)
-                text += i + 1 == setting.choices.size() ? " or " : ", ";
-            text += setting.choices[i];
-        }
-        return text;
-    }
-    }
-    return {};
-}
-
-void checkSettingValue(const SettingDescription &setting, const SettingValue &value)
-{
-    const auto text = [&] { return std::visit([](const auto &v) {
-                                    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
-                                        return v;
-                                    else if constexpr (std::is_same_v<std::decay_t<decltype(v)>, bool>)
-                                        return std::string(v ? "true" : "false");
-                                    else if constexpr (std::is_same_v<std::decay_t<decltype(v)>, long long>)
-                                        return std::to_string(v);
-                                    else
-                                        return shortestText(v);
-                                }, value); };
-    bool fits = false;
-    switch (setting.type) {
-    case SettingType::Integer:
-        // Compared as whole numbers: near 2^62 a double cannot tell n from n + 1.
-        fits = std::holds_alternative<long long>(value)
-            && std::get<long long>(value) >= static_cast<long long>(setting.minimum)
-            && std::get<long long>(value) <= static_cast<long long>(setting.maximum);
-        break;
-    case SettingType::Real:
-        // NaN fails both comparisons.
-        fits = std::holds_alternative<double>(value) && std::get<double>(value) >= setting.minimum
-            && std::get<double>(value) <= setting.maximum;
-        break;
-    case SettingType::Boolean:
-        fits = std::holds_alternative<bool>(value);
-        break;
-    case SettingType::Choice:
-        fits = std::holds_alternative<std::string>(value)
-            && std::find(setting.choices.begin(), setting.choices.end(), std::get<std::string>(value)) != setting.choices.end();
-        break;
-    }
-    if (!fits)
-        throw badValue(setting, text());
-}
-
-SettingValue parseSettingValue(const SettingDescription &setting, const std::string &text)
-{
-    SettingValue value;
-    switch (setting.type) {
-    case SettingType::Integer: {
-        const char *begin = text.c_str();
-        char *end = nullptr;
-        errno = 0;
-        const long long number = std::strtoll(begin, &end, 10);
-        if (text.empty() || end != begin + text.size() || errno == ERANGE || std::isspace(static_cast<unsigned char>(text[0])))
-            throw badValue(setting, text);
-        value = number;
-        break;
-    }
-    case SettingType::Real: {
-        const char *begin = text.c_str();
-        char *end = nullptr;
-        const double number = std::strtod(begin, &end);
-        if (text.empty() || end != begin + text.size() || std::isspace(static_cast<unsigned char>(text[0])))
-            throw badValue(setting, text);
-        value = number;
-        break;
-    }
-    case SettingType::Boolean: {
-        const auto lower = lowerCase(text);
-        if (lower == "1" || lower == "true" || lower == "on" || lower == "yes")
-            value = true;
-        else if (lower == "0" || lower == "false" || lower == "off" || lower == "no")
-            value = false;
-        else
-            throw badValue(setting, text);
-        break;
-    }
-    case SettingType::Choice:
-        value = lowerCase(text);
-        break;
-    }
-    checkSettingValue(setting, value);
-    return value;
 }
 
 SettingOverride parseSettingOverride(const std::string &keyEqualsValue)

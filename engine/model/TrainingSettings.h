@@ -10,6 +10,7 @@
 // the engine code that uses it.
 
 #include "base/Translatable.h"
+#include "model/SettingTable.h"
 #include "model/TrainingOptions.h"
 
 #include <functional>
@@ -22,8 +23,6 @@
 
 namespace mri {
 
-enum class SettingType { Integer, Real, Boolean, Choice };
-
 // What a resumed run does with a setting.
 enum class ResumeRule {
     Checkpoint,     // keeps the checkpoint's value: the run continues as it was trained
@@ -31,19 +30,10 @@ enum class ResumeRule {
     RequestWhenSet, // takes the request's value unless it is the default (seed 0: random)
 };
 
-// Integer settings as long long, Real as double, Boolean as bool, Choice as the choice's name.
-using SettingValue = std::variant<long long, double, bool, std::string>;
-
-struct SettingDescription
+// A training setting: its value (SettingTable.h) and what training does with it.
+struct SettingDescription : SettingSpec
 {
-    std::string key;                  // model files and --set key=value
-    std::string flag;                 // dedicated flag of `train` without "--"; empty: only --set
-    std::string label;                // GUI label (translated by the GUI)
-    std::string help;                 // one line (translated by the GUI)
-    SettingType type = SettingType::Integer;
-    double minimum = 0.0;             // Integer and Real: inclusive range
-    double maximum = 0.0;
-    std::vector<std::string> choices; // Choice: accepted names
+    using Options = TrainingOptions;
     ResumeRule resume = ResumeRule::Checkpoint;
     bool networkShape = false;        // part of the network's shape: must match the weights
     bool basic = false;               // shown in the GUI's main form (others: "Advanced")
@@ -68,15 +58,7 @@ const SettingDescription *findTrainingSetting(const std::string &key);
 const SettingDescription &trainingSetting(const std::string &key); // throws EngineError when unknown
 
 SettingValue defaultSettingValue(const SettingDescription &setting);
-// Text that parseSettingValue() reads back to the same value: "0.0004", "true", "n2v".
-std::string formatSettingValue(const SettingDescription &setting, const SettingValue &value);
-// "from 1 to 6", "n2v, identity or synthetic", "true or false".
-std::string describeSettingRange(const SettingDescription &setting);
-// Reads a value from text (booleans also 1/0, on/off, yes/no) and checks its
-// range. Throws EngineError with one sentence naming the setting and the range.
-SettingValue parseSettingValue(const SettingDescription &setting, const std::string &text);
-// Throws EngineError with one sentence when `value` has the wrong type or is out of range.
-void checkSettingValue(const SettingDescription &setting, const SettingValue &value);
+// Values are parsed, checked and formatted by SettingTable.h's functions.
 
 // "key=value" or key and value: parsed, checked and applied. Throws EngineError.
 SettingOverride parseSettingOverride(const std::string &keyEqualsValue);
