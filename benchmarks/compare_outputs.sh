@@ -17,10 +17,15 @@
 # 0 only if every case is identical.
 # Compared exactly, except what is meant to differ between two runs:
 # - model files: the header JSON without each epoch's elapsed_seconds, and the
-#   LibTorch archive byte for byte (on a difference, the archive's members say
-#   which: weights, optimiser state, ...);
+#   LibTorch archive byte for byte or, where its bytes differ, by content: every
+#   tensor (weights, buffers, the optimiser's moments) and record, the first
+#   differing ones named. LibTorch keys the optimiser's state by each parameter's
+#   memory address (and orders it so), so no two trainings write the same archive
+#   bytes, even with one binary; the state is compared by the parameter's place;
 # - CSVs: without columns named for times (seconds, time, duration, elapsed);
-# - --json reports: without started, finished, seconds, timings, machine, *_seconds;
+# - --json reports: without started, finished, seconds, timings, machine, *_seconds,
+#   and without the keys JSON_IGNORE names (e.g. JSON_IGNORE="/settings/threads",
+#   for a key a change adds on purpose; the output says what it ignored);
 # - a model's SHA-256 in CSVs and reports (it covers the elapsed times) is
 #   replaced by the name of the model file of that run that has it;
 # - DICOM files: every element, with the UIDs that the writer draws at random
@@ -30,7 +35,7 @@
 # Each run's folder, step logs and times stay under WORK_DIR/CASE/{base,new}.
 set -uo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set -uo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
     exit 2
 fi
 absolute() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
@@ -84,7 +89,7 @@ run() {
         (cd "$folder/run" && find . -type f | sort > "../logs/step$step.files")
         echo "$line" > "$folder/logs/step$step.command"
         if [ $status -ne 0 ]; then
-            echo "step $step ($line) exited with $status: $(tail -1 "$folder/logs/step$step.err")" > "$folder/logs/failed"
+            echo "$side: step $step ($line) exited with $status: $(tail -1 "$folder/logs/step$step.err")" > "$folder/logs/failed"
             break
         fi
     done < <(steps_of "$name")
@@ -150,24 +155,31 @@ def without_volatile(value):
         return [without_volatile(v) for v in value]
     return value
 
-def first_json_difference(a, b, where=""):
+def json_differences(a, b, where="", found=None):
+    """Every place where a and b differ (keys in any order), as short texts."""
+    found = [] if found is None else found
     if type(a) != type(b):
-        return where or "/"
-    if isinstance(a, dict):
+        found.append("%s: %r vs %r" % (where or "/", a, b))
+    elif isinstance(a, dict):
         for k in sorted(set(a) | set(b)):
             if k not in a or k not in b:
-                return "%s/%s (only in %s)" % (where, k, "base" if k in a else "new")
-            d = first_json_difference(a[k], b[k], "%s/%s" % (where, k))
-            if d:
-                return d
-        return None
-    if isinstance(a, list):
+                found.append("%s/%s only in %s" % (where, k, "base" if k in a else "new"))
+            else:
+                json_differences(a[k], b[k], "%s/%s" % (where, k), found)
+    elif isinstance(a, list):
         for i, (x, y) in enumerate(zip(a, b)):
-            d = first_json_difference(x, y, "%s[%d]" % (where, i))
-            if d:
-                return d
-        return None if len(a) == len(b) else "%s (length %d vs %d)" % (where, len(a), len(b))
-    return None if a == b else "%s: %r vs %r" % (where, a, b)
+            json_differences(x, y, "%s[%d]" % (where, i), found)
+        if len(a) != len(b):
+            found.append("%s: length %d vs %d" % (where, len(a), len(b)))
+    elif a != b:
+        found.append("%s: %r vs %r" % (where, a, b))
+    return found
+
+IGNORED = set(os.environ.get("JSON_IGNORE", "").split())
+
+def first_json_difference(a, b):
+    found = [f for f in json_differences(a, b) if f.split(" ")[0].rstrip(":") not in IGNORED]
+    return "; ".join(found[:4]) + (" (+%d more)" % (len(found) - 4) if len(found) > 4 else "") if found else None
 
 class Stub:
     """A TorchScript object of the archive's pickle, its class name dropped."""
@@ -465,6 +477,7 @@ PYTHON
 }
 
 all_identical=0
+[ -n "${JSON_IGNORE:-}" ] && echo "(ignoring in the --json reports: $JSON_IGNORE)"
 for name in "${cases[@]}"; do
     if ! steps_of "$name" > /dev/null; then
         echo "compare_outputs.sh: no case '$name' (png, nifti, dicom, superres)." >&2
