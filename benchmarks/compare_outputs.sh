@@ -440,6 +440,8 @@ for step, path in order_a:
 for _, path in sides[1]["order"]:
     if path not in {p for _, p in order_a}:
         different.append((path, "only in new"))
+if not failures and compared == 0:
+    failures = ["no file written"]
 if failures:
     print("%-9s %4d  FAILED (%s)" % (name, compared, " / ".join(failures)))
 elif different:
