@@ -11,4 +11,16 @@ std::string lowerCase(std::string text)
     return text;
 }
 
+std::string withoutFullStop(std::string text)
+{
+    if (!text.empty() && text.back() == '.')
+        text.pop_back();
+    return text;
+}
+
+std::string firstLine(const std::string &text)
+{
+    return text.substr(0, text.find('\n'));
+}
+
 } // namespace mri

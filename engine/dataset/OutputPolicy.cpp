@@ -3,6 +3,7 @@
 #include "base/EngineError.h"
 #include "dataset/Dataset.h"
 #include "io/AtomicFile.h"
+#include "io/PathIdentity.h"
 
 #include <sys/stat.h>
 
@@ -17,16 +18,6 @@ namespace mri {
 
 namespace {
 
-fs::path resolvedPath(const fs::path &path)
-{
-    std::error_code error;
-    const auto absolute = fs::absolute(path, error);
-    if (error)
-        return path.lexically_normal();
-    auto canonical = fs::weakly_canonical(absolute, error);
-    return error ? absolute.lexically_normal() : canonical;
-}
-
 bool isInside(const fs::path &file, const fs::path &folder)
 {
     auto f = file.begin();
@@ -37,14 +28,6 @@ bool isInside(const fs::path &file, const fs::path &folder)
             return false;
     }
     return f != file.end();
-}
-
-// "DICM" at byte 128, as every DICOM file (Part 10) has.
-bool hasDicomPreamble(const fs::path &file)
-{
-    std::ifstream in(file, std::ios::binary);
-    char head[132] = {};
-    return in.read(head, sizeof head) && std::string(head + 128, 4) == "DICM";
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "base/Text.h"
 #include "io/DicomSeries.h"
 #include "io/NiftiFile.h"
+#include "io/PathIdentity.h"
 
 #include <opencv2/core.hpp>
 
@@ -23,13 +24,6 @@ namespace {
 bool endsWith(const std::string &text, const std::string &suffix)
 {
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool hasDicomPreamble(const fs::path &file)
-{
-    std::ifstream in(file, std::ios::binary);
-    char magic[132] = {};
-    return in.read(magic, sizeof magic) && std::equal(magic + 128, magic + 132, "DICM");
 }
 
 // Which array axes make up a slice of `plane` and which way each runs (see extractSlice()).
