@@ -1,5 +1,6 @@
 #include "base/EngineError.h"
 #include "io/ImageIO.h"
+#include "io/ScanVolume.h"
 
 #include <QDir>
 #include <QFile>
@@ -327,6 +328,9 @@ private slots:
     void fromUnitFloatRoundsAndSaturates_data();
     void fromUnitFloatRoundsAndSaturates();
     void unitFloatRejectsWrongTypes();
+    void pictureIsOneSliceScan_data();
+    void pictureIsOneSliceScan();
+    void pictureScanRefusesVolumes();
 };
 
 void TestImageIO::loadsEncodedImages_data()
@@ -678,6 +682,67 @@ void TestImageIO::unitFloatRejectsWrongTypes()
     QVERIFY_THROWS_EXCEPTION(mri::EngineError, mri::toUnitFloat(cv::Mat(2, 2, CV_32FC1)));
     QVERIFY_THROWS_EXCEPTION(mri::EngineError, mri::fromUnitFloat(cv::Mat(2, 2, CV_8UC1), CV_8U));
     QVERIFY_THROWS_EXCEPTION(mri::EngineError, mri::fromUnitFloat(cv::Mat(2, 2, CV_32FC1), CV_32F));
+}
+
+void TestImageIO::pictureIsOneSliceScan_data()
+{
+    QTest::addColumn<int>("depth");
+    QTest::newRow("8-bit") << int(CV_8U);
+    QTest::newRow("16-bit") << int(CV_16U);
+}
+
+// A picture read as a scan: W x H x 1, its levels as voxels, shown as it is,
+// on the network's scale exactly as the picture path put it, written back
+// bit for bit in its own depth.
+void TestImageIO::pictureIsOneSliceScan()
+{
+    QFETCH(int, depth);
+    QTemporaryDir folder;
+    QVERIFY(folder.isValid());
+    cv::Mat picture(23, 37, CV_MAKETYPE(depth, 1));
+    cv::randu(picture, 0, depth == CV_8U ? 256 : 65536);
+    // The scale is the depth's, not the picture's range.
+    picture(cv::Rect(0, 0, 1, 1)).setTo(0);
+    picture.setTo(7, picture > (depth == CV_8U ? 250 : 65000));
+    const std::filesystem::path file = folder.filePath("slice.png").toStdString();
+    mri::saveImageAtomically(file, picture);
+
+    const mri::ScanVolume scan = mri::readScan(file);
+    QCOMPARE(int(scan.format), int(mri::ScanFormat::Picture));
+    QCOMPARE(scan.size, (std::array<int, 4>{37, 23, 1, 1}));
+    QCOMPARE(scan.dataRange, mri::dataRangeOf(picture));
+    QCOMPARE(scan.pictureBits, depth == CV_8U ? 8 : 16);
+    QCOMPARE(mri::sliceCountOf(scan, mri::SlicePlane::Axial), 1);
+
+    cv::Mat levels;
+    picture.convertTo(levels, CV_32F);
+    const cv::Mat slice = mri::extractSlice(scan, mri::SlicePlane::Axial, 0);
+    QCOMPARE(cv::norm(slice, levels, cv::NORM_INF), 0.0);
+
+    const auto range = mri::networkRangeOf(scan);
+    QCOMPARE(range.low, 0.0);
+    QCOMPARE(range.high, mri::dataRangeOf(picture));
+    const cv::Mat unit = mri::toNetworkUnit(slice, range);
+    QCOMPARE(cv::norm(unit, mri::toUnitFloat(picture), cv::NORM_INF), 0.0);
+    mri::ScanVolume back = scan;
+    mri::insertSlice(back, mri::SlicePlane::Axial, 0, 0, mri::fromNetworkUnit(unit, range));
+    QCOMPARE(cv::norm(mri::pictureOf(back), picture, cv::NORM_INF), 0.0);
+
+    QCOMPARE(cv::norm(mri::pictureOf(scan), picture, cv::NORM_INF), 0.0);
+    const std::filesystem::path copy = folder.filePath("copy.png").toStdString();
+    mri::writeScan(scan, scan, copy, "ignored by PNG");
+    const cv::Mat reread = mri::loadGrayscaleImage(copy);
+    QCOMPARE(reread.type(), picture.type());
+    QCOMPARE(cv::norm(reread, picture, cv::NORM_INF), 0.0);
+}
+
+void TestImageIO::pictureScanRefusesVolumes()
+{
+    mri::ScanVolume volume;
+    volume.source = "head.nii";
+    volume.size = {4, 4, 2, 1};
+    volume.voxels.assign(32, 1.0f);
+    QVERIFY_THROWS_EXCEPTION(mri::EngineError, mri::pictureOf(volume));
 }
 
 QTEST_APPLESS_MAIN(TestImageIO)

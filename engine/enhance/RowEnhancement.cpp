@@ -22,11 +22,15 @@ namespace mri {
 
 namespace {
 
-// The series description of a derived DICOM series: what it was and what made it (64 characters at most).
-std::string derivedDescription(const ScanVolume &volume, const std::filesystem::path &modelFile)
+// What the written result says made it: a derived DICOM series "<series>
+// enhanced by <model>" (64 characters at most), elsewhere the program and the
+// model files.
+std::string resultDescription(const ScanVolume &input, const RunModels &models, const EnhanceOptions &options)
 {
-    std::string text = (volume.seriesDescription.empty() ? std::string("Series") : volume.seriesDescription)
-        + " enhanced by " + modelFile.stem().string();
+    if (input.format != ScanFormat::Dicom)
+        return "MRI Enhance Studio: " + models.description;
+    std::string text = (input.seriesDescription.empty() ? std::string("Series") : input.seriesDescription)
+        + " enhanced by " + options.modelFile.stem().string();
     return text.size() > 64 ? text.substr(0, 64) : text;
 }
 
@@ -291,10 +295,7 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
             contrastVolume(enhanced, plane, networkRangeOf(volume), options.contrast);
             restoreNonFiniteVoxels(volume, enhanced, -1, 1);
         }
-        if (volume.format == ScanFormat::Nifti)
-            writeNiftiLike(row.imagePath, enhanced, target, "MRI Enhance Studio: " + models.description);
-        else
-            writeDerivedDicomSeries(volume, enhanced, target, derivedDescription(volume, options.modelFile));
+        writeScan(volume, enhanced, target, resultDescription(volume, models, options));
     }
     scoreWrittenVolume(volume, target, row, plane, classes, options, outcome);
     return true;
@@ -341,11 +342,13 @@ cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const Contras
     return enhanced;
 }
 
-// A picture row: read, enhanced, written as PNG of its bit depth.
+// A picture row: a one-slice scan, enhanced as a picture (its levels through
+// the network, both axes up-sampled), written back in its bit depth.
 bool enhancePictureRow(RunModels &models, const DatasetRow &row, const std::filesystem::path &target,
                        const EnhanceOptions &options, const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
-    const cv::Mat original = loadGrayscaleImage(row.imagePath);
+    const ScanVolume scan = readScan(row.imagePath);
+    const cv::Mat original = pictureOf(scan);
     // scikit-image refuses SSIM below its 7x7 window too; say so before the work.
     if (original.rows < 7 || original.cols < 7)
         throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
@@ -354,9 +357,9 @@ bool enhancePictureRow(RunModels &models, const DatasetRow &row, const std::file
                                             upscalerFileOf(options), row.imagePathText);
     if (enhanced.empty())
         return false;
-    saveImageAtomically(target, enhanced);
-    outcome.format = scanFormatName(ScanFormat::Picture);
-    outcome.dataRange = dataRangeOf(original);
+    writeScan(scan, pictureScanOf(enhanced, target), target, resultDescription(scan, models, options));
+    outcome.format = scanFormatName(scan.format);
+    outcome.dataRange = scan.dataRange;
     outcome.slices = 1;
     return true;
 }

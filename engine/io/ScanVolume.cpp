@@ -3,6 +3,7 @@
 #include "base/EngineError.h"
 #include "base/Text.h"
 #include "io/DicomSeries.h"
+#include "io/ImageIO.h"
 #include "io/NiftiFile.h"
 #include "io/PathIdentity.h"
 
@@ -213,6 +214,8 @@ ValueRange networkRangeOf(const ScanVolume &volume)
 {
     if (volume.voxels.empty())
         return {};
+    if (volume.format == ScanFormat::Picture)
+        return ValueRange{0.0, volume.dataRange};
     // Non-finite voxels (NaN outside a resampled field of view, an Inf) take no part in the scale.
     float lowest = std::numeric_limits<float>::infinity();
     float highest = -std::numeric_limits<float>::infinity();
@@ -254,14 +257,68 @@ cv::Mat fromNetworkUnit(const cv::Mat &unit, const ValueRange &range)
     return values;
 }
 
+namespace {
+
+ScanVolume readPicture(const fs::path &path)
+{
+    return pictureScanOf(loadGrayscaleImage(path), path);
+}
+
+} // namespace
+
 ScanVolume readScan(const fs::path &path, const std::string &seriesUid)
 {
     switch (scanFormatOf(path)) {
     case ScanFormat::Nifti: return readNiftiFile(path);
     case ScanFormat::Dicom: return readDicom(path, seriesUid);
-    case ScanFormat::Picture: break;
+    case ScanFormat::Picture: return readPicture(path);
     }
-    throw EngineError("'" + path.string() + "' is a picture, not a volume.");
+    return readPicture(path);
+}
+
+ScanVolume pictureScanOf(const cv::Mat &levels, const fs::path &source)
+{
+    if (levels.channels() != 1 || (levels.depth() != CV_8U && levels.depth() != CV_16U))
+        throw EngineError("'" + source.string() + "' is not an 8- or 16-bit grey picture.");
+    ScanVolume scan;
+    scan.format = ScanFormat::Picture;
+    scan.source = source;
+    scan.size = {levels.cols, levels.rows, 1, 1};
+    // Row 0 is the top of the picture: index y grows towards posterior, so the
+    // axial slice (anterior up) shows the picture as it is.
+    scan.orientation[1].sign = -1;
+    scan.voxelToPatient[1][1] = -1.0;
+    scan.dataRange = dataRangeOf(levels);
+    scan.pictureBits = levels.depth() == CV_16U ? 16 : 8;
+    cv::Mat values;
+    levels.convertTo(values, CV_32F);
+    scan.voxels.assign(values.ptr<float>(), values.ptr<float>() + values.total());
+    return scan;
+}
+
+cv::Mat pictureOf(const ScanVolume &picture)
+{
+    if (picture.format != ScanFormat::Picture || picture.size[2] != 1 || picture.size[3] != 1)
+        throw EngineError("'" + picture.source.string() + "' is not a picture.");
+    cv::Mat levels;
+    extractSlice(picture, SlicePlane::Axial, 0).convertTo(levels, picture.pictureBits == 16 ? CV_16U : CV_8U);
+    return levels;
+}
+
+void writeScan(const ScanVolume &input, const ScanVolume &result, const fs::path &target,
+               const std::string &description)
+{
+    switch (input.format) {
+    case ScanFormat::Picture:
+        saveImageAtomically(target, pictureOf(result));
+        return;
+    case ScanFormat::Nifti:
+        writeNiftiLike(input.source, result, target, description);
+        return;
+    case ScanFormat::Dicom:
+        writeDerivedDicomSeries(input, result, target, description);
+        return;
+    }
 }
 
 } // namespace mri

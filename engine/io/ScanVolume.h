@@ -66,6 +66,9 @@ struct ScanVolume
     // DICOM WindowCenter/WindowWidth in the scanner's units; width 0: none given.
     double windowCenter = 0.0;
     double windowWidth = 0.0;
+    // A picture: its bits per pixel (8 or 16), the depth it is written back
+    // in; 0 for NIfTI and DICOM.
+    int pictureBits = 0;
     // DICOM MONOCHROME1: a high value is dark. The network and the display
     // see it inverted, the metrics and the written files do not.
     bool monochrome1 = false;
@@ -112,7 +115,8 @@ void insertSlice(ScanVolume &volume, SlicePlane plane, int slice, int frame, con
 // The values that map to 0 and 1 for the network: the volume's minimum and
 // maximum (over all frames, NaN left out), so that a 12-bit scan using a tenth of its range
 // reaches the network as bright as a picture; swapped for MONOCHROME1, so that
-// tissue is bright for the network as in every other scan.
+// tissue is bright for the network as in every other scan. A picture's levels
+// map by its bit depth (0 to 255 or 65535), as the network was trained on pictures.
 struct ValueRange
 {
     double low = 0.0;
@@ -132,8 +136,27 @@ ScanVolume slabOf(const ScanVolume &volume, int axis, int first, int count);
 // The array axis that runs closest to `plane`'s normal.
 int sliceAxisOf(const ScanVolume &volume, SlicePlane plane);
 
-// Reads a NIfTI file or a DICOM file/series folder (`seriesUid` picks one
-// series in a folder that holds several). Throws EngineError naming the path.
+// Reads a NIfTI file, a DICOM file/series folder (`seriesUid` picks one
+// series in a folder that holds several) or a picture (PNG, JPEG, BMP, TIFF:
+// a one-slice scan, W x H x 1, its grey levels as voxels, row 0 at the top of
+// the axial slice as the picture shows it, data range 255 or 65535). Throws
+// EngineError naming the path.
 ScanVolume readScan(const std::filesystem::path &path, const std::string &seriesUid = {});
+
+// The one-slice scan of an 8- or 16-bit picture (readScan()'s for a picture file).
+ScanVolume pictureScanOf(const cv::Mat &levels, const std::filesystem::path &source);
+
+// A picture scan's slice in its own depth (8 or 16 bits, values rounded and
+// saturated), as written back. Throws EngineError for a scan that is not a
+// one-slice picture.
+cv::Mat pictureOf(const ScanVolume &picture);
+
+// Writes `result` (read as `input`, or derived from it on its grid or a finer
+// one) in `input`'s format: a picture as PNG of its depth, NIfTI with the
+// input's header and data type, DICOM as a derived series beside the input's
+// (DicomSeries.h). `description` goes into NIfTI's descrip or the derived
+// series' SeriesDescription. Atomic: a temporary name renamed into place.
+void writeScan(const ScanVolume &input, const ScanVolume &result, const std::filesystem::path &target,
+               const std::string &description);
 
 } // namespace mri
