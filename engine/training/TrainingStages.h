@@ -10,6 +10,7 @@
 #include "nn/Checkpoint.h"
 #include "nn/TiledInference.h"
 #include "training/Trainer.h"
+#include "training/TrainingBatches.h"
 
 #include <atomic>
 #include <chrono>
@@ -100,23 +101,6 @@ struct IntensityStatistics
 IntensityStatistics intensityStatistics(const std::vector<TrainingImage> &images);
 
 // --- (c) Training steps ------------------------------------------------------
-
-// Noise2Void's blind spots for spatially correlated noise (after structN2V,
-// Broaddus et al. 2020): the (2 radius + 1)^2 box around each blind spot is
-// hidden too, filled with the median (or a random pixel) of the ring right
-// outside it, and centres lie at least 2 radius + 2 apart, so no input pixel within
-// `radius` of a blind spot carries its value or its neighbours'. Returns the
-// input [N, 1, H, W] and the mask of blind spots (the loss pixels).
-std::pair<torch::Tensor, torch::Tensor> structuredBlindSpotInput(const torch::Tensor &batch, double fraction,
-                                                                 int radius, bool median);
-
-// The input Noise2Void trains on and its blind spots (the loss pixels), of a
-// [N, 1, H, W] batch (a multi-channel batch is masked in its centre channel
-// only, by the training steps):
-// single pixels replaced by a random neighbour or (N2V2) their window's
-// median, or with n2v_blind_radius > 0 the structured blind spots above.
-// Windows at the patch's edge use only pixels of the patch.
-std::pair<torch::Tensor, torch::Tensor> noise2VoidInput(const torch::Tensor &batch, const TrainingOptions &options);
 
 // The network and its optimiser on the run's device.
 struct Learner
