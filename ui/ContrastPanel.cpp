@@ -2,13 +2,19 @@
 
 #include "quality/TissueContrast.h"
 
+#include "base/EngineError.h"
+
+#include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPixmap>
+#include <QSpinBox>
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -16,6 +22,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace studio {
@@ -25,6 +33,42 @@ namespace {
 QString cnrText(double cnr)
 {
     return std::isfinite(cnr) ? QString::number(cnr, 'f', 2) : QStringLiteral("–");
+}
+
+// The table's texts in the user's language (lupdate reads them from EnhanceSettings.cpp).
+QString tableText(const std::string &text)
+{
+    return QCoreApplication::translate("mri::EnhanceSettings", text.c_str());
+}
+
+// A spin box's bounds: one below the range stands for "not set", shown by its name.
+int lowestOf(const mri::EnhanceSettingDescription &setting)
+{
+    return static_cast<int>(std::max<double>(setting.minimum, INT_MIN + 1)) - (setting.unsetName.empty() ? 0 : 1);
+}
+
+// The value an editor holds; a text that is not a valid value reads as the default.
+mri::SettingValue editorValue(const mri::EnhanceSettingDescription &setting, const QWidget *editor)
+{
+    if (const auto *box = qobject_cast<const QCheckBox *>(editor))
+        return box->isChecked();
+    if (const auto *spin = qobject_cast<const QSpinBox *>(editor)) {
+        if (!setting.unsetName.empty() && spin->value() == spin->minimum())
+            return setting.unsetValue;
+        return static_cast<long long>(spin->value());
+    }
+    if (const auto *spin = qobject_cast<const QDoubleSpinBox *>(editor)) {
+        if (!setting.unsetName.empty() && spin->value() == spin->minimum())
+            return setting.unsetValue;
+        return spin->value();
+    }
+    const QString text = qobject_cast<const QComboBox *>(editor) ? qobject_cast<const QComboBox *>(editor)->currentText()
+                                                                  : qobject_cast<const QLineEdit *>(editor)->text();
+    try {
+        return mri::parseSettingValue(setting, text.toStdString());
+    } catch (const mri::EngineError &) {
+        return mri::defaultSettingValue(setting);
+    }
 }
 
 } // namespace
@@ -71,6 +115,7 @@ ContrastPanel::ContrastPanel(QWidget *parent)
         connect(spin, &QDoubleSpinBox::valueChanged, this, &ContrastPanel::onControlsChanged);
     }
     connect(m_kind, &QComboBox::currentIndexChanged, this, &ContrastPanel::onControlsChanged);
+    addSettingEditors(form);
 
     m_previewLabel = new QLabel(this);
     m_previewLabel->setObjectName(QStringLiteral("contrastPreview"));
@@ -138,6 +183,91 @@ void ContrastPanel::setStep(const mri::ContrastStep &step)
     }
     m_updating = false;
     onControlsChanged();
+}
+
+void ContrastPanel::addSettingEditors(QFormLayout *form)
+{
+    for (const auto &setting : mri::enhanceSettings()) {
+        if (!setting.gui)
+            continue;
+        QWidget *editor = createSettingEditor(setting);
+        editor->setObjectName(QStringLiteral("enhance_") + QString::fromStdString(setting.key));
+        editor->setToolTip(tableText(setting.help) + QStringLiteral(" (%1; default %2)")
+                                                         .arg(QString::fromStdString(mri::describeSettingRange(setting)),
+                                                              QString::fromStdString(mri::formatSettingValue(
+                                                                  setting, mri::defaultSettingValue(setting)))));
+        form->addRow(tableText(setting.label) + QLatin1Char(':'), editor);
+        m_settings.emplace_back(&setting, editor);
+    }
+}
+
+QWidget *ContrastPanel::createSettingEditor(const mri::EnhanceSettingDescription &setting)
+{
+    const auto value = mri::defaultSettingValue(setting);
+    const bool unset = mri::isUnsetValue(setting, value);
+    switch (setting.type) {
+    case mri::SettingType::Boolean: {
+        auto *box = new QCheckBox(this);
+        box->setChecked(std::get<bool>(value));
+        connect(box, &QCheckBox::toggled, this, &ContrastPanel::onSettingEdited);
+        return box;
+    }
+    case mri::SettingType::Integer: {
+        auto *spin = new QSpinBox(this);
+        spin->setRange(lowestOf(setting), static_cast<int>(std::min<double>(setting.maximum, INT_MAX)));
+        spin->setSpecialValueText(QString::fromStdString(setting.unsetName));
+        spin->setValue(unset ? spin->minimum() : static_cast<int>(std::get<long long>(value)));
+        connect(spin, &QSpinBox::valueChanged, this, &ContrastPanel::onSettingEdited);
+        return spin;
+    }
+    case mri::SettingType::Real: {
+        auto *spin = new QDoubleSpinBox(this);
+        spin->setDecimals(4);
+        spin->setRange(setting.minimum - (setting.unsetName.empty() ? 0.0 : 1.0), setting.maximum);
+        spin->setSpecialValueText(QString::fromStdString(setting.unsetName));
+        spin->setValue(unset ? spin->minimum() : std::get<double>(value));
+        connect(spin, &QDoubleSpinBox::valueChanged, this, &ContrastPanel::onSettingEdited);
+        return spin;
+    }
+    case mri::SettingType::Choice:
+        break;
+    }
+    const auto text = QString::fromStdString(mri::formatSettingValue(setting, value));
+    if (setting.readForm) { // more forms than names: typed
+        auto *edit = new QLineEdit(text, this);
+        connect(edit, &QLineEdit::editingFinished, this, &ContrastPanel::onSettingEdited);
+        return edit;
+    }
+    auto *combo = new QComboBox(this);
+    for (const auto &choice : setting.choices)
+        combo->addItem(QString::fromStdString(choice));
+    if (!setting.unsetName.empty())
+        combo->addItem(QString::fromStdString(setting.unsetName));
+    combo->setCurrentText(text);
+    connect(combo, &QComboBox::currentIndexChanged, this, &ContrastPanel::onSettingEdited);
+    return combo;
+}
+
+void ContrastPanel::applySettings(mri::EnhanceOptions &options) const
+{
+    for (const auto &[setting, editor] : m_settings)
+        setting->set(options, editorValue(*setting, editor));
+}
+
+QWidget *ContrastPanel::settingEditor(const std::string &key) const
+{
+    for (const auto &[setting, editor] : m_settings) {
+        if (setting->key == key)
+            return editor;
+    }
+    return nullptr;
+}
+
+void ContrastPanel::onSettingEdited()
+{
+    mri::EnhanceOptions settings;
+    applySettings(settings);
+    emit settingsChanged(settings);
 }
 
 void ContrastPanel::setSlice(const QImage &raw, int maximumValue, bool enhanced)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "enhance/EnhanceSettings.h"
 #include "image/ContrastStep.h"
 
 #include <QImage>
@@ -7,9 +8,13 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QThread;
 class QTimer;
@@ -29,6 +34,11 @@ namespace studio {
 // long); slices larger than kPreviewSide are previewed scaled down. Requests
 // carry a token and the thread skips all but the newest, so dragging a spin
 // box never queues up work; a result that is no longer the newest is dropped.
+//
+// Below the contrast step: one editor (object name "enhance_<key>") for every
+// entry of the engine's table of enhance settings marked `gui`
+// (mri::enhanceSettings()), its label, help, range and default from the
+// table, so a new entry appears here without a change to ui/.
 class ContrastPanel final : public QWidget
 {
     Q_OBJECT
@@ -54,19 +64,30 @@ public:
     double cnrBefore() const { return m_cnrBefore; }
     double cnrAfter() const { return m_cnrAfter; }
 
+    // Every `gui` entry of the table read from its editor into `options`.
+    void applySettings(mri::EnhanceOptions &options) const;
+    // The editor of a `gui` entry; nullptr for any other key.
+    QWidget *settingEditor(const std::string &key) const;
+
 signals:
     void stepChanged(const mri::ContrastStep &step);
+    // An editor of the table's entries changed: `settings` holds them on top of the defaults.
+    void settingsChanged(const mri::EnhanceOptions &settings);
     void previewUpdated();
 
 private:
     struct Preview;
     void onControlsChanged();
+    void addSettingEditors(QFormLayout *form);
+    QWidget *createSettingEditor(const mri::EnhanceSettingDescription &setting);
+    void onSettingEdited();
     void requestPreview();
     void showPreview(const Preview &preview);
 
     QComboBox *m_kind = nullptr;
     std::vector<std::pair<mri::ContrastParameter, QDoubleSpinBox *>> m_parameters;
     std::vector<QWidget *> m_parameterLabels;
+    std::vector<std::pair<const mri::EnhanceSettingDescription *, QWidget *>> m_settings;
     QLabel *m_previewLabel = nullptr;
     QLabel *m_note = nullptr;
     QTimer *m_previewTimer = nullptr;

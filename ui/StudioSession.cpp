@@ -334,6 +334,7 @@ bool StudioSession::enhance(const RowList &rows)
         return false;
     EnhanceParams params;
     params.dataset = dataset();
+    params.options = m_enhanceSettings;
     params.options.modelFile = toPath(m_modelFile);
     params.options.rowIndices = rows;
     params.options.contrast = m_contrastStep;

@@ -79,6 +79,11 @@ public:
     // The contrast step every later enhance() applies (EnhanceOptions::contrast).
     const mri::ContrastStep &contrastStep() const { return m_contrastStep; }
     void setContrastStep(const mri::ContrastStep &step) { m_contrastStep = step; }
+    // The table's enhance settings every later enhance() starts from
+    // (ContrastPanel's editors; defaults until set). Its paths, selection and
+    // contrast step are not used: enhance() sets those.
+    const mri::EnhanceOptions &enhanceSettings() const { return m_enhanceSettings; }
+    void setEnhanceSettings(const mri::EnhanceOptions &settings) { m_enhanceSettings = settings; }
     void cancelJob();
 
     // --- tasks (image thread)
@@ -128,6 +133,7 @@ signals:
 
 private:
     mri::ContrastStep m_contrastStep;
+    mri::EnhanceOptions m_enhanceSettings;
 
     bool beginJob(studio::Job job);
     void endJob(studio::Job job);

@@ -41,6 +41,22 @@ CLI::Validator checkedBy(std::function<void(const std::string &)> parse)
         std::string());
 }
 
+std::string settingTypeName(const SettingSpec &setting)
+{
+    switch (setting.type) {
+    case SettingType::Integer: return "INT";
+    case SettingType::Real: return "NUMBER";
+    case SettingType::Boolean: return "BOOL";
+    case SettingType::Choice: return setting.readForm ? "TEXT" : "NAME";
+    }
+    return {};
+}
+
+std::string settingRangeAndDefault(const SettingSpec &setting, const SettingValue &defaultValue)
+{
+    return describeSettingRange(setting) + "; default " + formatSettingValue(setting, defaultValue);
+}
+
 CLI::Option *addText(CLI::App &command, const std::string &name, std::string &target, const std::string &typeName,
                      const std::string &help)
 {

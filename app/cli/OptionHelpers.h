@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/SettingTable.h"
 #include "UsageError.h"
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,11 @@ std::string joined(const std::vector<std::string> &items, const std::string &sep
 // A CLI11 check that runs `parse` on each value; the sentence of whatever it
 // throws (EngineError, UsageError) becomes the usage error.
 CLI::Validator checkedBy(std::function<void(const std::string &)> parse);
+
+// The type name of a table setting's option: INT, NUMBER, BOOL, NAME, TEXT.
+std::string settingTypeName(const SettingSpec &setting);
+// "a number from 1e-08 to 1; default 0.0004": what the help says about a table setting's value.
+std::string settingRangeAndDefault(const SettingSpec &setting, const SettingValue &defaultValue);
 
 // A text option (a path, a list of names), shown in the help as `--name TYPE`.
 CLI::Option *addText(CLI::App &command, const std::string &name, std::string &target, const std::string &typeName,

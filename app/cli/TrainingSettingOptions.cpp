@@ -12,21 +12,9 @@ namespace mri::cli {
 
 namespace {
 
-std::string typeName(const SettingDescription &setting)
-{
-    switch (setting.type) {
-    case SettingType::Integer: return "INT";
-    case SettingType::Real: return "NUMBER";
-    case SettingType::Boolean: return "BOOL";
-    case SettingType::Choice: return "NAME";
-    }
-    return {};
-}
-
-// "a number from 1e-08 to 1; default 0.0004": what the help says about a value.
 std::string rangeAndDefault(const SettingDescription &setting)
 {
-    return describeSettingRange(setting) + "; default " + formatSettingValue(setting, defaultSettingValue(setting));
+    return settingRangeAndDefault(setting, defaultSettingValue(setting));
 }
 
 } // namespace
@@ -40,7 +28,7 @@ TrainingSettingOptions::TrainingSettingOptions(CLI::App &command,
         const auto *described = &setting;
         auto *option = command.add_option("--" + setting.flag, m_flagTexts[setting.key],
                                           setting.help + " (" + rangeAndDefault(setting) + ")");
-        option->type_name(typeName(setting));
+        option->type_name(settingTypeName(setting));
         option->check(checkedBy([described](const std::string &text) { parseSettingValue(*described, text); }));
         m_flags.emplace_back(described, option);
     }

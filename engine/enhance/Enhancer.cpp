@@ -7,6 +7,7 @@
 #include "nn/BlindSpot.h"
 #include "nn/Checkpoint.h"
 #include "nn/ThreadPolicy.h"
+#include "nn/TileSize.h"
 #include "nn/TiledInference.h"
 #include "quality/NoiseFloor.h"
 
@@ -23,7 +24,7 @@ struct Enhancer::Impl
     nn::UNet net{nullptr};
     torch::Device device{torch::kCPU};
     ModelInfo info;
-    int tileSize = 768;
+    int tileSize = nn::kAutomaticTileSize;
     bool ricianCorrection = false;
     int noiseCoils = 1;
     bool smoothFloor = kSmoothFloorRemoval;

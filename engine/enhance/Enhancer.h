@@ -31,7 +31,8 @@ public:
     std::string deviceName() const;
 
     // Largest tile side in pixels (rounded up to a multiple of 2^depth). Tiles
-    // overlap by the network's receptive radius plus a blending band.
+    // overlap by the network's receptive radius plus a blending band. Default
+    // nn::kAutomaticTileSize (nn/TileSize.h).
     void setTiling(int tileSize);
     int tileSize() const;
 

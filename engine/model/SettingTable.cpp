@@ -85,6 +85,11 @@ bool fitsRange(const SettingSpec &setting, const SettingValue &value)
 
 } // namespace
 
+void throwUnknownSetting(const std::string &kind, const std::string &key)
+{
+    throw EngineError("There is no " + kind + " setting '" + key + "'.");
+}
+
 bool isUnsetValue(const SettingSpec &setting, const SettingValue &value)
 {
     return !setting.unsetName.empty() && value == setting.unsetValue;

@@ -57,6 +57,29 @@ void checkSettingValue(const SettingSpec &setting, const SettingValue &value);
 // Whether `value` is the setting's "not set" value (unsetName).
 bool isUnsetValue(const SettingSpec &setting, const SettingValue &value);
 
+// Throws EngineError: "There is no <kind> setting '<key>'."
+[[noreturn]] void throwUnknownSetting(const std::string &kind, const std::string &key);
+
+// The entry of `table` named `key`; nullptr when there is none.
+template <typename Description>
+const Description *findSetting(const std::vector<Description> &table, const std::string &key)
+{
+    for (const auto &setting : table) {
+        if (setting.key == key)
+            return &setting;
+    }
+    return nullptr;
+}
+
+// The entry of `table` named `key`; throws EngineError naming the `kind` of table when there is none.
+template <typename Description>
+const Description &settingOf(const std::vector<Description> &table, const std::string &key, const std::string &kind)
+{
+    if (const auto *setting = findSetting(table, key))
+        return *setting;
+    throwUnknownSetting(kind, key);
+}
+
 // A setting stored in a plain member of `Description::Options`, reached by
 // `access` (a lambda returning a reference for const and non-const options):
 // its type follows the member's (bool: Boolean, floating point: Real, else Integer).

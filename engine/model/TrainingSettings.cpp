@@ -320,18 +320,12 @@ const std::vector<SettingDescription> &trainingSettings()
 
 const SettingDescription *findTrainingSetting(const std::string &key)
 {
-    for (const auto &setting : trainingSettings()) {
-        if (setting.key == key)
-            return &setting;
-    }
-    return nullptr;
+    return findSetting(trainingSettings(), key);
 }
 
 const SettingDescription &trainingSetting(const std::string &key)
 {
-    if (const auto *setting = findTrainingSetting(key))
-        return *setting;
-    throw EngineError("There is no training setting '" + key + "'.");
+    return settingOf(trainingSettings(), key, "training");
 }
 
 SettingValue defaultSettingValue(const SettingDescription &setting)

@@ -3,16 +3,14 @@
 #include "base/EngineError.h"
 #include "dataset/ShardPlan.h"
 #include "enhance/SuperResolution.h"
-#include "image/ContrastStep.h"
-#include "io/SlicePlane.h"
 #include "model/ModelFile.h"
 #include "model/ModelInfo.h"
-#include "model/TrainingSettings.h"
 #include "quality/Metrics.h"
 #include "quality/SelfCheck.h"
 #include "CommandOutput.h"
 #include "CommonOptions.h"
 #include "ExitStatus.h"
+#include "EnhanceSettingOptions.h"
 #include "OptionHelpers.h"
 #include "ReportFields.h"
 #include "RunReport.h"
@@ -24,13 +22,6 @@
 namespace mri::cli {
 
 namespace {
-
-SlicePlane parsePlane(const std::string &text)
-{
-    if (const auto plane = parseSlicePlane(text))
-        return *plane;
-    throw UsageError("'" + text + "' is not a plane: axial, coronal or sagittal.");
-}
 
 std::vector<std::string> parsePatientIds(const std::string &text)
 {
@@ -94,20 +85,15 @@ EnhanceCallbacks progressCallbacks(const Dataset &dataset, TerminalProgress &pro
     return callbacks;
 }
 
+// The table's settings, then the paths and the selection, which stay hand-wired (EnhanceSettings.h).
 ReportJson settingsJson(const EnhanceOptions &options)
 {
-    return {{"tile", options.tileSize > 0 ? ReportJson(options.tileSize) : ReportJson("auto")},
-            {"plane", options.plane ? ReportJson(slicePlaneName(*options.plane)) : ReportJson("model")},
-            {"coils", options.noiseCoils >= 0 ? ReportJson(options.noiseCoils) : ReportJson("model")},
-            {"noise_map", options.noiseMap},
-            {"mirror_average", options.mirrorAverage},
-            {"fail_on", options.failOn == Verdict::NotChecked ? "never" : verdictText(options.failOn)},
-            {"contrast", contrastStepText(options.contrast)},
-            {"resolution_model", options.resolutionModel.empty() ? ReportJson(nullptr)
-                                                                 : ReportJson(options.resolutionModel.string())},
-            {"scale", options.scale > 0 ? ReportJson(options.scale) : ReportJson("model")},
-            {"patients", options.patientIds},
-            {"output_dir", options.outputDir.string()}};
+    auto json = enhanceSettingsJson(options);
+    json["resolution_model"] = options.resolutionModel.empty() ? ReportJson(nullptr)
+                                                               : ReportJson(options.resolutionModel.string());
+    json["patients"] = options.patientIds;
+    json["output_dir"] = options.outputDir.string();
+    return json;
 }
 
 // The rows of the report (those this run did, and those an earlier run did and it kept), their errors and timings.
@@ -163,13 +149,11 @@ void EnhanceCommand::define(CLI::App &c, CommonOptions &common)
 {
     addDatasetOptions(c, m_dataset);
     defineModels(c);
-    addText(c, "--out-dir", m_outputDir, "DIR", "Folder for the enhanced slices (default: enhanced_images "
-                                                "in the dataset's results folder)");
-    addText(c, "--csv-out", m_metricsCsv, "FILE", "Metrics CSV to write (default: brain_tumor_info_metrics.csv "
-                                                  "in the dataset's results folder)");
+    defineOutputs(c);
     defineSelection(c);
     common.addJsonReport(c);
-    defineProcessing(c);
+    // Tile, plane, coils, contrast, scale, threads...: the table of enhance settings.
+    addEnhanceSettingOptions(c, m_options);
 }
 
 void EnhanceCommand::defineModels(CLI::App &c)
@@ -179,14 +163,16 @@ void EnhanceCommand::defineModels(CLI::App &c)
         ->required();
     addText(c, "--resolution-model", m_resolutionModel, "FILE",
             "A super-resolution model applied after --model's denoising, in the same run");
-    const auto &scale = trainingSetting("superres_scale");
-    addNumber(c, "--scale", m_options.scale, static_cast<int>(scale.minimum), static_cast<int>(scale.maximum),
-              "Super-resolution factor asked for; the super-resolution model must have been trained for it. "
-              "Pictures are up-sampled in-plane, volumes along their slice axis (NIfTI out, voxel size / F)",
-              "the model's");
-    c.add_flag("--through-plane", m_options.throughPlane,
-               "Volumes: up-sample along the slice axis of --plane (what super-resolution does to volumes); "
-               "refused for a model trained on pictures");
+}
+
+void EnhanceCommand::defineOutputs(CLI::App &c)
+{
+    addText(c, "--out-dir", m_outputDir, "DIR", "Folder for the enhanced slices (default: enhanced_images "
+                                                "in the dataset's results folder)");
+    addText(c, "--csv-out", m_metricsCsv, "FILE", "Metrics CSV to write (default: brain_tumor_info_metrics.csv "
+                                                  "in the dataset's results folder)");
+    addText(c, "--per-slice-csv", m_perSliceCsv, "FILE",
+            "Also write PSNR and SSIM of every slice of the enhanced volumes (and pictures) to FILE");
 }
 
 void EnhanceCommand::defineSelection(CLI::App &c)
@@ -196,13 +182,6 @@ void EnhanceCommand::defineSelection(CLI::App &c)
                                                   m_options.patientIds = ids;
                                               })
         ->type_name("ID,ID,...");
-    addNumber(c, "--tile", m_options.tileSize, 64, 16384,
-              "Largest tile side in pixels; larger slices are enhanced in overlapping tiles", "chosen by the engine");
-    addParsedOption<SlicePlane>(c, "--plane",
-                                "Plane along which volumes (NIfTI, DICOM) are enhanced: axial, coronal or "
-                                "sagittal, from their orientation (default: the plane the model was trained on)",
-                                parsePlane, [this](const SlicePlane &plane) { m_options.plane = plane; })
-        ->type_name("PLANE");
     addParsedOption<ShardSpec>(
         c, "--shard",
         "Only part I of N (I from 0): patients are kept whole and parts balanced by rows; I and N may name "
@@ -220,48 +199,6 @@ void EnhanceCommand::defineSelection(CLI::App &c)
         ->type_name("I/N");
 }
 
-void EnhanceCommand::defineProcessing(CLI::App &c)
-{
-    addParsedOption<ContrastStep>(
-        c, "--contrast",
-        "Contrast step after the network, before writing: " + contrastFormsText()
-            + ". CLAHE equalises the histogram in TILES x TILES tiles, clipped at CLIP times the mean bin; gamma "
-              "maps x to x^G (below 1 brightens the darks). Default none; the metrics CSV's CNR column is the "
-              "grey/white contrast-to-noise ratio of what was written",
-        [](const std::string &text) {
-            try {
-                return parseContrastStep(text);
-            } catch (const EngineError &error) {
-                throw UsageError(error.what());
-            }
-        },
-        [this](const ContrastStep &step) { m_options.contrast = step; })
-        ->type_name("STEP");
-    addText(c, "--per-slice-csv", m_perSliceCsv, "FILE",
-            "Also write PSNR and SSIM of every slice of the enhanced volumes (and pictures) to FILE");
-    const auto &threads = trainingSetting("threads");
-    addNumber(c, "--threads", m_options.threads, static_cast<int>(threads.minimum), static_cast<int>(threads.maximum),
-              "CPU threads of the network; 0: every CPU this process may use "
-              "(several parts on one machine: CPUs / parts each)");
-    const auto &coils = trainingSetting("noise_coils");
-    addNumber(c, "--coils", m_options.noiseCoils, static_cast<int>(coils.minimum), static_cast<int>(coils.maximum),
-              coils.help, "the model's setting");
-    c.add_flag("!--no-noise-map", m_options.noiseMap,
-               "Volumes: one noise level for the whole volume. By default the noise floor follows a level "
-               "that varies over the field of view (parallel imaging: SENSE, GRAPPA), estimated from the "
-               "volume, where it varies by 20 % or more and the noise is independent between pixels");
-    c.add_flag("!--no-mirror-average", m_options.mirrorAverage,
-               "One pass through the network per tile, 4 times faster. By default a denoising model's prediction "
-               "is the mean over the tile and its three mirror images (left-right, up-down, both), 0.1 to 0.5 dB "
-               "better on the README's measurements; models that already take many passes (large blind spots) "
-               "are not averaged");
-    c.add_option("--fail-on", m_failOn,
-                 "Count rows whose self-check (the verdict column) is this bad or worse as failed (exit 3) and "
-                 "remove their results, for pipelines that must not pass them on: suspect, check or never")
-        ->check(CLI::IsMember({"never", "check", "suspect"}))
-        ->capture_default_str();
-}
-
 EnhanceOptions EnhanceCommand::enhanceOptions(const CommandOutput &output) const
 {
     EnhanceOptions options = m_options;
@@ -270,7 +207,6 @@ EnhanceOptions EnhanceCommand::enhanceOptions(const CommandOutput &output) const
     options.outputDir = m_outputDir;
     options.metricsCsv = m_metricsCsv;
     options.perSliceCsv = m_perSliceCsv;
-    options.failOn = verdictOf(m_failOn); // "never": NotChecked
     if (!output.reportFile.empty())
         options.otherOutputs.emplace_back(output.reportFile, "the --json report");
     return options;

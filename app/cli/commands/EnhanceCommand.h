@@ -21,10 +21,11 @@ public:
     int run(std::atomic_bool &cancel, const CommandOutput &output) const override;
 
 private:
-    // The options in the order of the help, in groups.
+    // The hand-wired options in the order of the help, in groups; the
+    // settings come from the table (EnhanceSettingOptions.h).
     void defineModels(CLI::App &command);
+    void defineOutputs(CLI::App &command);
     void defineSelection(CLI::App &command);
-    void defineProcessing(CLI::App &command);
     EnhanceOptions enhanceOptions(const CommandOutput &output) const;
 
     DatasetArguments m_dataset;
@@ -34,7 +35,6 @@ private:
     std::string m_outputDir;
     std::string m_metricsCsv;
     std::string m_perSliceCsv;
-    std::string m_failOn = "never";
 };
 
 } // namespace mri::cli
