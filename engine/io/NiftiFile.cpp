@@ -287,9 +287,9 @@ void checkDimensions(const fs::path &file, HeaderFacts &facts)
     }
 }
 
-// Reads and checks the header before nifti_clib sees the file, so that every
-// problem is one sentence and nothing is allocated for sizes the file cannot hold.
-CheckedHeader checkHeader(const fs::path &file)
+// The file as it lies on disk: it exists, is a regular, non-empty file, and a
+// gzip-compressed one is named .gz.
+void checkFileOnDisk(const fs::path &file, CheckedHeader &header)
 {
     std::error_code error;
     const auto status = fs::status(file, error);
@@ -297,7 +297,6 @@ CheckedHeader checkHeader(const fs::path &file)
         throw EngineError(quoted(file) + " does not exist.");
     if (!fs::is_regular_file(status))
         throw EngineError(quoted(file) + " is not a regular file.");
-    CheckedHeader header;
     header.fileBytes = fs::file_size(file, error);
     if (error)
         throw EngineError(quoted(file) + " cannot be read: " + error.message() + ".");
@@ -307,8 +306,61 @@ CheckedHeader checkHeader(const fs::path &file)
     const bool namedGz = endsWith(file.string(), ".gz");
     if (header.gzipped && !namedGz)
         throw EngineError(quoted(file) + " is gzip-compressed but its name does not end in .gz; name it .nii.gz.");
+}
 
-    // gzread reads plain files as they are, so one path reads both.
+int headerBytesOf(int version)
+{
+    return version == 1 ? 348 : 540;
+}
+
+bool validVoxOffset(float offset)
+{
+    return std::isfinite(offset) && offset >= 0.0f && offset <= 1e15f;
+}
+
+bool validVoxOffset(std::int64_t offset)
+{
+    return offset >= 0;
+}
+
+void swapToNative(nifti_1_header *header)
+{
+    nifti_swap_as_nifti1(header);
+}
+
+void swapToNative(nifti_2_header *header)
+{
+    nifti_swap_as_nifti2(header);
+}
+
+// The facts of a NIfTI-1 or NIfTI-2 header `h` as stored (facts.version and
+// facts.swapped already known): the magic of a single file, the sizes, the
+// data type, where the data starts and its scaling.
+template<typename Header>
+void readFacts(const fs::path &file, Header h, HeaderFacts &facts)
+{
+    if (facts.swapped)
+        swapToNative(&h);
+    const std::string version = std::to_string(facts.version);
+    if (std::memcmp(h.magic, ("ni" + version).c_str(), 4) == 0)
+        throw EngineError(quoted(file) + " is the header of a two-file NIfTI pair (.hdr/.img); only single-file .nii and .nii.gz volumes can be read.");
+    if (std::memcmp(h.magic, ("n+" + version).c_str(), 4) != 0)
+        throw EngineError(quoted(file) + " is not a NIfTI file: its header has no NIfTI-" + version + " magic"
+                          + (facts.version == 1 ? " (perhaps ANALYZE 7.5)." : "."));
+    for (int i = 0; i < 8; ++i)
+        facts.dim[i] = h.dim[i];
+    facts.datatype = h.datatype;
+    if (!validVoxOffset(h.vox_offset))
+        throw EngineError(quoted(file) + " has an invalid NIfTI header: vox_offset is " + std::to_string(h.vox_offset) + ".");
+    facts.voxOffset = static_cast<std::uint64_t>(h.vox_offset);
+    facts.slope = h.scl_slope;
+    facts.inter = h.scl_inter;
+}
+
+// The header's bytes (through gzip, which reads plain files as they are) and
+// the facts they state.
+void readHeader(const fs::path &file, CheckedHeader &header)
+{
     GzFilePtr in(gzopen(file.c_str(), "rb"));
     if (!in)
         throw EngineError(quoted(file) + " cannot be opened for reading.");
@@ -331,58 +383,25 @@ CheckedHeader checkHeader(const fs::path &file)
     } else {
         throw EngineError(quoted(file) + " is not a NIfTI file: it does not start with a NIfTI-1 or NIfTI-2 header.");
     }
-    const int headerBytes = facts.version == 1 ? 348 : 540;
+    const int headerBytes = headerBytesOf(facts.version);
     if (got < headerBytes)
         throw EngineError(quoted(file) + " is truncated: it ends inside its " + std::to_string(headerBytes)
                           + "-byte NIfTI-" + std::to_string(facts.version) + " header.");
 
     if (facts.version == 1) {
         std::memcpy(&header.raw.n1, bytes, sizeof(nifti_1_header));
-        nifti_1_header h = header.raw.n1;
-        if (facts.swapped)
-            nifti_swap_as_nifti1(&h);
-        if (std::memcmp(h.magic, "ni1", 4) == 0)
-            throw EngineError(quoted(file) + " is the header of a two-file NIfTI pair (.hdr/.img); only single-file .nii and .nii.gz volumes can be read.");
-        if (std::memcmp(h.magic, "n+1", 4) != 0)
-            throw EngineError(quoted(file) + " is not a NIfTI file: its header has no NIfTI-1 magic (perhaps ANALYZE 7.5).");
-        for (int i = 0; i < 8; ++i)
-            facts.dim[i] = h.dim[i];
-        facts.datatype = h.datatype;
-        if (!std::isfinite(h.vox_offset) || h.vox_offset < 0.0f || h.vox_offset > 1e15f)
-            throw EngineError(quoted(file) + " has an invalid NIfTI header: vox_offset is " + std::to_string(h.vox_offset) + ".");
-        facts.voxOffset = static_cast<std::uint64_t>(h.vox_offset);
-        facts.slope = h.scl_slope;
-        facts.inter = h.scl_inter;
+        readFacts(file, header.raw.n1, facts);
     } else {
         std::memcpy(&header.raw.n2, bytes, sizeof(nifti_2_header));
-        nifti_2_header h = header.raw.n2;
-        if (facts.swapped)
-            nifti_swap_as_nifti2(&h);
-        if (std::memcmp(h.magic, "ni2", 4) == 0)
-            throw EngineError(quoted(file) + " is the header of a two-file NIfTI pair (.hdr/.img); only single-file .nii and .nii.gz volumes can be read.");
-        if (std::memcmp(h.magic, "n+2", 4) != 0)
-            throw EngineError(quoted(file) + " is not a NIfTI file: its header has no NIfTI-2 magic.");
-        for (int i = 0; i < 8; ++i)
-            facts.dim[i] = h.dim[i];
-        facts.datatype = h.datatype;
-        if (h.vox_offset < 0)
-            throw EngineError(quoted(file) + " has an invalid NIfTI header: vox_offset is " + std::to_string(h.vox_offset) + ".");
-        facts.voxOffset = static_cast<std::uint64_t>(h.vox_offset);
-        facts.slope = h.scl_slope;
-        facts.inter = h.scl_inter;
+        readFacts(file, header.raw.n2, facts);
     }
+}
 
-    checkDimensions(file, facts);
-    facts.type = dataTypeInfo(facts.datatype);
-    if (!facts.type)
-        rejectDataType(file, facts.datatype);
-    // vox_offset 0 (allowed by old writers) means "right after the header"; the
-    // data never starts inside the header.
-    if (facts.voxOffset < static_cast<std::uint64_t>(headerBytes))
-        facts.voxOffset = facts.version == 1 ? 352 : 544;
-
-    // A header that claims more data than the file holds: caught here, before
-    // anything the size of the claim is allocated.
+// A header that claims more data than the file holds: caught here, before
+// anything the size of the claim is allocated.
+void checkDataFits(const fs::path &file, const CheckedHeader &header)
+{
+    const HeaderFacts &facts = header.facts;
     const std::uint64_t dataBytes = facts.voxelCount * static_cast<std::uint64_t>(facts.type->bytes);
     const std::uint64_t needed = facts.voxOffset + dataBytes;
     if (!header.gzipped && header.fileBytes < needed)
@@ -393,6 +412,25 @@ CheckedHeader checkHeader(const fs::path &file)
         throw EngineError(quoted(file) + " is truncated: its header claims " + std::to_string(dataBytes)
                           + " bytes of voxel data, more than its " + std::to_string(header.fileBytes)
                           + " compressed bytes can hold.");
+}
+
+// Reads and checks the header before nifti_clib sees the file, so that every
+// problem is one sentence and nothing is allocated for sizes the file cannot hold.
+CheckedHeader checkHeader(const fs::path &file)
+{
+    CheckedHeader header;
+    checkFileOnDisk(file, header);
+    readHeader(file, header);
+    HeaderFacts &facts = header.facts;
+    checkDimensions(file, facts);
+    facts.type = dataTypeInfo(facts.datatype);
+    if (!facts.type)
+        rejectDataType(file, facts.datatype);
+    // vox_offset 0 (allowed by old writers) means "right after the header"; the
+    // data never starts inside the header.
+    if (facts.voxOffset < static_cast<std::uint64_t>(headerBytesOf(facts.version)))
+        facts.voxOffset = facts.version == 1 ? 352 : 544;
+    checkDataFits(file, header);
     return header;
 }
 
