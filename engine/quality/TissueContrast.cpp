@@ -117,67 +117,46 @@ struct TissueClasses
     }
 };
 
-// Streams the reference a row at a time (see TissueContrast.h for the method).
-TissueClasses clusterTissue(const cv::Mat &clean)
+// Calls `visit` with every foreground value of `rows` (finite, above
+// `threshold`), row by row.
+template<typename Visit>
+void forEachForeground(FloatRows &rows, double threshold, Visit visit)
 {
-    TissueClasses classes;
-    classes.foregroundThreshold = 0.1 * finiteQuantile(clean, 0.99);
-    // Lloyd's k-means in 1-D on a fine histogram of the foreground (each
-    // bin's count and sum of values, so the means are exact; a value belongs
-    // to the nearest centre, i.e. the boundaries are the midpoints, resolved
-    // to a bin): O(pixels + bins x iterations).
-    float low = std::numeric_limits<float>::max();
-    float high = std::numeric_limits<float>::lowest();
-    std::size_t foreground = 0;
-    FloatRows rows(clean);
     for (int y = 0; y < rows.rows(); ++y) {
         const float *values = rows.row(y);
         for (int x = 0; x < rows.cols(); ++x) {
             const float v = values[x];
-            if (std::isfinite(v) && v > classes.foregroundThreshold) {
-                low = std::min(low, v);
-                high = std::max(high, v);
-                ++foreground;
-            }
+            if (std::isfinite(v) && v > threshold)
+                visit(v);
         }
     }
-    if (foreground < 6 || !(high > low))
-        return classes;
-    constexpr int bins = TissueClasses::kBins;
-    classes.low = low;
-    classes.width = (static_cast<double>(high) - low) / bins;
-    std::vector<double> count(bins, 0.0);
-    std::vector<double> sum(bins, 0.0);
-    for (int y = 0; y < rows.rows(); ++y) {
-        const float *values = rows.row(y);
-        for (int x = 0; x < rows.cols(); ++x) {
-            const float v = values[x];
-            if (std::isfinite(v) && v > classes.foregroundThreshold) {
-                const int b = classes.binOf(v);
-                count[b] += 1.0;
-                sum[b] += v;
-            }
+}
+
+// Deterministic start: the foreground's 1/6, 1/2 and 5/6 quantiles (bin means).
+void startingCentres(const std::vector<double> &count, const std::vector<double> &sum, std::size_t foreground,
+                     double centre[3])
+{
+    const double targets[3] = {foreground / 6.0, foreground / 2.0, foreground * 5.0 / 6.0};
+    double cumulative = 0.0;
+    int k = 0;
+    for (int b = 0; b < TissueClasses::kBins && k < 3; ++b) {
+        cumulative += count[b];
+        while (k < 3 && cumulative >= targets[k] && count[b] > 0) {
+            centre[k++] = sum[b] / count[b];
         }
     }
-    // Deterministic start: the foreground's 1/6, 1/2 and 5/6 quantiles (bin means).
-    double centre[3] = {0.0, 0.0, 0.0};
-    {
-        const double targets[3] = {foreground / 6.0, foreground / 2.0, foreground * 5.0 / 6.0};
-        double cumulative = 0.0;
-        int k = 0;
-        for (int b = 0; b < bins && k < 3; ++b) {
-            cumulative += count[b];
-            while (k < 3 && cumulative >= targets[k] && count[b] > 0) {
-                centre[k++] = sum[b] / count[b];
-            }
-        }
-    }
+}
+
+// Lloyd's iterations on the bins (a bin goes to the nearest centre by its
+// mean) until no centre moves, at most 200.
+void refineCentres(const std::vector<double> &count, const std::vector<double> &sum, double centre[3])
+{
     for (int iteration = 0; iteration < 200; ++iteration) {
         const double lowMid = (centre[0] + centre[1]) / 2.0;
         const double highMid = (centre[1] + centre[2]) / 2.0;
         double classSum[3] = {0, 0, 0};
         double classCount[3] = {0, 0, 0};
-        for (int b = 0; b < bins; ++b) {
+        for (int b = 0; b < TissueClasses::kBins; ++b) {
             if (count[b] == 0.0)
                 continue;
             const double mean = sum[b] / count[b];
@@ -196,6 +175,41 @@ TissueClasses clusterTissue(const cv::Mat &clean)
         if (!moved)
             break;
     }
+}
+
+// Streams the reference a row at a time (see TissueContrast.h for the method).
+TissueClasses clusterTissue(const cv::Mat &clean)
+{
+    TissueClasses classes;
+    classes.foregroundThreshold = 0.1 * finiteQuantile(clean, 0.99);
+    // Lloyd's k-means in 1-D on a fine histogram of the foreground (each
+    // bin's count and sum of values, so the means are exact; a value belongs
+    // to the nearest centre, i.e. the boundaries are the midpoints, resolved
+    // to a bin): O(pixels + bins x iterations).
+    float low = std::numeric_limits<float>::max();
+    float high = std::numeric_limits<float>::lowest();
+    std::size_t foreground = 0;
+    FloatRows rows(clean);
+    forEachForeground(rows, classes.foregroundThreshold, [&](float v) {
+        low = std::min(low, v);
+        high = std::max(high, v);
+        ++foreground;
+    });
+    if (foreground < 6 || !(high > low))
+        return classes;
+    constexpr int bins = TissueClasses::kBins;
+    classes.low = low;
+    classes.width = (static_cast<double>(high) - low) / bins;
+    std::vector<double> count(bins, 0.0);
+    std::vector<double> sum(bins, 0.0);
+    forEachForeground(rows, classes.foregroundThreshold, [&](float v) {
+        const int b = classes.binOf(v);
+        count[b] += 1.0;
+        sum[b] += v;
+    });
+    double centre[3] = {0.0, 0.0, 0.0};
+    startingCentres(count, sum, foreground, centre);
+    refineCentres(count, sum, centre);
     std::copy(centre, centre + 3, classes.centres);
     const double lowMid = (centre[0] + centre[1]) / 2.0;
     const double highMid = (centre[1] + centre[2]) / 2.0;
