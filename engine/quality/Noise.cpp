@@ -112,87 +112,107 @@ void checkNoiseSpec(const NoiseSpec &spec)
                           + std::to_string(spec.jpegQuality) + ".");
 }
 
+namespace {
+
+std::string noiseSyntax()
+{
+    return " (use rician, gaussian or chi:N, optionally +correlated:K or +zerofill:F, +sense:R and +jpeg:Q).";
+}
+
+// The kinds of part a noise specification has named so far: each may be named once.
+struct NamedParts
+{
+    bool base = false;
+    bool correlation = false;
+    bool zeroFill = false;
+    bool sense = false;
+    bool jpeg = false;
+};
+
+void nameOnce(bool &named, const std::string &text, const std::string &part)
+{
+    if (named)
+        throw EngineError("The noise specification \"" + text + "\" names " + part + " more than once.");
+    named = true;
+}
+
+// One part of the noise specification `text` ("chi:8", "+correlated:1.2", ...) into `spec`.
+void readNoisePart(const std::string &text, const std::string &part, NamedParts &named, NoiseSpec &spec)
+{
+    const std::string lower = lowerCase(part);
+    const std::size_t colon = lower.find(':');
+    const std::string name = lower.substr(0, colon);
+    const std::string argument = colon == std::string::npos ? std::string() : lower.substr(colon + 1);
+    const bool hasArgument = colon != std::string::npos;
+    if (part.empty())
+        throw EngineError("The noise specification \"" + text + "\" has an empty part" + noiseSyntax());
+    if (name == "rician" || name == "gaussian" || name == "chi") {
+        if (named.base)
+            throw EngineError("The noise specification \"" + text
+                              + "\" names more than one of rician, gaussian and chi:N.");
+        named.base = true;
+        if (name == "chi") {
+            const auto coils = hasArgument ? readInteger(argument) : std::nullopt;
+            if (!coils || *coils < 1 || *coils > kMaxCoils)
+                throw EngineError("The noise part \"" + part + "\" needs a whole number of coils from 1 to "
+                                  + std::to_string(kMaxCoils) + ", as in chi:8.");
+            spec.model = NoiseModel::Rician;
+            spec.coils = *coils;
+        } else {
+            if (hasArgument)
+                throw EngineError("The noise part \"" + part + "\" takes no value.");
+            spec.model = name == "gaussian" ? NoiseModel::Gaussian : NoiseModel::Rician;
+        }
+    } else if (name == "correlated") {
+        nameOnce(named.correlation, text, "correlated");
+        const auto pixels = hasArgument ? readNumber(argument) : std::nullopt;
+        if (!pixels || !(*pixels > 0.0) || *pixels > kMaxCorrelationPixels)
+            throw EngineError("The noise part \"" + part + "\" needs a kernel width above 0 and at most "
+                              + shortestNumber(kMaxCorrelationPixels) + " pixels, as in correlated:1.2.");
+        spec.correlationPixels = *pixels;
+    } else if (name == "zerofill") {
+        nameOnce(named.zeroFill, text, "zerofill");
+        const auto factor = hasArgument ? readInteger(argument) : std::nullopt;
+        if (!factor || *factor < kMinZeroFill || *factor > kMaxZeroFill)
+            throw EngineError("The noise part \"" + part + "\" needs a whole zero-fill factor from "
+                              + std::to_string(kMinZeroFill) + " to " + std::to_string(kMaxZeroFill)
+                              + ", as in zerofill:2.");
+        spec.zeroFillFactor = *factor;
+    } else if (name == "sense") {
+        nameOnce(named.sense, text, "sense");
+        const auto acceleration = hasArgument ? readInteger(argument) : std::nullopt;
+        if (!acceleration || *acceleration < 1 || *acceleration > kMaxSense)
+            throw EngineError("The noise part \"" + part + "\" needs a whole SENSE acceleration from 1 to "
+                              + std::to_string(kMaxSense) + ", as in sense:2.");
+        spec.senseAcceleration = *acceleration;
+    } else if (name == "jpeg") {
+        nameOnce(named.jpeg, text, "jpeg");
+        const auto quality = hasArgument ? readInteger(argument) : std::nullopt;
+        if (!quality || *quality < 1 || *quality > 100)
+            throw EngineError("The noise part \"" + part + "\" needs a whole JPEG quality from 1 to 100, as in jpeg:75.");
+        spec.jpegQuality = *quality;
+    } else {
+        throw EngineError("The noise part \"" + part + "\" is not known" + noiseSyntax());
+    }
+}
+
+} // namespace
+
 NoiseSpec parseNoiseSpec(const std::string &text)
 {
-    const std::string syntax
-        = " (use rician, gaussian or chi:N, optionally +correlated:K or +zerofill:F, +sense:R and +jpeg:Q).";
     if (text.empty())
-        throw EngineError("The noise specification is empty" + syntax);
+        throw EngineError("The noise specification is empty" + noiseSyntax());
     NoiseSpec spec;
-    bool haveBase = false, haveCorrelation = false, haveZeroFill = false, haveSense = false, haveJpeg = false;
+    NamedParts named;
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t plus = std::min(text.find('+', start), text.size());
-        const std::string part = text.substr(start, plus - start);
+        readNoisePart(text, text.substr(start, plus - start), named, spec);
         start = plus + 1;
-        const std::string lower = lowerCase(part);
-        const std::size_t colon = lower.find(':');
-        const std::string name = lower.substr(0, colon);
-        const std::string argument = colon == std::string::npos ? std::string() : lower.substr(colon + 1);
-        const bool hasArgument = colon != std::string::npos;
-        if (part.empty())
-            throw EngineError("The noise specification \"" + text + "\" has an empty part" + syntax);
-        if (name == "rician" || name == "gaussian" || name == "chi") {
-            if (haveBase)
-                throw EngineError("The noise specification \"" + text
-                                  + "\" names more than one of rician, gaussian and chi:N.");
-            haveBase = true;
-            if (name == "chi") {
-                const auto coils = hasArgument ? readInteger(argument) : std::nullopt;
-                if (!coils || *coils < 1 || *coils > kMaxCoils)
-                    throw EngineError("The noise part \"" + part + "\" needs a whole number of coils from 1 to "
-                                      + std::to_string(kMaxCoils) + ", as in chi:8.");
-                spec.model = NoiseModel::Rician;
-                spec.coils = *coils;
-            } else {
-                if (hasArgument)
-                    throw EngineError("The noise part \"" + part + "\" takes no value.");
-                spec.model = name == "gaussian" ? NoiseModel::Gaussian : NoiseModel::Rician;
-            }
-        } else if (name == "correlated") {
-            if (haveCorrelation)
-                throw EngineError("The noise specification \"" + text + "\" names correlated more than once.");
-            haveCorrelation = true;
-            const auto pixels = hasArgument ? readNumber(argument) : std::nullopt;
-            if (!pixels || !(*pixels > 0.0) || *pixels > kMaxCorrelationPixels)
-                throw EngineError("The noise part \"" + part + "\" needs a kernel width above 0 and at most "
-                                  + shortestNumber(kMaxCorrelationPixels) + " pixels, as in correlated:1.2.");
-            spec.correlationPixels = *pixels;
-        } else if (name == "zerofill") {
-            if (haveZeroFill)
-                throw EngineError("The noise specification \"" + text + "\" names zerofill more than once.");
-            haveZeroFill = true;
-            const auto factor = hasArgument ? readInteger(argument) : std::nullopt;
-            if (!factor || *factor < kMinZeroFill || *factor > kMaxZeroFill)
-                throw EngineError("The noise part \"" + part + "\" needs a whole zero-fill factor from "
-                                  + std::to_string(kMinZeroFill) + " to " + std::to_string(kMaxZeroFill)
-                                  + ", as in zerofill:2.");
-            spec.zeroFillFactor = *factor;
-        } else if (name == "sense") {
-            if (haveSense)
-                throw EngineError("The noise specification \"" + text + "\" names sense more than once.");
-            haveSense = true;
-            const auto acceleration = hasArgument ? readInteger(argument) : std::nullopt;
-            if (!acceleration || *acceleration < 1 || *acceleration > kMaxSense)
-                throw EngineError("The noise part \"" + part + "\" needs a whole SENSE acceleration from 1 to "
-                                  + std::to_string(kMaxSense) + ", as in sense:2.");
-            spec.senseAcceleration = *acceleration;
-        } else if (name == "jpeg") {
-            if (haveJpeg)
-                throw EngineError("The noise specification \"" + text + "\" names jpeg more than once.");
-            haveJpeg = true;
-            const auto quality = hasArgument ? readInteger(argument) : std::nullopt;
-            if (!quality || *quality < 1 || *quality > 100)
-                throw EngineError("The noise part \"" + part
-                                  + "\" needs a whole JPEG quality from 1 to 100, as in jpeg:75.");
-            spec.jpegQuality = *quality;
-        } else {
-            throw EngineError("The noise part \"" + part + "\" is not known" + syntax);
-        }
         if (plus == text.size())
             break;
     }
-    if (haveCorrelation && haveZeroFill)
+    if (named.correlation && named.zeroFill)
         throw EngineError("The noise specification \"" + text + "\" names both correlated:K and zerofill:F, "
                           + "two ways of correlating the noise that do not combine.");
     return spec;
