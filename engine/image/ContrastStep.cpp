@@ -106,6 +106,22 @@ void tileMapping(const cv::Mat &tile, int clipCount, float *edges)
     }
 }
 
+// Where a pixel lies between the centres of two neighbouring tiles along one
+// axis: the tiles (clamped to the grid) and the weight of the second.
+struct TileBlend
+{
+    int first = 0;
+    int second = 0;
+    float weight = 0.0f;
+};
+
+TileBlend tileBlend(int position, float inverseTileSize, int tiles)
+{
+    const float centred = static_cast<float>(position) * inverseTileSize - 0.5f;
+    const int below = static_cast<int>(std::floor(centred));
+    return {std::max(below, 0), std::min(below + 1, tiles - 1), centred - static_cast<float>(below)};
+}
+
 cv::Mat clahe(const cv::Mat &unit, double clipLimit, int tiles)
 {
     // Like OpenCV: a size that is not a multiple of the grid is padded by reflection.
@@ -133,24 +149,16 @@ cv::Mat clahe(const cv::Mat &unit, double clipLimit, int tiles)
     const float invW = 1.0f / static_cast<float>(tileW);
     const float invH = 1.0f / static_cast<float>(tileH);
     for (int y = 0; y < unit.rows; ++y) {
-        const float tyf = static_cast<float>(y) * invH - 0.5f;
-        int ty1 = static_cast<int>(std::floor(tyf));
-        const float py = tyf - static_cast<float>(ty1);
-        int ty2 = ty1 + 1;
-        ty1 = std::max(ty1, 0);
-        ty2 = std::min(ty2, tiles - 1);
+        const TileBlend ty = tileBlend(y, invH, tiles);
+        const float py = ty.weight;
         const float *in = unit.ptr<float>(y);
         float *out = result.ptr<float>(y);
         for (int x = 0; x < unit.cols; ++x) {
-            const float txf = static_cast<float>(x) * invW - 0.5f;
-            int tx1 = static_cast<int>(std::floor(txf));
-            const float px = txf - static_cast<float>(tx1);
-            int tx2 = tx1 + 1;
-            tx1 = std::max(tx1, 0);
-            tx2 = std::min(tx2, tiles - 1);
+            const TileBlend tx = tileBlend(x, invW, tiles);
+            const float px = tx.weight;
             const float v = in[x];
-            out[x] = (map(tx1, ty1, v) * (1.0f - px) + map(tx2, ty1, v) * px) * (1.0f - py)
-                + (map(tx1, ty2, v) * (1.0f - px) + map(tx2, ty2, v) * px) * py;
+            out[x] = (map(tx.first, ty.first, v) * (1.0f - px) + map(tx.second, ty.first, v) * px) * (1.0f - py)
+                + (map(tx.first, ty.second, v) * (1.0f - px) + map(tx.second, ty.second, v) * px) * py;
         }
     }
     return result;
