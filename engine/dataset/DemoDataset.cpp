@@ -183,6 +183,17 @@ void createDemoFolders(const std::filesystem::path &outputDir)
     }
 }
 
+// The data set's table and README, written after its images. Returns the
+// table's file.
+std::filesystem::path writeTableAndReadme(const std::filesystem::path &outputDir, const CsvTable &table,
+                                          const std::string &readme)
+{
+    const std::filesystem::path csvFile = outputDir / kDefaultCsvName;
+    writeCsvFileAtomically(csvFile, table);
+    writeFileAtomically(outputDir / "README.txt", readme);
+    return csvFile;
+}
+
 std::string volumeReadmeText(const DemoDatasetOptions &options, const ScanVolume &volume, int patients)
 {
     const bool nifti = options.format == DemoFormat::Nifti;
@@ -265,10 +276,7 @@ DemoDatasetResult buildVolumeDemo(const DemoDatasetOptions &options, const ScanV
         if (progress)
             progress(i + 1, total);
     }
-    const std::filesystem::path csvFile = options.outputDir / kDefaultCsvName;
-    writeCsvFileAtomically(csvFile, table);
-    writeFileAtomically(options.outputDir / "README.txt", volumeReadmeText(options, volume, total));
-    return {csvFile, total * slab, total};
+    return {writeTableAndReadme(options.outputDir, table, volumeReadmeText(options, volume, total)), total * slab, total};
 }
 
 } // namespace
@@ -362,10 +370,7 @@ DemoDatasetResult buildDemoDataset(const DemoDatasetOptions &options,
             progress(i + 1, total);
     }
 
-    const std::filesystem::path csvFile = options.outputDir / kDefaultCsvName;
-    writeCsvFileAtomically(csvFile, table);
-    writeFileAtomically(options.outputDir / "README.txt", readmeText(options, volume, total));
-    return {csvFile, total, total};
+    return {writeTableAndReadme(options.outputDir, table, readmeText(options, volume, total)), total, total};
 }
 
 } // namespace mri
