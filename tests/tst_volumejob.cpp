@@ -1038,7 +1038,7 @@ void TestVolumeJob::trainsOnAMixedDataset()
     writeNiftiVolume(volume, folder / "vol.nii.gz", "test", kNiftiFloat32);
     const Dataset dataset = openDataset(folder);
     QCOMPARE(dataset.rows.size(), std::size_t(2));
-    QCOMPARE(volumeTrainingSlices(dataset, 1, SlicePlane::Axial).size(), std::size_t(4));
+    QCOMPARE(scanTrainingSlices(dataset, 1, SlicePlane::Axial).size(), std::size_t(4));
 
     TrainingOptions options = smallTraining(fresh("models") / "mixed.pt", 1, 2, 7, 1);
     std::atomic_bool cancel{false};

@@ -180,6 +180,17 @@ void insertSlice(ScanVolume &volume, SlicePlane plane, int slice, int frame, con
     }
 }
 
+SlicePlane slicePlaneFor(const ScanVolume &scan, SlicePlane requested)
+{
+    if (sliceCountOf(scan, requested) == 1)
+        return requested;
+    for (const auto plane : {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal}) {
+        if (sliceCountOf(scan, plane) == 1)
+            return plane;
+    }
+    return requested;
+}
+
 int sliceAxisOf(const ScanVolume &volume, SlicePlane plane)
 {
     return geometryOf(volume, plane).sliceAxis;

@@ -133,6 +133,10 @@ cv::Mat fromNetworkUnit(const cv::Mat &unit, const ValueRange &range);
 // of every volume, with the geometry moved along: the slab overlays the
 // original where it was cut from.
 ScanVolume slabOf(const ScanVolume &volume, int axis, int first, int count);
+// The plane a scan is cut along: `requested`, unless the scan is one slice
+// thick along another plane (a picture, a 2-D NIfTI): then that one, whatever
+// was asked, so that a one-slice scan is always its one slice.
+SlicePlane slicePlaneFor(const ScanVolume &scan, SlicePlane requested);
 // The array axis that runs closest to `plane`'s normal.
 int sliceAxisOf(const ScanVolume &volume, SlicePlane plane);
 

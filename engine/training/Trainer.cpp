@@ -5,7 +5,6 @@
 #include "image/NeighbourSlices.h"
 #include "io/AtomicFile.h"
 #include "io/FileLock.h"
-#include "io/ImageIO.h"
 #include "io/ScanVolume.h"
 #include "training/TrainingStages.h"
 
@@ -63,20 +62,32 @@ TrainingResult trainLockedOnSlices(const std::vector<TrainingSlice> &slices, con
 
 } // namespace
 
-std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::size_t rowIndex, SlicePlane plane)
+namespace {
+
+// A ground-truth scan of the same size scores validation; any other is ignored.
+ScanVolume cleanScanOf(const Dataset &dataset, std::size_t rowIndex, const ScanVolume &noisy)
+{
+    const auto cleanPath = cleanImagePathOf(dataset, rowIndex);
+    if (cleanPath.empty())
+        return {};
+    try {
+        ScanVolume clean = readScan(cleanPath);
+        if (clean.size == noisy.size)
+            return clean;
+    } catch (const EngineError &) {
+        // Ground truth is optional: validation then scores against the input.
+    }
+    return {};
+}
+
+} // namespace
+
+std::vector<TrainingSlice> scanTrainingSlices(const Dataset &dataset, std::size_t rowIndex, SlicePlane requested)
 {
     const auto &row = dataset.rows.at(rowIndex);
     const ScanVolume volume = readScan(row.imagePath, row.seriesUid);
-    // A ground-truth volume of the same size scores validation; any other is ignored.
-    ScanVolume clean;
-    if (const auto cleanPath = cleanImagePathOf(dataset, rowIndex); !cleanPath.empty()) {
-        try {
-            clean = readScan(cleanPath);
-            if (clean.size != volume.size)
-                clean = ScanVolume();
-        } catch (const EngineError &) {
-        }
-    }
+    const ScanVolume clean = cleanScanOf(dataset, rowIndex, volume);
+    const SlicePlane plane = slicePlaneFor(volume, requested);
     // One scale for the volume (and its ground truth), as enhancement uses.
     const auto range = networkRangeOf(volume);
     const int count = sliceCountOf(volume, plane);
@@ -88,16 +99,19 @@ std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::siz
         for (int index = 0; index < count; ++index) {
             TrainingSlice slice;
             slice.noisy = unit[static_cast<std::size_t>(index)];
-            // A constant slice (padding outside the field of view) teaches
-            // nothing as a centre; it still serves as a neighbour.
+            // A constant slice (padding outside the field of view, a blank
+            // picture) teaches nothing as a centre; it still serves as a neighbour.
             double lowest = 0.0, highest = 0.0;
             cv::minMaxLoc(slice.noisy, &lowest, &highest);
             if (highest - lowest < 1e-6)
                 continue;
-            slice.name = row.patientId + " " + slicePlaneName(plane) + " slice " + std::to_string(index + 1)
-                + (volume.size[3] > 1 ? " of volume " + std::to_string(frame + 1) : std::string());
+            slice.name = row.patientId;
+            if (count > 1 || volume.size[3] > 1)
+                slice.name += " " + slicePlaneName(plane) + " slice " + std::to_string(index + 1)
+                    + (volume.size[3] > 1 ? " of volume " + std::to_string(frame + 1) : std::string());
             // Shared Mats: as many neighbours as any network takes; each uses the nearest it wants.
-            slice.neighbours = neighboursOf(unit, index, kMostNeighbourSlices);
+            if (count > 1)
+                slice.neighbours = neighboursOf(unit, index, kMostNeighbourSlices);
             if (!clean.voxels.empty())
                 slice.clean = toNetworkUnit(extractSlice(clean, plane, index, frame), range);
             slices.push_back(std::move(slice));
@@ -121,22 +135,8 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options
     for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
         const auto &row = dataset.rows[i];
         try {
-            if (!row.imagePathText.empty() && scanFormatOf(row.imagePath) != ScanFormat::Picture) {
-                auto volumeSlices = volumeTrainingSlices(dataset, i, options.slicePlane);
-                std::move(volumeSlices.begin(), volumeSlices.end(), std::back_inserter(slices));
-                continue;
-            }
-            TrainingSlice slice;
-            slice.name = row.patientId;
-            slice.noisy = loadGrayscaleImage(row.imagePath);
-            if (const auto cleanPath = cleanImagePathOf(dataset, i); !cleanPath.empty()) {
-                try {
-                    slice.clean = loadGrayscaleImage(cleanPath);
-                } catch (const EngineError &) {
-                    // Ground truth is optional: validation then scores against the input.
-                }
-            }
-            slices.push_back(std::move(slice));
+            auto rowSlices = scanTrainingSlices(dataset, i, options.slicePlane);
+            std::move(rowSlices.begin(), rowSlices.end(), std::back_inserter(slices));
         } catch (const EngineError &error) {
             skipped.push_back("Skipping " + dataset.describeRow(i) + ": " + error.what());
             tell(callbacks, skipped.back());

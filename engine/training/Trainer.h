@@ -63,12 +63,14 @@ struct TrainingSlice
     std::vector<cv::Mat> neighbours;
 };
 
-// The slices of a volume row (NIfTI, DICOM) along `plane`, each volume scaled
-// to [0, 1] by networkRangeOf() (ScanVolume.h); constant slices are left out.
-// Each carries its neighbours (up to kMostNeighbourSlices on each side) for
-// a 2.5-D network. With a clean_image_path volume of the same size, its slices
-// are the ground truth. Throws EngineError when the volume cannot be read.
-std::vector<TrainingSlice> volumeTrainingSlices(const Dataset &dataset, std::size_t rowIndex, SlicePlane plane);
+// The slices of a row's scan (a picture, NIfTI, DICOM) along `plane`
+// (slicePlaneFor(): a picture is its one slice), each volume scaled to [0, 1]
+// by networkRangeOf() (ScanVolume.h); constant slices of a volume are left
+// out. The slices of a scan with several carry their neighbours (up to
+// kMostNeighbourSlices on each side) for a 2.5-D network. With a
+// clean_image_path scan of the same size, its slices are the ground truth.
+// Throws EngineError naming the file when the scan cannot be read.
+std::vector<TrainingSlice> scanTrainingSlices(const Dataset &dataset, std::size_t rowIndex, SlicePlane plane);
 
 // Trains a U-Net on the dataset's readable slices. Blocking: call it from a
 // worker thread. `cancel` is polled every step and during validation; on
