@@ -32,6 +32,8 @@ private slots:
     void volumesMatchScikitImage();
     void compareVolumesUsesDeclaredRangeAndFrames();
     void rejectsVolumesOfDifferentSizes();
+    void pictureScansScoreAsPictures_data();
+    void pictureScansScoreAsPictures();
 };
 
 namespace {
@@ -265,6 +267,34 @@ void TestMetrics::rejectsVolumesOfDifferentSizes()
     } catch (const mri::EngineError &error) {
         QVERIFY(QString(error.what()).contains("b.nii"));
     }
+}
+
+void TestMetrics::pictureScansScoreAsPictures_data()
+{
+    QTest::addColumn<int>("depth");
+    QTest::newRow("8-bit") << int(CV_8U);
+    QTest::newRow("16-bit") << int(CV_16U);
+}
+
+// A picture read as a one-slice scan scores as the picture did: the volume
+// metrics fall back to 2-D SSIM on one slice, with the depth's range.
+void TestMetrics::pictureScansScoreAsPictures()
+{
+    QFETCH(int, depth);
+    cv::Mat reference(61, 47, CV_MAKETYPE(depth, 1));
+    cv::randu(reference, 0, depth == CV_8U ? 200 : 50000);
+    cv::Mat noise(reference.size(), CV_32F);
+    cv::randn(noise, 0, depth == CV_8U ? 12 : 3000);
+    cv::Mat test;
+    cv::Mat levels;
+    reference.convertTo(levels, CV_32F);
+    cv::Mat(levels + noise).convertTo(test, depth);
+
+    const auto pictures = mri::compareImages(reference, test);
+    const auto scans = mri::compareVolumes(mri::pictureScanOf(reference, "reference.png"),
+                                           mri::pictureScanOf(test, "test.png"));
+    QVERIFY(std::abs(scans.psnr - pictures.psnr) < 1e-9);
+    QVERIFY(std::abs(scans.ssim - pictures.ssim) < 1e-9);
 }
 
 QTEST_APPLESS_MAIN(TestMetrics)
