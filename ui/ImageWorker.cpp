@@ -6,6 +6,7 @@
 #include "dataset/OutputPolicy.h"
 #include "enhance/ComparisonFigure.h"
 #include "image/DisplayMapping.h"
+#include "image/Resampling.h"
 #include "io/AtomicFile.h"
 #include "io/ImageIO.h"
 #include "quality/Metrics.h"
@@ -247,9 +248,8 @@ void ImageWorker::loadSlices(const SliceRequest &request)
             try {
                 enhanced = mri::loadGrayscaleImage(toPath(request.enhancedPath));
                 // Super-resolution: the same picture F times larger in both axes.
-                const int factor = original.empty() || original.cols <= 0 ? 1 : enhanced.cols / original.cols;
-                if (!original.empty() && enhanced.depth() == original.depth() && factor >= 2
-                    && enhanced.cols == original.cols * factor && enhanced.rows == original.rows * factor) {
+                const int factor = original.empty() ? 1 : mri::inPlaneScaleOf(original.size(), enhanced.size());
+                if (!original.empty() && enhanced.depth() == original.depth() && factor >= 2) {
                     pair.scale = factor;
                     pair.scaleNote = tr("×%1 in-plane").arg(factor);
                     pair.originalPixelScale = QSizeF(factor, factor);

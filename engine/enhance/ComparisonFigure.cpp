@@ -2,6 +2,7 @@
 
 #include "base/EngineError.h"
 #include "image/DisplayMapping.h"
+#include "image/Resampling.h"
 #include "io/ImageIO.h"
 #include "quality/Metrics.h"
 
@@ -95,19 +96,18 @@ void loadVolumeSlices(ComparisonEntry &entry, const std::filesystem::path &origi
     entry.displayReady = true;
 }
 
-// The factor of a picture enhanced on a finer grid: `stated` (the row's scale)
-// or, for results of a run that did not record it, the size ratio; 1 for the
-// same size. Throws when the sizes do not fit either.
+// The factor of a picture enhanced on a finer grid (inPlaneScaleOf()).
+// Throws when the sizes do not fit it.
 int pictureScaleOf(const cv::Mat &original, const cv::Mat &enhanced, int stated, const std::filesystem::path &enhancedPath,
                    const std::filesystem::path &originalPath)
 {
-    if (enhanced.size() == original.size() && stated <= 1)
-        return 1;
-    const int factor = stated > 1 ? stated : (original.cols > 0 ? enhanced.cols / original.cols : 0);
-    if (factor < 2 || enhanced.cols != original.cols * factor || enhanced.rows != original.rows * factor)
+    const int factor = inPlaneScaleOf(original.size(), enhanced.size(), stated);
+    if (factor == 0) {
+        const int tried = stated > 1 ? stated : (original.cols > 0 ? enhanced.cols / original.cols : 0);
         throw EngineError("The enhanced slice '" + enhancedPath.string() + "' does not have the size of '"
-                          + originalPath.string() + "'" + (factor > 1 ? " times " + std::to_string(factor) : std::string())
+                          + originalPath.string() + "'" + (tried > 1 ? " times " + std::to_string(tried) : std::string())
                           + ".");
+    }
     return factor;
 }
 

@@ -334,6 +334,16 @@ void insertArraySlice(ScanVolume &volume, int across, int index, int frame, cons
     }
 }
 
+int inPlaneScaleOf(cv::Size original, cv::Size enhanced, int stated)
+{
+    if (enhanced == original && stated <= 1)
+        return 1;
+    const int factor = stated > 1 ? stated : (original.width > 0 ? enhanced.width / original.width : 0);
+    if (factor < 2 || enhanced.width != original.width * factor || enhanced.height != original.height * factor)
+        return 0;
+    return factor;
+}
+
 int thickestAxisOf(const ScanVolume &volume)
 {
     int axis = 0;

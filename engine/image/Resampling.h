@@ -23,6 +23,11 @@ cv::Mat degradeAlongAxis(const cv::Mat &image, int axis, int factor, SliceProfil
 // Both image axes (in-plane).
 cv::Mat degradeInPlane(const cv::Mat &image, int factor, SliceProfile profile);
 
+// The factor F of a picture enhanced on a grid F times finer in both axes
+// (in-plane super-resolution): `stated` when > 1 (a metrics CSV's scale),
+// else the sides' ratio; 1 for the same size; 0 when the sizes fit neither.
+int inPlaneScaleOf(cv::Size original, cv::Size enhanced, int stated = 0);
+
 // Cubic B-spline interpolation (Unser's prefilter, mirror boundaries, as
 // scipy.ndimage's order 3 with mode "mirror"), to `length` samples along `axis`.
 // Exact at the thick samples' centres (odd F).
