@@ -287,6 +287,18 @@ void TestCommandLine::badCommandLinesExitTwo_data()
         << std::vector<std::string>{"demo-dataset", "--out", "x", "--orientation", "oblique"} << "oblique";
     QTest::newRow("enhance tile") << std::vector<std::string>{"enhance", "--dataset", "x", "--model", "m", "--tile", "8"}
                                   << "--tile";
+    // Enhance settings come from their table (EnhanceSettings.h): each refusal names the setting or the value.
+    const auto withEnhance = [](std::vector<std::string> extra) {
+        std::vector<std::string> arguments{"enhance", "--dataset", "x", "--model", "m"};
+        arguments.insert(arguments.end(), extra.begin(), extra.end());
+        return arguments;
+    };
+    QTest::newRow("enhance plane") << withEnhance({"--plane", "oblique"}) << "oblique";
+    QTest::newRow("enhance coils below the range") << withEnhance({"--coils", "-1"}) << "coils";
+    QTest::newRow("enhance scale above the range") << withEnhance({"--scale", "5"}) << "scale";
+    QTest::newRow("enhance fail-on") << withEnhance({"--fail-on", "maybe"}) << "maybe";
+    QTest::newRow("enhance contrast") << withEnhance({"--contrast", "sharpen"}) << "sharpen";
+    QTest::newRow("enhance switch with a value") << withEnhance({"--no-mirror-average=maybe"}) << "maybe";
     QTest::newRow("enhance no patient")
         << std::vector<std::string>{"enhance", "--dataset", "x", "--model", "m", "--patients", ","} << "patient id";
     QTest::newRow("compare count") << std::vector<std::string>{"compare", "--dataset", "x", "--out", "f.png", "--count",
