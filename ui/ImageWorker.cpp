@@ -69,6 +69,65 @@ void addResidual(SlicePair &pair, const cv::Mat &reference, const cv::Mat &enhan
     pair.residualCoils = request.noiseCoils;
 }
 
+// The slices shown of a volume whose result lies on a finer grid: the slider
+// steps through the finer grid; the original shows its slice nearest in
+// position, so both show the same anatomy. Returns the enhanced slice.
+int placeOnFinerGrid(SlicePair &pair, const SliceRequest &request, const mri::ScanVolume &original,
+                     const mri::ScanVolume &enhanced, const mri::GridRefinement &refinement)
+{
+    int enhancedSlice = 0;
+    pair.sliceCount = mri::sliceCountOf(enhanced, request.plane);
+    if (request.sliceOnEnhancedGrid && request.slice >= 0 && request.slice < pair.sliceCount) {
+        enhancedSlice = request.slice;
+        pair.originalSlice = mri::matchingSliceOf(enhanced, request.plane, enhancedSlice, original);
+    } else {
+        pair.originalSlice = request.slice >= 0 && request.slice < pair.originalSliceCount ? request.slice
+                                                                                          : pair.originalSliceCount / 2;
+        enhancedSlice = mri::matchingSliceOf(original, request.plane, pair.originalSlice, enhanced);
+    }
+    pair.slice = enhancedSlice;
+    pair.sliceOnEnhancedGrid = true;
+    pair.scale = refinement.factor;
+    pair.scaleNote = QString::fromStdString(mri::refinementNote(original, refinement));
+    const auto before = mri::slicePixelSizeOf(original, request.plane);
+    const auto after = mri::slicePixelSizeOf(enhanced, request.plane);
+    pair.originalPixelScale = QSizeF(before.width / after.width, before.height / after.height);
+    return enhancedSlice;
+}
+
+// Both on the original's grid: the slice asked for, or the middle one.
+int placeOnOneGrid(SlicePair &pair, const SliceRequest &request)
+{
+    pair.sliceCount = pair.originalSliceCount;
+    pair.originalSlice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
+    pair.slice = pair.originalSlice;
+    return pair.slice;
+}
+
+// Demo datasets carry the clean slice: then both images get metrics
+// against the ground truth, computed by the engine.
+void addReferenceMetrics(SlicePair &pair, const SliceRequest &request, const cv::Mat &original, const cv::Mat &enhanced)
+{
+    if (request.referencePath.isEmpty() || original.empty())
+        return;
+    try {
+        const cv::Mat reference = mri::loadGrayscaleImage(toPath(request.referencePath));
+        if (reference.size() != original.size() || reference.depth() != original.depth())
+            return;
+        const auto before = mri::compareImages(reference, original);
+        pair.originalReferencePsnr = before.psnr;
+        pair.originalReferenceSsim = before.ssim;
+        pair.hasReference = true;
+        if (!enhanced.empty() && enhanced.size() == reference.size()) {
+            const auto after = mri::compareImages(reference, enhanced);
+            pair.enhancedReferencePsnr = after.psnr;
+            pair.enhancedReferenceSsim = after.ssim;
+        }
+    } catch (const std::exception &) {
+        // The reference is a bonus: without it the view shows the usual metrics.
+    }
+}
+
 } // namespace
 
 // A volume read once, with its display mapping: the engine's window and the
@@ -166,33 +225,9 @@ void ImageWorker::loadVolumeSlices(const SliceRequest &request)
     }
     const auto &originalVolume = original->volume;
     pair.originalSliceCount = mri::sliceCountOf(originalVolume, request.plane);
-    const bool finer = enhanced && refinement.factor > 1;
-    int enhancedSlice = 0;
-    if (finer) {
-        // The slider steps through the finer grid; the original shows its
-        // slice nearest in position, so both show the same anatomy.
-        const auto &enhancedVolume = enhanced->volume;
-        pair.sliceCount = mri::sliceCountOf(enhancedVolume, request.plane);
-        if (request.sliceOnEnhancedGrid && request.slice >= 0 && request.slice < pair.sliceCount) {
-            enhancedSlice = request.slice;
-            pair.originalSlice = mri::matchingSliceOf(enhancedVolume, request.plane, enhancedSlice, originalVolume);
-        } else {
-            pair.originalSlice = request.slice >= 0 && request.slice < pair.originalSliceCount ? request.slice
-                                                                                              : pair.originalSliceCount / 2;
-            enhancedSlice = mri::matchingSliceOf(originalVolume, request.plane, pair.originalSlice, enhancedVolume);
-        }
-        pair.slice = enhancedSlice;
-        pair.sliceOnEnhancedGrid = true;
-        pair.scale = refinement.factor;
-        pair.scaleNote = QString::fromStdString(mri::refinementNote(originalVolume, refinement));
-        const auto before = mri::slicePixelSizeOf(originalVolume, request.plane);
-        const auto after = mri::slicePixelSizeOf(enhancedVolume, request.plane);
-        pair.originalPixelScale = QSizeF(before.width / after.width, before.height / after.height);
-    } else {
-        pair.sliceCount = pair.originalSliceCount;
-        pair.originalSlice = request.slice >= 0 && request.slice < pair.sliceCount ? request.slice : pair.sliceCount / 2;
-        pair.slice = enhancedSlice = pair.originalSlice;
-    }
+    const int enhancedSlice = enhanced && refinement.factor > 1
+        ? placeOnFinerGrid(pair, request, originalVolume, enhanced->volume, refinement)
+        : placeOnOneGrid(pair, request);
     pair.valueOffset = original->encoding.offset;
     pair.valueScale = original->encoding.scale;
     pair.maximumValue = original->encoding.maximumPixel;
@@ -286,26 +321,7 @@ void ImageWorker::loadSlices(const SliceRequest &request)
                 addResidual(pair, reference, enhanced, request, 1.0, enhanced.depth());
             }
         }
-        // Demo datasets carry the clean slice: then both images get metrics
-        // against the ground truth, computed by the engine.
-        if (!request.referencePath.isEmpty() && !original.empty()) {
-            try {
-                const cv::Mat reference = mri::loadGrayscaleImage(toPath(request.referencePath));
-                if (reference.size() == original.size() && reference.depth() == original.depth()) {
-                    const auto before = mri::compareImages(reference, original);
-                    pair.originalReferencePsnr = before.psnr;
-                    pair.originalReferenceSsim = before.ssim;
-                    pair.hasReference = true;
-                    if (!enhanced.empty() && enhanced.size() == reference.size()) {
-                        const auto after = mri::compareImages(reference, enhanced);
-                        pair.enhancedReferencePsnr = after.psnr;
-                        pair.enhancedReferenceSsim = after.ssim;
-                    }
-                }
-            } catch (const std::exception &) {
-                // The reference is a bonus: without it the view shows the usual metrics.
-            }
-        }
+        addReferenceMetrics(pair, request, original, enhanced);
         if (request.token < m_latestSliceToken)
             return;
         emit slicesLoaded(pair);
