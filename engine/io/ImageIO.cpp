@@ -215,6 +215,42 @@ HeaderInfo sniffJpeg(const std::vector<unsigned char> &bytes, const std::string 
     }
 }
 
+// The values of a TIFF entry of SHORT, LONG or LONG8 type, inline or at their offset.
+std::vector<std::uint64_t> tiffEntryValues(const ByteReader &reader, std::uint64_t entry, bool big,
+                                           std::size_t fileSize, const std::string &file)
+{
+    const std::string damaged = "the TIFF file is truncated or damaged";
+    const std::uint64_t valueOffset = big ? 12 : 8;
+    const std::uint64_t type = reader.read(entry + 2, 2);
+    const int size = type == 3 ? 2 : type == 4 ? 4 : type == 16 && big ? 8 : 0;
+    const std::uint64_t count = reader.read(entry + 4, big ? 8 : 4);
+    if (size == 0 || count == 0 || count > fileSize)
+        failRead(file, damaged);
+    const std::uint64_t inlineBytes = big ? 8 : 4;
+    const std::uint64_t at = count * size <= inlineBytes ? entry + valueOffset : reader.read(entry + valueOffset, big ? 8 : 4);
+    if (!reader.has(at, count * size))
+        failRead(file, damaged);
+    std::vector<std::uint64_t> list(count);
+    for (std::uint64_t i = 0; i < count; ++i)
+        list[i] = reader.read(at + i * size, size);
+    return list;
+}
+
+// Where the last strip (or tile) ends, from the offsets and byte counts entries.
+std::uint64_t tiffDataEnd(const ByteReader &reader, std::uint64_t offsetsEntry, std::uint64_t countsEntry, bool big,
+                          std::size_t fileSize, const std::string &file)
+{
+    const auto offsets = tiffEntryValues(reader, offsetsEntry, big, fileSize, file);
+    const auto counts = tiffEntryValues(reader, countsEntry, big, fileSize, file);
+    std::uint64_t end = 0;
+    for (std::size_t i = 0; i < std::min(offsets.size(), counts.size()); ++i) {
+        if (offsets[i] > UINT64_MAX / 2 || counts[i] > UINT64_MAX / 2)
+            failRead(file, "the TIFF file is truncated or damaged");
+        end = std::max(end, offsets[i] + counts[i]);
+    }
+    return end;
+}
+
 HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const std::string &file)
 {
     const ByteReader reader(bytes, bytes[0] == 'I');
@@ -272,33 +308,8 @@ HeaderInfo sniffTiff(const std::vector<unsigned char> &bytes, const std::string 
         failRead(file, "the TIFF header gives no image size");
     // The image data must lie inside the file: a decoder fills a strip past
     // its end with zeros (or fails somewhere less clear).
-    if (offsetsEntry && countsEntry) {
-        const auto values = [&](std::uint64_t entry) {
-            const std::uint64_t type = reader.read(entry + 2, 2);
-            const int size = type == 3 ? 2 : type == 4 ? 4 : type == 16 && big ? 8 : 0;
-            const std::uint64_t count = reader.read(entry + 4, big ? 8 : 4);
-            if (size == 0 || count == 0 || count > bytes.size())
-                failRead(file, damaged);
-            const std::uint64_t inlineBytes = big ? 8 : 4;
-            const std::uint64_t at = count * size <= inlineBytes ? entry + valueOffset
-                                                                 : reader.read(entry + valueOffset, big ? 8 : 4);
-            if (!reader.has(at, count * size))
-                failRead(file, damaged);
-            std::vector<std::uint64_t> list(count);
-            for (std::uint64_t i = 0; i < count; ++i)
-                list[i] = reader.read(at + i * size, size);
-            return list;
-        };
-        const auto offsets = values(*offsetsEntry);
-        const auto counts = values(*countsEntry);
-        std::uint64_t end = 0;
-        for (std::size_t i = 0; i < std::min(offsets.size(), counts.size()); ++i) {
-            if (offsets[i] > UINT64_MAX / 2 || counts[i] > UINT64_MAX / 2)
-                failRead(file, damaged);
-            end = std::max(end, offsets[i] + counts[i]);
-        }
-        return {*width, *height, end};
-    }
+    if (offsetsEntry && countsEntry)
+        return {*width, *height, tiffDataEnd(reader, *offsetsEntry, *countsEntry, big, bytes.size(), file)};
     return {*width, *height};
 }
 
