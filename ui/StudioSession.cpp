@@ -28,8 +28,15 @@ StudioSession::StudioSession(QObject *parent)
     m_imageWorker->moveToThread(m_imageThread);
     connect(m_engineThread, &QThread::finished, m_engineWorker, &QObject::deleteLater);
     connect(m_imageThread, &QThread::finished, m_imageWorker, &QObject::deleteLater);
+    connectEngineWorker();
+    connectImageWorker();
+    m_engineThread->start();
+    m_imageThread->start();
+}
 
-    // Engine thread -> GUI thread (queued: the receiver lives here).
+// Engine thread -> GUI thread (queued: the receiver lives here).
+void StudioSession::connectEngineWorker()
+{
     connect(m_engineWorker, &EngineWorker::progress, this, &StudioSession::jobProgress);
     connect(m_engineWorker, &EngineWorker::datasetOpened, this,
             [this](const DatasetHandle &dataset, const ResultList &results, const QString &notice) {
@@ -76,8 +83,11 @@ StudioSession::StudioSession(QObject *parent)
         emit enhanceFinished(outcome);
     });
     connect(m_engineWorker, &EngineWorker::failed, this, &StudioSession::onJobFailed);
+}
 
-    // Image thread -> GUI thread.
+// Image thread -> GUI thread.
+void StudioSession::connectImageWorker()
+{
     connect(m_imageWorker, &ImageWorker::slicesLoaded, this, [this](const SlicePair &pair) {
         if (pair.token != m_sliceToken)
             return;
@@ -100,9 +110,6 @@ StudioSession::StudioSession(QObject *parent)
         emit modelInfoChanged();
     });
     connect(m_imageWorker, &ImageWorker::failed, this, &StudioSession::onTaskFailed);
-
-    m_engineThread->start();
-    m_imageThread->start();
 }
 
 StudioSession::~StudioSession()

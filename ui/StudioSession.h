@@ -135,6 +135,8 @@ private:
     mri::ContrastStep m_contrastStep;
     mri::EnhanceOptions m_enhanceSettings;
 
+    void connectEngineWorker();
+    void connectImageWorker();
     bool beginJob(studio::Job job);
     void endJob(studio::Job job);
     void onJobFailed(studio::Job job, const QString &message);
