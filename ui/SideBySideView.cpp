@@ -33,6 +33,29 @@ QToolButton *makeToolButton(const QString &text, const QString &toolTip, QWidget
     return button;
 }
 
+// A slider of the window controls with its label and the value it shows.
+struct WindowSlider
+{
+    QLabel *label = nullptr;
+    QSlider *slider = nullptr;
+    QLabel *value = nullptr;
+};
+
+WindowSlider makeWindowSlider(const QString &text, const QString &toolTip, const QString &objectName, QWidget *parent)
+{
+    WindowSlider made;
+    made.label = new QLabel(text, parent);
+    made.label->setToolTip(toolTip);
+    made.slider = new QSlider(Qt::Horizontal, parent);
+    made.slider->setObjectName(objectName);
+    made.slider->setToolTip(made.label->toolTip());
+    made.value = new QLabel(parent);
+    made.value->setMinimumWidth(made.value->fontMetrics().horizontalAdvance(QStringLiteral("65535")) + 4);
+    made.value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    made.slider->setMinimumWidth(90);
+    return made;
+}
+
 } // namespace
 
 SideBySideView::SideBySideView(QWidget *parent)
@@ -46,6 +69,37 @@ SideBySideView::SideBySideView(QWidget *parent)
     // Controls: zoom | window/level | difference, residual.
     auto *controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
+    addZoomControls(controls);
+    addWindowControls(controls);
+    addPaneToggles(controls);
+
+    m_canvasLayout = new QHBoxLayout;
+    m_canvasLayout->setContentsMargins(0, 0, 0, 0);
+    m_canvasLayout->setSpacing(kCanvasGap);
+    m_canvasLayout->addWidget(m_originalCanvas, 1);
+    m_canvasLayout->addWidget(m_enhancedCanvas, 1);
+
+    buildSliceBar();
+
+    m_pixelLabel = new QLabel(this);
+    m_pixelLabel->setObjectName(QStringLiteral("pixelLabel"));
+    m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
+    m_pixelLabel->setForegroundRole(QPalette::PlaceholderText);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addLayout(m_canvasLayout, 1);
+    layout->addWidget(m_sliceBar);
+    layout->addWidget(m_pixelLabel);
+
+    for (auto *canvas : {m_originalCanvas, m_enhancedCanvas})
+        connectCanvas(canvas);
+    showMessage(tr("Open a dataset and select a patient."));
+}
+
+void SideBySideView::addZoomControls(QHBoxLayout *controls)
+{
     m_fitButton = makeToolButton(tr("Fit"), tr("Fit the slices to the view"), this);
     m_fitButton->setCheckable(true);
     m_fitButton->setChecked(true);
@@ -61,25 +115,19 @@ SideBySideView::SideBySideView(QWidget *parent)
     controls->addWidget(zoomOutButton);
     controls->addWidget(zoomInButton);
     controls->addSpacing(16);
+}
 
-    auto *levelLabel = new QLabel(tr("Level"), this);
-    levelLabel->setToolTip(tr("Brightness: the raw value shown as mid-grey"));
-    m_levelSlider = new QSlider(Qt::Horizontal, this);
-    m_levelSlider->setObjectName(QStringLiteral("levelSlider"));
-    m_levelSlider->setToolTip(levelLabel->toolTip());
-    m_levelValue = new QLabel(this);
-    auto *widthLabel = new QLabel(tr("Width"), this);
-    widthLabel->setToolTip(tr("Contrast: the range of raw values spread from black to white"));
-    m_widthSlider = new QSlider(Qt::Horizontal, this);
-    m_widthSlider->setObjectName(QStringLiteral("widthSlider"));
-    m_widthSlider->setToolTip(widthLabel->toolTip());
-    m_widthValue = new QLabel(this);
-    for (auto *value : {m_levelValue, m_widthValue}) {
-        value->setMinimumWidth(value->fontMetrics().horizontalAdvance(QStringLiteral("65535")) + 4);
-        value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    for (auto *slider : {m_levelSlider, m_widthSlider})
-        slider->setMinimumWidth(90);
+void SideBySideView::addWindowControls(QHBoxLayout *controls)
+{
+    const WindowSlider level = makeWindowSlider(tr("Level"), tr("Brightness: the raw value shown as mid-grey"),
+                                                QStringLiteral("levelSlider"), this);
+    const WindowSlider width = makeWindowSlider(
+        tr("Width"), tr("Contrast: the range of raw values spread from black to white"), QStringLiteral("widthSlider"),
+        this);
+    m_levelSlider = level.slider;
+    m_levelValue = level.value;
+    m_widthSlider = width.slider;
+    m_widthValue = width.value;
     auto *autoButton = makeToolButton(tr("Auto"), tr("Window/level from the original's 0.5th to 99.5th percentile"), this);
     autoButton->setAutoRaise(false);
     connect(autoButton, &QToolButton::clicked, this, &SideBySideView::autoWindow);
@@ -91,16 +139,19 @@ SideBySideView::SideBySideView(QWidget *parent)
         if (!m_updatingControls)
             setWindow(m_level, value);
     });
-    controls->addWidget(levelLabel);
+    controls->addWidget(level.label);
     controls->addWidget(m_levelSlider, 1);
     controls->addWidget(m_levelValue);
     controls->addSpacing(8);
-    controls->addWidget(widthLabel);
+    controls->addWidget(width.label);
     controls->addWidget(m_widthSlider, 1);
     controls->addWidget(m_widthValue);
     controls->addWidget(autoButton);
     controls->addSpacing(16);
+}
 
+void SideBySideView::addPaneToggles(QHBoxLayout *controls)
+{
     m_differenceButton = makeToolButton(tr("Difference"), tr("Show |original − enhanced| instead of the enhanced slice (D)"), this);
     m_differenceButton->setObjectName(QStringLiteral("differenceButton"));
     m_differenceButton->setCheckable(true);
@@ -117,14 +168,11 @@ SideBySideView::SideBySideView(QWidget *parent)
     m_residualButton->setAutoRaise(false);
     connect(m_residualButton, &QToolButton::toggled, this, &SideBySideView::setResidualShown);
     controls->addWidget(m_residualButton);
+}
 
-    m_canvasLayout = new QHBoxLayout;
-    m_canvasLayout->setContentsMargins(0, 0, 0, 0);
-    m_canvasLayout->setSpacing(kCanvasGap);
-    m_canvasLayout->addWidget(m_originalCanvas, 1);
-    m_canvasLayout->addWidget(m_enhancedCanvas, 1);
-
-    // Volume rows: plane | slice slider | "slice 91 / 181".
+// Volume rows: plane | slice slider | "slice 91 / 181".
+void SideBySideView::buildSliceBar()
+{
     m_sliceBar = new QWidget(this);
     m_sliceBar->setObjectName(QStringLiteral("sliceBar"));
     auto *sliceLayout = new QHBoxLayout(m_sliceBar);
@@ -153,45 +201,34 @@ SideBySideView::SideBySideView(QWidget *parent)
             requestSlice(value);
     });
     m_sliceBar->hide();
+}
 
-    m_pixelLabel = new QLabel(this);
-    m_pixelLabel->setObjectName(QStringLiteral("pixelLabel"));
-    m_pixelLabel->setText(tr("Wheel: zoom · drag: pan · right drag: window/level · double click: fit"));
-    m_pixelLabel->setForegroundRole(QPalette::PlaceholderText);
-
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(controls);
-    layout->addLayout(m_canvasLayout, 1);
-    layout->addWidget(m_sliceBar);
-    layout->addWidget(m_pixelLabel);
-
-    for (auto *canvas : {m_originalCanvas, m_enhancedCanvas}) {
-        connect(canvas, &SliceCanvas::zoomRequested, this, [this](double factor, const QPointF &anchor) {
-            if (factor <= 0.0)
-                fitToWindow();
-            else
-                zoomBy(factor, anchor);
-        });
-        connect(canvas, &SliceCanvas::panRequested, this, &SideBySideView::panBy);
-        connect(canvas, &SliceCanvas::resized, this, [this] {
-            if (m_fit)
-                applyView();
-        });
-        connect(canvas, &SliceCanvas::hovered, this, [this, canvas](const QPoint &pixel) {
-            // The pixel's centre in view units: both canvases may differ in grid.
-            const QSizeF scale = canvas->pixelScale();
-            showPixel(pixel.x() < 0 ? QPointF(-1.0, -1.0)
-                                    : QPointF((pixel.x() + 0.5) * scale.width(), (pixel.y() + 0.5) * scale.height()));
-        });
-        connect(canvas, &SliceCanvas::sliceStepRequested, this, &SideBySideView::stepSlice);
-        connect(canvas, &SliceCanvas::windowDragged, this, [this](int dx, int dy) {
-            // Radiology convention: horizontal = width (contrast), vertical = level.
-            const double step = std::max(1.0, (m_pair.autoHigh - m_pair.autoLow) / 256.0);
-            setWindow(m_level - dy * step, std::max(1.0, m_width + dx * step));
-        });
-    }
-    showMessage(tr("Open a dataset and select a patient."));
+// Zoom, pan, hover, slice steps and window drags of either canvas act on both.
+void SideBySideView::connectCanvas(SliceCanvas *canvas)
+{
+    connect(canvas, &SliceCanvas::zoomRequested, this, [this](double factor, const QPointF &anchor) {
+        if (factor <= 0.0)
+            fitToWindow();
+        else
+            zoomBy(factor, anchor);
+    });
+    connect(canvas, &SliceCanvas::panRequested, this, &SideBySideView::panBy);
+    connect(canvas, &SliceCanvas::resized, this, [this] {
+        if (m_fit)
+            applyView();
+    });
+    connect(canvas, &SliceCanvas::hovered, this, [this, canvas](const QPoint &pixel) {
+        // The pixel's centre in view units: both canvases may differ in grid.
+        const QSizeF scale = canvas->pixelScale();
+        showPixel(pixel.x() < 0 ? QPointF(-1.0, -1.0)
+                                : QPointF((pixel.x() + 0.5) * scale.width(), (pixel.y() + 0.5) * scale.height()));
+    });
+    connect(canvas, &SliceCanvas::sliceStepRequested, this, &SideBySideView::stepSlice);
+    connect(canvas, &SliceCanvas::windowDragged, this, [this](int dx, int dy) {
+        // Radiology convention: horizontal = width (contrast), vertical = level.
+        const double step = std::max(1.0, (m_pair.autoHigh - m_pair.autoLow) / 256.0);
+        setWindow(m_level - dy * step, std::max(1.0, m_width + dx * step));
+    });
 }
 
 void SideBySideView::showMessage(const QString &message)

@@ -93,6 +93,13 @@ private:
     // What the right-hand canvas shows.
     enum class EnhancedPane { Enhanced, Difference, Residual };
 
+    // The constructor's parts: the controls above the canvases, the slice bar under them.
+    void addZoomControls(QHBoxLayout *controls);
+    void addWindowControls(QHBoxLayout *controls);
+    void addPaneToggles(QHBoxLayout *controls);
+    void buildSliceBar();
+    void connectCanvas(SliceCanvas *canvas);
+
     void showPane(EnhancedPane pane);
     void zoomBy(double factor, const QPointF &anchor);
     void panBy(const QPointF &delta);
