@@ -51,6 +51,18 @@ TrainingPanel::TrainingPanel(StudioSession *session, StudioActions *actions, QWi
     , m_chart(new TrainingChart(this))
 {
     m_form->setObjectName(QStringLiteral("settingsForm"));
+    QWidget *settings = buildSettingsColumn(actions);
+    QWidget *progress = buildProgressColumn();
+    auto *layout = new QHBoxLayout(this);
+    layout->addWidget(settings, 0);
+    layout->addWidget(progress, 1);
+    connectSession();
+    updateModelInfo();
+}
+
+// Left: the settings form, its defaults, the run buttons and the model box, scrolled.
+QWidget *TrainingPanel::buildSettingsColumn(StudioActions *actions)
+{
     auto *defaultsButton = new QPushButton(tr("Restore Defaults"), this);
     defaultsButton->setObjectName(QStringLiteral("restoreDefaultsButton"));
     defaultsButton->setToolTip(tr("Show the engine's default for every setting"));
@@ -69,7 +81,28 @@ TrainingPanel::TrainingPanel(StudioSession *session, StudioActions *actions, QWi
     connect(actions->loadModel(), &QAction::triggered, this, &TrainingPanel::chooseModelFile);
     connect(actions->saveModelAs(), &QAction::triggered, this, &TrainingPanel::saveModelAs);
 
-    // --- model
+    QGroupBox *modelBox = buildModelBox(actions);
+
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_form);
+    leftLayout->addLayout(defaultsRow);
+    leftLayout->addLayout(runButtons);
+    leftLayout->addWidget(modelBox);
+    leftLayout->addStretch(1);
+    auto *leftScroll = new QScrollArea(this);
+    leftScroll->setWidget(left);
+    leftScroll->setWidgetResizable(true);
+    leftScroll->setFrameShape(QFrame::NoFrame);
+    leftScroll->setMinimumWidth(340);
+    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return leftScroll;
+}
+
+// The model: its file, what it is, the settings it was trained with, and its buttons.
+QGroupBox *TrainingPanel::buildModelBox(StudioActions *actions)
+{
     m_modelPathLabel = new QLabel(this);
     m_modelPathLabel->setObjectName(QStringLiteral("modelPathLabel"));
     m_modelPathLabel->setWordWrap(true);
@@ -105,23 +138,12 @@ TrainingPanel::TrainingPanel(StudioSession *session, StudioActions *actions, QWi
     modelLayout->addLayout(modelButtons);
     auto *modelBox = new QGroupBox(tr("Model"), this);
     modelBox->setLayout(modelLayout);
+    return modelBox;
+}
 
-    auto *left = new QWidget(this);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(m_form);
-    leftLayout->addLayout(defaultsRow);
-    leftLayout->addLayout(runButtons);
-    leftLayout->addWidget(modelBox);
-    leftLayout->addStretch(1);
-    auto *leftScroll = new QScrollArea(this);
-    leftScroll->setWidget(left);
-    leftScroll->setWidgetResizable(true);
-    leftScroll->setFrameShape(QFrame::NoFrame);
-    leftScroll->setMinimumWidth(340);
-    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-
-    // --- progress and log
+// Right: the chart over the progress bar and status, the log under them.
+QWidget *TrainingPanel::buildProgressColumn()
+{
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("trainingProgress"));
     m_progress->setRange(0, kProgressResolution);
@@ -148,11 +170,11 @@ TrainingPanel::TrainingPanel(StudioSession *session, StudioActions *actions, QWi
     right->addWidget(m_log);
     right->setStretchFactor(0, 4);
     right->setStretchFactor(1, 1);
+    return right;
+}
 
-    auto *layout = new QHBoxLayout(this);
-    layout->addWidget(leftScroll, 0);
-    layout->addWidget(right, 1);
-
+void TrainingPanel::connectSession()
+{
     connect(m_session, &StudioSession::stateChanged, this, [this] {
         if (m_session->isStopping() && m_session->currentJob() == Job::Training)
             m_statusLabel->setText(tr("Stopping after the current step…"));
@@ -178,7 +200,6 @@ TrainingPanel::TrainingPanel(StudioSession *session, StudioActions *actions, QWi
         m_progress->setFormat(tr("Failed"));
         m_statusLabel->setText(message);
     });
-    updateModelInfo();
 }
 
 mri::TrainingOptions TrainingPanel::options() const

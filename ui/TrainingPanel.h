@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
@@ -45,6 +46,12 @@ signals:
     void errorOccurred(const QString &message);
 
 private:
+    // The constructor's parts.
+    QWidget *buildSettingsColumn(StudioActions *actions);
+    QGroupBox *buildModelBox(StudioActions *actions);
+    QWidget *buildProgressColumn();
+    void connectSession();
+
     bool refuseInvalidOptions();
     void updateModelInfo();
     void onStep(const mri::TrainingStep &step);
