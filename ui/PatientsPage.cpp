@@ -23,6 +23,41 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
 {
+    QWidget *left = buildPatientList();
+
+    m_view = new SideBySideView(this);
+    m_view->setObjectName(QStringLiteral("sideBySideView"));
+
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("patientsSplitter"));
+    m_splitter->addWidget(left);
+    // Under the view: the contrast step of "Enhance", previewed on the slice shown.
+    m_contrast = new ContrastPanel(this);
+    m_contrast->setObjectName(QStringLiteral("contrastPanel"));
+    m_contrast->setStep(m_session->contrastStep());
+    connect(m_contrast, &ContrastPanel::stepChanged, m_session, &StudioSession::setContrastStep);
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_view, 1);
+    rightLayout->addWidget(m_contrast);
+    m_splitter->addWidget(right);
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 3);
+    m_splitter->setChildrenCollapsible(false);
+    resetLayout();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_splitter);
+
+    connectSession();
+    updateCounts();
+}
+
+// The filter over the patient table and the count under it.
+QWidget *PatientsPage::buildPatientList()
+{
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(QStringLiteral("patientFilter"));
     m_filter->setPlaceholderText(tr("Filter patients, files or status…"));
@@ -60,33 +95,12 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
     leftLayout->addWidget(m_filter);
     leftLayout->addWidget(m_table, 1);
     leftLayout->addWidget(m_countLabel);
+    return left;
+}
 
-    m_view = new SideBySideView(this);
-    m_view->setObjectName(QStringLiteral("sideBySideView"));
-
-    m_splitter = new QSplitter(Qt::Horizontal, this);
-    m_splitter->setObjectName(QStringLiteral("patientsSplitter"));
-    m_splitter->addWidget(left);
-    // Under the view: the contrast step of "Enhance", previewed on the slice shown.
-    m_contrast = new ContrastPanel(this);
-    m_contrast->setObjectName(QStringLiteral("contrastPanel"));
-    m_contrast->setStep(m_session->contrastStep());
-    connect(m_contrast, &ContrastPanel::stepChanged, m_session, &StudioSession::setContrastStep);
-    auto *right = new QWidget(this);
-    auto *rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(m_view, 1);
-    rightLayout->addWidget(m_contrast);
-    m_splitter->addWidget(right);
-    m_splitter->setStretchFactor(0, 2);
-    m_splitter->setStretchFactor(1, 3);
-    m_splitter->setChildrenCollapsible(false);
-    resetLayout();
-
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_splitter);
-
+// The selection, the session's datasets, slices and enhancements, and a slow load.
+void PatientsPage::connectSession()
+{
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &PatientsPage::onCurrentChanged);
     auto *model = m_session->patientModel();
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
@@ -133,7 +147,6 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
         if (m_currentRow >= 0)
             m_session->requestSlices(m_currentRow);
     });
-    updateCounts();
 }
 
 void PatientsPage::resetLayout()

@@ -47,6 +47,8 @@ signals:
     void slicesShown(int datasetRow);
 
 private:
+    QWidget *buildPatientList();
+    void connectSession();
     void onCurrentChanged();
     void updateCounts();
 
