@@ -233,90 +233,116 @@ QVariant PatientTableModel::data(const QModelIndex &index, int role) const
     if (!index.isValid() || !m_dataset || index.row() >= rowCount())
         return {};
     const int row = index.row();
-    const auto &source = m_dataset->rows[static_cast<std::size_t>(row)];
+    const int column = index.column();
     const auto &result = m_results[static_cast<std::size_t>(row)];
     const bool problem = !imageError(row).isEmpty() || !result.error.empty();
 
     switch (role) {
     case Qt::DisplayRole:
-        switch (index.column()) {
-        case PatientColumn:
-            return QString::fromStdString(source.patientId);
-        case ImageColumn:
-            return QString::fromStdString(source.imagePathText);
-        case SizeColumn: {
-            if (!isChecked(row) || m_checks[row].width == 0)
-                return QString();
-            const auto &check = m_checks[row];
-            if (check.depth > 0)
-                return tr("%1 × %2 × %3 · %4").arg(check.width).arg(check.height).arg(check.depth).arg(check.format);
-            return tr("%1 × %2 · %3-bit").arg(check.width).arg(check.height).arg(check.bitDepth);
-        }
-        case PsnrColumn:
-            return result.done ? formatting::psnr(result.psnr) : QString();
-        case SsimColumn:
-            return result.done ? formatting::ssim(result.ssim) : QString();
-        case StatusColumn:
-            return statusText(row);
-        default:
-            return extraText(row, index.column());
-        }
-        break;
+        return displayText(row, column);
     case SortRole:
-        switch (index.column()) {
-        case SizeColumn:
-            return isChecked(row)
-                ? static_cast<qlonglong>(m_checks[row].width) * m_checks[row].height * std::max(1, m_checks[row].depth)
-                : -1LL;
-        case PsnrColumn:
-            return result.done && !std::isnan(result.psnr) ? result.psnr : -std::numeric_limits<double>::max();
-        case SsimColumn:
-            return result.done && !std::isnan(result.ssim) ? result.ssim : -std::numeric_limits<double>::max();
-        default:
-            return data(index, Qt::DisplayRole);
-        }
+        return sortValue(index);
     case RowIndexRole:
         return row;
     case ProblemRole:
         return problem;
     case Qt::ToolTipRole:
-        if (index.column() == StatusColumn && problem)
-            return reasonOf(row);
-        if (index.column() == StatusColumn && verdictOf(row) != mri::Verdict::NotChecked)
-            return selfCheckText(row);
-        if (index.column() == ImageColumn)
-            return toQString(source.imagePath);
-        if (index.column() == PsnrColumn || index.column() == SsimColumn) {
-            if (result.done)
-                return tr("Enhanced slice against the original: %1").arg(toQString(result.enhancedImage));
-        }
-        break;
+        return toolTip(row, column, problem);
     case Qt::ForegroundRole:
-        if (problem && index.column() == StatusColumn)
-            return QBrush(QColor(0xc6, 0x28, 0x28));
-        // A result its self-check doubts reads like its icon, not like a good one.
-        if (verdictOf(row) == mri::Verdict::Suspect && index.column() == StatusColumn)
-            return QBrush(QColor(0xc6, 0x28, 0x28));
-        if (verdictOf(row) == mri::Verdict::Check && index.column() == StatusColumn)
-            return QBrush(QColor(0xa8, 0x5d, 0x00));
-        if (!problem && result.done && index.column() == StatusColumn)
-            return QBrush(QColor(0x2e, 0x7d, 0x32));
-        if (!isChecked(row) && index.column() == StatusColumn)
-            return QBrush(QColor(0x80, 0x80, 0x80));
-        break;
+        return foreground(row, column, problem);
     case Qt::DecorationRole:
-        if (index.column() == StatusColumn && problem)
+        if (column == StatusColumn && problem)
             return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
-        if (index.column() == StatusColumn && verdictOf(row) != mri::Verdict::NotChecked)
+        if (column == StatusColumn && verdictOf(row) != mri::Verdict::NotChecked)
             return verdictIcon(verdictOf(row));
         break;
     case Qt::TextAlignmentRole:
-        if (index.column() == PsnrColumn || index.column() == SsimColumn)
+        if (column == PsnrColumn || column == SsimColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         break;
     default:
         break;
     }
+    return {};
+}
+
+QVariant PatientTableModel::displayText(int row, int column) const
+{
+    const auto &source = m_dataset->rows[static_cast<std::size_t>(row)];
+    const auto &result = m_results[static_cast<std::size_t>(row)];
+    switch (column) {
+    case PatientColumn:
+        return QString::fromStdString(source.patientId);
+    case ImageColumn:
+        return QString::fromStdString(source.imagePathText);
+    case SizeColumn: {
+        if (!isChecked(row) || m_checks[row].width == 0)
+            return QString();
+        const auto &check = m_checks[row];
+        if (check.depth > 0)
+            return tr("%1 × %2 × %3 · %4").arg(check.width).arg(check.height).arg(check.depth).arg(check.format);
+        return tr("%1 × %2 · %3-bit").arg(check.width).arg(check.height).arg(check.bitDepth);
+    }
+    case PsnrColumn:
+        return result.done ? formatting::psnr(result.psnr) : QString();
+    case SsimColumn:
+        return result.done ? formatting::ssim(result.ssim) : QString();
+    case StatusColumn:
+        return statusText(row);
+    default:
+        return extraText(row, column);
+    }
+}
+
+QVariant PatientTableModel::sortValue(const QModelIndex &index) const
+{
+    const int row = index.row();
+    const auto &result = m_results[static_cast<std::size_t>(row)];
+    switch (index.column()) {
+    case SizeColumn:
+        return isChecked(row)
+            ? static_cast<qlonglong>(m_checks[row].width) * m_checks[row].height * std::max(1, m_checks[row].depth)
+            : -1LL;
+    case PsnrColumn:
+        return result.done && !std::isnan(result.psnr) ? result.psnr : -std::numeric_limits<double>::max();
+    case SsimColumn:
+        return result.done && !std::isnan(result.ssim) ? result.ssim : -std::numeric_limits<double>::max();
+    default:
+        return data(index, Qt::DisplayRole);
+    }
+}
+
+QVariant PatientTableModel::toolTip(int row, int column, bool problem) const
+{
+    const auto &result = m_results[static_cast<std::size_t>(row)];
+    if (column == StatusColumn && problem)
+        return reasonOf(row);
+    if (column == StatusColumn && verdictOf(row) != mri::Verdict::NotChecked)
+        return selfCheckText(row);
+    if (column == ImageColumn)
+        return toQString(m_dataset->rows[static_cast<std::size_t>(row)].imagePath);
+    if (column == PsnrColumn || column == SsimColumn) {
+        if (result.done)
+            return tr("Enhanced slice against the original: %1").arg(toQString(result.enhancedImage));
+    }
+    return {};
+}
+
+QVariant PatientTableModel::foreground(int row, int column, bool problem) const
+{
+    if (column != StatusColumn)
+        return {};
+    if (problem)
+        return QBrush(QColor(0xc6, 0x28, 0x28));
+    // A result its self-check doubts reads like its icon, not like a good one.
+    if (verdictOf(row) == mri::Verdict::Suspect)
+        return QBrush(QColor(0xc6, 0x28, 0x28));
+    if (verdictOf(row) == mri::Verdict::Check)
+        return QBrush(QColor(0xa8, 0x5d, 0x00));
+    if (m_results[static_cast<std::size_t>(row)].done)
+        return QBrush(QColor(0x2e, 0x7d, 0x32));
+    if (!isChecked(row))
+        return QBrush(QColor(0x80, 0x80, 0x80));
     return {};
 }
 

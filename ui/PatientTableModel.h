@@ -54,6 +54,12 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    // data()'s roles.
+    QVariant displayText(int row, int column) const;
+    QVariant sortValue(const QModelIndex &index) const;
+    QVariant toolTip(int row, int column, bool problem) const;
+    QVariant foreground(int row, int column, bool problem) const;
+
     QString statusText(int row) const;
     QString reasonOf(int row) const;
     mri::Verdict verdictOf(int row) const; // NotChecked unless enhanced and checked
