@@ -285,13 +285,49 @@ private:
 
     void step(unsigned char op)
     {
+        if (pushValue(op) || buildContainer(op) || moveValues(op))
+            return;
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%02x", op);
+        throw damaged(std::string("its pickle uses an instruction this program does not read (") + code + ")");
+    }
+
+    // LONG1: little-endian two's complement.
+    void pushLong()
+    {
+        const auto length = little<std::uint8_t>();
+        const char *data = bytes(length);
+        if (length > 8) {
+            auto huge = made(Pickled::Kind::Object); // a number too large for any size
+            huge->text = "int";
+            push(huge);
+            return;
+        }
+        unsigned long long value = 0;
+        for (int i = length - 1; i >= 0; --i)
+            value = (value << 8) | static_cast<unsigned char>(data[i]);
+        if (length > 0 && length < 8 && (static_cast<unsigned char>(data[length - 1]) & 0x80))
+            value |= ~0ULL << (8 * length);
+        pushInteger(static_cast<long long>(value));
+    }
+
+    // BINFLOAT: big-endian.
+    void pushFloat()
+    {
+        const char *data = bytes(8);
+        unsigned long long bits = 0;
+        for (int i = 0; i < 8; ++i)
+            bits = (bits << 8) | static_cast<unsigned char>(data[i]);
+        auto value = made(Pickled::Kind::Real);
+        std::memcpy(&value->real, &bits, 8);
+        push(value);
+    }
+
+    // The instructions that push one value read from the pickle: constants,
+    // numbers, text and class names. False: not one of them.
+    bool pushValue(unsigned char op)
+    {
         switch (op) {
-        case 0x80: bytes(1); break; // PROTO
-        case 0x95: bytes(8); break; // FRAME
-        case '(': m_marks.push_back(m_stack.size()); break;
-        case ')': push(made(Pickled::Kind::Tuple)); break;
-        case ']': push(made(Pickled::Kind::List)); break;
-        case '}': push(made(Pickled::Kind::Dict)); break;
         case 'N': push(made(Pickled::Kind::None)); break;
         case 0x88:
         case 0x89: {
@@ -303,33 +339,8 @@ private:
         case 'K': pushInteger(little<std::uint8_t>()); break;
         case 'M': pushInteger(little<std::uint16_t>()); break;
         case 'J': pushInteger(little<std::int32_t>()); break;
-        case 0x8a: { // LONG1: little-endian two's complement
-            const auto length = little<std::uint8_t>();
-            const char *data = bytes(length);
-            if (length > 8) {
-                auto huge = made(Pickled::Kind::Object); // a number too large for any size
-                huge->text = "int";
-                push(huge);
-                break;
-            }
-            unsigned long long value = 0;
-            for (int i = length - 1; i >= 0; --i)
-                value = (value << 8) | static_cast<unsigned char>(data[i]);
-            if (length > 0 && length < 8 && (static_cast<unsigned char>(data[length - 1]) & 0x80))
-                value |= ~0ULL << (8 * length);
-            pushInteger(static_cast<long long>(value));
-            break;
-        }
-        case 'G': { // BINFLOAT: big-endian
-            const char *data = bytes(8);
-            unsigned long long bits = 0;
-            for (int i = 0; i < 8; ++i)
-                bits = (bits << 8) | static_cast<unsigned char>(data[i]);
-            auto value = made(Pickled::Kind::Real);
-            std::memcpy(&value->real, &bits, 8);
-            push(value);
-            break;
-        }
+        case 0x8a: pushLong(); break;
+        case 'G': pushFloat(); break;
         case 'X': pushText(little<std::uint32_t>()); break; // BINUNICODE
         case 0x8c: pushText(little<std::uint8_t>()); break; // SHORT_BINUNICODE
         case 'T': pushText(little<std::uint32_t>()); break; // BINSTRING
@@ -351,11 +362,19 @@ private:
             push(value);
             break;
         }
-        case 'q': memoize(little<std::uint8_t>()); break;
-        case 'r': memoize(little<std::uint32_t>()); break;
-        case 0x94: memoize(static_cast<std::uint32_t>(m_memo.size())); break; // MEMOIZE
-        case 'h': recall(little<std::uint8_t>()); break;
-        case 'j': recall(little<std::uint32_t>()); break;
+        default: return false;
+        }
+        return true;
+    }
+
+    // The instructions that build tuples, lists and dicts and add to them.
+    // False: not one of them.
+    bool buildContainer(unsigned char op)
+    {
+        switch (op) {
+        case ')': push(made(Pickled::Kind::Tuple)); break;
+        case ']': push(made(Pickled::Kind::List)); break;
+        case '}': push(made(Pickled::Kind::Dict)); break;
         case 't': {
             auto value = made(Pickled::Kind::Tuple);
             value->items = popMark();
@@ -402,6 +421,24 @@ private:
             break;
         }
         case 'u': setItems(popMark()); break;
+        default: return false;
+        }
+        return true;
+    }
+
+    // Framing, marks, the memo, objects and the stack's own instructions.
+    // False: not one of them.
+    bool moveValues(unsigned char op)
+    {
+        switch (op) {
+        case 0x80: bytes(1); break; // PROTO
+        case 0x95: bytes(8); break; // FRAME
+        case '(': m_marks.push_back(m_stack.size()); break;
+        case 'q': memoize(little<std::uint8_t>()); break;
+        case 'r': memoize(little<std::uint32_t>()); break;
+        case 0x94: memoize(static_cast<std::uint32_t>(m_memo.size())); break; // MEMOIZE
+        case 'h': recall(little<std::uint8_t>()); break;
+        case 'j': recall(little<std::uint32_t>()); break;
         case 'R': reduce(); break;
         case 0x81: { // NEWOBJ: an instance of a class
             pop();
@@ -416,12 +453,9 @@ private:
         case '0': pop(); break;
         case '1': popMark(); break;
         case '2': push(top()); break;
-        default: {
-            char code[8];
-            std::snprintf(code, sizeof code, "0x%02x", op);
-            throw damaged(std::string("its pickle uses an instruction this program does not read (") + code + ")");
+        default: return false;
         }
-        }
+        return true;
     }
 
     const std::string &m_pickle;
