@@ -21,6 +21,8 @@
 //     which is what the metrics CSV of `enhance` reports (no ground truth there);
 //   - PSNR (one MSE over all scored pixels) and mean SSIM against the clean
 //     slices, data range 1.
+#include "BenchmarkSupport.h"
+
 #include "enhance/Enhancer.h"
 #include "image/ContrastStep.h"
 #include "io/ScanVolume.h"
@@ -46,34 +48,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Score
-{
-    double psnr = 0.0;
-    double ssim = 0.0;
-};
-
-Score scoreSlices(const std::vector<cv::Mat> &clean, const std::vector<cv::Mat> &result)
-{
-    double squared = 0.0;
-    double pixels = 0.0;
-    double ssim = 0.0;
-    for (std::size_t i = 0; i < clean.size(); ++i) {
-        cv::Mat clamped = cv::min(cv::max(result[i], 0.0), 1.0);
-        cv::Mat difference = clamped - clean[i];
-        squared += difference.dot(difference);
-        pixels += static_cast<double>(clean[i].total());
-        ssim += mri::structuralSimilarity(clean[i], clamped, 1.0);
-    }
-    return {10.0 * std::log10(1.0 / (squared / pixels)), ssim / static_cast<double>(clean.size())};
-}
-
-std::string format(const char *pattern, double value)
-{
-    char text[64];
-    std::snprintf(text, sizeof text, pattern, value);
-    return text;
-}
+using bench::format;
+using bench::scoreSlices;
 
 } // namespace
 
@@ -108,8 +84,9 @@ int main(int argc, char **argv)
     const auto volume = mri::readScan(volumePath);
     const auto range = mri::networkRangeOf(volume);
     const int slices = mri::sliceCountOf(volume, mri::SlicePlane::Axial);
-    const int first = std::max(1, slices / 2 - slab / 2);
-    const int last = std::min(slices - 2, first + slab - 1);
+    const bench::Slab bounds = bench::centralSlab(slices, slab);
+    const int first = bounds.first;
+    const int last = bounds.last;
     std::vector<cv::Mat> clean(static_cast<std::size_t>(slices));
     std::vector<cv::Mat> noisy(static_cast<std::size_t>(slices));
     std::vector<cv::Mat> biasedClean; // from slice first - 1
@@ -123,9 +100,7 @@ int main(int argc, char **argv)
         noisy[z] = mri::addNoise(biased, mri::NoiseModel::Rician, sigma,
                                  static_cast<std::uint64_t>(seed) * 100003u + static_cast<std::uint64_t>(z));
     }
-    std::vector<int> scored;
-    for (int z = first + 1; z <= last; z += 2)
-        scored.push_back(z);
+    const std::vector<int> scored = bench::scoredSlices(bounds);
     const std::string name = fs::path(volumePath).filename().string();
     std::printf("%s: %dx%d, axial slices %d..%d of %d, %zu scored\n", name.c_str(), clean[first].cols, clean[first].rows,
                 first, last, slices, scored.size());
@@ -148,32 +123,15 @@ int main(int argc, char **argv)
                          scoredNoisy);
     std::string trainingNote = "no denoiser (--epochs 0)";
     if (epochs > 0) {
-        std::vector<mri::TrainingSlice> training;
-        for (int z = first; z <= last; z += 2)
-            training.push_back({name + ":" + std::to_string(z), noisy[z], {}, {noisy[z - 1], noisy[z + 1]}});
-        mri::TrainingOptions options;
-        options.epochs = epochs;
-        options.patchesPerImage = patchesPerImage;
-        options.validationFraction = 0.0;
-        options.threads = threads;
-        options.seed = static_cast<std::uint64_t>(seed);
-        options.network.neighbourSlices = 1;
-        options.modelFile = fs::path(work) / "model.mri";
-        std::error_code ignored;
-        fs::remove(options.modelFile, ignored);
-        std::atomic_bool cancel{false};
-        const auto start = std::chrono::steady_clock::now();
-        const auto result = mri::trainOnSlices(training, options, {}, cancel);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const auto stepsDone = result.history.empty() ? 0LL : static_cast<long long>(result.history.back().globalStep);
-        auto enhancer = mri::Enhancer::load(options.modelFile);
-        std::vector<cv::Mat> denoised;
-        for (const int z : scored)
-            denoised.push_back(enhancer.enhanceUnit(noisy[z], {noisy[z - 1], noisy[z + 1]}));
+        auto denoiser = bench::trainDenoiser(name, noisy, bounds,
+                                             {epochs, patchesPerImage, threads, static_cast<std::uint64_t>(seed), 1,
+                                              fs::path(work) / "model.mri"});
+        const auto denoised = bench::enhanceSlices(denoiser.enhancer, noisy, scored);
         sources.emplace_back(bias > 0.0 ? "denoised (bias field)" : "denoised", denoised);
-        trainingNote = "denoiser: Noise2Void, default settings, neighbour_slices=1, " + std::to_string(training.size())
-            + " noisy slices x " + std::to_string(epochs) + " epochs x " + std::to_string(patchesPerImage)
-            + " patches = " + std::to_string(stepsDone) + " steps in " + format("%.0f", seconds) + " s";
+        trainingNote = "denoiser: Noise2Void, default settings, neighbour_slices=1, "
+            + std::to_string(denoiser.trainingSlices) + " noisy slices x " + std::to_string(epochs) + " epochs x "
+            + std::to_string(patchesPerImage) + " patches = " + std::to_string(denoiser.steps) + " steps in "
+            + format("%.0f", denoiser.seconds) + " s";
         std::printf("%s\n", trainingNote.c_str());
     }
 

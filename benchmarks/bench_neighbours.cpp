@@ -19,6 +19,8 @@
 // range, added to every slice in the network's unit (clean min..max -> 0..1),
 // its own seed per slice. Metrics: PSNR of the held-out slices together (one
 // MSE over all their pixels) and the mean of their SSIMs, data range 1.
+#include "BenchmarkSupport.h"
+
 #include "enhance/Enhancer.h"
 #include "io/ScanVolume.h"
 #include "model/TrainingSettings.h"
@@ -44,33 +46,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-struct Score
-{
-    double psnr = 0.0;
-    double ssim = 0.0;
-    double seconds = 0.0;
-};
-
-// PSNR of all slices together (pooled MSE) and mean SSIM, outputs clamped to [0, 1].
-Score scoreSlices(const std::vector<cv::Mat> &clean, const std::vector<cv::Mat> &result)
-{
-    double squared = 0.0;
-    double pixels = 0.0;
-    double ssim = 0.0;
-    for (std::size_t i = 0; i < clean.size(); ++i) {
-        cv::Mat clamped = cv::min(cv::max(result[i], 0.0), 1.0);
-        cv::Mat difference = clamped - clean[i];
-        squared += difference.dot(difference);
-        pixels += static_cast<double>(clean[i].total());
-        ssim += mri::structuralSimilarity(clean[i], clamped, 1.0);
-    }
-    Score score;
-    score.psnr = 10.0 * std::log10(1.0 / (squared / pixels));
-    score.ssim = ssim / static_cast<double>(clean.size());
-    return score;
-}
+using bench::format;
+using bench::scoreSlices;
 
 struct Stats
 {
@@ -88,13 +65,6 @@ Stats statsOf(const std::vector<double> &values)
         stats.sd += (v - stats.mean) * (v - stats.mean);
     stats.sd = values.size() > 1 ? std::sqrt(stats.sd / static_cast<double>(values.size() - 1)) : 0.0;
     return stats;
-}
-
-std::string format(const char *pattern, double a, double b)
-{
-    char text[64];
-    std::snprintf(text, sizeof text, pattern, a, b);
-    return text;
 }
 
 } // namespace
@@ -135,8 +105,9 @@ int main(int argc, char **argv)
         const auto volume = mri::readScan(volumePath);
         const auto range = mri::networkRangeOf(volume);
         const int slices = mri::sliceCountOf(volume, mri::SlicePlane::Axial);
-        const int first = std::max(1, slices / 2 - slab / 2);
-        const int last = std::min(slices - 2, first + slab - 1); // z-1 and z+1 exist for every slab slice
+        const bench::Slab bounds = bench::centralSlab(slices, slab);
+        const int first = bounds.first;
+        const int last = bounds.last;
         std::vector<cv::Mat> cleanUnit(slices);
         for (int z = first - 1; z <= last + 1; ++z)
             cleanUnit[z] = mri::toNetworkUnit(mri::extractSlice(volume, mri::SlicePlane::Axial, z), range);
@@ -156,11 +127,7 @@ int main(int argc, char **argv)
                 for (int z = first - 1; z <= last + 1; ++z)
                     noisy[z] = mri::addNoise(cleanUnit[z], mri::NoiseModel::Rician, sigma,
                                              static_cast<std::uint64_t>(seed) * 100003u + static_cast<std::uint64_t>(z));
-                std::vector<int> scored;
-                for (int z = first; z <= last; ++z) {
-                    if ((z - first) % 2 == 1)
-                        scored.push_back(z);
-                }
+                const std::vector<int> scored = bench::scoredSlices(bounds);
                 std::vector<cv::Mat> scoredClean;
                 std::vector<cv::Mat> scoredNoisy;
                 for (const int z : scored) {
@@ -169,35 +136,20 @@ int main(int argc, char **argv)
                 }
                 noisyPsnr.push_back(scoreSlices(scoredClean, scoredNoisy).psnr);
                 for (const int neighbours : {0, 1}) {
-                    std::vector<mri::TrainingSlice> training;
-                    for (int z = first; z <= last; z += 2)
-                        training.push_back({name + ":" + std::to_string(z), noisy[z], {}, {noisy[z - 1], noisy[z + 1]}});
-                    mri::TrainingOptions options;
-                    options.epochs = epochs;
-                    options.patchesPerImage = patchesPerImage;
-                    options.validationFraction = 0.0;
-                    options.threads = threads;
-                    options.seed = static_cast<std::uint64_t>(seed);
-                    options.network.neighbourSlices = neighbours;
-                    options.modelFile = fs::path(work) / ("model-" + std::to_string(neighbours) + ".mri");
-                    std::error_code ignored;
-                    fs::remove(options.modelFile, ignored);
-                    std::atomic_bool cancel{false};
-                    const auto start = Clock::now();
-                    const auto result = mri::trainOnSlices(training, options, {}, cancel);
-                    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-                    auto enhancer = mri::Enhancer::load(options.modelFile);
-                    const auto steps = result.history.empty() ? 0LL : result.history.back().globalStep;
+                    auto denoiser = bench::trainDenoiser(
+                        name, noisy, bounds,
+                        {epochs, patchesPerImage, threads, static_cast<std::uint64_t>(seed), neighbours,
+                         fs::path(work) / ("model-" + std::to_string(neighbours) + ".mri")});
+                    auto &enhancer = denoiser.enhancer;
+                    const auto steps = denoiser.steps;
+                    const double seconds = denoiser.seconds;
                     trainSeconds[neighbours].push_back(seconds);
                     // As a user enhances (noise-floor removal, the model's default), and the network alone.
                     for (const bool floor : {true, false}) {
                         if (!floor && !withoutFloor)
                             continue;
                         enhancer.setRicianCorrection(floor);
-                        std::vector<cv::Mat> enhanced;
-                        for (const int z : scored)
-                            enhanced.push_back(enhancer.enhanceUnit(noisy[z], {noisy[z - 1], noisy[z + 1]}));
-                        const auto score = scoreSlices(scoredClean, enhanced);
+                        const auto score = scoreSlices(scoredClean, bench::enhanceSlices(enhancer, noisy, scored));
                         const int key = neighbours + (floor ? 0 : 2);
                         psnr[key].push_back(score.psnr);
                         ssim[key].push_back(score.ssim);

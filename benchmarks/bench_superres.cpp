@@ -26,6 +26,8 @@
 // Colin27's 8 bits) and 3-D SSIM as scikit-image computes it (VolumeMetrics.h);
 // pictures: PSNR over the held-out slices' pixels together, mean 2-D SSIM, in
 // unit range.
+#include "BenchmarkSupport.h"
+
 #include "enhance/Enhancer.h"
 #include "enhance/SuperResolution.h"
 #include "image/Resampling.h"
@@ -62,12 +64,7 @@ double secondsSince(Clock::time_point start)
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string format(const char *pattern, double value)
-{
-    char text[64];
-    std::snprintf(text, sizeof text, pattern, value);
-    return text;
-}
+using bench::format;
 
 struct Settings
 {
@@ -231,17 +228,8 @@ PictureSet pictures(const mri::ScanVolume &volume, int factor, int parity)
 
 mri::QualityMetrics scorePictures(const std::vector<cv::Mat> &truth, const std::vector<cv::Mat> &result)
 {
-    double squared = 0.0;
-    double pixels = 0.0;
-    double ssim = 0.0;
-    for (std::size_t i = 0; i < truth.size(); ++i) {
-        cv::Mat clamped = cv::min(cv::max(result[i], 0.0), 1.0);
-        cv::Mat difference = clamped - truth[i];
-        squared += difference.dot(difference);
-        pixels += static_cast<double>(truth[i].total());
-        ssim += mri::structuralSimilarity(truth[i], clamped, 1.0);
-    }
-    return {10.0 * std::log10(pixels / squared), ssim / static_cast<double>(truth.size())};
+    const bench::PooledError error = bench::pooledError(truth, result);
+    return {10.0 * std::log10(error.pixels / error.squared), error.ssim / static_cast<double>(truth.size())};
 }
 
 std::vector<cv::Mat> interpolate(const std::vector<cv::Mat> &coarse, int factor, bool bicubic)
