@@ -36,6 +36,7 @@ PatientsPage::PatientsPage(StudioSession *session, QWidget *parent)
     m_contrast->setObjectName(QStringLiteral("contrastPanel"));
     m_contrast->setStep(m_session->contrastStep());
     connect(m_contrast, &ContrastPanel::stepChanged, m_session, &StudioSession::setContrastStep);
+    connect(m_contrast, &ContrastPanel::settingsChanged, m_session, &StudioSession::setEnhanceSettings);
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);

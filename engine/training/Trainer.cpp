@@ -133,7 +133,6 @@ TrainingResult trainModel(const Dataset &dataset, const TrainingOptions &options
     std::vector<TrainingSlice> slices;
     std::vector<std::string> skipped;
     for (std::size_t i = 0; i < dataset.rows.size() && !cancel; ++i) {
-        const auto &row = dataset.rows[i];
         try {
             auto rowSlices = scanTrainingSlices(dataset, i, options.slicePlane);
             std::move(rowSlices.begin(), rowSlices.end(), std::back_inserter(slices));
