@@ -342,13 +342,14 @@ cv::Mat enhancePicture(RunModels &models, const cv::Mat &original, const Contras
     return enhanced;
 }
 
-// A picture row: a one-slice scan, enhanced as a picture (its levels through
-// the network, both axes up-sampled), written back in its bit depth.
+// A picture row: enhanced as a picture (its levels through the network, both
+// axes up-sampled), written back in its bit depth. Read and written as 8- or
+// 16-bit levels, not as a float scan: an 8000x8000 slice stays under 1 GB
+// (tst_memory), where float copies of it in and out cost 512 MB more.
 bool enhancePictureRow(RunModels &models, const DatasetRow &row, const std::filesystem::path &target,
                        const EnhanceOptions &options, const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
-    const ScanVolume scan = readScan(row.imagePath);
-    const cv::Mat original = pictureOf(scan);
+    const cv::Mat original = loadGrayscaleImage(row.imagePath);
     // scikit-image refuses SSIM below its 7x7 window too; say so before the work.
     if (original.rows < 7 || original.cols < 7)
         throw EngineError("the slice '" + row.imagePathText + "' is " + std::to_string(original.cols) + "x"
@@ -357,9 +358,9 @@ bool enhancePictureRow(RunModels &models, const DatasetRow &row, const std::file
                                             upscalerFileOf(options), row.imagePathText);
     if (enhanced.empty())
         return false;
-    writeScan(scan, pictureScanOf(enhanced, target), target, resultDescription(scan, models, options));
-    outcome.format = scanFormatName(scan.format);
-    outcome.dataRange = scan.dataRange;
+    saveImageAtomically(target, enhanced);
+    outcome.format = scanFormatName(ScanFormat::Picture);
+    outcome.dataRange = dataRangeOf(original);
     outcome.slices = 1;
     return true;
 }
