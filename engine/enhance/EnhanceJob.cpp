@@ -7,7 +7,6 @@
 #include "io/AtomicFile.h"
 #include "io/FileDigest.h"
 #include "io/FileLock.h"
-#include "io/ScanVolume.h"
 #include "nn/ThreadPolicy.h"
 
 #include <algorithm>
@@ -205,8 +204,6 @@ bool runRow(RunModels &models, const Dataset &dataset, std::size_t index, const 
 {
     const auto &row = dataset.rows[index];
     try {
-        if (!row.imagePathText.empty())
-            outcome.format = scanFormatName(scanFormatOf(row.imagePath)); // failed rows say it too
         if (!enhanceRow(models, row, place.targets[index], plane, options, progress, cancel, outcome))
             return false;
         outcome.done = true;

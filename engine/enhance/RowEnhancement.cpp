@@ -239,12 +239,12 @@ VolumeWork volumeWorkOf(const RunModels &models, const ScanVolume &volume, Slice
 // Up-samples `enhanced` along the plane's slice axis, then the contrast step
 // on the finer grid, and writes it as NIfTI float (the finer grid's values lie
 // between the input's levels). False when cancelled.
-bool writeSuperResolvedVolume(RunModels &models, const ScanVolume &volume, const ScanVolume &enhanced,
-                              SlicePlane plane, const VolumeWork &work, const std::filesystem::path &target,
-                              const EnhanceOptions &options, const std::function<void(int, int)> &progress,
-                              const std::atomic_bool &cancel, EnhancedRow &outcome)
+bool writeSuperResolvedVolume(RunModels &models, const ScanVolume &volume, const ValueRange &range,
+                              const ScanVolume &enhanced, SlicePlane plane, const VolumeWork &work,
+                              const std::filesystem::path &target, const EnhanceOptions &options,
+                              const std::function<void(int, int)> &progress, const std::atomic_bool &cancel,
+                              EnhancedRow &outcome)
 {
-    const auto range = networkRangeOf(volume);
     const int axis = sliceAxisOf(volume, plane);
     auto sharp = superResolveVolume(*models.upscaler, enhanced, axis, range, &cancel, [&](int done, int) {
         if (progress)
@@ -254,7 +254,7 @@ bool writeSuperResolvedVolume(RunModels &models, const ScanVolume &volume, const
         return false;
     contrastVolume(*sharp, plane, range, options.contrast);
     restoreNonFiniteVoxels(volume, *sharp, axis, models.scale);
-    writeNiftiVolume(*sharp, target, "MRI Enhance Studio: " + models.description, kNiftiFloat32);
+    writeNiftiVolume(*sharp, target, resultDescription(volume, models, options), kNiftiFloat32);
     outcome.scale = models.scale;
     outcome.upsampledAxis = axis;
     return true;
@@ -270,6 +270,7 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
 {
     const ScanVolume volume = readVolumeToEnhance(models, row, options);
     const VolumeWork work = volumeWorkOf(models, volume, plane);
+    const ValueRange range = networkRangeOf(volume); // the network's scale, also of the contrast step
     ScanVolume enhanced = volume;
     if (models.denoiser) {
         auto denoised = denoiseVolume(*models.denoiser, volume, plane, options.noiseMap, progress, 0, work.total(),
@@ -288,11 +289,12 @@ bool enhanceVolumeRow(RunModels &models, const DatasetRow &row, const std::files
     }
     const cv::Mat classes = sampleVoxels(enhanced); // the tissue classes: before the contrast step
     if (models.upscaler) {
-        if (!writeSuperResolvedVolume(models, volume, enhanced, plane, work, target, options, progress, cancel, outcome))
+        if (!writeSuperResolvedVolume(models, volume, range, enhanced, plane, work, target, options, progress, cancel,
+                                      outcome))
             return false;
     } else {
         if (options.contrast.kind != ContrastKind::None) {
-            contrastVolume(enhanced, plane, networkRangeOf(volume), options.contrast);
+            contrastVolume(enhanced, plane, range, options.contrast);
             restoreNonFiniteVoxels(volume, enhanced, -1, 1);
         }
         writeScan(volume, enhanced, target, resultDescription(volume, models, options));
@@ -371,7 +373,11 @@ bool enhanceRow(RunModels &models, const DatasetRow &row, const std::filesystem:
                 const EnhanceOptions &options, const std::function<void(int, int)> &progress,
                 const std::atomic_bool &cancel, EnhancedRow &outcome)
 {
-    if (scanFormatOf(row.imagePath) == ScanFormat::Picture)
+    // Read once: scanFormatOf may open the file to look for DICOM's preamble.
+    const ScanFormat format = scanFormatOf(row.imagePath);
+    if (!row.imagePathText.empty())
+        outcome.format = scanFormatName(format); // failed rows say it too
+    if (format == ScanFormat::Picture)
         return enhancePictureRow(models, row, target, options, cancel, outcome);
     return enhanceVolumeRow(models, row, target, plane, options, progress, cancel, outcome);
 }
